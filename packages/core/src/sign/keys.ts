@@ -1,0 +1,80 @@
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+
+/**
+ * Key parsing with a bounded cache: each distinct key text is parsed once into a `KeyObject`.
+ * Accepts PEM (PKCS#1 `RSA PRIVATE KEY` / `RSA PUBLIC KEY`, PKCS#8 `PRIVATE KEY`, SPKI `PUBLIC KEY`,
+ * or an X.509 `CERTIFICATE` for public keys) and the bare one-line base64 that Alipay's key tool writes.
+ */
+
+/** A key as configured: PEM or bare base64 text, or an already parsed `KeyObject`. */
+export type KeyInput = string | KeyObject;
+
+const MAX_CACHED_KEYS = 256;
+const privateCache = new Map<string, KeyObject>();
+const publicCache = new Map<string, KeyObject>();
+
+function remember(cache: Map<string, KeyObject>, text: string, key: KeyObject): KeyObject {
+  if (cache.size >= MAX_CACHED_KEYS) {
+    // Drop the oldest entry: the cache stays bounded however many merchants a process serves.
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(text, key);
+  return key;
+}
+
+function bareBase64(text: string): Buffer | undefined {
+  const compact = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+=*$/.test(compact) || compact.length < 64) return undefined;
+  return Buffer.from(compact, 'base64');
+}
+
+/** Parses an RSA private key (PEM PKCS#1/PKCS#8 or bare base64 of either); cached. Throws on garbage. */
+export function toPrivateKey(input: KeyInput): KeyObject {
+  if (typeof input !== 'string') return input;
+  const cached = privateCache.get(input);
+  if (cached) return cached;
+  let key: KeyObject;
+  if (input.includes('-----BEGIN')) {
+    key = createPrivateKey(input.trim());
+  } else {
+    const der = bareBase64(input);
+    if (!der) throw new TypeError('private key is neither PEM nor base64');
+    try {
+      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } catch {
+      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
+    }
+  }
+  return remember(privateCache, input, key);
+}
+
+/**
+ * Parses an RSA public key (PEM SPKI/PKCS#1, an X.509 certificate PEM, or bare base64 of SPKI/PKCS#1);
+ * cached. Throws on garbage.
+ */
+export function toPublicKey(input: KeyInput): KeyObject {
+  if (typeof input !== 'string') return input.type === 'private' ? createPublicKey(input) : input;
+  const cached = publicCache.get(input);
+  if (cached) return cached;
+  let key: KeyObject;
+  if (input.includes('-----BEGIN CERTIFICATE')) {
+    key = new X509Certificate(input.trim()).publicKey;
+  } else if (input.includes('-----BEGIN')) {
+    key = createPublicKey(input.trim());
+  } else {
+    const der = bareBase64(input);
+    if (!der) throw new TypeError('public key is neither PEM nor base64');
+    try {
+      key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    } catch {
+      key = createPublicKey({ key: der, format: 'der', type: 'pkcs1' });
+    }
+  }
+  return remember(publicCache, input, key);
+}
+
+/** Number of parsed keys currently cached (for memory checks). */
+export function cachedKeyCount(): number {
+  return privateCache.size + publicCache.size;
+}
