@@ -6,7 +6,7 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
+    clean: false, // other packages may be importing dist while it is rebuilt
     target: 'node20',
   },
   {

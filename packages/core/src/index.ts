@@ -1,9 +1,14 @@
 export * from './charset';
+export * from './config';
 export * from './errors';
 export * from './events';
+export * from './http/fetch';
 export * from './http/form';
 export * from './money';
+export * from './select';
+export * from './sign/aes';
 export * from './sign/canonical';
+export * from './sign/cert';
 export { cachedKeyCount, type KeyInput, toPrivateKey, toPublicKey } from './sign/keys';
 export * from './sign/md5';
 export * from './sign/rsa';

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { AlipayConfigError, type ConfigIssue } from '../errors';
+import { checkDeviceCoverage } from '../select';
+import { toConfigIssues } from './issues';
+import { LEGACY_PRODUCTION_GATEWAY, type LegacyConfig, legacyConfigSchema } from './legacy';
+import {
+  OPENAPI_PRODUCTION_GATEWAY,
+  OPENAPI_SANDBOX_GATEWAY,
+  type OpenApiConfig,
+  type OpenApiProduct,
+  openApiConfigSchema,
+} from './openapi';
+
+export * from './legacy';
+export * from './openapi';
+
+/** A validated configuration of either generation. */
+export type AlipayConfig = LegacyConfig | OpenApiConfig;
+
+/** Input accepted by {@link parseAlipayConfig}: a config before defaults are applied. */
+export type AlipayConfigInput = z.input<typeof legacyConfigSchema> | z.input<typeof openApiConfigSchema>;
+
+/** zod schema of {@link AlipayConfig}: `generation` picks the legacy or the OpenAPI schema. */
+export const alipayConfigSchema = z.union([legacyConfigSchema, openApiConfigSchema]);
+
+/** The result of a validation that does not throw. */
+export type ConfigResult =
+  | { ok: true; config: AlipayConfig; issues: [] }
+  | { ok: false; config?: undefined; issues: ConfigIssue[] };
+
+/** Validates a config of either generation, including the device-coverage check; never throws. */
+export function safeParseAlipayConfig(input: unknown): ConfigResult {
+  const generation = (input as { generation?: unknown } | null)?.generation;
+  const schema =
+    generation === 'legacy' ? legacyConfigSchema : generation === 'openapi' ? openApiConfigSchema : undefined;
+  if (!schema) {
+    return {
+      ok: false,
+      issues: [
+        {
+          field: 'generation',
+          message: {
+            en: 'generation must be "legacy" (partner + key) or "openapi" (app ID + RSA2).',
+            zh: 'generation 必须是 "legacy"（合作者身份 + 安全校验码）或 "openapi"（APPID + RSA2）。',
+          },
+        },
+      ],
+    };
+  }
+  const result = (schema as z.ZodType<AlipayConfig>).safeParse(input);
+  if (!result.success) return { ok: false, issues: toConfigIssues(result.error) };
+  const coverage = checkDeviceCoverage(result.data);
+  if (coverage.length > 0) return { ok: false, issues: coverage };
+  return { ok: true, config: result.data, issues: [] };
+}
+
+/** Validates a config of either generation; throws {@link AlipayConfigError} naming every bad field. */
+export function parseAlipayConfig(input: unknown): AlipayConfig {
+  const result = safeParseAlipayConfig(input);
+  if (!result.ok) throw new AlipayConfigError(result.issues);
+  return result.config;
+}
+
+/**
+ * The interface types a merchant picks in an admin form: the legacy contract (即时到账 / 担保交易 /
+ * 标准双接口) or a set of OpenAPI products.
+ */
+export const INTERFACE_TYPES = [
+  'legacy-direct',
+  'legacy-escrow',
+  'legacy-dual',
+  'openapi-page',
+  'openapi-page-wap',
+  'openapi-page-wap-qr',
+  'openapi-page-qr',
+  'openapi-qr',
+] as const;
+
+/** One admin-form interface type. */
+export type InterfaceType = (typeof INTERFACE_TYPES)[number];
+
+/** Labels of {@link INTERFACE_TYPES} for admin selects, in English and Chinese. */
+export const INTERFACE_TYPE_LABELS: Record<InterfaceType, { en: string; zh: string }> = {
+  'legacy-direct': { en: 'Legacy: instant payment (create_direct_pay_by_user)', zh: '旧版：即时到账' },
+  'legacy-escrow': { en: 'Legacy: escrow (create_partner_trade_by_buyer)', zh: '旧版：担保交易' },
+  'legacy-dual': { en: 'Legacy: dual interface (trade_create_by_buyer)', zh: '旧版：标准双接口' },
+  'openapi-page': { en: 'OpenAPI: PC website payment', zh: '开放平台：电脑网站支付' },
+  'openapi-page-wap': { en: 'OpenAPI: PC + mobile website payment', zh: '开放平台：电脑网站 + 手机网站支付' },
+  'openapi-page-wap-qr': {
+    en: 'OpenAPI: PC + mobile website + QR (face-to-face)',
+    zh: '开放平台：电脑网站 + 手机网站 + 当面付扫码',
+  },
+  'openapi-page-qr': { en: 'OpenAPI: PC website + QR (face-to-face)', zh: '开放平台：电脑网站 + 当面付扫码' },
+  'openapi-qr': { en: 'OpenAPI: QR only (face-to-face precreate)', zh: '开放平台：仅当面付扫码' },
+};
+
+/**
+ * The flat settings an admin form stores (Vendure handler args, Medusa settings page). Empty strings mean
+ * "not set". Secrets: `key`, `appPrivateKey`, `encryptKey`, `appAuthToken`.
+ */
+export interface AlipaySettings {
+  interfaceType: InterfaceType | string;
+  /** `production`, `sandbox` (Alipay's OpenAPI sandbox) or an http(s) URL (e.g. our offline sandbox). */
+  gateway?: string;
+  partnerId?: string;
+  key?: string;
+  sellerEmail?: string;
+  sellerId?: string;
+  charset?: string;
+  refundWithoutPassword?: boolean | string;
+  appId?: string;
+  appPrivateKey?: string;
+  alipayPublicKey?: string;
+  appCertificate?: string;
+  alipayCertificate?: string;
+  alipayRootCertificate?: string;
+  encryptKey?: string;
+  appAuthToken?: string;
+  alwaysQrOnDesktop?: boolean | string;
+}
+
+/** Names of the settings that are secrets: stored encrypted or masked, never shown back. */
+export const SECRET_SETTINGS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'] as const;
+
+const PRODUCTS: Record<string, OpenApiProduct[]> = {
+  'openapi-page': ['page'],
+  'openapi-page-wap': ['page', 'wap'],
+  'openapi-page-wap-qr': ['page', 'wap', 'qr'],
+  'openapi-page-qr': ['page', 'qr'],
+  'openapi-qr': ['qr'],
+};
+
+function flag(value: boolean | string | undefined): boolean {
+  return value === true || value === 'true';
+}
+
+function text(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Turns admin-form settings into a validated {@link AlipayConfig} (or the issues, each naming the settings
+ * field, in English and Chinese). Never throws.
+ */
+export function settingsToConfig(settings: AlipaySettings): ConfigResult {
+  const type = settings.interfaceType;
+  const gatewaySetting = text(settings.gateway);
+  if (type === 'legacy-direct' || type === 'legacy-escrow' || type === 'legacy-dual') {
+    if (gatewaySetting === 'sandbox') {
+      return {
+        ok: false,
+        issues: [
+          {
+            field: 'gateway',
+            message: {
+              en: 'Alipay has no sandbox for the legacy (partner + key) gateway. Type the URL of the offline sandbox (alipay-sandbox, e.g. http://127.0.0.1:7010/gateway.do) instead.',
+              zh: '支付宝旧版（合作者身份 + 安全校验码）网关没有沙箱环境。请填写离线沙箱（alipay-sandbox）的网址，例如 http://127.0.0.1:7010/gateway.do。',
+            },
+          },
+        ],
+      };
+    }
+    return safeParseAlipayConfig({
+      generation: 'legacy',
+      interfaceType: type.slice('legacy-'.length),
+      partnerId: settings.partnerId ?? '',
+      key: text(settings.key),
+      sellerEmail: text(settings.sellerEmail),
+      sellerId: text(settings.sellerId),
+      charset: text(settings.charset)?.toLowerCase() ?? 'utf-8',
+      gateway:
+        gatewaySetting === undefined || gatewaySetting === 'production'
+          ? LEGACY_PRODUCTION_GATEWAY
+          : gatewaySetting,
+      refundWithoutPassword: flag(settings.refundWithoutPassword),
+    });
+  }
+  const products = PRODUCTS[type];
+  if (!products) {
+    return {
+      ok: false,
+      issues: [
+        {
+          field: 'interfaceType',
+          message: {
+            en: `interfaceType must be one of ${INTERFACE_TYPES.join(', ')}.`,
+            zh: `interfaceType 必须是以下之一：${INTERFACE_TYPES.join('、')}。`,
+          },
+        },
+      ],
+    };
+  }
+  return safeParseAlipayConfig({
+    generation: 'openapi',
+    products,
+    alwaysQrOnDesktop: flag(settings.alwaysQrOnDesktop),
+    appId: settings.appId ?? '',
+    appPrivateKey: settings.appPrivateKey ?? '',
+    alipayPublicKey: text(settings.alipayPublicKey),
+    appCertificate: text(settings.appCertificate),
+    alipayCertificate: text(settings.alipayCertificate),
+    alipayRootCertificate: text(settings.alipayRootCertificate),
+    gateway:
+      gatewaySetting === undefined || gatewaySetting === 'production'
+        ? OPENAPI_PRODUCTION_GATEWAY
+        : gatewaySetting === 'sandbox'
+          ? OPENAPI_SANDBOX_GATEWAY
+          : gatewaySetting,
+    encryptKey: text(settings.encryptKey),
+    appAuthToken: text(settings.appAuthToken),
+    sellerId: text(settings.sellerId),
+  });
+}
+
+/**
+ * A masked hint of a secret for admin screens and logs: at most the last 4 characters, e.g. `••••c3d4`.
+ * Short secrets show no characters at all.
+ */
+export function maskSecret(secret: string | undefined): string {
+  if (!secret) return '';
+  return secret.length >= 16 ? `••••${secret.slice(-4)}` : '••••';
+}
