@@ -172,3 +172,16 @@ export class InterfaceNotContractedError extends AlipayGatewayError {
     this.service = service;
   }
 }
+
+/** A notification lacks a field the normalized event needs, or holds an unparsable value. */
+export class NotificationFieldError extends AlipayError {
+  /** The offending field, e.g. `total_fee`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('NOTIFICATION_FIELD_INVALID', message, {
+      en: 'The notification lacks a required field or holds an invalid value; it was ignored.',
+      zh: '通知缺少必填字段或字段值无效，已忽略。',
+    });
+    this.field = field;
+  }
+}
