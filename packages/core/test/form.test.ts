@@ -90,6 +90,7 @@ describe('parseFormBody', () => {
   it('treats __proto__ as a plain field', () => {
     const parsed = parseFormBody('__proto__=x&constructor=y');
     expect(Object.getPrototypeOf(parsed)).toBe(null);
+    // biome-ignore lint/suspicious/noProto: the point of the test is a field named __proto__
     expect(parsed['__proto__']).toBe('x');
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });

@@ -46,7 +46,7 @@ export function parseLegacyXml(xml: string): LegacyXmlAnswer {
   } catch (error) {
     throw new AlipayResponseError(`the gateway answered with malformed XML: ${(error as Error).message}`);
   }
-  if (!root || root.nodeName !== 'alipay') {
+  if (root?.nodeName !== 'alipay') {
     throw new AlipayResponseError('the gateway answer is not <alipay> XML');
   }
   const answer: LegacyXmlAnswer = {

@@ -1,0 +1,167 @@
+import { MoneyError, NotificationFieldError } from '../errors';
+import { type EventSource, type TradeEvent, type TradeTimestamps, toTradeStatus } from '../events';
+import { yuanToFen } from '../money';
+import { buildSignString } from '../sign/canonical';
+import type { KeyInput } from '../sign/keys';
+import { type RsaSignType, rsaVerify } from '../sign/rsa';
+
+/**
+ * OpenAPI asynchronous notifications (notify_url POST) and synchronous returns (return_url GET): signature
+ * verification and the mapping to the normalized {@link TradeEvent}.
+ */
+
+function signTypeOf(params: Readonly<Record<string, string>>): RsaSignType | undefined {
+  const declared = params['sign_type'];
+  if (declared === undefined || declared === '') return 'RSA2';
+  const upper = declared.toUpperCase();
+  return upper === 'RSA2' || upper === 'RSA' ? upper : undefined;
+}
+
+/**
+ * Verifies an OpenAPI notification or return with Alipay's public key (in certificate mode the key of
+ * `alipayCertPublicKey_RSA2.crt`): drop `sign` and `sign_type` and empty values, sort, join raw `k=v` and
+ * check SHA256withRSA (SHA1withRSA when `sign_type=RSA`). Trade notifications and returns are signed that
+ * way; some other notifications (e.g. `servicemarket_order_notify`) sign `sign_type` too, so only when the
+ * first check fails is it tried again with `sign_type` included (pitfall D2).
+ *
+ * Pass the values decoded exactly once (as {@link parseFormBody} or `URLSearchParams` give them); never
+ * URL-decode them again (pitfall D3). Returns false, never throws, for any failure.
+ */
+export function verifyOpenApiNotification(
+  params: Readonly<Record<string, string>>,
+  alipayPublicKey: KeyInput,
+): boolean {
+  const sign = params['sign'];
+  if (typeof sign !== 'string' || sign === '') return false;
+  const signType = signTypeOf(params);
+  if (!signType) return false;
+  if (rsaVerify(buildSignString(params), sign, alipayPublicKey, signType)) return true;
+  if (params['sign_type'] === undefined || params['sign_type'] === '') return false;
+  return rsaVerify(buildSignString(params, { exclude: ['sign'] }), sign, alipayPublicKey, signType);
+}
+
+function optional(fields: Readonly<Record<string, string>>, name: string): string | undefined {
+  const value = fields[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(fields: Readonly<Record<string, string>>, name: string): string {
+  const value = optional(fields, name);
+  if (value === undefined) throw new NotificationFieldError(name, `missing field ${name}`);
+  return value;
+}
+
+function amountFen(yuan: string, field: string, allowZero: boolean): number {
+  try {
+    return yuanToFen(yuan, { allowZero });
+  } catch (error) {
+    if (error instanceof MoneyError)
+      throw new NotificationFieldError(field, `${field} is not a valid amount`);
+    throw error;
+  }
+}
+
+/** Drops undefined members so events compare and serialize cleanly. */
+function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+/**
+ * `passback_params` must be URL-encoded when sent (the client does that) and comes back still encoded;
+ * undo that one encoding so the caller gets back exactly what it passed. Malformed text is kept as is.
+ */
+function decodePassback(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The field names each source uses. A trade query answer names some fields differently from a
+ * notification (`buyer_user_id`, `send_pay_date`); everything else is shared.
+ */
+const FIELD_NAMES = {
+  notify: { buyerId: 'buyer_id', paidAt: 'gmt_payment' },
+  return: { buyerId: 'buyer_id', paidAt: 'gmt_payment' },
+  query: { buyerId: 'buyer_user_id', paidAt: 'send_pay_date' },
+} as const;
+
+/**
+ * Maps OpenAPI trade fields (a notification, a return, or an `alipay.trade.query` answer) to a
+ * {@link TradeEvent}. Used by {@link openApiNotificationToEvent} and by the client's `query`.
+ * Throws {@link NotificationFieldError} for missing or invalid fields and unknown statuses.
+ */
+export function openApiFieldsToTradeEvent(
+  fields: Readonly<Record<string, string>>,
+  source: EventSource,
+): TradeEvent {
+  const names = FIELD_NAMES[source];
+  const tradeStatus = optional(fields, 'trade_status');
+  let alipayStatus: string;
+  let status: TradeEvent['status'];
+  if (tradeStatus === undefined && source === 'return') {
+    // Alipay sends no trade_status on a return: it only redirects the buyer after a payment went through.
+    // The event says `paid` for display; it is `displayOnly`, so it never changes order state.
+    alipayStatus = '';
+    status = 'paid';
+  } else {
+    alipayStatus = required(fields, 'trade_status');
+    const known = toTradeStatus(alipayStatus);
+    if (!known) throw new NotificationFieldError('trade_status', `unknown trade_status ${alipayStatus}`);
+    status = known;
+  }
+  const refundFee = optional(fields, 'refund_fee');
+  const timestamps: TradeTimestamps = compact({
+    created: optional(fields, 'gmt_create'),
+    paid: optional(fields, names.paidAt),
+    closed: optional(fields, 'gmt_close'),
+    refunded: optional(fields, 'gmt_refund'),
+  });
+  return {
+    type: 'trade',
+    generation: 'openapi',
+    source,
+    displayOnly: source === 'return',
+    notifyId: optional(fields, 'notify_id'),
+    notifyTime: optional(fields, 'notify_time'),
+    raw: Object.freeze({ ...fields }),
+    outTradeNo: required(fields, 'out_trade_no'),
+    tradeNo: required(fields, 'trade_no'),
+    status,
+    alipayStatus,
+    amountFen: amountFen(required(fields, 'total_amount'), 'total_amount', false),
+    refundedFen: refundFee === undefined ? undefined : amountFen(refundFee, 'refund_fee', true),
+    refundRequestNo: optional(fields, 'out_biz_no'),
+    buyer: compact({ id: optional(fields, names.buyerId), account: optional(fields, 'buyer_logon_id') }),
+    seller: compact({ id: optional(fields, 'seller_id'), email: optional(fields, 'seller_email') }),
+    appId: optional(fields, 'app_id'),
+    timestamps,
+    passback: decodePassback(optional(fields, 'passback_params')),
+  };
+}
+
+/**
+ * Maps a verified OpenAPI trade notification (`source: 'notify'`) or return (`source: 'return'`) to the
+ * normalized {@link TradeEvent}: `total_amount` → `amountFen`, `refund_fee` → `refundedFen` (0 allowed),
+ * `out_biz_no` → `refundRequestNo`, buyer `buyer_id`/`buyer_logon_id`, seller `seller_id`/`seller_email`,
+ * `app_id`, `gmt_create`/`gmt_payment`/`gmt_close`/`gmt_refund`, `passback_params` (URL-decoded once, the
+ * way the client encoded it), `notify_id`, `notify_time`.
+ *
+ * A return (`method=alipay.trade.page.pay.return` / `alipay.trade.wap.pay.return`) carries no
+ * `trade_status`; Alipay only redirects after a payment, so it maps to status `paid` with an empty
+ * `alipayStatus` — and `displayOnly: true`: show it to the buyer, never act on it; the notification or a
+ * query is the truth.
+ *
+ * Verify the signature first ({@link verifyOpenApiNotification}). Throws {@link NotificationFieldError}
+ * (with the field name) for missing or invalid fields and unknown statuses.
+ */
+export function openApiNotificationToEvent(
+  params: Readonly<Record<string, string>>,
+  source: 'notify' | 'return',
+): TradeEvent {
+  return openApiFieldsToTradeEvent(params, source);
+}
