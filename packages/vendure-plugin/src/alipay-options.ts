@@ -1,0 +1,105 @@
+import type { AlipayPluginOptions } from './alipay.plugin';
+import { ORDER_CODE_PLACEHOLDER } from './alipay-urls';
+
+/** {@link AlipayPluginOptions} after validation, with every default filled in. */
+export interface ResolvedAlipayPluginOptions {
+  /** See {@link AlipayPluginOptions.publicBaseUrl}; never ends with a slash. */
+  publicBaseUrl: string;
+  /** See {@link AlipayPluginOptions.storefrontOrderUrl}. */
+  storefrontOrderUrl: string;
+  /** See {@link AlipayPluginOptions.reconciliationIntervalMinutes}. */
+  reconciliationIntervalMinutes: number;
+  /** See {@link AlipayPluginOptions.pendingAfterMinutes}. */
+  pendingAfterMinutes: number;
+  /** See {@link AlipayPluginOptions.autoRefundOrphanPayments}. */
+  autoRefundOrphanPayments: boolean;
+}
+
+/** Default of {@link AlipayPluginOptions.reconciliationIntervalMinutes}. */
+export const DEFAULT_RECONCILIATION_INTERVAL_MINUTES = 10;
+/** Default of {@link AlipayPluginOptions.pendingAfterMinutes}. */
+export const DEFAULT_PENDING_AFTER_MINUTES = 5;
+
+/** Thrown by `AlipayPlugin.init()` when the options cannot work; the message says which one and why. */
+export class AlipayPluginOptionsError extends Error {
+  override readonly name = 'AlipayPluginOptionsError';
+}
+
+function requireHttpUrl(name: string, value: unknown): URL {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new AlipayPluginOptionsError(`AlipayPlugin option "${name}" is required`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AlipayPluginOptionsError(
+      `AlipayPlugin option "${name}" must be an absolute URL, got "${value}"`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new AlipayPluginOptionsError(
+      `AlipayPlugin option "${name}" must be an http(s) URL, got "${value}"`,
+    );
+  }
+  return url;
+}
+
+function integerAtLeast(name: string, value: number | undefined, min: number, fallback: number): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw new AlipayPluginOptionsError(
+      `AlipayPlugin option "${name}" must be an integer >= ${min}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Validates the options given to `AlipayPlugin.init()` and fills in defaults, so a misconfiguration
+ * stops the server at startup instead of surfacing when the first buyer pays.
+ *
+ * @throws {@link AlipayPluginOptionsError} naming the offending option.
+ */
+export function resolveAlipayPluginOptions(options: AlipayPluginOptions): ResolvedAlipayPluginOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new AlipayPluginOptionsError('AlipayPlugin.init() needs an options object');
+  }
+  const publicBaseUrl = requireHttpUrl('publicBaseUrl', options.publicBaseUrl);
+  if (publicBaseUrl.search !== '' || publicBaseUrl.hash !== '') {
+    throw new AlipayPluginOptionsError(
+      'AlipayPlugin option "publicBaseUrl" must not contain a query or fragment',
+    );
+  }
+  requireHttpUrl('storefrontOrderUrl', options.storefrontOrderUrl);
+  if (!options.storefrontOrderUrl.includes(ORDER_CODE_PLACEHOLDER)) {
+    throw new AlipayPluginOptionsError(
+      `AlipayPlugin option "storefrontOrderUrl" must contain the placeholder "${ORDER_CODE_PLACEHOLDER}", e.g. https://shop.example/order/:code`,
+    );
+  }
+  if (
+    options.autoRefundOrphanPayments !== undefined &&
+    typeof options.autoRefundOrphanPayments !== 'boolean'
+  ) {
+    throw new AlipayPluginOptionsError('AlipayPlugin option "autoRefundOrphanPayments" must be a boolean');
+  }
+  return {
+    publicBaseUrl: options.publicBaseUrl.trim().replace(/\/+$/, ''),
+    storefrontOrderUrl: options.storefrontOrderUrl.trim(),
+    reconciliationIntervalMinutes: integerAtLeast(
+      'reconciliationIntervalMinutes',
+      options.reconciliationIntervalMinutes,
+      0,
+      DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
+    ),
+    pendingAfterMinutes: integerAtLeast(
+      'pendingAfterMinutes',
+      options.pendingAfterMinutes,
+      1,
+      DEFAULT_PENDING_AFTER_MINUTES,
+    ),
+    autoRefundOrphanPayments: options.autoRefundOrphanPayments ?? false,
+  };
+}

@@ -1,0 +1,83 @@
+import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Logger } from '@vendure/core';
+import type { Request, Response } from 'express';
+import { AlipayService } from './alipay.service';
+import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE, loggerCtx } from './constants';
+import type { AlipayNotifyReply } from './types';
+
+/** Why an error is worth logging, without ever logging request bodies or keys. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The two HTTP endpoints Alipay and the buyer's browser reach directly, outside GraphQL:
+ * `POST /payments/alipay/notify/:channelToken/:paymentMethodCode` (asynchronous notification) and
+ * `GET /payments/alipay/return/:channelToken/:paymentMethodCode` (browser return). Both only
+ * translate HTTP to {@link AlipayService} calls.
+ */
+@Controller(ALIPAY_ROUTE_BASE)
+export class AlipayController {
+  constructor(private readonly alipayService: AlipayService) {}
+
+  /**
+   * Receives an Alipay notification. The body arrives as the raw bytes (the plugin mounts a raw
+   * body parser on this route), because Alipay may post GBK forms that Nest's urlencoded parser
+   * answers with 415, and signatures must be checked on the values decoded with the right charset.
+   *
+   * Always answers 200 `text/plain`: Alipay reads only the body, and retries until it is `success`.
+   */
+  @Post(`${ALIPAY_NOTIFY_SEGMENT}/:channelToken/:paymentMethodCode`)
+  async notify(
+    @Param('channelToken') channelToken: string,
+    @Param('paymentMethodCode') paymentMethodCode: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    // body-parser 2 leaves req.body undefined when a request has no body at all.
+    const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let reply: AlipayNotifyReply;
+    try {
+      reply = await this.alipayService.handleNotify({
+        channelToken,
+        paymentMethodCode,
+        rawBody,
+        contentType: req.headers['content-type'],
+        req,
+      });
+    } catch (error) {
+      // "failure" makes Alipay deliver the notification again later, which is what we want when
+      // it could not be processed now.
+      Logger.error(
+        `Notification for payment method "${paymentMethodCode}" could not be processed, Alipay will retry: ${describe(error)}`,
+        loggerCtx,
+      );
+      reply = 'failure';
+    }
+    res.status(200).type('text/plain').send(reply);
+  }
+
+  /**
+   * Where Alipay sends the buyer's browser after paying: redirects to the storefront page of the
+   * order the trade belongs to. The page then asks for the verified status.
+   */
+  @Get(`${ALIPAY_RETURN_SEGMENT}/:channelToken/:paymentMethodCode`)
+  async handleReturn(
+    @Param('channelToken') channelToken: string,
+    @Param('paymentMethodCode') paymentMethodCode: string,
+    @Query() query: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    try {
+      const target = await this.alipayService.findReturnRedirect({ channelToken, paymentMethodCode, query });
+      if (target === undefined) {
+        res.status(404).type('text/plain').send('Unknown Alipay trade');
+        return;
+      }
+      res.redirect(302, target);
+    } catch (error) {
+      Logger.error(`Return for payment method "${paymentMethodCode}" failed: ${describe(error)}`, loggerCtx);
+      res.status(500).type('text/plain').send('The payment return could not be processed');
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { Args, Mutation, ResolveField, Resolver } from '@nestjs/graphql';
+import { Allow, Ctx, Order, Permission, RequestContext, Transaction } from '@vendure/core';
+import { AlipayService } from '../alipay.service';
+import type { AlipayPaymentIntentInput, AlipayPaymentIntentResult } from '../types';
+
+/** Shop API mutations of the plugin; they only delegate to {@link AlipayService}. */
+@Resolver()
+export class AlipayShopResolver {
+  constructor(private readonly alipayService: AlipayService) {}
+
+  /** `createAlipayPaymentIntent`: starts an Alipay payment for the caller's active order. */
+  @Mutation()
+  @Transaction()
+  @Allow(Permission.Owner)
+  createAlipayPaymentIntent(
+    @Ctx() ctx: RequestContext,
+    @Args('input') input: AlipayPaymentIntentInput,
+  ): Promise<AlipayPaymentIntentResult> {
+    return this.alipayService.createPaymentIntent(ctx, input);
+  }
+
+  /** `syncAlipayPaymentStatus`: pulls the verified status of an order's Alipay trades. */
+  @Mutation()
+  @Transaction()
+  @Allow(Permission.Owner)
+  syncAlipayPaymentStatus(
+    @Ctx() ctx: RequestContext,
+    @Args('orderCode') orderCode: string,
+  ): Promise<Order | undefined> {
+    return this.alipayService.syncPaymentStatus(ctx, orderCode);
+  }
+}
+
+/**
+ * Tells GraphQL which member of the `AlipayPaymentIntentResult` union a result is. Every result
+ * object carries its `__typename` (the TypeScript types require it), so no shape-sniffing is needed.
+ */
+@Resolver('AlipayPaymentIntentResult')
+export class AlipayPaymentIntentResultResolver {
+  /** Resolves the union member from the result's `__typename`. */
+  @ResolveField()
+  __resolveType(value: AlipayPaymentIntentResult): AlipayPaymentIntentResult['__typename'] {
+    return value.__typename;
+  }
+}

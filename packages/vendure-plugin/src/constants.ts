@@ -1,0 +1,34 @@
+/**
+ * Nest injection token under which the validated {@link ResolvedAlipayPluginOptions} are provided.
+ *
+ * A symbol rather than a class token because the options are a plain object handed to
+ * `AlipayPlugin.init()`, and a symbol cannot collide with another plugin's token.
+ */
+export const ALIPAY_PLUGIN_OPTIONS = Symbol('ALIPAY_PLUGIN_OPTIONS');
+
+/** The single logger context used by every log line of this plugin, so one filter finds them all. */
+export const loggerCtx = 'AlipayPlugin';
+
+/** Code of the Alipay `PaymentMethodHandler`; a `PaymentMethod`'s `handler.code` refers to it. */
+export const ALIPAY_HANDLER_CODE = 'alipay';
+
+/** Path (without leading slash) under which the plugin's REST controller is mounted. */
+export const ALIPAY_ROUTE_BASE = 'payments/alipay';
+
+/** Path segment of the asynchronous notification endpoint (Alipay's `notify_url`). */
+export const ALIPAY_NOTIFY_SEGMENT = 'notify';
+
+/** Path segment of the browser return endpoint (Alipay's `return_url`). */
+export const ALIPAY_RETURN_SEGMENT = 'return';
+
+/**
+ * Route prefix that receives the raw-body middleware. Only the notify endpoint needs the untouched
+ * bytes: Alipay may post GBK-encoded forms that Nest's global urlencoded parser rejects with 415.
+ */
+export const ALIPAY_NOTIFY_ROUTE = `/${ALIPAY_ROUTE_BASE}/${ALIPAY_NOTIFY_SEGMENT}`;
+
+/**
+ * Largest notification body accepted. Real notifications are a few kilobytes; the cap keeps a
+ * public, unauthenticated endpoint from buffering arbitrary amounts of memory.
+ */
+export const ALIPAY_NOTIFY_BODY_LIMIT = '64kb';

@@ -1,0 +1,82 @@
+import type { DeepPartial, ID } from '@vendure/core';
+import { EntityId, VendureEntity } from '@vendure/core';
+import { Column, Entity, Index } from 'typeorm';
+
+/** {@link AlipayTrade.status} of a trade Alipay has not reported on yet. */
+export const ALIPAY_TRADE_CREATED = 'CREATED';
+
+/**
+ * One Alipay trade (one `out_trade_no`) created for a Vendure order: the idempotency record that
+ * lets the notify handler, the return-page sync and reconciliation agree on what was asked for.
+ *
+ * An order can have several trades (a superseded amount, a new device, a retry after closing), but
+ * an `out_trade_no` belongs to exactly one trade, and so does Alipay's `trade_no` once known. Both
+ * are enforced by unique indexes so that two concurrent writers cannot both succeed.
+ */
+@Entity()
+export class AlipayTrade extends VendureEntity {
+  /** Creates a trade record; TypeORM also calls this without arguments when loading rows. */
+  constructor(input?: DeepPartial<AlipayTrade>) {
+    super(input);
+  }
+
+  /** The merchant's trade number sent to Alipay (`out_trade_no`, at most 64 characters). */
+  @Index({ unique: true })
+  @Column('varchar', { length: 64 })
+  outTradeNo!: string;
+
+  /**
+   * Alipay's trade number (`trade_no`), known once Alipay has reported the trade. Unique: several
+   * rows may still be NULL, because SQLite, PostgreSQL and MySQL all treat NULLs as distinct in a
+   * unique index.
+   */
+  @Index({ unique: true })
+  @Column('varchar', { length: 64, nullable: true })
+  tradeNo!: string | null;
+
+  /** The channel the order belongs to; notifications are resolved against it. */
+  @Index()
+  @EntityId()
+  channelId!: ID;
+
+  /** Code of the Vendure `PaymentMethod` whose settings (keys, gateway) created the trade. */
+  @Column('varchar', { length: 255 })
+  paymentMethodCode!: string;
+
+  /** The Alipay interface the trade was created with (an `interfaceType` argument value). */
+  @Column('varchar', { length: 32 })
+  interfaceType!: string;
+
+  /** Code of the Vendure order being paid. */
+  @Index()
+  @Column('varchar', { length: 255 })
+  orderCode!: string;
+
+  /** ID of the Vendure order being paid. */
+  @Index()
+  @EntityId()
+  orderId!: ID;
+
+  /**
+   * The amount requested from Alipay in fen (分, the CNY minor unit), the same integer unit Vendure
+   * uses for prices. A notification is only accepted if its amount matches.
+   */
+  @Column('int')
+  amountFen!: number;
+
+  /**
+   * What the plugin last knew about the trade: `CREATED` until Alipay reports anything, then
+   * Alipay's own `trade_status` (`WAIT_BUYER_PAY`, `TRADE_SUCCESS`, `TRADE_FINISHED`, `TRADE_CLOSED`,
+   * or a legacy escrow state such as `WAIT_SELLER_SEND_GOODS`). An open string because the set
+   * differs between the legacy and OpenAPI interfaces.
+   */
+  @Column('varchar', { length: 32, default: ALIPAY_TRADE_CREATED })
+  status!: string;
+
+  /**
+   * The parameters of the last verified event about this trade (notification or query result), as
+   * the strings Alipay sent. Kept for support and reconciliation; never holds keys.
+   */
+  @Column('simple-json', { nullable: true })
+  lastEvent!: Record<string, string> | null;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { AlipayPluginOptions } from '../src/alipay.plugin';
+import {
+  AlipayPluginOptionsError,
+  DEFAULT_PENDING_AFTER_MINUTES,
+  DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
+  resolveAlipayPluginOptions,
+} from '../src/alipay-options';
+
+const valid: AlipayPluginOptions = {
+  publicBaseUrl: 'https://api.shop.example/',
+  storefrontOrderUrl: 'https://shop.example/order/:code',
+};
+
+describe('resolveAlipayPluginOptions', () => {
+  it('fills in defaults and strips the trailing slash of publicBaseUrl', () => {
+    expect(resolveAlipayPluginOptions(valid)).toEqual({
+      publicBaseUrl: 'https://api.shop.example',
+      storefrontOrderUrl: 'https://shop.example/order/:code',
+      reconciliationIntervalMinutes: DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
+      pendingAfterMinutes: DEFAULT_PENDING_AFTER_MINUTES,
+      autoRefundOrphanPayments: false,
+    });
+  });
+
+  it('keeps explicit values, including 0 to disable reconciliation', () => {
+    const resolved = resolveAlipayPluginOptions({
+      ...valid,
+      publicBaseUrl: 'http://127.0.0.1:3000/vendure',
+      reconciliationIntervalMinutes: 0,
+      pendingAfterMinutes: 30,
+      autoRefundOrphanPayments: true,
+    });
+    expect(resolved.publicBaseUrl).toBe('http://127.0.0.1:3000/vendure');
+    expect(resolved.reconciliationIntervalMinutes).toBe(0);
+    expect(resolved.pendingAfterMinutes).toBe(30);
+    expect(resolved.autoRefundOrphanPayments).toBe(true);
+  });
+
+  it.each([
+    [{ publicBaseUrl: '' }, /publicBaseUrl.*required/],
+    [{ publicBaseUrl: 'api.shop.example' }, /publicBaseUrl.*absolute URL/],
+    [{ publicBaseUrl: 'ftp://api.shop.example' }, /publicBaseUrl.*http/],
+    [{ publicBaseUrl: 'https://api.shop.example?x=1' }, /publicBaseUrl.*query/],
+    [{ storefrontOrderUrl: 'https://shop.example/order' }, /storefrontOrderUrl.*:code/],
+    [{ storefrontOrderUrl: '/order/:code' }, /storefrontOrderUrl.*absolute URL/],
+    [{ reconciliationIntervalMinutes: -1 }, /reconciliationIntervalMinutes.*>= 0/],
+    [{ pendingAfterMinutes: 0 }, /pendingAfterMinutes.*>= 1/],
+    [{ pendingAfterMinutes: 2.5 }, /pendingAfterMinutes.*integer/],
+  ] as Array<[Partial<AlipayPluginOptions>, RegExp]>)('rejects %o', (override, message) => {
+    expect(() => resolveAlipayPluginOptions({ ...valid, ...override })).toThrow(AlipayPluginOptionsError);
+    expect(() => resolveAlipayPluginOptions({ ...valid, ...override })).toThrow(message);
+  });
+
+  it('rejects a non-boolean autoRefundOrphanPayments from untyped callers', () => {
+    const untyped = { ...valid, autoRefundOrphanPayments: 'yes' } as unknown as AlipayPluginOptions;
+    expect(() => resolveAlipayPluginOptions(untyped)).toThrow(/autoRefundOrphanPayments/);
+  });
+});
