@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { AlipayConfig } from './config';
 import { parseAlipayConfig } from './config';
 import type { LegacyConfig } from './config/legacy';
@@ -21,7 +22,6 @@ import { fenToYuan } from './money';
 import { OpenApiClient, openApiNotificationToEvent, verifyOpenApiNotification } from './openapi';
 import { accept, type NotificationResult, type Rejection, reject } from './rejections';
 import { type BuyerContext, type Device, deviceOf, type PaymentInterface, selectInterface } from './select';
-import { publicKeyFromCert } from './sign/cert';
 
 /** Options of {@link createAlipay}. */
 export interface AlipayOptions {
@@ -407,15 +407,13 @@ class OpenApiAlipay extends AlipayBase {
   readonly generation = 'openapi' as const;
   protected readonly config: OpenApiConfig;
   private readonly client: OpenApiClient;
-  private readonly verifyKey: string;
+  private readonly verifyKey: KeyObject;
 
   constructor(config: OpenApiConfig, options: AlipayOptions) {
     super(options);
     this.config = config;
     this.client = new OpenApiClient({ config, http: options.http, now: this.now });
-    this.verifyKey = config.alipayCertificate
-      ? publicKeyFromCert(config.alipayCertificate)
-      : config.alipayPublicKey!;
+    this.verifyKey = this.client.alipayVerifyKey;
   }
 
   async startPayment(order: PaymentOrder, buyer?: BuyerContext, options: { as?: 'redirect' | 'form' } = {}) {
@@ -458,6 +456,11 @@ class OpenApiAlipay extends AlipayBase {
     expectedSeller: SellerAccount | undefined,
   ): NotificationResult<TradeEvent> {
     const ids = { outTradeNo: params['out_trade_no'], tradeNo: params['trade_no'] };
+    // RSA2 only: a notification must not choose the weaker SHA1 scheme for itself.
+    const signType = params['sign_type'];
+    if (signType !== undefined && signType !== '' && signType.toUpperCase() !== 'RSA2') {
+      return reject('bad_signature', `sign_type ${signType} is refused; OpenAPI notifications are RSA2`, ids);
+    }
     if (!params['sign'] || !verifyOpenApiNotification(params, this.verifyKey)) {
       return reject(
         'bad_signature',

@@ -4,6 +4,7 @@ export * from './doctor';
 export * from './errors';
 export * from './events';
 export * from './facade';
+export * from './http/encoding';
 export * from './http/fetch';
 export * from './http/form';
 export * from './http/xml';

@@ -35,7 +35,9 @@ describe('certificate serial numbers: published vectors', () => {
       '687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6',
     );
     // yansongda ships the same bundle (other line wrapping): same answer.
-    expect(rootCertSerialNumber(fixture('yansongda-pay/alipayRootCert.crt'))).toBe(rootCertSerialNumber(bundle));
+    expect(rootCertSerialNumber(fixture('yansongda-pay/alipayRootCert.crt'))).toBe(
+      rootCertSerialNumber(bundle),
+    );
   });
 
   it('publicKeyFromCert gives the key alipay-sdk-nodejs-all publishes for alipayCertPublicKey_RSA2.crt', () => {
@@ -63,14 +65,17 @@ describe('certificate serial numbers: published vectors', () => {
 describe('certificate serial numbers: certificates made with openssl', () => {
   let dir: string;
   const file = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }).toString();
+  const openssl = (...args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }).toString();
 
   /** The SN computed independently: openssl's RFC 2253 issuer (UTF-8 kept) + decimal serial, md5. */
   function expectedSn(certFile: string): string {
     const issuer = openssl('x509', '-in', certFile, '-noout', '-issuer', '-nameopt', 'RFC2253,-esc_msb')
       .trim()
       .replace(/^issuer=/, '');
-    const serialHex = openssl('x509', '-in', certFile, '-noout', '-serial').trim().replace(/^serial=/, '');
+    const serialHex = openssl('x509', '-in', certFile, '-noout', '-serial')
+      .trim()
+      .replace(/^serial=/, '');
     return createHash('md5')
       .update(issuer + BigInt(`0x${serialHex}`).toString(10), 'utf8')
       .digest('hex');
@@ -80,20 +85,73 @@ describe('certificate serial numbers: certificates made with openssl', () => {
     dir = mkdtempSync(join(tmpdir(), 'alipay-cert-test-'));
     const root = (name: string, keyArgs: string[], subject: string, serial: string) =>
       openssl(
-        'req', '-x509', '-new', ...keyArgs, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`,
-        '-days', '3650', '-sha256', '-utf8', '-subj', subject, '-set_serial', serial,
+        'req',
+        '-x509',
+        '-new',
+        ...keyArgs,
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '3650',
+        '-sha256',
+        '-utf8',
+        '-subj',
+        subject,
+        '-set_serial',
+        serial,
       );
-    root('rsa-root', ['-newkey', 'rsa:2048'], '/C=CN/O=Test Org/OU=Certification Authority/CN=Test RSA Root', '0x0123456789ABCDEF0123456789');
-    root('ec-root', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], '/C=CN/O=Test Org/CN=Test ECC Root', '0x42');
-    root('rsa-root-2', ['-newkey', 'rsa:2048'], '/C=CN/O=Test Org\\, Ltd./CN=测试根证书', '0x8000000000000001');
+    root(
+      'rsa-root',
+      ['-newkey', 'rsa:2048'],
+      '/C=CN/O=Test Org/OU=Certification Authority/CN=Test RSA Root',
+      '0x0123456789ABCDEF0123456789',
+    );
+    root(
+      'ec-root',
+      ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+      '/C=CN/O=Test Org/CN=Test ECC Root',
+      '0x42',
+    );
+    root(
+      'rsa-root-2',
+      ['-newkey', 'rsa:2048'],
+      '/C=CN/O=Test Org\\, Ltd./CN=测试根证书',
+      '0x8000000000000001',
+    );
     // An app certificate issued by the RSA root, as the open platform issues appCertPublicKey_<APPID>.crt.
     openssl(
-      'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'app.key', '-out', 'app.csr', '-utf8',
-      '-subj', '/C=CN/O=测试商户/OU=Alipay/CN=2088000000000000-2021000000000000',
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'app.key',
+      '-out',
+      'app.csr',
+      '-utf8',
+      '-subj',
+      '/C=CN/O=测试商户/OU=Alipay/CN=2088000000000000-2021000000000000',
     );
     openssl(
-      'x509', '-req', '-in', 'app.csr', '-CA', 'rsa-root.crt', '-CAkey', 'rsa-root.key', '-set_serial',
-      '0x2023060769B99529DC18B16AC12FD695', '-days', '2', '-sha256', '-out', 'app.crt',
+      'x509',
+      '-req',
+      '-in',
+      'app.csr',
+      '-CA',
+      'rsa-root.crt',
+      '-CAkey',
+      'rsa-root.key',
+      '-set_serial',
+      '0x2023060769B99529DC18B16AC12FD695',
+      '-days',
+      '2',
+      '-sha256',
+      '-out',
+      'app.crt',
     );
   });
 
@@ -114,7 +172,9 @@ describe('certificate serial numbers: certificates made with openssl', () => {
   });
 
   it('alipay_root_cert_sn keeps only RSA-signed roots, in bundle order, joined by _', () => {
-    const [rsa, ec, rsa2] = ['rsa-root.crt', 'ec-root.crt', 'rsa-root-2.crt'].map(f => readFileSync(file(f), 'utf8'));
+    const [rsa, ec, rsa2] = ['rsa-root.crt', 'ec-root.crt', 'rsa-root-2.crt'].map(f =>
+      readFileSync(file(f), 'utf8'),
+    );
     const expected = `${expectedSn('rsa-root.crt')}_${expectedSn('rsa-root-2.crt')}`;
     expect(rootCertSerialNumber(`${ec}${rsa}${ec}${rsa2}`)).toBe(expected);
     // Bundles glued without a newline, or with CRLF line ends, read the same.

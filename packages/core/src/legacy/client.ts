@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type AlipayCharset, decodeText, encodeText, normalizeCharset } from '../charset';
+import { decodeText, encodeText, normalizeCharset } from '../charset';
 import type { LegacyConfig, LegacyInterfaceType } from '../config/legacy';
 import { LEGACY_CREATE_SERVICE } from '../config/legacy';
 import { AlipayResponseError, MoneyError } from '../errors';
 import type { TradeEvent } from '../events';
+import { autoSubmitForm, encodeQuery } from '../http/encoding';
 import { type HttpOptions, httpRequest } from '../http/fetch';
 import { type LegacyXmlAnswer, parseLegacyXml, xmlDeclaredEncoding } from '../http/xml';
 import { fenToYuan } from '../money';
@@ -87,51 +88,6 @@ export interface LegacyClientOptions {
   now?: () => Date;
 }
 
-const UNRESERVED = /[A-Za-z0-9\-_.~]/;
-
-/** Percent-encodes text as bytes of the request charset (GBK merchants send GBK in the URL too). */
-function percentEncode(value: string, charset: AlipayCharset): string {
-  let out = '';
-  for (const byte of encodeText(value, charset)) {
-    const char = String.fromCharCode(byte);
-    out +=
-      byte < 0x80 && UNRESERVED.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** Encodes a query string in the request charset. */
-export function encodeLegacyQuery(params: Record<string, string>, charset: AlipayCharset): string {
-  return Object.keys(params)
-    .map(key => `${percentEncode(key, charset)}=${percentEncode(params[key]!, charset)}`)
-    .join('&');
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for an HTML attribute or text node. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, c => HTML_ESCAPES[c]!);
-}
-
-/** An auto-submitting form posting `params` to `action`, in `charset`. */
-export function autoSubmitForm(action: string, params: Record<string, string>, charset: string): string {
-  const inputs = Object.keys(params)
-    .map(key => `<input type="hidden" name="${escapeHtml(key)}" value="${escapeHtml(params[key]!)}"/>`)
-    .join('');
-  return (
-    `<form id="alipaysubmit" name="alipaysubmit" action="${escapeHtml(action)}" method="POST" accept-charset="${escapeHtml(charset)}">` +
-    `${inputs}<input type="submit" value="Pay with Alipay / 前往支付宝付款"/></form>` +
-    `<script>document.forms['alipaysubmit'].submit();</script>`
-  );
-}
-
 /** `it_b_pay` from minutes: whole minutes, hours or days, as Alipay wants no decimals (1m–15d). */
 function itBPay(minutes: number): string {
   const m = Math.max(1, Math.min(15 * 24 * 60, Math.round(minutes)));
@@ -183,7 +139,7 @@ export class LegacyClient {
     return {
       service: params['service']!,
       params: signed,
-      url: `${this.config.gateway}?${encodeLegacyQuery(signed, charset)}`,
+      url: `${this.config.gateway}?${encodeQuery(signed, charset)}`,
       // The 2009 demo posts with _input_charset in the URL so the gateway decodes the body correctly.
       html: autoSubmitForm(`${this.config.gateway}?_input_charset=${charset}`, signed, charset),
     };
@@ -294,7 +250,7 @@ export class LegacyClient {
     const signed = this.sign(params);
     const response = await httpRequest(
       {
-        url: `${this.config.gateway}?${encodeLegacyQuery(signed, this.config.charset)}`,
+        url: `${this.config.gateway}?${encodeQuery(signed, this.config.charset)}`,
         method: 'GET',
         idempotent,
       },

@@ -10,8 +10,8 @@ import {
   NotificationFieldError,
 } from '../errors';
 import type { TradeEvent } from '../events';
+import { autoSubmitForm, encodeQuery } from '../http/encoding';
 import { type HttpOptions, httpRequest } from '../http/fetch';
-import { autoSubmitForm, encodeLegacyQuery } from '../legacy/client';
 import { fenToYuan, yuanToFen } from '../money';
 import { aesDecrypt, aesEncrypt } from '../sign/aes';
 import { buildSignString, type SignableValue } from '../sign/canonical';
@@ -216,8 +216,11 @@ export class OpenApiClient {
   readonly config: OpenApiConfig;
   private readonly http: HttpOptions;
   private readonly now: () => Date;
-  /** Alipay's public key (public-key mode) or that of `alipayCertPublicKey_RSA2.crt` (certificate mode). */
-  private readonly alipayKey: KeyObject;
+  /**
+   * The key Alipay's answers, notifications and returns verify with: Alipay's public key (public-key mode)
+   * or that of `alipayCertPublicKey_RSA2.crt` (certificate mode), parsed once at construction.
+   */
+  readonly alipayVerifyKey: KeyObject;
   private readonly appCertSn: string | undefined;
   private readonly alipayRootCertSn: string | undefined;
   /** SN of the configured Alipay certificate, to tell a rotated certificate from a wrong key. */
@@ -263,10 +266,10 @@ export class OpenApiClient {
       }));
       if (issues.length > 0 || !alipay) throw new AlipayConfigError(issues);
       this.alipayCertSn = alipay.sn;
-      this.alipayKey = alipay.key;
+      this.alipayVerifyKey = alipay.key;
     } else {
       try {
-        this.alipayKey = toPublicKey(alipayPublicKey ?? '');
+        this.alipayVerifyKey = toPublicKey(alipayPublicKey ?? '');
       } catch {
         throw new AlipayConfigError([
           {
@@ -331,7 +334,7 @@ export class OpenApiClient {
     return {
       method,
       params,
-      url: withQuery(this.config.gateway, encodeLegacyQuery(params, CHARSET)),
+      url: withQuery(this.config.gateway, encodeQuery(params, CHARSET)),
       html: autoSubmitForm(withQuery(this.config.gateway, `charset=${CHARSET}`), params, CHARSET),
     };
   }
@@ -352,7 +355,11 @@ export class OpenApiClient {
     return biz;
   }
 
-  /** 电脑网站支付 `alipay.trade.page.pay` (`FAST_INSTANT_TRADE_PAY`): a signed URL and form; no server call. */
+  /**
+   * 电脑网站支付 `alipay.trade.page.pay` (`FAST_INSTANT_TRADE_PAY`): a signed URL and form; no server call.
+   * The browser carries every parameter, so in service-provider mode it sees `app_auth_token` too, as
+   * Alipay's own SDKs do; nothing else secret is in it.
+   */
   pagePay(input: OpenApiPaymentInput): OpenApiBrowserRequest {
     return this.browserRequest('alipay.trade.page.pay', 'FAST_INSTANT_TRADE_PAY', input, {});
   }
@@ -493,13 +500,13 @@ export class OpenApiClient {
     });
     const response = await httpRequest(
       {
-        url: withQuery(this.config.gateway, encodeLegacyQuery(common, CHARSET)),
+        url: withQuery(this.config.gateway, encodeQuery(common, CHARSET)),
         method: 'POST',
         headers: {
           'content-type': `application/x-www-form-urlencoded;charset=${CHARSET}`,
           accept: 'application/json',
         },
-        body: encodeLegacyQuery({ biz_content: biz_content! }, CHARSET),
+        body: encodeQuery({ biz_content: biz_content! }, CHARSET),
         idempotent: options.idempotent,
       },
       this.http,
@@ -522,7 +529,7 @@ export class OpenApiClient {
     const parts = extractSignedResponse(rawBody, method);
     if (!parts) throw new AlipayResponseError(`the ${method} answer is not an Alipay OpenAPI response`);
     const signed = parts.sign !== null;
-    if (signed && !rsaVerify(parts.content, parts.sign!, this.alipayKey, 'RSA2')) {
+    if (signed && !rsaVerify(parts.content, parts.sign!, this.alipayVerifyKey, 'RSA2')) {
       const rotated =
         this.alipayCertSn !== undefined &&
         parts.alipayCertSn !== undefined &&

@@ -198,7 +198,8 @@ function decodeEntities(text: string): string {
  * in its 验签字符串, and they are credentials that must not reach a log line.
  */
 function redactTokens(text: string): string {
-  return text.replace(/((?:^|[&?]|&amp;)(?:app_)?auth_token=)[^&]*/g, '$1***');
+  // Any separator may precede the name (`：`, `&`, `&amp;`); only a longer parameter name may not.
+  return text.replace(/(?<![A-Za-z0-9_])((?:app_)?auth_token=)[^&\s]*/g, '$1***');
 }
 
 /**
