@@ -1,0 +1,242 @@
+// @ts-check
+/**
+ * A minimal Express shop that accepts Alipay through `@alipay-commerce/core`'s public facade and nothing
+ * else: the whole integration a new platform needs. Orders live in memory; a real shop keeps them in its
+ * database and runs the notification handling inside a transaction.
+ */
+import { createAlipay, fenToYuan, settingsToConfig } from '@alipay-commerce/core';
+import express from 'express';
+
+/** @typedef {{ id: string, name: string, priceFen: number, goods: 'physical' | 'virtual', shippingFeeFen: number }} Product */
+/** @typedef {{ id: string, productId: string, amountFen: number, outTradeNo: string, attempts: number,
+ *   status: string, tradeNo?: string, refundedFen: number, history: string[] }} Order */
+
+/** @type {Product[]} */
+export const PRODUCTS = [
+  { id: 'tea', name: '西湖龙井 Longjing tea (100 g)', priceFen: 12800, goods: 'physical', shippingFeeFen: 1000 },
+  { id: 'ebook', name: '电子书 E-book: 支付宝集成指南', priceFen: 990, goods: 'virtual', shippingFeeFen: 0 },
+  { id: 'scarf', name: '丝巾 Silk scarf', priceFen: 29900, goods: 'physical', shippingFeeFen: 0 },
+];
+
+/** @param {string} text */
+const escape = text =>
+  text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/** @param {string} title @param {string} body */
+const page = (title, body) =>
+  `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+  `<title>${escape(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}` +
+  `.status{font-weight:bold}</style></head><body>${body}</body></html>`;
+
+/**
+ * Builds the shop.
+ * @param {{ settings: import('@alipay-commerce/core').AlipaySettings, publicUrl: string,
+ *   log?: (line: string) => void }} options
+ */
+export function createShop(options) {
+  const configResult = settingsToConfig(options.settings);
+  if (!configResult.ok) {
+    // Fail fast at startup, naming every bad field (never printing secrets).
+    throw new Error(configResult.issues.map(i => `${i.field}: ${i.message.en}`).join('\n'));
+  }
+  const alipay = createAlipay(configResult.config, { http: { timeoutMs: 8000 } });
+  const log = options.log ?? (line => console.log(line));
+  /** @type {Map<string, Order>} */
+  const orders = new Map();
+  /** Applied (tradeNo, status) pairs: a duplicate notification is acknowledged and changes nothing. */
+  const applied = new Set();
+  let nextId = 1000;
+
+  /** @param {string} outTradeNo */
+  const orderOf = outTradeNo => [...orders.values()].find(o => o.outTradeNo === outTradeNo);
+
+  /**
+   * Applies a verified event to an order, idempotently. Returns what happened, for the log.
+   * @param {Order} order @param {import('@alipay-commerce/core').TradeEvent} event
+   */
+  function applyTradeEvent(order, event) {
+    const key = `${event.tradeNo}:${event.alipayStatus}:${event.refundRequestNo ?? ''}`;
+    if (applied.has(key)) return 'duplicate';
+    applied.add(key);
+    if (event.refundRequestNo !== undefined || (event.refundedFen ?? 0) > 0) {
+      order.refundedFen = event.refundedFen ?? order.refundedFen;
+      order.history.push(`refund confirmed: ${fenToYuan(order.refundedFen, { allowZero: true })} CNY`);
+      return 'refund';
+    }
+    const rank = ['waiting_payment', 'paid_awaiting_shipment', 'shipped_awaiting_receipt', 'paid', 'finished'];
+    // A late WAIT_BUYER_PAY after payment must not move the order backwards.
+    if (event.status === 'closed' && order.status !== 'pending') return 'ignored (closed after payment)';
+    if (rank.indexOf(event.status) < rank.indexOf(order.status)) return 'ignored (out of order)';
+    order.status = event.status;
+    order.tradeNo = event.tradeNo;
+    order.history.push(`${event.source}: ${event.alipayStatus}`);
+    return event.status;
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/', (_req, res) => {
+    const items = PRODUCTS.map(
+      p =>
+        `<li>${escape(p.name)} — ¥${fenToYuan(p.priceFen)}${p.shippingFeeFen ? ` + ¥${fenToYuan(p.shippingFeeFen)} shipping` : ''}` +
+        ` <form method="post" action="/orders" style="display:inline"><input type="hidden" name="productId" value="${p.id}">` +
+        `<button data-testid="buy-${p.id}">Pay with Alipay 支付宝付款</button></form></li>`,
+    ).join('');
+    res.send(page('Express shop', `<h1>Express shop</h1><ul>${items}</ul>`));
+  });
+
+  app.post('/orders', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const product = PRODUCTS.find(p => p.id === req.body?.productId);
+    if (!product) return void res.status(404).send('unknown product');
+    const id = String(nextId++);
+    /** @type {Order} */
+    const order = {
+      id,
+      productId: product.id,
+      amountFen: product.priceFen + product.shippingFeeFen,
+      outTradeNo: `EXP${id}-1`,
+      attempts: 1,
+      status: 'pending',
+      refundedFen: 0,
+      history: [],
+    };
+    orders.set(id, order);
+    res.redirect(303, `/orders/${id}/pay`);
+  });
+
+  app.get('/orders/:id/pay', async (req, res) => {
+    const order = orders.get(req.params.id);
+    if (!order) return void res.status(404).send('no such order');
+    const product = /** @type {Product} */ (PRODUCTS.find(p => p.id === order.productId));
+    try {
+      const start = await alipay.startPayment(
+        {
+          outTradeNo: order.outTradeNo,
+          amountFen: order.amountFen,
+          subject: product.name,
+          goods: product.goods,
+          shippingFeeFen: product.shippingFeeFen,
+          notifyUrl: `${options.publicUrl}/alipay/notify`,
+          returnUrl: `${options.publicUrl}/alipay/return`,
+        },
+        { userAgent: req.get('user-agent'), ip: req.ip },
+      );
+      log(`order ${order.id} trade ${order.outTradeNo}: ${start.kind} via ${JSON.stringify(start.interface)}`);
+      if (start.kind === 'redirect') return void res.redirect(303, start.url);
+      if (start.kind === 'form') return void res.send(start.html);
+      res.send(
+        page(
+          'Scan to pay',
+          `<h1>扫码支付 Scan with Alipay</h1><p data-testid="qr-code">${escape(start.qrCode)}</p>` +
+            `<p>Expires ${start.expiresAt.toISOString()}</p><p><a href="/orders/${order.id}">Order status</a></p>`,
+        ),
+      );
+    } catch (error) {
+      // Typed core errors carry a bilingual hint (e.g. "interface not in your contract / 合同列表").
+      const hint = /** @type {{ hint?: { en: string, zh: string } }} */ (error).hint;
+      log(`order ${order.id}: cannot start payment: ${/** @type {Error} */ (error).message}`);
+      res.status(502).send(page('Payment unavailable', `<p>${escape(hint?.en ?? 'Alipay is unavailable.')}</p><p>${escape(hint?.zh ?? '')}</p>`));
+    }
+  });
+
+  // The notification: the RAW body, whatever its charset — never Express' own form parser.
+  app.post('/alipay/notify', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      const verdict = await alipay.handleNotification(raw, req.get('content-type'));
+      if (!verdict.ok) {
+        log(`notify rejected (${verdict.reason}) trade ${verdict.outTradeNo ?? '?'}: ${verdict.message}`);
+        return void res.type('text/plain').send(verdict.reply);
+      }
+      const event = verdict.event;
+      if (event.type === 'refund') {
+        log(`refund batch ${event.batchNo}: ${event.successCount} succeeded`);
+        return void res.type('text/plain').send('success');
+      }
+      const order = orderOf(event.outTradeNo);
+      if (!order) {
+        log(`notify for unknown trade ${event.outTradeNo}: acknowledged, nothing to do`);
+        return void res.type('text/plain').send('success');
+      }
+      const mismatch = alipay.checkEvent(event, { outTradeNo: order.outTradeNo, amountFen: order.amountFen });
+      if (mismatch) {
+        log(`order ${order.id} trade ${event.tradeNo}: rejected (${mismatch.reason}) ${mismatch.message}`);
+        return void res.type('text/plain').send(mismatch.reply);
+      }
+      log(`order ${order.id} trade ${event.tradeNo}: ${applyTradeEvent(order, event)}`);
+      res.type('text/plain').send('success');
+    } catch (error) {
+      // Our own failure: ask Alipay to try again later.
+      log(`notify failed: ${/** @type {Error} */ (error).message}`);
+      res.type('text/plain').send('fail');
+    }
+  });
+
+  // The return: display only. It never changes an order; the notification (or a query) does.
+  app.get('/alipay/return', (req, res) => {
+    const query = req.originalUrl.split('?')[1] ?? '';
+    const verdict = alipay.handleReturn(query);
+    const order = verdict.ok && verdict.event.type === 'trade' ? orderOf(verdict.event.outTradeNo) : undefined;
+    res.redirect(303, order ? `/orders/${order.id}` : '/');
+  });
+
+  app.get('/orders/:id', async (req, res) => {
+    const order = orders.get(req.params.id);
+    if (!order) return void res.status(404).send('no such order');
+    if (req.query.sync === '1' && order.status === 'pending') {
+      // The buyer is back but no notification came yet: ask Alipay and apply the answer like a notification.
+      const trade = await alipay.queryTrade({ outTradeNo: order.outTradeNo }).catch(() => null);
+      if (trade && alipay.checkEvent(trade, { amountFen: order.amountFen }) === undefined) applyTradeEvent(order, trade);
+    }
+    if (req.query.format === 'json') return void res.json(order);
+    const refresh = order.status === 'pending' ? '<meta http-equiv="refresh" content="2">' : '';
+    res.send(
+      page(
+        `Order ${order.id}`,
+        `${refresh}<h1>Order ${order.id}</h1><p>¥${fenToYuan(order.amountFen)} — <span class="status" data-testid="status">${escape(order.status)}</span></p>` +
+          `<ul>${order.history.map(h => `<li>${escape(h)}</li>`).join('')}</ul>`,
+      ),
+    );
+  });
+
+  // Merchant actions (a real shop puts these behind its admin login).
+  app.post('/orders/:id/ship', express.json(), async (req, res) => {
+    const order = orders.get(req.params.id);
+    if (!order?.tradeNo) return void res.status(409).json({ error: 'not paid' });
+    try {
+      const result = await alipay.confirmShipment({
+        tradeNo: order.tradeNo,
+        carrier: String(req.body?.carrier ?? 'EXPRESS'),
+        trackingNumber: req.body?.trackingNumber ? String(req.body.trackingNumber) : undefined,
+      });
+      order.history.push(result.alreadyConfirmed ? 'shipment already confirmed' : 'shipment confirmed to Alipay');
+      res.json(result);
+    } catch (error) {
+      res.status(502).json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
+    }
+  });
+
+  app.post('/orders/:id/refund', express.json(), async (req, res) => {
+    const order = orders.get(req.params.id);
+    if (!order?.tradeNo) return void res.status(409).json({ error: 'not paid' });
+    const amountFen = Number(req.body?.amountFen ?? order.amountFen);
+    try {
+      const outcome = await alipay.refund({
+        outTradeNo: order.outTradeNo,
+        tradeNo: order.tradeNo,
+        refundId: String(req.body?.refundId ?? `${order.id}-refund-${order.history.length}`),
+        amountFen,
+        reason: 'customer request',
+        notifyUrl: `${options.publicUrl}/alipay/notify`,
+      });
+      if (outcome.status === 'succeeded') order.refundedFen = outcome.refundedTotalFen;
+      order.history.push(`refund ${outcome.status}`);
+      res.json(outcome);
+    } catch (error) {
+      res.status(502).json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
+    }
+  });
+
+  return { app, orders, alipay };
+}

@@ -1,0 +1,43 @@
+/**
+ * The Medusa app the integration tests boot: the plugin installed the way the README tells a shop
+ * to, loaded from its build output through the package's `exports`.
+ */
+import path from 'node:path';
+import { defineConfig } from '@medusajs/framework/utils';
+
+const pluginRoot = path.resolve(__dirname, '..');
+
+module.exports = defineConfig({
+  projectConfig: {
+    // Replaced by @medusajs/test-utils with its per-run test database.
+    databaseUrl: process.env.DATABASE_URL,
+    http: {
+      jwtSecret: 'integration-tests-jwt-secret',
+      cookieSecret: 'integration-tests-cookie-secret',
+      storeCors: 'http://localhost',
+      adminCors: 'http://localhost',
+      authCors: 'http://localhost',
+    },
+  },
+  admin: { disable: true },
+  plugins: [
+    // A shop writes the package name; here the package is its own workspace, so the directory.
+    { resolve: pluginRoot, options: {} },
+  ],
+  modules: [
+    {
+      resolve: '@medusajs/medusa/payment',
+      // Lets the provider resolve the plugin's settings module from the payment module's container.
+      dependencies: ['alipay_settings'],
+      options: {
+        providers: [
+          {
+            // Self-reference through the package's exports map: exactly what a shop resolves.
+            resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'),
+            id: 'alipay',
+          },
+        ],
+      },
+    },
+  ],
+});

@@ -1,0 +1,81 @@
+/**
+ * vitest globalSetup: one PostgreSQL server and one plugin build for the whole run.
+ *
+ * - PostgreSQL: `startPostgres()` (embedded on a free port, or `DATABASE_URL`); its `DB_*` variables
+ *   go into `process.env`, which the test workers inherit and `@medusajs/test-utils` reads.
+ * - Build: `medusa plugin:build` — the test app loads the plugin the way a shop does, from
+ *   `.medusa/server` through the package's `exports`, so the tests run the artifact that ships.
+ *   Its outcome is handed to `build.spec.ts` through `provide('pluginBuild')`.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { startPostgres } from '../utils/postgres';
+
+/** Outcome of the plugin build run by the global setup. */
+export interface PluginBuildResult {
+  exitCode: number | null;
+  durationMs: number;
+  output: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pluginBuild: PluginBuildResult;
+  }
+}
+
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const postgres = await startPostgres();
+  Object.assign(process.env, postgres.env);
+  process.env.MEDUSA_DISABLE_TELEMETRY = 'true';
+  // Medusa logs every migration at info level (~3000 lines per run); keep warnings and errors.
+  process.env.LOG_LEVEL ??= 'warn';
+  console.log(
+    `[global-setup] PostgreSQL ${postgres.external ? 'from DATABASE_URL' : 'embedded'} on ` +
+      `${postgres.host}:${postgres.port} (${Date.now() - started} ms)`,
+  );
+
+  try {
+    const build = await buildPlugin();
+    project.provide('pluginBuild', build);
+    if (build.exitCode !== 0) {
+      throw new Error(`medusa plugin:build failed (exit ${build.exitCode}):\n${build.output}`);
+    }
+    console.log(`[global-setup] medusa plugin:build (${build.durationMs} ms)`);
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+
+  return async () => {
+    await postgres.stop();
+  };
+}
+
+function buildPlugin(): Promise<PluginBuildResult> {
+  const require = createRequire(import.meta.url);
+  const medusaCli = require.resolve('@medusajs/cli/cli.js');
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [medusaCli, 'plugin:build'], {
+      cwd: packageRoot,
+      // Info level: the success lines are what build.spec.ts checks (the tests themselves run at warn).
+      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', chunk => {
+      output += chunk;
+    });
+    child.stderr.on('data', chunk => {
+      output += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', exitCode => resolve({ exitCode, durationMs: Date.now() - started, output }));
+  });
+}

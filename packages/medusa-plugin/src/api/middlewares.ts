@@ -1,0 +1,20 @@
+import { defineMiddlewares, validateAndTransformBody } from '@medusajs/framework/http';
+import { AdminSaveAlipaySettings } from './admin/alipay/settings/validators';
+
+export default defineMiddlewares({
+  routes: [
+    {
+      matcher: '/admin/alipay/settings',
+      methods: ['POST'],
+      middlewares: [validateAndTransformBody(AdminSaveAlipaySettings)],
+    },
+    {
+      // Alipay signs the exact bytes it sends, possibly GBK-encoded: no parser may touch the body
+      // (Express's urlencoded parser would also reject charset=GBK with 415). The route reads the
+      // stream itself.
+      matcher: '/hooks/alipay/notify/:providerId',
+      methods: ['POST'],
+      bodyParser: false,
+    },
+  ],
+});

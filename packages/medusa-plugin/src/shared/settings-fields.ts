@@ -1,0 +1,176 @@
+/**
+ * The Alipay settings an admin edits under Settings → Alipay, shared by the backend (settings module,
+ * admin API) and the admin page. Pure constants and types: no imports, so the admin bundle can use it.
+ *
+ * The field names are the flat names the core's config schema validates; keep them in sync with
+ * `@alipay-commerce/core`.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Which Alipay product the merchant signed up for.
+ * `legacy-*` are the partner-ID + MD5 "mapi" interfaces, `openapi-*` the app-ID + RSA2 OpenAPI ones.
+ */
+export const INTERFACE_TYPES = [
+  'legacy-direct',
+  'legacy-escrow',
+  'legacy-dual',
+  'openapi-page',
+  'openapi-page-wap',
+  'openapi-page-wap-qr',
+  'openapi-page-qr',
+  'openapi-qr',
+] as const;
+
+/** One of {@link INTERFACE_TYPES}. */
+export type InterfaceType = (typeof INTERFACE_TYPES)[number];
+
+/** Bilingual labels of {@link INTERFACE_TYPES} (same wording as the core's admin labels). */
+export const INTERFACE_TYPE_LABELS: Record<InterfaceType, string> = {
+  'legacy-direct': 'Legacy: instant payment / 旧版：即时到账',
+  'legacy-escrow': 'Legacy: escrow / 旧版：担保交易',
+  'legacy-dual': 'Legacy: dual interface / 旧版：标准双接口',
+  'openapi-page': 'OpenAPI: PC website payment / 开放平台：电脑网站支付',
+  'openapi-page-wap': 'OpenAPI: PC + mobile website / 开放平台：电脑网站 + 手机网站支付',
+  'openapi-page-wap-qr': 'OpenAPI: PC + mobile website + QR / 开放平台：电脑网站 + 手机网站 + 当面付扫码',
+  'openapi-page-qr': 'OpenAPI: PC website + QR / 开放平台：电脑网站 + 当面付扫码',
+  'openapi-qr': 'OpenAPI: QR only / 开放平台：仅当面付扫码',
+};
+
+/** Charsets Alipay signs and sends notifications in. */
+export const CHARSETS = ['utf-8', 'gbk'] as const;
+
+/** One of {@link CHARSETS}. */
+export type Charset = (typeof CHARSETS)[number];
+
+/** Named gateways; any other value must be an absolute http(s) URL (a proxy, or the offline sandbox). */
+export const NAMED_GATEWAYS = ['production', 'sandbox'] as const;
+
+/** Fields stored encrypted and never returned by the admin API. */
+export const SECRET_FIELDS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'] as const;
+
+/** One of {@link SECRET_FIELDS}. */
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+/** Plain-text (non-secret) string fields. */
+export const TEXT_FIELDS = [
+  'gateway',
+  'partnerId',
+  'sellerEmail',
+  'sellerId',
+  'appId',
+  'alipayPublicKey',
+  'appCertificate',
+  'alipayCertificate',
+  'alipayRootCertificate',
+] as const;
+
+/** One of {@link TEXT_FIELDS}. */
+export type TextField = (typeof TEXT_FIELDS)[number];
+
+/** Boolean switches. */
+export const BOOLEAN_FIELDS = ['refundWithoutPassword', 'alwaysQrOnDesktop'] as const;
+
+/** One of {@link BOOLEAN_FIELDS}. */
+export type BooleanField = (typeof BOOLEAN_FIELDS)[number];
+
+/**
+ * The complete settings of one scope, secrets in plain text. `undefined` means "not set"
+ * (for a sales-channel scope: "inherit from the global settings").
+ */
+export interface AlipaySettingsValues {
+  interfaceType?: InterfaceType;
+  /** `production`, `sandbox`, or a custom http(s) gateway URL (e.g. the offline sandbox). */
+  gateway?: string;
+  /** Legacy partner ID (PID, 2088…). */
+  partnerId?: string;
+  /** Legacy MD5 key. Secret. */
+  key?: string;
+  sellerEmail?: string;
+  /** Seller's Alipay user ID (2088…), legacy `seller_id` / OpenAPI `seller_id`. */
+  sellerId?: string;
+  charset?: Charset;
+  /** Legacy: refund without the merchant's payment password (有密退款 vs 无密退款). */
+  refundWithoutPassword?: boolean;
+  /** OpenAPI app ID. */
+  appId?: string;
+  /** OpenAPI application private key (PKCS#1 or PKCS#8). Secret. */
+  appPrivateKey?: string;
+  /** OpenAPI Alipay public key (public-key mode). */
+  alipayPublicKey?: string;
+  /** OpenAPI application public-key certificate (certificate mode). */
+  appCertificate?: string;
+  /** OpenAPI Alipay public-key certificate (certificate mode). */
+  alipayCertificate?: string;
+  /** OpenAPI Alipay root certificate (certificate mode). */
+  alipayRootCertificate?: string;
+  /** OpenAPI content-encryption (AES) key. Secret. */
+  encryptKey?: string;
+  /** OpenAPI app_auth_token for service-provider (ISV) mode. Secret. */
+  appAuthToken?: string;
+  /** Show a QR code on desktop browsers instead of redirecting to the cashier page. */
+  alwaysQrOnDesktop?: boolean;
+}
+
+/** What the admin API returns for one secret field: never the value, at most its last four characters. */
+export interface MaskedSecret {
+  /** Whether a value is stored. */
+  isSet: boolean;
+  /** `••••` plus at most the last 4 characters, or `null` when nothing is stored or it cannot be decrypted. */
+  hint: string | null;
+}
+
+/** Settings of one scope as the admin API returns them: secrets replaced by {@link MaskedSecret}s. */
+export type MaskedAlipaySettings = Omit<AlipaySettingsValues, SecretField> & {
+  [F in SecretField as `has${Capitalize<F>}`]: boolean;
+} & {
+  [F in SecretField as `${F}Hint`]: string | null;
+};
+
+/** Response of `GET /admin/alipay/settings`. */
+export interface AlipaySettingsAdminView {
+  /** Whether `ALIPAY_SETTINGS_SECRET` is usable, i.e. whether secrets can be saved and read. */
+  encryption: { configured: boolean; problem: string | null };
+  global: MaskedAlipaySettings;
+  /** Per-sales-channel overrides (marketplace sellers); unset fields inherit from `global`. */
+  salesChannels: Array<MaskedAlipaySettings & { salesChannelId: string }>;
+}
+
+/**
+ * Body of `POST /admin/alipay/settings`. Omitted fields keep their stored value; `null` clears a
+ * field. A secret is write-only: omitted or empty keeps the stored secret, a non-empty value
+ * replaces it, `null` deletes it.
+ */
+export type SaveAlipaySettingsInput = {
+  [F in keyof AlipaySettingsValues]?: AlipaySettingsValues[F] | null;
+} & {
+  /** Omit (or `null`) for the global settings; a sales channel ID for that channel's overrides. */
+  salesChannelId?: string | null;
+};
+
+/** Capitalised names for the `has…` flags of {@link MaskedAlipaySettings}. */
+export function hasFlagName<F extends SecretField>(field: F): `has${Capitalize<F>}` {
+  return `has${field.charAt(0).toUpperCase()}${field.slice(1)}` as `has${Capitalize<F>}`;
+}
+
+/** Every settings field name, in form order. */
+export const SETTINGS_FIELD_NAMES = [
+  'interfaceType',
+  'gateway',
+  'partnerId',
+  'key',
+  'sellerEmail',
+  'sellerId',
+  'charset',
+  'refundWithoutPassword',
+  'appId',
+  'appPrivateKey',
+  'alipayPublicKey',
+  'appCertificate',
+  'alipayCertificate',
+  'alipayRootCertificate',
+  'encryptKey',
+  'appAuthToken',
+  'alwaysQrOnDesktop',
+] as const satisfies ReadonlyArray<keyof AlipaySettingsValues>;
