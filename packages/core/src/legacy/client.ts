@@ -350,9 +350,11 @@ export class LegacyClient {
         return `${item.tradeNo}^${fenToYuan(item.amountFen)}^${reason}`;
       })
       .join('#');
+    // Refund services name the seller seller_email or seller_user_id (not seller_id as the create interfaces do).
+    const seller = this.seller(undefined);
     const params: Record<string, string> = {
       ...this.base(service),
-      ...this.seller(undefined),
+      ...(seller['seller_email'] ? { seller_email: seller['seller_email'] } : { seller_user_id: seller['seller_id']! }),
       refund_date: formatBeijingTime(this.now()),
       batch_no: input.batchNo,
       batch_num: String(input.items.length),

@@ -1,0 +1,23 @@
+import type { ServerResponse } from 'node:http';
+import type { SandboxClock } from './clock';
+import type { App, Merchant, ResolvedConfig } from './config';
+import type { FaultRegistry } from './faults';
+import type { Lifecycle } from './lifecycle';
+import type { Notifier } from './notifier';
+import type { TradeStore } from './trade-store';
+
+/** Everything the gateways, the cashier and the control API share. */
+export interface SandboxContext {
+  config: ResolvedConfig;
+  clock: SandboxClock;
+  store: TradeStore;
+  faults: FaultRegistry;
+  notifier: Notifier;
+  lifecycle: Lifecycle;
+  /** `http://host:port` the sandbox is reachable at. */
+  baseUrl: string;
+  merchant(partner: string | undefined): Merchant | undefined;
+  app(appId: string | undefined): App | undefined;
+  /** Keeps a response open without answering (gateway-hang faults); released on reset and close. */
+  hang(res: ServerResponse): void;
+}

@@ -1,0 +1,157 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { md5Sign } from '@alipay-commerce/core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+/** The CLI contract scripts rely on: line 1 of stdout is one JSON object with URLs and credentials. */
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const children: ChildProcess[] = [];
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+beforeAll(() => {
+  // The contract is about the built CLI: build it when dist is missing or older than the sources.
+  let built = 0;
+  try {
+    built = statSync(cli).mtimeMs;
+  } catch {}
+  if (built < newestSource(join(root, 'src')))
+    execFileSync('pnpm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+}, 120_000);
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGTERM');
+});
+
+async function start(args: string[]): Promise<{ first: string; rest: () => string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines: string[] = [];
+  const rl = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', d => {
+      stderr += d;
+    });
+    child.on('exit', code => reject(new Error(`exited ${code}: ${stderr}`)));
+    rl.on('line', line => {
+      lines.push(line);
+      if (lines.length === 1) resolve(line);
+    });
+  });
+  return { first, rest: () => lines.slice(1).join('\n'), child };
+}
+
+describe('alipay-sandbox CLI', () => {
+  it('prints one JSON object on line 1, then human text; the gateways answer', async () => {
+    const { first, rest } = await start(['--port', '0', '--time-scale', '60']);
+    const info = JSON.parse(first);
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.legacyGateway).toBe(`${info.url}/gateway.do`);
+    expect(info.openapiGateway).toBe(`${info.url}/openapi/gateway.do`);
+    expect(info.timeScale).toBe(60);
+    const [a, b] = info.merchants;
+    expect(a.partner).toMatch(/^2088\d{12}$/);
+    expect(a.key).toMatch(/^[a-z0-9]{32}$/);
+    expect(a.sellerEmail).toContain('@');
+    expect(a.sellerId).toMatch(/^2088\d{12}$/);
+    expect(a.contract).toEqual(
+      expect.arrayContaining([
+        'create_direct_pay_by_user',
+        'create_partner_trade_by_buyer',
+        'trade_create_by_buyer',
+        'send_goods_confirm_by_platform',
+        'single_trade_query',
+        'close_trade',
+        'refund_fastpay_by_platform_nopwd',
+        'refund_fastpay_by_platform_pwd',
+        'notify_verify',
+      ]),
+    );
+    expect(b.contract).not.toContain('create_partner_trade_by_buyer');
+    expect(b.contract).toContain('create_direct_pay_by_user');
+    const [app] = info.apps;
+    expect(app.appId).toMatch(/^\d{16}$/);
+    expect(app.privateKey).toContain('PRIVATE KEY');
+    expect(app.alipayPublicKey).toContain('PUBLIC KEY');
+    expect(app.products).toEqual(['page', 'wap', 'qr']);
+    expect(app.sellerId).toMatch(/^2088\d{12}$/);
+
+    await new Promise(r => setTimeout(r, 50));
+    expect(rest()).toContain('Test buyer');
+    expect(rest()).toContain('测试买家');
+    expect(rest()).toContain(info.legacyGateway);
+
+    // A signed request works with the printed key.
+    const params: Record<string, string> = {
+      service: 'single_trade_query',
+      partner: a.partner,
+      _input_charset: 'utf-8',
+      out_trade_no: 'none',
+    };
+    const sign = md5Sign(params, a.key);
+    const xml = await (
+      await fetch(`${info.legacyGateway}?${new URLSearchParams({ ...params, sign, sign_type: 'MD5' })}`)
+    ).text();
+    expect(xml).toContain('<error>TRADE_NOT_EXIST</error>');
+    expect((await fetch(`${info.url}/`)).status).toBe(200);
+  });
+
+  it('--config fixes partners, keys, contracts and turns on certificate mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-'));
+    const file = join(dir, 'merchants.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        merchants: [
+          {
+            partner: '2088000000000042',
+            key: '0123456789abcdefghijklmnopqrstuv',
+            sellerEmail: 'shop@example.test',
+            contract: ['create_partner_trade_by_buyer'],
+          },
+        ],
+        apps: [{ appId: '9021000122682882', products: ['qr'], certificates: true }],
+      }),
+    );
+    const { first } = await start(['--port', '0', '--config', file]);
+    const info = JSON.parse(first);
+    expect(info.merchants).toHaveLength(1);
+    expect(info.merchants[0]).toMatchObject({
+      partner: '2088000000000042',
+      key: '0123456789abcdefghijklmnopqrstuv',
+      sellerEmail: 'shop@example.test',
+      sellerId: '2088000000000042',
+    });
+    expect(info.merchants[0].contract).toEqual([
+      'create_partner_trade_by_buyer',
+      'notify_verify',
+      'refund_fastpay_by_platform_pwd',
+    ]);
+    expect(info.apps[0].appId).toBe('9021000122682882');
+    expect(info.apps[0].certificates.appCertSn).toMatch(/^[0-9a-f]{32}$/);
+    expect(info.apps[0].certificates.alipayRootCertSn).toMatch(/^[0-9a-f]{32}_[0-9a-f]{32}$/);
+  });
+
+  it('exits 1 with a message for a bad config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ merchants: [{ partner: '123' }] }));
+    await expect(start(['--port', '0', '--config', file])).rejects.toThrow(
+      /exited 1: alipay-sandbox: merchants\[0\]\.partner/,
+    );
+  });
+});
