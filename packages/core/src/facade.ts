@@ -265,10 +265,17 @@ abstract class AlipayBase implements Alipay {
     return checkEvent(event, expected);
   }
 
-  protected parseQuery(query: string | Record<string, string>): Record<string, string> | Rejection {
+  /** Parses a return-URL query; its percent-escapes are bytes of the merchant's charset (GBK for GBK merchants). */
+  protected parseQuery(
+    query: string | Record<string, string>,
+    charset = 'utf-8',
+  ): Record<string, string> | Rejection {
     if (typeof query !== 'string') return query;
     try {
-      return parseFormBody(query.startsWith('?') ? query.slice(1) : query);
+      return parseFormBody(
+        query.startsWith('?') ? query.slice(1) : query,
+        `application/x-www-form-urlencoded; charset=${charset}`,
+      );
     } catch (error) {
       if (error instanceof FormBodyError) return reject('malformed_body', error.message);
       throw error;
@@ -319,7 +326,7 @@ class LegacyAlipay extends AlipayBase {
   }
 
   handleReturn(query: string | Record<string, string>): NotificationResult<TradeEvent> {
-    const params = this.parseQuery(query);
+    const params = this.parseQuery(query, this.config.charset);
     if ('ok' in params && params.ok === false) return params as Rejection;
     return verifyLegacyReturn(params as Record<string, string>, this.config);
   }

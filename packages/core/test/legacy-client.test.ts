@@ -356,6 +356,15 @@ describe('legacy server calls (against a local responder)', () => {
     });
   });
 
+  it('refunds name a seller given by ID seller_user_id', () => {
+    const byId = client({ sellerEmail: undefined, sellerId: '2088000000000007' });
+    const params = queryOf(
+      byId.refundWithPassword({ batchNo: '20260302123', items: [{ tradeNo: 'T1', amountFen: 1 }] }).url,
+    );
+    expect(params['seller_user_id']).toBe('2088000000000007');
+    expect(params['seller_id']).toBeUndefined();
+  });
+
   it('refund_fastpay_by_platform_pwd is a signed page for the seller', () => {
     const request = client().refundWithPassword({
       batchNo: '20260302123',

@@ -354,7 +354,9 @@ export class LegacyClient {
     const seller = this.seller(undefined);
     const params: Record<string, string> = {
       ...this.base(service),
-      ...(seller['seller_email'] ? { seller_email: seller['seller_email'] } : { seller_user_id: seller['seller_id']! }),
+      ...(seller['seller_email']
+        ? { seller_email: seller['seller_email'] }
+        : { seller_user_id: seller['seller_id']! }),
       refund_date: formatBeijingTime(this.now()),
       batch_no: input.batchNo,
       batch_num: String(input.items.length),
