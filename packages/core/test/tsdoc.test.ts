@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+describe('public API documentation', () => {
+  it('every export of the package has TSDoc', () => {
+    const entry = join(__dirname, '../src/index.ts');
+    const program = ts.createProgram([entry], {
+      strict: true,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+    });
+    const checker = program.getTypeChecker();
+    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
+    const exports = checker.getExportsOfModule(moduleSymbol);
+    const undocumented = exports
+      .map(symbol => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol))
+      .filter(symbol => {
+        const declaration = symbol.declarations?.[0];
+        const documented =
+          symbol.getDocumentationComment(checker).length > 0 ||
+          (declaration !== undefined && ts.getJSDocCommentsAndTags(declaration).length > 0);
+        return !documented;
+      })
+      .map(symbol => symbol.name);
+    expect(exports.length).toBeGreaterThan(100);
+    expect(undocumented).toEqual([]);
+  });
+});
