@@ -13,19 +13,28 @@ import express from 'express';
 
 /** @type {Product[]} */
 export const PRODUCTS = [
-  { id: 'tea', name: '西湖龙井 Longjing tea (100 g)', priceFen: 12800, goods: 'physical', shippingFeeFen: 1000 },
+  {
+    id: 'tea',
+    name: '西湖龙井 Longjing tea (100 g)',
+    priceFen: 12800,
+    goods: 'physical',
+    shippingFeeFen: 1000,
+  },
   { id: 'ebook', name: '电子书 E-book: 支付宝集成指南', priceFen: 990, goods: 'virtual', shippingFeeFen: 0 },
   { id: 'scarf', name: '丝巾 Silk scarf', priceFen: 29900, goods: 'physical', shippingFeeFen: 0 },
 ];
 
 /** @param {string} text */
-const escape = text =>
-  text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const escapeHtml = text =>
+  text.replace(
+    /[&<>"']/g,
+    c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /** @param {string} title @param {string} body */
 const page = (title, body) =>
   `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
-  `<title>${escape(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}` +
+  `<title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}` +
   `.status{font-weight:bold}</style></head><body>${body}</body></html>`;
 
 /**
@@ -63,7 +72,13 @@ export function createShop(options) {
       order.history.push(`refund confirmed: ${fenToYuan(order.refundedFen, { allowZero: true })} CNY`);
       return 'refund';
     }
-    const rank = ['waiting_payment', 'paid_awaiting_shipment', 'shipped_awaiting_receipt', 'paid', 'finished'];
+    const rank = [
+      'waiting_payment',
+      'paid_awaiting_shipment',
+      'shipped_awaiting_receipt',
+      'paid',
+      'finished',
+    ];
     // A late WAIT_BUYER_PAY after payment must not move the order backwards.
     if (event.status === 'closed' && order.status !== 'pending') return 'ignored (closed after payment)';
     if (rank.indexOf(event.status) < rank.indexOf(order.status)) return 'ignored (out of order)';
@@ -79,7 +94,7 @@ export function createShop(options) {
   app.get('/', (_req, res) => {
     const items = PRODUCTS.map(
       p =>
-        `<li>${escape(p.name)} — ¥${fenToYuan(p.priceFen)}${p.shippingFeeFen ? ` + ¥${fenToYuan(p.shippingFeeFen)} shipping` : ''}` +
+        `<li>${escapeHtml(p.name)} — ¥${fenToYuan(p.priceFen)}${p.shippingFeeFen ? ` + ¥${fenToYuan(p.shippingFeeFen)} shipping` : ''}` +
         ` <form method="post" action="/orders" style="display:inline"><input type="hidden" name="productId" value="${p.id}">` +
         `<button data-testid="buy-${p.id}">Pay with Alipay 支付宝付款</button></form></li>`,
     ).join('');
@@ -122,13 +137,15 @@ export function createShop(options) {
         },
         { userAgent: req.get('user-agent'), ip: req.ip },
       );
-      log(`order ${order.id} trade ${order.outTradeNo}: ${start.kind} via ${JSON.stringify(start.interface)}`);
+      log(
+        `order ${order.id} trade ${order.outTradeNo}: ${start.kind} via ${JSON.stringify(start.interface)}`,
+      );
       if (start.kind === 'redirect') return void res.redirect(303, start.url);
       if (start.kind === 'form') return void res.send(start.html);
       res.send(
         page(
           'Scan to pay',
-          `<h1>扫码支付 Scan with Alipay</h1><p data-testid="qr-code">${escape(start.qrCode)}</p>` +
+          `<h1>扫码支付 Scan with Alipay</h1><p data-testid="qr-code">${escapeHtml(start.qrCode)}</p>` +
             `<p>Expires ${start.expiresAt.toISOString()}</p><p><a href="/orders/${order.id}">Order status</a></p>`,
         ),
       );
@@ -136,7 +153,14 @@ export function createShop(options) {
       // Typed core errors carry a bilingual hint (e.g. "interface not in your contract / 合同列表").
       const hint = /** @type {{ hint?: { en: string, zh: string } }} */ (error).hint;
       log(`order ${order.id}: cannot start payment: ${/** @type {Error} */ (error).message}`);
-      res.status(502).send(page('Payment unavailable', `<p>${escape(hint?.en ?? 'Alipay is unavailable.')}</p><p>${escape(hint?.zh ?? '')}</p>`));
+      res
+        .status(502)
+        .send(
+          page(
+            'Payment unavailable',
+            `<p>${escapeHtml(hint?.en ?? 'Alipay is unavailable.')}</p><p>${escapeHtml(hint?.zh ?? '')}</p>`,
+          ),
+        );
     }
   });
 
@@ -177,7 +201,8 @@ export function createShop(options) {
   app.get('/alipay/return', (req, res) => {
     const query = req.originalUrl.split('?')[1] ?? '';
     const verdict = alipay.handleReturn(query);
-    const order = verdict.ok && verdict.event.type === 'trade' ? orderOf(verdict.event.outTradeNo) : undefined;
+    const order =
+      verdict.ok && verdict.event.type === 'trade' ? orderOf(verdict.event.outTradeNo) : undefined;
     res.redirect(303, order ? `/orders/${order.id}` : '/');
   });
 
@@ -187,15 +212,16 @@ export function createShop(options) {
     if (req.query.sync === '1' && order.status === 'pending') {
       // The buyer is back but no notification came yet: ask Alipay and apply the answer like a notification.
       const trade = await alipay.queryTrade({ outTradeNo: order.outTradeNo }).catch(() => null);
-      if (trade && alipay.checkEvent(trade, { amountFen: order.amountFen }) === undefined) applyTradeEvent(order, trade);
+      if (trade && alipay.checkEvent(trade, { amountFen: order.amountFen }) === undefined)
+        applyTradeEvent(order, trade);
     }
     if (req.query.format === 'json') return void res.json(order);
     const refresh = order.status === 'pending' ? '<meta http-equiv="refresh" content="2">' : '';
     res.send(
       page(
         `Order ${order.id}`,
-        `${refresh}<h1>Order ${order.id}</h1><p>¥${fenToYuan(order.amountFen)} — <span class="status" data-testid="status">${escape(order.status)}</span></p>` +
-          `<ul>${order.history.map(h => `<li>${escape(h)}</li>`).join('')}</ul>`,
+        `${refresh}<h1>Order ${order.id}</h1><p>¥${fenToYuan(order.amountFen)} — <span class="status" data-testid="status">${escapeHtml(order.status)}</span></p>` +
+          `<ul>${order.history.map(h => `<li>${escapeHtml(h)}</li>`).join('')}</ul>`,
       ),
     );
   });
@@ -210,10 +236,14 @@ export function createShop(options) {
         carrier: String(req.body?.carrier ?? 'EXPRESS'),
         trackingNumber: req.body?.trackingNumber ? String(req.body.trackingNumber) : undefined,
       });
-      order.history.push(result.alreadyConfirmed ? 'shipment already confirmed' : 'shipment confirmed to Alipay');
+      order.history.push(
+        result.alreadyConfirmed ? 'shipment already confirmed' : 'shipment confirmed to Alipay',
+      );
       res.json(result);
     } catch (error) {
-      res.status(502).json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
+      res
+        .status(502)
+        .json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
     }
   });
 
@@ -234,7 +264,9 @@ export function createShop(options) {
       order.history.push(`refund ${outcome.status}`);
       res.json(outcome);
     } catch (error) {
-      res.status(502).json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
+      res
+        .status(502)
+        .json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
     }
   });
 

@@ -4,8 +4,21 @@ import { type AlipayCharset, encodeText } from '../charset';
 
 const UNRESERVED = /[A-Za-z0-9\-_.~]/;
 
+const SUB_DELIMS = /[!'()*]/g;
+
 /** Percent-encodes text as bytes of the request charset (GBK merchants send GBK in the URL too). */
 function percentEncode(value: string, charset: AlipayCharset): string {
+  if (charset === 'utf-8') {
+    try {
+      // Native UTF-8 percent-encoding; it leaves !'()* alone, which UNRESERVED does not allow.
+      return encodeURIComponent(value).replace(
+        SUB_DELIMS,
+        c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
+    } catch {
+      // A lone surrogate: fall through to the byte loop, which encodes it as U+FFFD like Buffer.from.
+    }
+  }
   let out = '';
   for (const byte of encodeText(value, charset)) {
     const char = String.fromCharCode(byte);

@@ -23,9 +23,11 @@ function hexValue(byte: number): number {
   return -1;
 }
 
-/** Percent-decodes `bytes[start, end)` to raw bytes; `+` becomes a space first, so `%2B` stays a `+`. */
-function unescapeBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start);
+/**
+ * Percent-decodes `bytes[start, end)` into `out` (from 0) and returns the byte count; `+` becomes a space
+ * first, so `%2B` stays a `+`.
+ */
+function unescapeInto(bytes: Uint8Array, start: number, end: number, out: Uint8Array): number {
   let n = 0;
   for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
@@ -41,7 +43,28 @@ function unescapeBytes(bytes: Uint8Array, start: number, end: number): Uint8Arra
       out[n++] = byte;
     }
   }
-  return out.subarray(0, n);
+  return n;
+}
+
+/** One field name or value: plain ASCII is read as is; anything else is unescaped, then decoded. */
+function decodeField(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  scratch: Uint8Array,
+  charset: AlipayCharset,
+): string {
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte === PLUS || byte === PERCENT || byte >= 0x80) {
+      plain = false;
+      break;
+    }
+  }
+  // ASCII reads the same in UTF-8 and the GBK family.
+  if (plain) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  return decodeText(scratch.subarray(0, unescapeInto(bytes, start, end, scratch)), charset);
 }
 
 function contentTypeCharset(contentType: string | undefined): string | undefined {
@@ -105,6 +128,8 @@ export function parseFormBody(
   const effective = charset ?? 'utf-8';
 
   const result: Record<string, string> = Object.create(null);
+  // Unescaped bytes of one field at a time (never longer than the body).
+  const scratch = new Uint8Array(bytes.byteLength);
   let start = 0;
   const length = bytes.byteLength;
   while (start <= length) {
@@ -116,8 +141,8 @@ export function parseFormBody(
       let key: string;
       let value: string;
       try {
-        key = decodeText(unescapeBytes(bytes, start, eq), effective);
-        value = eq < end ? decodeText(unescapeBytes(bytes, eq + 1, end), effective) : '';
+        key = decodeField(bytes, start, eq, scratch, effective);
+        value = eq < end ? decodeField(bytes, eq + 1, end, scratch, effective) : '';
       } catch (error) {
         if (error instanceof FormBodyError) throw error;
         throw new FormBodyError('invalid_bytes', `bytes invalid in ${effective} near byte ${start}`);

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type AlipayCharset, encodeText, normalizeCharset } from '../charset';
 import { buildSignString, type SignableValue } from './canonical';
 
@@ -23,10 +23,10 @@ export function md5Sign(
   key: string,
   options: Md5Options = {},
 ): string {
-  const presign = buildSignString(params);
-  return createHash('md5')
-    .update(encodeText(presign + key, charsetOf(options)))
-    .digest('hex');
+  const text = buildSignString(params) + key;
+  const charset = charsetOf(options);
+  // One-shot hash (Node ≥ 20.12): a UTF-8 string is encoded natively, with no Hash object nor Buffer.
+  return hash('md5', charset === 'utf-8' ? text : encodeText(text, charset), 'hex');
 }
 
 /**
@@ -40,7 +40,11 @@ export function md5Verify(
 ): boolean {
   const given = params['sign'];
   if (typeof given !== 'string' || given.length !== 32) return false;
-  const expected = Buffer.from(md5Sign(params, key, options), 'ascii');
-  const actual = Buffer.from(given.toLowerCase(), 'ascii');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const actual = given.toLowerCase();
+  if (actual.length !== 32) return false;
+  const expected = md5Sign(params, key, options);
+  // Constant-time comparison of the two 32-character strings, without allocating Buffers.
+  let diff = 0;
+  for (let i = 0; i < 32; i++) diff |= actual.charCodeAt(i) ^ expected.charCodeAt(i);
+  return diff === 0;
 }

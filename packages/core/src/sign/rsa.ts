@@ -10,6 +10,35 @@ function digestOf(type: RsaSignType): 'sha1' | 'sha256' {
   throw new TypeError(`unsupported sign type ${JSON.stringify(type)}`);
 }
 
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) {
+  B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+}
+
+/** Standard padded base64 → bytes in JS; anything unusual goes to Buffer.from's lenient decoder. */
+function base64Bytes(text: string): Uint8Array {
+  let end = text.length;
+  if (end % 4 !== 0) return Buffer.from(text, 'base64');
+  if (text.charCodeAt(end - 1) === 0x3d) end--;
+  if (text.charCodeAt(end - 1) === 0x3d) end--;
+  const out = Buffer.allocUnsafe((end * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? B64[code]! : -1;
+    if (value < 0) return Buffer.from(text, 'base64');
+    acc = ((acc << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, n);
+}
+
 function bytesOf(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 }
@@ -34,12 +63,7 @@ export function rsaVerify(
 ): boolean {
   if (typeof signature !== 'string' || signature.length === 0) return false;
   try {
-    return cryptoVerify(
-      digestOf(type),
-      bytesOf(content),
-      toPublicKey(publicKey),
-      Buffer.from(signature, 'base64'),
-    );
+    return cryptoVerify(digestOf(type), bytesOf(content), toPublicKey(publicKey), base64Bytes(signature));
   } catch {
     return false;
   }
