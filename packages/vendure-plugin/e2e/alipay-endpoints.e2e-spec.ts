@@ -73,7 +73,7 @@ describe('Alipay notify and return endpoints', () => {
       expect(input?.paymentMethodCode).toBe(PAYMENT_METHOD_CODE);
     });
 
-    it('answers failure as plain text when a notification cannot be processed, so Alipay retries', async () => {
+    it('answers fail as plain text when a notification cannot be processed, so Alipay retries', async () => {
       const response = await fetch(notifyUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
@@ -82,7 +82,7 @@ describe('Alipay notify and return endpoints', () => {
       });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-      expect(await response.text()).toBe('failure');
+      expect(await response.text()).toBe('fail');
     });
 
     it("sends the service's reply verbatim (no JSON quoting)", async () => {
@@ -111,7 +111,7 @@ describe('Alipay notify and return endpoints', () => {
         body: `pad=${'x'.repeat(64 * 1024)}`,
       });
       expect(response.status).toBe(413);
-      expect(await response.text()).toBe('failure');
+      expect(await response.text()).toBe('fail');
       expect(handleNotify).not.toHaveBeenCalled();
     });
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { CurrencyCode, LanguageCode } from '@vendure/core';
 import { ClientError } from '@vendure/testing';
 import { gql } from 'graphql-tag';
@@ -138,6 +139,7 @@ const CREATE_INTENT = gql`
       }
       ... on AlipayPaymentIntentError {
         errorCode
+        reason
         message
         hint
       }
@@ -315,6 +317,15 @@ describe('AlipayPlugin in a Vendure server', () => {
 
   describe('(c) payment method', () => {
     it('creates a payment method with the alipay handler', async () => {
+      // Settings are validated when saved, so the referenced secret and the public key must be usable.
+      const pair = () =>
+        generateKeyPairSync('rsa', {
+          modulusLength: 2048,
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        });
+      const [appKeys, alipayKeys] = [pair(), pair()];
+      process.env.ALIPAY_E2E_APP_PRIVATE_KEY = appKeys.privateKey;
       const { createPaymentMethod } = await env.adminClient.query(CREATE_PAYMENT_METHOD, {
         input: {
           code: PAYMENT_METHOD_CODE,
@@ -326,6 +337,7 @@ describe('AlipayPlugin in a Vendure server', () => {
               { name: 'gateway', value: 'http://127.0.0.1:7010/gateway.do' },
               { name: 'appId', value: '2021000000000001' },
               { name: 'appPrivateKey', value: 'env:ALIPAY_E2E_APP_PRIVATE_KEY' },
+              { name: 'alipayPublicKey', value: alipayKeys.publicKey },
               { name: 'alwaysQrOnDesktop', value: 'true' },
             ],
           },
@@ -391,6 +403,7 @@ describe('AlipayPlugin in a Vendure server', () => {
       expect(schema.error.fields.map((f: { name: string }) => f.name)).toEqual([
         'errorCode',
         'message',
+        'reason',
         'hint',
       ]);
       expect(schema.qrCode.fields).toContainEqual({
@@ -428,6 +441,7 @@ describe('AlipayPlugin in a Vendure server', () => {
         spy.mockResolvedValueOnce({
           __typename: 'AlipayPaymentIntentError',
           errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
+          reason: 'INVALID_SETTINGS',
           message: 'The payment method is not configured',
           hint: 'Set appId',
         });
@@ -435,6 +449,7 @@ describe('AlipayPlugin in a Vendure server', () => {
         expect(error.createAlipayPaymentIntent).toEqual({
           __typename: 'AlipayPaymentIntentError',
           errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
+          reason: 'INVALID_SETTINGS',
           message: 'The payment method is not configured',
           hint: 'Set appId',
         });

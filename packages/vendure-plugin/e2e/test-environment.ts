@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { mergeConfig, VENDURE_VERSION } from '@vendure/core';
+import { mergeConfig, VENDURE_VERSION, type VendureConfig } from '@vendure/core';
 import {
   createTestEnvironment,
   registerInitializer,
@@ -14,12 +14,13 @@ import { AlipayPlugin, type AlipayPluginOptions } from '../src';
 import { BetterSqlite3Initializer } from './better-sqlite3-initializer';
 import { CnyDefaultChannelPlugin } from './fixtures/cny-default-channel.plugin';
 import { initialData } from './fixtures/initial-data';
+import { RecordingLogger } from './recording-logger';
 
 /** Where templates and run copies live (git-ignored). */
 const DATA_DIR = join(__dirname, '__data__');
 const PRODUCTS_CSV = join(__dirname, 'fixtures', 'products.csv');
-/** Seeded customers (password `test`); one is enough for a checkout. */
-const CUSTOMER_COUNT = 1;
+/** Seeded customers (password `test`): one buys, the other tries to touch the first one's orders. */
+const CUSTOMER_COUNT = 2;
 /** Attempts to start a server when the chosen port was taken in between. */
 const MAX_START_ATTEMPTS = 3;
 
@@ -40,6 +41,10 @@ export interface AlipayTestEnvironment {
   baseUrl: string;
   /** The options the plugin was initialised with. */
   pluginOptions: AlipayPluginOptions;
+  /** Every line Vendure and the plugin logged while this server ran. */
+  logger: RecordingLogger;
+  /** The configuration the server runs with. */
+  config: Required<VendureConfig>;
   /** Stops the server and deletes this run's database copy. */
   destroy(): Promise<void>;
 }
@@ -95,7 +100,9 @@ function isAddressInUse(error: unknown): boolean {
 export async function startAlipayTestEnvironment(
   runLabel: string,
   overrides: Partial<AlipayPluginOptions> = {},
+  configure?: (config: Required<VendureConfig>) => void,
 ): Promise<AlipayTestEnvironment> {
+  const logger = new RecordingLogger();
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort();
     const baseUrl = `http://localhost:${port}`;
@@ -110,6 +117,8 @@ export async function startAlipayTestEnvironment(
     });
     // Replaced rather than merged: testConfig's sql.js options (location, autoSave) mean nothing here.
     config.dbConnectionOptions = { type: 'better-sqlite3', database: '', logging: false };
+    config.logger = logger;
+    configure?.(config);
     const initializer = new BetterSqlite3Initializer(DATA_DIR, templateKey(), runLabel);
     registerInitializer('better-sqlite3', initializer);
     const { server, adminClient, shopClient } = createTestEnvironment(config);
@@ -135,6 +144,8 @@ export async function startAlipayTestEnvironment(
       port,
       baseUrl,
       pluginOptions,
+      logger,
+      config,
       async destroy() {
         try {
           await server.destroy();

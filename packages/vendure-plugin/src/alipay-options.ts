@@ -1,4 +1,4 @@
-import type { AlipayPluginOptions } from './alipay.plugin';
+import type { AlipayGatewayHttpOptions, AlipayGoodsTypeFn, AlipayPluginOptions } from './alipay.plugin';
 import { ORDER_CODE_PLACEHOLDER } from './alipay-urls';
 
 /** {@link AlipayPluginOptions} after validation, with every default filled in. */
@@ -13,12 +13,22 @@ export interface ResolvedAlipayPluginOptions {
   pendingAfterMinutes: number;
   /** See {@link AlipayPluginOptions.autoRefundOrphanPayments}. */
   autoRefundOrphanPayments: boolean;
+  /** See {@link AlipayPluginOptions.shipmentConfirmationRetries}. */
+  shipmentConfirmationRetries: number;
+  /** See {@link AlipayPluginOptions.paymentTimeoutMinutes}; `undefined` leaves Alipay's default. */
+  paymentTimeoutMinutes: number | undefined;
+  /** See {@link AlipayPluginOptions.http}. */
+  http: AlipayGatewayHttpOptions;
+  /** See {@link AlipayPluginOptions.goodsType}. */
+  goodsType: AlipayGoodsTypeFn | undefined;
 }
 
 /** Default of {@link AlipayPluginOptions.reconciliationIntervalMinutes}. */
 export const DEFAULT_RECONCILIATION_INTERVAL_MINUTES = 10;
 /** Default of {@link AlipayPluginOptions.pendingAfterMinutes}. */
 export const DEFAULT_PENDING_AFTER_MINUTES = 5;
+/** Default of {@link AlipayPluginOptions.shipmentConfirmationRetries}. */
+export const DEFAULT_SHIPMENT_CONFIRMATION_RETRIES = 10;
 
 /** Thrown by `AlipayPlugin.init()` when the options cannot work; the message says which one and why. */
 export class AlipayPluginOptionsError extends Error {
@@ -101,5 +111,44 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
       DEFAULT_PENDING_AFTER_MINUTES,
     ),
     autoRefundOrphanPayments: options.autoRefundOrphanPayments ?? false,
+    shipmentConfirmationRetries: integerAtLeast(
+      'shipmentConfirmationRetries',
+      options.shipmentConfirmationRetries,
+      0,
+      DEFAULT_SHIPMENT_CONFIRMATION_RETRIES,
+    ),
+    paymentTimeoutMinutes:
+      options.paymentTimeoutMinutes === undefined
+        ? undefined
+        : integerAtLeast('paymentTimeoutMinutes', options.paymentTimeoutMinutes, 1, 1),
+    http: resolveHttpOptions(options.http),
+    goodsType: resolveGoodsType(options.goodsType),
   };
+}
+
+function resolveHttpOptions(http: AlipayGatewayHttpOptions | undefined): AlipayGatewayHttpOptions {
+  if (http === undefined) {
+    return {};
+  }
+  if (http === null || typeof http !== 'object') {
+    throw new AlipayPluginOptionsError('AlipayPlugin option "http" must be an object');
+  }
+  const resolved: AlipayGatewayHttpOptions = {};
+  if (http.timeoutMs !== undefined) {
+    resolved.timeoutMs = integerAtLeast('http.timeoutMs', http.timeoutMs, 1, 1);
+  }
+  if (http.retries !== undefined) {
+    resolved.retries = integerAtLeast('http.retries', http.retries, 0, 0);
+  }
+  if (http.retryDelayMs !== undefined) {
+    resolved.retryDelayMs = integerAtLeast('http.retryDelayMs', http.retryDelayMs, 0, 0);
+  }
+  return resolved;
+}
+
+function resolveGoodsType(goodsType: AlipayGoodsTypeFn | undefined): AlipayGoodsTypeFn | undefined {
+  if (goodsType !== undefined && typeof goodsType !== 'function') {
+    throw new AlipayPluginOptionsError('AlipayPlugin option "goodsType" must be a function');
+  }
+  return goodsType;
 }

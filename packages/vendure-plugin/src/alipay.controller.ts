@@ -1,7 +1,9 @@
+import { ALIPAY_NACK } from '@alipay-commerce/core';
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Logger } from '@vendure/core';
 import type { Request, Response } from 'express';
 import { AlipayService } from './alipay.service';
+import { describeTrade } from './alipay-helpers';
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE, loggerCtx } from './constants';
 import type { AlipayNotifyReply } from './types';
 
@@ -46,37 +48,50 @@ export class AlipayController {
         req,
       });
     } catch (error) {
-      // "failure" makes Alipay deliver the notification again later, which is what we want when
-      // it could not be processed now.
+      // The service logs failures with the order and trade; this catches what happens before it
+      // knows them. "fail" makes Alipay deliver the notification again later.
       Logger.error(
-        `Notification for payment method "${paymentMethodCode}" could not be processed, Alipay will retry: ${describe(error)}`,
+        `${describeTrade({})}: notification for payment method "${paymentMethodCode}" could not be processed, Alipay will retry: ${describe(error)}`,
         loggerCtx,
       );
-      reply = 'failure';
+      reply = ALIPAY_NACK;
     }
     res.status(200).type('text/plain').send(reply);
   }
 
   /**
    * Where Alipay sends the buyer's browser after paying: redirects to the storefront page of the
-   * order the trade belongs to. The page then asks for the verified status.
+   * order the trade belongs to. The signed parameters are verified and logged for display only;
+   * they never change the order. The page then asks for the verified status
+   * (`syncAlipayPaymentStatus`).
    */
   @Get(`${ALIPAY_RETURN_SEGMENT}/:channelToken/:paymentMethodCode`)
   async handleReturn(
     @Param('channelToken') channelToken: string,
     @Param('paymentMethodCode') paymentMethodCode: string,
     @Query() query: Record<string, unknown>,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     try {
-      const target = await this.alipayService.findReturnRedirect({ channelToken, paymentMethodCode, query });
+      const queryStart = req.originalUrl.indexOf('?');
+      const rawQuery = queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1);
+      const target = await this.alipayService.findReturnRedirect({
+        channelToken,
+        paymentMethodCode,
+        query,
+        rawQuery,
+      });
       if (target === undefined) {
         res.status(404).type('text/plain').send('Unknown Alipay trade');
         return;
       }
       res.redirect(302, target);
     } catch (error) {
-      Logger.error(`Return for payment method "${paymentMethodCode}" failed: ${describe(error)}`, loggerCtx);
+      Logger.error(
+        `${describeTrade({})}: return for payment method "${paymentMethodCode}" failed: ${describe(error)}`,
+        loggerCtx,
+      );
       res.status(500).type('text/plain').send('The payment return could not be processed');
     }
   }

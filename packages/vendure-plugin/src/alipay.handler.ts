@@ -1,5 +1,6 @@
 import { ForbiddenError, LanguageCode, Logger, PaymentMethodHandler } from '@vendure/core';
 import { AlipayService } from './alipay.service';
+import { describeTrade } from './alipay-helpers';
 import { alipayHandlerArgs } from './alipay-settings';
 import { ALIPAY_HANDLER_CODE, loggerCtx } from './constants';
 
@@ -41,7 +42,7 @@ export const alipayPaymentHandler = new PaymentMethodHandler({
   createPayment(ctx, order, amount, args, metadata, method) {
     if (ctx.apiType !== 'admin') {
       Logger.warn(
-        `Refused to create an Alipay payment for order ${order.code} from the ${ctx.apiType} API: Alipay payments are recorded from verified notifications only`,
+        `${describeTrade({ orderCode: order.code })}: refused to create an Alipay payment from the ${ctx.apiType} API: Alipay payments are recorded from verified notifications only`,
         loggerCtx,
       );
       throw new ForbiddenError();

@@ -1,14 +1,45 @@
-import { PluginCommonModule, RuntimeVendureConfig, Type, VendurePlugin } from '@vendure/core';
+import {
+  type Order,
+  PluginCommonModule,
+  type RequestContext,
+  RuntimeVendureConfig,
+  ScheduledTask,
+  Type,
+  VendurePlugin,
+} from '@vendure/core';
 import { AlipayController } from './alipay.controller';
 import { alipayPaymentHandler } from './alipay.handler';
 import { AlipayService } from './alipay.service';
+import { reconciliationSchedule } from './alipay-helpers';
 import { type ResolvedAlipayPluginOptions, resolveAlipayPluginOptions } from './alipay-options';
+import { alipayRefundProcess } from './alipay-refund-process';
+import { AlipayAdminResolver, AlipayPaymentMethodResolver } from './api/alipay-admin.resolver';
 import { AlipayPaymentIntentResultResolver, AlipayShopResolver } from './api/alipay-shop.resolver';
-import { shopApiExtensions } from './api/api-extensions';
-import { ALIPAY_NOTIFY_ROUTE, ALIPAY_PLUGIN_OPTIONS } from './constants';
+import { adminApiExtensions, shopApiExtensions } from './api/api-extensions';
+import { ALIPAY_NOTIFY_ROUTE, ALIPAY_PLUGIN_OPTIONS, ALIPAY_RECONCILIATION_TASK_ID } from './constants';
 import { AlipayNotificationReceipt } from './entities/alipay-notification-receipt.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 import { createNotifyBodyParser } from './notify-body-parser';
+import { AlipayPaymentMethodSubscriber } from './payment-method-settings.subscriber';
+
+/** Timeouts and retries of the calls to Alipay's gateway (the core's defaults when omitted). */
+export interface AlipayGatewayHttpOptions {
+  /** Abort a call after this many milliseconds. Core default 10 000. */
+  timeoutMs?: number;
+  /** Extra attempts for idempotent calls (queries, notify_verify, close). Core default 2. */
+  retries?: number;
+  /** Delay before the first retry in milliseconds, doubled each time. Core default 200. */
+  retryDelayMs?: number;
+}
+
+/**
+ * Decides whether an order holds physical goods (escrow and dual trades then carry logistics and
+ * need a shipment confirmation) or only virtual ones (`logistics_type=DIRECT`).
+ */
+export type AlipayGoodsTypeFn = (
+  ctx: RequestContext,
+  order: Order,
+) => 'physical' | 'virtual' | Promise<'physical' | 'virtual'>;
 
 /**
  * Options of {@link AlipayPlugin}, given to `AlipayPlugin.init()`. Per-merchant settings (keys,
@@ -36,41 +67,71 @@ export interface AlipayPluginOptions {
   storefrontOrderUrl: string;
 
   /**
-   * How often, in minutes, trades that are still open should be reconciled with Alipay (queried)
-   * so that a lost notification cannot leave a paid order unpaid. `0` disables reconciliation.
-   * Validated now; acted upon once reconciliation is wired (logic phase).
+   * How often, in minutes, the scheduled task `alipay-reconcile-pending-trades` queries Alipay about
+   * trades that are still open, so that a lost notification cannot leave a paid order unpaid (below
+   * 60 a cron `*\/N`, above whole hours). `0` registers no task. Scheduled tasks only run with
+   * Vendure's `DefaultSchedulerPlugin` (or another scheduler strategy), by default in the worker.
    *
    * @default 10
    */
   reconciliationIntervalMinutes?: number;
 
   /**
-   * Minutes after creating a trade, without a verified notification, before reconciliation treats
-   * it as pending and starts querying Alipay for it. Validated now; acted upon once reconciliation
-   * is wired (logic phase).
+   * Minutes after creating a trade before reconciliation starts querying Alipay about it (a buyer
+   * may still be on the cashier page before that).
    *
    * @default 5
    */
   pendingAfterMinutes?: number;
 
   /**
-   * What to do with an orphan payment: money Alipay reports for an order that cannot take it any
-   * more (cancelled, or already paid by another trade). `true` refunds it automatically; `false`
-   * logs it as an error for a person to refund. Validated now; acted upon once notification
-   * processing is wired (logic phase).
+   * What to do with an orphan payment: money Alipay reports for an order that cannot take it
+   * (gone, cancelled, already paid by another trade, total changed meanwhile). Orphans are always
+   * logged, written to the order history and listed by the Admin API query `alipayOrphanPayments`;
+   * `true` also refunds them automatically (once, idempotently).
    *
    * @default false
    */
   autoRefundOrphanPayments?: boolean;
+
+  /**
+   * How many times a failed escrow shipment confirmation (发货) is retried by the job queue
+   * `alipay-confirm-shipment` before the failure is written to the order history. Vendure sets the
+   * delay between attempts per job queue strategy: pass `alipayBackoffStrategy()` to
+   * `DefaultJobQueuePlugin.init({ backoffStrategy })` for an exponential one.
+   *
+   * @default 10
+   */
+  shipmentConfirmationRetries?: number;
+
+  /**
+   * Minutes after which Alipay closes an unpaid trade (`timeout_express` / `it_b_pay`). Alipay's own
+   * default applies when omitted.
+   */
+  paymentTimeoutMinutes?: number;
+
+  /** Timeouts and retries of the calls to Alipay. */
+  http?: AlipayGatewayHttpOptions;
+
+  /**
+   * Physical or virtual goods, per order (legacy escrow and dual interfaces only): virtual orders
+   * are created with `logistics_type=DIRECT`. Every order is physical when omitted.
+   *
+   * @example (ctx, order) => order.lines.every(l => l.productVariant.sku.startsWith('EBOOK')) ? 'virtual' : 'physical'
+   */
+  goodsType?: AlipayGoodsTypeFn;
 }
 
 /**
- * Adds the mandatory pieces to Vendure's configuration: the `alipay` payment method handler and the
- * raw-body parser on the notify route. Idempotent: a config object that goes through plugin
- * configuration twice (an app that bootstraps more than once per process) gets neither twice.
+ * Adds the mandatory pieces to Vendure's configuration: the `alipay` payment method handler, the
+ * raw-body parser on the notify route, the refund process that lets Alipay refunds start `Pending`
+ * and the reconciliation task. Idempotent: a config object that
+ * goes through plugin configuration twice (an app that bootstraps more than once per process) gets
+ * none of them twice.
  */
 function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
-  if (!AlipayPlugin.options) {
+  const options = AlipayPlugin.options;
+  if (!options) {
     throw new Error('Add the Alipay plugin as AlipayPlugin.init({ publicBaseUrl, storefrontOrderUrl, … })');
   }
   const { paymentMethodHandlers } = config.paymentOptions;
@@ -88,15 +149,36 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
       beforeListen: true,
     });
   }
+  config.paymentOptions.refundProcess = config.paymentOptions.refundProcess ?? [];
+  const { refundProcess } = config.paymentOptions;
+  if (!refundProcess.includes(alipayRefundProcess)) {
+    refundProcess.push(alipayRefundProcess);
+  }
+  config.schedulerOptions.tasks = config.schedulerOptions.tasks ?? [];
+  const { tasks } = config.schedulerOptions;
+  if (options.reconciliationIntervalMinutes > 0 && !tasks.some(t => t.id === ALIPAY_RECONCILIATION_TASK_ID)) {
+    tasks.push(
+      new ScheduledTask({
+        id: ALIPAY_RECONCILIATION_TASK_ID,
+        description:
+          'Queries Alipay about trades without a verified notification and applies the answers; refunds orphan payments when enabled.',
+        schedule: reconciliationSchedule(options.reconciliationIntervalMinutes),
+        preventOverlap: true,
+        execute: ({ injector }) => injector.get(AlipayService).reconcilePendingTrades(),
+      }),
+    );
+  }
   return config;
 }
 
 /**
  * Alipay (支付宝) payments for Vendure 3.
  *
- * Registers the `alipay` payment method handler (whose arguments are the Alipay settings form),
- * the notify and return endpoints under `/payments/alipay`, the `createAlipayPaymentIntent` and
- * `syncAlipayPaymentStatus` Shop API mutations, and the `AlipayTrade` and
+ * Registers the `alipay` payment method handler (whose arguments are the Alipay settings form,
+ * validated by the core when saved), the notify and return endpoints under `/payments/alipay`, the
+ * `createAlipayPaymentIntent` and `syncAlipayPaymentStatus` Shop API mutations, the
+ * `alipayOrphanPayments` Admin API query, the `alipay-confirm-shipment` job queue, the
+ * `alipay-reconcile-pending-trades` scheduled task, and the `AlipayTrade` and
  * `AlipayNotificationReceipt` entities (a migration is needed when `synchronize` is off).
  *
  * @example
@@ -114,11 +196,19 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   imports: [PluginCommonModule],
   entities: [AlipayTrade, AlipayNotificationReceipt],
   controllers: [AlipayController],
-  providers: [AlipayService, { provide: ALIPAY_PLUGIN_OPTIONS, useFactory: () => AlipayPlugin.options }],
+  providers: [
+    AlipayService,
+    AlipayPaymentMethodSubscriber,
+    { provide: ALIPAY_PLUGIN_OPTIONS, useFactory: () => AlipayPlugin.options },
+  ],
   exports: [AlipayService],
   shopApiExtensions: {
     schema: shopApiExtensions,
     resolvers: [AlipayShopResolver, AlipayPaymentIntentResultResolver],
+  },
+  adminApiExtensions: {
+    schema: adminApiExtensions,
+    resolvers: [AlipayAdminResolver, AlipayPaymentMethodResolver],
   },
   configuration: configureAlipay,
   compatibility: '^3.0.0',

@@ -32,3 +32,9 @@ export const ALIPAY_NOTIFY_ROUTE = `/${ALIPAY_ROUTE_BASE}/${ALIPAY_NOTIFY_SEGMEN
  * public, unauthenticated endpoint from buffering arbitrary amounts of memory.
  */
 export const ALIPAY_NOTIFY_BODY_LIMIT = '64kb';
+
+/** Name of the job queue that confirms escrow shipments to Alipay (发货), retried with backoff. */
+export const ALIPAY_SHIPMENT_QUEUE = 'alipay-confirm-shipment';
+
+/** ID of the scheduled task that reconciles pending trades with Alipay (see `reconciliationIntervalMinutes`). */
+export const ALIPAY_RECONCILIATION_TASK_ID = 'alipay-reconcile-pending-trades';

@@ -1,7 +1,9 @@
+import { ALIPAY_NACK } from '@alipay-commerce/core';
 import type { MiddlewareHandler } from '@vendure/core';
 import { Logger } from '@vendure/core';
 import { raw } from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
+import { describeTrade } from './alipay-helpers';
 import { ALIPAY_NOTIFY_BODY_LIMIT, loggerCtx } from './constants';
 
 /** The fields of body-parser's errors (from `http-errors`) that decide the response. */
@@ -15,7 +17,7 @@ interface BodyParserError {
  * whatever its content type or charset, up to {@link ALIPAY_NOTIFY_BODY_LIMIT}.
  *
  * A body that cannot be read (too large, aborted, unsupported content encoding) is answered here
- * with body-parser's 4xx status and `failure`. Left to Vendure's exception filter it would become
+ * with body-parser's 4xx status and `fail`. Left to Vendure's exception filter it would become
  * a 500 with an error-level stack trace for what is only a bad request.
  */
 export function createNotifyBodyParser(): MiddlewareHandler {
@@ -32,8 +34,11 @@ export function createNotifyBodyParser(): MiddlewareHandler {
         next(error);
         return;
       }
-      Logger.warn(`Rejected a notify request body (${type ?? 'unreadable'}, HTTP ${status})`, loggerCtx);
-      res.status(status).type('text/plain').send('failure');
+      Logger.warn(
+        `${describeTrade({})}: rejected a notify request body (${type ?? 'unreadable'}, HTTP ${status})`,
+        loggerCtx,
+      );
+      res.status(status).type('text/plain').send(ALIPAY_NACK);
     });
   };
 }

@@ -1,4 +1,5 @@
-import type { RequestContextService } from '@vendure/core';
+import type { ID, RequestContextService } from '@vendure/core';
+import type { AlipayOrphanReason, AlipayPaymentIntentErrorReason } from './alipay-messages';
 
 /**
  * The HTTP request type Vendure builds a `RequestContext` from (Express' `Request`), taken from
@@ -13,7 +14,7 @@ export type AlipayDevice = 'desktop' | 'mobile';
 export interface AlipayPaymentIntentInput {
   /** Code of the Alipay `PaymentMethod` to pay with. */
   paymentMethodCode: string;
-  /** The buyer's device; the logic phase decides the default when omitted. */
+  /** The buyer's device; when omitted it is read from the request's User-Agent. */
   device?: AlipayDevice | null;
 }
 
@@ -51,7 +52,9 @@ export interface AlipayPaymentIntentError {
   __typename: 'AlipayPaymentIntentError';
   /** The `ErrorCode` Vendure derives from the type name. */
   errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR';
-  /** What went wrong. */
+  /** Which problem it is, for the storefront to react to. */
+  reason: AlipayPaymentIntentErrorReason;
+  /** What went wrong, in English and Simplified Chinese. */
   message: string;
   /** What to check (e.g. the payment method's settings), when known. */
   hint?: string | null;
@@ -60,8 +63,11 @@ export interface AlipayPaymentIntentError {
 /** Result of `createAlipayPaymentIntent`: the `AlipayPaymentIntentResult` GraphQL union. */
 export type AlipayPaymentIntentResult = AlipayRedirect | AlipayForm | AlipayQrCode | AlipayPaymentIntentError;
 
-/** What Alipay must read in the notify response: only the literal `success` stops its retries. */
-export type AlipayNotifyReply = 'success' | 'failure';
+/**
+ * What Alipay must read in the notify response: only the literal `success` stops its retries; `fail`
+ * (the core's `ALIPAY_NACK`) asks for another delivery.
+ */
+export type AlipayNotifyReply = 'success' | 'fail';
 
 /** One delivery to the notify endpoint, as the controller hands it to the service. */
 export interface AlipayNotifyInput {
@@ -83,6 +89,43 @@ export interface AlipayReturnInput {
   channelToken: string;
   /** Payment method code from the return URL. */
   paymentMethodCode: string;
-  /** The query parameters Alipay appended (signed, but only used for display and lookup). */
+  /** The query parameters Alipay appended, as parsed by Express (used for the trade lookup). */
   query: Record<string, unknown>;
+  /** The raw query string (without `?`), verified with the charset Alipay used (it may be GBK). */
+  rawQuery: string;
+}
+
+/** A paid Alipay trade that could not be applied to its order (Admin API `alipayOrphanPayments`). */
+export interface AlipayOrphanPayment {
+  outTradeNo: string;
+  tradeNo: string | null;
+  orderCode: string;
+  orderId: ID;
+  paymentMethodCode: string;
+  /** The paid amount in fen. */
+  amount: number;
+  reason: AlipayOrphanReason;
+  /** The reason in English and Simplified Chinese. */
+  reasonText: string;
+  detectedAt: Date;
+  /** `succeeded`, `pending`, `requires_action` or `failed` once a refund was requested. */
+  refundStatus: string | null;
+  refundRequestNo: string | null;
+  /** Legacy refunds without the no-password contract: where the seller confirms the refund. */
+  refundConfirmUrl: string | null;
+  refundError: string | null;
+}
+
+/** What one reconciliation run did (the scheduled task's result). */
+export interface AlipayReconciliationSummary {
+  /** Trades queried. */
+  checked: number;
+  /** Answers that changed an order (payment recorded, escrow settled…). */
+  applied: number;
+  /** Paid trades found that could not be applied. */
+  orphans: number;
+  /** Trades whose processing failed (retried next run). */
+  failed: number;
+  /** Orphan refunds attempted. */
+  refunded: number;
 }

@@ -4,6 +4,7 @@ import {
   AlipayPluginOptionsError,
   DEFAULT_PENDING_AFTER_MINUTES,
   DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
+  DEFAULT_SHIPMENT_CONFIRMATION_RETRIES,
   resolveAlipayPluginOptions,
 } from '../src/alipay-options';
 
@@ -20,6 +21,10 @@ describe('resolveAlipayPluginOptions', () => {
       reconciliationIntervalMinutes: DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
       pendingAfterMinutes: DEFAULT_PENDING_AFTER_MINUTES,
       autoRefundOrphanPayments: false,
+      shipmentConfirmationRetries: DEFAULT_SHIPMENT_CONFIRMATION_RETRIES,
+      paymentTimeoutMinutes: undefined,
+      http: {},
+      goodsType: undefined,
     });
   });
 
@@ -47,6 +52,9 @@ describe('resolveAlipayPluginOptions', () => {
     [{ reconciliationIntervalMinutes: -1 }, /reconciliationIntervalMinutes.*>= 0/],
     [{ pendingAfterMinutes: 0 }, /pendingAfterMinutes.*>= 1/],
     [{ pendingAfterMinutes: 2.5 }, /pendingAfterMinutes.*integer/],
+    [{ shipmentConfirmationRetries: -1 }, /shipmentConfirmationRetries.*>= 0/],
+    [{ paymentTimeoutMinutes: 0 }, /paymentTimeoutMinutes.*>= 1/],
+    [{ http: { timeoutMs: 0 } }, /http\.timeoutMs.*>= 1/],
   ] as Array<[Partial<AlipayPluginOptions>, RegExp]>)('rejects %o', (override, message) => {
     expect(() => resolveAlipayPluginOptions({ ...valid, ...override })).toThrow(AlipayPluginOptionsError);
     expect(() => resolveAlipayPluginOptions({ ...valid, ...override })).toThrow(message);

@@ -14,7 +14,12 @@ describe('AlipayPaymentIntentResult.__resolveType', () => {
       expiresAt: new Date(0),
       outTradeNo: 'A-3',
     },
-    { __typename: 'AlipayPaymentIntentError', errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR', message: 'no' },
+    {
+      __typename: 'AlipayPaymentIntentError',
+      errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
+      reason: 'NO_ACTIVE_ORDER',
+      message: 'no',
+    },
   ])('resolves $__typename', result => {
     expect(resolver.__resolveType(result)).toBe(result.__typename);
   });

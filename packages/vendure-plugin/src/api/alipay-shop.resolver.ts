@@ -1,5 +1,5 @@
 import { Args, Mutation, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow, Ctx, Order, Permission, RequestContext, Transaction } from '@vendure/core';
+import { Allow, Ctx, Order, Permission, RequestContext } from '@vendure/core';
 import { AlipayService } from '../alipay.service';
 import type { AlipayPaymentIntentInput, AlipayPaymentIntentResult } from '../types';
 
@@ -8,9 +8,12 @@ import type { AlipayPaymentIntentInput, AlipayPaymentIntentResult } from '../typ
 export class AlipayShopResolver {
   constructor(private readonly alipayService: AlipayService) {}
 
-  /** `createAlipayPaymentIntent`: starts an Alipay payment for the caller's active order. */
+  /**
+   * `createAlipayPaymentIntent`: starts an Alipay payment for the caller's active order. No
+   * `@Transaction()`: the service talks to Alipay (QR codes, closing superseded trades) and must not
+   * hold a database transaction open meanwhile; its few writes are single statements.
+   */
   @Mutation()
-  @Transaction()
   @Allow(Permission.Owner)
   createAlipayPaymentIntent(
     @Ctx() ctx: RequestContext,
@@ -19,9 +22,11 @@ export class AlipayShopResolver {
     return this.alipayService.createPaymentIntent(ctx, input);
   }
 
-  /** `syncAlipayPaymentStatus`: pulls the verified status of an order's Alipay trades. */
+  /**
+   * `syncAlipayPaymentStatus`: pulls the verified status of an order's Alipay trades. No
+   * `@Transaction()`: each answer is applied in its own transaction, exactly like a notification.
+   */
   @Mutation()
-  @Transaction()
   @Allow(Permission.Owner)
   syncAlipayPaymentStatus(
     @Ctx() ctx: RequestContext,

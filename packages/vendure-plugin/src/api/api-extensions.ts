@@ -8,7 +8,7 @@ import { gql } from 'graphql-tag';
  * the status when the notification has not arrived yet.
  *
  * `AlipayPaymentIntentError` implements `ErrorResult`, so Vendure adds
- * `ALIPAY_PAYMENT_INTENT_ERROR` to the `ErrorCode` enum.
+ * `ALIPAY_PAYMENT_INTENT_ERROR` to the `ErrorCode` enum; its `reason` says which problem it is.
  */
 export const shopApiExtensions: DocumentNode = gql`
   enum AlipayDevice {
@@ -37,9 +37,24 @@ export const shopApiExtensions: DocumentNode = gql`
     outTradeNo: String!
   }
 
+  enum AlipayPaymentIntentErrorReason {
+    NO_ACTIVE_ORDER
+    PAYMENT_METHOD_NOT_FOUND
+    PAYMENT_METHOD_NOT_ELIGIBLE
+    ORDER_NOT_PAYABLE
+    NOTHING_TO_PAY
+    CURRENCY_NOT_SUPPORTED
+    INVALID_SETTINGS
+    INTERFACE_NOT_CONTRACTED
+    AMOUNT_NOT_ACCEPTED
+    GATEWAY_UNAVAILABLE
+    GATEWAY_ERROR
+  }
+
   type AlipayPaymentIntentError implements ErrorResult {
     errorCode: ErrorCode!
     message: String!
+    reason: AlipayPaymentIntentErrorReason!
     hint: String
   }
 
@@ -48,5 +63,35 @@ export const shopApiExtensions: DocumentNode = gql`
   extend type Mutation {
     createAlipayPaymentIntent(input: AlipayPaymentIntentInput!): AlipayPaymentIntentResult!
     syncAlipayPaymentStatus(orderCode: String!): Order
+  }
+`;
+
+/**
+ * Admin API additions: the orphan payments (paid Alipay trades that could not be applied to their
+ * order) and a mutation to refund one on demand (idempotent).
+ */
+export const adminApiExtensions: DocumentNode = gql`
+  type AlipayOrphanPayment {
+    outTradeNo: String!
+    tradeNo: String
+    orderCode: String!
+    orderId: ID!
+    paymentMethodCode: String!
+    amount: Money!
+    reason: String!
+    reasonText: String!
+    detectedAt: DateTime!
+    refundStatus: String
+    refundRequestNo: String
+    refundConfirmUrl: String
+    refundError: String
+  }
+
+  extend type Query {
+    alipayOrphanPayments: [AlipayOrphanPayment!]!
+  }
+
+  extend type Mutation {
+    refundAlipayOrphanPayment(outTradeNo: String!): AlipayOrphanPayment
   }
 `;

@@ -22,8 +22,12 @@ export class AlipayNotificationReceipt extends VendureEntity {
   @Column('varchar', { length: 64 })
   tradeNo!: string;
 
-  /** Alipay's `trade_status` (or refund status) that this notification reported. */
-  @Column('varchar', { length: 32 })
+  /**
+   * What this notification reported: Alipay's `trade_status` for a trade status change,
+   * `REFUND:<request no>:<refunded fen>` for an OpenAPI refund and `BATCH_REFUND:<batch_no>` for a
+   * legacy batch refund, so that each refund is processed once too.
+   */
+  @Column('varchar', { length: 128 })
   alipayStatus!: string;
 
   /** The merchant's trade number (`out_trade_no`) the notification was about. */

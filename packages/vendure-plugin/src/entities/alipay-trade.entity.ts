@@ -67,9 +67,12 @@ export class AlipayTrade extends VendureEntity {
   /**
    * What the plugin last knew about the trade: `CREATED` until Alipay reports anything, then
    * Alipay's own `trade_status` (`WAIT_BUYER_PAY`, `TRADE_SUCCESS`, `TRADE_FINISHED`, `TRADE_CLOSED`,
-   * or a legacy escrow state such as `WAIT_SELLER_SEND_GOODS`). An open string because the set
-   * differs between the legacy and OpenAPI interfaces.
+   * or a legacy escrow state such as `WAIT_SELLER_SEND_GOODS`). The plugin's own states are
+   * `START_FAILED` (Alipay refused to start it), `SUPERSEDED` (a newer attempt replaced it, it was
+   * closed) and `ABANDONED` (never paid, no longer queried). An open string because the set differs
+   * between the legacy and OpenAPI interfaces.
    */
+  @Index()
   @Column('varchar', { length: 32, default: ALIPAY_TRADE_CREATED })
   status!: string;
 
@@ -79,4 +82,57 @@ export class AlipayTrade extends VendureEntity {
    */
   @Column('simple-json', { nullable: true })
   lastEvent!: Record<string, string> | null;
+
+  /**
+   * The Alipay interface the payment was started with (`alipay.trade.page.pay`,
+   * `create_partner_trade_by_buyer`, …), known once the intent was built.
+   */
+  @Column('varchar', { length: 64, nullable: true })
+  paymentInterface!: string | null;
+
+  /** When a QR code stops being payable (face-to-face precreate only). */
+  @Column({ type: Date, nullable: true })
+  expiresAt!: Date | null;
+
+  /** When a newer intent for the same order replaced this trade (and the plugin tried to close it). */
+  @Column({ type: Date, nullable: true })
+  supersededAt!: Date | null;
+
+  /** When reconciliation last asked Alipay about this trade. */
+  @Column({ type: Date, nullable: true })
+  lastQueriedAt!: Date | null;
+
+  /** When the escrow shipment (发货) was confirmed to Alipay. */
+  @Column({ type: Date, nullable: true })
+  shipmentConfirmedAt!: Date | null;
+
+  /**
+   * Set when Alipay reports this trade paid but the order cannot take the money (an orphan payment,
+   * see `AlipayOrphanReason`): the money has to go back to the buyer.
+   */
+  @Index()
+  @Column('varchar', { length: 32, nullable: true })
+  orphanReason!: string | null;
+
+  /** When the orphan was detected. */
+  @Column({ type: Date, nullable: true })
+  orphanDetectedAt!: Date | null;
+
+  /** The refund of an orphan payment, once requested (status, refund request number, error). */
+  @Column('simple-json', { nullable: true })
+  orphanRefund!: AlipayOrphanRefund | null;
+}
+
+/** State of the refund of an orphan payment, kept on its {@link AlipayTrade}. */
+export interface AlipayOrphanRefund {
+  /** `succeeded`, `pending` (Alipay notifies later), `requires_action` (seller confirms), `failed`. */
+  status: 'succeeded' | 'pending' | 'requires_action' | 'failed';
+  /** Alipay's refund request number (`out_request_no` / `batch_no`). */
+  refundRequestNo?: string;
+  /** Legacy refunds without the no-password contract: the page where the seller confirms. */
+  confirmUrl?: string;
+  /** Why the last attempt failed (an error code and message, never a secret). */
+  error?: string;
+  /** When the refund was last attempted (ISO 8601). */
+  at: string;
 }

@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue, TradeEvent } from '@alipay-commerce/core';
+import { SECRET_SETTINGS } from '@alipay-commerce/core';
+import type { PaymentMethod } from '@vendure/core';
+import { ALIPAY_SHIPMENT_QUEUE } from './constants';
+import { AlipaySecretArgError, resolveSecretArg } from './secret-arg';
+
+/**
+ * Pure helpers of the plugin: no Vendure services, no I/O, so they are unit-tested on their own.
+ */
+
+/** Identifies a trade in log lines and history entries; the trade number is Alipay's, when known. */
+export interface TradeLabel {
+  /** Code of the Vendure order, or undefined when the trade is not (yet) known to the plugin. */
+  orderCode?: string | null;
+  /** The merchant trade number (`out_trade_no`). */
+  outTradeNo?: string | null;
+  /** Alipay's trade number (`trade_no`). */
+  tradeNo?: string | null;
+}
+
+/**
+ * The prefix every log line of the plugin starts with, so one search for an order code or a trade
+ * number finds every line about it: `order AB12 · trade AB12-1 · Alipay 2026…`.
+ */
+export function describeTrade(label: TradeLabel): string {
+  return `order ${label.orderCode || '(unknown)'} · trade ${label.outTradeNo || '(unknown)'} · Alipay ${
+    label.tradeNo || '(none yet)'
+  }`;
+}
+
+/** Joins the English and Chinese halves of a user-facing text, English first. */
+export function bilingual(text: Bilingual): string {
+  return `${text.en} / ${text.zh}`;
+}
+
+/** Names of the settings that hold secrets (MD5 key, private key, AES key, app auth token). */
+export const SECRET_ARG_NAMES: readonly string[] = SECRET_SETTINGS;
+
+/** Settings stored as booleans (`"true"` / `"false"` strings in the payment method). */
+const BOOLEAN_ARG_NAMES = new Set(['refundWithoutPassword', 'alwaysQrOnDesktop']);
+
+/** The settings of one payment method as the core reads them, or the problems found on the way. */
+export type FlatSettingsResult =
+  | { ok: true; settings: AlipaySettings }
+  | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Turns the stored arguments of an Alipay payment method (`{ name, value }` strings, as Vendure keeps
+ * them) into the core's flat {@link AlipaySettings}, reading `env:NAME` secrets from `env`.
+ *
+ * An unusable `env:` reference becomes an issue on that field (naming the variable, never a value),
+ * so it reaches the admin the same way as a validation issue of the core.
+ */
+export function settingsFromArgs(
+  args: ReadonlyArray<Pick<PaymentMethod['handler']['args'][number], 'name' | 'value'>>,
+  env: NodeJS.ProcessEnv = process.env,
+): FlatSettingsResult {
+  const settings: Record<string, string | boolean> = {};
+  const issues: ConfigIssue[] = [];
+  for (const { name, value } of args) {
+    if (BOOLEAN_ARG_NAMES.has(name)) {
+      settings[name] = value === 'true';
+    } else if (SECRET_ARG_NAMES.includes(name)) {
+      try {
+        const resolved = resolveSecretArg(value, env);
+        if (resolved !== undefined) {
+          settings[name] = resolved;
+        }
+      } catch (error) {
+        if (!(error instanceof AlipaySecretArgError)) {
+          throw error;
+        }
+        issues.push({
+          field: name,
+          message: {
+            en: error.message,
+            zh: `${name} 引用的环境变量不可用：请设置该变量，或直接填写密钥。`,
+          },
+        });
+      }
+    } else if (value !== undefined && value !== null && value !== '') {
+      settings[name] = value;
+    }
+  }
+  if (issues.length > 0) {
+    return { ok: false, issues };
+  }
+  return { ok: true, settings: settings as unknown as AlipaySettings };
+}
+
+/** A cache key for settings that never keeps a secret in clear: a SHA-256 of the resolved values. */
+export function settingsFingerprint(settings: AlipaySettings): string {
+  const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+/**
+ * The bilingual text of configuration issues, one line per field: what the admin sees when saving a
+ * payment method fails, and the hint of an intent error. Issues describe fields, never their values.
+ */
+export function describeIssues(issues: readonly ConfigIssue[]): Bilingual {
+  return {
+    en: issues.map(issue => `${issue.field}: ${issue.message.en}`).join('\n'),
+    zh: issues.map(issue => `${issue.field}：${issue.message.zh}`).join('\n'),
+  };
+}
+
+/** True when a stored secret is a literal (not an `env:NAME` reference), i.e. must not be shown. */
+export function isLiteralSecret(value: string | undefined | null): value is string {
+  return typeof value === 'string' && value.trim() !== '' && !value.trim().startsWith('env:');
+}
+
+/**
+ * How far a trade has come, to never let a late or reordered notification move the recorded status
+ * backwards (a `WAIT_BUYER_PAY` that arrives after `TRADE_SUCCESS` changes nothing).
+ */
+const STATUS_RANK: Record<string, number> = {
+  CREATED: 0,
+  START_FAILED: 0,
+  SUPERSEDED: 1,
+  WAIT_BUYER_PAY: 2,
+  TRADE_PENDING: 2,
+  ABANDONED: 3,
+  WAIT_SELLER_SEND_GOODS: 4,
+  WAIT_BUYER_CONFIRM_GOODS: 5,
+  TRADE_SUCCESS: 6,
+  TRADE_FINISHED: 7,
+  TRADE_CLOSED: 8,
+};
+
+/**
+ * The status to record after an event: the event's own Alipay status unless the trade is already
+ * further along. `TRADE_CLOSED` after a payment (a full refund) is recorded: it is final.
+ */
+export function nextTradeStatus(current: string, reported: string): string {
+  if (reported === '') {
+    return current;
+  }
+  return (STATUS_RANK[reported] ?? 0) >= (STATUS_RANK[current] ?? 0) ? reported : current;
+}
+
+/** Recorded statuses of trades that may still change without the shop doing anything. */
+export const OPEN_TRADE_STATUSES = [
+  'CREATED',
+  'SUPERSEDED',
+  'WAIT_BUYER_PAY',
+  'TRADE_PENDING',
+  'WAIT_SELLER_SEND_GOODS',
+  'WAIT_BUYER_CONFIRM_GOODS',
+];
+
+/** Recorded statuses of trades nobody has paid yet (an intent is closed or superseded safely). */
+export const UNPAID_TRADE_STATUSES = ['CREATED', 'WAIT_BUYER_PAY', 'TRADE_PENDING'];
+
+/** The recorded status after which Alipay holds nothing in escrow any more. */
+export function isSettledAlipayStatus(status: string): boolean {
+  return status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED';
+}
+
+/**
+ * True when a trade event reports a refund rather than a payment: OpenAPI trade notifications after
+ * a refund carry `out_biz_no` / `refund_fee`; legacy ones carry `refund_status` (which the core's
+ * event keeps only in `raw`).
+ */
+export function isRefundTradeEvent(event: TradeEvent): boolean {
+  return (
+    event.refundRequestNo !== undefined ||
+    (event.refundedFen ?? 0) > 0 ||
+    (event.raw['refund_status'] !== undefined && event.raw['refund_status'] !== '')
+  );
+}
+
+/**
+ * The receipt key of an event: what makes two deliveries "the same notification". A trade status is
+ * processed once per trade; every refund once per refund request.
+ */
+export function receiptStatusOf(event: AlipayEvent): string {
+  if (event.type === 'refund') {
+    return `BATCH_REFUND:${event.batchNo}`;
+  }
+  if (isRefundTradeEvent(event)) {
+    return `REFUND:${event.refundRequestNo ?? event.raw['refund_status'] ?? ''}:${event.refundedFen ?? ''}`;
+  }
+  return event.alipayStatus;
+}
+
+/** The verified fields worth keeping with a trade (everything Alipay sent, minus the signature). */
+export function eventFields(event: AlipayEvent): Record<string, string> {
+  const { sign: _sign, sign_type: _signType, ...fields } = event.raw;
+  return fields;
+}
+
+/**
+ * The `subject` (商品名称) shown on the Alipay cashier: the first product and how many more there
+ * are, e.g. `Celadon Tea Set 等 3 件`. Alipay allows 256 bytes; 60 characters stay well below.
+ */
+export function paymentSubject(orderCode: string, lineNames: readonly string[]): string {
+  const [first] = lineNames;
+  if (!first) {
+    return `Order ${orderCode}`;
+  }
+  const subject = lineNames.length > 1 ? `${first} 等 ${lineNames.length} 件` : first;
+  return subject.length > 60 ? `${subject.slice(0, 59)}…` : subject;
+}
+
+/** True for a TypeORM error caused by a unique index (SQLite, PostgreSQL, MySQL/MariaDB). */
+export function isUniqueViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string; errno?: number } } | undefined)?.driverError;
+  const code = driverError?.code ?? (error as { code?: string } | undefined)?.code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return true;
+  }
+  if (code === '23505' || code === 'ER_DUP_ENTRY') {
+    return true;
+  }
+  return /UNIQUE constraint failed|duplicate key value|Duplicate entry/i.test(
+    error instanceof Error ? error.message : '',
+  );
+}
+
+/**
+ * Runs async work one at a time per key, in arrival order. Used to serialise the processing of one
+ * trade inside this process; the unique receipt key does the same across processes.
+ */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  /** Runs `work` once every earlier call with the same `key` has settled. */
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const tail = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(key) === tail) {
+        this.tails.delete(key);
+      }
+    }
+  }
+}
+
+/**
+ * The cron schedule of the reconciliation task for an interval in minutes: every N minutes below an
+ * hour, every whole number of hours above (cron cannot express "every 90 minutes").
+ */
+export function reconciliationSchedule(intervalMinutes: number): string {
+  if (intervalMinutes < 60) {
+    return `*/${Math.max(1, intervalMinutes)} * * * *`;
+  }
+  const hours = Math.max(1, Math.round(intervalMinutes / 60));
+  return hours >= 24 ? '0 0 * * *' : `0 */${hours} * * *`;
+}
+
+/**
+ * An exponential backoff for Vendure's job queue: 5 s, 10 s, 20 s … capped at 30 minutes for the
+ * plugin's queue (a confirmation that Alipay refuses now often works minutes later), and
+ * `fallback`'s delay (1 s by default, Vendure's own default) for every other queue.
+ *
+ * Vendure configures backoff per job queue strategy, not per queue, so pass it to
+ * `DefaultJobQueuePlugin.init({ backoffStrategy: alipayBackoffStrategy() })`.
+ */
+export function alipayBackoffStrategy(
+  options: {
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    fallback?: (queueName: string, attemptsMade: number) => number;
+  } = {},
+): (queueName: string, attemptsMade: number) => number {
+  const base = options.baseDelayMs ?? 5_000;
+  const max = options.maxDelayMs ?? 30 * 60_000;
+  return (queueName, attemptsMade) => {
+    if (queueName !== ALIPAY_SHIPMENT_QUEUE) {
+      return options.fallback ? options.fallback(queueName, attemptsMade) : 1_000;
+    }
+    return Math.min(max, base * 2 ** Math.max(0, attemptsMade - 1));
+  };
+}

@@ -1,0 +1,176 @@
+import type { TradeEvent } from '@alipay-commerce/core';
+import { describe, expect, it } from 'vitest';
+import {
+  alipayBackoffStrategy,
+  describeTrade,
+  isRefundTradeEvent,
+  isUniqueViolation,
+  KeyedMutex,
+  nextTradeStatus,
+  paymentSubject,
+  receiptStatusOf,
+  reconciliationSchedule,
+  settingsFromArgs,
+} from '../src/alipay-helpers';
+import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
+
+const args = (values: Record<string, string>) =>
+  Object.entries(values).map(([name, value]) => ({ name, value }));
+
+function tradeEvent(overrides: Partial<TradeEvent>): TradeEvent {
+  return {
+    type: 'trade',
+    generation: 'openapi',
+    source: 'notify',
+    displayOnly: false,
+    notifyId: 'n1',
+    notifyTime: undefined,
+    raw: {},
+    outTradeNo: 'A-1',
+    tradeNo: '2026',
+    status: 'paid',
+    alipayStatus: 'TRADE_SUCCESS',
+    amountFen: 100,
+    refundedFen: undefined,
+    refundRequestNo: undefined,
+    buyer: {},
+    seller: {},
+    appId: undefined,
+    timestamps: {},
+    passback: undefined,
+    ...overrides,
+  };
+}
+
+describe('settings from payment method arguments', () => {
+  it('parses booleans, resolves env: secrets and drops empty values', () => {
+    const result = settingsFromArgs(
+      args({
+        interfaceType: 'legacy-direct',
+        key: 'env:MY_KEY',
+        refundWithoutPassword: 'true',
+        sellerId: '',
+      }),
+      { MY_KEY: 'k'.repeat(32) },
+    );
+    expect(result).toEqual({
+      ok: true,
+      settings: { interfaceType: 'legacy-direct', key: 'k'.repeat(32), refundWithoutPassword: true },
+    });
+  });
+
+  it('turns an unset env: reference into an issue on that field, naming only the variable', () => {
+    const result = settingsFromArgs(args({ key: 'env:MISSING_KEY' }), {});
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues).toEqual([
+      {
+        field: 'key',
+        message: {
+          en: 'Environment variable MISSING_KEY, referenced by a secret argument, is not set',
+          zh: 'key 引用的环境变量不可用：请设置该变量，或直接填写密钥。',
+        },
+      },
+    ]);
+  });
+
+  it('validates with the core schema: field-level issues, never the values', () => {
+    const issues = validateAlipayHandlerArgs(
+      args({
+        interfaceType: 'legacy-direct',
+        gateway: 'production',
+        partnerId: '2088',
+        key: 'secret-but-short',
+      }),
+      {},
+    );
+    expect(issues.map(i => i.field).sort()).toEqual(['key', 'partnerId']);
+    expect(JSON.stringify(issues)).not.toContain('secret-but-short');
+    expect(
+      validateAlipayHandlerArgs(
+        args({ interfaceType: 'legacy-direct', partnerId: '2088101000000001', key: 'a'.repeat(32) }),
+        {},
+      ),
+    ).toEqual([]);
+  });
+
+  it('restores a secret that came back masked, and only then', () => {
+    const stored = args({ key: 'abcdefghijklmnopqrstuvwxyz123456', appAuthToken: 'env:TOKEN' });
+    const incoming = args({ key: '••••3456', appAuthToken: 'env:TOKEN' });
+    restoreMaskedSecrets(incoming, stored);
+    expect(incoming[0]?.value).toBe('abcdefghijklmnopqrstuvwxyz123456');
+    const changed = args({ key: 'new-key-typed-by-the-admin-00000' });
+    restoreMaskedSecrets(changed, stored);
+    expect(changed[0]?.value).toBe('new-key-typed-by-the-admin-00000');
+  });
+});
+
+describe('trade status and receipts', () => {
+  it('never moves the recorded status backwards', () => {
+    expect(nextTradeStatus('CREATED', 'WAIT_BUYER_PAY')).toBe('WAIT_BUYER_PAY');
+    expect(nextTradeStatus('TRADE_SUCCESS', 'WAIT_BUYER_PAY')).toBe('TRADE_SUCCESS');
+    expect(nextTradeStatus('WAIT_SELLER_SEND_GOODS', 'TRADE_FINISHED')).toBe('TRADE_FINISHED');
+    expect(nextTradeStatus('TRADE_SUCCESS', 'TRADE_CLOSED')).toBe('TRADE_CLOSED');
+    expect(nextTradeStatus('TRADE_SUCCESS', '')).toBe('TRADE_SUCCESS');
+  });
+
+  it('tells refund notifications from payments and keys each refund apart', () => {
+    const payment = tradeEvent({});
+    const refund = tradeEvent({ refundRequestNo: 'R1', refundedFen: 50 });
+    const legacyRefund = tradeEvent({ generation: 'legacy', raw: { refund_status: 'REFUND_SUCCESS' } });
+    expect([payment, refund, legacyRefund].map(isRefundTradeEvent)).toEqual([false, true, true]);
+    expect(receiptStatusOf(payment)).toBe('TRADE_SUCCESS');
+    expect(receiptStatusOf(refund)).toBe('REFUND:R1:50');
+    expect(receiptStatusOf(tradeEvent({ refundRequestNo: 'R2', refundedFen: 100 }))).toBe('REFUND:R2:100');
+  });
+
+  it('labels every log line with order, trade and Alipay trade number', () => {
+    expect(describeTrade({ orderCode: 'ABC', outTradeNo: 'ABC-1', tradeNo: '2026' })).toBe(
+      'order ABC · trade ABC-1 · Alipay 2026',
+    );
+    expect(describeTrade({})).toBe('order (unknown) · trade (unknown) · Alipay (none yet)');
+  });
+
+  it('recognises unique-index violations of SQLite, PostgreSQL and MySQL', () => {
+    expect(isUniqueViolation({ driverError: { code: 'SQLITE_CONSTRAINT_UNIQUE' } })).toBe(true);
+    expect(isUniqueViolation({ driverError: { code: '23505' } })).toBe(true);
+    expect(isUniqueViolation({ code: 'ER_DUP_ENTRY' })).toBe(true);
+    expect(isUniqueViolation(new Error('connection lost'))).toBe(false);
+  });
+});
+
+describe('small pieces', () => {
+  it('builds the cashier subject from the order lines', () => {
+    expect(paymentSubject('AB12', [])).toBe('Order AB12');
+    expect(paymentSubject('AB12', ['Tea set'])).toBe('Tea set');
+    expect(paymentSubject('AB12', ['Tea set', 'Scarf', 'Book'])).toBe('Tea set 等 3 件');
+    expect(paymentSubject('AB12', ['x'.repeat(80)])).toHaveLength(60);
+  });
+
+  it('turns the reconciliation interval into a cron schedule', () => {
+    expect(reconciliationSchedule(10)).toBe('*/10 * * * *');
+    expect(reconciliationSchedule(90)).toBe('0 */2 * * *');
+    expect(reconciliationSchedule(24 * 60)).toBe('0 0 * * *');
+  });
+
+  it('backs off exponentially for the shipment queue only', () => {
+    const backoff = alipayBackoffStrategy({ baseDelayMs: 1000, maxDelayMs: 5000 });
+    expect([1, 2, 3, 4].map(n => backoff('alipay-confirm-shipment', n))).toEqual([1000, 2000, 4000, 5000]);
+    expect(backoff('send-email', 3)).toBe(1000);
+  });
+
+  it('runs work for one key one at a time, in order, even when one fails', async () => {
+    const mutex = new KeyedMutex();
+    const order: string[] = [];
+    const slow = (label: string, ms: number, fail = false) =>
+      mutex.run('k', async () => {
+        order.push(`start ${label}`);
+        await new Promise(resolve => setTimeout(resolve, ms));
+        order.push(`end ${label}`);
+        if (fail) throw new Error(label);
+        return label;
+      });
+    const results = await Promise.allSettled([slow('a', 20, true), slow('b', 1), slow('c', 1)]);
+    expect(results.map(r => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(order).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+});
