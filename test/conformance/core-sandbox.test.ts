@@ -7,6 +7,7 @@ import {
   type AlipayEvent,
   createAlipay,
   InterfaceNotContractedError,
+  isRefundNotification,
   type TradeEvent,
 } from '@alipay-commerce/core';
 import { startSandbox } from '@alipay-commerce/sandbox';
@@ -248,6 +249,33 @@ describe('legacy gateway (partner + MD5 key)', () => {
       amountFen: 2345,
       items: [{ tradeNo: paid.tradeNo, success: true }],
     });
+    // The trade's own notification reports the refund: a refund, never a payment.
+    const refunded = await receiver.next(
+      n => fieldOf(n.body, 'out_trade_no') === outTradeNo && fieldOf(n.body, 'refund_status') !== undefined,
+    );
+    const tradeEvent = (await verified(alipay, refunded)) as TradeEvent;
+    expect(tradeEvent.refundStatus).toBe('REFUND_SUCCESS');
+    expect(isRefundNotification(tradeEvent)).toBe(true);
+    // A retry with the stored request number is the same batch: Alipay refuses a second refund.
+    const retry = await alipay.refund({
+      outTradeNo,
+      tradeNo: paid.tradeNo,
+      refundId: `refund-${outTradeNo}`,
+      amountFen: 2345,
+      refundRequestNo: outcome.refundRequestNo,
+    });
+    expect(retry).toEqual({ status: 'pending', refundRequestNo: outcome.refundRequestNo });
+    expect(await alipay.queryRefund({ outTradeNo, refundId: `refund-${outTradeNo}` })).toEqual({
+      status: 'unknown',
+    });
+    const deliveries = await control<{ deliveries: { kind?: string; params?: Record<string, string> }[] }>(
+      `deliveries?batchNo=${outcome.refundRequestNo}`,
+      undefined,
+      'GET',
+    );
+    expect(
+      deliveries.deliveries.filter(d => d.params?.['batch_no'] === outcome.refundRequestNo),
+    ).toHaveLength(1);
   });
 
   it('refund with password: a confirmation page for the seller, then batch_refund_notify', async () => {
@@ -397,6 +425,13 @@ describe('OpenAPI gateway (app ID + RSA2)', () => {
       status: 'succeeded',
       refundedTotalFen: 345,
       refundRequestNo: first.refundRequestNo,
+    });
+    expect(await alipay.queryRefund({ outTradeNo, refundId: 'refund_A' })).toEqual({
+      status: 'succeeded',
+      amountFen: 345,
+    });
+    expect(await alipay.queryRefund({ outTradeNo, refundId: 'refund_never_made' })).toEqual({
+      status: 'not_found',
     });
     const rest = await alipay.refund({ outTradeNo, refundId: 'refund_B', amountFen: 12_000 });
     expect(rest).toMatchObject({ refundedTotalFen: 12_345 });

@@ -68,6 +68,8 @@ export interface TradeEvent extends EventBase {
   refundedFen: number | undefined;
   /** The refund request this notification reports on (OpenAPI `out_biz_no`), when it is a refund. */
   refundRequestNo: string | undefined;
+  /** Alipay's refund status on legacy trade notifications (`refund_status`, e.g. `REFUND_SUCCESS`). */
+  refundStatus: string | undefined;
   buyer: { id?: string; account?: string };
   seller: { id?: string; email?: string };
   /** OpenAPI `app_id`, when present. */

@@ -84,6 +84,18 @@ export interface TradeRef {
   tradeNo?: string;
 }
 
+/** A refund to make. Money in fen. */
+export interface RefundInput extends TradeRef {
+  /** Your refund's ID: the idempotency key (derives OpenAPI `out_request_no` and the legacy batch number). */
+  refundId: string;
+  amountFen: number;
+  reason?: string;
+  /** Legacy: where the `batch_refund_notify` goes. */
+  notifyUrl?: string;
+  /** The `refundRequestNo` an earlier attempt of this refund returned, to reuse it exactly. */
+  refundRequestNo?: string;
+}
+
 /** The outcome of a refund request. */
 export type RefundOutcome =
   /** Alipay refunded (OpenAPI answers synchronously). `refundedTotalFen` is the trade's refunded total. */
@@ -92,6 +104,15 @@ export type RefundOutcome =
   | { status: 'pending'; refundRequestNo: string }
   /** The seller must confirm on Alipay's page with the payment password (legacy without the nopwd contract). */
   | { status: 'requires_action'; refundRequestNo: string; confirmUrl: string };
+
+/** What Alipay says about one refund request. */
+export type RefundQueryOutcome =
+  /** Refunded; `amountFen` is this request's amount. */
+  | { status: 'succeeded'; amountFen: number }
+  /** Alipay has no successful refund for this request (not made, or failed). */
+  | { status: 'not_found' }
+  /** The generation offers no refund query (legacy): wait for the `batch_refund_notify`. */
+  | { status: 'unknown' };
 
 /** Result of {@link Alipay.testCredentials}. */
 export interface CredentialCheck {
@@ -135,10 +156,14 @@ export interface Alipay {
     carrier: string;
     trackingNumber?: string;
   }): Promise<{ alreadyConfirmed: boolean }>;
-  /** Refunds part or all of a trade; idempotent by `refundId` (the same ID never refunds twice). */
-  refund(
-    input: TradeRef & { refundId: string; amountFen: number; reason?: string; notifyUrl?: string },
-  ): Promise<RefundOutcome>;
+  /**
+   * Refunds part or all of a trade; idempotent by `refundId` (the same ID never refunds twice). Store the
+   * returned `refundRequestNo` and pass it back on a retry: a legacy batch number starts with the day it was
+   * made, so only the stored number makes a retry on another day the same refund.
+   */
+  refund(input: RefundInput): Promise<RefundOutcome>;
+  /** Asks Alipay how a refund request ended (after a lost answer). Legacy has no such query: `unknown`. */
+  queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome>;
   /** Closes an unpaid trade. `existed: false` when Alipay never saw it (nothing to close). */
   closeTrade(ref: TradeRef): Promise<{ existed: boolean }>;
   /** A harmless query for a trade that does not exist: "trade not found" means the credentials work. */
@@ -150,6 +175,16 @@ function currencyCheck(order: PaymentOrder): void {
     throw new MoneyError(`Alipay (domestic) accepts CNY only; this order is in ${order.currency}`);
   }
   fenToYuan(order.amountFen); // range and integer check
+}
+
+/**
+ * True when a trade event reports a refund rather than a payment (OpenAPI `out_biz_no` / `refund_fee`, legacy
+ * `refund_status`): adapters record it as a refund and never treat it as money arriving.
+ */
+export function isRefundNotification(event: TradeEvent): boolean {
+  return (
+    event.refundRequestNo !== undefined || (event.refundedFen ?? 0) > 0 || event.refundStatus !== undefined
+  );
 }
 
 /** Compares a verified event with what the order expects. */
@@ -167,8 +202,7 @@ export function checkEvent(event: AlipayEvent, expected: NotificationExpectation
     );
   }
   // A refund notification carries the trade total, not a payment: the amount owed does not apply to it.
-  const isRefund =
-    event.type === 'trade' && (event.refundRequestNo !== undefined || (event.refundedFen ?? 0) > 0);
+  const isRefund = event.type === 'trade' && isRefundNotification(event);
   if (
     expected.amountFen !== undefined &&
     event.type === 'trade' &&
@@ -238,9 +272,8 @@ abstract class AlipayBase implements Alipay {
     carrier: string;
     trackingNumber?: string;
   }): Promise<{ alreadyConfirmed: boolean }>;
-  abstract refund(
-    input: TradeRef & { refundId: string; amountFen: number; reason?: string; notifyUrl?: string },
-  ): Promise<RefundOutcome>;
+  abstract refund(input: RefundInput): Promise<RefundOutcome>;
+  abstract queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome>;
   abstract closeTrade(ref: TradeRef): Promise<{ existed: boolean }>;
   abstract testCredentials(): Promise<CredentialCheck>;
 
@@ -360,11 +393,9 @@ class LegacyAlipay extends AlipayBase {
     }
   }
 
-  async refund(
-    input: TradeRef & { refundId: string; amountFen: number; reason?: string; notifyUrl?: string },
-  ) {
+  async refund(input: RefundInput) {
     if (!input.tradeNo) throw new TypeError('a legacy refund needs Alipay’s trade number (tradeNo)');
-    const batchNo = legacyBatchNoFor(input.refundId, this.now());
+    const batchNo = input.refundRequestNo ?? legacyBatchNoFor(input.refundId, this.now());
     const items = [{ tradeNo: input.tradeNo, amountFen: input.amountFen, reason: input.reason }];
     if (this.config.refundWithoutPassword) {
       await this.client.refundNoPassword({ batchNo, items, notifyUrl: input.notifyUrl });
@@ -372,6 +403,11 @@ class LegacyAlipay extends AlipayBase {
     }
     const page = this.client.refundWithPassword({ batchNo, items, notifyUrl: input.notifyUrl });
     return { status: 'requires_action' as const, refundRequestNo: batchNo, confirmUrl: page.url };
+  }
+
+  async queryRefund(): Promise<RefundQueryOutcome> {
+    // mapi has no refund query: the batch_refund_notify is the only answer.
+    return { status: 'unknown' };
   }
 
   async closeTrade(ref: TradeRef) {
@@ -523,7 +559,18 @@ class OpenApiAlipay extends AlipayBase {
     return { alreadyConfirmed: true };
   }
 
-  async refund(input: TradeRef & { refundId: string; amountFen: number; reason?: string }) {
+  async queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome> {
+    const result = await this.client.refundQuery({
+      outTradeNo: input.outTradeNo,
+      tradeNo: input.tradeNo,
+      refundId: input.refundId,
+    });
+    return result.refunded && result.amountFen !== undefined
+      ? { status: 'succeeded', amountFen: result.amountFen }
+      : { status: 'not_found' };
+  }
+
+  async refund(input: RefundInput) {
     const result = await this.client.refund({
       outTradeNo: input.outTradeNo,
       tradeNo: input.tradeNo,

@@ -136,6 +136,7 @@ export function openApiFieldsToTradeEvent(
     amountFen: amountFen(required(fields, 'total_amount'), 'total_amount', false),
     refundedFen: refundFee === undefined ? undefined : amountFen(refundFee, 'refund_fee', true),
     refundRequestNo: optional(fields, 'out_biz_no'),
+    refundStatus: optional(fields, 'refund_status'),
     buyer: compact({ id: optional(fields, names.buyerId), account: optional(fields, 'buyer_logon_id') }),
     seller: compact({ id: optional(fields, 'seller_id'), email: optional(fields, 'seller_email') }),
     appId: optional(fields, 'app_id'),
