@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue, TradeEvent } from '@alipay-commerce/core';
-import { SECRET_SETTINGS } from '@alipay-commerce/core';
+import { isRefundNotification, SECRET_SETTINGS } from '@alipay-commerce/core';
 import type { PaymentMethod } from '@vendure/core';
 import { ALIPAY_SHIPMENT_QUEUE } from './constants';
 import { AlipaySecretArgError, resolveSecretArg } from './secret-arg';
@@ -159,19 +159,6 @@ export function isSettledAlipayStatus(status: string): boolean {
 }
 
 /**
- * True when a trade event reports a refund rather than a payment: OpenAPI trade notifications after
- * a refund carry `out_biz_no` / `refund_fee`; legacy ones carry `refund_status` (which the core's
- * event keeps only in `raw`).
- */
-export function isRefundTradeEvent(event: TradeEvent): boolean {
-  return (
-    event.refundRequestNo !== undefined ||
-    (event.refundedFen ?? 0) > 0 ||
-    (event.raw['refund_status'] !== undefined && event.raw['refund_status'] !== '')
-  );
-}
-
-/**
  * The receipt key of an event: what makes two deliveries "the same notification". A trade status is
  * processed once per trade; every refund once per refund request.
  */
@@ -179,8 +166,8 @@ export function receiptStatusOf(event: AlipayEvent): string {
   if (event.type === 'refund') {
     return `BATCH_REFUND:${event.batchNo}`;
   }
-  if (isRefundTradeEvent(event)) {
-    return `REFUND:${event.refundRequestNo ?? event.raw['refund_status'] ?? ''}:${event.refundedFen ?? ''}`;
+  if (isRefundNotification(event)) {
+    return `REFUND:${event.refundRequestNo ?? event.refundStatus ?? ''}:${event.refundedFen ?? ''}`;
   }
   return event.alipayStatus;
 }

@@ -9,6 +9,7 @@ import {
   type ConfigIssue,
   createAlipay,
   InterfaceNotContractedError,
+  isRefundNotification,
   MoneyError,
   type PaymentOrder,
   type RefundEvent,
@@ -67,7 +68,6 @@ import {
   describeIssues,
   describeTrade,
   eventFields,
-  isRefundTradeEvent,
   isSettledAlipayStatus,
   isUniqueViolation,
   KeyedMutex,
@@ -881,7 +881,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         const current = await this.connection
           .getRepository(txCtx, AlipayTrade)
           .findOneByOrFail({ id: trade.id });
-        return isRefundTradeEvent(event)
+        return isRefundNotification(event)
           ? this.applyRefundTradeEvent(txCtx, current, event)
           : this.applyPaymentTradeEvent(txCtx, current, event, alipay);
       });

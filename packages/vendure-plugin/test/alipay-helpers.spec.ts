@@ -1,9 +1,8 @@
-import type { TradeEvent } from '@alipay-commerce/core';
+import { isRefundNotification, type TradeEvent } from '@alipay-commerce/core';
 import { describe, expect, it } from 'vitest';
 import {
   alipayBackoffStrategy,
   describeTrade,
-  isRefundTradeEvent,
   isUniqueViolation,
   KeyedMutex,
   nextTradeStatus,
@@ -33,6 +32,7 @@ function tradeEvent(overrides: Partial<TradeEvent>): TradeEvent {
     amountFen: 100,
     refundedFen: undefined,
     refundRequestNo: undefined,
+    refundStatus: undefined,
     buyer: {},
     seller: {},
     appId: undefined,
@@ -116,8 +116,12 @@ describe('trade status and receipts', () => {
   it('tells refund notifications from payments and keys each refund apart', () => {
     const payment = tradeEvent({});
     const refund = tradeEvent({ refundRequestNo: 'R1', refundedFen: 50 });
-    const legacyRefund = tradeEvent({ generation: 'legacy', raw: { refund_status: 'REFUND_SUCCESS' } });
-    expect([payment, refund, legacyRefund].map(isRefundTradeEvent)).toEqual([false, true, true]);
+    const legacyRefund = tradeEvent({
+      generation: 'legacy',
+      raw: { refund_status: 'REFUND_SUCCESS' },
+      refundStatus: 'REFUND_SUCCESS',
+    });
+    expect([payment, refund, legacyRefund].map(isRefundNotification)).toEqual([false, true, true]);
     expect(receiptStatusOf(payment)).toBe('TRADE_SUCCESS');
     expect(receiptStatusOf(refund)).toBe('REFUND:R1:50');
     expect(receiptStatusOf(tradeEvent({ refundRequestNo: 'R2', refundedFen: 100 }))).toBe('REFUND:R2:100');
