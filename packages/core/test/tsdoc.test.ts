@@ -28,3 +28,14 @@ describe('public API documentation', () => {
     expect(undocumented).toEqual([]);
   });
 });
+
+describe('browser-safe settings entry (@alipay-commerce/core/settings)', () => {
+  it('imports nothing, so admin bundles can use it without Node built-ins', async () => {
+    const { readFileSync } = await import('node:fs');
+    const source = readFileSync(join(__dirname, '../src/settings-fields.ts'), 'utf8');
+    expect(source).not.toMatch(/^import /m);
+    const settings = await import('../src/settings-fields');
+    expect(settings.INTERFACE_TYPES).toContain('legacy-escrow');
+    expect(Object.keys(settings.INTERFACE_TYPE_LABELS)).toEqual([...settings.INTERFACE_TYPES]);
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AlipayConfigError, type ConfigIssue } from '../errors';
 import { checkDeviceCoverage } from '../select';
+import { type AlipaySettings, INTERFACE_TYPES } from '../settings-fields';
 import { toConfigIssues } from './issues';
 import { LEGACY_PRODUCTION_GATEWAY, type LegacyConfig, legacyConfigSchema } from './legacy';
 import {
@@ -11,6 +12,7 @@ import {
   openApiConfigSchema,
 } from './openapi';
 
+export * from '../settings-fields';
 export * from './legacy';
 export * from './openapi';
 
@@ -60,67 +62,6 @@ export function parseAlipayConfig(input: unknown): AlipayConfig {
   if (!result.ok) throw new AlipayConfigError(result.issues);
   return result.config;
 }
-
-/**
- * The interface types a merchant picks in an admin form: the legacy contract (即时到账 / 担保交易 /
- * 标准双接口) or a set of OpenAPI products.
- */
-export const INTERFACE_TYPES = [
-  'legacy-direct',
-  'legacy-escrow',
-  'legacy-dual',
-  'openapi-page',
-  'openapi-page-wap',
-  'openapi-page-wap-qr',
-  'openapi-page-qr',
-  'openapi-qr',
-] as const;
-
-/** One admin-form interface type. */
-export type InterfaceType = (typeof INTERFACE_TYPES)[number];
-
-/** Labels of {@link INTERFACE_TYPES} for admin selects, in English and Chinese. */
-export const INTERFACE_TYPE_LABELS: Record<InterfaceType, { en: string; zh: string }> = {
-  'legacy-direct': { en: 'Legacy: instant payment (create_direct_pay_by_user)', zh: '旧版：即时到账' },
-  'legacy-escrow': { en: 'Legacy: escrow (create_partner_trade_by_buyer)', zh: '旧版：担保交易' },
-  'legacy-dual': { en: 'Legacy: dual interface (trade_create_by_buyer)', zh: '旧版：标准双接口' },
-  'openapi-page': { en: 'OpenAPI: PC website payment', zh: '开放平台：电脑网站支付' },
-  'openapi-page-wap': { en: 'OpenAPI: PC + mobile website payment', zh: '开放平台：电脑网站 + 手机网站支付' },
-  'openapi-page-wap-qr': {
-    en: 'OpenAPI: PC + mobile website + QR (face-to-face)',
-    zh: '开放平台：电脑网站 + 手机网站 + 当面付扫码',
-  },
-  'openapi-page-qr': { en: 'OpenAPI: PC website + QR (face-to-face)', zh: '开放平台：电脑网站 + 当面付扫码' },
-  'openapi-qr': { en: 'OpenAPI: QR only (face-to-face precreate)', zh: '开放平台：仅当面付扫码' },
-};
-
-/**
- * The flat settings an admin form stores (Vendure handler args, Medusa settings page). Empty strings mean
- * "not set". Secrets: `key`, `appPrivateKey`, `encryptKey`, `appAuthToken`.
- */
-export interface AlipaySettings {
-  interfaceType: InterfaceType | string;
-  /** `production`, `sandbox` (Alipay's OpenAPI sandbox) or an http(s) URL (e.g. our offline sandbox). */
-  gateway?: string;
-  partnerId?: string;
-  key?: string;
-  sellerEmail?: string;
-  sellerId?: string;
-  charset?: string;
-  refundWithoutPassword?: boolean | string;
-  appId?: string;
-  appPrivateKey?: string;
-  alipayPublicKey?: string;
-  appCertificate?: string;
-  alipayCertificate?: string;
-  alipayRootCertificate?: string;
-  encryptKey?: string;
-  appAuthToken?: string;
-  alwaysQrOnDesktop?: boolean | string;
-}
-
-/** Names of the settings that are secrets: stored encrypted or masked, never shown back. */
-export const SECRET_SETTINGS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'] as const;
 
 const PRODUCTS: Record<string, OpenApiProduct[]> = {
   'openapi-page': ['page'],
@@ -210,13 +151,4 @@ export function settingsToConfig(settings: AlipaySettings): ConfigResult {
     appAuthToken: text(settings.appAuthToken),
     sellerId: text(settings.sellerId),
   });
-}
-
-/**
- * A masked hint of a secret for admin screens and logs: at most the last 4 characters, e.g. `••••c3d4`.
- * Short secrets show no characters at all.
- */
-export function maskSecret(secret: string | undefined): string {
-  if (!secret) return '';
-  return secret.length >= 16 ? `••••${secret.slice(-4)}` : '••••';
 }
