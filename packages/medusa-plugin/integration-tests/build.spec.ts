@@ -27,7 +27,16 @@ describe('medusa plugin:build', () => {
       'src/api/middlewares.js',
       'src/api/admin/alipay/settings/route.js',
       'src/api/admin/alipay/settings/test-credentials/route.js',
+      'src/api/admin/alipay/settings/validate/route.js',
+      'src/api/admin/alipay/events/route.js',
+      'src/api/admin/alipay/orders/[id]/route.js',
+      'src/api/admin/alipay/shipments/[id]/retry/route.js',
       'src/api/hooks/alipay/notify/[providerId]/route.js',
+      'src/api/hooks/alipay/return/[providerId]/route.js',
+      'src/jobs/alipay-reconcile-payments.js',
+      'src/jobs/alipay-retry-shipments.js',
+      'src/subscribers/alipay-shipment-created.js',
+      'src/modules/alipay_settings/migrations/Migration20261125211736.js',
     ]) {
       expect(existsSync(built(file)), file).toBe(true);
     }
@@ -49,7 +58,7 @@ describe('medusa plugin:build', () => {
     expect(require.resolve('@alipay-commerce/medusa/admin')).toBe(built('src/admin/index.js'));
   });
 
-  it('ships an admin bundle that registers the /settings/alipay route and its menu item', () => {
+  it('ships an admin bundle with the /settings/alipay route, its menu item and the order widget', () => {
     const bundle = readFileSync(built('src/admin/index.mjs'), 'utf8');
     const routeModule = bundle.slice(bundle.indexOf('const routeModule'));
     expect(routeModule).toMatch(
@@ -57,5 +66,8 @@ describe('medusa plugin:build', () => {
     );
     expect(bundle).toMatch(/menuItems:\s*\[[\s\S]*path: "\/settings\/alipay"/);
     expect(bundle).toContain('Partner ID / 合作者身份 (PID)');
+    expect(bundle).toMatch(/Component: AlipayOrderPanel,\s*zone: \["order\.details\.after"\]/);
+    // Browser code only: the core (node:crypto, iconv-lite) must not be bundled into the admin.
+    expect(bundle).not.toMatch(/node:crypto|createHash|iconv-lite/);
   });
 });

@@ -35,6 +35,11 @@ module.exports = defineConfig({
             // Self-reference through the package's exports map: exactly what a shop resolves.
             resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'),
             id: 'alipay',
+            options: {
+              // The test server's own URL: the spec picks the port before booting (PORT) and sets this.
+              backendUrl: process.env.ALIPAY_TEST_BACKEND_URL ?? 'http://localhost:9000',
+              storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
+            },
           },
         ],
       },

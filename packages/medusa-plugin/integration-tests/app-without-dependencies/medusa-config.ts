@@ -24,7 +24,13 @@ module.exports = defineConfig({
     {
       resolve: '@medusajs/medusa/payment',
       options: {
-        providers: [{ resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'), id: 'alipay' }],
+        providers: [
+          {
+            resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'),
+            id: 'alipay',
+            options: { backendUrl: 'http://localhost:9000', storefrontReturnUrl: 'http://storefront.test/' },
+          },
+        ],
       },
     },
   ],

@@ -1,76 +1,83 @@
 /**
  * The plugin inside a real Medusa 2.21 app on real PostgreSQL: provider registration, provider →
- * settings module wiring, encrypted write-only settings through the admin API, the raw-body notify
- * route. One app boot for the whole file; the database is restored before each test.
+ * settings module wiring, encrypted write-only settings through the admin API, validation with the
+ * core, the credentials test against the offline sandbox, the raw-body notify route's guards.
+ * One app boot for the whole file; the database is restored before each test.
  */
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
-import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
+import type { Sandbox } from '@alipay-commerce/sandbox';
+import type {
+  IPaymentModuleService,
+  IWorkflowEngineService,
+  MedusaContainer,
+} from '@medusajs/framework/types';
+import { Modules } from '@medusajs/framework/utils';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
 import type AlipaySettingsModuleService from '../../src/modules/alipay_settings/service';
 import { createAdminUser } from '../utils/admin';
+import { chromiumPath, launchBrowser, openHarness } from '../utils/browser';
+import { call, type Database, type HttpClient } from '../utils/http';
+import { freePort } from '../utils/ports';
+import { startTestSandbox } from '../utils/sandbox';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
+const port = await freePort();
+process.env.ALIPAY_TEST_BACKEND_URL = `http://localhost:${port}`;
 
 /** 32 bytes as hex, the documented format of ALIPAY_SETTINGS_SECRET. */
 const SETTINGS_SECRET = 'a1'.repeat(32);
-/** A legacy MD5 key: 32 characters, like the real ones. */
-const MD5_KEY = 'k3yPlain7extSecretValue0123456789';
+/** A legacy MD5 key: 32 letters and digits, like the real ones. */
+const MD5_KEY = 'k3yPlain7extSecretValue012345678';
+/** Another valid key. */
+const OTHER_MD5_KEY = 'an0therPlainTextSecretValue98765';
 const PRIVATE_KEY_BODY = `MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC${'x'.repeat(40)}Zq9w`;
 const APP_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_BODY}\n-----END PRIVATE KEY-----\n`;
-
-/** The parts of the runner's axios client used here (axios is test-utils' dependency, not ours). */
-interface HttpResponse {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several routes
-  data: any;
-  headers: Record<string, string>;
-}
-interface HttpClient {
-  request(config: Record<string, unknown>): Promise<HttpResponse>;
-  post(url: string, body: unknown, config?: Record<string, unknown>): Promise<HttpResponse>;
-}
-/** The runner's knex connection, reduced to raw queries. */
-interface Database {
-  // biome-ignore lint/suspicious/noExplicitAny: rows of ad-hoc SQL
-  raw(sql: string): Promise<{ rows: any[] }>;
-}
-
-/** Status and body of an admin call, whatever the status (axios throws on non-2xx otherwise). */
-async function call(
-  api: HttpClient,
-  method: 'get' | 'post' | 'delete',
-  url: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<HttpResponse> {
-  return api.request({ method, url, data: body, headers, validateStatus: () => true });
-}
 
 vi.setConfig({ testTimeout: 60_000 });
 
 medusaIntegrationTestRunner({
   cwd: appDir,
-  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET },
+  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET, PORT: String(port) },
   testSuite: ({ api: runnerApi, getContainer, dbConnection }) => {
     const api = runnerApi as unknown as HttpClient;
     const db = dbConnection as unknown as Database;
     let adminHeaders: Record<string, string>;
+    let sandbox: Sandbox;
 
     beforeAll(async () => {
+      sandbox = await startTestSandbox();
       adminHeaders = await createAdminUser(getContainer() as MedusaContainer, api);
     });
 
+    afterAll(async () => {
+      await sandbox?.close();
+    });
+
+    /** Valid settings of the sandbox's merchant A (legacy 即时到账). */
+    const merchantSettings = () => ({
+      interfaceType: 'legacy-direct' as const,
+      gateway: sandbox.legacyGateway,
+      partnerId: sandbox.merchants[0]!.partner,
+      key: sandbox.merchants[0]!.key,
+      sellerEmail: sandbox.merchants[0]!.sellerEmail,
+    });
+
     describe('provider registration', () => {
-      it('boots with pp_alipay_alipay registered in payment_provider', async () => {
+      it('boots with pp_alipay_alipay registered in payment_provider, and the jobs scheduled', async () => {
         const rows = await db.raw('select id, is_enabled from payment_provider order by id');
         expect(rows.rows).toContainEqual({ id: 'pp_alipay_alipay', is_enabled: true });
 
         const payment = getContainer().resolve<IPaymentModuleService>(Modules.PAYMENT);
         const providers = await payment.listPaymentProviders({ id: 'pp_alipay_alipay' });
         expect(providers.map(provider => provider.id)).toEqual(['pp_alipay_alipay']);
+
+        // The plugin's scheduled jobs are registered with Medusa's scheduler and run through it.
+        const engine = getContainer().resolve<IWorkflowEngineService>(Modules.WORKFLOW_ENGINE);
+        for (const job of ['job-alipay-reconcile-payments', 'job-alipay-retry-shipments']) {
+          const { errors } = await engine.run(job, { input: {}, throwOnError: false });
+          expect(errors, job).toEqual([]);
+        }
       });
 
       it('lets the provider read the alipay_settings module from inside the payment module', async () => {
@@ -88,13 +95,33 @@ medusaIntegrationTestRunner({
         // Nothing saved yet: the provider reached the module, read the (empty) table and says so.
         await expect(startSession()).rejects.toThrow(/Alipay is not configured yet/);
 
-        // Saved settings are seen by the provider on the next call (no restart, no cache).
-        await settings.saveSettings({ interfaceType: 'openapi-page', appId: '2021000000000001' });
-        await expect(startSession()).rejects.toThrow(/initiatePayment is wired in the next phase/);
+        // Saved settings are seen by the provider on the next call (no restart).
+        await settings.saveSettings(merchantSettings());
+        const session = await startSession();
+        expect(session.data).toMatchObject({ out_trade_no: session.id, kind: 'redirect', amount: '25.00' });
+        expect(String(session.data?.redirect_url)).toContain(sandbox.legacyGateway);
+      });
 
-        // A failed initiate leaves no session behind.
-        const sessions = await payment.listPaymentSessions({ payment_collection_id: collection.id });
-        expect(sessions).toEqual([]);
+      it('takes medusa-config options as a fallback under the stored settings', async () => {
+        const settings = getContainer().resolve<AlipaySettingsModuleService>('alipay_settings');
+        const fallback = {
+          interfaceType: 'legacy-escrow' as const,
+          sellerEmail: 'fallback@example.com',
+          charset: 'gbk' as const,
+        };
+        await expect(settings.getSettings(null, fallback)).resolves.toMatchObject(fallback);
+        await settings.saveSettings({
+          interfaceType: 'legacy-direct',
+          partnerId: '2088000000000001',
+          key: MD5_KEY,
+        });
+        // Stored fields win field by field; fields never stored still come from the fallback.
+        await expect(settings.getSettings(null, fallback)).resolves.toMatchObject({
+          interfaceType: 'legacy-direct',
+          partnerId: '2088000000000001',
+          sellerEmail: 'fallback@example.com',
+          charset: 'gbk',
+        });
       });
     });
 
@@ -208,15 +235,78 @@ medusaIntegrationTestRunner({
         ]);
 
         const replaced = await call(api, 'post', '/admin/alipay/settings', adminHeaders, {
-          key: `${MD5_KEY}X`,
+          key: OTHER_MD5_KEY,
         });
-        expect(replaced.data.settings.keyHint).toBe(`••••${`${MD5_KEY}X`.slice(-4)}`);
+        expect(replaced.data.settings.keyHint).toBe(`••••${OTHER_MD5_KEY.slice(-4)}`);
 
-        const cleared = await call(api, 'post', '/admin/alipay/settings', adminHeaders, { key: null });
-        expect(cleared.data.settings).toMatchObject({ hasKey: false, keyHint: null });
+        // Deleting the key alone would leave unusable settings; with the interface type it is allowed.
+        const refused = await call(api, 'post', '/admin/alipay/settings', adminHeaders, { key: null });
+        expect(refused.status).toBe(400);
+        const cleared = await call(api, 'post', '/admin/alipay/settings', adminHeaders, {
+          interfaceType: null,
+          key: null,
+        });
+        expect(cleared.data.settings).toMatchObject({ hasKey: false, keyHint: null, interfaceType: null });
         expect(
           (await db.raw('select key_ciphertext from alipay_settings')).rows[0].key_ciphertext,
         ).toBeNull();
+      });
+
+      it('refuses settings the core rejects, with a message per field in English and Chinese', async () => {
+        const response = await call(api, 'post', '/admin/alipay/settings', adminHeaders, {
+          interfaceType: 'legacy-escrow',
+          partnerId: '2088 1234',
+          key: 'too-short',
+          sellerEmail: 'not-an-account',
+        });
+        expect(response.status).toBe(400);
+        const byField = Object.fromEntries(
+          response.data.issues.map((issue: { field: string; message: { en: string; zh: string } }) => [
+            issue.field,
+            issue.message,
+          ]),
+        );
+        expect(Object.keys(byField).sort()).toEqual(['key', 'partnerId', 'sellerEmail']);
+        expect(byField.partnerId.en).toContain('spaces');
+        expect(byField.partnerId.zh).toContain('空格');
+        expect(byField.key.en).toContain('32');
+        expect(byField.key.zh).toContain('安全校验码');
+        // The refused key is not echoed back, and nothing was stored.
+        expect(JSON.stringify(response.data)).not.toContain('too-short');
+        expect((await db.raw('select count(*)::int as n from alipay_settings')).rows[0].n).toBe(0);
+
+        // OpenAPI: "always QR on desktop" without 当面付 in the contract (the core's device check).
+        const openapi = await call(api, 'post', '/admin/alipay/settings', adminHeaders, {
+          interfaceType: 'openapi-page-wap',
+          appId: sandbox.apps[0]!.appId,
+          appPrivateKey: sandbox.apps[0]!.privateKey,
+          alipayPublicKey: sandbox.apps[0]!.alipayPublicKey,
+          alwaysQrOnDesktop: true,
+        });
+        expect(openapi.status).toBe(400);
+        expect(openapi.data.issues).toEqual([
+          {
+            field: 'alwaysQrOnDesktop',
+            message: { en: expect.stringContaining('QR'), zh: expect.stringContaining('二维码') },
+          },
+        ]);
+        expect(JSON.stringify(openapi.data)).not.toContain('PRIVATE KEY');
+        expect((await db.raw('select count(*)::int as n from alipay_settings')).rows[0].n).toBe(0);
+      });
+
+      it('tests the saved credentials against Alipay (the sandbox): good key, then a wrong one', async () => {
+        await call(api, 'post', '/admin/alipay/settings', adminHeaders, merchantSettings());
+        const good = await call(api, 'post', '/admin/alipay/settings/test-credentials', adminHeaders, {});
+        expect(good.status).toBe(200);
+        expect(good.data).toMatchObject({ ok: true, code: 'TRADE_NOT_EXIST', scope: 'global' });
+        expect(good.data.message.zh).toContain('凭据有效');
+
+        await call(api, 'post', '/admin/alipay/settings', adminHeaders, { key: OTHER_MD5_KEY });
+        const bad = await call(api, 'post', '/admin/alipay/settings/test-credentials', adminHeaders, {});
+        expect(bad.data).toMatchObject({ ok: false, code: 'ILLEGAL_SIGN' });
+        expect(bad.data.message.en).toMatch(/key/i);
+        expect(bad.data.message.zh.length).toBeGreaterThan(0);
+        expect(JSON.stringify(bad.data)).not.toContain(OTHER_MD5_KEY);
       });
 
       it('rejects unknown fields and malformed values', async () => {
@@ -240,6 +330,7 @@ medusaIntegrationTestRunner({
           interfaceType: 'legacy-direct',
           sellerEmail: 'platform@example.com',
           partnerId: '2088000000000001',
+          key: MD5_KEY,
         });
         const override = await call(api, 'post', '/admin/alipay/settings', adminHeaders, {
           salesChannelId,
@@ -276,66 +367,97 @@ medusaIntegrationTestRunner({
           sellerEmail: 'platform@example.com',
         });
       });
+    });
 
-      it('answers the credentials test with 501 until the payment logic exists', async () => {
-        const response = await call(api, 'post', '/admin/alipay/settings/test-credentials', adminHeaders);
-        expect(response.status).toBe(501);
-        expect(response.data.message).toContain('wired in the next phase');
+    describe.skipIf(!chromiumPath)('settings page in a real browser (the built admin extension)', () => {
+      it('shows the core’s field messages, saves, tests credentials, lists nothing to handle', async () => {
+        await call(api, 'post', '/admin/alipay/settings', adminHeaders, merchantSettings());
+        const origin = `http://localhost:${port}`;
+        const browser = await launchBrowser();
+        try {
+          const { page, problems } = await openHarness(browser, origin, adminHeaders.authorization!);
+          await page.getByText('Alipay / 支付宝', { exact: true }).waitFor();
+          expect(await page.getByTestId('alipay-notify-url').textContent()).toBe(
+            `${origin}/hooks/alipay/notify/pp_alipay_alipay`,
+          );
+          expect(await page.inputValue('#alipay-partner-id')).toBe(sandbox.merchants[0]!.partner);
+          expect(await page.getByTestId('alipay-attention').textContent()).toContain('Nothing to handle');
+
+          // A pasted partner ID with a space: the core's message appears next to the field; nothing saved.
+          await page.fill('#alipay-partner-id', '2088 1010 0000 0001');
+          await page.getByRole('button', { name: 'Save / 保存' }).first().click();
+          const error = page.getByTestId('alipay-error-partnerId');
+          await error.waitFor();
+          expect(await error.textContent()).toMatch(/spaces.*空格/);
+          expect((await db.raw('select partner_id from alipay_settings')).rows[0].partner_id).toBe(
+            sandbox.merchants[0]!.partner,
+          );
+
+          await page.fill('#alipay-partner-id', sandbox.merchants[0]!.partner);
+          await page.fill('#alipay-seller-email', 'new-seller@sandbox.alipay.test');
+          await page.getByRole('button', { name: 'Save / 保存' }).first().click();
+          await page.getByText('Alipay settings saved / 支付宝设置已保存').waitFor();
+          expect(await error.count()).toBe(0);
+          expect((await db.raw('select seller_email from alipay_settings')).rows[0].seller_email).toBe(
+            'new-seller@sandbox.alipay.test',
+          );
+
+          await page.getByRole('button', { name: 'Test credentials / 测试凭据' }).click();
+          const result = page.getByTestId('alipay-credential-result');
+          await result.waitFor();
+          expect(await result.textContent()).toMatch(/TRADE_NOT_EXIST.*凭据有效/s);
+          // The stored key never reaches the page.
+          expect(await page.content()).not.toContain(sandbox.merchants[0]!.key);
+          expect(problems).toEqual([]);
+        } finally {
+          await browser.close();
+        }
       });
     });
 
     describe('notify route', () => {
-      /** `subject=测试` percent-encoded in GBK, then `body=测试` as raw GBK bytes, then a `sign`. */
+      /** `subject=测试` percent-encoded in GBK, then `body=测试` as raw GBK bytes, then a made-up `sign`. */
       const gbkBody = Buffer.concat([
-        Buffer.from('notify_type=trade_status_sync&subject=%B2%E2%CA%D4&body=', 'latin1'),
+        Buffer.from(
+          'notify_type=trade_status_sync&out_trade_no=payses_01UNKNOWN&subject=%B2%E2%CA%D4&body=',
+          'latin1',
+        ),
         Buffer.from([0xb2, 0xe2, 0xca, 0xd4]),
         Buffer.from('&sign=abc%2Bdef%3D%3D&sign_type=MD5', 'latin1'),
       ]);
-
-      it('hands the handler the exact GBK bytes and answers plain text', async () => {
-        const logger = getContainer().resolve<Logger>(ContainerRegistrationKeys.LOGGER);
-        const warn = vi.spyOn(logger, 'warn');
-        try {
-          const response = await api.post('/hooks/alipay/notify/pp_alipay_alipay', gbkBody, {
-            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=GBK' },
-            responseType: 'text',
-            transformResponse: (data: unknown) => data,
-            validateStatus: () => true,
-          });
-          expect(response.status).toBe(503);
-          expect(response.headers['content-type']).toMatch(/^text\/plain\b/);
-          expect(response.data).toBe('fail');
-
-          const digest = createHash('sha256').update(gbkBody).digest('hex');
-          const lines = warn.mock.calls.map(args => String(args[0]));
-          expect(lines).toContainEqual(
-            expect.stringContaining(
-              `notification for pp_alipay_alipay: ${gbkBody.length} bytes, sha256 ${digest}`,
-            ),
-          );
-        } finally {
-          warn.mockRestore();
-        }
-      });
-
-      it('accepts the provider id without the pp_ prefix', async () => {
-        const response = await api.post('/hooks/alipay/notify/alipay_alipay', gbkBody, {
-          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=GBK' },
+      const post = (url: string, body: Buffer | string, contentType: string) =>
+        api.post(url, body, {
+          headers: { 'content-type': contentType },
+          responseType: 'text',
+          transformResponse: (data: unknown) => data,
           validateStatus: () => true,
         });
-        expect(response.status).toBe(503);
+
+      it('reads raw GBK bytes (no 415) and answers a bad signature with plain-text fail', async () => {
+        await call(api, 'post', '/admin/alipay/settings', adminHeaders, merchantSettings());
+        for (const url of ['/hooks/alipay/notify/pp_alipay_alipay', '/hooks/alipay/notify/alipay_alipay']) {
+          const response = await post(url, gbkBody, 'application/x-www-form-urlencoded; charset=GBK');
+          expect(response.status).toBe(400);
+          expect(response.headers['content-type']).toMatch(/^text\/plain\b/);
+          expect(response.data).toBe('fail');
+        }
+        const rejections = await db.raw(
+          `select details->>'reason' as reason from alipay_event where kind = 'rejection'`,
+        );
+        expect(rejections.rows).toEqual([{ reason: 'bad_signature' }, { reason: 'bad_signature' }]);
+      });
+
+      it('answers fail (so Alipay retries) while Alipay is not configured', async () => {
+        const response = await post(
+          '/hooks/alipay/notify/pp_alipay_alipay',
+          gbkBody,
+          'application/x-www-form-urlencoded; charset=GBK',
+        );
+        expect([response.status, response.data]).toEqual([503, 'fail']);
       });
 
       it('refuses unknown providers, other content types and oversized bodies', async () => {
-        const post = (url: string, body: Buffer | string, contentType: string) =>
-          api.post(url, body, {
-            headers: { 'content-type': contentType },
-            responseType: 'text',
-            transformResponse: (data: unknown) => data,
-            validateStatus: () => true,
-          });
         const form = 'application/x-www-form-urlencoded; charset=utf-8';
-
         const unknown = await post('/hooks/alipay/notify/pp_stripe_stripe', gbkBody, form);
         expect([unknown.status, unknown.data]).toEqual([404, 'fail']);
         const notRegistered = await post('/hooks/alipay/notify/pp_alipay_other', gbkBody, form);

@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from '../utils/postgres';
@@ -47,6 +48,11 @@ export default async function setup(project: TestProject) {
       throw new Error(`medusa plugin:build failed (exit ${build.exitCode}):\n${build.output}`);
     }
     console.log(`[global-setup] medusa plugin:build (${build.durationMs} ms)`);
+    const harness = await buildAdminHarness();
+    if (harness.exitCode !== 0) {
+      throw new Error(`the admin harness did not build (exit ${harness.exitCode}):\n${harness.output}`);
+    }
+    console.log(`[global-setup] admin harness (${harness.durationMs} ms)`);
   } catch (error) {
     await postgres.stop();
     throw error;
@@ -59,13 +65,29 @@ export default async function setup(project: TestProject) {
 
 function buildPlugin(): Promise<PluginBuildResult> {
   const require = createRequire(import.meta.url);
-  const medusaCli = require.resolve('@medusajs/cli/cli.js');
+  // Info level: the success lines are what build.spec.ts checks (the tests themselves run at warn).
+  return run([require.resolve('@medusajs/cli/cli.js'), 'plugin:build'], {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+  });
+}
+
+/**
+ * Bundles `integration-tests/admin-harness` (the built admin extension mounted on a bare page) for
+ * the browser test, in a child process: Vite's native bundler is kept out of the test workers.
+ */
+function buildAdminHarness(): Promise<PluginBuildResult> {
+  const require = createRequire(import.meta.url);
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin/vite.js');
+  return run([vite, 'build', '--config', 'integration-tests/admin-harness/vite.config.mjs'], {});
+}
+
+function run(args: string[], env: Record<string, string>): Promise<PluginBuildResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [medusaCli, 'plugin:build'], {
+    const child = spawn(process.execPath, args, {
       cwd: packageRoot,
-      // Info level: the success lines are what build.spec.ts checks (the tests themselves run at warn).
-      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -2,41 +2,26 @@
  * The Alipay settings an admin edits under Settings → Alipay, shared by the backend (settings module,
  * admin API) and the admin page. Pure constants and types: no imports, so the admin bundle can use it.
  *
- * The field names are the flat names the core's config schema validates; keep them in sync with
- * `@alipay-commerce/core`.
+ * The field names are the flat names the core's `settingsToConfig` validates. Interface types, labels
+ * and secret names come from the core's browser-safe `@alipay-commerce/core/settings` entry; the main
+ * entry must not be imported here (it pulls `node:crypto` into the admin bundle).
  *
  * @packageDocumentation
  */
 
+import {
+  INTERFACE_TYPE_LABELS,
+  INTERFACE_TYPES,
+  type InterfaceType,
+  SECRET_SETTINGS,
+} from '@alipay-commerce/core/settings';
+
 /**
- * Which Alipay product the merchant signed up for.
- * `legacy-*` are the partner-ID + MD5 "mapi" interfaces, `openapi-*` the app-ID + RSA2 OpenAPI ones.
+ * Which Alipay product the merchant signed up for (`legacy-*`: partner ID + MD5 "mapi" interfaces,
+ * `openapi-*`: app ID + RSA2), with bilingual labels: the core's own lists, from its browser-safe
+ * `@alipay-commerce/core/settings` entry (no Node-only imports, so the admin bundle can use it).
  */
-export const INTERFACE_TYPES = [
-  'legacy-direct',
-  'legacy-escrow',
-  'legacy-dual',
-  'openapi-page',
-  'openapi-page-wap',
-  'openapi-page-wap-qr',
-  'openapi-page-qr',
-  'openapi-qr',
-] as const;
-
-/** One of {@link INTERFACE_TYPES}. */
-export type InterfaceType = (typeof INTERFACE_TYPES)[number];
-
-/** Bilingual labels of {@link INTERFACE_TYPES} (same wording as the core's admin labels). */
-export const INTERFACE_TYPE_LABELS: Record<InterfaceType, string> = {
-  'legacy-direct': 'Legacy: instant payment / 旧版：即时到账',
-  'legacy-escrow': 'Legacy: escrow / 旧版：担保交易',
-  'legacy-dual': 'Legacy: dual interface / 旧版：标准双接口',
-  'openapi-page': 'OpenAPI: PC website payment / 开放平台：电脑网站支付',
-  'openapi-page-wap': 'OpenAPI: PC + mobile website / 开放平台：电脑网站 + 手机网站支付',
-  'openapi-page-wap-qr': 'OpenAPI: PC + mobile website + QR / 开放平台：电脑网站 + 手机网站 + 当面付扫码',
-  'openapi-page-qr': 'OpenAPI: PC website + QR / 开放平台：电脑网站 + 当面付扫码',
-  'openapi-qr': 'OpenAPI: QR only / 开放平台：仅当面付扫码',
-};
+export { INTERFACE_TYPE_LABELS, INTERFACE_TYPES, type InterfaceType };
 
 /** Charsets Alipay signs and sends notifications in. */
 export const CHARSETS = ['utf-8', 'gbk'] as const;
@@ -47,8 +32,8 @@ export type Charset = (typeof CHARSETS)[number];
 /** Named gateways; any other value must be an absolute http(s) URL (a proxy, or the offline sandbox). */
 export const NAMED_GATEWAYS = ['production', 'sandbox'] as const;
 
-/** Fields stored encrypted and never returned by the admin API. */
-export const SECRET_FIELDS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'] as const;
+/** Fields stored encrypted and never returned by the admin API: the core's `SECRET_SETTINGS`. */
+export const SECRET_FIELDS = SECRET_SETTINGS;
 
 /** One of {@link SECRET_FIELDS}. */
 export type SecretField = (typeof SECRET_FIELDS)[number];
@@ -135,6 +120,24 @@ export interface AlipaySettingsAdminView {
   global: MaskedAlipaySettings;
   /** Per-sales-channel overrides (marketplace sellers); unset fields inherit from `global`. */
   salesChannels: Array<MaskedAlipaySettings & { salesChannelId: string }>;
+  /** The Alipay providers of this shop and the URLs to give Alipay (filled by the admin route). */
+  providers?: AlipayProviderEndpoints[];
+}
+
+/** One Alipay provider of the shop and its public endpoints. */
+export interface AlipayProviderEndpoints {
+  /** `pp_alipay_<id>`. */
+  id: string;
+  /** Where Alipay POSTs notifications (`notify_url`). */
+  notifyUrl: string;
+  /** Where Alipay sends the buyer back (`return_url`). */
+  returnUrl: string;
+}
+
+/** A field-level problem the core found in the settings, in English and Chinese. */
+export interface SettingsFieldIssue {
+  field: string;
+  message: { en: string; zh: string };
 }
 
 /**

@@ -13,13 +13,15 @@ export interface SecretInputProps {
   onChange: (value: string) => void;
   /** Render a textarea-like multi-line field (PEM keys). */
   multiline?: boolean;
+  /** The core's message about this field after a validation, in both languages. */
+  error?: { en: string; zh: string };
 }
 
 /**
  * A write-only secret field: the stored value is never sent to the browser, only whether one exists
  * and its last characters. Typing replaces it on save; leaving it empty keeps it.
  */
-export function SecretInput({ id, label, isSet, hint, value, onChange, multiline }: SecretInputProps) {
+export function SecretInput({ id, label, isSet, hint, value, onChange, multiline, error }: SecretInputProps) {
   const status = isSet
     ? `Stored${hint ? `: ${hint}` : ''} — leave empty to keep / 已保存${hint ? `：${hint}` : ''}，留空则保持不变`
     : 'Not set / 未设置';
@@ -51,6 +53,11 @@ export function SecretInput({ id, label, isSet, hint, value, onChange, multiline
       <Text size="xsmall" className="text-ui-fg-subtle">
         {status}
       </Text>
+      {error && (
+        <Text size="xsmall" className="text-ui-fg-error" data-testid={`alipay-error-${id}`}>
+          {error.en} / {error.zh}
+        </Text>
+      )}
     </div>
   );
 }

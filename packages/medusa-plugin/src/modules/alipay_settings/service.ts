@@ -1,5 +1,17 @@
+import { createHash } from 'node:crypto';
+import {
+  type Alipay,
+  type AlipayConfig,
+  createAlipay,
+  type SellerAccount,
+  settingsToConfig,
+  type TradeEvent,
+} from '@alipay-commerce/core';
+import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
 import {
+  generateEntityId,
+  InjectManager,
   InjectTransactionManager,
   MedusaContext,
   MedusaError,
@@ -15,7 +27,11 @@ import {
   SECRET_FIELDS,
   type SecretField,
 } from '../../shared/settings-fields';
+import { AlipayEvent } from './models/alipay-event';
+import { AlipayNotificationClaim } from './models/alipay-notification-claim';
 import { AlipaySettings } from './models/alipay-settings';
+import { AlipayShipment } from './models/alipay-shipment';
+import { AlipayTrade, TRADE_STATUSES } from './models/alipay-trade';
 import {
   decryptSecret,
   encryptSecret,
@@ -28,6 +44,97 @@ import {
 
 /** Scope value of the shop-wide settings row. */
 export const GLOBAL_SCOPE = 'global';
+
+/** Settings from the provider options in medusa-config: the fallback under the stored settings. */
+export type FallbackSettings = Partial<AlipaySettingsValues>;
+
+/** Shown when neither the admin nor the provider options chose an interface type. English / 简体中文. */
+export const NOT_CONFIGURED_MESSAGE =
+  'Alipay is not configured yet: choose the interface type and enter the credentials in the admin ' +
+  'under Settings → Alipay. / 支付宝尚未配置：请在后台「设置 → Alipay」中选择接口类型并填写凭据。';
+
+/** One configuration problem, naming the settings field, in English and Chinese (the core's shape). */
+export interface SettingsIssue {
+  field: string;
+  message: { en: string; zh: string };
+}
+
+/**
+ * Settings the core refuses (`settingsToConfig` issues). Thrown on save (nothing is stored) and when
+ * a payment needs a facade for a scope whose stored settings became invalid.
+ */
+export class AlipaySettingsInvalidError extends MedusaError {
+  /**
+   * Every field the core refused, with its bilingual message. (Not named `issues`: Medusa's error
+   * handler treats any error with an `issues` array as a zod error and rewrites its message.)
+   */
+  readonly fieldIssues: SettingsIssue[];
+  constructor(issues: SettingsIssue[]) {
+    super(
+      MedusaError.Types.INVALID_DATA,
+      `The Alipay settings are not valid / 支付宝设置无效: ${issues
+        .map(issue => `${issue.field}: ${issue.message.en} / ${issue.message.zh}`)
+        .join('; ')}`,
+    );
+    this.fieldIssues = issues;
+  }
+}
+
+/** The core facade of one settings scope, with what adapters need next to it. */
+export interface ScopedAlipay {
+  /** `global` or the sales channel ID whose settings built it. */
+  scope: string;
+  alipay: Alipay;
+  config: AlipayConfig;
+  /** The seller this scope's payments go to (C2C: the channel's seller). */
+  seller: SellerAccount;
+  interfaceType: NonNullable<AlipaySettingsValues['interfaceType']>;
+}
+
+/** A row of `alipay_trade`: the last verified state of a trade. */
+export interface VerifiedTrade {
+  id: string;
+  out_trade_no: string;
+  session_id: string | null;
+  provider_id: string;
+  scope: string;
+  trade_no: string | null;
+  status: TradeEvent['status'];
+  alipay_status: string;
+  total_amount: string;
+  refunded_amount: string | null;
+  source: 'notify' | 'query';
+}
+
+/** State of an existing claim; `released` when it vanished between the insert and the read. */
+export type ClaimState = 'processing' | 'processed' | 'ignored' | 'released';
+
+/** Outcome of {@link AlipaySettingsModuleService.claimNotification}. */
+export type ClaimResult =
+  | { claimed: true; claimId: string; tookOver?: boolean }
+  | { claimed: false; state: ClaimState; outcome: string | null; claimId?: string };
+
+/** How long a `processing` claim protects its holder before another delivery may take it over. */
+export const DEFAULT_CLAIM_LEASE_MS = 2 * 60 * 1000;
+
+/** One journal entry (see the `alipay_event` model). */
+export interface JournalEntry {
+  kind: 'notification' | 'query' | 'return' | 'shipment' | 'refund' | 'orphan' | 'rejection' | 'error';
+  level: 'info' | 'warning' | 'error';
+  /** Bilingual: `English / 中文`. */
+  message: string;
+  providerId?: string | null;
+  outTradeNo?: string | null;
+  tradeNo?: string | null;
+  sessionId?: string | null;
+  cartId?: string | null;
+  orderId?: string | null;
+  /** Identifiers, statuses, amounts and reason codes only. */
+  details?: Record<string, unknown> | null;
+}
+
+/** `'waiting_payment', …` for SQL: the order in which a trade's status may only move forward. */
+const STATUS_ORDER_SQL = TRADE_STATUSES.map(status => `'${status}'`).join(', ');
 
 /** A row of `alipay_settings` as MikroORM returns it (only the columns this service reads). */
 type SettingsRow = {
@@ -74,26 +181,68 @@ const NON_SECRET_FIELDS = (Object.keys(COLUMN_OF) as SettingsField[]).filter(
  * Resolve it as `container.resolve("alipay_settings")`; inside the payment provider it is reachable
  * only when the payment module lists `dependencies: ["alipay_settings"]`.
  */
-export default class AlipaySettingsModuleService extends MedusaService({ AlipaySettings }) {
+export default class AlipaySettingsModuleService extends MedusaService({
+  AlipaySettings,
+  AlipayTrade,
+  AlipayNotificationClaim,
+  AlipayEvent,
+  AlipayShipment,
+}) {
+  /** Facades per scope, rebuilt when the stored rows (or the fallback options) change. */
+  private readonly facades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
+
   /**
-   * The effective settings for a payment, secrets decrypted: the global row, overridden field by
-   * field by the sales channel's row when `salesChannelId` is given and has one. Unset fields are
+   * The effective settings for a payment, secrets decrypted: `fallback` (the provider options in
+   * medusa-config), overridden field by field by the stored global row, overridden by the sales
+   * channel's row when `salesChannelId` is given and has one. Stored settings win. Unset fields are
    * `undefined`; booleans default to `false`.
    *
    * For server-side use only (the payment provider). Never send the result to a browser or a log.
    * @throws MedusaError when a stored secret cannot be decrypted with the current `ALIPAY_SETTINGS_SECRET`.
    */
-  async getSettings(salesChannelId?: string | null): Promise<AlipaySettingsValues> {
-    const scopes = salesChannelId ? [GLOBAL_SCOPE, salesChannelId] : [GLOBAL_SCOPE];
-    const rows = (await this.listAlipaySettings({ scope: scopes })) as unknown as SettingsRow[];
-    const global = rows.find(row => row.scope === GLOBAL_SCOPE);
-    const channel = salesChannelId ? rows.find(row => row.scope === salesChannelId) : undefined;
-    const values: AlipaySettingsValues = {
-      ...(global ? readRow(global, { decrypt: true }).values : {}),
-      ...(channel ? readRow(channel, { decrypt: true }).values : {}),
+  async getSettings(
+    salesChannelId?: string | null,
+    fallback: FallbackSettings = {},
+  ): Promise<AlipaySettingsValues> {
+    const rows = await this.scopeRows(salesChannelId);
+    return mergeSettings(fallback, rows, salesChannelId);
+  }
+
+  /**
+   * The core facade for one scope (`global` when `salesChannelId` is empty), built from
+   * {@link getSettings} and cached. The cache key is a digest of the stored rows (ciphertexts
+   * included) and of the fallback, so a save on another server instance, or a database restore, is
+   * picked up on the next call; a save through this service also clears the cache at once.
+   *
+   * @throws MedusaError (not_allowed) when nothing is configured for the scope, and (invalid_data)
+   *   listing every field the core refuses, in English and Chinese.
+   */
+  async getAlipay(salesChannelId?: string | null, fallback: FallbackSettings = {}): Promise<ScopedAlipay> {
+    const scope = salesChannelId || GLOBAL_SCOPE;
+    const rows = await this.scopeRows(salesChannelId);
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([rows.map(rowFingerprint), fallback]))
+      .digest('hex');
+    const cached = this.facades_.get(scope);
+    if (cached?.fingerprint === fingerprint) return cached.facade;
+
+    const values = mergeSettings(fallback, rows, salesChannelId);
+    if (!values.interfaceType) {
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, NOT_CONFIGURED_MESSAGE);
+    }
+    const result = settingsToConfig({ ...values, interfaceType: values.interfaceType });
+    if (!result.ok) {
+      throw new AlipaySettingsInvalidError(result.issues);
+    }
+    const facade: ScopedAlipay = {
+      scope,
+      alipay: createAlipay(result.config),
+      config: result.config,
+      seller: sellerOf(result.config),
+      interfaceType: values.interfaceType,
     };
-    for (const field of BOOLEAN_FIELDS) values[field] ??= false;
-    return values;
+    this.facades_.set(scope, { fingerprint, facade });
+    return facade;
   }
 
   /**
@@ -120,12 +269,31 @@ export default class AlipaySettingsModuleService extends MedusaService({ AlipayS
    * - Secrets are write-only: omitted or `""` keeps the stored secret, a value replaces it, `null` deletes it.
    * - Every secret is encrypted before anything is written: when `ALIPAY_SETTINGS_SECRET` is missing
    *   and the input carries a secret, it throws and nothing of the input is stored.
+   * - The settings the scope would then have (fallback ← global ← channel, input applied) are checked
+   *   with the core's `settingsToConfig` when an interface type is chosen; any issue throws an
+   *   {@link AlipaySettingsInvalidError} naming the fields, and nothing is stored.
    *
    * @returns the saved scope, masked.
    */
-  async saveSettings(input: SaveAlipaySettingsInput): Promise<MaskedAlipaySettings> {
-    const row = await this.saveSettingsInTransaction(input);
+  async saveSettings(
+    input: SaveAlipaySettingsInput,
+    options: { fallback?: FallbackSettings } = {},
+  ): Promise<MaskedAlipaySettings> {
+    const row = await this.saveSettingsInTransaction(input, options.fallback ?? {});
+    this.facades_.clear();
     return readRow(row, { decrypt: false }).masked;
+  }
+
+  /**
+   * What the core would say about the scope after saving `input` (nothing is written): `[]` when the
+   * settings would be usable, or not configured at all (no interface type); else one issue per field.
+   * The admin page calls this before saving to show each message next to its field.
+   */
+  async checkSettings(
+    input: SaveAlipaySettingsInput,
+    options: { fallback?: FallbackSettings } = {},
+  ): Promise<SettingsIssue[]> {
+    return issuesAfter(input, options.fallback ?? {}, await this.scopeRows(input.salesChannelId));
   }
 
   /** Deletes a sales channel's overrides (the channel then uses the global settings). Idempotent. */
@@ -136,26 +304,242 @@ export default class AlipaySettingsModuleService extends MedusaService({ AlipayS
     const rows = (await this.listAlipaySettings({ scope: salesChannelId })) as unknown as SettingsRow[];
     // Hard delete: a soft-deleted row would keep encrypted secrets around after the admin removed them.
     if (rows.length) await this.deleteAlipaySettings(rows.map(row => row.id));
+    this.facades_.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Verified trade state
+
+  /**
+   * Records the verified state of a trade (from a verified notification or a signed query answer).
+   * Never moves a trade backwards: a late `WAIT_BUYER_PAY` after `TRADE_SUCCESS`, or a late
+   * `TRADE_SUCCESS` after `TRADE_FINISHED`, leaves the stored state as it is.
+   * @returns the stored row after the write.
+   */
+  @InjectManager()
+  async recordVerifiedTrade(
+    input: {
+      event: TradeEvent;
+      sessionId: string | null;
+      providerId: string;
+      scope: string;
+      source: 'notify' | 'query';
+      totalAmount: string;
+      refundedAmount: string | null;
+    },
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<VerifiedTrade> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const { event } = input;
+    const rank = (column: string) => `array_position(ARRAY[${STATUS_ORDER_SQL}]::text[], ${column}::text)`;
+    const rows = await manager.execute<VerifiedTrade[]>(
+      `insert into "alipay_trade" ("id", "out_trade_no", "session_id", "provider_id", "scope", "trade_no",
+         "status", "alipay_status", "total_amount", "refunded_amount", "source", "created_at", "updated_at")
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+       on conflict ("out_trade_no") where "deleted_at" is null do update set
+         "trade_no" = coalesce(excluded."trade_no", "alipay_trade"."trade_no"),
+         "session_id" = coalesce("alipay_trade"."session_id", excluded."session_id"),
+         "status" = excluded."status",
+         "alipay_status" = excluded."alipay_status",
+         "total_amount" = excluded."total_amount",
+         "refunded_amount" = coalesce(excluded."refunded_amount", "alipay_trade"."refunded_amount"),
+         "source" = excluded."source",
+         "updated_at" = now()
+       where ${rank('excluded."status"')} >= ${rank('"alipay_trade"."status"')}
+       returning *`,
+      [
+        generateEntityId(undefined, 'alitrade'),
+        event.outTradeNo,
+        input.sessionId,
+        input.providerId,
+        input.scope,
+        event.tradeNo || null,
+        event.status,
+        event.alipayStatus,
+        input.totalAmount,
+        input.refundedAmount,
+        input.source,
+      ],
+    );
+    if (rows[0]) return rows[0];
+    // The write was skipped because the stored state is further along: return that one.
+    const stored = await this.getVerifiedTrade(event.outTradeNo, sharedContext);
+    if (!stored)
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, 'alipay_trade upsert lost its row');
+    return stored;
+  }
+
+  /** The verified state of the trade with this `out_trade_no`, or `null` when none was verified yet. */
+  @InjectManager()
+  async getVerifiedTrade(
+    outTradeNo: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<VerifiedTrade | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<VerifiedTrade[]>(
+      `select * from "alipay_trade" where "out_trade_no" = ? and "deleted_at" is null`,
+      [outTradeNo],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The verified state of the trade with Alipay's `trade_no`, or `null`. */
+  @InjectManager()
+  async getVerifiedTradeByTradeNo(
+    tradeNo: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<VerifiedTrade | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<VerifiedTrade[]>(
+      `select * from "alipay_trade" where "trade_no" = ? and "deleted_at" is null order by "updated_at" desc limit 1`,
+      [tradeNo],
+    );
+    return rows[0] ?? null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Notification claims (idempotency)
+
+  /**
+   * Claims `(tradeNo, claimKey)` for processing. Exactly one concurrent caller gets `claimed: true`:
+   * the row is inserted under a UNIQUE index with `on conflict do nothing`. A claim left `processing`
+   * for longer than `leaseMs` (its holder crashed) is taken over atomically.
+   */
+  @InjectManager()
+  async claimNotification(
+    input: {
+      tradeNo: string;
+      claimKey: string;
+      outTradeNo: string | null;
+      sessionId: string | null;
+      source: 'notify' | 'query';
+      leaseMs?: number;
+    },
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<ClaimResult> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const inserted = await manager.execute<Array<{ id: string }>>(
+      `insert into "alipay_notification_claim" ("id", "trade_no", "claim_key", "out_trade_no", "session_id",
+         "source", "state", "claimed_at", "created_at", "updated_at")
+       values (?, ?, ?, ?, ?, ?, 'processing', now(), now(), now())
+       on conflict do nothing
+       returning "id"`,
+      [
+        generateEntityId(undefined, 'aliclaim'),
+        input.tradeNo,
+        input.claimKey,
+        input.outTradeNo,
+        input.sessionId,
+        input.source,
+      ],
+    );
+    if (inserted[0]) return { claimed: true, claimId: inserted[0].id };
+
+    const leaseSeconds = Math.ceil((input.leaseMs ?? DEFAULT_CLAIM_LEASE_MS) / 1000);
+    const takenOver = await manager.execute<Array<{ id: string }>>(
+      `update "alipay_notification_claim" set "claimed_at" = now(), "source" = ?, "updated_at" = now()
+       where "trade_no" = ? and "claim_key" = ? and "deleted_at" is null and "state" = 'processing'
+         and "claimed_at" < now() - (? * interval '1 second')
+       returning "id"`,
+      [input.source, input.tradeNo, input.claimKey, leaseSeconds],
+    );
+    if (takenOver[0]) return { claimed: true, claimId: takenOver[0].id, tookOver: true };
+
+    const existing = await manager.execute<Array<{ id: string; state: ClaimState; outcome: string | null }>>(
+      `select "id", "state", "outcome" from "alipay_notification_claim"
+       where "trade_no" = ? and "claim_key" = ? and "deleted_at" is null`,
+      [input.tradeNo, input.claimKey],
+    );
+    const row = existing[0];
+    // The holder released the claim between our insert and this read: report it as free to retry.
+    if (!row) return { claimed: false, state: 'released', outcome: null };
+    return { claimed: false, state: row.state, outcome: row.outcome, claimId: row.id };
+  }
+
+  /** Marks a claim as done: `processed` (state changed) or `ignored` (nothing to do), with why. */
+  @InjectManager()
+  async finishClaim(
+    claimId: string,
+    state: 'processed' | 'ignored',
+    outcome: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `update "alipay_notification_claim" set "state" = ?, "outcome" = ?, "updated_at" = now() where "id" = ?`,
+      [state, outcome, claimId],
+      'run',
+    );
+  }
+
+  /** Releases a claim after a failed processing, so that Alipay's next retry can claim it again. */
+  @InjectManager()
+  async releaseClaim(claimId: string, @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(`delete from "alipay_notification_claim" where "id" = ?`, [claimId], 'run');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Journal
+
+  /** Appends one entry to the merchant-visible journal. Never pass a secret or a raw body. */
+  async recordEvent(entry: JournalEntry): Promise<void> {
+    await this.createAlipayEvents({
+      kind: entry.kind,
+      level: entry.level,
+      provider_id: entry.providerId ?? null,
+      out_trade_no: entry.outTradeNo ?? null,
+      trade_no: entry.tradeNo ?? null,
+      session_id: entry.sessionId ?? null,
+      cart_id: entry.cartId ?? null,
+      order_id: entry.orderId ?? null,
+      message: entry.message,
+      details: entry.details ?? null,
+    });
+  }
+
+  /**
+   * The request number (legacy `batch_no`) recorded for a refund before Alipay was called, so a retry
+   * reuses it; `null` when this refund was never requested.
+   */
+  async refundRequestNoFor(outTradeNo: string, refundId: string): Promise<string | null> {
+    const entries = (await this.listAlipayEvents(
+      { kind: 'refund', out_trade_no: outTradeNo },
+      { order: { created_at: 'ASC' } },
+    )) as unknown as Array<{ details: Record<string, unknown> | null }>;
+    const entry = entries.find(
+      candidate => candidate.details?.refundId === refundId && candidate.details?.requestNo,
+    );
+    return entry ? String(entry.details?.requestNo) : null;
   }
 
   @InjectTransactionManager()
   protected async saveSettingsInTransaction(
     input: SaveAlipaySettingsInput,
+    fallback: FallbackSettings,
     @MedusaContext() sharedContext: Context = {},
   ): Promise<SettingsRow> {
     const scope = input.salesChannelId ?? GLOBAL_SCOPE;
     const columns = columnsToWrite(input, scope);
-    const [existing] = (await this.listAlipaySettings(
-      { scope },
-      {},
-      sharedContext,
-    )) as unknown as SettingsRow[];
+    const rows = await this.scopeRows(input.salesChannelId, sharedContext);
+    const existing = rows.find(row => row.scope === scope);
+
+    // What the scope will be after this save, checked before anything is written.
+    const issues = issuesAfter(input, fallback, rows);
+    if (issues.length) throw new AlipaySettingsInvalidError(issues);
+
     if (existing) {
       const updated = await this.updateAlipaySettings({ id: existing.id, ...columns }, sharedContext);
       return updated as unknown as SettingsRow;
     }
     const created = await this.createAlipaySettings({ scope, ...columns }, sharedContext);
     return created as unknown as SettingsRow;
+  }
+
+  /** The global row and, when given, the sales channel's row. */
+  private async scopeRows(salesChannelId?: string | null, sharedContext?: Context): Promise<SettingsRow[]> {
+    const scopes = salesChannelId ? [GLOBAL_SCOPE, salesChannelId] : [GLOBAL_SCOPE];
+    return (await this.listAlipaySettings({ scope: scopes }, {}, sharedContext)) as unknown as SettingsRow[];
   }
 }
 
@@ -264,4 +648,86 @@ function encryptionStatus(undecryptable: SecretLocation[]): AlipaySettingsAdminV
     };
   }
   return { configured: true, problem: null };
+}
+
+/**
+ * Effective settings: fallback ← global row ← channel row (each field of a later source wins when
+ * set). `override` replaces one scope's stored values (a save being checked before it is written).
+ */
+function mergeSettings(
+  fallback: FallbackSettings,
+  rows: SettingsRow[],
+  salesChannelId: string | null | undefined,
+  override?: { scope: string; values: AlipaySettingsValues },
+): AlipaySettingsValues {
+  const valuesOf = (scope: string): AlipaySettingsValues => {
+    if (override?.scope === scope) return override.values;
+    const row = rows.find(candidate => candidate.scope === scope);
+    return row ? readRow(row, { decrypt: true }).values : {};
+  };
+  const values: AlipaySettingsValues = {
+    ...definedOnly(fallback),
+    ...valuesOf(GLOBAL_SCOPE),
+    ...(salesChannelId ? valuesOf(salesChannelId) : {}),
+  };
+  for (const field of BOOLEAN_FIELDS) values[field] ??= false;
+  return values;
+}
+
+/** The stored values of `scope` with a save's input applied (the semantics of {@link SaveAlipaySettingsInput}). */
+function applyInput(
+  input: SaveAlipaySettingsInput,
+  scope: string,
+  rows: SettingsRow[],
+): { scope: string; values: AlipaySettingsValues } {
+  const row = rows.find(candidate => candidate.scope === scope);
+  const values: Record<string, unknown> = row ? { ...readRow(row, { decrypt: true }).values } : {};
+  for (const field of SECRET_FIELDS) {
+    const value = input[field];
+    if (value === null) delete values[field];
+    else if (typeof value === 'string' && value !== '') values[field] = value;
+  }
+  for (const field of NON_SECRET_FIELDS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (value === null || value === '') delete values[field];
+    else values[field] = value;
+  }
+  return { scope, values: values as AlipaySettingsValues };
+}
+
+function definedOnly(settings: FallbackSettings): AlipaySettingsValues {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined && value !== null && value !== ''),
+  ) as AlipaySettingsValues;
+}
+
+/** What identifies a row's content for the facade cache (ciphertexts included, never decrypted here). */
+function rowFingerprint(row: SettingsRow): unknown[] {
+  return [row.scope, ...Object.values(COLUMN_OF).map(column => row[column] ?? null)];
+}
+
+/** The seller a config's payments go to, as the core's notification checks compare it. */
+function sellerOf(config: AlipayConfig): SellerAccount {
+  const seller: SellerAccount = {};
+  if (config.generation === 'legacy') {
+    if (config.sellerEmail) seller.email = config.sellerEmail;
+    if (config.sellerId) seller.id = config.sellerId;
+  } else if (config.sellerId) {
+    seller.id = config.sellerId;
+  }
+  return seller;
+}
+
+/** The core's issues with the settings a scope would have after `input` is applied. */
+function issuesAfter(
+  input: SaveAlipaySettingsInput,
+  fallback: FallbackSettings,
+  rows: SettingsRow[],
+): SettingsIssue[] {
+  const scope = input.salesChannelId ?? GLOBAL_SCOPE;
+  const next = mergeSettings(fallback, rows, input.salesChannelId, applyInput(input, scope, rows));
+  if (!next.interfaceType) return [];
+  const result = settingsToConfig({ ...next, interfaceType: next.interfaceType });
+  return result.ok ? [] : result.issues;
 }

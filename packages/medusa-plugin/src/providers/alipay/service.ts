@@ -1,3 +1,11 @@
+import {
+  AlipayGatewayError,
+  InterfaceNotContractedError,
+  isPaidStatus,
+  legacyBatchNoFor,
+  type TradeEvent,
+  type TradeStatus,
+} from '@alipay-commerce/core';
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -5,6 +13,7 @@ import type {
   CancelPaymentOutput,
   CapturePaymentInput,
   CapturePaymentOutput,
+  ConfigModule,
   DeletePaymentInput,
   DeletePaymentOutput,
   GetPaymentStatusInput,
@@ -21,61 +30,432 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from '@medusajs/framework/types';
-import { AbstractPaymentProvider, MedusaError, PaymentActions } from '@medusajs/framework/utils';
+import {
+  AbstractPaymentProvider,
+  MedusaError,
+  PaymentActions,
+  PaymentSessionStatus,
+} from '@medusajs/framework/utils';
+import { alipayError } from '../../lib/errors';
+import { logLine } from '../../lib/log';
+import { amountToFen, fenToAmount } from '../../lib/money';
+import {
+  alipayProviderIds,
+  notifyUrlFor,
+  PROVIDER_IDENTIFIER,
+  returnUrlFor,
+} from '../../lib/provider-options';
 import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
-import type { AlipaySettingsValues } from '../../shared/settings-fields';
-import { SETTINGS_FIELD_NAMES } from '../../shared/settings-fields';
+import type { ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
+import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
+import {
+  type AlipayProviderOptions,
+  DEFAULT_PAYMENT_TIMEOUT_MINUTES,
+  validateProviderOptions,
+} from './options';
+import { toSessionStatus } from './status';
+
+export type { AlipayProviderOptions } from './options';
+
+/** One refund as this provider records it in the payment's `data.alipay_refunds`. */
+export interface RefundLedgerEntry {
+  /** Our stable refund ID (see {@link AlipayProviderService.refundPayment}). */
+  refund_id: string;
+  /** What Alipay knows the refund as: OpenAPI `out_request_no`, legacy `batch_no`. */
+  request_no: string;
+  /** Yuan, two decimals. */
+  amount: string;
+  status: 'succeeded' | 'pending' | 'requires_action';
+  /** Medusa's refund ID of the attempt that got through. */
+  medusa_refund_id: string | null;
+}
+
+/** What the provider knows about a trade at one moment: the verified status, or `null` (no trade yet). */
+interface TradeState {
+  status: TradeStatus | null;
+  tradeNo: string | null;
+  amountFen: number | null;
+  source: 'stored' | 'query' | 'none';
+}
 
 /**
- * Options of the provider entry in `medusa-config`. There are none: credentials and switches are
- * edited under Settings → Alipay and stored (secrets encrypted) by the `alipay_settings` module.
- */
-export type AlipayProviderOptions = Record<string, never>;
-
-/**
- * Alipay (支付宝) payment provider for Medusa v2's payment module.
+ * Alipay (支付宝) payment provider for Medusa v2's payment module: both generations of Alipay
+ * contracts (legacy partner + MD5 key, OpenAPI app + RSA2) through the `@alipay-commerce/core` facade.
  *
  * Registered from `@alipay-commerce/medusa/providers/alipay`; with `id: "alipay"` its ID is
- * `pp_alipay_alipay`. It reads its settings from the `alipay_settings` module at call time, which the
- * payment module exposes only when its entry lists `dependencies: ["alipay_settings"]`.
+ * `pp_alipay_alipay`. Credentials come from the `alipay_settings` module (Settings → Alipay) at call
+ * time — reachable only when the payment module lists `dependencies: ["alipay_settings"]` — with the
+ * provider option `settings` as a fallback.
+ *
+ * Money decisions never trust session `data` written by the shopper: a trade counts as paid only
+ * from a verified notification stored by the notify route, or from Alipay's signed query answer.
  */
 export default class AlipayProviderService extends AbstractPaymentProvider<AlipayProviderOptions> {
   /** Provider identifier; Medusa prefixes `pp_` and suffixes the configured `id`. */
-  static override identifier = 'alipay';
+  static override identifier = PROVIDER_IDENTIFIER;
 
   protected readonly logger_: Logger;
+  protected readonly options_: AlipayProviderOptions;
+  private providerId_: string | undefined;
 
-  /**
-   * Fails fast at boot when the provider entry carries options: it takes none, and credentials put
-   * in `medusa-config` would silently be ignored.
-   */
+  /** Fails fast at boot on missing or malformed options (see {@link AlipayProviderOptions}). */
   static override validateOptions(options: Record<string, unknown> | undefined): void {
-    if (options === undefined || options === null) return;
-    if (typeof options !== 'object' || Array.isArray(options)) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        'The Alipay payment provider options must be an object (or be left out). / 支付宝支付提供方的 options 必须是对象（或省略）。',
-      );
-    }
-    const unknown = Object.keys(options);
-    if (unknown.length === 0) return;
-    const credentials = unknown.filter(name => (SETTINGS_FIELD_NAMES as readonly string[]).includes(name));
-    throw new MedusaError(
-      MedusaError.Types.INVALID_DATA,
-      credentials.length
-        ? `The Alipay payment provider does not read ${credentials.map(name => `"${name}"`).join(', ')} from medusa-config: ` +
-            'enter Alipay settings in the admin under Settings → Alipay, where secrets are stored encrypted. ' +
-            `Remove them from the provider options. / 支付宝支付提供方不会从 medusa-config 读取 ${credentials.join('、')}：` +
-            '请在后台「设置 → Alipay」中填写支付宝设置（密钥会加密保存），并从 provider options 中删除这些项。'
-        : `Unknown option(s) ${unknown.map(name => `"${name}"`).join(', ')} for the Alipay payment provider: it takes no options. / ` +
-            `支付宝支付提供方不接受选项 ${unknown.join('、')}。`,
-    );
+    validateProviderOptions(options);
   }
 
   constructor(cradle: Record<string, unknown>, options: AlipayProviderOptions) {
     super(cradle, options);
     this.logger_ = cradle.logger as Logger;
+    this.options_ = options;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Payment module contract
+
+  /**
+   * Starts an Alipay trade for the session: `out_trade_no` is the payment session ID. Returns the
+   * redirect URL, the auto-submitting form or the QR code for the storefront, and nothing secret.
+   * The storefront may pass `device`, `return_url` and `as` (see `AlipaySessionInput`).
+   */
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const data = input.data ?? {};
+    const sessionId = text(data.session_id) ?? text(input.context?.idempotency_key);
+    if (!sessionId) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        'Alipay needs the payment session ID as out_trade_no; none was given. / 缺少支付会话 ID（用作商户订单号）。',
+      );
+    }
+    const sessionData = await this.startTrade(sessionId, data, input.amount, input.currency_code);
+    return { id: sessionId, status: PaymentSessionStatus.PENDING, data: sessionData };
+  }
+
+  /**
+   * Asks for the trade's verified state — stored from a verified notification, else Alipay's signed
+   * query answer — and maps it with {@link toSessionStatus}. A paid instant trade returns `captured`
+   * by itself (Medusa's `processPaymentWorkflow` calls this again and relies on it); an escrow trade
+   * paid into escrow returns `authorized`.
+   */
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const data = input.data ?? {};
+    const state = await this.tradeState(data);
+    const status = this.statusChecked(data, state);
+    this.logger_.info(
+      logLine(`authorizePayment: trade ${state.status ?? 'not created yet'} → ${status}`, {
+        session: text(data.out_trade_no),
+        trade: state.tradeNo,
+      }),
+    );
+    return { status, data: withTrade(data, state) };
+  }
+
+  /** The session status from the trade's verified state (same mapping as `authorizePayment`). */
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    const data = input.data ?? {};
+    const state = await this.tradeState(data);
+    return { status: this.statusChecked(data, state), data: withTrade(data, state) };
+  }
+
+  /**
+   * Medusa captures when the trade is paid: instant payments are captured at authorization already
+   * (Medusa then skips this call); an escrow payment is captured when Alipay reports TRADE_FINISHED.
+   * Capturing an escrow payment by hand before the buyer confirmed receipt is refused, because
+   * Alipay releases the money only then.
+   */
+  async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
+    const data = input.data ?? {};
+    const state = await this.tradeState(data);
+    const ids = { session: text(data.out_trade_no), trade: state.tradeNo };
+    if (state.status === 'paid' || state.status === 'finished') {
+      this.logger_.info(logLine(`capturePayment: trade ${state.status}, captured`, ids));
+      return { data: withTrade(data, state) };
+    }
+    if (state.status === 'paid_awaiting_shipment' || state.status === 'shipped_awaiting_receipt') {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Alipay escrow (担保交易): the money is released when the buyer confirms receipt (trade ${state.tradeNo}, ` +
+          `${state.status}). The payment is captured automatically then. / 担保交易：买家确认收货后支付宝才会放款` +
+          `（交易号 ${state.tradeNo}），届时会自动完成收款。`,
+      );
+    }
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      `Alipay trade ${ids.session} is not paid (${state.status ?? 'no trade'}); nothing to capture. / ` +
+        `支付宝交易 ${ids.session} 未付款（${state.status ?? '无交易'}），无法收款。`,
+    );
+  }
+
+  /**
+   * Closes the trade (关闭交易). Tolerant: a trade Alipay never saw, or one already closed, counts as
+   * cancelled. A paid trade cannot be closed: Alipay's refusal is reported with its code.
+   */
+  async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
+    const data = input.data ?? {};
+    const outTradeNo = text(data.out_trade_no);
+    if (!outTradeNo) return { data };
+    const ids = { session: outTradeNo, trade: text(data.trade_no) };
+    const { alipay } = await this.facade(text(data.sales_channel_id));
+    try {
+      const { existed } = await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
+      this.logger_.info(logLine(existed ? 'trade closed' : 'cancel: Alipay has no such trade', ids));
+    } catch (error) {
+      if (!(await this.closedAlready(error, data))) {
+        const refused = alipayError({ en: 'close trade', zh: '关闭交易' }, error);
+        throw new MedusaError(
+          refused.type,
+          `${refused.message} A paid trade cannot be closed: refund it instead. / 已付款的交易无法关闭，请改为退款。`,
+        );
+      }
+      this.logger_.info(logLine('cancel: trade was already closed', ids));
+    }
+    return { data: { ...data, alipay_status: 'closed' } };
+  }
+
+  /**
+   * Called when Medusa drops a session (a new one replaces it, the cart changed). Closes the unpaid
+   * trade so that an old cashier page can no longer be paid. Never fails the caller: when Alipay is
+   * unreachable, or the trade was already paid, it logs; a payment that arrives later for the dropped
+   * session is recorded as an orphan for the admin.
+   */
+  async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
+    const data = input.data ?? {};
+    const outTradeNo = text(data.out_trade_no);
+    if (!outTradeNo) return { data };
+    const ids = { session: outTradeNo, trade: text(data.trade_no) };
+    try {
+      const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
+      if (stored && isPaidStatus(stored.status)) {
+        this.logger_.warn(logLine('session deleted although its trade is paid; not closing it', ids));
+        return { data };
+      }
+      const { alipay } = await this.facade(text(data.sales_channel_id));
+      await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
+    } catch (error) {
+      if (!(await this.closedAlready(error, data).catch(() => false))) {
+        this.logger_.warn(
+          logLine(
+            `could not close the trade of a deleted session: ${alipayError({ en: 'close trade', zh: '关闭交易' }, error).message}`,
+            ids,
+          ),
+        );
+      }
+    }
+    return { data };
+  }
+
+  /**
+   * Refunds part or all of a payment. Idempotent by a refund ID derived from what Medusa keeps
+   * stable across retries: Medusa creates a new refund row (and a new `idempotency_key`) for each
+   * attempt and deletes it when we throw, so its ID cannot be the key. We derive
+   * `<out_trade_no>_r<n>_<amount in fen>`, where `n` counts the refunds already recorded in the
+   * payment's `data.alipay_refunds` (updated only when Alipay accepted one). A retry after a lost
+   * answer therefore sends the same ID — OpenAPI answers the first result again, a legacy
+   * `DUPLICATE_BATCH_NO` is taken as "already requested" — and can never refund twice; a second,
+   * separate refund gets the next `n`. A legacy batch number (which starts with the day) is written to
+   * the journal before Alipay is called and reused on every retry: the same day Alipay answers
+   * `DUPLICATE_BATCH_NO`; on a later day it refuses the number, and the provider asks the merchant to
+   * check the portal instead of guessing with a new batch.
+   */
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const data = input.data ?? {};
+    const outTradeNo = text(data.out_trade_no);
+    if (!outTradeNo) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        'This payment has no Alipay trade. / 该付款没有支付宝交易。',
+      );
+    }
+    const amountFen = amountToFen(input.amount);
+    const ledger = refundLedger(data);
+    const refundId = `${outTradeNo}_r${ledger.length + 1}_${amountFen}`;
+    const settings = this.settingsModule();
+    const stored = await settings.getVerifiedTrade(outTradeNo);
+    const tradeNo = text(data.trade_no) ?? stored?.trade_no ?? undefined;
+    const ids = { session: outTradeNo, trade: tradeNo };
+    const scoped = await this.facade(text(data.sales_channel_id));
+    const amount = fenToAmount(amountFen);
+    const medusaRefundId = text(input.context?.idempotency_key) ?? null;
+
+    // A legacy batch number starts with the day it was made: it is written down before Alipay is
+    // called and reused by every retry of this refund, so a retry is the same batch for Alipay.
+    let refundRequestNo: string | undefined;
+    let reused = false;
+    if (scoped.config.generation === 'legacy') {
+      const earlier = await settings.refundRequestNoFor(outTradeNo, refundId);
+      reused = earlier !== null;
+      refundRequestNo = earlier ?? legacyBatchNoFor(refundId, new Date());
+      if (!reused) {
+        await settings.recordEvent({
+          kind: 'refund',
+          level: 'info',
+          providerId: this.providerId(),
+          outTradeNo,
+          tradeNo,
+          sessionId: outTradeNo,
+          message: `Refund of ${amount} CNY requested (batch ${refundRequestNo}). / 已申请退款 ${amount} 元（批次 ${refundRequestNo}）。`,
+          details: { refundId, requestNo: refundRequestNo, amount, status: 'requested' },
+        });
+      }
+    }
+
+    let entry: RefundLedgerEntry;
+    try {
+      const outcome = await scoped.alipay.refund({
+        outTradeNo,
+        tradeNo,
+        refundId,
+        amountFen,
+        refundRequestNo,
+        notifyUrl: notifyUrlFor(this.options_, this.providerId()),
+      });
+      entry = {
+        refund_id: refundId,
+        request_no: outcome.refundRequestNo,
+        amount,
+        status: outcome.status,
+        medusa_refund_id: medusaRefundId,
+      };
+      if (outcome.status === 'requires_action') {
+        await settings.recordEvent({
+          kind: 'refund',
+          level: 'warning',
+          providerId: this.providerId(),
+          outTradeNo,
+          tradeNo,
+          sessionId: outTradeNo,
+          message:
+            `Refund of ${amount} CNY needs your confirmation on Alipay's page with the payment password. / ` +
+            `退款 ${amount} 元需要在支付宝页面输入支付密码确认。`,
+          details: { refundId, requestNo: outcome.refundRequestNo, amount, confirmUrl: outcome.confirmUrl },
+        });
+      }
+    } catch (error) {
+      const code = error instanceof AlipayGatewayError ? error.gatewayCode : undefined;
+      if (code === 'DUPLICATE_BATCH_NO' && refundRequestNo) {
+        // Alipay accepted this very batch before (the answer got lost): the refund is on its way.
+        entry = {
+          refund_id: refundId,
+          request_no: refundRequestNo,
+          amount,
+          status: 'pending',
+          medusa_refund_id: medusaRefundId,
+        };
+      } else {
+        this.logger_.warn(logLine(`refund of ${amount} CNY failed`, ids));
+        const failed = alipayError({ en: 'refund', zh: '退款' }, error);
+        if (reused && code === 'BATCH_NO_FORMAT_ERROR') {
+          // A retry on a later day: Alipay refuses yesterday's batch number, and a new number could
+          // refund twice if the first batch went through. Only the merchant portal can tell.
+          throw new MedusaError(
+            failed.type,
+            `${failed.message} Refund batch ${refundRequestNo} was requested on an earlier day and its answer was lost. ` +
+              `Check in the Alipay merchant portal whether it went through before refunding again. / ` +
+              `退款批次 ${refundRequestNo} 于之前某天提交且未收到应答。请先在支付宝商家中心确认该退款是否成功，再决定是否重新退款。`,
+          );
+        }
+        throw failed;
+      }
+    }
+    this.logger_.info(logLine(`refund ${refundId} of ${entry.amount} CNY: ${entry.status}`, ids));
+    await settings.recordEvent({
+      kind: 'refund',
+      level: 'info',
+      providerId: this.providerId(),
+      outTradeNo,
+      tradeNo,
+      sessionId: outTradeNo,
+      message: `Refund of ${entry.amount} CNY ${entry.status}. / 退款 ${entry.amount} 元：${REFUND_STATUS_ZH[entry.status]}。`,
+      details: { refundId, requestNo: entry.request_no, amount: entry.amount, status: entry.status },
+    });
+    return { data: { ...data, alipay_refunds: [...ledger, entry] } };
+  }
+
+  /** The stored data, with the trade's current verified state when Alipay knows the trade. */
+  async retrievePayment(input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
+    const data = input.data ?? {};
+    if (!text(data.out_trade_no)) return { data };
+    return { data: withTrade(data, await this.tradeState(data)) };
+  }
+
+  /**
+   * A changed amount needs a new signed request. While Alipay has no trade yet (the buyer has not
+   * opened the cashier) the session is rebuilt under the same `out_trade_no`; once the trade exists
+   * its amount is fixed, and the storefront must create a new payment session instead.
+   */
+  async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
+    const data = input.data ?? {};
+    const sessionId = text(data.out_trade_no) ?? text(data.session_id);
+    if (!sessionId) return { data };
+    const unchanged =
+      text(data.amount) === fenToAmount(amountToFen(input.amount)) &&
+      input.currency_code?.toLowerCase() === 'cny';
+    if (unchanged) return { data, status: PaymentSessionStatus.PENDING };
+    const state = await this.tradeState(data);
+    if (state.status !== null) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Alipay trade ${sessionId} already exists with its amount; create a new payment session. / ` +
+          `支付宝交易 ${sessionId} 已创建，金额不能修改，请创建新的支付会话。`,
+      );
+    }
+    return {
+      data: await this.startTrade(sessionId, data, input.amount, input.currency_code),
+      status: PaymentSessionStatus.PENDING,
+    };
+  }
+
+  /**
+   * Events on Medusa's generic `/hooks/payment/alipay_<id>` route are ignored: that route answers
+   * `OK` before anything is verified, while Alipay needs exactly `success` after verification. Alipay
+   * notifications go to this plugin's `/hooks/alipay/notify/:providerId` route instead.
+   */
+  async getWebhookActionAndData(_payload: ProviderWebhookPayload['payload']): Promise<WebhookActionResult> {
+    this.logger_.warn(
+      '[alipay] ignored an event on /hooks/payment: Alipay notifications are handled by /hooks/alipay/notify.',
+    );
+    return { action: PaymentActions.NOT_SUPPORTED };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  /**
+   * The ID this provider is registered under (`pp_alipay_<id>`), for the notify and return URLs.
+   * Medusa does not hand a provider its own ID: it is found among the payment module's registered
+   * providers (the one resolving to this instance), or from the config when there is a single one.
+   */
+  protected providerId(): string {
+    if (this.providerId_) return this.providerId_;
+    const cradle = this.container as Record<string, unknown>;
+    let registered: string[] = [];
+    try {
+      registered = ((cradle.payment_providers as string[] | undefined) ?? []).filter(key =>
+        key.startsWith(`pp_${PROVIDER_IDENTIFIER}_`),
+      );
+    } catch {
+      // Not resolvable in this container: fall back to the config below.
+    }
+    for (const key of registered) {
+      try {
+        if (cradle[key] === this) {
+          this.providerId_ = key;
+          return key;
+        }
+      } catch {
+        // A sibling provider failed to construct; not us.
+      }
+    }
+    const configured = alipayProviderIds(cradle.configModule as ConfigModule);
+    const [only] = registered.length === 1 ? registered : configured;
+    if (only && (registered.length === 1 || configured.length === 1)) {
+      this.providerId_ = only;
+      return only;
+    }
+    throw new MedusaError(
+      MedusaError.Types.UNEXPECTED_STATE,
+      'The Alipay provider cannot determine its own ID.',
+    );
   }
 
   /**
@@ -100,78 +480,208 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     );
   }
 
+  /** The core facade for a settings scope (a sales channel ID, or the global settings). */
+  protected facade(salesChannelId: string | undefined | null): Promise<ScopedAlipay> {
+    return this.settingsModule().getAlipay(salesChannelId ?? null, this.options_.settings ?? {});
+  }
+
   /**
-   * The shop-wide settings, secrets decrypted.
-   * @throws MedusaError when nothing is configured yet (no interface type chosen).
+   * Whether a refused close means "closed already". Alipay answers a second close with the same code
+   * as a close of a paid trade (legacy `TRADE_STATUS_NOT_AVAILD`, OpenAPI `ACQ.TRADE_STATUS_ERROR`),
+   * so unless the code says "closed" outright, the trade is queried.
    */
-  protected async loadSettings(): Promise<AlipaySettingsValues> {
-    // Per-sales-channel overrides need the cart's sales channel from a trusted source (not the
-    // storefront-controlled session data); that arrives with the payment logic.
-    const settings = await this.settingsModule().getSettings();
-    if (!settings.interfaceType) {
+  private async closedAlready(error: unknown, data: Record<string, unknown>): Promise<boolean> {
+    const outTradeNo = text(data.out_trade_no) ?? '';
+    const tradeNo = text(data.trade_no);
+    if (!(error instanceof AlipayGatewayError)) return false;
+    if (isAlreadyClosed(error)) return true;
+    const { alipay } = await this.facade(text(data.sales_channel_id));
+    const trade = await alipay.queryTrade({ outTradeNo, tradeNo }).catch(() => null);
+    return trade?.status === 'closed';
+  }
+
+  /** Builds the signed request (or QR code) and the public session data for one trade. */
+  private async startTrade(
+    sessionId: string,
+    data: Record<string, unknown>,
+    amount: InitiatePaymentInput['amount'],
+    currencyCode: string,
+  ): Promise<Record<string, unknown>> {
+    if (currencyCode?.toLowerCase() !== 'cny') {
       throw new MedusaError(
-        MedusaError.Types.NOT_ALLOWED,
-        'Alipay is not configured yet: choose the interface type and enter the credentials in the admin ' +
-          'under Settings → Alipay. / 支付宝尚未配置：请在后台「设置 → Alipay」中选择接口类型并填写凭据。',
+        MedusaError.Types.INVALID_DATA,
+        `Alipay accepts CNY only; this cart is in ${currencyCode?.toUpperCase()}. Use a CNY region. / ` +
+          `支付宝只支持人民币，该购物车的币种为 ${currencyCode?.toUpperCase()}，请使用人民币区域。`,
       );
     }
-    return settings;
-  }
-
-  async initiatePayment(_input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
-    await this.loadSettings();
-    throw notWiredYet('initiatePayment');
-  }
-
-  async authorizePayment(_input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    throw notWiredYet('authorizePayment');
-  }
-
-  async capturePayment(_input: CapturePaymentInput): Promise<CapturePaymentOutput> {
-    throw notWiredYet('capturePayment');
-  }
-
-  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    throw notWiredYet('refundPayment');
-  }
-
-  async cancelPayment(_input: CancelPaymentInput): Promise<CancelPaymentOutput> {
-    throw notWiredYet('cancelPayment');
-  }
-
-  async deletePayment(_input: DeletePaymentInput): Promise<DeletePaymentOutput> {
-    throw notWiredYet('deletePayment');
-  }
-
-  async retrievePayment(_input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
-    throw notWiredYet('retrievePayment');
-  }
-
-  async updatePayment(_input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
-    throw notWiredYet('updatePayment');
-  }
-
-  async getPaymentStatus(_input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
-    throw notWiredYet('getPaymentStatus');
+    const amountFen = amountToFen(amount);
+    // Written by the plugin's middleware from the cart itself (see api/middlewares.ts), not by the shopper.
+    const salesChannelId = text(data.sales_channel_id) ?? null;
+    const scoped = await this.facade(salesChannelId);
+    const device = data.device === 'mobile' ? 'mobile' : 'desktop';
+    const storefrontReturnUrl = this.checkedReturnUrl(data.return_url);
+    const providerId = this.providerId();
+    let start: Awaited<ReturnType<ScopedAlipay['alipay']['startPayment']>>;
+    try {
+      start = await scoped.alipay.startPayment(
+        {
+          outTradeNo: sessionId,
+          amountFen,
+          currency: 'CNY',
+          subject: this.options_.subject ?? `Order 订单 ${sessionId.slice(-8)}`,
+          notifyUrl: notifyUrlFor(this.options_, providerId),
+          returnUrl: returnUrlFor(this.options_, providerId),
+          timeoutMinutes: this.options_.paymentTimeoutMinutes ?? DEFAULT_PAYMENT_TIMEOUT_MINUTES,
+        },
+        { device },
+        { as: data.as === 'form' ? 'form' : 'redirect' },
+      );
+    } catch (error) {
+      throw alipayError({ en: 'start payment', zh: '发起支付' }, error);
+    }
+    const session: Record<string, unknown> = Object.fromEntries(PLUGIN_SESSION_KEYS.map(key => [key, null]));
+    Object.assign(session, {
+      session_id: sessionId,
+      out_trade_no: sessionId,
+      sales_channel_id: salesChannelId,
+      amount: fenToAmount(amountFen),
+      currency: 'CNY',
+      interface: start.interface.generation === 'legacy' ? start.interface.service : start.interface.method,
+      device,
+      kind: start.kind,
+      return_url: storefrontReturnUrl,
+      alipay_status: 'waiting_payment',
+    } satisfies Partial<AlipaySessionData>);
+    if (start.kind === 'redirect') session.redirect_url = start.url;
+    if (start.kind === 'form') session.form_html = start.html;
+    if (start.kind === 'qr') {
+      session.qr_code = start.qrCode;
+      session.qr_expires_at = start.expiresAt.toISOString();
+    }
+    this.logger_.info(
+      logLine(
+        `payment started: ${session.interface} (${start.kind}), ${session.amount} CNY, scope ${scoped.scope}`,
+        {
+          session: sessionId,
+          provider: providerId,
+        },
+      ),
+    );
+    return session;
   }
 
   /**
-   * Events reaching Medusa's generic `/hooks/payment/alipay_alipay` route. Alipay notifications go to
-   * this plugin's own `/hooks/alipay/notify/:providerId` route instead; until signature verification
-   * exists, nothing arriving here may move money, so every event is ignored.
+   * The storefront's `return_url` when it has the origin of the `storefrontReturnUrl` option, else
+   * that option itself. Refusing foreign origins keeps the return route from being an open redirect.
    */
-  async getWebhookActionAndData(_payload: ProviderWebhookPayload['payload']): Promise<WebhookActionResult> {
-    this.logger_.warn(
-      '[alipay] ignored an event on /hooks/payment: Alipay notifications are handled by /hooks/alipay/notify.',
-    );
-    return { action: PaymentActions.NOT_SUPPORTED };
+  private checkedReturnUrl(requested: unknown): string {
+    const fallback = this.options_.storefrontReturnUrl;
+    if (requested === undefined || requested === null || requested === '') return fallback;
+    let url: URL | undefined;
+    try {
+      url = typeof requested === 'string' ? new URL(requested) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== new URL(fallback).origin) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `return_url must be an absolute URL on ${new URL(fallback).origin}. / return_url 必须是 ${new URL(fallback).origin} 下的绝对网址。`,
+      );
+    }
+    return url.toString();
+  }
+
+  /**
+   * The trade's state: the verified stored status when it says the trade is paid or closed (no
+   * network call), else Alipay's signed query answer (recorded as verified state). A merchant whose
+   * contract lacks the query interface gets the stored state (or "no trade yet").
+   */
+  private async tradeState(data: Record<string, unknown>): Promise<TradeState> {
+    const outTradeNo = text(data.out_trade_no);
+    if (!outTradeNo) return { status: null, tradeNo: null, amountFen: null, source: 'none' };
+    const settings = this.settingsModule();
+    const stored = await settings.getVerifiedTrade(outTradeNo);
+    if (stored && (isPaidStatus(stored.status) || stored.status === 'closed')) return fromStored(stored);
+
+    const scoped = await this.facade(text(data.sales_channel_id));
+    let event: TradeEvent | null;
+    try {
+      event = await scoped.alipay.queryTrade({ outTradeNo, tradeNo: text(data.trade_no) });
+    } catch (error) {
+      if (error instanceof InterfaceNotContractedError) {
+        this.logger_.warn(
+          logLine('trade query is not in the Alipay contract; relying on notifications', {
+            session: outTradeNo,
+          }),
+        );
+        return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
+      }
+      if (stored) return fromStored(stored);
+      throw alipayError({ en: 'trade query', zh: '交易查询' }, error);
+    }
+    if (!event)
+      return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
+    const recorded = await settings.recordVerifiedTrade({
+      event,
+      sessionId: outTradeNo,
+      providerId: this.providerId(),
+      scope: scoped.scope,
+      source: 'query',
+      totalAmount: fenToAmount(event.amountFen),
+      refundedAmount: event.refundedFen !== undefined ? fenToAmount(event.refundedFen) : null,
+    });
+    return fromStored(recorded, 'query');
+  }
+
+  /** Maps the state, refusing a trade whose amount differs from the session's (never "paid" then). */
+  private statusChecked(data: Record<string, unknown>, state: TradeState): PaymentSessionStatus {
+    const expected = text(data.amount);
+    if (state.amountFen !== null && expected !== undefined && fenToAmount(state.amountFen) !== expected) {
+      this.logger_.error(
+        logLine(`trade amount ${fenToAmount(state.amountFen)} differs from the session's ${expected} CNY`, {
+          session: text(data.out_trade_no),
+          trade: state.tradeNo,
+        }),
+      );
+      return PaymentSessionStatus.ERROR;
+    }
+    return toSessionStatus(state.status);
   }
 }
 
-function notWiredYet(method: string): MedusaError {
-  return new MedusaError(
-    MedusaError.Types.NOT_ALLOWED,
-    `Alipay ${method} is wired in the next phase of @alipay-commerce/medusa; this build only has the ` +
-      `settings, admin page and notify route. / 支付宝 ${method} 将在下一阶段接入；当前版本仅包含设置、后台页面与异步通知路由。`,
+const REFUND_STATUS_ZH: Record<RefundLedgerEntry['status'], string> = {
+  succeeded: '已退款',
+  pending: '处理中',
+  requires_action: '待确认',
+};
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function fromStored(stored: VerifiedTrade, source: TradeState['source'] = 'stored'): TradeState {
+  return {
+    status: stored.status,
+    tradeNo: stored.trade_no,
+    amountFen: amountToFen(stored.total_amount),
+    source,
+  };
+}
+
+function withTrade(data: Record<string, unknown>, state: TradeState): Record<string, unknown> {
+  if (state.status === null) return data;
+  return { ...data, trade_no: state.tradeNo ?? data.trade_no ?? null, alipay_status: state.status };
+}
+
+function refundLedger(data: Record<string, unknown>): RefundLedgerEntry[] {
+  return Array.isArray(data.alipay_refunds) ? (data.alipay_refunds as RefundLedgerEntry[]) : [];
+}
+
+/** Alipay's answers meaning "this trade is closed already" (legacy and OpenAPI). */
+function isAlreadyClosed(error: unknown): boolean {
+  if (!(error instanceof AlipayGatewayError)) return false;
+  return ['TRADE_HAS_CLOSED', 'TRADE_CLOSED', 'ACQ.TRADE_HAS_CLOSE'].some(
+    code => error.gatewayCode === code || error.subCode === code,
   );
 }

@@ -1,5 +1,6 @@
+import { INTERFACE_TYPES } from '@alipay-commerce/core';
 import { model } from '@medusajs/framework/utils';
-import { CHARSETS, INTERFACE_TYPES } from '../../../shared/settings-fields';
+import { CHARSETS } from '../../../shared/settings-fields';
 
 /**
  * One row per scope: `scope = 'global'` for the shop-wide settings, or a sales channel ID for that

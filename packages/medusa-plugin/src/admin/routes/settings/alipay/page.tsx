@@ -13,7 +13,7 @@ import {
   Textarea,
   toast,
 } from '@medusajs/ui';
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
 import {
   type AlipaySettingsAdminView,
   CHARSETS,
@@ -25,6 +25,7 @@ import {
   type SaveAlipaySettingsInput,
   SECRET_FIELDS,
   type SecretField,
+  type SettingsFieldIssue,
 } from '../../../../shared/settings-fields';
 import { SecretInput } from '../../../components/secret-input';
 import { errorMessage, sdk } from '../../../lib/sdk';
@@ -139,13 +140,38 @@ function bodyFromForm(form: GlobalForm): SaveAlipaySettingsInput {
   return body;
 }
 
-function Field({ id, label, children }: { id: string; label: string; children: ReactNode }) {
+/** The core's messages of the last validation, by settings field. */
+const FieldErrors = createContext<Record<string, { en: string; zh: string }>>({});
+
+/** The core's message for `field`, in both languages, under the field it is about. */
+function FieldError({ field }: { field?: string }) {
+  const error = useContext(FieldErrors)[field ?? ''];
+  if (!field || !error) return null;
+  return (
+    <Text size="xsmall" className="text-ui-fg-error" data-testid={`alipay-error-${field}`}>
+      {error.en} / {error.zh}
+    </Text>
+  );
+}
+
+function Field({
+  id,
+  label,
+  field,
+  children,
+}: {
+  id: string;
+  label: string;
+  field?: string;
+  children: ReactNode;
+}) {
   return (
     <div className="flex flex-col gap-y-2">
       <Label htmlFor={id} size="small" weight="plus">
         {label}
       </Label>
       {children}
+      <FieldError field={field} />
     </div>
   );
 }
@@ -153,22 +179,58 @@ function Field({ id, label, children }: { id: string; label: string; children: R
 function SwitchField({
   id,
   label,
+  field,
   checked,
   onChange,
 }: {
   id: string;
   label: string;
+  field?: string;
   checked: boolean;
   onChange: (checked: boolean) => void;
 }) {
   return (
-    <div className="flex items-center gap-x-3">
-      <Switch id={id} checked={checked} onCheckedChange={onChange} />
-      <Label htmlFor={id} size="small" weight="plus">
-        {label}
-      </Label>
+    <div className="flex flex-col gap-y-1">
+      <div className="flex items-center gap-x-3">
+        <Switch id={id} checked={checked} onCheckedChange={onChange} />
+        <Label htmlFor={id} size="small" weight="plus">
+          {label}
+        </Label>
+      </div>
+      <FieldError field={field} />
     </div>
   );
+}
+
+/** Result of "Test credentials" (the core's CredentialCheck). */
+interface CredentialResult {
+  ok: boolean;
+  code: string;
+  message: { en: string; zh: string };
+}
+
+/** An orphan payment or a failure the merchant should look at (GET /admin/alipay/events?attention=true). */
+interface AttentionEvent {
+  id: string;
+  kind: string;
+  level: string;
+  out_trade_no: string | null;
+  trade_no: string | null;
+  order_id: string | null;
+  message: string;
+  created_at: string;
+}
+
+/** Asks the server whether the core accepts the settings, without saving; returns the issues by field. */
+async function validate(body: SaveAlipaySettingsInput): Promise<Record<string, { en: string; zh: string }>> {
+  const result = await sdk.client.fetch<{ ok: boolean; issues: SettingsFieldIssue[] }>(
+    `${SETTINGS_PATH}/validate`,
+    {
+      method: 'POST',
+      body,
+    },
+  );
+  return Object.fromEntries(result.issues.map(issue => [issue.field, issue.message]));
 }
 
 /** Settings → Alipay: the merchant's Alipay credentials, options and per-sales-channel sellers. */
@@ -179,6 +241,9 @@ const AlipaySettingsPage = () => {
   const [channels, setChannels] = useState<SalesChannelOption[]>([]);
   const [channelToAdd, setChannelToAdd] = useState('');
   const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<Record<string, { en: string; zh: string }>>({});
+  const [credentials, setCredentials] = useState<CredentialResult | null>(null);
+  const [attention, setAttention] = useState<AttentionEvent[]>([]);
 
   const load = useCallback(async () => {
     try {
@@ -194,6 +259,10 @@ const AlipaySettingsPage = () => {
       );
       const { sales_channels } = await sdk.admin.salesChannel.list({ limit: 200, fields: 'id,name' });
       setChannels(sales_channels.map(channel => ({ id: channel.id, name: channel.name })));
+      const { events } = await sdk.client.fetch<{ events: AttentionEvent[] }>('/admin/alipay/events', {
+        query: { attention: 'true', limit: 50 },
+      });
+      setAttention(events);
     } catch (error) {
       toast.error(errorMessage(error));
     }
@@ -219,34 +288,50 @@ const AlipaySettingsPage = () => {
     }
   };
 
+  /** Validates with the core first (messages next to the fields), then saves. */
+  const save = async (body: SaveAlipaySettingsInput, saved: string) => {
+    const issues = await validate(body);
+    setErrors(issues);
+    if (Object.keys(issues).length) {
+      toast.error('Please fix the highlighted fields / 请修正标出的字段');
+      return;
+    }
+    await sdk.client.fetch(SETTINGS_PATH, { method: 'POST', body });
+    toast.success(saved);
+    await load();
+  };
+
   const saveGlobal = () =>
     run(async () => {
-      if (!form) return;
-      await sdk.client.fetch(SETTINGS_PATH, { method: 'POST', body: bodyFromForm(form) });
-      toast.success('Alipay settings saved / 支付宝设置已保存');
-      await load();
+      if (form) await save(bodyFromForm(form), 'Alipay settings saved / 支付宝设置已保存');
     });
 
   const testCredentials = () =>
     run(async () => {
-      const result = await sdk.client.fetch<{ message: string }>(`${SETTINGS_PATH}/test-credentials`, {
+      setCredentials(null);
+      const result = await sdk.client.fetch<CredentialResult>(`${SETTINGS_PATH}/test-credentials`, {
         method: 'POST',
+        body: {},
       });
-      toast.success(result.message);
+      setCredentials(result);
     });
 
   const saveOverride = (override: ChannelOverride) =>
-    run(async () => {
-      await sdk.client.fetch(SETTINGS_PATH, {
-        method: 'POST',
-        body: {
+    run(() =>
+      save(
+        {
           salesChannelId: override.salesChannelId,
           sellerEmail: override.sellerEmail,
           sellerId: override.sellerId,
         },
-      });
-      toast.success('Seller override saved / 卖家覆盖设置已保存');
-      await load();
+        'Seller override saved / 卖家覆盖设置已保存',
+      ),
+    );
+
+  const resolveEvent = (id: string) =>
+    run(async () => {
+      await sdk.client.fetch(`/admin/alipay/events/${encodeURIComponent(id)}/resolve`, { method: 'POST' });
+      setAttention(current => current.filter(event => event.id !== id));
     });
 
   const removeOverride = (salesChannelId: string) =>
@@ -276,294 +361,366 @@ const AlipaySettingsPage = () => {
   );
 
   return (
-    <div className="flex flex-col gap-y-3">
-      <Container className="divide-y p-0">
-        <div className="flex items-center justify-between px-6 py-4">
-          <div>
-            <Heading level="h1">Alipay / 支付宝</Heading>
-            <Text size="small" className="text-ui-fg-subtle">
-              Credentials are stored encrypted; keys are never shown again. /
-              凭据加密保存，密钥保存后不再显示。
-            </Text>
+    <FieldErrors.Provider value={errors}>
+      <div className="flex flex-col gap-y-3">
+        <Container className="divide-y p-0">
+          <div className="flex items-center justify-between px-6 py-4">
+            <div>
+              <Heading level="h1">Alipay / 支付宝</Heading>
+              <Text size="small" className="text-ui-fg-subtle">
+                Credentials are stored encrypted; keys are never shown again. /
+                凭据加密保存，密钥保存后不再显示。
+              </Text>
+            </div>
+            <div className="flex gap-x-2">
+              <Button variant="secondary" size="small" onClick={testCredentials} isLoading={busy}>
+                Test credentials / 测试凭据
+              </Button>
+              <Button size="small" onClick={saveGlobal} isLoading={busy}>
+                Save / 保存
+              </Button>
+            </div>
           </div>
-          <div className="flex gap-x-2">
-            <Button variant="secondary" size="small" onClick={testCredentials} isLoading={busy}>
-              Test credentials / 测试凭据
-            </Button>
-            <Button size="small" onClick={saveGlobal} isLoading={busy}>
-              Save / 保存
-            </Button>
-          </div>
-        </div>
 
-        {view.encryption.problem && (
-          <div className="px-6 py-4">
-            <Alert variant="warning">{view.encryption.problem}</Alert>
-          </div>
-        )}
-
-        <div className="grid grid-cols-1 gap-4 px-6 py-4 md:grid-cols-2">
-          <Field id="alipay-interface-type" label={LABELS.interfaceType}>
-            <Select
-              value={form.interfaceType}
-              onValueChange={value => update('interfaceType', value as InterfaceType)}
-            >
-              <Select.Trigger id="alipay-interface-type">
-                <Select.Value placeholder="Choose… / 请选择…" />
-              </Select.Trigger>
-              <Select.Content>
-                {INTERFACE_TYPES.map(type => (
-                  <Select.Item key={type} value={type}>
-                    {INTERFACE_TYPE_LABELS[type]}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select>
-          </Field>
-          <Field id="alipay-gateway" label={LABELS.gateway}>
-            <Select
-              value={form.gatewayMode}
-              onValueChange={value => update('gatewayMode', value as GatewayMode)}
-            >
-              <Select.Trigger id="alipay-gateway">
-                <Select.Value />
-              </Select.Trigger>
-              <Select.Content>
-                <Select.Item value="production">Production / 正式环境</Select.Item>
-                <Select.Item value="sandbox">Sandbox (OpenAPI) / 沙箱环境</Select.Item>
-                <Select.Item value="custom">Custom URL / 自定义地址</Select.Item>
-              </Select.Content>
-            </Select>
-          </Field>
-          {form.gatewayMode === 'custom' && (
-            <Field id="alipay-gateway-url" label={LABELS.gatewayUrl}>
-              <Input
-                id="alipay-gateway-url"
-                value={form.gatewayUrl}
-                placeholder="https://…/gateway.do"
-                onChange={event => update('gatewayUrl', event.target.value)}
-              />
-            </Field>
+          {view.encryption.problem && (
+            <div className="px-6 py-4">
+              <Alert variant="warning">{view.encryption.problem}</Alert>
+            </div>
           )}
-          <Field id="alipay-seller-id" label={LABELS.sellerId}>
-            <Input
-              id="alipay-seller-id"
-              value={form.sellerId}
-              onChange={event => update('sellerId', event.target.value)}
-            />
-          </Field>
-        </div>
 
-        {isLegacy && (
+          {credentials && (
+            <div className="px-6 py-4" data-testid="alipay-credential-result">
+              <Alert variant={credentials.ok ? 'success' : 'error'} dismissible>
+                {credentials.ok ? 'Credentials work / 凭据有效' : 'Credentials refused / 凭据无效'} (
+                {credentials.code}): {credentials.message.en} / {credentials.message.zh}
+              </Alert>
+            </div>
+          )}
+
+          {(view.providers ?? []).map(provider => (
+            <div key={provider.id} className="flex flex-col gap-y-1 px-6 py-4">
+              <Text size="small" weight="plus">
+                Notification URL for Alipay ({provider.id}) / 支付宝异步通知地址
+              </Text>
+              <Text size="small" className="font-mono" data-testid="alipay-notify-url">
+                {provider.notifyUrl}
+              </Text>
+              <Text size="xsmall" className="text-ui-fg-subtle">
+                Sent with every payment; it must be reachable from the internet over HTTPS. /
+                每笔支付都会带上该地址，必须能从公网通过 HTTPS 访问。
+              </Text>
+            </div>
+          ))}
+
           <div className="grid grid-cols-1 gap-4 px-6 py-4 md:grid-cols-2">
-            <Heading level="h2" className="md:col-span-2">
-              Legacy interface (partner + MD5) / 旧版接口（合作者身份 + 安全校验码）
-            </Heading>
-            <Field id="alipay-partner-id" label={LABELS.partnerId}>
-              <Input
-                id="alipay-partner-id"
-                value={form.partnerId}
-                placeholder="2088…"
-                onChange={event => update('partnerId', event.target.value)}
-              />
-            </Field>
-            <SecretInput
-              id="alipay-key"
-              label={LABELS.key}
-              isSet={masked.hasKey}
-              hint={masked.keyHint}
-              value={form.secrets.key}
-              onChange={value => updateSecret('key', value)}
-            />
-            <Field id="alipay-seller-email" label={LABELS.sellerEmail}>
-              <Input
-                id="alipay-seller-email"
-                value={form.sellerEmail}
-                onChange={event => update('sellerEmail', event.target.value)}
-              />
-            </Field>
-            <Field id="alipay-charset" label={LABELS.charset}>
-              <Select value={form.charset} onValueChange={value => update('charset', value as Charset)}>
-                <Select.Trigger id="alipay-charset">
-                  <Select.Value />
+            <Field id="alipay-interface-type" label={LABELS.interfaceType} field="interfaceType">
+              <Select
+                value={form.interfaceType}
+                onValueChange={value => update('interfaceType', value as InterfaceType)}
+              >
+                <Select.Trigger id="alipay-interface-type">
+                  <Select.Value placeholder="Choose… / 请选择…" />
                 </Select.Trigger>
                 <Select.Content>
-                  {CHARSETS.map(charset => (
-                    <Select.Item key={charset} value={charset}>
-                      {charset.toUpperCase()}
+                  {INTERFACE_TYPES.map(type => (
+                    <Select.Item key={type} value={type}>
+                      {INTERFACE_TYPE_LABELS[type].en} / {INTERFACE_TYPE_LABELS[type].zh}
                     </Select.Item>
                   ))}
                 </Select.Content>
               </Select>
             </Field>
-            <SwitchField
-              id="alipay-refund-without-password"
-              label={LABELS.refundWithoutPassword}
-              checked={form.refundWithoutPassword}
-              onChange={checked => update('refundWithoutPassword', checked)}
-            />
-          </div>
-        )}
-
-        {isOpenApi && (
-          <div className="grid grid-cols-1 gap-4 px-6 py-4 md:grid-cols-2">
-            <Heading level="h2" className="md:col-span-2">
-              OpenAPI (app ID + RSA2) / 开放平台（应用 ID + RSA2）
-            </Heading>
-            <Field id="alipay-app-id" label={LABELS.appId}>
-              <Input
-                id="alipay-app-id"
-                value={form.appId}
-                onChange={event => update('appId', event.target.value)}
-              />
+            <Field id="alipay-gateway" label={LABELS.gateway} field="gateway">
+              <Select
+                value={form.gatewayMode}
+                onValueChange={value => update('gatewayMode', value as GatewayMode)}
+              >
+                <Select.Trigger id="alipay-gateway">
+                  <Select.Value />
+                </Select.Trigger>
+                <Select.Content>
+                  <Select.Item value="production">Production / 正式环境</Select.Item>
+                  <Select.Item value="sandbox">Sandbox (OpenAPI) / 沙箱环境</Select.Item>
+                  <Select.Item value="custom">Custom URL / 自定义地址</Select.Item>
+                </Select.Content>
+              </Select>
             </Field>
-            <SecretInput
-              id="alipay-app-private-key"
-              label={LABELS.appPrivateKey}
-              multiline
-              isSet={masked.hasAppPrivateKey}
-              hint={masked.appPrivateKeyHint}
-              value={form.secrets.appPrivateKey}
-              onChange={value => updateSecret('appPrivateKey', value)}
-            />
-            {(
-              [
-                ['alipayPublicKey', 'alipay-public-key'],
-                ['appCertificate', 'alipay-app-certificate'],
-                ['alipayCertificate', 'alipay-alipay-certificate'],
-                ['alipayRootCertificate', 'alipay-root-certificate'],
-              ] as const
-            ).map(([field, id]) => (
-              <Field key={field} id={id} label={LABELS[field]}>
-                <Textarea
-                  id={id}
-                  className="font-mono"
-                  spellCheck={false}
-                  value={form[field]}
-                  onChange={event => update(field, event.target.value)}
+            {form.gatewayMode === 'custom' && (
+              <Field id="alipay-gateway-url" label={LABELS.gatewayUrl} field="gateway">
+                <Input
+                  id="alipay-gateway-url"
+                  value={form.gatewayUrl}
+                  placeholder="https://…/gateway.do"
+                  onChange={event => update('gatewayUrl', event.target.value)}
                 />
               </Field>
-            ))}
-            <SecretInput
-              id="alipay-encrypt-key"
-              label={LABELS.encryptKey}
-              isSet={masked.hasEncryptKey}
-              hint={masked.encryptKeyHint}
-              value={form.secrets.encryptKey}
-              onChange={value => updateSecret('encryptKey', value)}
-            />
-            <SecretInput
-              id="alipay-app-auth-token"
-              label={LABELS.appAuthToken}
-              isSet={masked.hasAppAuthToken}
-              hint={masked.appAuthTokenHint}
-              value={form.secrets.appAuthToken}
-              onChange={value => updateSecret('appAuthToken', value)}
-            />
-            <SwitchField
-              id="alipay-always-qr"
-              label={LABELS.alwaysQrOnDesktop}
-              checked={form.alwaysQrOnDesktop}
-              onChange={checked => update('alwaysQrOnDesktop', checked)}
-            />
+            )}
+            <Field id="alipay-seller-id" label={LABELS.sellerId} field="sellerId">
+              <Input
+                id="alipay-seller-id"
+                value={form.sellerId}
+                onChange={event => update('sellerId', event.target.value)}
+              />
+            </Field>
           </div>
-        )}
-      </Container>
 
-      <Container className="divide-y p-0">
-        <div className="px-6 py-4">
-          <Heading level="h2">Sellers per sales channel / 按销售渠道设置卖家</Heading>
-          <Text size="small" className="text-ui-fg-subtle">
-            For marketplaces: payments in a sales channel go to its seller; empty fields use the settings
-            above. / 适用于多商户平台：该销售渠道的付款收款至对应卖家；留空的字段沿用上方设置。
-          </Text>
-        </div>
-        {overrides.map((override, index) => (
-          <div
-            key={override.salesChannelId}
-            className="grid grid-cols-1 items-end gap-4 px-6 py-4 md:grid-cols-4"
-          >
-            <Text size="small" weight="plus">
-              {channelName(override.salesChannelId)}
-            </Text>
-            <Field id={`alipay-override-email-${index}`} label={LABELS.sellerEmail}>
-              <Input
-                id={`alipay-override-email-${index}`}
-                value={override.sellerEmail}
-                onChange={event =>
-                  setOverrides(current =>
-                    current.map(item =>
-                      item === override ? { ...item, sellerEmail: event.target.value } : item,
-                    ),
-                  )
-                }
+          {isLegacy && (
+            <div className="grid grid-cols-1 gap-4 px-6 py-4 md:grid-cols-2">
+              <Heading level="h2" className="md:col-span-2">
+                Legacy interface (partner + MD5) / 旧版接口（合作者身份 + 安全校验码）
+              </Heading>
+              <Field id="alipay-partner-id" label={LABELS.partnerId} field="partnerId">
+                <Input
+                  id="alipay-partner-id"
+                  value={form.partnerId}
+                  placeholder="2088…"
+                  onChange={event => update('partnerId', event.target.value)}
+                />
+              </Field>
+              <SecretInput
+                id="alipay-key"
+                label={LABELS.key}
+                isSet={masked.hasKey}
+                hint={masked.keyHint}
+                value={form.secrets.key}
+                error={errors.key}
+                onChange={value => updateSecret('key', value)}
               />
-            </Field>
-            <Field id={`alipay-override-seller-${index}`} label={LABELS.sellerId}>
-              <Input
-                id={`alipay-override-seller-${index}`}
-                value={override.sellerId}
-                onChange={event =>
-                  setOverrides(current =>
-                    current.map(item =>
-                      item === override ? { ...item, sellerId: event.target.value } : item,
-                    ),
-                  )
-                }
+              <Field id="alipay-seller-email" label={LABELS.sellerEmail} field="sellerEmail">
+                <Input
+                  id="alipay-seller-email"
+                  value={form.sellerEmail}
+                  onChange={event => update('sellerEmail', event.target.value)}
+                />
+              </Field>
+              <Field id="alipay-charset" label={LABELS.charset} field="charset">
+                <Select value={form.charset} onValueChange={value => update('charset', value as Charset)}>
+                  <Select.Trigger id="alipay-charset">
+                    <Select.Value />
+                  </Select.Trigger>
+                  <Select.Content>
+                    {CHARSETS.map(charset => (
+                      <Select.Item key={charset} value={charset}>
+                        {charset.toUpperCase()}
+                      </Select.Item>
+                    ))}
+                  </Select.Content>
+                </Select>
+              </Field>
+              <SwitchField
+                id="alipay-refund-without-password"
+                label={LABELS.refundWithoutPassword}
+                field="refundWithoutPassword"
+                checked={form.refundWithoutPassword}
+                onChange={checked => update('refundWithoutPassword', checked)}
               />
-            </Field>
-            <div className="flex gap-x-2">
-              <Button
-                size="small"
-                variant="secondary"
-                onClick={() => saveOverride(override)}
-                isLoading={busy}
-              >
-                Save / 保存
-              </Button>
-              <Button
-                size="small"
-                variant="danger"
-                onClick={() => removeOverride(override.salesChannelId)}
-                isLoading={busy}
-              >
-                Remove / 移除
-              </Button>
             </div>
+          )}
+
+          {isOpenApi && (
+            <div className="grid grid-cols-1 gap-4 px-6 py-4 md:grid-cols-2">
+              <Heading level="h2" className="md:col-span-2">
+                OpenAPI (app ID + RSA2) / 开放平台（应用 ID + RSA2）
+              </Heading>
+              <Field id="alipay-app-id" label={LABELS.appId} field="appId">
+                <Input
+                  id="alipay-app-id"
+                  value={form.appId}
+                  onChange={event => update('appId', event.target.value)}
+                />
+              </Field>
+              <SecretInput
+                id="alipay-app-private-key"
+                label={LABELS.appPrivateKey}
+                multiline
+                isSet={masked.hasAppPrivateKey}
+                hint={masked.appPrivateKeyHint}
+                value={form.secrets.appPrivateKey}
+                error={errors.appPrivateKey}
+                onChange={value => updateSecret('appPrivateKey', value)}
+              />
+              {(
+                [
+                  ['alipayPublicKey', 'alipay-public-key'],
+                  ['appCertificate', 'alipay-app-certificate'],
+                  ['alipayCertificate', 'alipay-alipay-certificate'],
+                  ['alipayRootCertificate', 'alipay-root-certificate'],
+                ] as const
+              ).map(([field, id]) => (
+                <Field key={field} id={id} label={LABELS[field]} field={field}>
+                  <Textarea
+                    id={id}
+                    className="font-mono"
+                    spellCheck={false}
+                    value={form[field]}
+                    onChange={event => update(field, event.target.value)}
+                  />
+                </Field>
+              ))}
+              <SecretInput
+                id="alipay-encrypt-key"
+                label={LABELS.encryptKey}
+                isSet={masked.hasEncryptKey}
+                hint={masked.encryptKeyHint}
+                value={form.secrets.encryptKey}
+                error={errors.encryptKey}
+                onChange={value => updateSecret('encryptKey', value)}
+              />
+              <SecretInput
+                id="alipay-app-auth-token"
+                label={LABELS.appAuthToken}
+                isSet={masked.hasAppAuthToken}
+                hint={masked.appAuthTokenHint}
+                value={form.secrets.appAuthToken}
+                error={errors.appAuthToken}
+                onChange={value => updateSecret('appAuthToken', value)}
+              />
+              <SwitchField
+                id="alipay-always-qr"
+                label={LABELS.alwaysQrOnDesktop}
+                field="alwaysQrOnDesktop"
+                checked={form.alwaysQrOnDesktop}
+                onChange={checked => update('alwaysQrOnDesktop', checked)}
+              />
+            </div>
+          )}
+        </Container>
+
+        <Container className="divide-y p-0">
+          <div className="px-6 py-4">
+            <Heading level="h2">Sellers per sales channel / 按销售渠道设置卖家</Heading>
+            <Text size="small" className="text-ui-fg-subtle">
+              For marketplaces: payments in a sales channel go to its seller; empty fields use the settings
+              above. / 适用于多商户平台：该销售渠道的付款收款至对应卖家；留空的字段沿用上方设置。
+            </Text>
           </div>
-        ))}
-        <div className="flex items-end gap-x-2 px-6 py-4">
-          <Field id="alipay-add-channel" label="Add a sales channel / 添加销售渠道">
-            <Select value={channelToAdd} onValueChange={setChannelToAdd}>
-              <Select.Trigger id="alipay-add-channel">
-                <Select.Value placeholder="Choose… / 请选择…" />
-              </Select.Trigger>
-              <Select.Content>
-                {addableChannels.map(channel => (
-                  <Select.Item key={channel.id} value={channel.id}>
-                    {channel.name}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select>
-          </Field>
-          <Button
-            size="small"
-            variant="secondary"
-            disabled={!channelToAdd}
-            onClick={() => {
-              setOverrides(current => [
-                ...current,
-                { salesChannelId: channelToAdd, sellerEmail: '', sellerId: '' },
-              ]);
-              setChannelToAdd('');
-            }}
-          >
-            Add / 添加
-          </Button>
-        </div>
-      </Container>
-    </div>
+          {overrides.map((override, index) => (
+            <div
+              key={override.salesChannelId}
+              className="grid grid-cols-1 items-end gap-4 px-6 py-4 md:grid-cols-4"
+            >
+              <Text size="small" weight="plus">
+                {channelName(override.salesChannelId)}
+              </Text>
+              <Field id={`alipay-override-email-${index}`} label={LABELS.sellerEmail}>
+                <Input
+                  id={`alipay-override-email-${index}`}
+                  value={override.sellerEmail}
+                  onChange={event =>
+                    setOverrides(current =>
+                      current.map(item =>
+                        item === override ? { ...item, sellerEmail: event.target.value } : item,
+                      ),
+                    )
+                  }
+                />
+              </Field>
+              <Field id={`alipay-override-seller-${index}`} label={LABELS.sellerId}>
+                <Input
+                  id={`alipay-override-seller-${index}`}
+                  value={override.sellerId}
+                  onChange={event =>
+                    setOverrides(current =>
+                      current.map(item =>
+                        item === override ? { ...item, sellerId: event.target.value } : item,
+                      ),
+                    )
+                  }
+                />
+              </Field>
+              <div className="flex gap-x-2">
+                <Button
+                  size="small"
+                  variant="secondary"
+                  onClick={() => saveOverride(override)}
+                  isLoading={busy}
+                >
+                  Save / 保存
+                </Button>
+                <Button
+                  size="small"
+                  variant="danger"
+                  onClick={() => removeOverride(override.salesChannelId)}
+                  isLoading={busy}
+                >
+                  Remove / 移除
+                </Button>
+              </div>
+            </div>
+          ))}
+          <div className="flex items-end gap-x-2 px-6 py-4">
+            <Field id="alipay-add-channel" label="Add a sales channel / 添加销售渠道">
+              <Select value={channelToAdd} onValueChange={setChannelToAdd}>
+                <Select.Trigger id="alipay-add-channel">
+                  <Select.Value placeholder="Choose… / 请选择…" />
+                </Select.Trigger>
+                <Select.Content>
+                  {addableChannels.map(channel => (
+                    <Select.Item key={channel.id} value={channel.id}>
+                      {channel.name}
+                    </Select.Item>
+                  ))}
+                </Select.Content>
+              </Select>
+            </Field>
+            <Button
+              size="small"
+              variant="secondary"
+              disabled={!channelToAdd}
+              onClick={() => {
+                setOverrides(current => [
+                  ...current,
+                  { salesChannelId: channelToAdd, sellerEmail: '', sellerId: '' },
+                ]);
+                setChannelToAdd('');
+              }}
+            >
+              Add / 添加
+            </Button>
+          </div>
+        </Container>
+
+        <Container className="divide-y p-0" data-testid="alipay-attention">
+          <div className="px-6 py-4">
+            <Heading level="h2">Needs attention / 需要处理</Heading>
+            <Text size="small" className="text-ui-fg-subtle">
+              Orphan payments (paid on Alipay, no order to attach them to), rejected notifications and failed
+              shipment confirmations. / 无法关联订单的付款、被拒绝的通知以及确认发货失败的记录。
+            </Text>
+          </div>
+          {attention.length === 0 ? (
+            <div className="px-6 py-4">
+              <Text size="small">Nothing to handle. / 暂无需要处理的事项。</Text>
+            </div>
+          ) : (
+            attention.map(event => (
+              <div key={event.id} className="flex items-start justify-between gap-x-4 px-6 py-4">
+                <div className="flex flex-col gap-y-1">
+                  <Text size="small" weight="plus">
+                    {event.kind === 'orphan'
+                      ? 'Orphan payment / 无法关联的付款'
+                      : `${event.kind} (${event.level})`}{' '}
+                    · {new Date(event.created_at).toLocaleString()}
+                  </Text>
+                  <Text size="small">{event.message}</Text>
+                  <Text size="xsmall" className="text-ui-fg-subtle font-mono">
+                    {[event.out_trade_no, event.trade_no, event.order_id].filter(Boolean).join(' · ')}
+                  </Text>
+                </div>
+                <Button
+                  size="small"
+                  variant="secondary"
+                  onClick={() => resolveEvent(event.id)}
+                  isLoading={busy}
+                >
+                  Mark handled / 标记为已处理
+                </Button>
+              </div>
+            ))
+          )}
+        </Container>
+      </div>
+    </FieldErrors.Provider>
   );
 };
 

@@ -1,7 +1,10 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { ContainerRegistrationKeys, MedusaError } from '@medusajs/framework/utils';
+import { notifyUrlFor, returnUrlFor } from '../../../../lib/provider-options';
+import { alipayRuntime, configuredAlipayProviders, defaultFallbackSettings } from '../../../../lib/runtime';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
+import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay_settings/service';
 import type { AlipaySettingsAdminView, MaskedAlipaySettings } from '../../../../shared/settings-fields';
 import type { AdminSaveAlipaySettingsType } from './validators';
 
@@ -11,23 +14,49 @@ import type { AdminSaveAlipaySettingsType } from './validators';
  */
 export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse<AlipaySettingsAdminView>) => {
   const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
-  res.json(await settings.getAdminView());
+  const providers = configuredAlipayProviders(req.scope).flatMap(id => {
+    try {
+      const { options } = alipayRuntime(req.scope, id);
+      return [{ id, notifyUrl: notifyUrlFor(options, id), returnUrl: returnUrlFor(options, id) }];
+    } catch {
+      return [];
+    }
+  });
+  res.json({ ...(await settings.getAdminView()), providers });
 };
+
+/** Body of a 400 answer for settings the core refuses: one bilingual message per field. */
+export interface InvalidSettingsResponse {
+  type: 'invalid_data';
+  message: string;
+  issues: SettingsIssue[];
+}
 
 /**
  * `POST /admin/alipay/settings`: saves one scope (global, or `salesChannelId`). Secrets are
  * write-only: sending none keeps the stored ones. Answers the saved scope, masked.
+ *
+ * The resulting settings are checked with the core's `settingsToConfig` first (when an interface
+ * type is chosen); if the core refuses them, nothing is saved and the answer is 400 with `issues`:
+ * `[{ field, message: { en, zh } }]`, which the admin page shows next to each field.
  */
 export const POST = async (
   req: AuthenticatedMedusaRequest<AdminSaveAlipaySettingsType>,
-  res: MedusaResponse<{ settings: MaskedAlipaySettings }>,
+  res: MedusaResponse<{ settings: MaskedAlipaySettings } | InvalidSettingsResponse>,
 ) => {
   const input = req.validatedBody;
   if (input.salesChannelId) {
     await assertSalesChannelExists(req, input.salesChannelId);
   }
   const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
-  res.json({ settings: await settings.saveSettings(input) });
+  try {
+    res.json({
+      settings: await settings.saveSettings(input, { fallback: defaultFallbackSettings(req.scope) }),
+    });
+  } catch (error) {
+    if (!(error instanceof AlipaySettingsInvalidError)) throw error;
+    res.status(400).json({ type: 'invalid_data', message: error.message, issues: error.fieldIssues });
+  }
 };
 
 async function assertSalesChannelExists(req: AuthenticatedMedusaRequest, salesChannelId: string) {

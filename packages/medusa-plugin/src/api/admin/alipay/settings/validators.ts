@@ -1,5 +1,6 @@
+import { INTERFACE_TYPES } from '@alipay-commerce/core';
 import { z } from '@medusajs/framework/zod';
-import { CHARSETS, INTERFACE_TYPES, NAMED_GATEWAYS } from '../../../../shared/settings-fields';
+import { CHARSETS, NAMED_GATEWAYS } from '../../../../shared/settings-fields';
 
 /** IDs, emails, app IDs. */
 const SHORT_TEXT = 256;

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import type { IPaymentModuleService, Logger } from '@medusajs/framework/types';
-import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
+import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework/types';
+import { Modules } from '@medusajs/framework/utils';
+import { handleAlipayNotification } from '../../../../../lib/notification';
+import { normalizeProviderId } from '../../../../../lib/provider-options';
 import { RawBodyTooLargeError, readRawBody } from '../../../../../utils/raw-body';
 
 /** Largest notification accepted. Real ones are a few KB; this only bounds memory per request. */
 export const MAX_NOTIFY_BYTES = 64 * 1024;
 
-/** The only answer Alipay accepts as "handled"; anything else makes it retry (about 8 times over 25 h). */
+/** The answer that makes Alipay retry. */
 const ALIPAY_FAIL = 'fail';
 
 /**
@@ -18,16 +19,13 @@ const ALIPAY_FAIL = 'fail';
  * exact bytes Alipay sent — also for `charset=GBK`, which Express's urlencoded parser rejects with
  * 415 — because the signature covers those bytes, decoded in the charset Alipay declares.
  *
- * Signature verification and the payment state change arrive with the payment logic. Until then the
- * route acknowledges nothing: it logs the notification's size and SHA-256 (no content) and answers
- * `fail` with 503, so Alipay keeps the notification and retries later.
+ * Answers exactly `success` (text/plain) when the notification was processed or deliberately ignored
+ * (duplicate, already captured, a late WAIT_BUYER_PAY, a rejection a retry cannot fix), and `fail`
+ * only when Alipay's retry can help (bad signature, settings to fix, transient or database failure).
  */
 export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
-  const logger = req.scope.resolve<Logger>(ContainerRegistrationKeys.LOGGER);
-  const rawProviderId = String(req.params.providerId ?? '');
-  const providerId = rawProviderId.startsWith('pp_') ? rawProviderId : `pp_${rawProviderId}`;
-
-  if (!/^pp_alipay(_[A-Za-z0-9_-]+)?$/.test(providerId) || !(await isRegistered(req, providerId))) {
+  const providerId = normalizeProviderId(String(req.params.providerId ?? ''));
+  if (!/^pp_alipay(_[A-Za-z0-9_-]+)?$/.test(providerId) || !(await isRegistered(req.scope, providerId))) {
     res.status(404).type('text/plain').send(ALIPAY_FAIL);
     return;
   }
@@ -49,16 +47,12 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
     throw error;
   }
 
-  const sha256 = createHash('sha256').update(rawBody).digest('hex');
-  logger.warn(
-    `[alipay] notification for ${providerId}: ${rawBody.length} bytes, sha256 ${sha256}, ` +
-      `content-type "${contentType.slice(0, 100)}". Verification is wired in the next phase; answered "fail" so Alipay retries.`,
-  );
-  res.status(503).type('text/plain').send(ALIPAY_FAIL);
+  const answer = await handleAlipayNotification(req.scope, providerId, rawBody, contentType);
+  res.status(answer.status).type('text/plain').send(answer.reply);
 };
 
-async function isRegistered(req: MedusaRequest, providerId: string): Promise<boolean> {
-  const payment = req.scope.resolve<IPaymentModuleService>(Modules.PAYMENT);
+async function isRegistered(container: MedusaContainer, providerId: string): Promise<boolean> {
+  const payment = container.resolve<IPaymentModuleService>(Modules.PAYMENT);
   const providers = await payment.listPaymentProviders({ id: providerId });
   return providers.length > 0;
 }

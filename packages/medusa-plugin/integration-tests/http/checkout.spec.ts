@@ -1,0 +1,510 @@
+/**
+ * Checkout with a legacy 即时到账 (instant payment) merchant, on a real Medusa 2.21 app and real
+ * PostgreSQL, against the offline Alipay sandbox started here: payment session → the sandbox pays →
+ * its real notification reaches the shop's notify route → the cart becomes an order without the
+ * shopper coming back. Plus duplicates, forgeries, a wrong amount, GBK, a marketplace seller, a
+ * dropped notification recovered by the job, an orphan payment and refunds.
+ *
+ * One app boot for the file; the database is restored to the state after `beforeAll` before each test.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { md5Sign } from '@alipay-commerce/core';
+import type { Sandbox } from '@alipay-commerce/sandbox';
+import type { Logger, MedusaContainer } from '@medusajs/framework/types';
+import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
+import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
+import { vi } from 'vitest';
+import { createAdminUser } from '../utils/admin';
+import { call, type Database, type HttpClient, ok } from '../utils/http';
+import { freePort } from '../utils/ports';
+import { C2C_SELLER, SandboxControl, startTestSandbox } from '../utils/sandbox';
+import { createAlipaySession, type PreparedCart, prepareCart, type Shop, setupShop } from '../utils/shop';
+import { waitFor } from '../utils/wait';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const SETTINGS_SECRET = 'b2'.repeat(32);
+// The app listens on this port (test-utils reads PORT); the provider's backendUrl points at it.
+const port = await freePort();
+process.env.ALIPAY_TEST_BACKEND_URL = `http://localhost:${port}`;
+
+// The plugin's build, through Node's own require: the same module instances as the running app.
+const pluginRequire = createRequire(fileURLToPath(new URL('../../.medusa/server/src/', import.meta.url)));
+const { reconcileAlipayPayments } = pluginRequire(
+  './lib/reconcile.js',
+) as typeof import('../../src/lib/reconcile');
+const { default: AlipayProviderService } = pluginRequire(
+  './providers/alipay/service.js',
+) as typeof import('../../src/providers/alipay/service');
+
+vi.setConfig({ testTimeout: 90_000 });
+
+medusaIntegrationTestRunner({
+  cwd: appDir,
+  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET, PORT: String(port) },
+  testSuite: ({ api: runnerApi, getContainer, dbConnection }) => {
+    const api = runnerApi as unknown as HttpClient;
+    const db = dbConnection as unknown as Database;
+    let sandbox: Sandbox;
+    let control: SandboxControl;
+    let admin: Record<string, string>;
+    let shop: Shop;
+    const partner = () => sandbox.merchants[0]!.partner;
+    const notifyPath = '/hooks/alipay/notify/pp_alipay_alipay';
+
+    beforeAll(async () => {
+      sandbox = await startTestSandbox();
+      control = new SandboxControl(sandbox.url);
+      admin = await createAdminUser(getContainer() as MedusaContainer, api);
+      shop = await setupShop(api, admin, { channels: 2 });
+      const merchant = sandbox.merchants[0]!;
+      await ok(api, 'post', '/admin/alipay/settings', admin, {
+        interfaceType: 'legacy-direct',
+        gateway: sandbox.legacyGateway,
+        partnerId: merchant.partner,
+        key: merchant.key,
+        sellerEmail: merchant.sellerEmail,
+        charset: 'utf-8',
+        refundWithoutPassword: true,
+      });
+    });
+
+    afterAll(async () => {
+      await sandbox?.close();
+    });
+
+    afterEach(async () => {
+      // The database is restored before each test; the sandbox must forget trades (and their pending
+      // retries) as well, or a retry for a previous test's trade would arrive as an orphan.
+      await control.clearFaults();
+      sandbox.reset();
+    });
+
+    /** Rows the assertions look at, for one cart and its session. */
+    async function state(prepared: PreparedCart, sessionId: string) {
+      const orders = (await db.raw('select order_id from order_cart where cart_id = ?', [prepared.cartId]))
+        .rows;
+      const payments = (
+        await db.raw('select id, amount, captured_at, data from payment where payment_session_id = ?', [
+          sessionId,
+        ])
+      ).rows;
+      const session = (await db.raw('select status, amount from payment_session where id = ?', [sessionId]))
+        .rows[0];
+      return { orders, payments, session };
+    }
+
+    async function paidSession(options: { channel?: number; data?: Record<string, unknown> } = {}) {
+      const prepared = await prepareCart(api, shop, { channel: options.channel ?? 0 });
+      const session = await createAlipaySession(api, prepared, { device: 'desktop', ...options.data });
+      await control.openRequest(session.data.redirect_url);
+      return { prepared, session };
+    }
+
+    function postNotification(
+      body: string | Buffer,
+      contentType = 'application/x-www-form-urlencoded; charset=utf-8',
+    ) {
+      return api.post(notifyPath, body, {
+        headers: { 'content-type': contentType },
+        responseType: 'text',
+        transformResponse: (data: unknown) => data,
+        validateStatus: () => true,
+      });
+    }
+
+    it('gives the storefront a sandbox redirect URL in the session data, and nothing secret', async () => {
+      const prepared = await prepareCart(api, shop);
+      // The shopper tries to pick another seller's scope and to pre-set a paid status.
+      const session = await createAlipaySession(api, prepared, {
+        device: 'mobile',
+        return_url: 'http://storefront.test/orders/confirm?x=1',
+        sales_channel_id: shop.salesChannels[1]!.id,
+        alipay_status: 'paid',
+        trade_no: 'planted',
+        form_html: '<script>alert(1)</script>',
+      });
+      expect(session.status).toBe('pending');
+      expect(session.data).toMatchObject({
+        session_id: session.id,
+        out_trade_no: session.id,
+        // Overwritten from the cart itself by the plugin's middleware.
+        sales_channel_id: shop.salesChannels[0]!.id,
+        amount: '35.00',
+        currency: 'CNY',
+        interface: 'create_direct_pay_by_user',
+        kind: 'redirect',
+        device: 'mobile',
+        return_url: 'http://storefront.test/orders/confirm?x=1',
+        alipay_status: 'waiting_payment',
+        // Keys the plugin owns are never the shopper's.
+        trade_no: null,
+        form_html: null,
+      });
+      const redirect = new URL(session.data.redirect_url);
+      expect(`${redirect.origin}${redirect.pathname}`).toBe(sandbox.legacyGateway);
+      expect(redirect.searchParams.get('out_trade_no')).toBe(session.id);
+      expect(redirect.searchParams.get('total_fee')).toBe('35.00');
+      expect(redirect.searchParams.get('notify_url')).toBe(`http://localhost:${port}${notifyPath}`);
+      const json = JSON.stringify(session);
+      expect(json).not.toContain(sandbox.merchants[0]!.key);
+      expect(json).not.toContain(SETTINGS_SECRET);
+
+      // A return URL on another origin would make the return route an open redirect.
+      const foreign = await call(
+        api,
+        'post',
+        `/store/payment-collections/${prepared.paymentCollectionId}/payment-sessions`,
+        prepared.store,
+        { provider_id: 'pp_alipay_alipay', data: { return_url: 'https://evil.example/' } },
+      );
+      expect(foreign.status).toBe(400);
+      expect(foreign.data.message).toContain('return_url');
+    });
+
+    it('creates the order from the notification alone, and the return route only redirects', async () => {
+      const logger = getContainer().resolve<Logger>(ContainerRegistrationKeys.LOGGER);
+      const logged = (['info', 'warn', 'error', 'debug'] as const).map(level => vi.spyOn(logger, level));
+      const { prepared, session } = await paidSession();
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      expect(paid.deliveries.map(delivery => [delivery.outcome, delivery.answer])).toEqual([
+        ['success', 'success'],
+      ]);
+
+      // No POST /store/carts/:id/complete: the notification did it.
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      expect(after.payments).toHaveLength(1);
+      expect(Number(after.payments[0].amount)).toBe(35);
+      expect(after.payments[0].captured_at).not.toBeNull();
+      expect(after.payments[0].data).toMatchObject({ out_trade_no: session.id, alipay_status: 'paid' });
+      const trade = (await db.raw('select status, trade_no, total_amount, source from alipay_trade')).rows;
+      expect(trade).toEqual([
+        { status: 'paid', trade_no: paid.trade.tradeNo, total_amount: '35.00', source: 'notify' },
+      ]);
+
+      // The buyer's browser comes back with Alipay's signed parameters: verified for display, then redirected.
+      const returnUrl = new URL(paid.redirect!.url);
+      const back = await api.get(`${returnUrl.pathname}${returnUrl.search}`, {
+        maxRedirects: 0,
+        validateStatus: () => true,
+      });
+      expect(back.status).toBe(302);
+      const landing = new URL(back.headers.location!);
+      expect(landing.origin + landing.pathname).toBe('http://storefront.test/checkout/alipay');
+      expect(Object.fromEntries(landing.searchParams)).toEqual({
+        cart_id: prepared.cartId,
+        session_id: session.id,
+        order_id: after.orders[0].order_id,
+        status: 'paid',
+      });
+      // Completing the cart afterwards (a storefront that still does it) is harmless.
+      const completed = await ok(api, 'post', `/store/carts/${prepared.cartId}/complete`, prepared.store);
+      expect(completed.order.id).toBe(after.orders[0].order_id);
+
+      // Every plugin log line names the session and the trade; none holds a secret.
+      const lines = logged.flatMap(spy => spy.mock.calls.map(args => args.map(String).join(' ')));
+      for (const spy of logged) spy.mockRestore();
+      const ours = lines.filter(line => line.startsWith('[alipay]'));
+      expect(ours.length).toBeGreaterThan(2);
+      for (const line of ours) expect(line).toMatch(/\(session payses_\w+, cart [\w-]+, trade [\w-]+/);
+      expect(ours.join('\n')).toContain(`trade ${paid.trade.tradeNo}`);
+      const everything = lines.join('\n');
+      expect(everything).not.toContain(sandbox.merchants[0]!.key);
+      expect(everything).not.toContain(SETTINGS_SECRET);
+    });
+
+    it('processes 15 concurrent deliveries of one notification exactly once', async () => {
+      const { prepared, session } = await paidSession();
+      // Alipay's first attempt is lost: we keep its genuine body and deliver it 15 times at once.
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const [dropped] = paid.deliveries;
+      expect(dropped!.outcome).toBe('dropped');
+
+      const answers = await Promise.all(
+        Array.from({ length: 15 }, () => postNotification(dropped!.body, dropped!.contentType)),
+      );
+      expect(answers.map(answer => answer.data)).toEqual(Array(15).fill('success'));
+
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      expect(after.payments).toHaveLength(1);
+      const captures = await db.raw('select count(*)::int as n from capture where payment_id = ?', [
+        after.payments[0].id,
+      ]);
+      expect(captures.rows[0].n).toBe(1);
+      const claims = await db.raw('select claim_key, state from alipay_notification_claim');
+      expect(claims.rows).toEqual([{ claim_key: 'TRADE_SUCCESS', state: 'processed' }]);
+
+      // Alipay's own retry later on is a duplicate too.
+      await control.advanceClock(5 * 60_000);
+      const deliveries = await control.deliveries({ outTradeNo: session.id });
+      expect(deliveries.at(-1)).toMatchObject({ outcome: 'success', answer: 'success' });
+      expect((await state(prepared, session.id)).orders).toHaveLength(1);
+    });
+
+    it('answers fail to forged notifications and changes nothing', async () => {
+      const { prepared, session } = await paidSession();
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const genuine = paid.deliveries[0]!;
+
+      // 1. The amount changed in transit: the MD5 signature no longer matches.
+      const tampered = genuine.body.replace('total_fee=35.00', 'total_fee=0.01');
+      const badSignature = await postNotification(tampered, genuine.contentType);
+      expect([badSignature.status, badSignature.data]).toEqual([400, 'fail']);
+
+      // 2. Signed with the right key but invented: Alipay's notify_verify does not know the notify_id.
+      const invented: Record<string, string> = {
+        ...genuine.params,
+        notify_id: 'forged0000000000000000000000000000',
+      };
+      delete invented.sign;
+      delete invented.sign_type;
+      invented.sign = md5Sign(invented, sandbox.merchants[0]!.key);
+      invented.sign_type = 'MD5';
+      const notVerified = await postNotification(
+        new URLSearchParams(invented).toString(),
+        genuine.contentType,
+      );
+      expect([notVerified.status, notVerified.data]).toEqual([400, 'fail']);
+
+      const after = await state(prepared, session.id);
+      expect(after.orders).toEqual([]);
+      expect(after.payments).toEqual([]);
+      expect(after.session.status).toBe('pending');
+      expect((await db.raw('select count(*)::int as n from alipay_trade')).rows[0].n).toBe(0);
+      const rejections = await db.raw(
+        `select details->>'reason' as reason from alipay_event where kind = 'rejection' order by created_at`,
+      );
+      expect(rejections.rows.map(row => row.reason)).toEqual(['bad_signature', 'notify_id_invalid']);
+    });
+
+    it('acknowledges a genuine notification with the wrong amount without creating anything', async () => {
+      const { prepared, session } = await paidSession();
+      // The cart changed after the cashier page was opened: Medusa now expects 30.00, Alipay charged 35.00.
+      await db.raw(
+        `update payment_session set amount = 30, raw_amount = '{"value":"30","precision":20}' where id = ?`,
+        [session.id],
+      );
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      // Retrying cannot fix an amount: acknowledged, logged, surfaced — and nothing changes.
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      const after = await state(prepared, session.id);
+      expect(after.orders).toEqual([]);
+      expect(after.payments).toEqual([]);
+      const attention = await ok(api, 'get', '/admin/alipay/events?attention=true', admin);
+      expect(attention.events).toEqual([
+        expect.objectContaining({
+          kind: 'rejection',
+          level: 'error',
+          details: expect.objectContaining({ reason: 'wrong_amount' }),
+        }),
+      ]);
+    });
+
+    it('handles a GBK merchant: GBK request, GBK notification, order created', async () => {
+      await ok(api, 'post', '/admin/alipay/settings', admin, { charset: 'gbk' });
+      const { prepared, session } = await paidSession();
+      expect(new URL(session.data.redirect_url).searchParams.get('_input_charset')).toBe('gbk');
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      expect(paid.deliveries[0]!.contentType.toLowerCase()).toContain('charset=gbk');
+      // The Chinese subject travelled as GBK bytes (订 = %B6%A9).
+      expect(paid.deliveries[0]!.body).toContain('%B6%A9');
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      expect((await state(prepared, session.id)).orders).toHaveLength(1);
+    });
+
+    it('pays a marketplace seller per sales channel, taken from the cart and checked on notification', async () => {
+      await ok(api, 'post', '/admin/alipay/settings', admin, {
+        salesChannelId: shop.salesChannels[1]!.id,
+        sellerEmail: C2C_SELLER.email,
+      });
+      // The shopper of channel 2 claims channel 1 (the platform's own seller): ignored.
+      const { prepared, session } = await paidSession({
+        channel: 1,
+        data: { sales_channel_id: shop.salesChannels[0]!.id },
+      });
+      expect(session.data.sales_channel_id).toBe(shop.salesChannels[1]!.id);
+      expect(new URL(session.data.redirect_url).searchParams.get('seller_email')).toBe(C2C_SELLER.email);
+
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      expect(paid.deliveries[0]!.params.seller_email).toBe(C2C_SELLER.email);
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      expect((await state(prepared, session.id)).orders).toHaveLength(1);
+      expect((await db.raw('select scope from alipay_trade')).rows).toEqual([
+        { scope: shop.salesChannels[1]!.id },
+      ]);
+    });
+
+    it('recovers a dropped notification with the reconciliation job', async () => {
+      const { prepared, session } = await paidSession();
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      expect(paid.deliveries.map(delivery => delivery.outcome)).toEqual(['dropped']);
+      expect((await state(prepared, session.id)).orders).toEqual([]);
+
+      // The job's run (minimum age 0 instead of 2 minutes, so it does not wait).
+      const report = await reconcileAlipayPayments(getContainer() as MedusaContainer, { minAgeMs: 0 });
+      expect(report).toMatchObject({ applied: 1, failed: 0 });
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      expect(after.payments[0].captured_at).not.toBeNull();
+      expect((await db.raw(`select source from alipay_notification_claim`)).rows).toEqual([
+        { source: 'query' },
+      ]);
+
+      // Alipay's retry arrives later: acknowledged as a duplicate, still one order.
+      await control.advanceClock(5 * 60_000);
+      expect((await control.deliveries({ outTradeNo: session.id })).at(-1)).toMatchObject({
+        answer: 'success',
+      });
+      expect((await state(prepared, session.id)).payments).toHaveLength(1);
+    });
+
+    it('surfaces an orphan payment: a paid trade whose session was replaced', async () => {
+      const { prepared, session } = await paidSession();
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      await control.pay({ outTradeNo: session.id, partner: partner() });
+      // The shopper starts over: Medusa deletes the first session (its trade is already paid).
+      const second = await createAlipaySession(api, prepared, {});
+      expect(second.id).not.toBe(session.id);
+
+      await control.advanceClock(5 * 60_000);
+      expect((await control.deliveries({ outTradeNo: session.id })).at(-1)).toMatchObject({
+        answer: 'success',
+      });
+      expect((await state(prepared, session.id)).orders).toEqual([]);
+      const attention = await ok(api, 'get', '/admin/alipay/events?attention=true', admin);
+      const orphan = attention.events.find((event: { kind: string }) => event.kind === 'orphan');
+      expect(orphan).toMatchObject({
+        level: 'error',
+        out_trade_no: session.id,
+        details: { reason: 'no_session' },
+      });
+      expect(orphan.message).toContain('35.00');
+      expect(orphan.message).toContain('无法关联的付款');
+
+      // Marked as handled, it leaves the attention list.
+      await ok(api, 'post', `/admin/alipay/events/${orphan.id}/resolve`, admin);
+      const after = await ok(api, 'get', '/admin/alipay/events?attention=true', admin);
+      expect(after.events.find((event: { id: string }) => event.id === orphan.id)).toBeUndefined();
+    });
+
+    it('behaves as the payment module expects: status, update, cancel (twice), retrieve, capture, delete', async () => {
+      const container = getContainer() as MedusaContainer;
+      // The provider as the payment module builds it, with what its container offers.
+      const provider = new AlipayProviderService(
+        {
+          logger: container.resolve('logger'),
+          configModule: container.resolve('configModule'),
+          alipay_settings: container.resolve('alipay_settings'),
+        },
+        {
+          backendUrl: `http://localhost:${port}`,
+          storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
+        },
+      );
+      const started = await provider.initiatePayment({
+        amount: 35,
+        currency_code: 'cny',
+        data: { session_id: 'payses_01CONTRACTTEST0000000000A' },
+      });
+      const data = started.data!;
+      // No trade until the buyer opens the cashier.
+      await expect(provider.getPaymentStatus({ data })).resolves.toMatchObject({ status: 'pending' });
+      await control.openRequest(String(data.redirect_url));
+      await expect(provider.authorizePayment({ data })).resolves.toMatchObject({ status: 'pending' });
+      await expect(provider.updatePayment({ data, amount: 35, currency_code: 'cny' })).resolves.toMatchObject(
+        { data },
+      );
+      await expect(provider.updatePayment({ data, amount: 40, currency_code: 'cny' })).rejects.toThrow(
+        /already exists/,
+      );
+
+      await provider.cancelPayment({ data });
+      // Alipay answers a second close like a close of a paid trade; the provider asks and tolerates it.
+      await expect(provider.cancelPayment({ data })).resolves.toMatchObject({
+        data: { alipay_status: 'closed' },
+      });
+      await expect(provider.getPaymentStatus({ data })).resolves.toMatchObject({ status: 'canceled' });
+      expect((await control.trade('payses_01CONTRACTTEST0000000000A', { partner: partner() })).status).toBe(
+        'TRADE_CLOSED',
+      );
+
+      // A paid trade: captured at authorization, capture is a no-op, closing is refused with Alipay's code.
+      const { session } = await paidSession();
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify' });
+      await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paidData = session.data;
+      const authorized = await provider.authorizePayment({ data: paidData });
+      expect(authorized).toMatchObject({ status: 'captured', data: { alipay_status: 'paid' } });
+      await expect(provider.capturePayment({ data: authorized.data })).resolves.toMatchObject({
+        data: { alipay_status: 'paid' },
+      });
+      await expect(provider.retrievePayment({ data: paidData })).resolves.toMatchObject({
+        data: { trade_no: expect.stringMatching(/^\d+$/), alipay_status: 'paid' },
+      });
+      await expect(provider.cancelPayment({ data: paidData })).rejects.toThrow(
+        /TRADE_STATUS_NOT_AVAILD.*refund/,
+      );
+      // Deleting the session of a paid trade never fails the caller and never closes the trade.
+      await expect(provider.deletePayment({ data: paidData })).resolves.toEqual({ data: paidData });
+
+      // A legacy refund whose answer got lost: Medusa retries with the payment data it still has. The
+      // batch number written down before the first call is reused; Alipay knows it; nothing is refunded twice.
+      const first = await provider.refundPayment({ data: authorized.data, amount: 5 });
+      const again = await provider.refundPayment({ data: authorized.data, amount: 5 });
+      const [firstEntry] = first.data!.alipay_refunds as Array<{ request_no: string; status: string }>;
+      expect(firstEntry!.status).toBe('pending');
+      expect((again.data!.alipay_refunds as Array<{ request_no: string }>)[0]!.request_no).toBe(
+        firstEntry!.request_no,
+      );
+      const tradeNo = String(authorized.data!.trade_no);
+      await waitFor(
+        'the refund at Alipay',
+        async () => (await control.trade(tradeNo)).refundedAmount === '5.00',
+      );
+      // A day later Alipay refuses yesterday's batch number: the provider asks for a check, never a second batch.
+      await control.advanceClock(24 * 60 * 60_000);
+      await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).rejects.toThrow(
+        /BATCH_NO_FORMAT_ERROR.*merchant portal.*商家中心/s,
+      );
+      expect((await control.trade(tradeNo)).refundedAmount).toBe('5.00');
+    });
+
+    it('refunds partially then fully through the admin, and Alipay reports both', async () => {
+      const { prepared, session } = await paidSession();
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const [payment] = (await state(prepared, session.id)).payments;
+
+      await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 10 });
+      await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 25 });
+
+      const refunded = (await db.raw('select data from payment where id = ?', [payment.id])).rows[0].data;
+      expect(refunded.alipay_refunds).toEqual([
+        expect.objectContaining({ refund_id: `${session.id}_r1_1000`, amount: '10.00', status: 'pending' }),
+        expect.objectContaining({ refund_id: `${session.id}_r2_2500`, amount: '25.00', status: 'pending' }),
+      ]);
+      const medusaRefunds = await db.raw(
+        'select amount from refund where payment_id = ? order by created_at',
+        [payment.id],
+      );
+      expect(medusaRefunds.rows.map(row => Number(row.amount))).toEqual([10, 25]);
+
+      // Legacy no-password refunds report through batch_refund_notify, one per batch.
+      await waitFor('both refund results', async () => {
+        const rows = (
+          await db.raw(
+            `select message from alipay_event where kind = 'refund' and message like 'Refund batch%'`,
+          )
+        ).rows;
+        return rows.length === 2 ? rows : null;
+      });
+      const trade = await control.trade(String(paid.trade.tradeNo));
+      expect(trade.refundedAmount).toBe('35.00');
+      expect(trade.status).toBe('TRADE_CLOSED');
+    });
+  },
+});

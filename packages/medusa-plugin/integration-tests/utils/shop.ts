@@ -1,0 +1,173 @@
+/**
+ * A minimal shop for checkout tests, built through Medusa's admin and store APIs the way a merchant
+ * and a storefront would: a CNY region with the Alipay provider, sales channels with publishable
+ * keys, a stock location with a shipping option (顺丰速运, 10 CNY), and a product at 12.50 CNY.
+ */
+import { type HttpClient, ok } from './http';
+
+/** What {@link setupShop} created. */
+export interface Shop {
+  regionId: string;
+  variantId: string;
+  shippingOptionId: string;
+  stockLocationId: string;
+  salesChannels: Array<{ id: string; publishableKey: string }>;
+}
+
+/** Builds the shop with `channels` sales channels (the second and later ones are marketplace sellers). */
+export async function setupShop(
+  api: HttpClient,
+  admin: Record<string, string>,
+  { channels = 1 }: { channels?: number } = {},
+): Promise<Shop> {
+  const salesChannels: Shop['salesChannels'] = [];
+  for (let index = 0; index < channels; index++) {
+    const { sales_channel } = await ok(api, 'post', '/admin/sales-channels', admin, {
+      name: `Channel ${index + 1}`,
+    });
+    const { api_key } = await ok(api, 'post', '/admin/api-keys', admin, {
+      title: `Storefront ${index + 1}`,
+      type: 'publishable',
+    });
+    await ok(api, 'post', `/admin/api-keys/${api_key.id}/sales-channels`, admin, { add: [sales_channel.id] });
+    salesChannels.push({ id: sales_channel.id, publishableKey: api_key.token });
+  }
+  const channelIds = salesChannels.map(channel => channel.id);
+
+  const { region } = await ok(api, 'post', '/admin/regions', admin, {
+    name: 'China',
+    currency_code: 'cny',
+    countries: ['cn'],
+    payment_providers: ['pp_alipay_alipay'],
+  });
+
+  const { stock_location } = await ok(api, 'post', '/admin/stock-locations', admin, {
+    name: 'Shanghai warehouse',
+  });
+  await ok(api, 'post', `/admin/stock-locations/${stock_location.id}/sales-channels`, admin, {
+    add: channelIds,
+  });
+  await ok(api, 'post', `/admin/stock-locations/${stock_location.id}/fulfillment-providers`, admin, {
+    add: ['manual_manual'],
+  });
+  const withSet = await ok(
+    api,
+    'post',
+    `/admin/stock-locations/${stock_location.id}/fulfillment-sets?fields=*fulfillment_sets`,
+    admin,
+    {
+      name: 'Shanghai shipping',
+      type: 'shipping',
+    },
+  );
+  const fulfillmentSetId = withSet.stock_location.fulfillment_sets[0].id;
+  const { fulfillment_set } = await ok(
+    api,
+    'post',
+    `/admin/fulfillment-sets/${fulfillmentSetId}/service-zones?fields=*service_zones`,
+    admin,
+    {
+      name: 'Mainland China',
+      geo_zones: [{ type: 'country', country_code: 'cn' }],
+    },
+  );
+  const serviceZoneId = fulfillment_set.service_zones[0].id;
+  const { shipping_profile } = await ok(api, 'post', '/admin/shipping-profiles', admin, {
+    name: 'Parcels',
+    type: 'default',
+  });
+  const { shipping_option } = await ok(api, 'post', '/admin/shipping-options', admin, {
+    name: '顺丰速运',
+    service_zone_id: serviceZoneId,
+    shipping_profile_id: shipping_profile.id,
+    provider_id: 'manual_manual',
+    price_type: 'flat',
+    type: { label: 'Express', description: 'SF Express', code: 'sf-express' },
+    prices: [{ currency_code: 'cny', amount: 10 }],
+    rules: [
+      { attribute: 'enabled_in_store', value: 'true', operator: 'eq' },
+      { attribute: 'is_return', value: 'false', operator: 'eq' },
+    ],
+  });
+
+  const { product } = await ok(api, 'post', '/admin/products', admin, {
+    title: '龙井茶 Longjing tea',
+    status: 'published',
+    shipping_profile_id: shipping_profile.id,
+    sales_channels: channelIds.map(id => ({ id })),
+    options: [{ title: 'Size', values: ['250g'] }],
+    variants: [
+      {
+        title: '250g',
+        options: { Size: '250g' },
+        manage_inventory: false,
+        prices: [{ currency_code: 'cny', amount: 12.5 }],
+      },
+    ],
+  });
+
+  return {
+    regionId: region.id,
+    variantId: product.variants[0].id,
+    shippingOptionId: shipping_option.id,
+    stockLocationId: stock_location.id,
+    salesChannels,
+  };
+}
+
+/** A cart ready to pay and its payment collection: 2 × 12.50 + 10.00 shipping = 35.00 CNY. */
+export interface PreparedCart {
+  cartId: string;
+  paymentCollectionId: string;
+  store: Record<string, string>;
+}
+
+/** The storefront's side up to (not including) the payment session. */
+export async function prepareCart(
+  api: HttpClient,
+  shop: Shop,
+  { channel = 0, quantity = 2 }: { channel?: number; quantity?: number } = {},
+): Promise<PreparedCart> {
+  const store = { 'x-publishable-api-key': shop.salesChannels[channel]!.publishableKey };
+  const { cart } = await ok(api, 'post', '/store/carts', store, {
+    region_id: shop.regionId,
+    sales_channel_id: shop.salesChannels[channel]!.id,
+    email: 'buyer@example.com',
+    shipping_address: {
+      first_name: '三',
+      last_name: '张',
+      address_1: '南京东路 1 号',
+      city: '上海',
+      postal_code: '200001',
+      country_code: 'cn',
+      phone: '13800000000',
+    },
+    items: [{ variant_id: shop.variantId, quantity }],
+  });
+  await ok(api, 'post', `/store/carts/${cart.id}/shipping-methods`, store, {
+    option_id: shop.shippingOptionId,
+  });
+  const { payment_collection } = await ok(api, 'post', '/store/payment-collections', store, {
+    cart_id: cart.id,
+  });
+  return { cartId: cart.id, paymentCollectionId: payment_collection.id, store };
+}
+
+/** Creates the Alipay payment session as a storefront does; returns the session (with its public `data`). */
+export async function createAlipaySession(
+  api: HttpClient,
+  prepared: PreparedCart,
+  data: Record<string, unknown> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: the session JSON
+): Promise<any> {
+  const { payment_collection } = await ok(
+    api,
+    'post',
+    `/store/payment-collections/${prepared.paymentCollectionId}/payment-sessions`,
+    prepared.store,
+    { provider_id: 'pp_alipay_alipay', data },
+  );
+  return payment_collection.payment_sessions.find(
+    (session: { provider_id: string }) => session.provider_id === 'pp_alipay_alipay',
+  );
+}

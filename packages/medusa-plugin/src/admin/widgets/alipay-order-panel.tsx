@@ -1,0 +1,157 @@
+import { defineWidgetConfig } from '@medusajs/admin-sdk';
+import type { AdminOrder, DetailWidgetProps } from '@medusajs/framework/types';
+import { Badge, Button, Container, Heading, Text, toast } from '@medusajs/ui';
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage, sdk } from '../lib/sdk';
+
+/** One verified Alipay trade of the order. */
+interface TradeView {
+  out_trade_no: string;
+  trade_no: string | null;
+  status: string;
+  alipay_status: string;
+  total_amount: string;
+  refunded_amount: string | null;
+}
+
+/** One escrow shipment confirmation. */
+interface ShipmentView {
+  id: string;
+  carrier: string;
+  tracking_number: string | null;
+  status: 'pending' | 'confirmed' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+}
+
+/** One journal entry. */
+interface EventView {
+  id: string;
+  kind: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  created_at: string;
+}
+
+interface OrderAlipay {
+  trades: TradeView[];
+  shipments: ShipmentView[];
+  events: EventView[];
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  waiting_payment: 'Waiting for payment / 等待付款',
+  paid_awaiting_shipment: 'Paid into escrow, ship now / 已付款至担保账户，请发货',
+  shipped_awaiting_receipt: 'Shipped, waiting for the buyer / 已发货，等待买家确认收货',
+  paid: 'Paid / 已付款',
+  finished: 'Finished / 交易完成',
+  closed: 'Closed / 已关闭',
+};
+
+const SHIPMENT_COLORS = { pending: 'orange', confirmed: 'green', failed: 'red' } as const;
+const LEVEL_COLORS = { info: 'grey', warning: 'orange', error: 'red' } as const;
+
+/**
+ * Order page: the order's Alipay trades, escrow shipment confirmations (with the last error and a
+ * retry button) and the Alipay journal. Renders nothing for orders not paid with Alipay.
+ */
+const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
+  const [state, setState] = useState<OrderAlipay | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      setState(await sdk.client.fetch<OrderAlipay>(`/admin/alipay/orders/${encodeURIComponent(order.id)}`));
+    } catch (error) {
+      toast.error(errorMessage(error));
+    }
+  }, [order.id]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (!state || (!state.trades.length && !state.events.length && !state.shipments.length)) return null;
+
+  const retry = async (shipmentId: string) => {
+    setBusy(true);
+    try {
+      await sdk.client.fetch(`/admin/alipay/shipments/${encodeURIComponent(shipmentId)}/retry`, {
+        method: 'POST',
+      });
+      await load();
+    } catch (error) {
+      toast.error(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Container className="divide-y p-0" data-testid="alipay-order-panel">
+      <div className="px-6 py-4">
+        <Heading level="h2">Alipay / 支付宝</Heading>
+      </div>
+      {state.trades.map(trade => (
+        <div key={trade.out_trade_no} className="flex flex-col gap-y-1 px-6 py-4">
+          <Text size="small" weight="plus">
+            {STATUS_LABELS[trade.status] ?? trade.status} ({trade.alipay_status})
+          </Text>
+          <Text size="xsmall" className="text-ui-fg-subtle font-mono">
+            trade {trade.trade_no ?? '-'} · {trade.total_amount} CNY
+            {trade.refunded_amount ? ` · refunded / 已退 ${trade.refunded_amount}` : ''}
+          </Text>
+        </div>
+      ))}
+      {state.shipments.map(shipment => (
+        <div key={shipment.id} className="flex items-start justify-between gap-x-4 px-6 py-4">
+          <div className="flex flex-col gap-y-1">
+            <div className="flex items-center gap-x-2">
+              <Text size="small" weight="plus">
+                Shipment confirmation / 确认发货: {shipment.carrier} {shipment.tracking_number ?? ''}
+              </Text>
+              <Badge size="2xsmall" color={SHIPMENT_COLORS[shipment.status]}>
+                {shipment.status}
+              </Badge>
+            </div>
+            {shipment.last_error && (
+              <Text size="xsmall" className="text-ui-fg-error">
+                {shipment.last_error}
+              </Text>
+            )}
+            {shipment.status === 'pending' && shipment.next_attempt_at && (
+              <Text size="xsmall" className="text-ui-fg-subtle">
+                Attempt {shipment.attempts}; next try {new Date(shipment.next_attempt_at).toLocaleString()} /
+                第 {shipment.attempts} 次尝试，将自动重试
+              </Text>
+            )}
+          </div>
+          {shipment.status !== 'confirmed' && (
+            <Button size="small" variant="secondary" isLoading={busy} onClick={() => retry(shipment.id)}>
+              Retry now / 立即重试
+            </Button>
+          )}
+        </div>
+      ))}
+      <div className="flex flex-col gap-y-2 px-6 py-4">
+        {state.events.map(event => (
+          <div key={event.id} className="flex items-start gap-x-2">
+            <Badge size="2xsmall" color={LEVEL_COLORS[event.level]}>
+              {event.kind}
+            </Badge>
+            <Text size="xsmall">
+              {new Date(event.created_at).toLocaleString()} — {event.message}
+            </Text>
+          </div>
+        ))}
+      </div>
+    </Container>
+  );
+};
+
+export const config = defineWidgetConfig({
+  zone: 'order.details.after',
+});
+
+export default AlipayOrderPanel;

@@ -1,0 +1,39 @@
+import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
+import { graph } from '../../../../../lib/medusa-state';
+import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
+
+/**
+ * `GET /admin/alipay/orders/:id`: what the order page widget shows — the order's Alipay trades
+ * (verified status), escrow shipment confirmations (with their last error) and journal entries.
+ */
+export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {
+  const orderId = req.params.id as string;
+  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const { data } = await graph(req.scope, {
+    entity: 'order',
+    fields: ['id', 'payment_collections.payments.provider_id', 'payment_collections.payments.data'],
+    filters: { id: orderId },
+  });
+  const payments = (
+    (data[0]?.payment_collections as Array<{ payments?: Array<Record<string, unknown>> }>) ?? []
+  )
+    .flatMap(collection => collection.payments ?? [])
+    .filter(payment => String(payment.provider_id).startsWith('pp_alipay_'));
+  const outTradeNos = payments
+    .map(payment => (payment.data as Record<string, unknown> | null)?.out_trade_no)
+    .filter((value): value is string => typeof value === 'string');
+
+  const trades = outTradeNos.length ? await settings.listAlipayTrades({ out_trade_no: outTradeNos }) : [];
+  const shipments = await settings.listAlipayShipments(
+    { order_id: orderId },
+    { order: { created_at: 'DESC' } },
+  );
+  const events = await settings.listAlipayEvents(
+    outTradeNos.length
+      ? { $or: [{ order_id: orderId }, { out_trade_no: outTradeNos }] }
+      : { order_id: orderId },
+    { take: 100, order: { created_at: 'DESC' } },
+  );
+  res.json({ order_id: orderId, trades, shipments, events });
+};

@@ -1,0 +1,24 @@
+import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
+import { defaultFallbackSettings } from '../../../../../lib/runtime';
+import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
+import type { SettingsIssue } from '../../../../../modules/alipay_settings/service';
+import type { AdminSaveAlipaySettingsType } from '../validators';
+
+/**
+ * `POST /admin/alipay/settings/validate`: the same body as `POST /admin/alipay/settings`, checked
+ * with the core's `settingsToConfig` as if saved — nothing is written. Answers 200 with
+ * `{ ok, issues: [{ field, message: { en, zh } }] }`, so the admin page can put each message next to
+ * its field (the JS SDK does not expose the body of an error answer). Secrets sent here are only
+ * checked, never stored or echoed.
+ */
+export const POST = async (
+  req: AuthenticatedMedusaRequest<AdminSaveAlipaySettingsType>,
+  res: MedusaResponse<{ ok: boolean; issues: SettingsIssue[] }>,
+) => {
+  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const issues = await settings.checkSettings(req.validatedBody, {
+    fallback: defaultFallbackSettings(req.scope),
+  });
+  res.json({ ok: issues.length === 0, issues });
+};

@@ -1,0 +1,77 @@
+import { isPaidStatus, isSettledStatus } from '@alipay-commerce/core';
+import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
+import { logLine } from '../../../../../lib/log';
+import { loadSessionTarget } from '../../../../../lib/medusa-state';
+import { normalizeProviderId } from '../../../../../lib/provider-options';
+import { alipayRuntime } from '../../../../../lib/runtime';
+import { GLOBAL_SCOPE } from '../../../../../modules/alipay_settings/service';
+
+/**
+ * `GET /hooks/alipay/return/:providerId?<Alipay's signed parameters>`: where Alipay sends the buyer's
+ * browser after the cashier. It verifies the signature **for display only** — a return URL is
+ * forgeable by the buyer and never changes a payment; the notification (or the reconciliation job)
+ * does — and redirects to the storefront's return page with `cart_id`, `session_id`, `order_id`
+ * (when the order exists already) and `status`: `paid`, `authorized` (escrow), `pending` (not
+ * confirmed yet: poll the cart, or complete it) or `unverified`.
+ */
+export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
+  const providerId = normalizeProviderId(String(req.params.providerId ?? ''));
+  let rt: ReturnType<typeof alipayRuntime>;
+  try {
+    rt = alipayRuntime(req.scope, providerId);
+  } catch {
+    res.status(404).type('text/plain').send('Unknown payment provider / 未知的支付方式');
+    return;
+  }
+  // The raw query: its percent-escapes are bytes of the merchant's charset (GBK merchants).
+  const rawQuery = req.originalUrl.includes('?')
+    ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1)
+    : '';
+  const outTradeNo = new URLSearchParams(rawQuery).get('out_trade_no') ?? '';
+  const target = /^payses_[0-9A-Za-z]+$/.test(outTradeNo)
+    ? await loadSessionTarget(req.scope, outTradeNo)
+    : null;
+  const storefront = new URL(
+    typeof target?.data.return_url === 'string' ? target.data.return_url : rt.options.storefrontReturnUrl,
+  );
+
+  let status = 'unverified';
+  let tradeNo: string | undefined;
+  try {
+    const scope = typeof target?.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null;
+    const scoped = await rt.facade(scope === GLOBAL_SCOPE ? null : scope);
+    const verdict = scoped.alipay.handleReturn(rawQuery);
+    if (
+      verdict.ok &&
+      verdict.event.type === 'trade' &&
+      target &&
+      verdict.event.outTradeNo === target.sessionId
+    ) {
+      tradeNo = verdict.event.tradeNo;
+      status = isSettledStatus(verdict.event.status)
+        ? 'paid'
+        : isPaidStatus(verdict.event.status)
+          ? 'authorized'
+          : 'pending';
+    } else if (!verdict.ok) {
+      rt.logger.warn(
+        logLine(`return not verified (${verdict.reason}): ${verdict.message}`, { session: outTradeNo }),
+      );
+    }
+  } catch (error) {
+    rt.logger.warn(logLine(`return not verified: ${(error as Error).message}`, { session: outTradeNo }));
+  }
+  rt.logger.info(
+    logLine(`buyer returned from Alipay: ${status}`, {
+      session: outTradeNo,
+      cart: target?.cartId,
+      trade: tradeNo,
+    }),
+  );
+
+  if (target?.cartId) storefront.searchParams.set('cart_id', target.cartId);
+  if (target) storefront.searchParams.set('session_id', target.sessionId);
+  if (target?.orderId) storefront.searchParams.set('order_id', target.orderId);
+  storefront.searchParams.set('status', status);
+  res.redirect(302, storefront.toString());
+};

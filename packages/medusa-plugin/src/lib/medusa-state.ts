@@ -1,0 +1,126 @@
+/**
+ * Reading the Medusa side of a payment with `query`: the session (= `out_trade_no`), its payment,
+ * the cart and the order. Used by the notify route, the reconciliation job and the trusted sales
+ * channel middleware, always from the application container.
+ *
+ * @packageDocumentation
+ */
+import type { MedusaContainer } from '@medusajs/framework/types';
+import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
+
+/** The payment session an Alipay trade belongs to, with what processing needs to decide. */
+export interface SessionTarget {
+  sessionId: string;
+  providerId: string;
+  /** Major units, as stored by Medusa. */
+  amount: unknown;
+  currencyCode: string;
+  status: string;
+  data: Record<string, unknown>;
+  paymentCollectionId: string;
+  payment: { id: string; capturedAt: string | null; canceledAt: string | null } | null;
+  cartId: string | null;
+  /** The cart's sales channel, read from the cart itself. */
+  cartSalesChannelId: string | null;
+  orderId: string | null;
+}
+
+interface Query {
+  graph(input: {
+    entity: string;
+    fields: string[];
+    filters?: Record<string, unknown>;
+    pagination?: { take?: number; skip?: number; order?: Record<string, 'ASC' | 'DESC'> };
+  }): Promise<{ data: Array<Record<string, unknown>> }>;
+}
+
+function queryOf(container: MedusaContainer): Query {
+  return container.resolve(ContainerRegistrationKeys.QUERY) as unknown as Query;
+}
+
+/** The cart a payment collection belongs to (`null` for collections without a cart, e.g. order edits). */
+export async function cartOfPaymentCollection(
+  container: MedusaContainer,
+  paymentCollectionId: string,
+): Promise<{ cartId: string; salesChannelId: string | null } | null> {
+  const query = queryOf(container);
+  const { data: links } = await query.graph({
+    entity: 'cart_payment_collection',
+    fields: ['cart_id'],
+    filters: { payment_collection_id: paymentCollectionId },
+  });
+  const cartId = links[0]?.cart_id as string | undefined;
+  if (!cartId) return null;
+  const { data: carts } = await query.graph({
+    entity: 'cart',
+    fields: ['id', 'sales_channel_id'],
+    filters: { id: cartId },
+  });
+  return { cartId, salesChannelId: (carts[0]?.sales_channel_id as string | null | undefined) ?? null };
+}
+
+/** The order created from a cart, if any. */
+export async function orderOfCart(container: MedusaContainer, cartId: string): Promise<string | null> {
+  const { data } = await queryOf(container).graph({
+    entity: 'order_cart',
+    fields: ['order_id'],
+    filters: { cart_id: cartId },
+  });
+  return (data[0]?.order_id as string | undefined) ?? null;
+}
+
+/** Everything about the session `sessionId`, or `null` when Medusa has no such session (any more). */
+export async function loadSessionTarget(
+  container: MedusaContainer,
+  sessionId: string,
+): Promise<SessionTarget | null> {
+  const { data } = await queryOf(container).graph({
+    entity: 'payment_session',
+    fields: [
+      'id',
+      'provider_id',
+      'amount',
+      'raw_amount',
+      'currency_code',
+      'status',
+      'data',
+      'payment_collection_id',
+      'payment.id',
+      'payment.captured_at',
+      'payment.canceled_at',
+    ],
+    filters: { id: sessionId },
+  });
+  const session = data[0];
+  if (!session) return null;
+  const paymentCollectionId = session.payment_collection_id as string;
+  const cart = await cartOfPaymentCollection(container, paymentCollectionId);
+  const payment = session.payment as
+    | { id: string; captured_at: unknown; canceled_at: unknown }
+    | null
+    | undefined;
+  return {
+    sessionId,
+    providerId: session.provider_id as string,
+    amount: session.raw_amount ?? session.amount,
+    currencyCode: String(session.currency_code ?? ''),
+    status: String(session.status ?? ''),
+    data: (session.data as Record<string, unknown> | null) ?? {},
+    paymentCollectionId,
+    payment: payment?.id
+      ? {
+          id: payment.id,
+          capturedAt: payment.captured_at ? String(payment.captured_at) : null,
+          canceledAt: payment.canceled_at ? String(payment.canceled_at) : null,
+        }
+      : null,
+    cartId: cart?.cartId ?? null,
+    cartSalesChannelId: cart?.salesChannelId ?? null,
+    orderId: cart ? await orderOfCart(container, cart.cartId) : null,
+  };
+}
+
+/** Runs a `query.graph` call (for callers that need other entities). */
+export function graph(container: MedusaContainer, input: Parameters<Query['graph']>[0]) {
+  return queryOf(container).graph(input);
+}

@@ -1,0 +1,221 @@
+/**
+ * Handling of one Alipay notification (notify_url POST) from raw bytes to the answer: find the
+ * session it claims to be about, verify it with the facade of that session's settings scope (so a
+ * marketplace seller's payment is checked against that seller), check it against the session
+ * (amount, currency), then apply it with {@link processVerifiedTradeEvent}.
+ *
+ * @packageDocumentation
+ */
+import {
+  type AlipayEvent,
+  type NotificationExpectation,
+  parseFormBody,
+  type RefundEvent,
+} from '@alipay-commerce/core';
+import type { MedusaContainer } from '@medusajs/framework/types';
+import type { ScopedAlipay } from '../modules/alipay_settings/service';
+import { GLOBAL_SCOPE } from '../modules/alipay_settings/service';
+import { logLine } from './log';
+import { loadSessionTarget, type SessionTarget } from './medusa-state';
+import { amountToFen, fenToAmount } from './money';
+import { type ProcessOutcome, processVerifiedTradeEvent } from './process-trade-event';
+import { type AlipayRuntime, alipayRuntime } from './runtime';
+
+/** The answer to send Alipay, with the HTTP status. */
+export interface NotifyAnswer {
+  status: number;
+  reply: 'success' | 'fail';
+  /** What happened, for tests and the log. */
+  result: ProcessOutcome['result'] | 'rejected';
+  detail: string;
+}
+
+/** Payment session IDs are our out_trade_no; anything else cannot be one of our trades. */
+const SESSION_ID = /^payses_[0-9A-Za-z]+$/;
+
+/**
+ * Handles one notification for the provider `providerId`. Never throws: an unexpected failure
+ * (database down…) answers `fail` so that Alipay retries.
+ */
+export async function handleAlipayNotification(
+  container: MedusaContainer,
+  providerId: string,
+  rawBody: Buffer,
+  contentType: string,
+): Promise<NotifyAnswer> {
+  let rt = alipayRuntime(container, providerId);
+  let ids: { session?: string; trade?: string; cart?: string | null } = {};
+  try {
+    // Unverified: only to find which session (and so which settings scope) to verify against.
+    let params: Record<string, string>;
+    try {
+      params = parseFormBody(rawBody, contentType);
+    } catch (error) {
+      rt.logger.warn(logLine(`notification rejected: malformed body (${(error as Error).message})`, {}));
+      return { status: 200, reply: 'success', result: 'rejected', detail: 'malformed_body' };
+    }
+    ids = { session: params.out_trade_no, trade: params.trade_no };
+
+    let target: SessionTarget | null = null;
+    let scope: string | null = null;
+    if (params.notify_type === 'batch_refund_notify') {
+      // No out_trade_no in legacy refund results: the trade number leads to the stored trade.
+      const tradeNo = (params.result_details ?? '').split('^')[0] ?? '';
+      scope = await scopeOfTradeNo(rt, tradeNo);
+      ids = { trade: tradeNo };
+    } else if (params.out_trade_no && SESSION_ID.test(params.out_trade_no)) {
+      target = await loadSessionTarget(container, params.out_trade_no);
+      if (target) {
+        ids.cart = target.cartId;
+        if (target.providerId !== providerId && target.providerId.startsWith('pp_alipay_')) {
+          rt.logger.warn(
+            logLine(`notification reached ${providerId}, session belongs to ${target.providerId}`, ids),
+          );
+          rt = alipayRuntime(container, target.providerId);
+        }
+        // The scope the trade was created with: written into the session by the plugin (never the shopper).
+        scope = typeof target.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null;
+        if (target.cartSalesChannelId && scope && target.cartSalesChannelId !== scope) {
+          rt.logger.warn(
+            logLine(
+              `the cart moved to sales channel ${target.cartSalesChannelId}; verifying against ${scope}`,
+              ids,
+            ),
+          );
+        }
+      } else {
+        scope = (await rt.settings.getVerifiedTrade(params.out_trade_no))?.scope ?? null;
+      }
+    }
+
+    let scoped: ScopedAlipay;
+    try {
+      scoped = await rt.facade(scope === GLOBAL_SCOPE ? null : scope);
+    } catch (error) {
+      // Not configured or invalid settings: the merchant can fix them, then Alipay's retry passes.
+      rt.logger.error(logLine(`notification not verified: ${(error as Error).message}`, ids));
+      return { status: 503, reply: 'fail', result: 'failed', detail: 'settings_unusable' };
+    }
+
+    const expected: NotificationExpectation = { seller: scoped.seller };
+    if (target) {
+      expected.outTradeNo = target.sessionId;
+      expected.amountFen = amountToFen(target.amount as never);
+    }
+    const verdict = await scoped.alipay.handleNotification(rawBody, contentType, expected);
+    if (!verdict.ok) {
+      const level =
+        verdict.reason === 'wrong_amount' || verdict.reason === 'wrong_seller' ? 'error' : 'warning';
+      rt.logger.warn(
+        logLine(
+          `notification rejected (${verdict.reason}): ${verdict.message}; answered ${verdict.reply}`,
+          ids,
+        ),
+      );
+      await rt.settings.recordEvent({
+        kind: 'rejection',
+        level,
+        providerId: rt.providerId,
+        outTradeNo: verdict.outTradeNo ?? null,
+        tradeNo: verdict.tradeNo ?? null,
+        sessionId: target?.sessionId,
+        cartId: target?.cartId,
+        orderId: target?.orderId,
+        message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
+        details: { reason: verdict.reason, retryable: verdict.retryable },
+      });
+      return {
+        status: verdict.retryable ? 400 : 200,
+        reply: verdict.reply,
+        result: 'rejected',
+        detail: verdict.reason,
+      };
+    }
+
+    const event: AlipayEvent = verdict.event;
+    if (event.type === 'refund') return await handleRefundResult(rt, event);
+
+    if (target && target.currencyCode.toLowerCase() !== 'cny') {
+      rt.logger.warn(
+        logLine(`notification rejected (wrong_currency): session is in ${target.currencyCode}`, ids),
+      );
+      await rt.settings.recordEvent({
+        kind: 'rejection',
+        level: 'error',
+        providerId: rt.providerId,
+        outTradeNo: event.outTradeNo,
+        tradeNo: event.tradeNo,
+        sessionId: target.sessionId,
+        cartId: target.cartId,
+        message: `Notification rejected: the session is in ${target.currencyCode.toUpperCase()}, Alipay pays CNY. / 通知被拒绝：会话币种不是人民币。`,
+        details: { reason: 'wrong_currency' },
+      });
+      return { status: 200, reply: 'success', result: 'rejected', detail: 'wrong_currency' };
+    }
+
+    const outcome = await processVerifiedTradeEvent(rt, event, target, {
+      source: 'notify',
+      scope: scoped.scope,
+    });
+    return { status: outcome.reply === 'success' ? 200 : 503, ...outcome };
+  } catch (error) {
+    rt.logger.error(
+      logLine(`notification failed, answered fail: ${(error as Error)?.message ?? error}`, ids),
+    );
+    return { status: 503, reply: 'fail', result: 'failed', detail: 'unexpected_error' };
+  }
+}
+
+/** A legacy `batch_refund_notify`: journal the result of each refunded trade. */
+async function handleRefundResult(rt: AlipayRuntime, event: RefundEvent): Promise<NotifyAnswer> {
+  const claim = await rt.settings.claimNotification({
+    tradeNo: event.batchNo,
+    claimKey: 'batch_refund',
+    outTradeNo: null,
+    sessionId: null,
+    source: 'notify',
+  });
+  if (!claim.claimed) return { status: 200, reply: 'success', result: 'duplicate', detail: 'batch_refund' };
+  try {
+    const failed = event.items.filter(item => !item.success);
+    await rt.settings.recordEvent({
+      kind: 'refund',
+      level: failed.length ? 'error' : 'info',
+      providerId: rt.providerId,
+      tradeNo: event.tradeNo,
+      outTradeNo: (await rt.settings.getVerifiedTradeByTradeNo(event.tradeNo))?.out_trade_no ?? null,
+      message: failed.length
+        ? `Refund batch ${event.batchNo} failed for ${failed.map(item => `${item.tradeNo} (${item.result})`).join(', ')}. / ` +
+          `退款批次 ${event.batchNo} 失败：${failed.map(item => `${item.tradeNo}（${item.result}）`).join('，')}。`
+        : `Refund batch ${event.batchNo}: ${fenToAmount(event.amountFen)} CNY refunded. / 退款批次 ${event.batchNo}：已退款 ${fenToAmount(event.amountFen)} 元。`,
+      details: {
+        batchNo: event.batchNo,
+        amount: fenToAmount(event.amountFen),
+        items: event.items.map(item => ({
+          tradeNo: item.tradeNo,
+          amount: fenToAmount(item.amountFen),
+          result: item.result,
+        })),
+      },
+    });
+    await rt.settings.finishClaim(
+      claim.claimId,
+      'processed',
+      failed.length ? 'refund_failed' : 'refund_succeeded',
+    );
+    rt.logger.info(
+      logLine(`refund batch ${event.batchNo}: ${failed.length ? 'failed' : 'succeeded'}`, {
+        trade: event.tradeNo,
+      }),
+    );
+    return { status: 200, reply: 'success', result: 'processed', detail: 'batch_refund' };
+  } catch (error) {
+    await rt.settings.releaseClaim(claim.claimId).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function scopeOfTradeNo(rt: AlipayRuntime, tradeNo: string): Promise<string | null> {
+  if (!tradeNo) return null;
+  return (await rt.settings.getVerifiedTradeByTradeNo(tradeNo))?.scope ?? null;
+}

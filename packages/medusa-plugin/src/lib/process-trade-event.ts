@@ -1,0 +1,325 @@
+/**
+ * The one function that applies a **verified** Alipay trade event to Medusa. The notify route calls
+ * it for each verified notification, the reconciliation job for each signed query answer, so a
+ * missed notification recovered by the job has exactly the effect the notification would have had.
+ *
+ * Order of work, and why:
+ * 1. claim `(trade_no, Alipay status)` under a UNIQUE key — concurrent duplicates cannot both pass;
+ * 2. store the verified trade state — `authorizePayment`/`capturePayment` read it instead of
+ *    trusting session data or querying Alipay again;
+ * 3. run Medusa's `processPaymentWorkflow` (`captured` for TRADE_SUCCESS/TRADE_FINISHED,
+ *    `authorized` for escrow) which creates the payment and completes the cart into an order, even
+ *    if the shopper never comes back;
+ * 4. check the result (payment there, order there) — `processPaymentWorkflow` swallows a failed cart
+ *    completion, so without this check a paid cart could silently stay a cart;
+ * 5. on any failure release the claim, so that Alipay's next retry (or the next job run) can succeed.
+ *
+ * @packageDocumentation
+ */
+import { isPaidStatus, isRefundNotification, isSettledStatus, type TradeEvent } from '@alipay-commerce/core';
+import { BigNumber, PaymentActions } from '@medusajs/framework/utils';
+import { completeCartWorkflow, processPaymentWorkflow } from '@medusajs/medusa/core-flows';
+import type { ClaimResult } from '../modules/alipay_settings/service';
+import { logLine } from './log';
+import { loadSessionTarget, type SessionTarget } from './medusa-state';
+import { fenToAmount } from './money';
+import type { AlipayRuntime } from './runtime';
+
+/** What happened to one event, and what to answer Alipay. */
+export interface ProcessOutcome {
+  /** `success` when processed or deliberately ignored; `fail` when a retry can help. */
+  reply: 'success' | 'fail';
+  result: 'processed' | 'ignored' | 'duplicate' | 'orphan' | 'failed' | 'busy';
+  /** Machine-readable detail, e.g. `order_created`, `already_captured`, `waiting_payment`. */
+  detail: string;
+  orderId?: string | null;
+}
+
+/** How long a duplicate delivery waits for the delivery that holds the claim to finish. */
+const CLAIM_WAIT_MS = 15_000;
+const CLAIM_POLL_MS = 150;
+
+/**
+ * Applies one verified trade event to the session it belongs to (`target`; `null` when Medusa has
+ * no session with that `out_trade_no`). Never throws: failures become `reply: 'fail'`.
+ */
+export async function processVerifiedTradeEvent(
+  rt: AlipayRuntime,
+  event: TradeEvent,
+  target: SessionTarget | null,
+  context: { source: 'notify' | 'query'; scope: string },
+): Promise<ProcessOutcome> {
+  const ids = {
+    session: event.outTradeNo,
+    cart: target?.cartId,
+    trade: event.tradeNo,
+    order: target?.orderId,
+  };
+  const refund = isRefundNotification(event);
+  const claimKey = refund ? `${event.alipayStatus}/refund:${event.refundedFen ?? 0}` : event.alipayStatus;
+
+  let claim: ClaimResult;
+  try {
+    claim = await claimOrWait(rt, event, claimKey, target, context.source);
+  } catch (error) {
+    rt.logger.error(logLine(`could not claim ${event.alipayStatus}: ${(error as Error).message}`, ids));
+    return { reply: 'fail', result: 'failed', detail: 'claim_failed' };
+  }
+  if (!claim.claimed) {
+    if (claim.state === 'processing') {
+      rt.logger.warn(logLine(`${event.alipayStatus} is still being processed by another delivery`, ids));
+      return { reply: 'fail', result: 'busy', detail: 'claim_busy' };
+    }
+    rt.logger.info(logLine(`duplicate ${event.alipayStatus} ignored (${claim.outcome ?? claim.state})`, ids));
+    return { reply: 'success', result: 'duplicate', detail: claim.outcome ?? claim.state };
+  }
+
+  try {
+    await rt.settings.recordVerifiedTrade({
+      event,
+      sessionId: target?.sessionId ?? null,
+      providerId: rt.providerId,
+      scope: context.scope,
+      source: context.source,
+      totalAmount: fenToAmount(event.amountFen),
+      refundedAmount: event.refundedFen !== undefined ? fenToAmount(event.refundedFen) : null,
+    });
+    const outcome = refund
+      ? await recordRefundReport(rt, event, target)
+      : target
+        ? await applyToSession(rt, event, target, context.source)
+        : await recordOrphan(rt, event, null, 'no_session');
+    await rt.settings.finishClaim(
+      claim.claimId,
+      outcome.result === 'processed' ? 'processed' : 'ignored',
+      outcome.detail,
+    );
+    rt.logger.info(
+      logLine(`${event.alipayStatus} (${context.source}): ${outcome.result}, ${outcome.detail}`, {
+        ...ids,
+        order: outcome.orderId ?? ids.order,
+      }),
+    );
+    return outcome;
+  } catch (error) {
+    // Release first: if even the journal write fails, Alipay's retry must still find the claim free.
+    await rt.settings.releaseClaim(claim.claimId).catch(() => undefined);
+    const message = (error as Error)?.message ?? String(error);
+    rt.logger.error(
+      logLine(`processing ${event.alipayStatus} failed, claim released for a retry: ${message}`, ids),
+    );
+    await rt.settings
+      .recordEvent({
+        kind: 'error',
+        level: 'error',
+        providerId: rt.providerId,
+        outTradeNo: event.outTradeNo,
+        tradeNo: event.tradeNo,
+        sessionId: target?.sessionId,
+        cartId: target?.cartId,
+        orderId: target?.orderId,
+        message:
+          `Processing ${event.alipayStatus} failed; Alipay will retry. ${message} / ` +
+          `处理 ${event.alipayStatus} 失败，支付宝将重试。`,
+        details: { alipayStatus: event.alipayStatus, source: context.source },
+      })
+      .catch(() => undefined);
+    return { reply: 'fail', result: 'failed', detail: 'processing_failed' };
+  }
+}
+
+/**
+ * Claims the event; when another delivery holds the claim, waits for it (duplicates arrive
+ * concurrently) and reports its outcome, or takes the claim over when the holder released it.
+ */
+async function claimOrWait(
+  rt: AlipayRuntime,
+  event: TradeEvent,
+  claimKey: string,
+  target: SessionTarget | null,
+  source: 'notify' | 'query',
+): Promise<ClaimResult> {
+  const input = {
+    tradeNo: event.tradeNo,
+    claimKey,
+    outTradeNo: event.outTradeNo,
+    sessionId: target?.sessionId ?? null,
+    source,
+  };
+  const deadline = Date.now() + CLAIM_WAIT_MS;
+  for (;;) {
+    const claim = await rt.settings.claimNotification(input);
+    if (claim.claimed || claim.state !== 'processing' || Date.now() > deadline) return claim;
+    await new Promise(resolve => setTimeout(resolve, CLAIM_POLL_MS));
+  }
+}
+
+/** Drives the Medusa payment for a payment-status event. */
+async function applyToSession(
+  rt: AlipayRuntime,
+  event: TradeEvent,
+  target: SessionTarget,
+  source: 'notify' | 'query',
+): Promise<ProcessOutcome> {
+  const journalBase = {
+    providerId: rt.providerId,
+    outTradeNo: event.outTradeNo,
+    tradeNo: event.tradeNo,
+    sessionId: target.sessionId,
+    cartId: target.cartId,
+    orderId: target.orderId,
+  };
+  if (event.status === 'waiting_payment') {
+    return { reply: 'success', result: 'ignored', detail: 'waiting_payment' };
+  }
+  if (event.status === 'closed') {
+    await rt.settings.recordEvent({
+      ...journalBase,
+      kind: source === 'notify' ? 'notification' : 'query',
+      level: 'info',
+      message: 'Alipay closed the unpaid trade. / 支付宝已关闭该未付款交易。',
+      details: { alipayStatus: event.alipayStatus },
+    });
+    return { reply: 'success', result: 'ignored', detail: 'trade_closed' };
+  }
+  if (!isPaidStatus(event.status)) {
+    return { reply: 'success', result: 'ignored', detail: `status_${event.status}` };
+  }
+
+  const settled = isSettledStatus(event.status);
+  // The cart was completed with another session's payment: this trade paid for nothing.
+  if (!target.payment && target.orderId) return recordOrphan(rt, event, target, 'cart_already_paid');
+  if (target.payment?.canceledAt) return recordOrphan(rt, event, target, 'payment_canceled');
+
+  let detail: string;
+  if (target.payment && (!settled || target.payment.capturedAt)) {
+    detail = settled ? 'already_captured' : 'already_authorized';
+  } else {
+    await processPaymentWorkflow(rt.container).run({
+      input: {
+        action: settled ? PaymentActions.SUCCESSFUL : PaymentActions.AUTHORIZED,
+        data: { session_id: target.sessionId, amount: amountOf(target) },
+      },
+    });
+    detail = target.payment ? 'payment_captured' : settled ? 'payment_captured' : 'payment_authorized';
+  }
+
+  const after = await loadSessionTarget(rt.container, target.sessionId);
+  if (!after?.payment) throw new Error('processPaymentWorkflow created no payment for the session');
+  if (settled && !after.payment.capturedAt) throw new Error('the payment was not captured');
+  let orderId = after.orderId;
+  let orderCreated = false;
+  if (after.cartId && !orderId) {
+    // processPaymentWorkflow completes the cart but ignores a failure there; complete it explicitly.
+    const { result } = await completeCartWorkflow(rt.container).run({ input: { id: after.cartId } });
+    orderId =
+      (result as { id?: string } | undefined)?.id ??
+      (await loadSessionTarget(rt.container, target.sessionId))?.orderId ??
+      null;
+    if (!orderId) throw new Error(`cart ${after.cartId} is paid but could not be completed into an order`);
+    orderCreated = true;
+  } else if (after.cartId && !target.orderId) {
+    orderCreated = true;
+  }
+  const changed = detail !== 'already_captured' && detail !== 'already_authorized';
+  await rt.settings.recordEvent({
+    ...journalBase,
+    orderId,
+    kind: source === 'notify' ? 'notification' : 'query',
+    level: 'info',
+    message: settled
+      ? `Paid ${fenToAmount(event.amountFen)} CNY (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
+        `已付款 ${fenToAmount(event.amountFen)} 元（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
+      : `Paid ${fenToAmount(event.amountFen)} CNY into escrow (${event.alipayStatus}); ship to get the money. / ` +
+        `买家已付款 ${fenToAmount(event.amountFen)} 元至担保账户（${event.alipayStatus}），发货并经买家确认收货后放款。`,
+    details: { alipayStatus: event.alipayStatus, detail, source, orderCreated },
+  });
+  return {
+    reply: 'success',
+    result: changed || orderCreated ? 'processed' : 'ignored',
+    detail: orderCreated ? 'order_created' : detail,
+    orderId,
+  };
+}
+
+/** A refund reported through a trade notification: journal only (Medusa already has the refund). */
+async function recordRefundReport(
+  rt: AlipayRuntime,
+  event: TradeEvent,
+  target: SessionTarget | null,
+): Promise<ProcessOutcome> {
+  const refunded = fenToAmount(event.refundedFen ?? 0);
+  await rt.settings.recordEvent({
+    kind: 'refund',
+    level: 'info',
+    providerId: rt.providerId,
+    outTradeNo: event.outTradeNo,
+    tradeNo: event.tradeNo,
+    sessionId: target?.sessionId,
+    cartId: target?.cartId,
+    orderId: target?.orderId,
+    message: `Alipay reports ${refunded} CNY refunded in total (${event.alipayStatus}). / 支付宝通知累计已退款 ${refunded} 元（${event.alipayStatus}）。`,
+    details: { alipayStatus: event.alipayStatus, refunded, refundRequestNo: event.refundRequestNo ?? null },
+  });
+  return { reply: 'success', result: 'ignored', detail: 'refund_reported' };
+}
+
+const ORPHAN_REASONS: Record<string, { en: string; zh: string }> = {
+  no_session: {
+    en: 'no Medusa payment session has this out_trade_no (it was deleted, or the trade is not from this shop)',
+    zh: 'Medusa 中没有该商户订单号对应的支付会话（会话已删除，或交易不属于本店）',
+  },
+  cart_already_paid: {
+    en: 'the cart was already completed with another payment',
+    zh: '该购物车已用另一笔付款完成下单',
+  },
+  payment_canceled: { en: 'the Medusa payment was canceled', zh: 'Medusa 中的付款已取消' },
+};
+
+/**
+ * A paid trade Medusa cannot attach: logged and journalled as an orphan for the admin (Settings →
+ * Alipay lists them) — the buyer's money must be refunded or the order created by hand.
+ */
+async function recordOrphan(
+  rt: AlipayRuntime,
+  event: TradeEvent,
+  target: SessionTarget | null,
+  reason: keyof typeof ORPHAN_REASONS,
+): Promise<ProcessOutcome> {
+  if (!isPaidStatus(event.status)) {
+    return { reply: 'success', result: 'ignored', detail: `${reason}_unpaid` };
+  }
+  const why = ORPHAN_REASONS[reason] ?? { en: reason, zh: reason };
+  rt.logger.error(
+    logLine(
+      `orphan payment: ${fenToAmount(event.amountFen)} CNY paid (${event.alipayStatus}) but ${why.en}`,
+      {
+        session: event.outTradeNo,
+        cart: target?.cartId,
+        trade: event.tradeNo,
+        order: target?.orderId,
+      },
+    ),
+  );
+  await rt.settings.recordEvent({
+    kind: 'orphan',
+    level: 'error',
+    providerId: rt.providerId,
+    outTradeNo: event.outTradeNo,
+    tradeNo: event.tradeNo,
+    sessionId: target?.sessionId,
+    cartId: target?.cartId,
+    orderId: target?.orderId,
+    message:
+      `Orphan payment: ${fenToAmount(event.amountFen)} CNY paid on Alipay (trade ${event.tradeNo}) but ${why.en}. ` +
+      `Refund it on Alipay or create the order by hand. / 无法关联的付款：支付宝已收款 ${fenToAmount(event.amountFen)} 元` +
+      `（交易号 ${event.tradeNo}），但${why.zh}。请在支付宝退款或手动创建订单。`,
+    details: { reason, alipayStatus: event.alipayStatus, amount: fenToAmount(event.amountFen) },
+  });
+  return { reply: 'success', result: 'orphan', detail: `orphan_${reason}` };
+}
+
+/** The session amount for Medusa's workflows: a decimal string, exact. */
+function amountOf(target: SessionTarget): string {
+  return new BigNumber(target.amount as never).bigNumber?.toString() ?? String(target.amount);
+}

@@ -1,0 +1,57 @@
+/**
+ * The plugin's pieces as API routes, subscribers and jobs reach them from the application container.
+ *
+ * @packageDocumentation
+ */
+import type { ConfigModule, Logger, MedusaContainer } from '@medusajs/framework/types';
+import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
+import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
+import type { ScopedAlipay } from '../modules/alipay_settings/service';
+import type { AlipayProviderOptions } from '../providers/alipay/options';
+import { alipayProviderIds, alipayProviderOptions } from './provider-options';
+
+/** What a route, subscriber or job needs for one Alipay provider. */
+export interface AlipayRuntime {
+  container: MedusaContainer;
+  logger: Logger;
+  settings: AlipaySettingsModuleService;
+  providerId: string;
+  options: AlipayProviderOptions;
+  /** The core facade for a settings scope (sales channel ID, or global), with the provider's fallback. */
+  facade(scope: string | null | undefined): Promise<ScopedAlipay>;
+}
+
+/** Builds the runtime of the Alipay provider `providerId` (`pp_alipay_<id>`). */
+export function alipayRuntime(container: MedusaContainer, providerId: string): AlipayRuntime {
+  const configModule = container.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE);
+  const options = alipayProviderOptions(configModule, providerId);
+  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  return {
+    container,
+    logger: container.resolve<Logger>(ContainerRegistrationKeys.LOGGER),
+    settings,
+    providerId,
+    options,
+    facade: scope => settings.getAlipay(scope ?? null, options.settings ?? {}),
+  };
+}
+
+/** IDs of the Alipay providers configured in this shop. */
+export function configuredAlipayProviders(container: MedusaContainer): string[] {
+  return alipayProviderIds(container.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE));
+}
+
+/**
+ * The fallback settings the admin's save validation completes the stored settings with: those of the
+ * first Alipay provider (with several providers, each applies its own fallback to its payments).
+ */
+export function defaultFallbackSettings(container: MedusaContainer): AlipayProviderOptions['settings'] {
+  const [first] = configuredAlipayProviders(container);
+  if (!first) return {};
+  try {
+    return alipayRuntime(container, first).options.settings ?? {};
+  } catch {
+    return {};
+  }
+}

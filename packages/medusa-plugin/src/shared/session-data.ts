@@ -1,0 +1,74 @@
+/**
+ * The `data` of an Alipay payment session, as the storefront sends it and reads it back. Everything
+ * here is visible to the shopper: it never holds a key, a token or anything else secret.
+ *
+ * @packageDocumentation
+ */
+
+/** What the storefront may put into `data` when it creates the payment session. */
+export interface AlipaySessionInput {
+  /** `mobile` or `desktop`: picks the cashier (OpenAPI wap vs page / QR). Default: desktop. */
+  device?: 'desktop' | 'mobile';
+  /**
+   * Where the buyer should land after paying: an absolute URL with the same origin as the
+   * provider option `storefrontReturnUrl` (others are refused: no open redirect).
+   */
+  return_url?: string;
+  /** `form` to receive an auto-submitting HTML form instead of a redirect URL. Default `redirect`. */
+  as?: 'redirect' | 'form';
+}
+
+/** What the provider writes into `data`; the storefront follows one of the three `kind`s. */
+export interface AlipaySessionData {
+  /** The Medusa payment session ID, also the Alipay `out_trade_no`. */
+  session_id: string;
+  out_trade_no: string;
+  /** The sales channel whose Alipay settings (seller) apply; written by the plugin, never by the shopper. */
+  sales_channel_id: string | null;
+  /** Amount sent to Alipay, in yuan with two decimals. */
+  amount: string;
+  currency: 'CNY';
+  /** The Alipay interface used, e.g. `create_direct_pay_by_user`, `alipay.trade.page.pay`. */
+  interface: string;
+  device: 'desktop' | 'mobile';
+  kind: 'redirect' | 'form' | 'qr';
+  /** `kind: 'redirect'`: send the browser here. */
+  redirect_url?: string;
+  /** `kind: 'form'`: an HTML form that submits itself to Alipay. */
+  form_html?: string;
+  /** `kind: 'qr'`: the content of the QR code to show (scan with the Alipay app). */
+  qr_code?: string;
+  /** `kind: 'qr'`: when the QR code stops working (ISO 8601). */
+  qr_expires_at?: string;
+  /** The validated storefront return URL. */
+  return_url: string;
+  /** Alipay's trade number, once known. */
+  trade_no?: string;
+  /** The core's trade status, once known (`waiting_payment`, `paid`, …). */
+  alipay_status?: string;
+}
+
+/** Keys of {@link AlipaySessionInput}: the only ones the storefront may set. */
+export const SESSION_INPUT_KEYS = ['device', 'return_url', 'as'] as const;
+
+/**
+ * Payment session data keys the plugin writes; values sent by the shopper under these names are
+ * overwritten (and, except for {@link SESSION_INPUT_KEYS}, dropped before the provider sees them).
+ */
+export const PLUGIN_SESSION_KEYS = [
+  'session_id',
+  'out_trade_no',
+  'sales_channel_id',
+  'amount',
+  'currency',
+  'interface',
+  'device',
+  'kind',
+  'redirect_url',
+  'form_html',
+  'qr_code',
+  'qr_expires_at',
+  'return_url',
+  'trade_no',
+  'alipay_status',
+] as const;
