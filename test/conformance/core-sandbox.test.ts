@@ -9,6 +9,7 @@ import {
   InterfaceNotContractedError,
   isRefundNotification,
   type TradeEvent,
+  TradeNotClosableError,
 } from '@alipay-commerce/core';
 import { startSandbox } from '@alipay-commerce/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -225,6 +226,13 @@ describe('legacy gateway (partner + MD5 key)', () => {
     if (start.kind === 'redirect') await openCashier(start.url);
     expect(await alipay.closeTrade({ outTradeNo })).toEqual({ existed: true });
     expect(await alipay.queryTrade({ outTradeNo })).toMatchObject({ status: 'closed' });
+    // Closing again is idempotent; a paid trade cannot be closed (refund it instead).
+    expect(await alipay.closeTrade({ outTradeNo })).toEqual({ existed: true });
+    const paidNo = nextTradeNo('LK');
+    const paidStart = await alipay.startPayment(order(paidNo));
+    if (paidStart.kind === 'redirect') await openCashier(paidStart.url);
+    await control('pay', { outTradeNo: paidNo, partner: sandbox.merchants[0]!.partner });
+    await expect(alipay.closeTrade({ outTradeNo: paidNo })).rejects.toBeInstanceOf(TradeNotClosableError);
   });
 
   it('refund without password: pending, then batch_refund_notify verified', async () => {

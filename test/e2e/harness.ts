@@ -5,13 +5,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '@alipay-commerce/sandbox';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const artifactsDir = join(repoRoot, 'artifacts', 'e2e');
@@ -147,4 +148,113 @@ export async function startExampleShop(
 /** The sandbox with the demo accounts (the example shops are seeded with them), on a free port. */
 export function startDemoSandbox(timeScale = 60) {
   return startSandbox({ port: 0, timeScale, config: demoAccounts });
+}
+
+/** A running storefront (examples/storefront, in this process). */
+export interface RunningStorefront {
+  url: string;
+  /** Lines the storefront logged (which interface Alipay answered for which device…). */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the storefront in this process on `port` (pick it with {@link freePort} before starting the
+ * shop: the shop needs the storefront's URL for its order-page redirects), talking to `shop`
+ * exactly as `pnpm demo` wires it (`examples/storefront/src/main.mjs`).
+ */
+export async function startStorefront(
+  name: 'vendure' | 'medusa',
+  shop: ShopReady,
+  port: number,
+  options: { syncAfterMs?: number } = {},
+): Promise<RunningStorefront> {
+  const url = `http://localhost:${port}`;
+  // Plain JavaScript modules (JSDoc-typed); imported by URL, typed here by what the harness uses.
+  const storefrontSrc = new URL('../../examples/storefront/src/', import.meta.url);
+  const clientModule = (await import(new URL(`shops/${name}.mjs`, storefrontSrc).href)) as {
+    createShopClient(options: { url: string; publishableKey?: string }): unknown;
+  };
+  const { createStorefront } = (await import(new URL('server.mjs', storefrontSrc).href)) as {
+    createStorefront(options: {
+      shop: unknown;
+      publicUrl: string;
+      log?: (line: string) => void;
+      syncAfterMs?: number;
+    }): { app: { listen(port: number, host: string, done: () => void): Server } };
+  };
+  const log: string[] = [];
+  const { app } = createStorefront({
+    shop: clientModule.createShopClient({ url: shop.url, publishableKey: shop.publishableKey ?? '' }),
+    publicUrl: url,
+    log: line => log.push(line),
+    ...options,
+  });
+  const server = await new Promise<Server>(resolve => {
+    const listening: Server = app.listen(port, '127.0.0.1', () => resolve(listening));
+  });
+  return {
+    url,
+    log,
+    close: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A phone's browser (iPhone Safari user agent, phone-sized viewport): the storefront asks for wap. */
+export function mobileContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({
+    userAgent:
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
+}
+
+/** A desktop browser with a viewport large enough for admin pages. */
+export function desktopContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 1400, height: 1000 } });
+}
+
+/** Calls a sandbox control API endpoint (`/__sandbox/<path>`) and returns its JSON answer. */
+export async function sandboxControl<T = Record<string, unknown>>(
+  sandboxUrl: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${sandboxUrl}/__sandbox/${path}`, {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok)
+    throw new Error(`sandbox ${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
 }

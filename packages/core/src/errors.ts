@@ -185,3 +185,20 @@ export class NotificationFieldError extends AlipayError {
     this.field = field;
   }
 }
+
+/** A trade cannot be closed because the buyer has paid (or it is otherwise past closing): refund instead. */
+export class TradeNotClosableError extends AlipayError {
+  /** The trade's status when known (e.g. `paid`, `paid_awaiting_shipment`). */
+  readonly status: string | undefined;
+  constructor(outTradeNo: string, status: string | undefined, gatewayCode: string) {
+    super(
+      'TRADE_NOT_CLOSABLE',
+      `trade ${outTradeNo} cannot be closed (${status ?? 'unknown status'}; Alipay answered ${gatewayCode})`,
+      {
+        en: 'Alipay does not close a trade the buyer has paid. Refund it instead.',
+        zh: '买家已付款的交易无法关闭，请改为退款。',
+      },
+    );
+    this.status = status;
+  }
+}

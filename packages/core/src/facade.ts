@@ -12,6 +12,7 @@ import {
   FormBodyError,
   MoneyError,
   NotificationFieldError,
+  TradeNotClosableError,
 } from './errors';
 import type { AlipayEvent, TradeEvent } from './events';
 import type { HttpOptions } from './http/fetch';
@@ -76,6 +77,8 @@ export interface NotificationExpectation {
   amountFen?: number;
   /** C2C: the seller this order pays, when it is not the configured seller. */
   seller?: SellerAccount;
+  /** The order's currency; anything but CNY means this Alipay payment cannot be for it. */
+  currency?: string;
 }
 
 /** A trade to act on: the merchant's number and, when known, Alipay's. */
@@ -170,6 +173,14 @@ export interface Alipay {
   testCredentials(): Promise<CredentialCheck>;
 }
 
+const NOT_FOUND_CODES = new Set(['TRADE_NOT_EXIST', 'OUT_TRADE_NO_EXIST', 'ACQ.TRADE_NOT_EXIST']);
+const STATE_ERROR_CODES = new Set([
+  'TRADE_STATUS_NOT_AVAILD',
+  'ACQ.TRADE_STATUS_ERROR',
+  'ACQ.TRADE_HAS_SUCCESS',
+  'ACQ.TRADE_HAS_FINISHED',
+]);
+
 function currencyCheck(order: PaymentOrder): void {
   if ((order.currency ?? 'CNY').toUpperCase() !== 'CNY') {
     throw new MoneyError(`Alipay (domestic) accepts CNY only; this order is in ${order.currency}`);
@@ -190,6 +201,9 @@ export function isRefundNotification(event: TradeEvent): boolean {
 /** Compares a verified event with what the order expects. */
 export function checkEvent(event: AlipayEvent, expected: NotificationExpectation): Rejection | undefined {
   const ids = { outTradeNo: event.type === 'trade' ? event.outTradeNo : undefined, tradeNo: event.tradeNo };
+  if (expected.currency !== undefined && expected.currency.toUpperCase() !== 'CNY') {
+    return reject('wrong_currency', `the order is in ${expected.currency}; Alipay (domestic) pays CNY`, ids);
+  }
   if (
     event.type === 'trade' &&
     expected.outTradeNo !== undefined &&
@@ -274,7 +288,24 @@ abstract class AlipayBase implements Alipay {
   }): Promise<{ alreadyConfirmed: boolean }>;
   abstract refund(input: RefundInput): Promise<RefundOutcome>;
   abstract queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome>;
-  abstract closeTrade(ref: TradeRef): Promise<{ existed: boolean }>;
+  /** Asks Alipay to close an unpaid trade; throws the gateway's error as is. */
+  protected abstract closeRemote(ref: TradeRef): Promise<void>;
+
+  async closeTrade(ref: TradeRef): Promise<{ existed: boolean }> {
+    try {
+      await this.closeRemote(ref);
+      return { existed: true };
+    } catch (error) {
+      if (!(error instanceof AlipayGatewayError)) throw error;
+      const code = error.subCode ?? error.gatewayCode;
+      if (NOT_FOUND_CODES.has(code)) return { existed: false };
+      if (!STATE_ERROR_CODES.has(code)) throw error;
+      // "Wrong state" means closed already (fine: closing is idempotent) or paid (not closable).
+      const trade = await this.queryTrade(ref);
+      if (trade?.status === 'closed') return { existed: true };
+      throw new TradeNotClosableError(ref.outTradeNo, trade?.status, code);
+    }
+  }
   abstract testCredentials(): Promise<CredentialCheck>;
 
   async handleNotification(
@@ -410,15 +441,8 @@ class LegacyAlipay extends AlipayBase {
     return { status: 'unknown' };
   }
 
-  async closeTrade(ref: TradeRef) {
-    try {
-      await this.client.closeTrade(ref);
-      return { existed: true };
-    } catch (error) {
-      const code = (error as { gatewayCode?: string }).gatewayCode;
-      if (code === 'TRADE_NOT_EXIST' || code === 'OUT_TRADE_NO_EXIST') return { existed: false };
-      throw error;
-    }
+  protected closeRemote(ref: TradeRef): Promise<void> {
+    return this.client.closeTrade(ref);
   }
 
   async testCredentials(): Promise<CredentialCheck> {
@@ -585,15 +609,8 @@ class OpenApiAlipay extends AlipayBase {
     };
   }
 
-  async closeTrade(ref: TradeRef) {
-    try {
-      await this.client.close(ref);
-      return { existed: true };
-    } catch (error) {
-      if (error instanceof AlipayGatewayError && error.subCode === 'ACQ.TRADE_NOT_EXIST')
-        return { existed: false };
-      throw error;
-    }
+  protected closeRemote(ref: TradeRef): Promise<void> {
+    return this.client.close(ref);
   }
 
   async testCredentials(): Promise<CredentialCheck> {

@@ -13,6 +13,7 @@ export { legacyGatewayError } from './legacy/errors';
 export * from './legacy/notify';
 export * from './money';
 export * from './openapi';
+export * from './peek';
 export * from './rejections';
 export * from './select';
 export * from './sign/aes';

@@ -1,0 +1,393 @@
+/**
+ * The Vendure example shop in a real browser: the storefront, the sandbox cashier and buyer pages, and
+ * Vendure's admin UI, with the shop started exactly as `pnpm demo` starts it (fresh data directory,
+ * free ports). Screenshots go to artifacts/e2e/.
+ *
+ * The tests share one shop and run in order: the refund and the settings tests use the orders and
+ * the admin session of the earlier ones.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import demoAccounts from '../../examples/sandbox/demo-accounts.json';
+import {
+  desktopContext,
+  eventually,
+  freePort,
+  launchBrowser,
+  mobileContext,
+  type RunningShop,
+  type RunningStorefront,
+  sandboxControl,
+  screenshot,
+  startDemoSandbox,
+  startExampleShop,
+  startStorefront,
+} from './harness';
+
+type Sandbox = Awaited<ReturnType<typeof startDemoSandbox>>;
+
+interface AdminRefund {
+  id: string;
+  state: string;
+  total: number;
+  transactionId: string | null;
+  metadata: Record<string, unknown>;
+}
+interface AdminPayment {
+  id: string;
+  state: string;
+  method: string;
+  amount: number;
+  transactionId: string;
+  metadata: Record<string, unknown>;
+  refunds: AdminRefund[];
+}
+interface AdminOrder {
+  id: string;
+  code: string;
+  state: string;
+  totalWithTax: number;
+  payments: AdminPayment[];
+  fulfillments: { id: string; state: string; method: string; trackingCode: string }[];
+}
+interface SandboxTrade {
+  tradeNo: string;
+  outTradeNo: string;
+  status: string;
+  refundedAmount: string;
+  shipment?: { logisticsName?: string; invoiceNo?: string } | null;
+}
+interface Delivery {
+  outcome: string;
+  answer: string;
+  params: Record<string, string>;
+}
+
+/** The Vendure Admin API as the superadmin (a bearer token from `login`). */
+class AdminApi {
+  private token = '';
+  constructor(private readonly url: string) {}
+
+  async login(username: string, password: string): Promise<void> {
+    const response = await fetch(`${this.url}/admin-api`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename } }`,
+        variables: { u: username, p: password },
+      }),
+    });
+    this.token = response.headers.get('vendure-auth-token') ?? '';
+    expect(this.token, 'admin login').not.toBe('');
+  }
+
+  async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await fetch(`${this.url}/admin-api`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(body.errors.map(e => e.message).join('; '));
+    return body.data as T;
+  }
+
+  async order(code: string): Promise<AdminOrder> {
+    const { orders } = await this.query<{ orders: { items: AdminOrder[] } }>(
+      `query ($code: String!) {
+        orders(options: { filter: { code: { eq: $code } } }) {
+          items {
+            id code state totalWithTax
+            payments { id state method amount transactionId metadata
+              refunds { id state total transactionId metadata } }
+            fulfillments { id state method trackingCode }
+          }
+        }
+      }`,
+      { code },
+    );
+    const [order] = orders.items;
+    if (!order) throw new Error(`no order ${code}`);
+    return order;
+  }
+
+  async paymentMethodId(code: string): Promise<string> {
+    const { paymentMethods } = await this.query<{
+      paymentMethods: { items: { id: string; code: string }[] };
+    }>(`{ paymentMethods(options: { take: 50 }) { items { id code } } }`);
+    const method = paymentMethods.items.find(m => m.code === code);
+    if (!method) throw new Error(`no payment method ${code}`);
+    return method.id;
+  }
+}
+
+describe('Vendure example shop in the browser', () => {
+  let sandbox: Sandbox;
+  let shop: RunningShop;
+  let storefront: RunningStorefront;
+  let browser: Browser;
+  let desktop: BrowserContext;
+  let adminPage: Page;
+  const admin = { api: undefined as unknown as AdminApi };
+  /** The order paid instantly in the first test; refunded later from the admin. */
+  let instantOrderCode = '';
+  const [merchantA] = demoAccounts.merchants;
+
+  beforeAll(async () => {
+    sandbox = await startDemoSandbox();
+    const storefrontPort = await freePort();
+    shop = await startExampleShop('vendure', {
+      sandboxUrl: sandbox.url,
+      storefrontUrl: `http://localhost:${storefrontPort}`,
+    });
+    storefront = await startStorefront('vendure', shop, storefrontPort);
+    browser = await launchBrowser();
+    desktop = await desktopContext(browser);
+    admin.api = new AdminApi(shop.url);
+    await admin.api.login(shop.adminUser, shop.adminPassword);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await storefront?.close();
+    await shop?.stop();
+    await sandbox?.close();
+  });
+
+  /** Storefront: one product into the cart, the Alipay method chosen, "Pay with Alipay". */
+  async function checkout(page: Page, productId: string, paymentMethodCode: string): Promise<void> {
+    await page.goto(storefront.url);
+    await page.click(`[data-testid="add-${productId}"]`);
+    await page.waitForURL(`${storefront.url}/cart`);
+    await page.check(`[data-testid="payment-method-${paymentMethodCode}"]`);
+    await page.click('[data-testid="pay-with-alipay"]');
+  }
+
+  /** On the sandbox cashier: pays as the test buyer and follows Alipay back to the storefront. */
+  async function payAtCashier(page: Page): Promise<string> {
+    await page.waitForURL(`${sandbox.url}/cashier/**`);
+    await page.click('#pay');
+    await page.waitForURL(`${storefront.url}/order/**`);
+    return (await page.textContent('[data-testid="order-code"]')) ?? '';
+  }
+
+  async function sandboxTrade(outTradeNo: string): Promise<SandboxTrade> {
+    const { trade } = await sandboxControl<{ trade: SandboxTrade }>(
+      sandbox.url,
+      'GET',
+      `trades/${encodeURIComponent(outTradeNo)}`,
+    );
+    return trade;
+  }
+
+  /** Logs in to Vendure's admin UI once; the page is reused by the admin tests. */
+  async function adminUi(): Promise<Page> {
+    if (adminPage) return adminPage;
+    adminPage = await desktop.newPage();
+    await adminPage.goto(`${shop.adminUrl}/`);
+    await adminPage.fill('#login_username', shop.adminUser);
+    await adminPage.fill('#login_password', shop.adminPassword);
+    await adminPage.click('button.login-button');
+    await adminPage.waitForURL(url => !url.pathname.includes('/login'), { timeout: 30_000 });
+    return adminPage;
+  }
+
+  it('instant payment (即时到账): product → cart → cashier → the notification makes the order paid', async () => {
+    const page = await desktop.newPage();
+    await checkout(page, 'TEA-SET-01', 'alipay-instant');
+    await page.waitForURL(`${sandbox.url}/cashier/**`);
+    await page.waitForSelector('#pay');
+    await screenshot(page, 'vendure-cashier');
+    instantOrderCode = await payAtCashier(page);
+    // The order page refreshes every 2 s; it asks the shop to query Alipay only after 5 s.
+    await page.waitForSelector('.status.paid', { timeout: 20_000 });
+    expect(await page.textContent('[data-testid="order-status"]')).toContain('Paid');
+    await screenshot(page, 'vendure-order-paid');
+
+    const order = await admin.api.order(instantOrderCode);
+    expect(order.state).toBe('PaymentSettled');
+    expect(order.payments).toHaveLength(1);
+    const [payment] = order.payments as [AdminPayment];
+    expect(payment).toMatchObject({ state: 'Settled', method: 'alipay-instant', amount: order.totalWithTax });
+    // Recorded from Alipay's verified notification, not from the buyer's return nor a status query.
+    expect(payment.metadata.source).toBe('notify');
+    const outTradeNo = String(payment.metadata.outTradeNo);
+    const { deliveries } = await sandboxControl<{ deliveries: Delivery[] }>(
+      sandbox.url,
+      'GET',
+      `deliveries?outTradeNo=${encodeURIComponent(outTradeNo)}`,
+    );
+    expect(deliveries.map(d => [d.params.trade_status, d.answer])).toContainEqual([
+      'TRADE_SUCCESS',
+      'success',
+    ]);
+    expect((await sandboxTrade(outTradeNo)).status).toBe('TRADE_SUCCESS');
+    await page.close();
+  });
+
+  it('escrow (担保交易): paid into escrow → shipped in the admin UI → the buyer confirms receipt → settled', async () => {
+    const page = await desktop.newPage();
+    await checkout(page, 'SCARF-RED', 'alipay-escrow');
+    const code = await payAtCashier(page);
+    await page.waitForSelector('.status.paid', { timeout: 20_000 });
+    expect(await page.textContent('[data-testid="order-status"]')).toContain('escrow');
+    let order = await admin.api.order(code);
+    expect(order.state).toBe('PaymentAuthorized');
+    expect(order.payments.map(p => p.state)).toEqual(['Authorized']);
+    const outTradeNo = String(order.payments[0]?.metadata.outTradeNo);
+    expect((await sandboxTrade(outTradeNo)).status).toBe('WAIT_SELLER_SEND_GOODS');
+
+    // The merchant ships in Vendure's admin UI: Fulfill order, then Mark as Shipped.
+    const ui = await adminUi();
+    await ui.goto(`${shop.adminUrl}/orders/${order.id}`);
+    await ui.getByRole('button', { name: 'Fulfill order' }).click();
+    const details = ui.locator('vdr-fulfill-order-dialog input[type="text"]');
+    await details.nth(0).fill('SF Express 顺丰速运');
+    await details.nth(1).fill('SF1234567890');
+    await ui.getByRole('button', { name: 'Create fulfillment' }).click();
+    await ui.getByRole('button', { name: 'Mark as Shipped' }).click();
+    await ui.getByRole('button', { name: 'Mark as Delivered' }).waitFor();
+    await screenshot(ui, 'vendure-admin-escrow-shipped');
+
+    // The plugin's job confirms the shipment to Alipay (send_goods_confirm_by_platform).
+    const shipped = await eventually(async () => {
+      const trade = await sandboxTrade(outTradeNo);
+      return trade.status === 'WAIT_BUYER_CONFIRM_GOODS' && trade;
+    }, 'the shipment confirmation on the sandbox');
+    expect(shipped.shipment?.invoiceNo).toBe('SF1234567890');
+    order = await admin.api.order(code);
+    expect(order.state).toBe('Shipped');
+    expect(order.payments.map(p => p.state)).toEqual(['Authorized']);
+
+    // The buyer confirms receipt on the sandbox's buyer page.
+    await page.goto(`${sandbox.url}/buyer/trades/${shipped.tradeNo}`);
+    await page.click('#confirm-receipt');
+    await eventually(
+      async () => (await sandboxTrade(outTradeNo)).status === 'TRADE_FINISHED',
+      'TRADE_FINISHED',
+    );
+    order = await eventually(async () => {
+      const current = await admin.api.order(code);
+      return current.payments[0]?.state === 'Settled' && current;
+    }, 'the escrow payment to settle');
+    expect(order.state).toBe('Shipped');
+    await page.goto(`${storefront.url}/order/${code}`);
+    await page.waitForSelector('.status.paid');
+    expect(await page.textContent('[data-testid="order-status"]')).toContain('已支付 Paid');
+    await page.close();
+  });
+
+  it('a refund from the admin UI: Pending (legacy batch) → batch_refund_notify → Settled; the sandbox trade is refunded', async () => {
+    const before = await admin.api.order(instantOrderCode);
+    const payment = before.payments[0] as AdminPayment;
+    const ui = await adminUi();
+    await ui.goto(`${shop.adminUrl}/orders/${before.id}`);
+    await ui.locator('vdr-action-bar button.icon-button').first().click();
+    await ui.getByRole('button', { name: 'Refund & cancel order' }).click();
+    // Refund the one line (not the shipping): ¥288.00 of ¥298.00.
+    const dialog = ui.locator('vdr-refund-order-dialog');
+    await dialog.locator('input[type="number"]').first().fill('1');
+    const reason = dialog.locator('input[role="combobox"]');
+    await reason.click();
+    await reason.fill('买家不想要了 Customer changed mind');
+    await reason.press('Enter');
+    const submit = ui.getByRole('button', { name: /^Refund CN¥288\.00$/ });
+    await submit.click();
+    await ui.waitForSelector('vdr-refund-order-dialog', { state: 'detached' });
+
+    const refund = await eventually(async () => {
+      const order = await admin.api.order(instantOrderCode);
+      return order.payments[0]?.refunds[0];
+    }, 'the refund');
+    expect(refund.total).toBe(28800);
+    expect(refund.transactionId).toMatch(/^\d{8}\d+$/); // the legacy batch_no
+    const settled = await eventually(async () => {
+      const order = await admin.api.order(instantOrderCode);
+      const current = order.payments[0]?.refunds[0];
+      return current?.state === 'Settled' && current;
+    }, 'batch_refund_notify to settle the refund');
+    expect(settled.metadata).toMatchObject({ refundRequestNo: refund.transactionId });
+    const trade = await sandboxTrade(String(payment.metadata.outTradeNo));
+    expect(trade.refundedAmount).toBe('288.00');
+    await ui.reload();
+    await ui.getByText('Settled').first().waitFor();
+  });
+
+  it('the Alipay settings form: a change is saved and reloaded, the secret stays masked and working', async () => {
+    const ui = await adminUi();
+    const methodId = await admin.api.paymentMethodId('alipay-escrow');
+    await ui.setViewportSize({ width: 1400, height: 1500 });
+    await ui.goto(`${shop.adminUrl}/settings/payment-methods/${methodId}`);
+    const field = (label: string) =>
+      ui.locator('.arg-row', { has: ui.locator('label', { hasText: new RegExp(`^${label}$`) }) });
+    const charset = field('Charset').locator('select');
+    const key = field('MD5 key').locator('input');
+    await charset.waitFor();
+    expect(await charset.locator('option:checked').textContent()).toContain('UTF-8');
+    const maskedKey = await key.inputValue();
+    expect(maskedKey).not.toBe(merchantA?.key);
+    expect(maskedKey.startsWith('••••')).toBe(true);
+    await charset.selectOption({ label: 'GBK' });
+    await ui.getByRole('button', { name: 'Update' }).click();
+    // Saved: the Admin API now answers the new value (and the key still masked).
+    const savedArgs = await eventually(async () => {
+      const { paymentMethod } = await admin.api.query<{
+        paymentMethod: { handler: { args: { name: string; value: string }[] } };
+      }>(`query ($id: ID!) { paymentMethod(id: $id) { handler { args { name value } } } }`, { id: methodId });
+      const args = new Map(paymentMethod.handler.args.map(a => [a.name, a.value]));
+      return args.get('charset') === 'gbk' && args;
+    }, 'the saved settings');
+    expect(savedArgs.get('key')).toBe(maskedKey);
+
+    await ui.reload();
+    await charset.waitFor();
+    expect(await charset.locator('option:checked').textContent()).toContain('GBK');
+    expect(await key.inputValue()).toBe(maskedKey);
+    await field('Charset').scrollIntoViewIfNeeded();
+    await screenshot(ui, 'vendure-admin-settings');
+
+    // The stored key survived the save of the masked form: a GBK-signed escrow payment still opens.
+    const page = await desktop.newPage();
+    await checkout(page, 'LONGJING-250', 'alipay-escrow');
+    await page.waitForURL(`${sandbox.url}/cashier/**`);
+    await page.waitForSelector('#pay');
+    expect(new URL(page.url()).pathname).toMatch(/^\/cashier\/\d+$/);
+    await page.close();
+  });
+
+  it('a phone gets the mobile website payment (wap); a desktop QR method gets the QR page, paid by scanning', async () => {
+    const phone = await mobileContext(browser);
+    const mobilePage = await phone.newPage();
+    const gatewayMethods: string[] = [];
+    mobilePage.on('request', request => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('/openapi/gateway.do'))
+        gatewayMethods.push(url.searchParams.get('method') ?? '');
+    });
+    await checkout(mobilePage, 'EBOOK-ALIPAY', 'alipay');
+    await mobilePage.waitForURL(`${sandbox.url}/cashier/**`);
+    expect(gatewayMethods).toEqual(['alipay.trade.wap.pay']);
+    expect(storefront.log.some(line => /alipay answered redirect for a mobile buyer/.test(line))).toBe(true);
+    await screenshot(mobilePage, 'vendure-wap-cashier');
+    await phone.close();
+
+    const page = await desktop.newPage();
+    await checkout(page, 'COURSE-PAY-01', 'alipay-qr');
+    await page.waitForURL(/\/order\/[^/]+\/qr$/);
+    await page.waitForSelector('[data-testid="qr-image"] svg');
+    await screenshot(page, 'vendure-qr');
+    const qrPage = page.url();
+    const code = qrPage.split('/order/')[1]?.split('/')[0] ?? '';
+    // "Scanning" the code opens the cashier (the sandbox's stand-in for the Alipay app).
+    await page.click('[data-testid="qr-link"]');
+    await page.waitForURL(`${sandbox.url}/cashier/**`);
+    await page.click('#pay');
+    await page.goto(qrPage);
+    // The QR page polls the order and moves on to the order page once it is paid.
+    await page.waitForURL(`${storefront.url}/order/${code}`, { timeout: 20_000 });
+    await page.waitForSelector('.status.paid', { timeout: 20_000 });
+    const order = await admin.api.order(code);
+    expect(order.payments.map(p => [p.method, p.state])).toEqual([['alipay-qr', 'Settled']]);
+    await page.close();
+  });
+});
