@@ -1,19 +1,85 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * `pnpm demo` / `pnpm demo:medusa`: starts the offline Alipay sandbox (7010), an example shop (Vendure on
- * 3000 or Medusa on 9000) and the storefront (8080), prints where everything is, and stops it all on Ctrl-C.
+ * `pnpm demo` / `pnpm demo:medusa`: builds what is stale, starts the offline Alipay sandbox (7010), an
+ * example shop (Vendure on 3000 or Medusa on 9000) and the storefront (8080), prints where everything is,
+ * and stops it all on Ctrl-C. `DEMO_VERBOSE=1` keeps printing the logs after the start; `DEMO_REBUILD=1`
+ * builds even when nothing changed.
  *
- * Contract with the example shops: `pnpm --filter <shop> start` seeds on first start (later starts reuse
- * the data), then prints one line `ALIPAY_COMMERCE_READY {"url", "adminUrl", "adminUser", "adminPassword",
- * "publishableKey"?}` on stdout once it serves requests.
+ * Contract with the example shops (`examples/<name>-shop`, package `@alipay-commerce/example-<name>-shop`):
+ * - `pnpm --filter <shop> start` builds what it needs, seeds on first start (later starts reuse the data),
+ *   then prints one line `ALIPAY_COMMERCE_READY {"url", "adminUrl", "adminUser", "adminPassword",
+ *   "publishableKey"?}` on stdout once it serves requests; `url` is where the storefront reaches the shop.
+ * - Environment: `PORT`, `ALIPAY_SANDBOX_URL` (its payment methods point there), `STOREFRONT_URL` (its
+ *   Alipay return redirects go to `${STOREFRONT_URL}/order/:code`), `DATA_DIR` (optional: the browser tests
+ *   pass a throw-away directory; the default is the shop's own git-ignored `.data/`).
+ * - SIGTERM to its process group stops it.
+ * The browser tests start the shops the same way (test/e2e/harness.ts `startExampleShop`).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shopName = process.argv[2] === 'medusa' ? 'medusa' : 'vendure';
+
+/**
+ * The workspace packages each demo loads from their build output (directory, output folder). They are
+ * built before the start when the output is missing or older than a source, so a later start does not
+ * pay for a full `pnpm build`. The example shops build themselves in their `start` script.
+ */
+const BUILT_PACKAGES = {
+  vendure: [
+    ['packages/core', 'dist'],
+    ['packages/sandbox', 'dist'],
+    ['packages/vendure-plugin', 'dist'],
+  ],
+  medusa: [
+    ['packages/core', 'dist'],
+    ['packages/sandbox', 'dist'],
+    ['packages/medusa-plugin', '.medusa/server'],
+  ],
+};
+
+/** Newest modification time of a file or of any file below a directory; 0 when it does not exist. */
+function newestMtime(/** @type {string} */ path) {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the packages of {@link BUILT_PACKAGES} when one of them is stale (or DEMO_REBUILD is set). */
+function buildIfStale() {
+  const packages = BUILT_PACKAGES[shopName];
+  const stale = packages.filter(([dir, output]) => {
+    const built = newestMtime(join(root, dir, output));
+    const sources = Math.max(
+      ...['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map(f =>
+        newestMtime(join(root, dir, f)),
+      ),
+    );
+    return built === 0 || sources > built;
+  });
+  if (stale.length === 0 && !process.env.DEMO_REBUILD) return;
+  console.log(`Building ${packages.map(([dir]) => dir).join(', ')}… / 正在构建…`);
+  const filters = packages.flatMap(([dir]) => ['--filter', `./${dir}`]);
+  const build = spawnSync('pnpm', [...filters, 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('The build failed / 构建失败');
+    process.exit(build.status ?? 1);
+  }
+}
 const ports = { sandbox: 7010, shop: shopName === 'medusa' ? 9000 : 3000, storefront: 8080 };
 const storefrontUrl = `http://localhost:${ports.storefront}`;
 
@@ -101,6 +167,7 @@ function start(label, command, args, ready, env = {}) {
 }
 
 async function main() {
+  buildIfStale();
   console.log(`Starting the ${shopName} demo… / 正在启动 ${shopName} 演示…`);
   /** @type {{ url: string, legacyGateway: string, openapiGateway: string, buyer: { email: string, password: string } }} */
   const sandbox = await start(
@@ -154,16 +221,25 @@ async function main() {
     line => (line.startsWith('Storefront on') ? true : undefined),
   );
 
+  const adminLabel = shopName === 'medusa' ? 'Medusa admin 商家后台 ' : 'Vendure admin 商家后台';
   console.log(`
   ✔ Alipay commerce demo (${shopName}) is running / 演示已启动
 
-  Storefront 店面          ${storefrontUrl}
-  ${shopName === 'medusa' ? 'Medusa admin' : 'Vendure admin'} 商家后台  ${shop.adminUrl}   (${shop.adminUser} / ${shop.adminPassword})
-  Alipay sandbox 支付宝沙箱 ${sandbox.url}   (test buyer 测试买家 ${sandbox.buyer.email} / ${sandbox.buyer.password})
+  Storefront 店面              ${storefrontUrl}
+  ${adminLabel}      ${shop.adminUrl}   login 账号 ${shop.adminUser} / ${shop.adminPassword}
+  Alipay sandbox 支付宝沙箱    ${sandbox.url}   test buyer 测试买家 ${sandbox.buyer.email} / ${sandbox.buyer.password}
 
-  Pick a product, pay on the sandbox cashier, come back to a paid order. Escrow (担保交易) orders are settled
-  after you mark them shipped in the admin and confirm receipt at ${sandbox.url}/buyer/trades.
-  选择商品，在沙箱收银台付款，返回即可看到已支付的订单。
+  These are throw-away test accounts of a local demo, printed on purpose: never use them for real money.
+  以上均为本地演示的测试账号，特意打印出来，切勿用于真实资金。
+
+  Pick a product, choose how to pay with Alipay, pay on the sandbox cashier (the test buyer is pre-filled),
+  and come back to a paid order. Escrow (担保交易) orders are settled after you ship them in the admin
+  (Fulfill order → Mark as shipped) and confirm receipt at ${sandbox.url}/buyer/trades.
+  选择商品和支付宝付款方式，在沙箱收银台付款（测试买家已预填），返回即可看到已支付的订单。担保交易订单需在后台
+  发货（Fulfill order → Mark as shipped），并在 ${sandbox.url}/buyer/trades 确认收货后才结算。
+
+  The sandbox keeps its trades in memory: orders paid before a restart stay paid in the shop, but the
+  sandbox no longer knows their trades. 沙箱的交易只保存在内存中，重启后旧订单的交易在沙箱中不再存在。
 
   Ctrl-C stops everything / 按 Ctrl-C 停止全部服务。
 `);

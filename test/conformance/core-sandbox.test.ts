@@ -386,15 +386,17 @@ describe('OpenAPI gateway (app ID + RSA2)', () => {
     const start = await alipay.startPayment(order(outTradeNo), { device: 'desktop' }, { as: 'form' });
     if (start.kind !== 'form') throw new Error('expected a form');
     const action = /action="([^"]+)"/.exec(start.html)![1]!.replace(/&amp;/g, '&');
-    const fields = [...start.html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map(m => [
-      m[1]!,
-      m[2]!
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, '&')
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&#39;/g, "'"),
-    ]);
+    const fields: [string, string][] = [...start.html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map(
+      (m): [string, string] => [
+        m[1]!,
+        m[2]!
+          .replace(/&quot;/g, '"')
+          .replace(/&amp;/g, '&')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&#39;/g, "'"),
+      ],
+    );
     const response = await fetch(action, {
       method: 'POST',
       body: new URLSearchParams(fields),

@@ -21,6 +21,7 @@ header a{color:#1677ff;text-decoration:none;font-weight:600}
 button,.button{background:#1677ff;color:#fff;border:0;border-radius:.375rem;padding:.6rem 1rem;font-size:1rem;cursor:pointer}
 table{width:100%;border-collapse:collapse}td,th{padding:.4rem;border-bottom:1px solid #e5e7eb;text-align:left}
 label{display:block;margin:.4rem 0}input{width:100%;padding:.4rem;box-sizing:border-box}
+fieldset{border:1px solid #e5e7eb;border-radius:.5rem}label.method input{width:auto}label.method span{display:block;margin-left:1.6rem}
 .status{font-size:1.5rem;font-weight:700}.paid{color:#16a34a}.pending{color:#d97706}.error{color:#dc2626}
 .muted{color:#6b7280;font-size:.9rem}
 `;
@@ -52,8 +53,11 @@ export function productList(products) {
   return `<div class="products">${cards || '<p>No products yet / 暂无商品</p>'}</div>`;
 }
 
-/** @param {import('./shop-client.mjs').Cart | null} cart @param {import('./shop-client.mjs').Customer} customer */
-export function cartPage(cart, customer) {
+/**
+ * @param {import('./shop-client.mjs').Cart | null} cart @param {import('./shop-client.mjs').Customer} customer
+ * @param {import('./shop-client.mjs').PaymentMethodOption[]} paymentMethods
+ */
+export function cartPage(cart, customer, paymentMethods) {
   if (!cart || cart.lines.length === 0)
     return '<p data-testid="cart-empty">购物车是空的 Your cart is empty.</p>';
   const rows = cart.lines
@@ -65,12 +69,32 @@ export function cartPage(cart, customer) {
   ) => `<label>${label}<input name="${name}" value="${escapeHtml(customer[name])}" required></label>`;
   return `<h2>购物车 Cart</h2><table>${rows}
 <tr><td colspan="2">小计 Subtotal</td><td>${yuan(cart.subtotalFen)}</td></tr>
-<tr><td colspan="2">运费 Shipping</td><td>${yuan(cart.shippingFen)}</td></tr>
+<tr><td colspan="2">运费 Shipping</td><td>${cart.shippingFen ? yuan(cart.shippingFen) : '结账时确定 Set at checkout'}</td></tr>
 <tr><th colspan="2">总价 Total</th><th data-testid="cart-total">${yuan(cart.totalFen)}</th></tr></table>
 <h2>收货信息 Delivery</h2><form method="post" action="/checkout">
 ${field('fullName', '姓名 Name')}${field('email', '邮箱 E-mail')}${field('phone', '手机 Mobile')}
 ${field('province', '省份 Province')}${field('city', '城市 City')}${field('streetLine', '地址 Address')}${field('postalCode', '邮编 Postal code')}
+${paymentMethodChoice(paymentMethods)}
 <p><button data-testid="pay-with-alipay">支付宝付款 Pay with Alipay</button></p></form>`;
+}
+
+/** Radio buttons for the shop's Alipay payment methods; none when there is only one. */
+function paymentMethodChoice(/** @type {import('./shop-client.mjs').PaymentMethodOption[]} */ methods) {
+  if (methods.length === 0) return '';
+  if (methods.length === 1) {
+    return `<input type="hidden" name="paymentMethod" value="${escapeHtml(methods[0]?.code ?? '')}">`;
+  }
+  const options = methods
+    .map(
+      (
+        m,
+        index,
+      ) => `<label class="method"><input type="radio" name="paymentMethod" value="${escapeHtml(m.code)}"
+ data-testid="payment-method-${escapeHtml(m.code)}"${index === 0 ? ' checked' : ''}> <strong>${escapeHtml(m.name)}</strong>
+<span class="muted">${escapeHtml(m.description)}</span></label>`,
+    )
+    .join('');
+  return `<h2>付款方式 Payment method</h2><fieldset data-testid="payment-methods">${options}</fieldset>`;
 }
 
 /** @param {{ orderCode: string, qrSvg: string, qrCode: string, expiresAt: string }} qr */
@@ -84,21 +108,24 @@ export function qrPage(qr) {
 
 /** @param {import('./shop-client.mjs').OrderView} order */
 export function orderPage(order) {
-  const status = order.paid
-    ? `<span class="status paid" data-testid="order-status">已支付 Paid</span>`
-    : `<span class="status pending" data-testid="order-status">等待付款 Waiting for payment</span>`;
+  const status = !order.paid
+    ? `<span class="status pending" data-testid="order-status">等待付款 Waiting for payment</span>`
+    : order.settled
+      ? `<span class="status paid" data-testid="order-status">已支付 Paid</span>`
+      : `<span class="status paid" data-testid="order-status">已付款（担保中）Paid, held in escrow</span>`;
   const rows = order.lines
     .map(l => `<tr><td>${escapeHtml(l.name)}</td><td>× ${l.quantity}</td><td>${yuan(l.totalFen)}</td></tr>`)
     .join('');
   const payments = order.payments
     .map(
       p =>
-        `<li>${escapeHtml(p.state)} — ${yuan(p.amountFen)}${p.tradeNo ? ` (支付宝交易号 ${escapeHtml(p.tradeNo)})` : ''}</li>`,
+        `<li>${escapeHtml(p.state)} — ${yuan(p.amountFen)}${p.method ? ` · ${escapeHtml(p.method)}` : ''}${p.tradeNo ? ` (支付宝交易号 Alipay trade <span data-testid="trade-no">${escapeHtml(p.tradeNo)}</span>)` : ''}</li>`,
     )
     .join('');
   return `<h2>订单 Order <span data-testid="order-code">${escapeHtml(order.code)}</span></h2>${status}
 <p class="muted">Shop state: <span data-testid="order-state">${escapeHtml(order.state)}</span>${order.paid && !order.settled ? ' · 担保交易：确认收货后卖家收款 Escrow: the seller is paid after you confirm receipt' : ''}</p>
-<table>${rows}<tr><th colspan="2">总价 Total</th><th>${yuan(order.totalFen)}</th></tr></table>
+<table>${rows}<tr><td colspan="2">运费 Shipping</td><td>${yuan(order.shippingFen)}</td></tr>
+<tr><th colspan="2">总价 Total</th><th data-testid="order-total">${yuan(order.totalFen)}</th></tr></table>
 ${payments ? `<h3>付款 Payments</h3><ul data-testid="payments">${payments}</ul>` : ''}
 ${order.paid ? '' : '<p class="muted">本页每 2 秒刷新。This page refreshes every 2 seconds.</p>'}`;
 }

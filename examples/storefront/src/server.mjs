@@ -23,27 +23,59 @@ export const TEST_CUSTOMER = {
 const MOBILE = /Mobi|Android|iPhone|iPod|iPad|HarmonyOS|AlipayClient/i;
 
 /**
- * @param {{ shop: import('./shop-client.mjs').ShopClient, publicUrl: string, log?: (line: string) => void }} options
+ * How long after the buyer first looks at an unpaid order the storefront starts asking the shop to
+ * query Alipay. Alipay's notification normally arrives within a second of the payment and is what
+ * pays the order; the query is the fallback for a late or lost one. Querying at once on every
+ * refresh would only load the gateway (and hide a broken notify URL during development).
+ */
+export const DEFAULT_SYNC_AFTER_MS = 5000;
+
+/**
+ * One browser's state: its shop session, and what the storefront itself remembers for it.
+ * @typedef {{ shop: import('./shop-client.mjs').SessionState,
+ *   qrCodes: Map<string, { qrCode: string, expiresAt: string }>,
+ *   firstSeenUnpaid: Map<string, number> }} Buyer
+ */
+
+/**
+ * @param {{ shop: import('./shop-client.mjs').ShopClient, publicUrl: string, log?: (line: string) => void,
+ *   syncAfterMs?: number }} options
  */
 export function createStorefront(options) {
   const { shop } = options;
   const log = options.log ?? (line => console.log(`[storefront] ${line}`));
-  /** @type {Map<string, import('./shop-client.mjs').SessionState>} */
+  const syncAfterMs = options.syncAfterMs ?? DEFAULT_SYNC_AFTER_MS;
+  /** @type {Map<string, Buyer>} */
   const sessions = new Map();
   const app = express();
   app.disable('x-powered-by');
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
   /** @param {import('express').Request} req @param {import('express').Response} res */
-  async function sessionOf(req, res) {
+  async function buyerOf(req, res) {
     const sid = /(?:^|;\s*)sid=([a-f0-9]{32})/.exec(req.headers.cookie ?? '')?.[1];
     const existing = sid ? sessions.get(sid) : undefined;
     if (existing) return existing;
     const id = randomBytes(16).toString('hex');
-    const state = await shop.createSession();
-    sessions.set(id, state);
+    /** @type {Buyer} */
+    const buyer = { shop: await shop.createSession(), qrCodes: new Map(), firstSeenUnpaid: new Map() };
+    sessions.set(id, buyer);
     res.setHeader('set-cookie', `sid=${id}; Path=/; HttpOnly; SameSite=Lax`);
-    return state;
+    return buyer;
+  }
+
+  /**
+   * The order as the shop sees it; asks for a sync with Alipay once the order has been unpaid for
+   * `syncAfterMs` in this browser (see {@link DEFAULT_SYNC_AFTER_MS}).
+   * @param {Buyer} buyer @param {string} code
+   */
+  async function orderFor(buyer, code) {
+    const firstSeen = buyer.firstSeenUnpaid.get(code) ?? Date.now();
+    const syncWithAlipay = Date.now() - firstSeen >= syncAfterMs;
+    const order = await shop.getOrder(buyer.shop, code, { syncWithAlipay });
+    if (order && !order.paid) buyer.firstSeenUnpaid.set(code, firstSeen);
+    else buyer.firstSeenUnpaid.delete(code);
+    return order;
   }
 
   /** @param {(req: import('express').Request, res: import('express').Response) => Promise<void>} handler */
@@ -70,16 +102,16 @@ export function createStorefront(options) {
   app.get(
     '/',
     route(async (req, res) => {
-      const session = await sessionOf(req, res);
-      res.send(page('商品 Products', productList(await shop.listProducts(session))));
+      const buyer = await buyerOf(req, res);
+      res.send(page('商品 Products', productList(await shop.listProducts(buyer.shop))));
     }),
   );
 
   app.post(
     '/cart/add',
     route(async (req, res) => {
-      const session = await sessionOf(req, res);
-      await shop.addToCart(session, String(req.body.variantId), 1);
+      const buyer = await buyerOf(req, res);
+      await shop.addToCart(buyer.shop, String(req.body.variantId), 1);
       res.redirect(303, '/cart');
     }),
   );
@@ -87,15 +119,17 @@ export function createStorefront(options) {
   app.get(
     '/cart',
     route(async (req, res) => {
-      const session = await sessionOf(req, res);
-      res.send(page('购物车 Cart', cartPage(await shop.getCart(session), TEST_CUSTOMER)));
+      const buyer = await buyerOf(req, res);
+      const cart = await shop.getCart(buyer.shop);
+      const methods = cart?.lines.length ? await shop.listPaymentMethods(buyer.shop) : [];
+      res.send(page('购物车 Cart', cartPage(cart, TEST_CUSTOMER, methods)));
     }),
   );
 
   app.post(
     '/checkout',
     route(async (req, res) => {
-      const session = await sessionOf(req, res);
+      const buyer = await buyerOf(req, res);
       const customer = {
         ...TEST_CUSTOMER,
         ...Object.fromEntries(
@@ -105,13 +139,15 @@ export function createStorefront(options) {
         ),
       };
       const device = MOBILE.test(req.get('user-agent') ?? '') ? 'mobile' : 'desktop';
-      const { orderCode, start } = await shop.checkout(
-        session,
+      const chosen = String(req.body.paymentMethod ?? '');
+      const paymentMethodCode = chosen || (await shop.listPaymentMethods(buyer.shop))[0]?.code || '';
+      const { orderCode, start } = await shop.checkout(buyer.shop, {
         customer,
         device,
-        code => `${options.publicUrl}/order/${encodeURIComponent(code)}`,
-      );
-      log(`order ${orderCode}: Alipay answered ${start.kind} for a ${device} buyer`);
+        orderUrl: code => `${options.publicUrl}/order/${encodeURIComponent(code)}`,
+        paymentMethodCode,
+      });
+      log(`order ${orderCode}: ${paymentMethodCode} answered ${start.kind} for a ${device} buyer`);
       if (start.kind === 'redirect') return void res.redirect(303, start.url);
       if (start.kind === 'form') return void res.send(start.html);
       if (start.kind === 'error') {
@@ -124,22 +160,30 @@ export function createStorefront(options) {
             ),
           );
       }
-      const qrSvg = await QRCode.toString(start.qrCode, { type: 'svg', margin: 1 });
-      res.send(
-        page(
-          '扫码支付 Scan to pay',
-          qrPage({ orderCode, qrSvg, qrCode: start.qrCode, expiresAt: start.expiresAt }),
-          3,
-        ),
-      );
+      // A GET page of its own, so that its refresh polls the order instead of re-posting the checkout.
+      buyer.qrCodes.set(orderCode, { qrCode: start.qrCode, expiresAt: start.expiresAt });
+      res.redirect(303, `/order/${encodeURIComponent(orderCode)}/qr`);
+    }),
+  );
+
+  app.get(
+    '/order/:code/qr',
+    route(async (req, res) => {
+      const buyer = await buyerOf(req, res);
+      const code = String(req.params.code);
+      const qr = buyer.qrCodes.get(code);
+      const order = await orderFor(buyer, code);
+      if (!order || order.paid || !qr) return void res.redirect(303, `/order/${encodeURIComponent(code)}`);
+      const qrSvg = await QRCode.toString(qr.qrCode, { type: 'svg', margin: 1 });
+      res.send(page('扫码支付 Scan to pay', qrPage({ orderCode: code, qrSvg, ...qr }), 3));
     }),
   );
 
   app.get(
     '/order/:code',
     route(async (req, res) => {
-      const session = await sessionOf(req, res);
-      const order = await shop.getOrder(session, String(req.params.code));
+      const buyer = await buyerOf(req, res);
+      const order = await orderFor(buyer, String(req.params.code));
       if (!order)
         return void res
           .status(404)

@@ -14,8 +14,15 @@
  * @typedef {{ kind: 'redirect', url: string } | { kind: 'form', html: string }
  *   | { kind: 'qr', qrCode: string, expiresAt: string } | { kind: 'error', message: string }} PaymentStart
  * @typedef {{ orderCode: string, start: PaymentStart }} Checkout
+ * @typedef {{ code: string, name: string, description: string }} PaymentMethodOption
+ *   One way to pay with Alipay the buyer may choose (names bilingual, "中文 English").
+ * @typedef {{ customer: Customer, device: 'desktop' | 'mobile', orderUrl: (code: string) => string,
+ *   paymentMethodCode: string }} CheckoutInput
+ * @typedef {{ syncWithAlipay: boolean }} GetOrderOptions
  * @typedef {{ code: string, state: string, paid: boolean, settled: boolean, totalFen: number,
- *   lines: CartLine[], payments: { state: string, amountFen: number, tradeNo?: string }[] }} OrderView
+ *   shippingFen: number, lines: CartLine[], payments: { state: string, amountFen: number, method?: string, tradeNo?: string }[] }} OrderView
+ *   `paid`: a payment is Authorized (escrow: the money waits at Alipay) or Settled; `settled`: every such
+ *   payment is Settled (the seller has the money).
  * @typedef {Record<string, unknown>} SessionState  opaque, per buyer (auth tokens, cart id…)
  *
  * @typedef {object} ShopClient
@@ -25,11 +32,20 @@
  * @property {(session: SessionState) => Promise<Product[]>} listProducts
  * @property {(session: SessionState, variantId: string, quantity: number) => Promise<void>} addToCart
  * @property {(session: SessionState) => Promise<Cart | null>} getCart
- * @property {(session: SessionState, customer: Customer, device: 'desktop' | 'mobile', orderUrl: (code: string) => string) => Promise<Checkout>} checkout
- *   Fills in the customer and shipping, then asks the shop's Alipay plugin to start the payment.
- *   `orderUrl(code)` is where the buyer should land after paying.
- * @property {(session: SessionState, orderCode: string) => Promise<OrderView | null>} getOrder
- *   The order as the shop sees it now; may ask the plugin to sync with Alipay when still unpaid.
+ * @property {(session: SessionState) => Promise<PaymentMethodOption[]>} listPaymentMethods
+ *   The Alipay payment methods eligible for the session's cart, in the shop's order (the first is the
+ *   default). Vendure: one per Alipay payment method (instant, escrow, QR… each is its own method).
+ *   Medusa: one entry for the Alipay payment provider, whose interface the admin settings choose.
+ * @property {(session: SessionState, input: CheckoutInput) => Promise<Checkout>} checkout
+ *   Fills in the customer and shipping, then asks the shop's Alipay plugin to start the payment with
+ *   `paymentMethodCode` (a code from `listPaymentMethods`) for `device` (the storefront decides it from
+ *   the User-Agent: phones get Alipay's mobile website payment). `orderUrl(code)` is where the buyer
+ *   should land after paying, for shops that take it per payment; Vendure's plugin has it in its
+ *   `storefrontOrderUrl` option instead.
+ * @property {(session: SessionState, orderCode: string, options: GetOrderOptions) => Promise<OrderView | null>} getOrder
+ *   The order as the shop sees it now, or null when this session may not see it. With
+ *   `syncWithAlipay` and the order still unpaid, the shop's plugin first asks Alipay about it (Vendure
+ *   `syncAlipayPaymentStatus`): the fallback for a notification that is late or lost.
  */
 
 export {};

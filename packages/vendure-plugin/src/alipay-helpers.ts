@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue, TradeEvent } from '@alipay-commerce/core';
-import { isRefundNotification, SECRET_SETTINGS } from '@alipay-commerce/core';
+import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue } from '@alipay-commerce/core';
+import {
+  isRefundNotification,
+  legacyBatchNoFor,
+  outRequestNoFor,
+  SECRET_SETTINGS,
+} from '@alipay-commerce/core';
 import type { PaymentMethod } from '@vendure/core';
 import { ALIPAY_SHIPMENT_QUEUE } from './constants';
 import { AlipaySecretArgError, resolveSecretArg } from './secret-arg';
@@ -27,6 +32,43 @@ export function describeTrade(label: TradeLabel): string {
   return `order ${label.orderCode || '(unknown)'} · trade ${label.outTradeNo || '(unknown)'} · Alipay ${
     label.tradeNo || '(none yet)'
   }`;
+}
+
+/**
+ * The Alipay request number a refund carries: the OpenAPI `out_request_no` (from the refund ID alone)
+ * or the legacy `batch_no` (the Beijing date of `madeAt` plus a serial from the refund ID), exactly as
+ * the core derives them. Known before the call, so the plugin stores it with the refund even when
+ * Alipay's answer is lost: the refund notification can then find the refund, and a retry passes the
+ * same number back, which keeps a legacy batch retried on another day the same batch.
+ */
+export function refundRequestNoFor(
+  interfaceType: string,
+  refundId: string,
+  madeAt: Date = new Date(),
+): string {
+  return interfaceType.startsWith('legacy-') ? legacyBatchNoFor(refundId, madeAt) : outRequestNoFor(refundId);
+}
+
+/** Legacy interfaces whose payments Alipay can hold in escrow until the buyer confirms receipt. */
+const ESCROW_INTERFACE_TYPES = ['legacy-escrow', 'legacy-dual'];
+
+/** Payment states that carry no money. */
+const DEAD_PAYMENT_STATES = ['Cancelled', 'Declined', 'Error'];
+
+/**
+ * True when an order's money waits in Alipay escrow: at least one `Authorized` payment recorded by
+ * this plugin from an escrow-capable interface, and every other live payment `Settled`. Such an
+ * order may ship before its payment settles (see `alipayEscrowOrderProcess`).
+ */
+export function isHeldInAlipayEscrow(
+  payments: ReadonlyArray<{ state: string; metadata?: Record<string, unknown> | null }>,
+): boolean {
+  const live = payments.filter(p => !DEAD_PAYMENT_STATES.includes(p.state));
+  const inEscrow = (p: (typeof live)[number]) =>
+    p.state === 'Authorized' &&
+    typeof p.metadata?.tradeNo === 'string' &&
+    ESCROW_INTERFACE_TYPES.includes(String(p.metadata?.interfaceType));
+  return live.some(inEscrow) && live.every(p => p.state === 'Settled' || inEscrow(p));
 }
 
 /** Joins the English and Chinese halves of a user-facing text, English first. */

@@ -151,10 +151,36 @@ export const HISTORY = {
       zh: `支付宝退款 ${refundRequestNo}（${yuan(amountFen)}）需要卖家输入支付密码确认。请打开：${confirmUrl}`,
     };
   },
+  refundResolved(
+    refundRequestNo: string,
+    outcome: 'settled' | 'accepted' | 'failed',
+    detail: string,
+  ): Bilingual {
+    const en = {
+      settled: 'Alipay confirms it; the refund is settled',
+      accepted: 'Alipay has accepted it and will report the result',
+      failed: 'Alipay has no such refund and refused it again; the refund failed',
+    }[outcome];
+    const zh = {
+      settled: '支付宝确认已退款，退款已完成',
+      accepted: '支付宝已受理，将通知结果',
+      failed: '支付宝没有这笔退款且再次拒绝，退款失败',
+    }[outcome];
+    return {
+      en: `Alipay refund ${refundRequestNo}, whose answer had been lost: ${en} (${detail}).`,
+      zh: `支付宝退款 ${refundRequestNo}（此前未收到应答）：${zh}（${detail}）。`,
+    };
+  },
+  refundNeedsCheck(refundRequestNo: string, detail: string): Bilingual {
+    return {
+      en: `Alipay refund ${refundRequestNo}, whose answer had been lost, was refused when sent again (${detail}). Alipay cannot say whether the first request was made: check the trade on Alipay before refunding again.`,
+      zh: `支付宝退款 ${refundRequestNo}（此前未收到应答）再次提交时被拒绝（${detail}）。无法确认首次请求是否已退款：请先在支付宝查看该交易，再决定是否重新退款。`,
+    };
+  },
   refundUncertain(refundRequestNo: string, detail: string): Bilingual {
     return {
-      en: `Alipay refund ${refundRequestNo}: Alipay's answer was lost (${detail}). The refund stays Pending until Alipay confirms it; do not refund again.`,
-      zh: `支付宝退款 ${refundRequestNo}：未收到支付宝应答（${detail}）。退款保持“处理中”直到支付宝确认，请勿重复退款。`,
+      en: `Alipay refund ${refundRequestNo}: Alipay's answer was lost (${detail}). The refund stays Pending until Alipay confirms it (the reconciliation task asks Alipay); do not refund again.`,
+      zh: `支付宝退款 ${refundRequestNo}：未收到支付宝应答（${detail}）。退款保持“处理中”直到支付宝确认（对账任务会向支付宝查询），请勿重复退款。`,
     };
   },
 };

@@ -12,6 +12,7 @@ import { alipayPaymentHandler } from './alipay.handler';
 import { AlipayService } from './alipay.service';
 import { reconciliationSchedule } from './alipay-helpers';
 import { type ResolvedAlipayPluginOptions, resolveAlipayPluginOptions } from './alipay-options';
+import { alipayEscrowOrderProcess } from './alipay-order-process';
 import { alipayRefundProcess } from './alipay-refund-process';
 import { AlipayAdminResolver, AlipayPaymentMethodResolver } from './api/alipay-admin.resolver';
 import { AlipayPaymentIntentResultResolver, AlipayShopResolver } from './api/alipay-shop.resolver';
@@ -124,8 +125,9 @@ export interface AlipayPluginOptions {
 
 /**
  * Adds the mandatory pieces to Vendure's configuration: the `alipay` payment method handler, the
- * raw-body parser on the notify route, the refund process that lets Alipay refunds start `Pending`
- * and the reconciliation task. Idempotent: a config object that
+ * raw-body parser on the notify route, the refund process that lets Alipay refunds start `Pending`,
+ * the order process that lets escrow orders ship before their payment settles, and the
+ * reconciliation task. Idempotent: a config object that
  * goes through plugin configuration twice (an app that bootstraps more than once per process) gets
  * none of them twice.
  */
@@ -153,6 +155,10 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   const { refundProcess } = config.paymentOptions;
   if (!refundProcess.includes(alipayRefundProcess)) {
     refundProcess.push(alipayRefundProcess);
+  }
+  const orderProcess = config.orderOptions.process;
+  if (!orderProcess.includes(alipayEscrowOrderProcess)) {
+    orderProcess.push(alipayEscrowOrderProcess);
   }
   config.schedulerOptions.tasks = config.schedulerOptions.tasks ?? [];
   const { tasks } = config.schedulerOptions;

@@ -13,6 +13,7 @@ import {
   MoneyError,
   type PaymentOrder,
   type RefundEvent,
+  type RefundOutcome,
   settingsToConfig,
   type TradeEvent,
 } from '@alipay-commerce/core';
@@ -75,6 +76,7 @@ import {
   OPEN_TRADE_STATUSES,
   paymentSubject,
   receiptStatusOf,
+  refundRequestNoFor,
   settingsFingerprint,
   settingsFromArgs,
   type TradeLabel,
@@ -670,6 +672,11 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
    * refund twice. OpenAPI answers at once (`Settled`); legacy refunds stay `Pending` until
    * `batch_refund_notify` (without the no-password contract the seller must first confirm on the
    * Alipay page linked in the refund metadata and the order history).
+   *
+   * The Alipay request number is derived before the call and stored as the refund's transaction ID
+   * whatever happens: when Alipay's answer is lost the refund stays `Pending` (`uncertain`), Alipay's
+   * refund notification can still find it, and {@link resolveUncertainRefunds} asks Alipay about it
+   * and sends the same request (same number) again if needed.
    */
   async createRefund(
     ctx: RequestContext,
@@ -693,6 +700,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         metadata: { refundKey, errorMessage: bilingual(describeIssues(gateway.issues)) },
       };
     }
+    const refundRequestNo = refundRequestNoFor(gateway.interfaceType, refundKey);
     try {
       const outcome = await gateway.alipay.refund({
         outTradeNo,
@@ -701,6 +709,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         amountFen: amount,
         reason: input.reason ?? undefined,
         notifyUrl: this.notifyUrl(ctx, method.code),
+        refundRequestNo,
       });
       Logger.info(
         `${describeTrade(label)}: refund ${refundKey} of ${amount} fen → ${outcome.status} (Alipay request ${outcome.refundRequestNo})`,
@@ -739,8 +748,12 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
           `${describeTrade(label)}: refund ${refundKey}: no answer from Alipay (${describeError(error)}); left Pending`,
           loggerCtx,
         );
-        await this.addOrderNote(ctx, order.id, HISTORY.refundUncertain(refundKey, error.code));
-        return { state: 'Pending', metadata: { refundKey, uncertain: true, errorMessage: error.message } };
+        await this.addOrderNote(ctx, order.id, HISTORY.refundUncertain(refundRequestNo, error.code));
+        return {
+          state: 'Pending',
+          transactionId: refundRequestNo,
+          metadata: { refundKey, refundRequestNo, uncertain: true, errorMessage: error.message },
+        };
       }
       Logger.error(
         `${describeTrade(label)}: refund ${refundKey} refused: ${describeError(error)}`,
@@ -801,6 +814,8 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       orphans: 0,
       failed: 0,
       refunded: 0,
+      refundsChecked: 0,
+      refundsResolved: 0,
     };
     const cutoff = new Date(Date.now() - this.options.pendingAfterMinutes * 60_000);
     const trades = await this.connection.rawConnection.getRepository(AlipayTrade).find({
@@ -842,11 +857,181 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         }
       }
     }
+    const refunds = await this.resolveUncertainRefunds();
+    summary.refundsChecked = refunds.checked;
+    summary.refundsResolved = refunds.resolved;
     Logger.info(
-      `${describeTrade({})}: reconciliation checked ${summary.checked} trade(s): ${summary.applied} applied, ${summary.orphans} orphan(s), ${summary.failed} failed, ${summary.refunded} orphan refund(s) attempted`,
+      `${describeTrade({})}: reconciliation checked ${summary.checked} trade(s): ${summary.applied} applied, ${summary.orphans} orphan(s), ${summary.failed} failed, ${summary.refunded} orphan refund(s) attempted, ${refunds.resolved} of ${refunds.checked} uncertain refund(s) resolved`,
       loggerCtx,
     );
     return summary;
+  }
+
+  /**
+   * Refunds whose Alipay answer was lost stay `Pending` with `uncertain` metadata. Once they are
+   * older than `pendingAfterMinutes` (time for Alipay's refund notification to arrive first), each
+   * is resolved: `queryRefund` says whether Alipay refunded it (OpenAPI; `Settled`); when Alipay has
+   * no such refund, or cannot say (legacy has no refund query), the same request is sent again with
+   * the stored request number, which Alipay recognises instead of refunding twice: OpenAPI answers
+   * at once, a legacy batch is accepted (or known already, `DUPLICATE_BATCH_NO`) and completed by
+   * `batch_refund_notify`. Without an answer the refund stays uncertain for the next run.
+   */
+  async resolveUncertainRefunds(): Promise<{ checked: number; resolved: number }> {
+    const cutoff = new Date(Date.now() - this.options.pendingAfterMinutes * 60_000);
+    const pending = await this.connection.rawConnection.getRepository(Refund).find({
+      where: { state: 'Pending', createdAt: LessThan(cutoff) },
+      relations: { payment: { order: true } },
+      order: { createdAt: 'ASC' },
+      take: RECONCILIATION_BATCH_SIZE,
+    });
+    const uncertain = pending.filter(
+      refund => (refund.metadata as { uncertain?: boolean })?.uncertain === true,
+    );
+    let resolved = 0;
+    for (const refund of uncertain) {
+      try {
+        if (await this.resolveUncertainRefund(refund)) resolved++;
+      } catch (error) {
+        Logger.error(
+          `${describeTrade({ orderCode: refund.payment?.order?.code })}: uncertain refund ${refund.id} could not be resolved: ${describeError(error)}`,
+          loggerCtx,
+        );
+      }
+    }
+    return { checked: uncertain.length, resolved };
+  }
+
+  /** One refund of {@link resolveUncertainRefunds}; true when it is no longer uncertain. */
+  private async resolveUncertainRefund(refund: Refund): Promise<boolean> {
+    const { payment } = refund;
+    const metadata = (refund.metadata ?? {}) as Record<string, unknown> & {
+      refundKey?: string;
+      refundRequestNo?: string;
+    };
+    const outTradeNo = (payment.metadata as { outTradeNo?: string } | null)?.outTradeNo;
+    const trade = outTradeNo
+      ? await this.connection.rawConnection.getRepository(AlipayTrade).findOneBy({ outTradeNo })
+      : null;
+    const ctx = trade ? await this.channelContext(trade.channelId) : undefined;
+    const method = ctx ? await this.findAlipayMethod(ctx, payment.method) : undefined;
+    const gateway = method ? this.gatewayFor(method) : undefined;
+    if (!trade || !ctx || !method || !gateway?.ok || !metadata.refundKey) {
+      return false;
+    }
+    const label = {
+      orderCode: trade.orderCode,
+      outTradeNo: trade.outTradeNo,
+      tradeNo: payment.transactionId,
+    };
+    // Refunds made before the number was stored: the legacy batch is dated the day it was made.
+    const refundRequestNo =
+      metadata.refundRequestNo ??
+      refundRequestNoFor(gateway.interfaceType, metadata.refundKey, refund.createdAt);
+    const ref = { outTradeNo: trade.outTradeNo, tradeNo: payment.transactionId };
+    const answer = await gateway.alipay.queryRefund({ ...ref, refundId: metadata.refundKey });
+    let outcome: RefundOutcome | { status: 'known' } | { status: 'refused'; error: AlipayError };
+    if (answer.status === 'succeeded') {
+      outcome = { status: 'succeeded', refundRequestNo, refundedTotalFen: answer.amountFen };
+    } else {
+      try {
+        outcome = await gateway.alipay.refund({
+          ...ref,
+          refundId: metadata.refundKey,
+          amountFen: refund.total,
+          reason: refund.reason ?? undefined,
+          notifyUrl: this.notifyUrl(ctx, method.code),
+          refundRequestNo,
+        });
+      } catch (error) {
+        if (error instanceof AlipayNetworkError) {
+          Logger.warn(
+            `${describeTrade(label)}: uncertain refund ${refundRequestNo}: still no answer from Alipay (${describeError(error)}); retried next run`,
+            loggerCtx,
+          );
+          return false;
+        }
+        if (!(error instanceof AlipayError)) throw error;
+        // Alipay already has this batch: its batch_refund_notify completes the refund.
+        outcome =
+          error instanceof AlipayGatewayError && error.gatewayCode === 'DUPLICATE_BATCH_NO'
+            ? { status: 'known' }
+            : { status: 'refused', error };
+      }
+    }
+    // A notification may have completed the refund meanwhile: it has the last word.
+    const current = await this.connection.getRepository(ctx, Refund).findOneBy({ id: refund.id });
+    if (current?.state !== 'Pending') {
+      Logger.info(
+        `${describeTrade(label)}: uncertain refund ${refundRequestNo} → ${current?.state ?? 'gone'} meanwhile (a notification answered first)`,
+        loggerCtx,
+      );
+      return true;
+    }
+    const save = (extra: Record<string, unknown>) => {
+      current.transactionId = refundRequestNo;
+      current.metadata = { ...metadata, refundRequestNo, uncertain: false, ...extra };
+      return this.connection.getRepository(ctx, Refund).save(current, { reload: false });
+    };
+    const detail =
+      answer.status === 'succeeded' ? 'queryRefund' : `queryRefund: ${answer.status}; sent again`;
+    switch (outcome.status) {
+      case 'succeeded':
+        await save({ alipayRefundStatus: 'succeeded', resolvedBy: detail });
+        await this.orderService.transitionRefundToState(ctx, refund.id, 'Settled');
+        await this.addOrderNote(
+          ctx,
+          payment.order.id,
+          HISTORY.refundResolved(refundRequestNo, 'settled', detail),
+        );
+        break;
+      case 'pending':
+      case 'known':
+        await save({ alipayRefundStatus: 'pending', resolvedBy: detail });
+        await this.addOrderNote(
+          ctx,
+          payment.order.id,
+          HISTORY.refundResolved(refundRequestNo, 'accepted', detail),
+        );
+        break;
+      case 'requires_action':
+        await save({
+          alipayRefundStatus: 'requires_action',
+          confirmUrl: outcome.confirmUrl,
+          resolvedBy: detail,
+        });
+        await this.addOrderNote(
+          ctx,
+          payment.order.id,
+          HISTORY.refundNeedsConfirmation(refundRequestNo, refund.total, outcome.confirmUrl),
+        );
+        break;
+      case 'refused':
+        if (answer.status === 'not_found') {
+          // Alipay has no such refund and refuses to make it: it failed, nothing was refunded.
+          await save({ errorCode: outcome.error.code, errorMessage: bilingual(outcome.error.hint) });
+          await this.orderService.transitionRefundToState(ctx, refund.id, 'Failed');
+          await this.addOrderNote(
+            ctx,
+            payment.order.id,
+            HISTORY.refundResolved(refundRequestNo, 'failed', describeError(outcome.error)),
+          );
+        } else {
+          // Legacy: the refusal does not say whether the first request refunded (e.g. a trade already
+          // refunded in full by it). Only a person can tell; never retried automatically again.
+          await save({ needsAttention: true, errorMessage: describeError(outcome.error) });
+          await this.addOrderNote(
+            ctx,
+            payment.order.id,
+            HISTORY.refundNeedsCheck(refundRequestNo, describeError(outcome.error)),
+          );
+        }
+        break;
+    }
+    Logger.info(
+      `${describeTrade(label)}: uncertain refund ${refundRequestNo} → ${outcome.status} (${detail})`,
+      loggerCtx,
+    );
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -1071,6 +1256,11 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     if (refund.state !== 'Pending') {
       return { kind: 'ignored', reply: ALIPAY_ACK, note: `refund ${refund.id} is already ${refund.state}` };
     }
+    if ((refund.metadata as { uncertain?: boolean } | null)?.uncertain) {
+      // Alipay's notification is the answer that had been lost.
+      refund.metadata = { ...refund.metadata, uncertain: false, resolvedBy: 'refund notification' };
+      await this.connection.getRepository(ctx, Refund).save(refund, { reload: false });
+    }
     await this.orderService.transitionRefundToState(ctx, refund.id, 'Settled');
     return { kind: 'applied', reply: ALIPAY_ACK, note: `refund ${refund.id} settled` };
   }
@@ -1130,7 +1320,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         }
         const item = event.items.find(i => i.tradeNo === refund.payment.transactionId) ?? event.items[0];
         const succeeded = item?.success === true;
-        refund.metadata = { ...refund.metadata, alipayResult: item?.result ?? 'UNKNOWN' };
+        refund.metadata = { ...refund.metadata, alipayResult: item?.result ?? 'UNKNOWN', uncertain: false };
         await this.connection.getRepository(txCtx, Refund).save(refund, { reload: false });
         await this.orderService.transitionRefundToState(txCtx, refund.id, succeeded ? 'Settled' : 'Failed');
         return {
@@ -1252,17 +1442,23 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
       const gateway = method ? this.gatewayFor(method) : undefined;
       const at = new Date().toISOString();
+      let refundRequestNo: string | undefined;
       if (!gateway?.ok) {
         trade.orphanRefund = { status: 'failed', error: 'payment method missing or invalid', at };
       } else {
         try {
+          // A retry (after a refusal) sends the number of the first attempt again.
+          const refundId = `orphan-${trade.tradeNo}`;
+          refundRequestNo =
+            trade.orphanRefund?.refundRequestNo ?? refundRequestNoFor(gateway.interfaceType, refundId);
           const outcome = await gateway.alipay.refund({
             outTradeNo: trade.outTradeNo,
             tradeNo: trade.tradeNo,
-            refundId: `orphan-${trade.tradeNo}`,
+            refundId,
             amountFen: trade.amountFen,
             reason: 'Payment could not be applied to the order / 付款无法计入订单',
             notifyUrl: this.notifyUrl(ctx, trade.paymentMethodCode),
+            refundRequestNo,
           });
           trade.orphanRefund = {
             status: outcome.status,
@@ -1274,6 +1470,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
           // Without an answer the refund may have happened: never retry it automatically then.
           trade.orphanRefund = {
             status: error instanceof AlipayNetworkError ? 'pending' : 'failed',
+            refundRequestNo,
             error: describeError(error),
             at,
           };

@@ -4,6 +4,7 @@ export * from './alipay.service';
 export * from './alipay-helpers';
 export * from './alipay-messages';
 export * from './alipay-options';
+export * from './alipay-order-process';
 export * from './alipay-refund-process';
 export * from './alipay-settings';
 export * from './alipay-urls';

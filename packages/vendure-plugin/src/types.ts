@@ -128,4 +128,8 @@ export interface AlipayReconciliationSummary {
   failed: number;
   /** Orphan refunds attempted. */
   refunded: number;
+  /** Refunds left `Pending` after a lost answer that were looked at (see `resolveUncertainRefunds`). */
+  refundsChecked: number;
+  /** Of those, refunds Alipay gave a definite answer about (settled, accepted, failed or refused). */
+  refundsResolved: number;
 }

@@ -1,14 +1,21 @@
-import { isRefundNotification, type TradeEvent } from '@alipay-commerce/core';
+import {
+  isRefundNotification,
+  legacyBatchNoFor,
+  outRequestNoFor,
+  type TradeEvent,
+} from '@alipay-commerce/core';
 import { describe, expect, it } from 'vitest';
 import {
   alipayBackoffStrategy,
   describeTrade,
+  isHeldInAlipayEscrow,
   isUniqueViolation,
   KeyedMutex,
   nextTradeStatus,
   paymentSubject,
   receiptStatusOf,
   reconciliationSchedule,
+  refundRequestNoFor,
   settingsFromArgs,
 } from '../src/alipay-helpers';
 import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
@@ -176,5 +183,47 @@ describe('small pieces', () => {
     const results = await Promise.allSettled([slow('a', 20, true), slow('b', 1), slow('c', 1)]);
     expect(results.map(r => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+});
+
+describe('refund request numbers', () => {
+  it('are the numbers the core sends: OpenAPI from the refund ID alone, legacy dated the day the refund was made', () => {
+    const madeAt = new Date('2026-11-25T20:00:00Z'); // 2026-11-26 04:00 in Beijing
+    expect(refundRequestNoFor('openapi-page-wap-qr', 'ABC-P1-R1', madeAt)).toBe(outRequestNoFor('ABC-P1-R1'));
+    expect(refundRequestNoFor('openapi-page', 'ABC-P1-R1')).toBe(
+      refundRequestNoFor('openapi-page', 'ABC-P1-R1', new Date(0)),
+    );
+    const batch = refundRequestNoFor('legacy-direct', 'ABC-P1-R1', madeAt);
+    expect(batch).toBe(legacyBatchNoFor('ABC-P1-R1', madeAt));
+    expect(batch.slice(0, 8)).toBe('20261126');
+    // Another day, another number: which is why the first one is stored and sent again.
+    const nextDay = new Date(madeAt.getTime() + 24 * 60 * 60_000);
+    expect(refundRequestNoFor('legacy-escrow', 'ABC-P1-R1', nextDay).slice(0, 8)).toBe('20261127');
+  });
+});
+
+describe('escrow orders may ship before settlement', () => {
+  const escrow = { state: 'Authorized', metadata: { tradeNo: '2026', interfaceType: 'legacy-escrow' } };
+  it('when the money is held by an Alipay escrow (or dual) trade', () => {
+    expect(isHeldInAlipayEscrow([escrow])).toBe(true);
+    expect(
+      isHeldInAlipayEscrow([{ ...escrow, metadata: { ...escrow.metadata, interfaceType: 'legacy-dual' } }]),
+    ).toBe(true);
+    // Other payments that carry no money, or are settled, do not matter.
+    expect(isHeldInAlipayEscrow([{ state: 'Declined', metadata: {} }, escrow, { state: 'Settled' }])).toBe(
+      true,
+    );
+  });
+  it('not for other authorized payments, instant trades, or orders without an escrow payment', () => {
+    expect(isHeldInAlipayEscrow([])).toBe(false);
+    expect(isHeldInAlipayEscrow([{ state: 'Authorized', metadata: { tradeNo: '1' } }])).toBe(false);
+    expect(
+      isHeldInAlipayEscrow([
+        { state: 'Authorized', metadata: { tradeNo: '1', interfaceType: 'legacy-direct' } },
+      ]),
+    ).toBe(false);
+    expect(isHeldInAlipayEscrow([escrow, { state: 'Authorized', metadata: null }])).toBe(false);
+    expect(isHeldInAlipayEscrow([{ ...escrow, metadata: { interfaceType: 'legacy-escrow' } }])).toBe(false);
+    expect(isHeldInAlipayEscrow([{ state: 'Settled', metadata: escrow.metadata }])).toBe(false);
   });
 });

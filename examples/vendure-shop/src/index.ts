@@ -1,0 +1,137 @@
+/**
+ * Starts the example shop: `pnpm --filter @alipay-commerce/example-vendure-shop start`.
+ *
+ * The first start (no data directory yet) seeds the database; later starts reuse it. Once the server
+ * serves requests it prints one line `ALIPAY_COMMERCE_READY {"url","adminUrl","adminUser","adminPassword"}`
+ * on stdout, which `pnpm demo` and the browser tests wait for.
+ *
+ * One process does the work of Vendure's server and worker: it runs the job queue (the Alipay
+ * shipment confirmations) and the scheduled tasks (Alipay reconciliation) itself. SQLite then has a
+ * single writer, and the demo has one process less to start and stop. A production shop runs
+ * `bootstrapWorker()` in its own process instead.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  bootstrap,
+  JobQueueService,
+  LanguageCode,
+  PaymentMethodService,
+  RequestContextService,
+} from '@vendure/core';
+import { alipayPaymentMethods, DEMO_ACCOUNTS_FILE, seedExampleShop } from './seed';
+import {
+  createVendureConfig,
+  databasePath,
+  type ExampleShopSettings,
+  SUPERADMIN,
+  settingsFromEnv,
+} from './vendure-config';
+
+/** Written once seeding has completed; a database without it is an interrupted first start. */
+interface SeedMarker {
+  seededAt: string;
+  sandboxUrl: string;
+}
+
+type VendureApp = Awaited<ReturnType<typeof bootstrap>>;
+
+function markerPath(settings: ExampleShopSettings): string {
+  return join(settings.dataDir, 'seeded.json');
+}
+
+function readMarker(settings: ExampleShopSettings): SeedMarker | undefined {
+  try {
+    return JSON.parse(readFileSync(markerPath(settings), 'utf8')) as SeedMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Points the seeded Alipay payment methods at another sandbox URL (the data directory was seeded
+ * with a sandbox elsewhere). Only gateways under the old sandbox URL change: an admin's own
+ * settings stay as they are.
+ */
+async function repointSeededPaymentMethods(app: VendureApp, from: string, to: string): Promise<void> {
+  const ctx = await app
+    .get(RequestContextService)
+    .create({ apiType: 'admin', languageCode: LanguageCode.en });
+  const service = app.get(PaymentMethodService);
+  const seededCodes = new Set(
+    alipayPaymentMethods(to, JSON.parse(readFileSync(DEMO_ACCOUNTS_FILE, 'utf8'))).map(m => m.code),
+  );
+  const { items } = await service.findAll(ctx, { take: 100 });
+  for (const method of items) {
+    const gateway = method.handler.args.find(arg => arg.name === 'gateway');
+    if (!seededCodes.has(method.code) || !gateway?.value.startsWith(`${from}/`)) continue;
+    await service.update(ctx, {
+      id: method.id,
+      handler: {
+        code: method.handler.code,
+        arguments: method.handler.args.map(arg =>
+          arg.name === 'gateway' ? { name: arg.name, value: to + arg.value.slice(from.length) } : arg,
+        ),
+      },
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  // Vendure reports usage to its servers on bootstrap unless told not to; a demo stays offline.
+  process.env.VENDURE_DISABLE_TELEMETRY ??= 'true';
+  const settings = settingsFromEnv();
+  const started = Date.now();
+  mkdirSync(settings.dataDir, { recursive: true });
+  const marker = readMarker(settings);
+  if (!marker) {
+    // No marker: nothing, or a first start that was interrupted while seeding. Start over.
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      rmSync(`${databasePath(settings)}${suffix}`, { force: true });
+    }
+    console.log(`First start: seeding ${settings.dataDir} / 首次启动：正在初始化数据…`);
+  }
+
+  const app = await bootstrap(createVendureConfig(settings));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping the Vendure shop / 正在停止 Vendure 商城`);
+    await app.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // The worker's duties, in this process (see the file comment).
+  await app.get(JobQueueService).start();
+
+  if (!marker) {
+    await seedExampleShop(app, settings);
+    const seeded: SeedMarker = { seededAt: new Date().toISOString(), sandboxUrl: settings.sandboxUrl };
+    writeFileSync(markerPath(settings), `${JSON.stringify(seeded, null, 2)}\n`);
+  } else if (marker.sandboxUrl !== settings.sandboxUrl) {
+    await repointSeededPaymentMethods(app, marker.sandboxUrl, settings.sandboxUrl);
+    writeFileSync(
+      markerPath(settings),
+      `${JSON.stringify({ ...marker, sandboxUrl: settings.sandboxUrl })}\n`,
+    );
+  }
+
+  console.log(
+    `Vendure shop ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${marker ? 'data reused' : 'seeded'}) / Vendure 商城已就绪`,
+  );
+  const ready = {
+    url: settings.publicUrl,
+    adminUrl: `${settings.publicUrl}/admin`,
+    adminUser: SUPERADMIN.identifier,
+    adminPassword: SUPERADMIN.password,
+  };
+  console.log(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}`);
+}
+
+main().catch(error => {
+  console.error(`The Vendure example shop failed to start: ${error instanceof Error ? error.stack : error}`);
+  process.exit(1);
+});

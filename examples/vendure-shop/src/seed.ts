@@ -1,0 +1,226 @@
+/**
+ * First-start content of the example shop: a CNY channel in Simplified Chinese and English, China as
+ * the tax and shipping zone with Chinese VAT rates, a courier and an online delivery, a few products
+ * (physical and virtual goods), and Alipay payment methods pointed at the offline sandbox with the
+ * fixed demo accounts of examples/sandbox/demo-accounts.json.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type bootstrap,
+  ChannelService,
+  CurrencyCode,
+  GlobalSettingsService,
+  type InitialData,
+  LanguageCode,
+  Logger,
+  PaymentMethodService,
+  RequestContextService,
+  ShippingMethodService,
+} from '@vendure/core';
+import { importProductsFromCsv, populateInitialData } from '@vendure/core/cli';
+import type { ExampleShopSettings } from './vendure-config';
+
+const loggerCtx = 'ExampleShop';
+
+/** The channel's languages, default first. */
+export const SHOP_LANGUAGES = [LanguageCode.zh_Hans, LanguageCode.en];
+
+/** The products file: bilingual columns, `kind:physical` / `kind:digital` facets. */
+export const PRODUCTS_CSV = join(__dirname, '..', 'seed', 'products.csv');
+
+/** The sandbox's fixed accounts: throw-away test keys shared with the sandbox the demo starts. */
+export const DEMO_ACCOUNTS_FILE = join(__dirname, '..', '..', 'sandbox', 'demo-accounts.json');
+
+/** Zones, countries and taxes. Tax category names are referenced by products.csv. */
+export const INITIAL_DATA: InitialData = {
+  // Codes (facets, zones) derive from the default language's names: English keeps them ASCII.
+  defaultLanguage: LanguageCode.en,
+  defaultZone: 'China',
+  taxRates: [
+    { name: 'Standard VAT', percentage: 13 },
+    { name: 'Reduced VAT', percentage: 9 },
+    { name: 'Digital services VAT', percentage: 6 },
+  ],
+  // Created below with the example shop's goods-kind eligibility checker.
+  shippingMethods: [],
+  paymentMethods: [],
+  countries: [{ name: 'China', code: 'CN', zone: 'China' }],
+  collections: [],
+};
+
+interface DemoAccounts {
+  merchants: Array<{ partner: string; key: string; sellerEmail: string; sellerId: string }>;
+  apps: Array<{ appId: string; privateKey: string; sellerId: string }>;
+  alipayKeys: { publicKey: string };
+}
+
+/** An Alipay payment method the shop is seeded with. */
+export interface SeededPaymentMethod {
+  code: string;
+  name: { en: string; zh: string };
+  description: { en: string; zh: string };
+  args: Record<string, string | boolean>;
+}
+
+/**
+ * The Alipay payment methods, one per way of paying a buyer can try in the demo. Codes are stable:
+ * the storefront lists them, the browser tests pick them.
+ */
+export function alipayPaymentMethods(sandboxUrl: string, accounts: DemoAccounts): SeededPaymentMethod[] {
+  const [merchant] = accounts.merchants;
+  const [app] = accounts.apps;
+  if (!merchant || !app) throw new Error(`${DEMO_ACCOUNTS_FILE} needs a merchant and an app`);
+  const openapi = {
+    gateway: `${sandboxUrl}/openapi/gateway.do`,
+    appId: app.appId,
+    // The settings form takes the key as one line of base64 (what Alipay's key tool writes).
+    appPrivateKey: app.privateKey.replace(/-----[^-]+-----|\s/g, ''),
+    alipayPublicKey: accounts.alipayKeys.publicKey,
+    sellerId: app.sellerId,
+    interfaceType: 'openapi-page-wap-qr',
+  };
+  const legacy = {
+    gateway: `${sandboxUrl}/gateway.do`,
+    partnerId: merchant.partner,
+    key: merchant.key,
+    sellerEmail: merchant.sellerEmail,
+    sellerId: merchant.sellerId,
+    charset: 'utf-8',
+    // Merchant A's contract includes refund_fastpay_by_platform_nopwd.
+    refundWithoutPassword: true,
+  };
+  return [
+    {
+      code: 'alipay',
+      name: { en: 'Alipay', zh: '支付宝' },
+      description: {
+        en: 'Desktop website payment; phones get the mobile website payment (OpenAPI).',
+        zh: '电脑网站支付，手机访问时使用手机网站支付（开放平台）。',
+      },
+      args: { ...openapi, alwaysQrOnDesktop: false },
+    },
+    {
+      code: 'alipay-qr',
+      name: { en: 'Alipay QR code', zh: '支付宝扫码支付' },
+      description: {
+        en: 'Desktop buyers scan a QR code with the Alipay app; phones get the mobile website payment.',
+        zh: '电脑端用支付宝扫码付款，手机访问时使用手机网站支付。',
+      },
+      args: { ...openapi, alwaysQrOnDesktop: true },
+    },
+    {
+      code: 'alipay-instant',
+      name: { en: 'Alipay instant payment (legacy)', zh: '支付宝即时到账' },
+      description: {
+        en: 'Legacy create_direct_pay_by_user: the seller is paid at once.',
+        zh: '旧版即时到账接口：付款后卖家立即收款。',
+      },
+      args: { ...legacy, interfaceType: 'legacy-direct' },
+    },
+    {
+      code: 'alipay-escrow',
+      name: { en: 'Alipay escrow (legacy)', zh: '支付宝担保交易' },
+      description: {
+        en: 'Legacy create_partner_trade_by_buyer: the seller is paid after the buyer confirms receipt.',
+        zh: '旧版担保交易接口：买家确认收货后卖家才收到货款。',
+      },
+      args: { ...legacy, interfaceType: 'legacy-escrow' },
+    },
+  ];
+}
+
+/** Seeds an empty database. Runs inside the started server, before it is announced as ready. */
+export async function seedExampleShop(
+  app: Awaited<ReturnType<typeof bootstrap>>,
+  settings: ExampleShopSettings,
+): Promise<void> {
+  const started = Date.now();
+  const contexts = app.get(RequestContextService);
+  const adminCtx = () => contexts.create({ apiType: 'admin', languageCode: LanguageCode.en });
+
+  // 1. Languages and currency. Vendure creates the default channel in USD and English, and
+  //    InitialData cannot change that; it must happen before the import so that prices are CNY.
+  let ctx = await adminCtx();
+  const globalSettings = app.get(GlobalSettingsService);
+  await globalSettings.updateSettings(ctx, { availableLanguages: SHOP_LANGUAGES });
+  const channels = app.get(ChannelService);
+  const channel = await channels.getDefaultChannel(ctx);
+  await channels.update(ctx, {
+    id: channel.id,
+    defaultCurrencyCode: CurrencyCode.CNY,
+    availableCurrencyCodes: [CurrencyCode.CNY],
+    availableLanguageCodes: SHOP_LANGUAGES,
+    defaultLanguageCode: LanguageCode.zh_Hans,
+    // Chinese retail prices include VAT.
+    pricesIncludeTax: true,
+  });
+
+  // 2. Zones, countries, taxes; 3. products (from a fresh context: the channel changed).
+  await populateInitialData(app, INITIAL_DATA);
+  const imported = await importProductsFromCsv(app, PRODUCTS_CSV, LanguageCode.en);
+  if (imported.errors?.length) {
+    throw new Error(`Importing ${PRODUCTS_CSV} failed:\n${imported.errors.join('\n')}`);
+  }
+
+  // 4. Shipping: a courier for physical goods, online delivery for virtual ones.
+  ctx = await adminCtx();
+  const shipping = app.get(ShippingMethodService);
+  const shippingMethods = [
+    {
+      code: 'standard-courier',
+      goods: 'physical',
+      rateFen: 1000,
+      en: ['Standard courier', 'Delivered in 2–4 days.'],
+      zh: ['快递', '2–4 天送达。'],
+    },
+    {
+      code: 'online-delivery',
+      goods: 'virtual',
+      rateFen: 0,
+      en: ['Online delivery', 'E-books and courses: a link after payment.'],
+      zh: ['在线交付', '电子书和课程：付款后发送链接。'],
+    },
+  ];
+  for (const method of shippingMethods) {
+    await shipping.create(ctx, {
+      code: method.code,
+      fulfillmentHandler: 'manual-fulfillment',
+      checker: { code: 'goods-kind', arguments: [{ name: 'goods', value: method.goods }] },
+      calculator: {
+        code: 'default-shipping-calculator',
+        arguments: [
+          { name: 'rate', value: String(method.rateFen) },
+          { name: 'includesTax', value: 'include' },
+          { name: 'taxRate', value: '9' },
+        ],
+      },
+      translations: [
+        { languageCode: LanguageCode.en, name: method.en[0], description: method.en[1] },
+        { languageCode: LanguageCode.zh_Hans, name: method.zh[0], description: method.zh[1] },
+      ],
+    });
+  }
+
+  // 5. Alipay payment methods, as a merchant creates them in Settings → Payment methods.
+  const accounts = JSON.parse(readFileSync(DEMO_ACCOUNTS_FILE, 'utf8')) as DemoAccounts;
+  const paymentMethods = app.get(PaymentMethodService);
+  for (const method of alipayPaymentMethods(settings.sandboxUrl, accounts)) {
+    await paymentMethods.create(ctx, {
+      code: method.code,
+      enabled: true,
+      handler: {
+        code: 'alipay',
+        arguments: Object.entries(method.args).map(([name, value]) => ({ name, value: String(value) })),
+      },
+      translations: [
+        { languageCode: LanguageCode.en, name: method.name.en, description: method.description.en },
+        { languageCode: LanguageCode.zh_Hans, name: method.name.zh, description: method.description.zh },
+      ],
+    });
+  }
+  Logger.info(
+    `Seeded ${imported.imported} products, ${shippingMethods.length} shipping methods and Alipay payment methods in ${Date.now() - started} ms`,
+    loggerCtx,
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * The example shop's Vendure configuration. The Alipay part (`DefaultJobQueuePlugin` with
+ * `alipayBackoffStrategy()`, `DefaultSchedulerPlugin`, `AlipayPlugin.init({...})`) is exactly what
+ * packages/vendure-plugin/README.md tells a merchant to add; everything else is an ordinary small
+ * Vendure server on SQLite with the prebuilt admin UI.
+ */
+import { join } from 'node:path';
+import { AlipayPlugin, alipayBackoffStrategy } from '@alipay-commerce/vendure';
+import { AdminUiPlugin } from '@vendure/admin-ui-plugin';
+import {
+  DefaultJobQueuePlugin,
+  DefaultLogger,
+  DefaultSchedulerPlugin,
+  DefaultSearchPlugin,
+  LogLevel,
+  type VendureConfig,
+} from '@vendure/core';
+import { ExampleShopPlugin, goodsTypeOfOrder } from './example-shop.plugin';
+
+/** The example shop's settings, read from the environment by {@link settingsFromEnv}. */
+export interface ExampleShopSettings {
+  /** Port of the Vendure server (Shop API, Admin API, admin UI, Alipay endpoints). */
+  port: number;
+  /** Where the SQLite database lives; kept between starts. */
+  dataDir: string;
+  /** The shop's own URL as Alipay's servers and the buyer's browser reach it. */
+  publicUrl: string;
+  /** The offline Alipay sandbox the seeded payment methods point at. */
+  sandboxUrl: string;
+  /** The storefront; its order page is `${storefrontUrl}/order/:code`. */
+  storefrontUrl: string;
+  /** Vendure's log level (`LOG_LEVEL=debug|verbose|info|warn|error`). */
+  logLevel: LogLevel;
+}
+
+/** The superadmin of the example shop. Test material for a local demo, never for a real shop. */
+export const SUPERADMIN = { identifier: 'superadmin', password: 'superadmin' } as const;
+
+const LOG_LEVELS: Record<string, LogLevel> = {
+  error: LogLevel.Error,
+  warn: LogLevel.Warn,
+  info: LogLevel.Info,
+  verbose: LogLevel.Verbose,
+  debug: LogLevel.Debug,
+};
+
+/** Reads the settings from the environment; every variable has a default for `pnpm start`. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleShopSettings {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`PORT must be a TCP port number, got "${env.PORT}"`);
+  }
+  return {
+    port,
+    // Relative to this package, not to the caller's working directory: pnpm --filter runs us
+    // from the package, `node dist/index.js` may run from anywhere.
+    dataDir: env.DATA_DIR || join(__dirname, '..', '.data'),
+    publicUrl: trimSlash(env.PUBLIC_URL || `http://localhost:${port}`),
+    sandboxUrl: trimSlash(env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010'),
+    storefrontUrl: trimSlash(env.STOREFRONT_URL || 'http://localhost:8080'),
+    logLevel: LOG_LEVELS[(env.LOG_LEVEL ?? 'warn').toLowerCase()] ?? LogLevel.Warn,
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Path of the SQLite database file in the data directory. */
+export function databasePath(settings: ExampleShopSettings): string {
+  return join(settings.dataDir, 'vendure.sqlite');
+}
+
+/** The Vendure configuration of the example shop. */
+export function createVendureConfig(settings: ExampleShopSettings): VendureConfig {
+  return {
+    apiOptions: {
+      port: settings.port,
+      adminApiPath: 'admin-api',
+      shopApiPath: 'shop-api',
+      // The admin UI is served from this origin and the storefront calls the Shop API from its
+      // server, so browsers need no other origin.
+      cors: { origin: [settings.publicUrl, settings.storefrontUrl], credentials: true },
+      // JSON POSTs only (the admin UI, the storefront): Apollo's CSRF check costs nothing here.
+      csrfPrevention: true,
+    },
+    authOptions: {
+      // Bearer for the storefront (one token per buyer session), cookie for the admin UI.
+      tokenMethod: ['bearer', 'cookie'],
+      superadminCredentials: { ...SUPERADMIN },
+      // A fixed secret is acceptable for a local demo whose cookies are worthless elsewhere.
+      cookieOptions: { secret: 'alipay-commerce-example-vendure-shop' },
+    },
+    dbConnectionOptions: {
+      type: 'better-sqlite3',
+      database: databasePath(settings),
+      // The schema follows the entities (Vendure's and the plugin's) on every start: this is a
+      // development database. A real shop runs migrations (see the plugin README, step 3).
+      synchronize: true,
+      logging: false,
+    },
+    paymentOptions: {
+      // The plugin registers the `alipay` handler itself (AlipayPlugin's configuration()).
+      paymentMethodHandlers: [],
+    },
+    schedulerOptions: {
+      // One process does the worker's duties too (see index.ts), so tasks run here.
+      runTasksInWorkerOnly: false,
+    },
+    logger: new DefaultLogger({ level: settings.logLevel }),
+    plugins: [
+      // --- As packages/vendure-plugin/README.md, step 2 ---
+      // Exponential backoff for the Alipay shipment queue, Vendure's default for the others.
+      DefaultJobQueuePlugin.init({ backoffStrategy: alipayBackoffStrategy() }),
+      DefaultSchedulerPlugin.init(),
+      AlipayPlugin.init({
+        // Where Alipay (the sandbox) and the buyer's browser reach this Vendure server.
+        publicBaseUrl: settings.publicUrl,
+        // The storefront's order page; ":code" becomes the order code.
+        storefrontOrderUrl: `${settings.storefrontUrl}/order/:code`,
+        autoRefundOrphanPayments: true,
+        // E-books and courses are virtual goods: legacy escrow trades then need no logistics.
+        goodsType: goodsTypeOfOrder,
+      }),
+      // --- The rest of an ordinary Vendure server ---
+      DefaultSearchPlugin.init({ bufferUpdates: false, indexStockStatus: true }),
+      ExampleShopPlugin,
+      // The prebuilt Angular admin: nothing to compile, so a fresh clone starts in seconds.
+      AdminUiPlugin.init({
+        route: 'admin',
+        port: settings.port,
+        adminUiConfig: { brand: 'Alipay commerce demo', hideVendureBranding: false },
+      }),
+    ],
+  };
+}
