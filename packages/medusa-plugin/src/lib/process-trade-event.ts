@@ -230,8 +230,13 @@ async function applyToSession(
     message: settled
       ? `Paid ${fenToAmount(event.amountFen)} CNY (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
         `已付款 ${fenToAmount(event.amountFen)} 元（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
-      : `Paid ${fenToAmount(event.amountFen)} CNY into escrow (${event.alipayStatus}); ship to get the money. / ` +
-        `买家已付款 ${fenToAmount(event.amountFen)} 元至担保账户（${event.alipayStatus}），发货并经买家确认收货后放款。`,
+      : event.status === 'shipped_awaiting_receipt'
+        ? // The report that follows the shipment confirmation: only the buyer's receipt is missing now.
+          `Paid ${fenToAmount(event.amountFen)} CNY into escrow, shipped (${event.alipayStatus}); the money is ` +
+          `released when the buyer confirms receipt. / 买家已付款 ${fenToAmount(event.amountFen)} 元至担保账户，` +
+          `已发货（${event.alipayStatus}），买家确认收货后放款。`
+        : `Paid ${fenToAmount(event.amountFen)} CNY into escrow (${event.alipayStatus}); ship to get the money. / ` +
+          `买家已付款 ${fenToAmount(event.amountFen)} 元至担保账户（${event.alipayStatus}），发货并经买家确认收货后放款。`,
     details: { alipayStatus: event.alipayStatus, detail, source, orderCreated },
   });
   return {

@@ -4,6 +4,7 @@ import {
   isPaidStatus,
   legacyBatchNoFor,
   type TradeEvent,
+  TradeNotClosableError,
   type TradeStatus,
 } from '@alipay-commerce/core';
 import type {
@@ -187,8 +188,9 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   }
 
   /**
-   * Closes the trade (关闭交易). Tolerant: a trade Alipay never saw, or one already closed, counts as
-   * cancelled. A paid trade cannot be closed: Alipay's refusal is reported with its code.
+   * Closes the trade (关闭交易) through the core's `closeTrade`, which is idempotent: a trade Alipay
+   * never saw, or one closed already, counts as cancelled. A paid trade cannot be closed: the core's
+   * `TradeNotClosableError` comes back as a refusal whose message says to refund instead.
    */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data ?? {};
@@ -196,19 +198,13 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     if (!outTradeNo) return { data };
     const ids = { session: outTradeNo, trade: text(data.trade_no) };
     const { alipay } = await this.facade(text(data.sales_channel_id));
+    let existed: boolean;
     try {
-      const { existed } = await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
-      this.logger_.info(logLine(existed ? 'trade closed' : 'cancel: Alipay has no such trade', ids));
+      ({ existed } = await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) }));
     } catch (error) {
-      if (!(await this.closedAlready(error, data))) {
-        const refused = alipayError({ en: 'close trade', zh: '关闭交易' }, error);
-        throw new MedusaError(
-          refused.type,
-          `${refused.message} A paid trade cannot be closed: refund it instead. / 已付款的交易无法关闭，请改为退款。`,
-        );
-      }
-      this.logger_.info(logLine('cancel: trade was already closed', ids));
+      throw alipayError({ en: 'close trade', zh: '关闭交易' }, error);
     }
+    this.logger_.info(logLine(existed ? 'trade closed' : 'cancel: Alipay has no such trade', ids));
     return { data: { ...data, alipay_status: 'closed' } };
   }
 
@@ -232,14 +228,14 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       const { alipay } = await this.facade(text(data.sales_channel_id));
       await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
     } catch (error) {
-      if (!(await this.closedAlready(error, data).catch(() => false))) {
-        this.logger_.warn(
-          logLine(
-            `could not close the trade of a deleted session: ${alipayError({ en: 'close trade', zh: '关闭交易' }, error).message}`,
-            ids,
-          ),
-        );
-      }
+      this.logger_.warn(
+        logLine(
+          error instanceof TradeNotClosableError
+            ? 'session deleted although its trade is paid; not closing it'
+            : `could not close the trade of a deleted session: ${alipayError({ en: 'close trade', zh: '关闭交易' }, error).message}`,
+          ids,
+        ),
+      );
     }
     return { data };
   }
@@ -485,21 +481,6 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     return this.settingsModule().getAlipay(salesChannelId ?? null, this.options_.settings ?? {});
   }
 
-  /**
-   * Whether a refused close means "closed already". Alipay answers a second close with the same code
-   * as a close of a paid trade (legacy `TRADE_STATUS_NOT_AVAILD`, OpenAPI `ACQ.TRADE_STATUS_ERROR`),
-   * so unless the code says "closed" outright, the trade is queried.
-   */
-  private async closedAlready(error: unknown, data: Record<string, unknown>): Promise<boolean> {
-    const outTradeNo = text(data.out_trade_no) ?? '';
-    const tradeNo = text(data.trade_no);
-    if (!(error instanceof AlipayGatewayError)) return false;
-    if (isAlreadyClosed(error)) return true;
-    const { alipay } = await this.facade(text(data.sales_channel_id));
-    const trade = await alipay.queryTrade({ outTradeNo, tradeNo }).catch(() => null);
-    return trade?.status === 'closed';
-  }
-
   /** Builds the signed request (or QR code) and the public session data for one trade. */
   private async startTrade(
     sessionId: string,
@@ -676,12 +657,4 @@ function withTrade(data: Record<string, unknown>, state: TradeState): Record<str
 
 function refundLedger(data: Record<string, unknown>): RefundLedgerEntry[] {
   return Array.isArray(data.alipay_refunds) ? (data.alipay_refunds as RefundLedgerEntry[]) : [];
-}
-
-/** Alipay's answers meaning "this trade is closed already" (legacy and OpenAPI). */
-function isAlreadyClosed(error: unknown): boolean {
-  if (!(error instanceof AlipayGatewayError)) return false;
-  return ['TRADE_HAS_CLOSED', 'TRADE_CLOSED', 'ACQ.TRADE_HAS_CLOSE'].some(
-    code => error.gatewayCode === code || error.subCode === code,
-  );
 }

@@ -1,0 +1,73 @@
+/**
+ * The example shop's Medusa configuration: the Alipay plugin installed exactly as
+ * `packages/medusa-plugin/README.md` tells a merchant (the plugin under `plugins`, the provider under the
+ * payment module with `dependencies: ['alipay_settings']`), nothing else added. The Alipay credentials are
+ * not here: they are saved in the admin (Settings → Alipay), which the first start seeds.
+ *
+ * Read by every Medusa command (`medusa db:migrate`, `exec`, `build`, `start`); `scripts/start.ts` sets the
+ * environment: `PORT`, `STOREFRONT_URL`, `DATABASE_URL`.
+ */
+import { defineConfig } from '@medusajs/framework/utils';
+
+const port = Number(process.env.PORT || 9000);
+/** Where this server is reached: the sandbox posts Alipay notifications here, the admin runs at `/app`. */
+const backendUrl = `http://localhost:${port}`;
+const storefrontUrl = (process.env.STOREFRONT_URL || 'http://localhost:8080').replace(/\/+$/, '');
+
+// DEMO ONLY: a fixed key that encrypts the Alipay secrets saved in the admin, so that a demo database
+// stays readable across restarts. A real shop sets its own in the environment (`openssl rand -hex 32`)
+// and never commits it. 仅用于演示：真实商店请在环境变量中设置自己的密钥，切勿提交到代码库。
+process.env.ALIPAY_SETTINGS_SECRET ||= 'alipay-commerce-example-medusa-shop-demo-only-settings-key';
+
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl: process.env.DATABASE_URL,
+    http: {
+      // The storefront calls the Store API from its server and the browser; the admin is served by
+      // this server itself (same origin), but the auth routes still check the origin.
+      storeCors: storefrontUrl,
+      adminCors: backendUrl,
+      authCors: `${backendUrl},${storefrontUrl}`,
+      // DEMO ONLY (演示用): fixed so sessions survive a restart; a real shop sets JWT_SECRET / COOKIE_SECRET.
+      jwtSecret: process.env.JWT_SECRET || 'example-medusa-shop-demo-only-jwt-secret',
+      cookieSecret: process.env.COOKIE_SECRET || 'example-medusa-shop-demo-only-cookie-secret',
+    },
+    // `medusa start` runs with NODE_ENV=production, where the admin's session cookie is `Secure` and so
+    // never set over the demo's plain http://localhost. Behind https, drop this line.
+    cookieOptions: { secure: false },
+    // No REDIS_URL: Medusa uses its in-memory event bus, locking, cache and workflow engine, and one
+    // process does both the HTTP server and the jobs (the plugin's reconcile and retry jobs).
+  },
+  admin: {
+    // The dashboard at http://localhost:<PORT>/app, calling the API on its own origin: one admin build
+    // serves every port the demo and the tests pick.
+    path: '/app',
+  },
+  plugins: [
+    // API routes (notify, return, admin), the alipay_settings module and its migrations, the jobs, the
+    // shipment subscriber, the Settings → Alipay page and the order widget.
+    { resolve: '@alipay-commerce/medusa', options: {} },
+  ],
+  modules: [
+    {
+      resolve: '@medusajs/medusa/payment',
+      // Lets the provider read the settings saved in the admin.
+      dependencies: ['alipay_settings'],
+      options: {
+        providers: [
+          {
+            resolve: '@alipay-commerce/medusa/providers/alipay',
+            id: 'alipay', // → provider ID pp_alipay_alipay
+            options: {
+              backendUrl,
+              // Fallback landing page after the cashier; the storefront's Medusa client passes its own
+              // per payment (`data.return_url`, same origin): `${STOREFRONT_URL}/order/<cart id>`.
+              storefrontReturnUrl: `${storefrontUrl}/order/return`,
+              subject: '演示商店订单 Demo shop order',
+            },
+          },
+        ],
+      },
+    },
+  ],
+});

@@ -1,0 +1,651 @@
+/**
+ * `pnpm --filter @alipay-commerce/example-medusa-shop start`: the whole example shop in one process tree.
+ *
+ * 1. PostgreSQL: an embedded server whose data lives in `$DATA_DIR/postgres` (kept between starts), or the
+ *    server of `DATABASE_URL`. A server left running by a crashed earlier start is stopped first.
+ * 2. In parallel:
+ *    - the build: `medusa build` (backend + admin with the plugin's Settings → Alipay page), kept in
+ *      `.medusa/builds/<fingerprint of its inputs>` and reused by every later start and every DATA_DIR;
+ *    - the database: `medusa db:migrate` when the schema inputs changed (Medusa or plugin migrations), and
+ *      on the first start `medusa exec ./src/scripts/seed.ts` (admin user, CNY region with Alipay,
+ *      shipping, products, Alipay settings, publishable key).
+ * 3. `medusa start` in the build directory (the production way: compiled config, prebuilt admin at /app),
+ *    then, once it answers, one stdout line for the demo and the browser tests:
+ *    `ALIPAY_COMMERCE_READY {"url","adminUrl","adminUser","adminPassword","publishableKey"}`.
+ *
+ * SIGTERM / SIGINT / SIGHUP stop Medusa first, then PostgreSQL (so Medusa never loses its database while it
+ * shuts down), then exit.
+ *
+ * Environment: `PORT` (9000), `ALIPAY_SANDBOX_URL` (http://127.0.0.1:7010), `STOREFRONT_URL`
+ * (http://localhost:8080), `DATA_DIR` (`examples/medusa-shop/.data`), `DATABASE_URL` (optional).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import {
+  type RunningPostgres,
+  startPostgres,
+} from '../../../packages/medusa-plugin/integration-tests/utils/postgres';
+import { DATABASE_NAME, DEMO_ADMIN, PUBLISHABLE_KEY_TITLE } from '../src/demo';
+
+const exampleDir = path.resolve(__dirname, '..');
+const port = Number(process.env.PORT || 9000);
+const shopUrl = `http://localhost:${port}`;
+const sandboxUrl = (process.env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010').replace(/\/+$/, '');
+const storefrontUrl = (process.env.STOREFRONT_URL || 'http://localhost:8080').replace(/\/+$/, '');
+const dataDir = path.resolve(process.env.DATA_DIR || path.join(exampleDir, '.data'));
+const externalDatabaseUrl = process.env.DATABASE_URL || undefined;
+
+const medusaCli = require.resolve('@medusajs/cli/cli.js', { paths: [exampleDir] });
+/** Preload of every Medusa child: it stops itself when this process dies without stopping it. */
+const exitWithParent = path.join(__dirname, 'exit-with-parent.cjs');
+const pluginDir = path.dirname(
+  require.resolve('@alipay-commerce/medusa/package.json', { paths: [exampleDir] }),
+);
+const demoAccountsFile = path.resolve(exampleDir, '../sandbox/demo-accounts.json');
+
+/** Builds live here, one directory per fingerprint of their inputs. */
+const buildsDir = path.join(exampleDir, '.medusa', 'builds');
+/** Written last into a finished build directory. */
+const BUILD_COMPLETE_FILE = 'alipay-example-build.json';
+/** Builds kept besides the current one (a running shop may still serve from an older one). */
+const OLD_BUILDS_KEPT = 2;
+/** Small table of this start script in the shop's database (not Medusa's, not the plugin's). */
+const STATE_TABLE = 'example_shop_state';
+/** How long a child may take to stop after SIGTERM before it is killed. */
+const CHILD_STOP_TIMEOUT_MS = 10_000;
+/** How long Medusa may take to answer after `medusa start` was spawned. */
+const SERVER_READY_TIMEOUT_MS = 180_000;
+
+const startedAt = Date.now();
+const children = new Set<ChildProcess>();
+let postgres: RunningPostgres | undefined;
+let stopping = false;
+
+/** Progress lines (stderr: stdout carries only the children's logs and the ready line). */
+function say(message: string): void {
+  process.stderr.write(`[medusa-shop] ${message}\n`);
+}
+
+function seconds(sinceMs: number): string {
+  return `${((Date.now() - sinceMs) / 1000).toFixed(1)} s`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes
+
+interface RunOptions {
+  cwd: string;
+  /** Prefix of each output line; the output goes through unchanged (inherited) when absent. */
+  label?: string;
+}
+
+/** Environment of every Medusa command: what medusa-config.ts and the seed read. */
+function medusaEnv(databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(port),
+    STOREFRONT_URL: storefrontUrl,
+    ALIPAY_SANDBOX_URL: sandboxUrl,
+    ALIPAY_DEMO_ACCOUNTS: demoAccountsFile,
+    DATABASE_URL: databaseUrl,
+    MEDUSA_DISABLE_TELEMETRY: 'true',
+    ...extra,
+  };
+}
+
+/** Starts `medusa <args>` (the CLI of this package) as a child in this process group. */
+function spawnMedusa(args: string[], env: NodeJS.ProcessEnv, options: RunOptions): ChildProcess {
+  const child = spawn(process.execPath, ['--require', exitWithParent, medusaCli, ...args], {
+    cwd: options.cwd,
+    env,
+    stdio: options.label ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (options.label) {
+    const label = options.label;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', line => say(`[${label}] ${line}`));
+    }
+  }
+  return child;
+}
+
+/** Runs `medusa <args>` to completion; rejects on a non-zero exit. */
+function runMedusa(args: string[], env: NodeJS.ProcessEnv, options: RunOptions): Promise<void> {
+  const child = spawnMedusa(args, env, options);
+  return new Promise((resolveRun, rejectRun) => {
+    child.once('error', rejectRun);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolveRun();
+      else rejectRun(new Error(`medusa ${args.join(' ')} failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}
+
+/**
+ * Every descendant of `pid` (children, grandchildren…), from /proc: `medusa db:migrate` forks further
+ * Medusa commands, which must stop with it. Empty where /proc does not exist.
+ */
+async function descendantsOf(pid: number): Promise<number[]> {
+  const parentOf = new Map<number, number>();
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    // "<pid> (<command>) <state> <ppid> …": the command may hold spaces and parentheses.
+    const line = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(line.slice(line.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parentOf.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  for (let generation = [pid]; generation.length > 0; ) {
+    generation = [...parentOf].filter(([, parent]) => generation.includes(parent)).map(([child]) => child);
+    found.push(...generation);
+  }
+  return found;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
+  }
+}
+
+/** Stops the children and their descendants: SIGTERM, then SIGKILL for what still runs after the timeout. */
+async function stopChildren(): Promise<void> {
+  const pids: number[] = [];
+  for (const child of children) {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+    pids.push(child.pid, ...(await descendantsOf(child.pid)));
+  }
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + CHILD_STOP_TIMEOUT_MS;
+  while (pids.some(isAlive) && Date.now() < deadline) {
+    await new Promise(resolveWait => setTimeout(resolveWait, 100));
+  }
+  for (const pid of pids.filter(isAlive)) signal(pid, 'SIGKILL');
+}
+
+/** Medusa first, PostgreSQL last, then exit. Safe to call more than once. */
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say(`stopping (${reason}) / 正在停止`);
+  await stopChildren();
+  await postgres?.stop().catch(error => say(`PostgreSQL did not stop cleanly: ${describe(error)}`));
+  process.exit(exitCode);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(signal, () => void shutdown(signal, 0));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fingerprints
+
+/** Every file under `dir` (recursively), relative paths sorted; [] when it does not exist. */
+async function filesUnder(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries
+      .filter(entry => entry.isFile())
+      .map(entry => path.join(entry.parentPath, entry.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** sha256 over names and contents of files, plus extra strings; 16 hex characters. */
+async function fingerprintOf(files: string[], extra: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(path.relative(exampleDir, file)).update('\0');
+    hash.update(await readFile(file)).update('\0');
+  }
+  for (const value of extra) hash.update(value).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function versionOf(packageName: string): Promise<string> {
+  const manifest = require.resolve(`${packageName}/package.json`, { paths: [exampleDir] });
+  return `${packageName}@${JSON.parse(await readFile(manifest, 'utf8')).version}`;
+}
+
+/** What the build depends on: this app's config and sources, the plugin's built admin, Medusa's version. */
+async function buildFingerprint(): Promise<string> {
+  const pluginAdmin = await filesUnder(path.join(pluginDir, '.medusa', 'server', 'src', 'admin'));
+  if (pluginAdmin.length === 0) {
+    throw new Error(
+      'The Alipay plugin is not built (packages/medusa-plugin/.medusa/server is missing). Run `pnpm build` ' +
+        'at the repository root first. / 支付宝插件尚未构建，请先在仓库根目录运行 `pnpm build`。',
+    );
+  }
+  const appFiles = [
+    ...['medusa-config.ts', 'tsconfig.json', 'package.json'].map(name => path.join(exampleDir, name)),
+    ...(await filesUnder(path.join(exampleDir, 'src'))),
+  ];
+  return fingerprintOf(
+    [...appFiles, ...pluginAdmin],
+    await Promise.all(['@medusajs/medusa', '@medusajs/dashboard'].map(versionOf)),
+  );
+}
+
+/** What the schema depends on: Medusa's version, the plugin's migrations, the modules in medusa-config. */
+async function schemaFingerprint(): Promise<string> {
+  const modulesDir = path.join(pluginDir, '.medusa', 'server', 'src', 'modules');
+  const migrations = (await filesUnder(modulesDir)).filter(file =>
+    file.includes(`${path.sep}migrations${path.sep}`),
+  );
+  return fingerprintOf(
+    [path.join(exampleDir, 'medusa-config.ts'), ...migrations],
+    [await versionOf('@medusajs/medusa')],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Build
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Whether `pid` runs (a zombie — exited, never reaped by a container's init — does not). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const line = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return line.slice(line.lastIndexOf(')') + 2, line.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/**
+ * A directory lock (mkdir is atomic) with the holder's PID inside, so that two starts never run
+ * `medusa build` into the same `.medusa/server` at once; a lock whose holder died is taken over.
+ */
+async function acquireLock(lockDir: string): Promise<() => Promise<void>> {
+  const ownerFile = path.join(lockDir, 'pid');
+  for (let waited = 0; ; waited += 500) {
+    try {
+      await mkdir(lockDir);
+      await writeFile(ownerFile, String(process.pid));
+      return () => rm(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(await readFile(ownerFile, 'utf8').catch(() => ''));
+    // No PID yet: the holder is between mkdir and writeFile, unless it died there (then after 10 s).
+    if ((holder && !isAlive(holder)) || (!holder && waited >= 10_000)) {
+      await rm(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (waited % 10_000 === 0) say(`waiting for another start's build (PID ${holder || '?'})…`);
+    await new Promise(resolveWait => setTimeout(resolveWait, 500));
+  }
+}
+
+/**
+ * The directory to run Medusa from: an existing build for the current inputs, or a new one. Builds are
+ * immutable and named by fingerprint, so a shop still running from an older build is never disturbed.
+ */
+async function ensureBuild(): Promise<string> {
+  const fingerprint = await buildFingerprint();
+  const buildDir = path.join(buildsDir, fingerprint);
+  const complete = path.join(buildDir, BUILD_COMPLETE_FILE);
+  if (await exists(complete)) {
+    say(`build ${fingerprint} is up to date`);
+    return buildDir;
+  }
+  await mkdir(buildsDir, { recursive: true });
+  const release = await acquireLock(path.join(exampleDir, '.medusa', 'build.lock'));
+  try {
+    if (await exists(complete)) return buildDir;
+    const started = Date.now();
+    say(`building Medusa and its admin (first start, or the app or the plugin changed)… / 正在构建`);
+    const output = path.join(exampleDir, '.medusa', 'server');
+    await rm(output, { recursive: true, force: true });
+    await runMedusa(['build'], medusaEnv('', { NODE_ENV: 'production' }), {
+      cwd: exampleDir,
+      label: 'build',
+    });
+    await rm(buildDir, { recursive: true, force: true });
+    await rename(output, buildDir);
+    await writeFile(complete, JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }));
+    say(`build ${fingerprint} done in ${seconds(started)}`);
+    await pruneOldBuilds(fingerprint);
+    return buildDir;
+  } finally {
+    await release();
+  }
+}
+
+/** Deletes all but the newest {@link OLD_BUILDS_KEPT} other builds. */
+async function pruneOldBuilds(current: string): Promise<void> {
+  const others = await Promise.all(
+    (await readdir(buildsDir))
+      .filter(name => name !== current)
+      .map(async name => ({ name, mtime: (await stat(path.join(buildsDir, name))).mtimeMs })),
+  );
+  others.sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of others.slice(OLD_BUILDS_KEPT)) {
+    await rm(path.join(buildsDir, name), { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Database
+
+/** What this script remembers in the database, and the publishable key the seed created. */
+interface ShopState {
+  schema?: string;
+  sandboxUrl?: string;
+  publishableKey?: string;
+}
+
+async function withClient<T>(databaseUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function readState(databaseUrl: string): Promise<ShopState> {
+  return withClient(databaseUrl, async client => {
+    await client.query(
+      `create table if not exists ${STATE_TABLE} (name text primary key, value text not null)`,
+    );
+    const rows = (await client.query(`select name, value from ${STATE_TABLE}`)).rows as Array<{
+      name: string;
+      value: string;
+    }>;
+    const state: ShopState = Object.fromEntries(rows.map(row => [row.name, row.value]));
+    const hasApiKeys = (await client.query("select to_regclass('public.api_key') as name")).rows[0]?.name;
+    if (hasApiKeys) {
+      const keys = await client.query(
+        `select token from api_key
+          where title = $1 and type = 'publishable' and revoked_at is null and deleted_at is null
+          order by created_at limit 1`,
+        [PUBLISHABLE_KEY_TITLE],
+      );
+      state.publishableKey = keys.rows[0]?.token;
+    }
+    return state;
+  });
+}
+
+async function saveState(databaseUrl: string, name: keyof ShopState, value: string): Promise<void> {
+  await withClient(databaseUrl, client =>
+    client.query(
+      `insert into ${STATE_TABLE} (name, value) values ($1, $2)
+         on conflict (name) do update set value = excluded.value`,
+      [name, value],
+    ),
+  );
+}
+
+/** Creates the database when missing; true when it did. */
+async function createDatabaseIfMissing(server: RunningPostgres, database: string): Promise<boolean> {
+  return withClient(server.url('postgres'), async client => {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount) return false;
+    await client.query(`create database ${client.escapeIdentifier(database)}`);
+    return true;
+  });
+}
+
+async function dropDatabase(server: RunningPostgres, database: string): Promise<void> {
+  await withClient(server.url('postgres'), client =>
+    client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`),
+  );
+}
+
+/**
+ * Migrates when the schema inputs changed and seeds on the first start; returns the publishable key
+ * and the sandbox URL the stored Alipay settings point at.
+ */
+async function prepareDatabase(server: RunningPostgres, databaseUrl: string): Promise<ShopState> {
+  const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  let created = false;
+  try {
+    created = await createDatabaseIfMissing(server, database);
+  } catch (error) {
+    // An external server may not let this user create databases; the database may exist already.
+    if (!server.external) throw error;
+    say(`could not check or create database ${database} (${describe(error)}); using it as it is`);
+  }
+  let state = await readState(databaseUrl);
+  if (!created && !state.publishableKey && !server.external) {
+    // The key is the seed's last step: without it, an earlier first start was interrupted.
+    say('an earlier first start did not finish; creating the database again');
+    await dropDatabase(server, database);
+    await createDatabaseIfMissing(server, database);
+    state = await readState(databaseUrl);
+  }
+  const schema = await schemaFingerprint();
+  if (state.schema !== schema) {
+    const started = Date.now();
+    say('migrating the database… / 正在迁移数据库');
+    // Medusa logs every migration at info level (thousands of lines): warnings and errors only.
+    await runMedusa(['db:migrate'], medusaEnv(databaseUrl, { LOG_LEVEL: 'warn' }), {
+      cwd: exampleDir,
+      label: 'migrate',
+    });
+    await saveState(databaseUrl, 'schema', schema);
+    say(`database migrated in ${seconds(started)}`);
+  }
+  if (!state.publishableKey) {
+    const started = Date.now();
+    say('seeding the shop (first start)… / 正在初始化商店数据');
+    await runMedusa(['exec', './src/scripts/seed.ts'], medusaEnv(databaseUrl), {
+      cwd: exampleDir,
+      label: 'seed',
+    });
+    await saveState(databaseUrl, 'sandboxUrl', sandboxUrl);
+    state = await readState(databaseUrl);
+    if (!state.publishableKey) throw new Error('the seed finished without creating the publishable key');
+    say(`shop seeded in ${seconds(started)}`);
+  }
+  return state;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Server
+
+/** Resolves once Medusa answers `/health` and serves the admin; rejects when it exits first. */
+async function waitUntilServing(server: ChildProcess, publishableKey: string): Promise<void> {
+  const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
+  const exited = new Promise<never>((_, rejectExit) =>
+    server.once('exit', code =>
+      rejectExit(new Error(`medusa start exited (code ${code}) before it answered`)),
+    ),
+  );
+  exited.catch(() => {});
+  const probe = async (): Promise<boolean> => {
+    try {
+      const health = await fetch(`${shopUrl}/health`, { signal: AbortSignal.timeout(5000) });
+      if (!health.ok) return false;
+      const [admin, store] = await Promise.all([
+        fetch(`${shopUrl}/app/`, { signal: AbortSignal.timeout(10_000) }),
+        fetch(`${shopUrl}/store/regions`, {
+          headers: { 'x-publishable-api-key': publishableKey },
+          signal: AbortSignal.timeout(10_000),
+        }),
+      ]);
+      return admin.ok && store.ok;
+    } catch {
+      return false;
+    }
+  };
+  while (Date.now() < deadline) {
+    if (await Promise.race([probe(), exited])) return;
+    await Promise.race([new Promise(resolveWait => setTimeout(resolveWait, 300)), exited]);
+  }
+  throw new Error(`Medusa did not answer on ${shopUrl} within ${SERVER_READY_TIMEOUT_MS / 1000} s`);
+}
+
+/**
+ * The Alipay settings were seeded with the sandbox URL of the first start. When a later start gets
+ * another one, the stored gateway is moved there through the plugin's admin API (as a merchant would
+ * edit it on Settings → Alipay), unless the merchant has pointed it elsewhere meanwhile.
+ */
+async function followSandboxUrl(databaseUrl: string, seededWith: string | undefined): Promise<void> {
+  if (!seededWith || seededWith === sandboxUrl) return;
+  const login = await fetch(`${shopUrl}/auth/user/emailpass`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: DEMO_ADMIN.email, password: DEMO_ADMIN.password }),
+  });
+  const { token } = (await login.json()) as { token?: string };
+  if (!token) throw new Error(`logging in as ${DEMO_ADMIN.email} failed (HTTP ${login.status})`);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const view = (await (await fetch(`${shopUrl}/admin/alipay/settings`, { headers })).json()) as {
+    global?: { gateway?: string | null };
+  };
+  const gateway = view.global?.gateway ?? '';
+  if (gateway.startsWith(`${seededWith}/`)) {
+    const moved = `${sandboxUrl}${gateway.slice(seededWith.length)}`;
+    const saved = await fetch(`${shopUrl}/admin/alipay/settings`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ gateway: moved }),
+    });
+    if (!saved.ok) throw new Error(`saving the gateway failed (HTTP ${saved.status}): ${await saved.text()}`);
+    say(`Alipay gateway moved to ${moved}`);
+  }
+  await saveState(databaseUrl, 'sandboxUrl', sandboxUrl);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * As root, the embedded PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR
+ * (a `mkdtemp` directory is 0700): let others traverse it (execute bit only, no listing).
+ */
+async function prepareDataDir(): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  if (userInfo().uid === 0) {
+    const { mode } = await stat(dataDir);
+    if ((mode & 0o001) === 0) await chmod(dataDir, (mode & 0o7777) | 0o011);
+  }
+}
+
+/**
+ * The plugin must run on this app's copy of Medusa, as it does in a merchant's `node_modules`. In this
+ * pnpm workspace the plugin resolves `@medusajs/*` from its own dev dependencies; pnpm shares one copy
+ * only when both packages resolve the same peer set (hence `@types/node` pinned to the plugin's version
+ * in package.json). Two copies register every Medusa workflow twice and the server refuses to boot with
+ * "Workflow with id … already exists": say why up front instead.
+ */
+async function assertOneMedusaCopy(): Promise<void> {
+  // Entry points the plugin's built code requires.
+  for (const name of ['@medusajs/framework/utils', '@medusajs/medusa/core-flows']) {
+    const [app, plugin] = await Promise.all(
+      [exampleDir, pluginDir].map(from => realpath(require.resolve(name, { paths: [from] }))),
+    );
+    if (app !== plugin) {
+      throw new Error(
+        `The app and the Alipay plugin load different copies of ${name} (${app} vs ${plugin}). ` +
+          'Align the versions of their shared dependencies (e.g. @types/node) and run pnpm install.',
+      );
+    }
+  }
+}
+
+/**
+ * Fails fast when something else listens on PORT: the readiness probe would otherwise be answered by
+ * that other server while Medusa fails to bind.
+ */
+function assertPortFree(): Promise<void> {
+  return new Promise((resolveFree, rejectBusy) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      rejectBusy(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${port} is in use; set PORT to a free one / 端口 ${port} 已被占用，请用 PORT 指定空闲端口`,
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, () => probe.close(() => resolveFree()));
+  });
+}
+
+async function main(): Promise<void> {
+  await assertOneMedusaCopy();
+  await assertPortFree();
+  say(`starting on ${shopUrl} (data: ${externalDatabaseUrl ? 'DATABASE_URL' : dataDir}) / 正在启动`);
+  await prepareDataDir();
+  const pgStarted = Date.now();
+  postgres = await startPostgres({
+    databaseUrl: externalDatabaseUrl ?? null,
+    dataDir: path.join(dataDir, 'postgres'),
+    leaveSignalsToCaller: true,
+  });
+  if (stopping) return;
+  const databaseUrl = externalDatabaseUrl ?? postgres.url(DATABASE_NAME);
+  say(
+    postgres.external
+      ? 'PostgreSQL from DATABASE_URL'
+      : `PostgreSQL on port ${postgres.port} (${seconds(pgStarted)})`,
+  );
+
+  const [buildDir, state] = await Promise.all([ensureBuild(), prepareDatabase(postgres, databaseUrl)]);
+  if (stopping) return;
+  const publishableKey = state.publishableKey as string;
+
+  const server = spawnMedusa(['start'], medusaEnv(databaseUrl, { NODE_ENV: 'production' }), {
+    cwd: buildDir,
+  });
+  server.once('exit', code => {
+    if (!stopping) {
+      say(`medusa start exited unexpectedly (code ${code}) / Medusa 意外退出`);
+      void shutdown('medusa exited', code || 1);
+    }
+  });
+  await waitUntilServing(server, publishableKey);
+  await followSandboxUrl(databaseUrl, state.sandboxUrl).catch(error =>
+    say(`could not move the Alipay gateway to ${sandboxUrl}: ${describe(error)}`),
+  );
+
+  say(`ready in ${seconds(startedAt)}: ${shopUrl}, admin ${shopUrl}/app`);
+  // Throw-away demo credentials, printed on purpose (the demo shows them to the person trying it).
+  const ready = {
+    url: shopUrl,
+    adminUrl: `${shopUrl}/app`,
+    adminUser: DEMO_ADMIN.email,
+    adminPassword: DEMO_ADMIN.password,
+    publishableKey,
+  };
+  process.stdout.write(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}\n`);
+}
+
+main().catch(error => {
+  if (stopping) return;
+  say(`failed to start / 启动失败: ${describe(error)}`);
+  void shutdown('start failed', 1);
+});
