@@ -99,6 +99,8 @@ function stopAll(code = 0) {
       // already gone
     }
   }
+  // The last resort only: the Medusa shop gives Medusa up to 10 s to stop, then stops its PostgreSQL
+  // (about 2 s in all, longer on a busy machine); killing it earlier would leave PostgreSQL running.
   setTimeout(() => {
     for (const child of children) {
       try {
@@ -108,7 +110,7 @@ function stopAll(code = 0) {
       }
     }
     process.exit(code);
-  }, 4000).unref();
+  }, 15_000).unref();
   Promise.all(
     children.map(
       c => new Promise(resolve => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
@@ -222,6 +224,21 @@ async function main() {
   );
 
   const adminLabel = shopName === 'medusa' ? 'Medusa admin 商家后台 ' : 'Vendure admin 商家后台';
+  const howTo =
+    shopName === 'medusa'
+      ? `  Pick a product and pay with Alipay on the sandbox cashier (the test buyer is pre-filled); you come back
+  to a paid order. The admin's Settings → Alipay chooses the interface: OpenAPI page + wap + QR is active
+  ("Always show a QR code on desktop" for QR). For escrow (担保交易) choose "Legacy: escrow" and the gateway
+  ${sandbox.legacyGateway}, pay, then ship the order in the admin (Fulfill items → Mark as shipped) and
+  confirm receipt at ${sandbox.url}/buyer/trades.
+  选择商品，在沙箱收银台用支付宝付款（测试买家已预填），返回即可看到已支付的订单。后台「Settings → Alipay」决定使用的接口：
+  当前为开放平台电脑网站 + 手机网站 + 扫码（开启“电脑端始终显示二维码”即为扫码）。担保交易：选择「旧版：担保交易」，网关填
+  ${sandbox.legacyGateway}，付款后在后台发货（Fulfill items → Mark as shipped），再到 ${sandbox.url}/buyer/trades 确认收货。`
+      : `  Pick a product, choose how to pay with Alipay, pay on the sandbox cashier (the test buyer is pre-filled),
+  and come back to a paid order. Escrow (担保交易) orders are settled after you ship them in the admin
+  (Fulfill order → Mark as shipped) and confirm receipt at ${sandbox.url}/buyer/trades.
+  选择商品和支付宝付款方式，在沙箱收银台付款（测试买家已预填），返回即可看到已支付的订单。担保交易订单需在后台
+  发货（Fulfill order → Mark as shipped），并在 ${sandbox.url}/buyer/trades 确认收货后才结算。`;
   console.log(`
   ✔ Alipay commerce demo (${shopName}) is running / 演示已启动
 
@@ -232,11 +249,7 @@ async function main() {
   These are throw-away test accounts of a local demo, printed on purpose: never use them for real money.
   以上均为本地演示的测试账号，特意打印出来，切勿用于真实资金。
 
-  Pick a product, choose how to pay with Alipay, pay on the sandbox cashier (the test buyer is pre-filled),
-  and come back to a paid order. Escrow (担保交易) orders are settled after you ship them in the admin
-  (Fulfill order → Mark as shipped) and confirm receipt at ${sandbox.url}/buyer/trades.
-  选择商品和支付宝付款方式，在沙箱收银台付款（测试买家已预填），返回即可看到已支付的订单。担保交易订单需在后台
-  发货（Fulfill order → Mark as shipped），并在 ${sandbox.url}/buyer/trades 确认收货后才结算。
+${howTo}
 
   The sandbox keeps its trades in memory: orders paid before a restart stay paid in the shop, but the
   sandbox no longer knows their trades. 沙箱的交易只保存在内存中，重启后旧订单的交易在沙箱中不再存在。

@@ -167,13 +167,17 @@ export async function startStorefront(
   name: 'vendure' | 'medusa',
   shop: ShopReady,
   port: number,
-  options: { syncAfterMs?: number } = {},
+  options: {
+    syncAfterMs?: number;
+    /** The fetch the shop client uses: a test wraps it to record what the storefront asked the shop. */
+    shopFetch?: typeof fetch;
+  } = {},
 ): Promise<RunningStorefront> {
   const url = `http://localhost:${port}`;
   // Plain JavaScript modules (JSDoc-typed); imported by URL, typed here by what the harness uses.
   const storefrontSrc = new URL('../../examples/storefront/src/', import.meta.url);
   const clientModule = (await import(new URL(`shops/${name}.mjs`, storefrontSrc).href)) as {
-    createShopClient(options: { url: string; publishableKey?: string }): unknown;
+    createShopClient(options: { url: string; publishableKey?: string; fetch?: typeof fetch }): unknown;
   };
   const { createStorefront } = (await import(new URL('server.mjs', storefrontSrc).href)) as {
     createStorefront(options: {
@@ -184,11 +188,16 @@ export async function startStorefront(
     }): { app: { listen(port: number, host: string, done: () => void): Server } };
   };
   const log: string[] = [];
+  const { shopFetch, ...storefrontOptions } = options;
   const { app } = createStorefront({
-    shop: clientModule.createShopClient({ url: shop.url, publishableKey: shop.publishableKey ?? '' }),
+    shop: clientModule.createShopClient({
+      url: shop.url,
+      publishableKey: shop.publishableKey ?? '',
+      ...(shopFetch ? { fetch: shopFetch } : {}),
+    }),
     publicUrl: url,
     log: line => log.push(line),
-    ...options,
+    ...storefrontOptions,
   });
   const server = await new Promise<Server>(resolve => {
     const listening: Server = app.listen(port, '127.0.0.1', () => resolve(listening));

@@ -166,6 +166,18 @@ export function createStorefront(options) {
     }),
   );
 
+  // Medusa's Alipay provider sends a buyer whose payment carried no return URL of its own to its
+  // `storefrontReturnUrl`, `${STOREFRONT_URL}/order/return?cart_id=…` (the order code is the cart ID).
+  app.get(
+    '/order/return',
+    route(async (req, res) => {
+      const cartId = typeof req.query['cart_id'] === 'string' ? req.query['cart_id'] : '';
+      if (/^[\w-]{1,100}$/.test(cartId))
+        return void res.redirect(303, `/order/${encodeURIComponent(cartId)}`);
+      res.status(404).send(page('订单 Order', '<p data-testid="error">订单不存在 No such order.</p>'));
+    }),
+  );
+
   app.get(
     '/order/:code/qr',
     route(async (req, res) => {
