@@ -29,9 +29,38 @@ export interface TradeLabel {
  * number finds every line about it: `order AB12 · trade AB12-1 · Alipay 2026…`.
  */
 export function describeTrade(label: TradeLabel): string {
-  return `order ${label.orderCode || '(unknown)'} · trade ${label.outTradeNo || '(unknown)'} · Alipay ${
-    label.tradeNo || '(none yet)'
-  }`;
+  return `order ${label.orderCode ? logSafeId(label.orderCode) : '(unknown)'} · trade ${
+    label.outTradeNo ? logSafeId(label.outTradeNo) : '(unknown)'
+  } · Alipay ${label.tradeNo ? logSafeId(label.tradeNo) : '(none yet)'}`;
+}
+
+/** Line breaks and other control characters: C0, DEL, C1 and the Unicode line/paragraph separators. */
+function isUnsafeInLog(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+function escapeUnsafe(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += isUnsafeInLog(code) ? `\\u${code.toString(16).padStart(4, '0')}` : text[i];
+  }
+  return out;
+}
+
+/**
+ * Text from a request (an unverified trade number, a URL segment, a message quoting a field) made safe
+ * for one log line: control characters and line breaks escaped as `\uXXXX`, at most `max` characters. A
+ * forged value can then never start a log line of its own (log forging).
+ */
+export function logSafe(text: string, max = 300): string {
+  return escapeUnsafe(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+/** An identifier for a log line: as it is when it looks like one, else quoted (JSON) and escaped. */
+export function logSafeId(value: string): string {
+  if (/^[\w.:-]{1,64}$/.test(value)) return value;
+  return escapeUnsafe(JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value));
 }
 
 /**
@@ -179,7 +208,36 @@ export function nextTradeStatus(current: string, reported: string): string {
   if (reported === '') {
     return current;
   }
-  return (STATUS_RANK[reported] ?? 0) >= (STATUS_RANK[current] ?? 0) ? reported : current;
+  return rankOf(reported) >= rankOf(current) ? reported : current;
+}
+
+/** A status's rank; 0 for anything unknown (own keys only: `constructor` is not a status). */
+function rankOf(status: string): number {
+  return Object.hasOwn(STATUS_RANK, status) ? STATUS_RANK[status]! : 0;
+}
+
+/** Alipay's `trade_status` values and the core status each one maps to. */
+const ALIPAY_TRADE_STATUSES: ReadonlyMap<string, string> = new Map([
+  ['WAIT_BUYER_PAY', 'waiting_payment'],
+  ['TRADE_PENDING', 'waiting_payment'],
+  ['WAIT_SELLER_SEND_GOODS', 'paid_awaiting_shipment'],
+  ['WAIT_BUYER_CONFIRM_GOODS', 'shipped_awaiting_receipt'],
+  ['TRADE_SUCCESS', 'paid'],
+  ['TRADE_FINISHED', 'finished'],
+  ['TRADE_CLOSED', 'closed'],
+]);
+
+/**
+ * True when a verified trade event carries one of Alipay's trade statuses and the core status that goes
+ * with it. Checked before an event is applied: a status the plugin does not know (a name inherited by
+ * every JavaScript object, such as `constructor`, included) must never be taken for a payment.
+ */
+export function hasKnownTradeStatus(event: { alipayStatus: string; status: string }): boolean {
+  return (
+    typeof event.alipayStatus === 'string' &&
+    typeof event.status === 'string' &&
+    ALIPAY_TRADE_STATUSES.get(event.alipayStatus) === event.status
+  );
 }
 
 /** Recorded statuses of trades that may still change without the shop doing anything. */
@@ -271,6 +329,38 @@ export class KeyedMutex {
         this.tails.delete(key);
       }
     }
+  }
+}
+
+/**
+ * A set of at most `capacity` strings that forgets the oldest first: the plugin's memory of receipts it
+ * committed recently. Bounded, so a process that handles millions of notifications keeps a fixed amount
+ * of them in memory (the database's receipts remain the record; this only saves work).
+ */
+export class BoundedSet {
+  private readonly items = new Set<string>();
+
+  constructor(readonly capacity: number) {}
+
+  has(item: string): boolean {
+    return this.items.has(item);
+  }
+
+  add(item: string): void {
+    if (this.items.has(item)) {
+      return;
+    }
+    if (this.items.size >= this.capacity) {
+      const oldest = this.items.values().next().value;
+      if (oldest !== undefined) {
+        this.items.delete(oldest);
+      }
+    }
+    this.items.add(item);
+  }
+
+  get size(): number {
+    return this.items.size;
   }
 }
 

@@ -3,7 +3,7 @@ import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Logger } from '@vendure/core';
 import type { Request, Response } from 'express';
 import { AlipayService } from './alipay.service';
-import { describeTrade } from './alipay-helpers';
+import { describeTrade, logSafe, logSafeId } from './alipay-helpers';
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE, loggerCtx } from './constants';
 import type { AlipayNotifyReply } from './types';
 
@@ -51,7 +51,7 @@ export class AlipayController {
       // The service logs failures with the order and trade; this catches what happens before it
       // knows them. "fail" makes Alipay deliver the notification again later.
       Logger.error(
-        `${describeTrade({})}: notification for payment method "${paymentMethodCode}" could not be processed, Alipay will retry: ${describe(error)}`,
+        `${describeTrade({})}: notification for payment method ${logSafeId(paymentMethodCode)} could not be processed, Alipay will retry: ${logSafe(describe(error))}`,
         loggerCtx,
       );
       reply = ALIPAY_NACK;
@@ -89,7 +89,7 @@ export class AlipayController {
       res.redirect(302, target);
     } catch (error) {
       Logger.error(
-        `${describeTrade({})}: return for payment method "${paymentMethodCode}" failed: ${describe(error)}`,
+        `${describeTrade({})}: return for payment method ${logSafeId(paymentMethodCode)} failed: ${logSafe(describe(error))}`,
         loggerCtx,
       );
       res.status(500).type('text/plain').send('The payment return could not be processed');

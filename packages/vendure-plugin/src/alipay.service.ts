@@ -65,13 +65,17 @@ import {
 } from '@vendure/core';
 import { In, IsNull, LessThan, Not } from 'typeorm';
 import {
+  BoundedSet,
   bilingual,
   describeIssues,
   describeTrade,
   eventFields,
+  hasKnownTradeStatus,
   isSettledAlipayStatus,
   isUniqueViolation,
   KeyedMutex,
+  logSafe,
+  logSafeId,
   nextTradeStatus,
   OPEN_TRADE_STATUSES,
   paymentSubject,
@@ -181,6 +185,9 @@ const MAX_REDIRECT_URL_LENGTH = 2000;
 /** Trades reconciled per run (the oldest-checked first), so one run never takes long. */
 const RECONCILIATION_BATCH_SIZE = 50;
 
+/** Receipts of events this process committed that it remembers, to answer Alipay's repeats at once. */
+const RECENT_RECEIPTS = 10_000;
+
 /** An unpaid trade Alipay has never heard of stops being queried after this long. */
 const ABANDON_AFTER_MS = 48 * 60 * 60_000;
 
@@ -220,6 +227,10 @@ function describeError(error: unknown): string {
 export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly mutex = new KeyedMutex();
   private readonly gateways = new Map<string, Alipay>();
+  /** Receipt keys committed by this process, newest last (bounded); see {@link inEventTransaction}. */
+  private readonly recentReceipts = new BoundedSet(RECENT_RECEIPTS);
+  /** Events being processed now, by receipt key: a repeat waits for the first instead of queueing. */
+  private readonly eventsInFlight = new Map<string, Promise<unknown>>();
   /** Metadata objects built here from verified events: the only ones `createPayment` accepts. */
   private readonly verifiedPaymentMetadata = new WeakSet<object>();
   private shipmentQueue: JobQueue<AlipayShipmentJobData> | undefined;
@@ -460,7 +471,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const method = await this.findAlipayMethod(ctx, input.paymentMethodCode);
     if (!method) {
       Logger.warn(
-        `${describeTrade({})}: notification for unknown Alipay payment method "${input.paymentMethodCode}"; answered ${ALIPAY_NACK}`,
+        `${describeTrade({})}: notification for unknown Alipay payment method ${logSafeId(input.paymentMethodCode)}; answered ${ALIPAY_NACK}`,
         loggerCtx,
       );
       return ALIPAY_NACK;
@@ -479,7 +490,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     if (!verdict.ok) {
       const known = verdict.outTradeNo ? await this.findTrade(ctx, verdict.outTradeNo) : undefined;
       Logger.warn(
-        `${describeTrade({ orderCode: known?.orderCode, outTradeNo: verdict.outTradeNo, tradeNo: verdict.tradeNo })}: notification rejected (${verdict.reason}): ${verdict.message}; answered ${verdict.reply}`,
+        `${describeTrade({ orderCode: known?.orderCode, outTradeNo: verdict.outTradeNo, tradeNo: verdict.tradeNo })}: notification rejected (${verdict.reason}): ${logSafe(verdict.message)}; answered ${verdict.reply}`,
         loggerCtx,
       );
       return verdict.reply;
@@ -1055,7 +1066,13 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       tradeNo: event.tradeNo,
     };
     let outcome: EventOutcome;
-    if (trade.tradeNo && trade.tradeNo !== event.tradeNo) {
+    if (!hasKnownTradeStatus(event)) {
+      outcome = {
+        kind: 'rejected',
+        reply: ALIPAY_ACK,
+        note: `rejected (unknown_status): trade_status ${JSON.stringify(String(event.alipayStatus)).slice(0, 80)} is not one of Alipay's statuses`,
+      };
+    } else if (trade.tradeNo && trade.tradeNo !== event.tradeNo) {
       outcome = {
         kind: 'rejected',
         reply: ALIPAY_ACK,
@@ -1071,7 +1088,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
           : this.applyPaymentTradeEvent(txCtx, current, event, alipay);
       });
     }
-    const line = `${describeTrade(label)}: ${event.source} ${event.alipayStatus || event.status} → ${outcome.kind}: ${outcome.note}; answered ${outcome.reply}`;
+    const line = `${describeTrade(label)}: ${event.source} ${logSafeId(String(event.alipayStatus || event.status))} → ${outcome.kind}: ${outcome.note}; answered ${outcome.reply}`;
     if (outcome.kind === 'orphan') {
       Logger.error(line, loggerCtx);
     } else if (outcome.kind === 'rejected') {
@@ -1096,7 +1113,11 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     trade.tradeNo = event.tradeNo;
     trade.lastEvent = eventFields(event);
     trade.status = nextTradeStatus(trade.status, event.alipayStatus);
-    await repo.save(trade);
+    // An UPDATE of the three columns: `save()` would first read the row back to diff it.
+    await repo.update(
+      { id: trade.id },
+      { tradeNo: trade.tradeNo, lastEvent: trade.lastEvent, status: trade.status },
+    );
     if (trade.orphanReason) {
       return {
         kind: 'ignored',
@@ -1112,7 +1133,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         note: late ? `out of order after ${previousStatus}, nothing changed` : 'recorded, no payment yet',
       };
     }
-    const order = await this.orderService.findOne(ctx, trade.orderId);
+    const order = await this.orderForPayment(ctx, trade.orderId);
     if (!order) {
       return this.recordOrphan(ctx, trade, undefined, 'order_missing');
     }
@@ -1361,13 +1382,36 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       reply: ALIPAY_ACK,
       note: `already processed (${key.alipayStatus})`,
     };
-    return this.mutex.run(lockKey, async () => {
+    const receiptKey = `${key.tradeNo}\u0000${key.alipayStatus}`;
+    // Inside a caller's transaction (custom code calling applyTradeEvent), "committed" below would only
+    // mean a savepoint released: such receipts are not remembered.
+    const remember = this.connection.getRepository(ctx, AlipayNotificationReceipt).manager.queryRunner
+      ?.isTransactionActive
+      ? () => undefined
+      : () => this.recentReceipts.add(receiptKey);
+    // Alipay's repeats (retries, duplicated deliveries) of an event this process committed are answered
+    // without waiting for the lock: on SQLite every event waits for every other, and a repeat would
+    // otherwise queue behind payments that have nothing to do with it. The database check below stays
+    // the authority (other processes, forgotten keys).
+    if (this.recentReceipts.has(receiptKey)) {
+      return Promise.resolve(duplicate);
+    }
+    const inFlight = this.eventsInFlight.get(receiptKey);
+    if (inFlight) {
+      // The same event is being processed: wait for it, then judge this copy (usually a duplicate now).
+      return inFlight.then(
+        () => this.inEventTransaction(ctx, event, outTradeNo, work),
+        () => this.inEventTransaction(ctx, event, outTradeNo, work),
+      );
+    }
+    const processing = this.mutex.run(lockKey, async () => {
       // Answer known duplicates without opening a transaction (the common case of Alipay's retries).
       if (await this.connection.getRepository(ctx, AlipayNotificationReceipt).exists({ where: key })) {
+        remember();
         return duplicate;
       }
       try {
-        return await this.connection.withTransaction(ctx, async txCtx => {
+        const outcome = await this.connection.withTransaction(ctx, async txCtx => {
           try {
             await this.connection.getRepository(txCtx, AlipayNotificationReceipt).insert(
               new AlipayNotificationReceipt({
@@ -1385,6 +1429,9 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
           }
           return work(txCtx);
         });
+        // Committed: the receipt exists from now on.
+        remember();
+        return outcome;
       } catch (error) {
         if (error instanceof EventNotApplied) {
           return error.outcome;
@@ -1392,6 +1439,14 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         throw error;
       }
     });
+    this.eventsInFlight.set(receiptKey, processing);
+    const forget = () => {
+      if (this.eventsInFlight.get(receiptKey) === processing) {
+        this.eventsInFlight.delete(receiptKey);
+      }
+    };
+    processing.then(forget, forget);
+    return processing;
   }
 
   private async recordOrphan(
@@ -1657,6 +1712,21 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       .where('method.code = :code', { code })
       .getOne();
     return method?.handler.code === ALIPAY_HANDLER_CODE ? method : undefined;
+  }
+
+  /**
+   * The order a payment event is about, in the context's channel: its own columns only (state, totals,
+   * currency, placed date), which is all the checks before Vendure's `addPaymentToOrder` need. Vendure's
+   * `OrderService.findOne` would also load lines, variants, promotions and shipping, and
+   * `addPaymentToOrder` loads the order itself again anyway.
+   */
+  private orderForPayment(ctx: RequestContext, orderId: ID): Promise<Order | null> {
+    return this.connection
+      .getRepository(ctx, Order)
+      .createQueryBuilder('order')
+      .innerJoin('order.channels', 'channel', 'channel.id = :channelId', { channelId: ctx.channelId })
+      .where('order.id = :orderId', { orderId })
+      .getOne();
   }
 
   private findTrade(ctx: RequestContext, outTradeNo: string): Promise<AlipayTrade | null> {
@@ -1940,7 +2010,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       );
     } else {
       Logger.warn(
-        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${verdict.message}; redirected anyway, nothing changed`,
+        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${logSafe(verdict.message)}; redirected anyway, nothing changed`,
         loggerCtx,
       );
     }

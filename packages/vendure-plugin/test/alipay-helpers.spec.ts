@@ -7,10 +7,14 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   alipayBackoffStrategy,
+  BoundedSet,
   describeTrade,
+  hasKnownTradeStatus,
   isHeldInAlipayEscrow,
   isUniqueViolation,
   KeyedMutex,
+  logSafe,
+  logSafeId,
   nextTradeStatus,
   paymentSubject,
   receiptStatusOf,
@@ -225,5 +229,57 @@ describe('escrow orders may ship before settlement', () => {
     expect(isHeldInAlipayEscrow([escrow, { state: 'Authorized', metadata: null }])).toBe(false);
     expect(isHeldInAlipayEscrow([{ ...escrow, metadata: { interfaceType: 'legacy-escrow' } }])).toBe(false);
     expect(isHeldInAlipayEscrow([{ state: 'Settled', metadata: escrow.metadata }])).toBe(false);
+  });
+});
+
+describe('hardening found by the hostile-input suite (test/reliability)', () => {
+  it('knows only Alipay trade statuses: names every object inherits are not statuses', () => {
+    expect(hasKnownTradeStatus({ alipayStatus: 'TRADE_SUCCESS', status: 'paid' })).toBe(true);
+    expect(
+      hasKnownTradeStatus({ alipayStatus: 'WAIT_SELLER_SEND_GOODS', status: 'paid_awaiting_shipment' }),
+    ).toBe(true);
+    for (const name of [
+      'constructor',
+      '__proto__',
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      'trade_success',
+    ]) {
+      // What the core's status lookup answers for such a name: an inherited function, not a status.
+      const inherited = ({} as Record<string, unknown>)[name];
+      expect(hasKnownTradeStatus({ alipayStatus: name, status: inherited as string })).toBe(false);
+      expect(hasKnownTradeStatus({ alipayStatus: name, status: 'paid' })).toBe(false);
+    }
+    expect(hasKnownTradeStatus({ alipayStatus: 'TRADE_SUCCESS', status: 'closed' })).toBe(false);
+    expect(nextTradeStatus('TRADE_SUCCESS', 'constructor')).toBe('TRADE_SUCCESS');
+    expect(nextTradeStatus('CREATED', 'toString')).toBe('toString');
+  });
+
+  it('keeps request text on one log line: line breaks and control characters escaped, length capped', () => {
+    const forged = 'X-1\ninfo - [AlipayPlugin] order X · notify TRADE_SUCCESS → applied';
+    for (const text of [
+      logSafe(forged),
+      logSafeId(forged),
+      describeTrade({ outTradeNo: forged, tradeNo: forged }),
+    ]) {
+      expect(text).not.toMatch(/[\n\r\u2028\u2029\u0085]/);
+      expect(text).toMatch(/\\(n|u000a)/);
+    }
+    expect(logSafe('a\u2028b\u0085c\rd')).toBe('a\\u2028b\\u0085c\\u000dd');
+    expect(logSafeId('AB12-1')).toBe('AB12-1');
+    expect(logSafeId('2026112522001')).toBe('2026112522001');
+    expect(logSafeId('has space')).toBe('"has space"');
+    expect(logSafe('x'.repeat(1000)).length).toBe(301);
+    expect(describeTrade({ orderCode: 'AB12', outTradeNo: 'AB12-1' })).toBe(
+      'order AB12 · trade AB12-1 · Alipay (none yet)',
+    );
+  });
+
+  it('remembers a bounded number of receipts, forgetting the oldest first', () => {
+    const set = new BoundedSet(3);
+    for (const key of ['a', 'b', 'c', 'a', 'd']) set.add(key);
+    expect(set.size).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map(k => set.has(k))).toEqual([false, true, true, true]);
   });
 });

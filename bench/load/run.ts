@@ -1,0 +1,503 @@
+/**
+ * `pnpm bench:load` (issue 8 item 2): the notify endpoint of each example shop (the drivers registered in
+ * test/support/drivers.ts) under 50 concurrent keep-alive connections on loopback, with 30 % duplicate
+ * deliveries. Bounded: a fixed number of requests and a deadline per phase.
+ *
+ * Per shop:
+ * 1. Start the sandbox (in this process) and the shop (its own process), and create `--orders` orders
+ *    through the shop's storefront API, each with an Alipay payment started (OpenAPI page pay).
+ * 2. Warm-up (not measured): the first 3 % of the orders (50–200) get their notifications, so that the
+ *    measured phases see a shop that has run before.
+ * 3. Every order gets one genuine `TRADE_SUCCESS` notification (signed RSA2 with the sandbox's Alipay key,
+ *    as Alipay sends it) and later one `TRADE_FINISHED` (a new status for every trade: a new receipt, no
+ *    new payment), each phase with 30 % duplicate deliveries (exact copies, same notify_id: half right after
+ *    the original, so often concurrently with it, half later in the phase). Phases: half of the orders'
+ *    `TRADE_SUCCESS` saturated (closed loop: capacity), the other half paced (open loop at half that
+ *    throughput: latency below capacity, the p99 target), then every `TRADE_FINISHED` saturated.
+ * 4. Check that every order was paid exactly once (one Settled payment of its amount, no orphan), and report
+ *    throughput, latency percentiles, the shop process's RSS before the first and after the last of all
+ *    notifications (2 × orders ÷ 0.7: 20,000 with the default 7,000 orders) and its CPU time.
+ *
+ * Results: bench/results/load-<date>.{md,json} (not with --quick or --no-write).
+ */
+import { randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import {
+  FORM_UTF8,
+  formBody,
+  newTradeNo,
+  openApiNotificationFields,
+  signRsa2,
+} from '../../test/support/alipay-messages';
+import { registeredDrivers } from '../../test/support/drivers';
+import { TestSandbox } from '../../test/support/sandbox';
+import type { PendingOrder, ShopDriver } from '../../test/support/shop-driver';
+import { repoRoot } from '../../test/support/shop-process';
+import { type LoadRequest, type LoadResult, percentile, runLoad } from './loadgen';
+
+const { values: args } = parseArgs({
+  // `pnpm bench:load -- --quick` passes the `--` on.
+  args: process.argv.slice(2).filter(a => a !== '--'),
+  options: {
+    orders: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    duplicates: { type: 'string', default: '0.3' },
+    'order-concurrency': { type: 'string', default: '4' },
+    quick: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    label: { type: 'string' },
+    rate: { type: 'string' },
+  },
+});
+const ORDERS = Number(args.orders ?? (args.quick ? 300 : 7000));
+const CONNECTIONS = Number(args.connections);
+const DUPLICATE_SHARE = Number(args.duplicates);
+const ORDER_CONCURRENCY = Number(args['order-concurrency']);
+const PHASE_DEADLINE_MS = 15 * 60_000;
+const TARGET_P99_MS = 100;
+/** The paced phase's arrival rate, as a share of the throughput the saturated pay phase reached. */
+const PACED_SHARE = 0.5;
+const TARGET_RSS_GROWTH = 50 * 1024 * 1024;
+const write = !args.quick && !args['no-write'];
+
+interface Delivery extends LoadRequest {
+  duplicate: boolean;
+}
+
+interface Phase {
+  name: string;
+  deliveries: Delivery[];
+  paced?: boolean;
+}
+
+interface PhaseReport {
+  phase: string;
+  /** The shop's RSS when the phase ended, MiB. */
+  rssMiB?: number;
+  /** Open loop: the arrival rate (requests/s). */
+  rate?: number;
+  requests: number;
+  duplicates: number;
+  durationS: number;
+  throughput: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  p99FirstDeliveries: number;
+  p99Duplicates: number;
+  errors: Record<string, number>;
+}
+
+interface ShopReport {
+  shop: string;
+  orders: number;
+  orderCreationS: number;
+  phases: PhaseReport[];
+  total: Omit<PhaseReport, 'phase'>;
+  /** Notifications sent in all (warm-up included): what the RSS figures span. */
+  notifications: number;
+  warmup: { orders: number; deliveries: number; errors: Record<string, number> };
+  rss: {
+    /** Before the first notification (orders created). */
+    startMiB: number;
+    /** After the warm-up, before the measured phases. */
+    beforeMiB: number;
+    /** Right after the last notification was answered. */
+    afterLastMiB: number;
+    /** Once the shop settled (its background work done), `settledS` seconds later: "after". */
+    afterMiB: number;
+    settledS: number;
+    peakMiB: number;
+    /** After − before (the leak criterion: growth while the measured notifications are handled). */
+    growthMiB: number;
+    /** After − start (warm-up included: code compiled, caches and pools filled). */
+    growthFromStartMiB: number;
+  };
+  cpu: { shopCpuS: number; shopCpuMsPerNotification: number };
+  paidExactlyOnce: { orders: number; ok: number; problems: string[] };
+  targets: { p99: boolean; memory: boolean; paidOnce: boolean; noErrors: boolean };
+}
+
+const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** utime + stime of a process in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `task` over `items`, `concurrency` at a time, in order of start. */
+async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, i: number) => Promise<R>,
+) {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await task(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * The deliveries of one phase: every distinct notification once, in random order, plus duplicates making
+ * up `DUPLICATE_SHARE` of the deliveries: half right behind their original (0–2 places later: with 50
+ * connections, in flight together), half anywhere later in the phase.
+ */
+function withDuplicates(distinct: LoadRequest[]): Delivery[] {
+  const shuffled = [...distinct];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const duplicateCount = Math.round((shuffled.length * DUPLICATE_SHARE) / (1 - DUPLICATE_SHARE));
+  const keyed: Array<{ key: number; delivery: Delivery }> = shuffled.map((r, i) => ({
+    key: i,
+    delivery: { ...r, duplicate: false },
+  }));
+  for (let d = 0; d < duplicateCount; d++) {
+    const i = randomInt(shuffled.length);
+    const later = d % 2 === 0 ? 0.5 + randomInt(3) : 0.5 + randomInt(Math.max(1, shuffled.length - i));
+    keyed.push({ key: i + later, delivery: { ...shuffled[i]!, duplicate: true } });
+  }
+  return keyed.sort((a, b) => a.key - b.key).map(k => k.delivery);
+}
+
+function phaseReport(phase: string, deliveries: Delivery[], result: LoadResult): PhaseReport {
+  const first: number[] = [];
+  const dupes: number[] = [];
+  deliveries.forEach((d, i) => {
+    (d.duplicate ? dupes : first).push(result.latencies[i]!);
+  });
+  return {
+    phase,
+    requests: result.requests,
+    duplicates: deliveries.filter(d => d.duplicate).length,
+    durationS: round(result.durationMs / 1000),
+    throughput: Math.round(result.requests / (result.durationMs / 1000)),
+    p50: round(percentile(result.latencies, 50)),
+    p90: round(percentile(result.latencies, 90)),
+    p99: round(percentile(result.latencies, 99)),
+    max: round(percentile(result.latencies, 100)),
+    p99FirstDeliveries: round(percentile(first, 99)),
+    p99Duplicates: round(percentile(dupes, 99)),
+    errors: Object.fromEntries(result.errors),
+  };
+}
+
+async function benchShop(shop: ShopDriver): Promise<ShopReport> {
+  const sandbox = await TestSandbox.start(1);
+  try {
+    await shop.start({ sandboxUrl: sandbox.url });
+    const [app] = sandbox.accounts.apps;
+    const alipayKey = sandbox.accounts.alipayKeys.privateKey;
+
+    const t = performance.now();
+    let made = 0;
+    const orders = await pool(Array.from({ length: ORDERS }), ORDER_CONCURRENCY, async () => {
+      const order = await shop.createPendingOrder({ kind: 'openapi' });
+      if (++made % 500 === 0) console.log(`  ${shop.name}: ${made} / ${ORDERS} orders`);
+      return order;
+    });
+    const orderCreationS = round((performance.now() - t) / 1000);
+    console.log(`  ${shop.name}: ${ORDERS} orders in ${orderCreationS} s`);
+
+    const origin = new URL(orders[0]!.notifyUrl).origin;
+    const tradeNos = new Map(orders.map(o => [o.ref, newTradeNo()]));
+    const notification = (order: PendingOrder, status: 'TRADE_SUCCESS' | 'TRADE_FINISHED'): LoadRequest => ({
+      path: new URL(order.notifyUrl).pathname,
+      contentType: FORM_UTF8,
+      expect: 'success',
+      body: formBody(
+        signRsa2(
+          openApiNotificationFields({
+            appId: app!.appId,
+            sellerId: app!.sellerId,
+            outTradeNo: order.outTradeNo,
+            tradeNo: tradeNos.get(order.ref)!,
+            amountFen: order.amountFen,
+            status,
+          }),
+          alipayKey,
+        ),
+      ),
+    });
+    // Warm-up (not measured): a real shop has run before; the first payments after a start are several
+    // times slower (code paths compiled, caches filled).
+    const warmupCount = Math.min(200, Math.max(50, Math.round(ORDERS * 0.03)));
+    const warmup = orders.slice(0, warmupCount);
+    const measured = orders.slice(warmupCount);
+    const half = Math.floor(measured.length / 2);
+    const phases: Phase[] = [
+      {
+        name: 'pay, saturated (closed loop)',
+        deliveries: withDuplicates(measured.slice(0, half).map(o => notification(o, 'TRADE_SUCCESS'))),
+      },
+      {
+        name: 'pay, paced (open loop)',
+        deliveries: withDuplicates(measured.slice(half).map(o => notification(o, 'TRADE_SUCCESS'))),
+        paced: true,
+      },
+      {
+        name: 'finish, saturated (closed loop)',
+        deliveries: withDuplicates(measured.map(o => notification(o, 'TRADE_FINISHED'))),
+      },
+    ];
+    const warmupDeliveries = [
+      ...withDuplicates(warmup.map(o => notification(o, 'TRADE_SUCCESS'))),
+      ...withDuplicates(warmup.map(o => notification(o, 'TRADE_FINISHED'))),
+    ];
+    const totalDeliveries = warmupDeliveries.length + phases.reduce((n, p) => n + p.deliveries.length, 0);
+    const pid = shop.pid();
+    const rssAtStart = shop.rssBytes();
+    console.log(`  ${shop.name}: warm-up: ${warmupDeliveries.length} deliveries…`);
+    const warm = await runLoad(origin, warmupDeliveries, {
+      connections: CONNECTIONS,
+      timeoutMs: 30_000,
+      deadlineMs: PHASE_DEADLINE_MS,
+    });
+    const warmupErrors = Object.fromEntries(warm.errors);
+
+    const rssBefore = shop.rssBytes();
+    const cpuBefore = cpuSeconds(pid);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, shop.rssBytes());
+    }, 250);
+    const reports: PhaseReport[] = [];
+    const results: LoadResult[] = [];
+    // LOAD_SIGNAL_SHOP=1: SIGWINCH to the shop before and after each phase (for a profiling preload).
+    const mark = () => process.env.LOAD_SIGNAL_SHOP && process.kill(pid, 'SIGWINCH');
+    mark();
+    try {
+      let saturatedPayRate = 0;
+      for (const { name: phase, deliveries, paced } of phases) {
+        // Paced at half the rate the saturated run reached: latency below capacity.
+        const rate = paced
+          ? args.rate
+            ? Number(args.rate)
+            : Math.max(1, Math.round(saturatedPayRate * PACED_SHARE))
+          : undefined;
+        console.log(
+          `  ${shop.name}: ${phase}: ${deliveries.length} deliveries over ${CONNECTIONS} connections${rate ? ` at ${rate}/s` : ''}…`,
+        );
+        const result = await runLoad(origin, deliveries, {
+          connections: CONNECTIONS,
+          timeoutMs: 30_000,
+          deadlineMs: PHASE_DEADLINE_MS,
+          ...(rate ? { rate } : {}),
+        });
+        results.push(result);
+        mark();
+        if (process.env.LOAD_DUMP) {
+          writeFileSync(
+            `${process.env.LOAD_DUMP}-${reports.length}.json`,
+            JSON.stringify(deliveries.map((d, i) => [d.duplicate ? 1 : 0, round(result.latencies[i]!)])),
+          );
+        }
+        const report = {
+          ...phaseReport(phase, deliveries, result),
+          ...(rate ? { rate } : {}),
+          rssMiB: mib(shop.rssBytes()),
+        };
+        if (!paced && saturatedPayRate === 0) saturatedPayRate = report.throughput;
+        reports.push(report);
+        console.log(
+          `  ${shop.name}: ${phase}: ${report.throughput}/s, p50 ${report.p50} ms, p99 ${report.p99} ms, errors ${JSON.stringify(report.errors)}`,
+        );
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const cpuAfter = cpuSeconds(pid);
+    const rssAfterLast = shop.rssBytes();
+    rssPeak = Math.max(rssPeak, rssAfterLast);
+    // The notifications leave work behind (Vendure's search-index jobs, events): measure once the shop has
+    // settled, i.e. used under 5 % of a core for 2 s (60 s at most).
+    const settleStarted = performance.now();
+    for (let last = cpuSeconds(pid); performance.now() - settleStarted < 60_000; ) {
+      await new Promise(resolve => setTimeout(resolve, 2_000));
+      const now = cpuSeconds(pid);
+      if (now - last < 0.1) break;
+      last = now;
+    }
+    const settledS = round((performance.now() - settleStarted) / 1000);
+    const rssAfter = shop.rssBytes();
+
+    // Every order paid exactly once: one live payment, Settled, of the order's amount.
+    const views = await shop.allOrders();
+    const problems: string[] = [];
+    for (const order of orders) {
+      const view = views.get(order.ref);
+      const live = view?.payments.filter(p => p.state === 'Settled') ?? [];
+      if (view?.livePayments !== 1 || live.length !== 1 || live[0]!.amountFen !== order.amountFen) {
+        problems.push(`${order.ref}: ${JSON.stringify(view)}`);
+      }
+    }
+    const snapshot = (await shop.snapshot()) as { orphanPayments?: unknown[] };
+    if (snapshot.orphanPayments?.length) problems.push(`${snapshot.orphanPayments.length} orphan payments`);
+
+    const allDeliveries = phases.flatMap(p => p.deliveries);
+    const allLatencies = Float64Array.from(results.flatMap(r => Array.from(r.latencies)));
+    const totalRequests = results.reduce((n, r) => n + r.requests, 0);
+    const totalMs = results.reduce((n, r) => n + r.durationMs, 0);
+    const errors: Record<string, number> = {};
+    for (const r of results) for (const [k, v] of r.errors) errors[k] = (errors[k] ?? 0) + v;
+    const total = phaseReport('all', allDeliveries, {
+      requests: totalRequests,
+      durationMs: totalMs,
+      latencies: allLatencies,
+      errors: new Map(Object.entries(errors)),
+    });
+    const { phase: _phase, ...totalWithoutPhase } = total;
+    const growth = rssAfter - rssBefore;
+    const paced = reports.find(r => r.rate !== undefined);
+    return {
+      shop: shop.name,
+      orders: ORDERS,
+      orderCreationS,
+      phases: reports,
+      total: totalWithoutPhase,
+      notifications: totalRequests + warm.requests,
+      warmup: { orders: warmup.length, deliveries: warm.requests, errors: warmupErrors },
+      rss: {
+        startMiB: mib(rssAtStart),
+        beforeMiB: mib(rssBefore),
+        afterLastMiB: mib(rssAfterLast),
+        afterMiB: mib(rssAfter),
+        settledS,
+        peakMiB: mib(rssPeak),
+        growthMiB: mib(growth),
+        growthFromStartMiB: mib(rssAfter - rssAtStart),
+      },
+      cpu: {
+        shopCpuS: round(cpuAfter - cpuBefore),
+        shopCpuMsPerNotification: round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, totalRequests)),
+      },
+      paidExactlyOnce: { orders: ORDERS, ok: ORDERS - problems.length, problems: problems.slice(0, 20) },
+      targets: {
+        p99: paced !== undefined && paced.p99 < TARGET_P99_MS,
+        memory: growth < TARGET_RSS_GROWTH && totalRequests + warm.requests >= totalDeliveries,
+        paidOnce: problems.length === 0,
+        noErrors: Object.keys(errors).length === 0 && Object.keys(warmupErrors).length === 0,
+      },
+    };
+  } finally {
+    await shop.stop();
+    await sandbox.close();
+  }
+}
+
+function machine() {
+  const [cpu] = cpus();
+  return {
+    cpu: cpu?.model ?? 'unknown',
+    logicalCores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    freeMemoryGiB: Math.round((freemem() / 1024 ** 3) * 10) / 10,
+    kernel: `Linux ${release()}`,
+    node: process.version,
+    loadAverage: loadavg().map(l => Math.round(l * 100) / 100),
+  };
+}
+
+function markdown(
+  date: string,
+  before: ReturnType<typeof machine>,
+  after: number[],
+  reports: ShopReport[],
+): string {
+  const lines = [
+    `# Notify endpoint load test ${date}`,
+    '',
+    'Generated by `pnpm bench:load` (bench/load/run.ts). What it does and how to read it: [../README.md](../README.md#load-test-pnpm-benchload).',
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${before.cpu}; ${before.logicalCores} logical cores, shared with other engineers' work; ${before.memoryGiB} GiB RAM`,
+    `- ${before.kernel}, Node ${before.node}; the shop, the load generator and the sandbox all on this machine (loopback)`,
+    `- load average (1/5/15 min) before: ${before.loadAverage.join(' / ')}; after: ${after.join(' / ')}`,
+    `- ${CONNECTIONS} keep-alive connections, ${Math.round(DUPLICATE_SHARE * 100)} % duplicate deliveries, OpenAPI RSA2 notifications signed as Alipay signs them`,
+    '',
+    '## Latency and throughput',
+    '',
+    'Saturated: closed loop, each connection sends its next request when the previous one is answered (latency = 50 connections ÷ throughput, by Little’s law). Paced: open loop at half the saturated pay throughput, latency counted from when each request was due.',
+    '',
+    '| shop | phase | requests | duplicates | rate (req/s) | throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | p99 first / duplicate (ms) | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of reports) {
+    for (const p of [...r.phases, { phase: 'all measured', ...r.total }]) {
+      lines.push(
+        `| ${r.shop} | ${p.phase} | ${p.requests} | ${p.duplicates} | ${p.rate ?? '—'} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.max} | ${p.p99FirstDeliveries} / ${p.p99Duplicates} | ${Object.keys(p.errors).length ? JSON.stringify(p.errors) : 0} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    '## Correctness and memory',
+    '',
+    '| shop | orders (created in) | notifications (warm-up) | paid exactly once | RSS start → after warm-up → after each phase → settled (peak) | growth after warm-up / from start | shop CPU | paced p99 < 100 ms | growth < 50 MB |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of reports) {
+    lines.push(
+      `| ${r.shop} | ${r.orders} (${r.orderCreationS} s) | ${r.notifications} (${r.warmup.deliveries}) | ${r.paidExactlyOnce.ok} / ${r.paidExactlyOnce.orders} | ${r.rss.startMiB} → ${r.rss.beforeMiB} → ${r.phases.map(p => p.rssMiB).join(' → ')} → ${r.rss.afterMiB} MiB after ${r.rss.settledS} s (${r.rss.peakMiB}) | ${r.rss.growthMiB} / ${r.rss.growthFromStartMiB} MiB | ${r.cpu.shopCpuS} s (${r.cpu.shopCpuMsPerNotification} ms/notification) | ${r.targets.p99 ? 'PASS' : 'FAIL'} | ${r.targets.memory ? 'PASS' : 'FAIL'} |`,
+    );
+  }
+  for (const r of reports.filter(x => x.paidExactlyOnce.problems.length)) {
+    lines.push('', `Problems (${r.shop}):`, '', ...r.paidExactlyOnce.problems.map(p => `- ${p}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10);
+  const before = machine();
+  console.log(
+    `Notify endpoint load: ${ORDERS} orders per shop, ${CONNECTIONS} connections, ${Math.round(DUPLICATE_SHARE * 100)} % duplicates`,
+  );
+  const reports: ShopReport[] = [];
+  for (const { name, create } of registeredDrivers()) {
+    console.log(`${name}:`);
+    reports.push(await benchShop(create()));
+  }
+  const after = loadavg().map(l => Math.round(l * 100) / 100);
+  const md = markdown(date, before, after, reports);
+  console.log(`\n${md}`);
+  if (write) {
+    const dir = join(repoRoot, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, `load-${date}${args.label ? `-${args.label}` : ''}`);
+    writeFileSync(`${base}.md`, md);
+    writeFileSync(
+      `${base}.json`,
+      `${JSON.stringify({ date, machine: { ...before, loadAverageAfter: after }, connections: CONNECTIONS, duplicateShare: DUPLICATE_SHARE, reports }, null, 2)}\n`,
+    );
+    console.log(`written ${base}.md and .json`);
+  }
+  const failed = reports.some(r => !r.targets.paidOnce || !r.targets.noErrors)
+    ? 2
+    : reports.some(r => !r.targets.p99 || !r.targets.memory)
+      ? 1
+      : 0;
+  process.exitCode = failed;
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exitCode = 2;
+});

@@ -1,0 +1,314 @@
+/**
+ * Issue 8 item 4: the hostile-input matrix. At least 1,000 generated hostile notifications per shop
+ * (test/support/hostile.ts: fields tampered, wrong keys, other merchants' and apps' valid notifications,
+ * amounts off by 0.01, replays, oversized bodies, invalid charset bytes, duplicate keys, missing fields,
+ * non-existent statuses), both generations (OpenAPI RSA2 and legacy MD5), sent in parallel to the shop's
+ * real notify endpoints.
+ *
+ * Definitions (printed in the summary line `N hostile notifications tried: A accepted, S state changes,
+ * C crashes`; the suite fails unless A, S and C are 0):
+ * - accepted: the shop logged the notification as processed genuine news — the driver's
+ *   `notificationOutcomes()` verdict `accepted` (Vendure: `notify <status> → applied | recorded | orphan`,
+ *   or a processed `batch_refund_notify`). Everything else must be logged as refused, with a reason, one
+ *   line per request: the suite also fails when a request leaves no such line.
+ * - state changes: orders, payments, refunds and orphan payments read through the admin API before and
+ *   after the run (the driver's `snapshot()`); S counts the orders (and the orphan list) that differ.
+ * - crashes: the shop process exited, or a request was answered 5xx, reset, or not answered within 15 s.
+ *
+ * Positive controls prove that the counters can count: at the end, the unmodified genuine messages are
+ * sent and must be accepted and change state.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  legacyNotificationFields,
+  newTradeNo,
+  openApiNotificationFields,
+  type Params,
+  signMd5,
+  signRsa2,
+} from '../support/alipay-messages';
+import { registeredDrivers } from '../support/drivers';
+import { type HostileRequest, type HostileTarget, hostileArbitrary } from '../support/hostile';
+import { eventually, TestSandbox } from '../support/sandbox';
+import type { PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
+
+const COUNT = Number(process.env.HOSTILE_COUNT ?? 1200);
+const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31);
+const CONCURRENCY = 16;
+
+interface Tally {
+  shop: string;
+  tried: number;
+  accepted: number;
+  stateChanges: number;
+  crashes: number;
+}
+const tallies: Tally[] = [];
+
+/** Sends every request, `CONCURRENCY` at a time; returns what went wrong at the HTTP level. */
+async function sendAll(
+  requests: HostileRequest[],
+): Promise<{ crashes: string[]; statuses: Map<number, number> }> {
+  const crashes: string[] = [];
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const r = requests[next++]!;
+      try {
+        const response = await fetch(r.url, {
+          method: 'POST',
+          headers: { 'content-type': r.contentType },
+          body: r.body,
+          signal: AbortSignal.timeout(15_000),
+        });
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status >= 500) crashes.push(`${r.mutation} → HTTP ${response.status}`);
+      } catch (error) {
+        crashes.push(`${r.mutation} → ${(error as Error).name}: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { crashes, statuses };
+}
+
+/** Orders (and the orphan list) whose snapshot differs. */
+function differences(before: ShopSnapshot, after: ShopSnapshot): string[] {
+  const out: string[] = [];
+  const b = before as { orders: Record<string, unknown>; orphanPayments: unknown };
+  const a = after as { orders: Record<string, unknown>; orphanPayments: unknown };
+  for (const code of new Set([...Object.keys(b.orders), ...Object.keys(a.orders)])) {
+    if (JSON.stringify(b.orders[code]) !== JSON.stringify(a.orders[code])) {
+      out.push(`${code}: ${JSON.stringify(b.orders[code])} → ${JSON.stringify(a.orders[code])}`);
+    }
+  }
+  if (JSON.stringify(b.orphanPayments) !== JSON.stringify(a.orphanPayments)) out.push('orphan payments');
+  return out;
+}
+
+for (const { name, create } of registeredDrivers()) {
+  describe(`${name} shop: hostile notifications`, () => {
+    let sandbox: TestSandbox;
+    let shop: ShopDriver;
+    let targets: HostileTarget[];
+    /** Genuine, fresh messages (never sent before the controls). */
+    let controls: Array<{ order: PendingOrder; target: HostileTarget }>;
+
+    beforeAll(async () => {
+      sandbox = await TestSandbox.start(1);
+      shop = create();
+      await shop.start({ sandboxUrl: sandbox.url });
+      const { accounts } = sandbox;
+      const [merchantA, merchantB] = accounts.merchants;
+      const [app] = accounts.apps;
+      const alipayKey = accounts.alipayKeys.privateKey;
+      const resignOpenApi = (p: Params) => signRsa2(p, alipayKey);
+      const resignLegacy = (p: Params) => signMd5(p, merchantA!.key);
+
+      // Orders that stay unpaid: the main targets.
+      const openPending = await shop.createPendingOrder({ kind: 'openapi' });
+      const legacyPending = await shop.createPendingOrder({ kind: 'legacy-instant' });
+      const escrowPending = await shop.createPendingOrder({ kind: 'legacy-escrow' });
+      // Paid orders, whose genuine notifications are replayed.
+      const openPaid = await shop.createPendingOrder({ kind: 'openapi' });
+      const openPaidDelivery = (await sandbox.pay('openapi', openPaid.outTradeNo)).deliveries[0]!;
+      const legacyPaid = await shop.createPendingOrder({ kind: 'legacy-instant' });
+      const legacyPaidDelivery = (await sandbox.pay('legacy-instant', legacyPaid.outTradeNo)).deliveries[0]!;
+      expect([openPaidDelivery.answer, legacyPaidDelivery.answer]).toEqual(['success', 'success']);
+      // Paid at Alipay, notification lost (dropped, Alipay keeps retrying): its genuine notify_id passes
+      // notify_verify, so legacy messages built on it get past the sandbox and reach the shop's checks.
+      const legacyVerified = await shop.createPendingOrder({ kind: 'legacy-instant' });
+      await sandbox.addFault('drop-notify', { outTradeNo: legacyVerified.outTradeNo });
+      const dropped = (await sandbox.pay('legacy-instant', legacyVerified.outTradeNo)).deliveries[0]!;
+      expect(dropped.outcome).toBe('dropped');
+
+      const openApiFields = (order: PendingOrder) =>
+        openApiNotificationFields({
+          appId: app!.appId,
+          sellerId: app!.sellerId,
+          outTradeNo: order.outTradeNo,
+          tradeNo: newTradeNo(),
+          amountFen: order.amountFen,
+        });
+      const legacyFields = (order: PendingOrder, status = 'TRADE_SUCCESS') =>
+        legacyNotificationFields({
+          partner: merchantA!.partner,
+          sellerId: merchantA!.sellerId,
+          sellerEmail: merchantA!.sellerEmail,
+          outTradeNo: order.outTradeNo,
+          tradeNo: newTradeNo(),
+          amountFen: order.amountFen,
+          status,
+        });
+      const openApi = {
+        generation: 'openapi' as const,
+        resign: resignOpenApi,
+        amountField: 'total_amount' as const,
+      };
+      const legacy = {
+        generation: 'legacy' as const,
+        resign: resignLegacy,
+        amountField: 'total_fee' as const,
+      };
+      targets = [
+        {
+          ...openApi,
+          label: 'openapi-pending',
+          url: openPending.notifyUrl,
+          genuine: true,
+          base: resignOpenApi(openApiFields(openPending)),
+        },
+        {
+          ...openApi,
+          label: 'openapi-paid',
+          url: openPaid.notifyUrl,
+          genuine: false,
+          base: openPaidDelivery.params,
+        },
+        // notify_id never issued: notify_verify says false.
+        {
+          ...legacy,
+          label: 'legacy-pending',
+          url: legacyPending.notifyUrl,
+          genuine: false,
+          base: resignLegacy(legacyFields(legacyPending)),
+        },
+        {
+          ...legacy,
+          label: 'escrow-pending',
+          url: escrowPending.notifyUrl,
+          genuine: false,
+          base: resignLegacy(legacyFields(escrowPending, 'WAIT_SELLER_SEND_GOODS')),
+        },
+        {
+          ...legacy,
+          label: 'legacy-paid',
+          url: legacyPaid.notifyUrl,
+          genuine: false,
+          base: legacyPaidDelivery.params,
+        },
+        {
+          ...legacy,
+          label: 'legacy-verified',
+          url: legacyVerified.notifyUrl,
+          genuine: true,
+          base: dropped.params,
+        },
+      ];
+      controls = [
+        { order: openPending, target: targets[0]! },
+        { order: legacyVerified, target: targets[5]! },
+      ];
+      void merchantB;
+    });
+
+    afterAll(async () => {
+      await shop?.stop();
+      await sandbox?.close();
+    });
+
+    it(`${COUNT} generated hostile notifications: none accepted, no state change, no crash; each refusal logged with its reason`, async () => {
+      const { accounts } = sandbox;
+      const [merchantA, merchantB] = accounts.merchants;
+      const [app] = accounts.apps;
+      const arbitrary = hostileArbitrary(targets, {
+        appPrivateKey: app!.privateKey,
+        md5KeyA: merchantA!.key,
+        md5KeyB: merchantB!.key,
+        merchantB: {
+          partner: merchantB!.partner,
+          sellerId: merchantB!.sellerId,
+          sellerEmail: merchantB!.sellerEmail,
+        },
+        appId: app!.appId,
+        appSellerId: app!.sellerId,
+      });
+      const requests = fc.sample(arbitrary, { numRuns: COUNT, seed: SEED });
+      const generations = new Set(requests.map(r => targets.find(t => t.label === r.target)!.generation));
+      expect([...generations].sort()).toEqual(['legacy', 'openapi']);
+
+      const before = await shop.snapshot();
+      const fromLine = shop.logs().length;
+      const { crashes, statuses } = await sendAll(requests);
+      // One log line per request; wait for the last ones to be flushed.
+      const outcomes = await eventually(
+        async () => {
+          const found = shop.notificationOutcomes(fromLine);
+          return found.length >= requests.length && found;
+        },
+        `a log line for each of the ${requests.length} requests`,
+        30_000,
+      ).catch(() => shop.notificationOutcomes(fromLine));
+      const after = await shop.snapshot();
+      if (!shop.isRunning()) crashes.push('the shop process exited');
+
+      const accepted = outcomes.filter(o => o.verdict === 'accepted');
+      const changed = differences(before, after);
+      const tally: Tally = {
+        shop: name,
+        tried: requests.length,
+        accepted: accepted.length,
+        stateChanges: changed.length,
+        crashes: crashes.length,
+      };
+      tallies.push(tally);
+      const reasons = new Map<string, number>();
+      for (const o of outcomes) reasons.set(o.reason, (reasons.get(o.reason) ?? 0) + 1);
+      console.log(
+        `${name}: seed ${SEED} (HOSTILE_SEED=${SEED} reproduces it); HTTP statuses ${JSON.stringify(Object.fromEntries(statuses))}; logged reasons ${JSON.stringify(Object.fromEntries([...reasons].sort((x, y) => y[1] - x[1])))}`,
+      );
+      console.log(
+        `${name}: ${tally.tried} hostile notifications tried: ${tally.accepted} accepted, ${tally.stateChanges} state changes, ${tally.crashes} crashes`,
+      );
+      expect(
+        accepted.map(o => o.line),
+        'accepted',
+      ).toEqual([]);
+      expect(changed, 'state changes').toEqual([]);
+      expect(crashes, 'crashes').toEqual([]);
+      expect(
+        outcomes.filter(o => o.verdict === 'refused').length,
+        'a refusal logged with its reason per request',
+      ).toBe(requests.length);
+      for (const o of outcomes) expect(o.reason).toMatch(/^[\w.:-]+$/);
+    });
+
+    it('positive controls: the unmodified genuine messages are accepted and pay their orders (the counters can count)', async () => {
+      const fromLine = shop.logs().length;
+      for (const { order, target } of controls) {
+        const response = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+          body: new URLSearchParams(target.base).toString(),
+        });
+        expect(await response.text()).toBe('success');
+        expect((await shop.orderState(order)).livePayments).toBe(1);
+      }
+      const outcomes = await eventually(async () => {
+        const found = shop.notificationOutcomes(fromLine);
+        return found.length >= controls.length && found;
+      }, 'the controls logged');
+      expect(outcomes.map(o => o.verdict)).toEqual(['accepted', 'accepted']);
+      await sandbox.clearFaults();
+    });
+  });
+}
+
+afterAll(() => {
+  const total = tallies.reduce(
+    (sum, t) => ({
+      tried: sum.tried + t.tried,
+      accepted: sum.accepted + t.accepted,
+      stateChanges: sum.stateChanges + t.stateChanges,
+      crashes: sum.crashes + t.crashes,
+    }),
+    { tried: 0, accepted: 0, stateChanges: 0, crashes: 0 },
+  );
+  // The summary line of issue 8 item 4 (all shops together; one line per shop is printed above).
+  process.stdout.write(
+    `\n${total.tried} hostile notifications tried: ${total.accepted} accepted, ${total.stateChanges} state changes, ${total.crashes} crashes\n`,
+  );
+});
