@@ -16,7 +16,9 @@ const ALIASES: Record<string, AlipayCharset> = {
 /** Normalizes a charset label (`UTF-8`, `GBK`, `utf8`) or returns undefined when Alipay does not use it. */
 export function normalizeCharset(label: string | undefined | null): AlipayCharset | undefined {
   if (!label) return undefined;
-  return ALIASES[label.trim().toLowerCase()];
+  const key = label.trim().toLowerCase();
+  // Own keys only: a request may declare `charset=constructor`, which every object inherits.
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 /** Text → bytes in the given charset (GBK family through iconv-lite; Node has no GBK encoder). */

@@ -116,7 +116,10 @@ const STATUS_MAP: Record<string, TradeStatus> = {
 
 /** Maps Alipay's `trade_status` text to {@link TradeStatus}; undefined for statuses we do not know. */
 export function toTradeStatus(alipayStatus: string | undefined): TradeStatus | undefined {
-  return alipayStatus === undefined ? undefined : STATUS_MAP[alipayStatus];
+  // Own keys only: `constructor`, `toString`, … are inherited by every object and are not statuses.
+  return alipayStatus !== undefined && Object.hasOwn(STATUS_MAP, alipayStatus)
+    ? STATUS_MAP[alipayStatus]
+    : undefined;
 }
 
 /** True when the status means the buyer's money has arrived (in escrow or settled). */

@@ -81,6 +81,17 @@ describe('parseFormBody', () => {
       'unsupported_charset',
     );
     expect(reason(() => parseFormBody('a=1&charset=latin1'))).toBe('unsupported_charset');
+    // Names every object inherits are not charsets (a plain-object lookup would find a function).
+    for (const inherited of ['constructor', 'toString', '__proto__']) {
+      expect(
+        reason(() => parseFormBody(`a=1&charset=${inherited}`)),
+        inherited,
+      ).toBe('unsupported_charset');
+      expect(
+        reason(() => parseFormBody('a=1', `x; charset=${inherited}`)),
+        inherited,
+      ).toBe('unsupported_charset');
+    }
   });
 
   it('tolerates empty segments and fields without "="', () => {

@@ -195,6 +195,17 @@ describe('verifyLegacyNotification: rejections', () => {
         },
       ),
     ).toMatchObject({ reason: 'unknown_status', retryable: false, reply: 'success' });
+    // A name every object inherits is not a status either (a plain-object lookup would find a function).
+    for (const inherited of ['constructor', 'hasOwnProperty', '__proto__']) {
+      expect(
+        await verifyLegacyNotification(
+          resign(sample('dual-notify-3-WAIT_SELLER_SEND_GOODS').params!, { trade_status: inherited }),
+          config,
+          { client },
+        ),
+        inherited,
+      ).toMatchObject({ reason: 'unknown_status', reply: 'success' });
+    }
     const noAmount = resign(sample('dual-notify-3-WAIT_SELLER_SEND_GOODS').params!, { total_fee: '' });
     expect(await verifyLegacyNotification(noAmount, config, { client })).toMatchObject({
       reason: 'missing_field',

@@ -212,6 +212,10 @@ describe('openApiNotificationToEvent', () => {
       [{ ...base, refund_fee: '-1' }, 'refund_fee'],
       [{ ...base, trade_status: 'TRADE_UNKNOWN' }, 'trade_status'],
       [{ ...base, trade_status: '' }, 'trade_status'],
+      // Names every object inherits: a plain-object lookup would find a function here.
+      [{ ...base, trade_status: 'constructor' }, 'trade_status'],
+      [{ ...base, trade_status: 'toString' }, 'trade_status'],
+      [{ ...base, trade_status: '__proto__' }, 'trade_status'],
     ];
     for (const [params, field] of cases) {
       let caught: unknown;

@@ -6,15 +6,13 @@ import {
   AlipayGatewayError,
   AlipayNetworkError,
   type BuyerContext,
-  type ConfigIssue,
-  createAlipay,
   InterfaceNotContractedError,
   isRefundNotification,
   MoneyError,
   type PaymentOrder,
+  peekNotification,
   type RefundEvent,
   type RefundOutcome,
-  settingsToConfig,
   type TradeEvent,
 } from '@alipay-commerce/core';
 import {
@@ -64,6 +62,7 @@ import {
   totalCoveredByPayments,
 } from '@vendure/core';
 import { In, IsNull, LessThan, Not } from 'typeorm';
+import { AlipayGateways, type GatewayResult, type TradeOrigin } from './alipay-gateways';
 import {
   BoundedSet,
   bilingual,
@@ -81,8 +80,6 @@ import {
   paymentSubject,
   receiptStatusOf,
   refundRequestNoFor,
-  settingsFingerprint,
-  settingsFromArgs,
   type TradeLabel,
   UNPAID_TRADE_STATUSES,
 } from './alipay-helpers';
@@ -171,11 +168,6 @@ class EventNotApplied extends Error {
   }
 }
 
-/** A usable gateway for a payment method, or why there is none. */
-type GatewayResult =
-  | { ok: true; alipay: Alipay; interfaceType: string }
-  | { ok: false; issues: ConfigIssue[] };
-
 /** Order states in which an Alipay payment can still be added to the order. */
 const PAYABLE_ORDER_STATES = ['AddingItems', 'ArrangingPayment', 'ArrangingAdditionalPayment'];
 
@@ -226,7 +218,8 @@ function describeError(error: unknown): string {
 @Injectable()
 export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly mutex = new KeyedMutex();
-  private readonly gateways = new Map<string, Alipay>();
+  /** The Alipay facades: the current settings for new payments, the trade's generation for the rest. */
+  private readonly gateways: AlipayGateways;
   /** Receipt keys committed by this process, newest last (bounded); see {@link inEventTransaction}. */
   private readonly recentReceipts = new BoundedSet(RECENT_RECEIPTS);
   /** Events being processed now, by receipt key: a repeat waits for the first instead of queueing. */
@@ -248,7 +241,9 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     private readonly jobQueueService: JobQueueService,
     private readonly eventBus: EventBus,
     private readonly configService: ConfigService,
-  ) {}
+  ) {
+    this.gateways = new AlipayGateways(options.http);
+  }
 
   /** Creates the shipment confirmation queue (in the server and in workers). */
   async onModuleInit(): Promise<void> {
@@ -359,7 +354,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       throw error;
     }
 
-    const trade = await this.recordNewTrade(ctx, order, method.code, gateway.interfaceType, amountFen);
+    const trade = await this.recordNewTrade(ctx, order, method.code, gateway, amountFen);
     label.outTradeNo = trade.outTradeNo;
     const paymentOrder = await this.paymentOrderFor(ctx, order, trade, method.code);
     let start: Awaited<ReturnType<Alipay['startPayment']>>;
@@ -476,12 +471,13 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       );
       return ALIPAY_NACK;
     }
-    const gateway = this.gatewayFor(method);
+    const { gateway, knownTrade } = await this.notificationGateway(ctx, method, input);
     if (!gateway.ok) {
+      // Alipay retries for about a day: the merchant can restore the settings meanwhile.
       Logger.error(
-        `${describeTrade({})}: cannot verify a notification: payment method "${method.code}" has invalid settings (${gateway.issues
+        `${describeTrade({ orderCode: knownTrade?.orderCode, outTradeNo: knownTrade?.outTradeNo, tradeNo: knownTrade?.tradeNo })}: cannot verify a notification: payment method "${method.code}" has unusable settings (${gateway.issues
           .map(i => i.field)
-          .join(', ')}); answered ${ALIPAY_NACK}`,
+          .join(', ')}): ${gateway.message.en}; answered ${ALIPAY_NACK}`,
         loggerCtx,
       );
       return ALIPAY_NACK;
@@ -608,7 +604,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       return { success: true, metadata: { alipayStatus: trade.status } };
     }
     let alipayStatus = trade?.status ?? '';
-    const gateway = this.gatewayFor(method);
+    const gateway = this.gatewayForPayment(method, payment, trade);
     if (gateway.ok && trade) {
       try {
         const event = await gateway.alipay.queryTrade({
@@ -654,11 +650,18 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const trade = await this.tradeOfPayment(ctx, payment);
     const outTradeNo = trade?.outTradeNo ?? (payment.metadata as { outTradeNo?: string } | null)?.outTradeNo;
     const label = { orderCode: order.code, outTradeNo, tradeNo: payment.transactionId };
-    const gateway = this.gatewayFor(method);
+    const gateway = this.gatewayForPayment(method, payment, trade);
     const keepState = payment.state as Exclude<PaymentState, 'Cancelled'>;
-    if (!gateway.ok || !outTradeNo) {
-      const detail = gateway.ok ? 'unknown trade' : 'invalid settings';
-      return { success: false, state: keepState, errorMessage: bilingual(closeRefusedMessage(detail)) };
+    if (!gateway.ok) {
+      Logger.error(`${describeTrade(label)}: cancel refused: ${gateway.message.en}`, loggerCtx);
+      return { success: false, state: keepState, errorMessage: bilingual(gateway.message) };
+    }
+    if (!outTradeNo) {
+      return {
+        success: false,
+        state: keepState,
+        errorMessage: bilingual(closeRefusedMessage('unknown trade')),
+      };
     }
     try {
       const { existed } = await gateway.alipay.closeTrade({ outTradeNo, tradeNo: payment.transactionId });
@@ -703,12 +706,21 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       trade?.outTradeNo ?? (payment.metadata as { outTradeNo?: string } | null)?.outTradeNo ?? '';
     const label = { orderCode: order.code, outTradeNo, tradeNo: payment.transactionId };
     const refundKey = `${order.code}-P${payment.id}-R${(payment.refunds?.length ?? 0) + 1}`;
-    const gateway = this.gatewayFor(method);
+    const gateway = this.gatewayForPayment(method, payment, trade);
     if (!gateway.ok) {
-      Logger.error(`${describeTrade(label)}: refund ${refundKey} failed: invalid settings`, loggerCtx);
+      // Nothing was sent to Alipay: the refund fails visibly instead of waiting for an answer that never comes.
+      Logger.error(
+        `${describeTrade(label)}: refund ${refundKey} not submitted: ${gateway.message.en}`,
+        loggerCtx,
+      );
       return {
         state: 'Failed',
-        metadata: { refundKey, errorMessage: bilingual(describeIssues(gateway.issues)) },
+        metadata: {
+          refundKey,
+          errorCode: 'SETTINGS_INVALID',
+          errorMessage: bilingual(gateway.message),
+          missingSettings: gateway.issues.map(issue => issue.field),
+        },
       };
     }
     const refundRequestNo = refundRequestNoFor(gateway.interfaceType, refundKey);
@@ -925,7 +937,13 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       : null;
     const ctx = trade ? await this.channelContext(trade.channelId) : undefined;
     const method = ctx ? await this.findAlipayMethod(ctx, payment.method) : undefined;
-    const gateway = method ? this.gatewayFor(method) : undefined;
+    const gateway = method && trade ? this.gatewayForTrade(method, trade) : undefined;
+    if (gateway && !gateway.ok) {
+      Logger.error(
+        `${describeTrade({ orderCode: trade?.orderCode, outTradeNo, tradeNo: payment.transactionId })}: uncertain refund ${refund.id} cannot be resolved: ${gateway.message.en}`,
+        loggerCtx,
+      );
+    }
     if (!trade || !ctx || !method || !gateway?.ok || !metadata.refundKey) {
       return false;
     }
@@ -1495,11 +1513,12 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       }
       const label = { orderCode: trade.orderCode, outTradeNo: trade.outTradeNo, tradeNo: trade.tradeNo };
       const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
-      const gateway = method ? this.gatewayFor(method) : undefined;
+      const gateway = method ? this.gatewayForTrade(method, trade) : undefined;
       const at = new Date().toISOString();
       let refundRequestNo: string | undefined;
       if (!gateway?.ok) {
-        trade.orphanRefund = { status: 'failed', error: 'payment method missing or invalid', at };
+        const error = gateway ? bilingual(gateway.message) : 'payment method missing';
+        trade.orphanRefund = { status: 'failed', error, at };
       } else {
         try {
           // A retry (after a refusal) sends the number of the first attempt again.
@@ -1619,13 +1638,22 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
       return { confirmed: false };
     }
     const method = await this.findAlipayMethod(ctx, data.paymentMethodCode);
-    const gateway = method ? this.gatewayFor(method) : undefined;
+    const trade = await this.connection
+      .getRepository(ctx, AlipayTrade)
+      .findOne({ where: { outTradeNo: data.outTradeNo, channelId: ctx.channelId } });
+    // Escrow exists in the legacy generation only: a trade always has its own record, but a job queued
+    // before an upgrade may outlive it, and then the current settings are the only guess left.
+    let gateway: GatewayResult | undefined;
+    if (method) {
+      gateway = trade ? this.gatewayForTrade(method, trade) : this.gatewayFor(method);
+    }
     try {
       if (!gateway?.ok) {
+        // Not retryable: only the merchant can fix the settings; the order history says what is missing.
         throw new AlipayError(
           'SETTINGS_INVALID',
-          `payment method "${data.paymentMethodCode}" is missing or has invalid settings`,
-          { en: 'Fix the payment method settings.', zh: '请修正支付方式设置。' },
+          gateway ? gateway.message.en : `payment method "${data.paymentMethodCode}" is missing`,
+          gateway?.message ?? { en: 'Restore the payment method.', zh: '请恢复该支付方式。' },
         );
       }
       const { alreadyConfirmed } = await gateway.alipay.confirmShipment({
@@ -1681,27 +1709,72 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
   // Helpers
 
   /**
-   * The Alipay facade for a payment method's settings (secrets resolved), built once per distinct
-   * settings and cached by a hash of them; or the issues that make the settings unusable.
+   * The Alipay facade for NEW payments of a payment method: its current settings (secrets resolved),
+   * cached per distinct settings; or the issues that make the settings unusable. Anything about an
+   * existing trade goes through {@link AlipayService.gatewayForTrade} instead.
    */
   gatewayFor(method: PaymentMethod): GatewayResult {
-    const flat = settingsFromArgs(method.handler.args);
-    if (!flat.ok) {
-      return flat;
+    return this.gateways.current(method);
+  }
+
+  /**
+   * The Alipay facade for an existing trade: built for the `interfaceType` the trade was made with, from
+   * the method's stored credentials of that generation, even after the method switched between legacy
+   * and OpenAPI. Fails (with a bilingual message naming the missing fields) rather than fall back to
+   * the other generation.
+   */
+  gatewayForTrade(method: PaymentMethod, trade: TradeOrigin): GatewayResult {
+    return this.gateways.forTrade(method, trade);
+  }
+
+  /**
+   * The facade for a Vendure payment's trade: the trade's own generation, or the one the payment's
+   * metadata recorded when the trade row is gone; the current settings only when neither is known.
+   */
+  private gatewayForPayment(
+    method: PaymentMethod,
+    payment: Payment,
+    trade: AlipayTrade | null,
+  ): GatewayResult {
+    if (trade) {
+      return this.gatewayForTrade(method, trade);
     }
-    const key = settingsFingerprint(flat.settings);
-    const interfaceType = String(flat.settings.interfaceType);
-    const cached = this.gateways.get(key);
-    if (cached) {
-      return { ok: true, alipay: cached, interfaceType };
+    const metadata = payment.metadata as Partial<AlipayPaymentMetadata> | null;
+    if (typeof metadata?.interfaceType === 'string' && typeof metadata.outTradeNo === 'string') {
+      return this.gatewayForTrade(method, {
+        outTradeNo: metadata.outTradeNo,
+        interfaceType: metadata.interfaceType,
+        createdWith: null,
+      });
     }
-    const parsed = settingsToConfig(flat.settings);
-    if (!parsed.ok) {
-      return { ok: false, issues: parsed.issues };
+    return this.gatewayFor(method);
+  }
+
+  /**
+   * Which facade verifies a notification. The body is only peeked at (nothing is trusted yet) to find
+   * the stored trade it names (`out_trade_no`, or for a legacy `batch_refund_notify` the trade numbers
+   * in `result_details`); a trade of this method is verified with its own generation, so a late
+   * notification still verifies after the method switched interface type. For anything else (an unknown
+   * trade, another method's trade) the current settings verify, as before.
+   */
+  private async notificationGateway(
+    ctx: RequestContext,
+    method: PaymentMethod,
+    input: AlipayNotifyInput,
+  ): Promise<{ gateway: GatewayResult; knownTrade?: AlipayTrade }> {
+    const peek = peekNotification(input.rawBody, input.contentType);
+    let trade: AlipayTrade | null = null;
+    if (peek?.outTradeNo) {
+      trade = await this.findTrade(ctx, peek.outTradeNo);
+    } else if (peek && peek.refundTradeNos.length > 0) {
+      trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
+        where: { tradeNo: In(peek.refundTradeNos), channelId: ctx.channelId },
+      });
     }
-    const alipay = createAlipay(parsed.config, { http: this.options.http });
-    this.gateways.set(key, alipay);
-    return { ok: true, alipay, interfaceType };
+    if (trade && trade.paymentMethodCode === method.code) {
+      return { gateway: this.gatewayForTrade(method, trade), knownTrade: trade };
+    }
+    return { gateway: this.gatewayFor(method) };
   }
 
   private async findAlipayMethod(ctx: RequestContext, code: string): Promise<PaymentMethod | undefined> {
@@ -1779,10 +1852,10 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const repo = this.connection.rawConnection.getRepository(AlipayTrade);
     await repo.update({ id: trade.id }, { lastQueriedAt: new Date() });
     const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
-    const gateway = method ? this.gatewayFor(method) : undefined;
+    const gateway = method ? this.gatewayForTrade(method, trade) : undefined;
     if (!gateway?.ok) {
       Logger.warn(
-        `${describeTrade(trade)}: cannot query Alipay: payment method missing or invalid`,
+        `${describeTrade(trade)}: cannot query Alipay: ${gateway ? gateway.message.en : 'payment method missing'}`,
         loggerCtx,
       );
       return undefined;
@@ -1858,7 +1931,7 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     ctx: RequestContext,
     order: Order,
     paymentMethodCode: string,
-    interfaceType: string,
+    gateway: Extract<GatewayResult, { ok: true }>,
     amountFen: number,
   ): Promise<AlipayTrade> {
     const repo = this.connection.getRepository(ctx, AlipayTrade);
@@ -1868,7 +1941,9 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
         outTradeNo: `${order.code}-${attempt}`,
         channelId: ctx.channelId,
         paymentMethodCode,
-        interfaceType,
+        interfaceType: gateway.interfaceType,
+        // What a later switch to the other generation must not change for this trade (gateway, seller).
+        createdWith: gateway.tradeSettings,
         orderCode: order.code,
         orderId: order.id,
         amountFen,
@@ -1936,10 +2011,10 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
     });
     for (const trade of earlier) {
       const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
-      const gateway = method ? this.gatewayFor(method) : undefined;
+      const gateway = method ? this.gatewayForTrade(method, trade) : undefined;
       try {
         if (!gateway?.ok) {
-          throw new Error('payment method missing or invalid');
+          throw new Error(gateway ? gateway.message.en : 'payment method missing');
         }
         const { existed } = await gateway.alipay.closeTrade({
           outTradeNo: trade.outTradeNo,
@@ -1998,8 +2073,12 @@ export class AlipayService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private async logReturnVerification(channel: Channel, trade: AlipayTrade, rawQuery: string): Promise<void> {
     const ctx = await this.requestContextService.create({ apiType: 'admin', channelOrToken: channel });
     const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
-    const gateway = method ? this.gatewayFor(method) : undefined;
+    const gateway = method ? this.gatewayForTrade(method, trade) : undefined;
     if (!gateway?.ok) {
+      Logger.warn(
+        `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}`,
+        loggerCtx,
+      );
       return;
     }
     const verdict = gateway.alipay.handleReturn(rawQuery);

@@ -1,6 +1,7 @@
 export * from './alipay.handler';
 export * from './alipay.plugin';
 export * from './alipay.service';
+export * from './alipay-gateways';
 export * from './alipay-helpers';
 export * from './alipay-messages';
 export * from './alipay-options';

@@ -57,7 +57,7 @@ export function legacyGatewayError(service: string, code: string | undefined): A
   return new AlipayGatewayError(errorCode, {
     gatewayMessage: service,
     retryable: RETRYABLE.has(errorCode),
-    hint: HINTS[errorCode] ?? {
+    hint: (Object.hasOwn(HINTS, errorCode) ? HINTS[errorCode] : undefined) ?? {
       en: `Alipay refused ${service} with ${errorCode}. See the error code list of the interface document.`,
       zh: `支付宝拒绝了 ${service}，错误代码 ${errorCode}。请查阅接口文档中的错误代码列表。`,
     },

@@ -47,6 +47,15 @@ export class AlipayTrade extends VendureEntity {
   @Column('varchar', { length: 32 })
   interfaceType!: string;
 
+  /**
+   * The settings both generations share (gateway, seller) as they were when the trade was made; `null` for
+   * trades made before they were recorded. After the payment method switches to the other generation
+   * (legacy ↔ OpenAPI), these arguments hold that generation's values, so operations on this trade use the
+   * recorded ones (see `settingsForTrade`). Never holds a secret.
+   */
+  @Column('simple-json', { nullable: true })
+  createdWith!: AlipayTradeSettings | null;
+
   /** Code of the Vendure order being paid. */
   @Index()
   @Column('varchar', { length: 255 })
@@ -135,4 +144,14 @@ export interface AlipayOrphanRefund {
   error?: string;
   /** When the refund was last attempted (ISO 8601). */
   at: string;
+}
+
+/** The shared, non-secret settings a trade was made with (see {@link AlipayTrade.createdWith}). */
+export interface AlipayTradeSettings {
+  /** The `gateway` argument: `production`, `sandbox` or a URL. */
+  gateway?: string;
+  /** The `sellerId` argument. */
+  sellerId?: string;
+  /** The `sellerEmail` argument. */
+  sellerEmail?: string;
 }

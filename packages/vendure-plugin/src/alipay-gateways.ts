@@ -1,0 +1,203 @@
+import {
+  type Alipay,
+  type AlipaySettings,
+  type Bilingual,
+  type ConfigIssue,
+  createAlipay,
+  type HttpOptions,
+  settingsToConfig,
+} from '@alipay-commerce/core';
+import type { PaymentMethod } from '@vendure/core';
+import { describeIssues, settingsFingerprint, settingsFromArgs } from './alipay-helpers';
+import type { AlipayTradeSettings } from './entities/alipay-trade.entity';
+
+/**
+ * Which Alipay facade serves which work. A merchant may hold a legacy contract (partner + MD5 key) and an
+ * OpenAPI one (app + RSA2) at once, keep both credential sets in one payment method and switch its
+ * `interfaceType` in the admin. New payments follow the current `interfaceType`; every operation on an
+ * existing trade (refund, close, query, shipment confirmation, verifying its notifications and returns)
+ * must follow the generation the trade was made with, or Alipay would be asked about a trade it files
+ * under another contract. When that generation's credentials are gone, the operation fails with a message
+ * saying so: the other generation's credentials are never used instead.
+ *
+ * @packageDocumentation
+ */
+
+/** `legacy` (partner + MD5 key, mapi gateway) or `openapi` (app + RSA2). */
+export type AlipayGeneration = Alipay['generation'];
+
+/** The generation of an `interfaceType` value (`legacy-direct` → `legacy`, `openapi-page` → `openapi`). */
+export function generationOf(interfaceType: string): AlipayGeneration {
+  return interfaceType.startsWith('legacy-') ? 'legacy' : 'openapi';
+}
+
+/** A usable Alipay facade, or why there is none (issues per field and one bilingual explanation). */
+export type GatewayResult =
+  | {
+      ok: true;
+      alipay: Alipay;
+      /** The `interfaceType` the facade was built for (the trade's, or the method's current one). */
+      interfaceType: string;
+      /** What a trade created through this facade records (see {@link AlipayTrade.createdWith}). */
+      tradeSettings: AlipayTradeSettings;
+    }
+  | { ok: false; issues: ConfigIssue[]; message: Bilingual };
+
+/** What an existing trade says about how it was made (the {@link AlipayTrade} columns used here). */
+export interface TradeOrigin {
+  /** The trade's `out_trade_no`, for messages. */
+  outTradeNo: string;
+  /** The `interfaceType` the trade was made with. */
+  interfaceType: string;
+  /** The shared settings recorded when the trade was made; `null` for trades made before they were. */
+  createdWith: AlipayTradeSettings | null;
+}
+
+/** Settings both generations read from the same argument, recorded per trade (never secrets). */
+const SHARED_SETTINGS = ['gateway', 'sellerId', 'sellerEmail'] as const;
+
+/** The shared settings of a method's current settings, as a new trade records them. */
+export function tradeSettingsOf(settings: AlipaySettings): AlipayTradeSettings {
+  const recorded: AlipayTradeSettings = {};
+  for (const name of SHARED_SETTINGS) {
+    const value = settings[name];
+    if (typeof value === 'string' && value !== '') {
+      recorded[name] = value;
+    }
+  }
+  return recorded;
+}
+
+/**
+ * The settings that serve an existing trade: the method's stored settings (both credential sets) with the
+ * trade's `interfaceType`. `gateway`, `sellerId` and `sellerEmail` are one argument each for both
+ * generations; after a switch to the other generation they hold that generation's values (an offline
+ * sandbox URL is per generation, the OpenAPI seller need not be the legacy partner), so the values
+ * recorded with the trade are used then. Within one generation the current values stay authoritative, as
+ * before, so a corrected gateway or seller applies to older trades too.
+ */
+export function settingsForTrade(current: AlipaySettings, origin: TradeOrigin): AlipaySettings {
+  const settings: AlipaySettings = { ...current, interfaceType: origin.interfaceType };
+  if (origin.createdWith && generationOf(origin.interfaceType) !== generationOf(current.interfaceType)) {
+    for (const name of SHARED_SETTINGS) {
+      delete settings[name];
+      const value = origin.createdWith[name];
+      if (value !== undefined) {
+        settings[name] = value;
+      }
+    }
+  }
+  return settings;
+}
+
+/** Human names of a generation's credentials, for the messages below. */
+const GENERATION_TEXT: Record<AlipayGeneration, Bilingual & { short: string }> = {
+  legacy: { short: 'legacy', en: 'legacy (partner + MD5 key)', zh: '旧版（合作者身份 + MD5 密钥）' },
+  openapi: { short: 'OpenAPI', en: 'OpenAPI (app ID + RSA2 key)', zh: '开放平台（应用 ID + RSA2 私钥）' },
+};
+
+/**
+ * The issues of unusable settings as one line per language (field by field, as the core words them: fields,
+ * never values), so the text fits one log line, a refund's metadata and the order history alike.
+ */
+export function describeIssuesInline(issues: readonly ConfigIssue[]): Bilingual {
+  const { en, zh } = describeIssues(issues);
+  // The core's Chinese messages end with 。 already, so a space is enough between them.
+  return { en: en.replace(/\n/g, '; '), zh: zh.replace(/\n/g, ' ') };
+}
+
+/**
+ * The explanation when a trade's own generation has no usable settings left: which trade, which
+ * generation, which fields (from the core's issues, which name fields and never values), and what to do.
+ */
+export function tradeSettingsMessage(
+  methodCode: string,
+  origin: TradeOrigin,
+  currentInterfaceType: string,
+  issues: readonly ConfigIssue[],
+): Bilingual {
+  const generation = generationOf(origin.interfaceType);
+  const details = describeIssuesInline(issues);
+  if (generation === generationOf(currentInterfaceType)) {
+    return details;
+  }
+  const text = GENERATION_TEXT[generation];
+  return {
+    en: `Trade ${origin.outTradeNo} was made with the ${text.en} interface "${origin.interfaceType}", but payment method "${methodCode}" (now "${currentInterfaceType}") no longer has usable ${text.short} settings. ${details.en} Restore them in the payment method (the current interface type can stay); the other generation's credentials are never used for this trade.`,
+    zh: `交易 ${origin.outTradeNo} 使用${text.zh}接口“${origin.interfaceType}”创建，但支付方式“${methodCode}”（当前为“${currentInterfaceType}”）已没有可用的${text.zh}设置。${details.zh}请在支付方式中补回这些设置（当前接口类型可保持不变）；此交易绝不会改用另一代接口的凭据处理。`,
+  };
+}
+
+/**
+ * Facades kept at most. Each one holds parsed keys; a new one is built on every settings change, so an
+ * unbounded cache would grow with every save in a long-running process. Far above what a shop uses
+ * (methods × 2 generations), so in practice nothing is rebuilt.
+ */
+const MAX_CACHED_GATEWAYS = 64;
+
+/**
+ * Builds and caches the Alipay facades of payment methods: one for new payments (the method's current
+ * `interfaceType`) and one per generation of existing trades. Facades are cached per (method,
+ * interfaceType, settings fingerprint), so a changed setting builds a new one and the fingerprint (a
+ * SHA-256) never keeps a secret in clear.
+ */
+export class AlipayGateways {
+  /** Facades by key, oldest first (insertion order): the oldest is dropped when the cache is full. */
+  private readonly cache = new Map<string, Alipay>();
+
+  /** @param http - timeouts and retries of every call to Alipay (the plugin's `http` option). */
+  constructor(private readonly http: HttpOptions | undefined) {}
+
+  /** The facade for new payments: the method's settings as they are now. */
+  current(method: PaymentMethod): GatewayResult {
+    const flat = settingsFromArgs(method.handler.args);
+    if (!flat.ok) {
+      return { ok: false, issues: flat.issues, message: describeIssuesInline(flat.issues) };
+    }
+    return this.build(method, flat.settings, describeIssuesInline);
+  }
+
+  /**
+   * The facade for an existing trade: built for the trade's recorded `interfaceType` from the method's
+   * stored credentials of that generation, whatever the method's current `interfaceType` is.
+   */
+  forTrade(method: PaymentMethod, origin: TradeOrigin): GatewayResult {
+    const flat = settingsFromArgs(method.handler.args);
+    const currentType = flat.ok ? String(flat.settings.interfaceType) : origin.interfaceType;
+    if (!flat.ok) {
+      return {
+        ok: false,
+        issues: flat.issues,
+        message: tradeSettingsMessage(method.code, origin, currentType, flat.issues),
+      };
+    }
+    return this.build(method, settingsForTrade(flat.settings, origin), issues =>
+      tradeSettingsMessage(method.code, origin, currentType, issues),
+    );
+  }
+
+  private build(
+    method: PaymentMethod,
+    settings: AlipaySettings,
+    explain: (issues: ConfigIssue[]) => Bilingual,
+  ): GatewayResult {
+    const interfaceType = String(settings.interfaceType);
+    const tradeSettings = tradeSettingsOf(settings);
+    const key = `${method.id}\u0000${interfaceType}\u0000${settingsFingerprint(settings)}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      return { ok: true, alipay: cached, interfaceType, tradeSettings };
+    }
+    const parsed = settingsToConfig(settings);
+    if (!parsed.ok) {
+      return { ok: false, issues: parsed.issues, message: explain(parsed.issues) };
+    }
+    const alipay = createAlipay(parsed.config, { http: this.http });
+    if (this.cache.size >= MAX_CACHED_GATEWAYS) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(key, alipay);
+    return { ok: true, alipay, interfaceType, tradeSettings };
+  }
+}
