@@ -276,8 +276,25 @@ export function hostileArbitrary(targets: HostileTarget[], keys: HostileKeys): f
           return request(t, `raw-byte:${key}`, bytes);
         }),
       fc
-        .constantFrom('utf-7', 'big5', 'x-unknown', 'utf-16le', 'iso-2022-jp')
+        // Inherited object property names too: a charset table looked up as a plain object finds them.
+        .constantFrom(
+          'utf-7',
+          'big5',
+          'x-unknown',
+          'utf-16le',
+          'iso-2022-jp',
+          'constructor',
+          '__proto__',
+          'toString',
+        )
         .map(cs => request(t, `charset:${cs}`, t.base, `application/x-www-form-urlencoded; charset=${cs}`)),
+      fc
+        .constantFrom('charset', '_input_charset')
+        .chain(field =>
+          fc
+            .constantFrom('constructor', 'hasOwnProperty', 'big5')
+            .map(cs => request(t, `charset-field:${field}=${cs}`, { ...t.base, [field]: cs })),
+        ),
     );
   });
 
