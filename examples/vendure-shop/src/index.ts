@@ -18,6 +18,7 @@ import {
   LanguageCode,
   PaymentMethodService,
   RequestContextService,
+  TransactionalConnection,
 } from '@vendure/core';
 import { alipayPaymentMethods, DEMO_ACCOUNTS_FILE, seedExampleShop } from './seed';
 import {
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
+  await indexJobQueuePolling(app.get(TransactionalConnection));
   // The worker's duties, in this process (see the file comment).
   await app.get(JobQueueService).start();
 
@@ -135,3 +137,16 @@ main().catch(error => {
   console.error(`The Vendure example shop failed to start: ${error instanceof Error ? error.stack : error}`);
   process.exit(1);
 });
+
+/**
+ * An index for the SQL job queue's polling. Vendure's `job_record` is indexed on `createdAt` only, and the
+ * queue asks every queue for its oldest pending job five times a second: each ask scans every job ever
+ * recorded. After a few thousand paid orders (each enqueues a search-index job of ~16 KB) the asks alone
+ * kept this single process busy and payments waited seconds (docs/performance.md). Created at every
+ * start, because `synchronize` drops indexes the entities do not declare.
+ */
+async function indexJobQueuePolling(connection: TransactionalConnection): Promise<void> {
+  await connection.rawConnection.query(
+    'CREATE INDEX IF NOT EXISTS "IDX_example_job_record_poll" ON "job_record" ("queueName", "state", "createdAt")',
+  );
+}

@@ -123,10 +123,7 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
         goodsType: goodsTypeOfOrder,
       }),
       // --- The rest of an ordinary Vendure server ---
-      // Without stock status in the index: with it, Vendure re-indexes the variants of every order whose
-      // stock moves (a job carrying the whole request context), which under a burst of Alipay payments
-      // costs more than the payments themselves (docs/performance.md). The storefront does not show stock.
-      DefaultSearchPlugin.init({ bufferUpdates: false, indexStockStatus: false }),
+      DefaultSearchPlugin.init({ bufferUpdates: false, indexStockStatus: true }),
       ExampleShopPlugin,
       // The prebuilt Angular admin: nothing to compile, so a fresh clone starts in seconds.
       AdminUiPlugin.init({
