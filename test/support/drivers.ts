@@ -2,13 +2,14 @@
  * The registry of example shops the cross-shop suites run against (see `shop-driver.ts`). A new shop is
  * one driver file plus one line in {@link DRIVERS}.
  */
+import { MedusaDriver } from './medusa-driver';
 import type { ShopDriver } from './shop-driver';
 import { VendureDriver } from './vendure-driver';
 
 /** The shops every cross-shop suite runs against. Add a shop here. */
 export const DRIVERS: Record<string, () => ShopDriver> = {
   vendure: () => new VendureDriver(),
-  // medusa: () => new MedusaDriver(),
+  medusa: () => new MedusaDriver(),
 };
 
 /**

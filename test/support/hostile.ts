@@ -64,6 +64,12 @@ const STATUSES = [
   'TRADE_CLOSED',
 ];
 
+/** True when `value` is `genuine` written differently: the same MD5 hex digits, or the same base64 bytes. */
+function sameSignature(value: string, genuine: string, generation: Generation): boolean {
+  if (generation === 'legacy') return value.toLowerCase() === genuine.toLowerCase();
+  return Buffer.from(value, 'base64').equals(Buffer.from(genuine, 'base64'));
+}
+
 /** Request with a UTF-8 form body built from params (in their order) or from ready text. */
 function request(
   target: HostileTarget,
@@ -127,20 +133,25 @@ export function hostileArbitrary(targets: HostileTarget[], keys: HostileKeys): f
   const tamperSign = targetArb.chain(t => {
     const sign = t.base.sign!;
     const others = targets.filter(o => o.base.sign !== sign).map(o => o.base.sign!);
-    return fc
-      .oneof(
-        fc.nat({ max: sign.length - 1 }).chain(i =>
-          fc
-            .constantFrom(...'0123456789abcdefABCDEF+/='.split(''))
-            .filter(c => c !== sign[i])
-            .map(c => sign.slice(0, i) + c + sign.slice(i + 1)),
-        ),
-        fc.nat({ max: sign.length - 1 }).map(n => sign.slice(0, n)),
-        fc.constant(''),
-        fc.constantFrom(...others),
-        fc.base64String({ minLength: 4, maxLength: 400 }).filter(s => s !== sign),
-      )
-      .map(value => request(t, 'sign', { ...t.base, sign: value }));
+    return (
+      fc
+        .oneof(
+          fc.nat({ max: sign.length - 1 }).chain(i =>
+            fc
+              .constantFrom(...'0123456789abcdefABCDEF+/='.split(''))
+              .filter(c => c !== sign[i])
+              .map(c => sign.slice(0, i) + c + sign.slice(i + 1)),
+          ),
+          fc.nat({ max: sign.length - 1 }).map(n => sign.slice(0, n)),
+          fc.constant(''),
+          fc.constantFrom(...others),
+          fc.base64String({ minLength: 4, maxLength: 400 }).filter(s => s !== sign),
+        )
+        // The genuine signature written differently is still the genuine signature: MD5 hex in upper case,
+        // base64 without its `=` padding. A shop must accept those, so they are not hostile.
+        .filter(value => !sameSignature(value, sign, t.generation))
+        .map(value => request(t, 'sign', { ...t.base, sign: value }))
+    );
   });
 
   // 3. A sign_type that is not the one the shop's settings use (case aside: it is not signed).

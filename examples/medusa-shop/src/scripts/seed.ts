@@ -314,8 +314,9 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
     appPrivateKey: app.privateKey.replace(/-----[^-]+-----|\s/g, ''),
     alipayPublicKey: accounts.alipayKeys.publicKey,
     alwaysQrOnDesktop: false,
-    // Legacy merchant A (all legacy interfaces + 无密退款). No seller fields: each generation then
-    // checks notifications against its own account (the partner, or the app's seller).
+    // Legacy merchant A (all legacy interfaces + 无密退款). No seller fields (the one `sellerId` field
+    // serves both generations): legacy notifications are checked against the partner, OpenAPI ones
+    // against the app only; give a sales channel a `sellerId` to check the OpenAPI seller too.
     partnerId: merchant.partner,
     key: merchant.key,
     charset: 'utf-8',

@@ -253,7 +253,7 @@ medusaIntegrationTestRunner({
       // 1. The amount changed in transit: the MD5 signature no longer matches.
       const tampered = genuine.body.replace('total_fee=35.00', 'total_fee=0.01');
       const badSignature = await postNotification(tampered, genuine.contentType);
-      expect([badSignature.status, badSignature.data]).toEqual([400, 'fail']);
+      expect([badSignature.status, badSignature.data]).toEqual([200, 'fail']);
 
       // 2. Signed with the right key but invented: Alipay's notify_verify does not know the notify_id.
       const invented: Record<string, string> = {
@@ -268,7 +268,7 @@ medusaIntegrationTestRunner({
         new URLSearchParams(invented).toString(),
         genuine.contentType,
       );
-      expect([notVerified.status, notVerified.data]).toEqual([400, 'fail']);
+      expect([notVerified.status, notVerified.data]).toEqual([200, 'fail']);
 
       const after = await state(prepared, session.id);
       expect(after.orders).toEqual([]);

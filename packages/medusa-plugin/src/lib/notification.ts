@@ -1,7 +1,9 @@
 /**
  * Handling of one Alipay notification (notify_url POST) from raw bytes to the answer: find the
  * session it claims to be about, verify it with the facade of that session's settings scope (so a
- * marketplace seller's payment is checked against that seller), check it against the session
+ * marketplace seller's payment is checked against that seller) and of the interface generation the
+ * trade was created with (so a switch between legacy and OpenAPI in the admin does not turn late
+ * notifications of older trades into bad signatures), check it against the session
  * (amount, currency), then apply it with {@link processVerifiedTradeEvent}.
  *
  * @packageDocumentation
@@ -14,12 +16,13 @@ import {
 } from '@alipay-commerce/core';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import type { ScopedAlipay } from '../modules/alipay_settings/service';
-import { GLOBAL_SCOPE } from '../modules/alipay_settings/service';
+import { AlipayTradeCredentialsError } from '../modules/alipay_settings/service';
 import { logLine } from './log';
 import { loadSessionTarget, type SessionTarget } from './medusa-state';
 import { amountToFen, fenToAmount } from './money';
 import { type ProcessOutcome, processVerifiedTradeEvent } from './process-trade-event';
 import { type AlipayRuntime, alipayRuntime } from './runtime';
+import { generationOf, tradeOriginOf } from './trade-origin';
 
 /** The answer to send Alipay, with the HTTP status. */
 export interface NotifyAnswer {
@@ -56,11 +59,16 @@ export async function handleAlipayNotification(
 
     let target: SessionTarget | null = null;
     let scope: string | null = null;
+    // The session data that recorded how the trade was created (its interface type, gateway, seller).
+    let originData: Record<string, unknown> | null = null;
     if (peek.notifyType === 'batch_refund_notify') {
       // No out_trade_no in legacy refund results: the refunded trades' numbers lead to a stored trade.
       const found = await scopeOfTradeNos(rt, peek.refundTradeNos);
       scope = found.scope;
       ids = { trade: found.tradeNo };
+      if (found.outTradeNo && SESSION_ID.test(found.outTradeNo)) {
+        originData = (await loadSessionTarget(container, found.outTradeNo))?.data ?? null;
+      }
     } else if (peek.outTradeNo && SESSION_ID.test(peek.outTradeNo)) {
       target = await loadSessionTarget(container, peek.outTradeNo);
       if (target) {
@@ -73,6 +81,7 @@ export async function handleAlipayNotification(
         }
         // The scope the trade was created with: written into the session by the plugin (never the shopper).
         scope = typeof target.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null;
+        originData = target.data;
         if (target.cartSalesChannelId && scope && target.cartSalesChannelId !== scope) {
           rt.logger.warn(
             logLine(
@@ -86,12 +95,47 @@ export async function handleAlipayNotification(
       }
     }
 
+    // Verified with the generation the trade was created with, as its session recorded it (the merchant
+    // may have switched since). A notification about no session of ours — an unknown or forged trade,
+    // or a trade whose session is gone — carries no origin we know: it is verified with the current
+    // settings, exactly as a new payment would be, and so fails verification (or is acknowledged as an
+    // unknown trade) like any foreign message. Its unverified shape (the core's peek) never routes it to
+    // the other generation's credentials, whose absence would otherwise answer `fail` forever and put
+    // an error on Settings → Alipay for every forged request.
+    const origin = tradeOriginOf(originData);
+    if (origin && generationOf(origin.interfaceType) !== peek.generation) {
+      rt.logger.warn(
+        logLine(
+          `a ${peek.generation} notification for a ${generationOf(origin.interfaceType)} trade; verifying as the trade was created`,
+          ids,
+        ),
+      );
+    }
+
     let scoped: ScopedAlipay;
     try {
-      scoped = await rt.facade(scope === GLOBAL_SCOPE ? null : scope);
+      scoped = await rt.facadeForTrade(scope, origin, peek.outTradeNo ?? null);
     } catch (error) {
-      // Not configured or invalid settings: the merchant can fix them, then Alipay's retry passes.
+      // Not configured, invalid settings, or the trade's generation has no credentials any more: the
+      // merchant can fix them, then Alipay's retry passes.
       rt.logger.error(logLine(`notification not verified: ${(error as Error).message}`, ids));
+      if (error instanceof AlipayTradeCredentialsError) {
+        await rt.settings
+          .recordEvent({
+            kind: 'rejection',
+            level: 'error',
+            providerId: rt.providerId,
+            outTradeNo: peek.outTradeNo ?? null,
+            tradeNo: peek.tradeNo ?? null,
+            sessionId: target?.sessionId,
+            cartId: target?.cartId,
+            orderId: target?.orderId,
+            message: error.message,
+            details: { reason: 'trade_credentials_missing', interfaceType: error.interfaceType },
+          })
+          .catch(() => undefined);
+        return { status: 503, reply: 'fail', result: 'failed', detail: 'trade_credentials_missing' };
+      }
       return { status: 503, reply: 'fail', result: 'failed', detail: 'settings_unusable' };
     }
 
@@ -200,14 +244,14 @@ async function handleRefundResult(rt: AlipayRuntime, event: RefundEvent): Promis
   }
 }
 
-/** The settings scope of the first refunded trade this shop knows, with its trade number. */
+/** The settings scope of the first refunded trade this shop knows, with its trade numbers. */
 async function scopeOfTradeNos(
   rt: AlipayRuntime,
   tradeNos: string[],
-): Promise<{ scope: string | null; tradeNo?: string }> {
+): Promise<{ scope: string | null; tradeNo?: string; outTradeNo?: string }> {
   for (const tradeNo of tradeNos) {
     const stored = await rt.settings.getVerifiedTradeByTradeNo(tradeNo);
-    if (stored) return { scope: stored.scope, tradeNo };
+    if (stored) return { scope: stored.scope, tradeNo, outTradeNo: stored.out_trade_no };
   }
   return { scope: null, tradeNo: tradeNos[0] };
 }

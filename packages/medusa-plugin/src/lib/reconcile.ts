@@ -9,12 +9,13 @@
  */
 import { InterfaceNotContractedError, isPaidStatus } from '@alipay-commerce/core';
 import type { MedusaContainer } from '@medusajs/framework/types';
-import { GLOBAL_SCOPE } from '../modules/alipay_settings/service';
 import { logLine } from './log';
 import { graph, loadSessionTarget } from './medusa-state';
 import { amountToFen } from './money';
 import { processVerifiedTradeEvent } from './process-trade-event';
+import { queryExpectation } from './query-expectation';
 import { alipayRuntime, configuredAlipayProviders } from './runtime';
+import { tradeOriginOf } from './trade-origin';
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -92,14 +93,14 @@ export async function reconcileAlipayPayments(
     const ids = { session: sessionId, cart: target.cartId, order: target.orderId };
     try {
       const scope = typeof target.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null;
-      const scoped = await rt.facade(scope === GLOBAL_SCOPE ? null : scope);
+      // Asked with the generation the trade was created with (the shop may have switched since).
+      const scoped = await rt.facadeForTrade(scope, tradeOriginOf(target.data), sessionId);
       const event = await scoped.alipay.queryTrade({ outTradeNo: sessionId });
       if (!event || !(isPaidStatus(event.status) || event.status === 'closed')) continue;
-      const rejection = scoped.alipay.checkEvent(event, {
-        outTradeNo: sessionId,
-        amountFen: amountToFen(target.amount as never),
-        seller: scoped.seller,
-      });
+      const rejection = scoped.alipay.checkEvent(
+        event,
+        queryExpectation(event, sessionId, amountToFen(target.amount as never), scoped.seller),
+      );
       if (rejection) {
         rt.logger.error(
           logLine(`query answer rejected (${rejection.reason}): ${rejection.message}`, {

@@ -7,9 +7,10 @@ import type { ConfigModule, Logger, MedusaContainer } from '@medusajs/framework/
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import type { ScopedAlipay } from '../modules/alipay_settings/service';
+import { GLOBAL_SCOPE, type ScopedAlipay } from '../modules/alipay_settings/service';
 import type { AlipayProviderOptions } from '../providers/alipay/options';
 import { alipayProviderIds, alipayProviderOptions } from './provider-options';
+import type { TradeOrigin } from './trade-origin';
 
 /** What a route, subscriber or job needs for one Alipay provider. */
 export interface AlipayRuntime {
@@ -18,8 +19,21 @@ export interface AlipayRuntime {
   settings: AlipaySettingsModuleService;
   providerId: string;
   options: AlipayProviderOptions;
-  /** The core facade for a settings scope (sales channel ID, or global), with the provider's fallback. */
+  /**
+   * The core facade for a settings scope (sales channel ID, or global), with the provider's fallback,
+   * from the current settings: for new payments and credential checks only.
+   */
   facade(scope: string | null | undefined): Promise<ScopedAlipay>;
+  /**
+   * The core facade for an existing trade of `scope`, built for the interface type it was created
+   * with (`origin`, see `tradeOriginOf`); `null` origin means the current settings.
+   * @throws AlipayTradeCredentialsError when that generation's credentials are no longer configured.
+   */
+  facadeForTrade(
+    scope: string | null | undefined,
+    origin: TradeOrigin | null,
+    outTradeNo?: string | null,
+  ): Promise<ScopedAlipay>;
 }
 
 /** Builds the runtime of the Alipay provider `providerId` (`pp_alipay_<id>`). */
@@ -34,6 +48,13 @@ export function alipayRuntime(container: MedusaContainer, providerId: string): A
     providerId,
     options,
     facade: scope => settings.getAlipay(scope ?? null, options.settings ?? {}),
+    facadeForTrade: (scope, origin, outTradeNo) =>
+      settings.getAlipayForTrade(
+        scope === GLOBAL_SCOPE ? null : (scope ?? null),
+        origin,
+        options.settings ?? {},
+        outTradeNo,
+      ),
   };
 }
 

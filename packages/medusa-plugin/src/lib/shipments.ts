@@ -15,13 +15,22 @@ import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import { alipayError } from './errors';
 import { logLine } from './log';
-import { graph } from './medusa-state';
+import { graph, loadSessionTarget } from './medusa-state';
 import { alipayRuntime } from './runtime';
+import { originOfGeneration, tradeOriginOf } from './trade-origin';
 
-/** Attempts before a confirmation is marked `failed` (it stays retryable from the admin). */
-export const MAX_SHIPMENT_ATTEMPTS = 8;
-/** First retry delay; doubles per attempt, capped at {@link MAX_RETRY_DELAY_MS}. */
-export const FIRST_RETRY_DELAY_MS = 60_000;
+/**
+ * Attempts before a confirmation is marked `failed` (it stays retryable from the admin): with the
+ * delays below, about 2 hours of retrying.
+ */
+export const MAX_SHIPMENT_ATTEMPTS = 10;
+/**
+ * First retry delay; doubles per attempt, capped at {@link MAX_RETRY_DELAY_MS}. Short, so that a blip at
+ * Alipay is retried within seconds (the job looks every {@link SHIPMENT_RETRY_INTERVAL_MS}).
+ */
+export const FIRST_RETRY_DELAY_MS = 15_000;
+/** How often the `alipay-retry-shipments` job looks for due confirmations. */
+export const SHIPMENT_RETRY_INTERVAL_MS = 15_000;
 /** Longest delay between two attempts. */
 export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
 
@@ -44,7 +53,7 @@ export interface ShipmentRow {
   confirmed_at: Date | string | null;
 }
 
-/** Delay before attempt `attempts + 1`: 1 min, 2 min, 4 min, … capped at 6 h. */
+/** Delay before attempt `attempts + 1`: 15 s, 30 s, 1 min, … capped at 6 h. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
 }
@@ -165,7 +174,11 @@ export async function attemptShipmentConfirmation(
   const ids = { session: row.out_trade_no, trade: row.trade_no, order: row.order_id };
   const attempts = row.attempts + 1;
   try {
-    const scoped = await rt.facade(row.scope === 'global' ? null : row.scope);
+    // The generation the trade was created with, from its session (the shop may have switched since);
+    // only legacy escrow trades are ever confirmed, so an unrecorded origin means legacy.
+    const target = await loadSessionTarget(container, row.out_trade_no);
+    const origin = tradeOriginOf(target?.data) ?? originOfGeneration('legacy');
+    const scoped = await rt.facadeForTrade(row.scope, origin, row.out_trade_no);
     const { alreadyConfirmed } = await scoped.alipay.confirmShipment({
       tradeNo: row.trade_no,
       outTradeNo: row.out_trade_no,

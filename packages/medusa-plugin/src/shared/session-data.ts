@@ -30,6 +30,18 @@ export interface AlipaySessionData {
   currency: 'CNY';
   /** The Alipay interface used, e.g. `create_direct_pay_by_user`, `alipay.trade.page.pay`. */
   interface: string;
+  /**
+   * The admin interface type the trade was created with (`legacy-direct`, `openapi-page-wap-qr`, …).
+   * Refunds, closing, queries, shipment confirmation and notifications of this trade use that
+   * generation's credentials even after the merchant switched the interface type.
+   */
+  interface_type: string;
+  /** The gateway URL the trade was created at (public: the redirect URL starts with it). */
+  gateway: string;
+  /** The seller account the trade was created for (public: Alipay's cashier shows it), if configured. */
+  seller_email: string | null;
+  /** The seller's Alipay user ID the trade was created for, if configured. */
+  seller_id: string | null;
   device: 'desktop' | 'mobile';
   kind: 'redirect' | 'form' | 'qr';
   /** `kind: 'redirect'`: send the browser here. */
@@ -62,6 +74,10 @@ export const PLUGIN_SESSION_KEYS = [
   'amount',
   'currency',
   'interface',
+  'interface_type',
+  'gateway',
+  'seller_email',
+  'seller_id',
   'device',
   'kind',
   'redirect_url',

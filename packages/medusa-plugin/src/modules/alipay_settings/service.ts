@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   type Alipay,
   type AlipayConfig,
+  type AlipayGeneration,
   createAlipay,
   type SellerAccount,
   settingsToConfig,
@@ -17,6 +18,7 @@ import {
   MedusaError,
   MedusaService,
 } from '@medusajs/framework/utils';
+import { generationOf, type TradeOrigin } from '../../lib/trade-origin';
 import {
   type AlipaySettingsAdminView,
   type AlipaySettingsValues,
@@ -77,6 +79,47 @@ export class AlipaySettingsInvalidError extends MedusaError {
         .join('; ')}`,
     );
     this.fieldIssues = issues;
+  }
+}
+
+/** Names of the two interface generations, for messages. */
+const GENERATION_LABEL: Record<AlipayGeneration, { en: string; zh: string }> = {
+  legacy: { en: 'legacy (partner ID + MD5 key)', zh: '旧版（合作者身份 + 安全校验码）' },
+  openapi: { en: 'OpenAPI (app ID + RSA2)', zh: '开放平台（APPID + RSA2）' },
+};
+
+/**
+ * An existing trade needs the credentials of the interface generation it was created with, and the
+ * settings no longer hold them (or hold them invalid). Thrown instead of ever falling back to the
+ * other generation's credentials: Alipay would refuse, or — worse — a call could reach the wrong
+ * gateway. Names the missing fields and what to do, in English and 简体中文; never a value.
+ */
+export class AlipayTradeCredentialsError extends MedusaError {
+  /** The fields the core refused for the trade's generation. (Not `issues`: see {@link AlipaySettingsInvalidError}.) */
+  readonly fieldIssues: SettingsIssue[];
+  /** The interface type the trade was created with. */
+  readonly interfaceType: string;
+  constructor(interfaceType: string, issues: SettingsIssue[], outTradeNo?: string | null) {
+    const generation = GENERATION_LABEL[generationOf(interfaceType)];
+    const fields = [...new Set(issues.map(issue => issue.field))].join(', ');
+    const trade = outTradeNo ? ` ${outTradeNo}` : '';
+    // The core's messages name the field and end with a full stop; they never contain a value.
+    const bare = (message: string) => message.replace(/[.。]+$/u, '');
+    super(
+      MedusaError.Types.NOT_ALLOWED,
+      `Alipay trade${trade} was created with the ${generation.en} interface (${interfaceType}), but its ` +
+        `credentials are no longer configured or not valid (${fields}): ` +
+        `${issues.map(issue => bare(issue.message.en)).join('; ')}. Enter them again under ` +
+        `Settings → Alipay (select that interface type to show its fields, enter them, then select the ` +
+        `current interface type again and save: both generations' credentials are kept side by side). ` +
+        `Trades are never handled with the other generation's credentials. / ` +
+        `支付宝交易${trade ? `${trade} ` : ''}是用${generation.zh}接口（${interfaceType}）创建的，但该接口的凭据已不再配置或无效` +
+        `（${fields}）：${issues.map(issue => bare(issue.message.zh)).join('；')}。请在「设置 → Alipay」中` +
+        `重新填写（先选择该接口类型以显示其字段，填写后再选回当前接口类型并保存：两代接口的凭据可以同时保存）。` +
+        `交易不会改用另一代接口的凭据处理。`,
+    );
+    this.fieldIssues = issues;
+    this.interfaceType = interfaceType;
   }
 }
 
@@ -190,6 +233,11 @@ export default class AlipaySettingsModuleService extends MedusaService({
 }) {
   /** Facades per scope, rebuilt when the stored rows (or the fallback options) change. */
   private readonly facades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
+  /**
+   * Facades of existing trades (see {@link getAlipayForTrade}), per scope and trade origin (interface
+   * type, gateway, seller); same fingerprint rule as `facades_`.
+   */
+  private readonly tradeFacades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
 
   /**
    * The effective settings for a payment, secrets decrypted: `fallback` (the provider options in
@@ -220,9 +268,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
   async getAlipay(salesChannelId?: string | null, fallback: FallbackSettings = {}): Promise<ScopedAlipay> {
     const scope = salesChannelId || GLOBAL_SCOPE;
     const rows = await this.scopeRows(salesChannelId);
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([rows.map(rowFingerprint), fallback]))
-      .digest('hex');
+    const fingerprint = settingsFingerprint(rows, fallback);
     const cached = this.facades_.get(scope);
     if (cached?.fingerprint === fingerprint) return cached.facade;
 
@@ -242,6 +288,80 @@ export default class AlipaySettingsModuleService extends MedusaService({
       interfaceType: values.interfaceType,
     };
     this.facades_.set(scope, { fingerprint, facade });
+    return facade;
+  }
+
+  /**
+   * The core facade for an **existing** trade: built for the interface type the trade was created
+   * with (`origin`, see `tradeOriginOf`), from the stored settings of its scope. Adapters call this for
+   * everything after the payment started — refund, refund query, close, query/reconciliation,
+   * shipment confirmation, notification and return verification — so a merchant who switched the
+   * interface type in the admin still handles older trades with the generation that created them.
+   *
+   * - `origin` `null` (nothing recorded), or inferred only (`exact: false`) and of the current
+   *   generation: the current facade, exactly as {@link getAlipay}.
+   * - Same generation, another recorded interface type: that type, with the current credentials,
+   *   gateway and seller.
+   * - The other generation: that generation's stored credentials, with the gateway and seller the
+   *   trade recorded (`gateway`, `sellerEmail` and `sellerId` are shared fields and now hold the
+   *   current generation's values). Without a recorded gateway a named one (`production`, unset) is
+   *   used; a custom URL belongs to the current generation and is refused.
+   *
+   * Cached per (scope, origin — interface type, gateway, seller) and the same settings fingerprint as
+   * {@link getAlipay}: a save anywhere, or a changed fallback, rebuilds it.
+   *
+   * @throws AlipayTradeCredentialsError (not_allowed) when that generation's credentials are missing
+   *   or invalid — never a facade of the other generation.
+   */
+  async getAlipayForTrade(
+    salesChannelId: string | null | undefined,
+    origin: TradeOrigin | null,
+    fallback: FallbackSettings = {},
+    outTradeNo?: string | null,
+  ): Promise<ScopedAlipay> {
+    if (!origin) return this.getAlipay(salesChannelId, fallback);
+    const scope = salesChannelId || GLOBAL_SCOPE;
+    const rows = await this.scopeRows(salesChannelId);
+    // The facade is a function of the rows, the fallback and the origin: look it up before anything
+    // is decrypted, so that a refund or a notification of an older trade costs one SELECT.
+    const fingerprint = settingsFingerprint(rows, fallback);
+    const key = JSON.stringify([scope, origin]);
+    const cached = this.tradeFacades_.get(key);
+    if (cached?.fingerprint === fingerprint) return cached.facade;
+
+    const values = mergeSettings(fallback, rows, salesChannelId);
+    const current = values.interfaceType;
+    const sameGeneration =
+      current !== undefined && generationOf(current) === generationOf(origin.interfaceType);
+    if (sameGeneration && (!origin.exact || current === origin.interfaceType)) {
+      const facade = await this.getAlipay(salesChannelId, fallback);
+      this.tradeFacades_.set(key, { fingerprint, facade });
+      return facade;
+    }
+
+    const tradeValues: AlipaySettingsValues = { ...values, interfaceType: origin.interfaceType };
+    if (!sameGeneration) {
+      const namedGateway =
+        values.gateway === undefined || values.gateway === 'production' || values.gateway === 'sandbox';
+      if (origin.gateway) tradeValues.gateway = origin.gateway;
+      else if (!namedGateway) {
+        throw new AlipayTradeCredentialsError(origin.interfaceType, [UNKNOWN_GATEWAY_ISSUE], outTradeNo);
+      }
+      if (origin.seller) {
+        tradeValues.sellerEmail = origin.seller.email;
+        tradeValues.sellerId = origin.seller.id;
+      }
+    }
+    const result = settingsToConfig({ ...tradeValues, interfaceType: origin.interfaceType });
+    if (!result.ok) throw new AlipayTradeCredentialsError(origin.interfaceType, result.issues, outTradeNo);
+    const facade: ScopedAlipay = {
+      scope,
+      alipay: createAlipay(result.config),
+      config: result.config,
+      seller: sellerOf(result.config),
+      interfaceType: origin.interfaceType,
+    };
+    this.tradeFacades_.set(key, { fingerprint, facade });
     return facade;
   }
 
@@ -281,6 +401,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
   ): Promise<MaskedAlipaySettings> {
     const row = await this.saveSettingsInTransaction(input, options.fallback ?? {});
     this.facades_.clear();
+    this.tradeFacades_.clear();
     return readRow(row, { decrypt: false }).masked;
   }
 
@@ -305,6 +426,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
     // Hard delete: a soft-deleted row would keep encrypted secrets around after the admin removed them.
     if (rows.length) await this.deleteAlipaySettings(rows.map(row => row.id));
     this.facades_.clear();
+    this.tradeFacades_.clear();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -701,6 +823,30 @@ function definedOnly(settings: FallbackSettings): AlipaySettingsValues {
     Object.entries(settings).filter(([, value]) => value !== undefined && value !== null && value !== ''),
   ) as AlipaySettingsValues;
 }
+
+/**
+ * The settings version the facade caches compare: a digest of the stored rows (ciphertexts included,
+ * never decrypted here) and of the fallback options.
+ */
+function settingsFingerprint(rows: SettingsRow[], fallback: FallbackSettings): string {
+  return createHash('sha256')
+    .update(JSON.stringify([rows.map(rowFingerprint), fallback]))
+    .digest('hex');
+}
+
+/**
+ * Why a trade of the other generation has no usable gateway: the configured custom gateway URL is the
+ * current generation's, and the trade did not record its own (created before the plugin recorded it).
+ */
+const UNKNOWN_GATEWAY_ISSUE: SettingsIssue = {
+  field: 'gateway',
+  message: {
+    en:
+      'the trade did not record its gateway and the configured custom gateway belongs to the current ' +
+      'interface type; set the gateway to "production" (or the one this trade used) while handling it',
+    zh: '该交易未记录其网关，而当前配置的自定义网关属于当前接口类型；处理该交易时请将网关设为 production（或该交易使用的网关）',
+  },
+};
 
 /** What identifies a row's content for the facade cache (ciphertexts included, never decrypted here). */
 function rowFingerprint(row: SettingsRow): unknown[] {

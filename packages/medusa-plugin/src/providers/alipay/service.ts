@@ -46,6 +46,7 @@ import {
   PROVIDER_IDENTIFIER,
   returnUrlFor,
 } from '../../lib/provider-options';
+import { tradeOriginOf } from '../../lib/trade-origin';
 import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
 import type { ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
@@ -197,7 +198,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
     const ids = { session: outTradeNo, trade: text(data.trade_no) };
-    const { alipay } = await this.facade(text(data.sales_channel_id));
+    const { alipay } = await this.facadeForTrade(data);
     let existed: boolean;
     try {
       ({ existed } = await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) }));
@@ -225,7 +226,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
         this.logger_.warn(logLine('session deleted although its trade is paid; not closing it', ids));
         return { data };
       }
-      const { alipay } = await this.facade(text(data.sales_channel_id));
+      const { alipay } = await this.facadeForTrade(data);
       await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
     } catch (error) {
       this.logger_.warn(
@@ -269,7 +270,9 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const stored = await settings.getVerifiedTrade(outTradeNo);
     const tradeNo = text(data.trade_no) ?? stored?.trade_no ?? undefined;
     const ids = { session: outTradeNo, trade: tradeNo };
-    const scoped = await this.facade(text(data.sales_channel_id));
+    // The generation the trade was created with, even if the shop has switched since; throws (and
+    // Medusa shows the message) when that generation's credentials are gone — never the other's.
+    const scoped = await this.facadeForTrade(data);
     const amount = fenToAmount(amountFen);
     const medusaRefundId = text(input.context?.idempotency_key) ?? null;
 
@@ -476,9 +479,28 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     );
   }
 
-  /** The core facade for a settings scope (a sales channel ID, or the global settings). */
+  /**
+   * The core facade for a settings scope (a sales channel ID, or the global settings), from the
+   * current settings: for starting new payments only.
+   */
   protected facade(salesChannelId: string | undefined | null): Promise<ScopedAlipay> {
     return this.settingsModule().getAlipay(salesChannelId ?? null, this.options_.settings ?? {});
+  }
+
+  /**
+   * The core facade for the existing trade of a session's (or payment's) `data`: built for the
+   * interface type the trade was created with (recorded in `data` by {@link startTrade}), so a
+   * merchant who switched between legacy and OpenAPI still handles older trades with their own
+   * gateway and credentials.
+   * @throws AlipayTradeCredentialsError when that generation's credentials are no longer configured.
+   */
+  protected facadeForTrade(data: Record<string, unknown>): Promise<ScopedAlipay> {
+    return this.settingsModule().getAlipayForTrade(
+      text(data.sales_channel_id) ?? null,
+      tradeOriginOf(data),
+      this.options_.settings ?? {},
+      text(data.out_trade_no),
+    );
   }
 
   /** Builds the signed request (or QR code) and the public session data for one trade. */
@@ -528,6 +550,11 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       amount: fenToAmount(amountFen),
       currency: 'CNY',
       interface: start.interface.generation === 'legacy' ? start.interface.service : start.interface.method,
+      // How the trade is created: every later call on it is routed by these (see lib/trade-origin.ts).
+      interface_type: scoped.interfaceType,
+      gateway: scoped.config.gateway,
+      seller_email: scoped.seller.email ?? null,
+      seller_id: scoped.seller.id ?? null,
       device,
       kind: start.kind,
       return_url: storefrontReturnUrl,
@@ -585,7 +612,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const stored = await settings.getVerifiedTrade(outTradeNo);
     if (stored && (isPaidStatus(stored.status) || stored.status === 'closed')) return fromStored(stored);
 
-    const scoped = await this.facade(text(data.sales_channel_id));
+    const scoped = await this.facadeForTrade(data);
     let event: TradeEvent | null;
     try {
       event = await scoped.alipay.queryTrade({ outTradeNo, tradeNo: text(data.trade_no) });

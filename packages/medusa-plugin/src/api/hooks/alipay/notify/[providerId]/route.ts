@@ -1,7 +1,10 @@
+import { peekNotification } from '@alipay-commerce/core';
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework/types';
-import { Modules } from '@medusajs/framework/utils';
+import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
+import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
+import { type LogIds, logLine } from '../../../../../lib/log';
 import { handleAlipayNotification } from '../../../../../lib/notification';
+import { type NotifyOutcome, notifyOutcomeOf } from '../../../../../lib/notify-outcome';
 import { normalizeProviderId } from '../../../../../lib/provider-options';
 import { RawBodyTooLargeError, readRawBody } from '../../../../../utils/raw-body';
 
@@ -21,35 +24,88 @@ const ALIPAY_FAIL = 'fail';
  *
  * Answers exactly `success` (text/plain) when the notification was processed or deliberately ignored
  * (duplicate, already captured, a late WAIT_BUYER_PAY, a rejection a retry cannot fix), and `fail`
- * only when Alipay's retry can help (bad signature, settings to fix, transient or database failure).
+ * only when Alipay's retry can help (bad signature, settings to fix, transient or database failure),
+ * both with HTTP 200 once the body was read; 404 / 415 / 413 for requests that are not read.
+ *
+ * Every request gets exactly one outcome line in the log, also when it is refused before it is read
+ * (unknown provider, not a form, too large): `[alipay] notify request accepted (<reason>): …` (info) when
+ * the notification was verified and processed as news (a payment applied, a status or an orphan
+ * recorded), else `[alipay] notify request refused (<reason>): …` (warn), `<reason>` machine-readable
+ * (`bad_signature`, `wrong_amount`, `duplicate`, `body:entity.too.large`, …). Request-derived text in the
+ * line is escaped (see `logLine`), so a forged field cannot add a line.
  */
 export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
-  const providerId = normalizeProviderId(String(req.params.providerId ?? ''));
-  if (!/^pp_alipay(_[A-Za-z0-9_-]+)?$/.test(providerId) || !(await isRegistered(req.scope, providerId))) {
-    res.status(404).type('text/plain').send(ALIPAY_FAIL);
-    return;
-  }
-
-  const contentType = req.headers['content-type'] ?? '';
-  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
-    res.status(415).type('text/plain').send(ALIPAY_FAIL);
-    return;
-  }
-
-  let rawBody: Buffer;
+  const rawProviderId = String(req.params.providerId ?? '');
+  const ids: LogIds = { provider: rawProviderId };
+  const answer = (status: number, reply: 'success' | 'fail', outcome: NotifyOutcome, meaning = status) => {
+    logNotifyOutcome(
+      req.scope,
+      outcome,
+      meaning === status ? `HTTP ${status}` : `HTTP ${status} (${meaning})`,
+      reply,
+      ids,
+    );
+    res.status(status).type('text/plain').send(reply);
+  };
   try {
-    rawBody = await readRawBody(req, MAX_NOTIFY_BYTES);
-  } catch (error) {
-    if (error instanceof RawBodyTooLargeError) {
-      res.status(413).type('text/plain').send(ALIPAY_FAIL);
+    const providerId = normalizeProviderId(rawProviderId);
+    if (!/^pp_alipay(_[A-Za-z0-9_-]+)?$/.test(providerId) || !(await isRegistered(req.scope, providerId))) {
+      answer(404, ALIPAY_FAIL, { verdict: 'refused', reason: 'unknown_provider' });
       return;
     }
-    throw error;
-  }
+    ids.provider = providerId;
 
-  const answer = await handleAlipayNotification(req.scope, providerId, rawBody, contentType);
-  res.status(answer.status).type('text/plain').send(answer.reply);
+    const contentType = req.headers['content-type'] ?? '';
+    if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+      answer(415, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:content.type.unsupported' });
+      return;
+    }
+
+    let rawBody: Buffer;
+    try {
+      rawBody = await readRawBody(req, MAX_NOTIFY_BYTES);
+    } catch (error) {
+      if (error instanceof RawBodyTooLargeError) {
+        answer(413, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:entity.too.large' });
+      } else {
+        // The connection broke while the body was being sent: nobody reads the answer.
+        answer(400, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:request.aborted' });
+      }
+      return;
+    }
+
+    // Unverified, for the log line only.
+    const peek = peekNotification(rawBody, contentType);
+    ids.session = peek?.outTradeNo;
+    ids.trade = peek?.tradeNo;
+    const handled = await handleAlipayNotification(req.scope, providerId, rawBody, contentType);
+    // Alipay reads only the body (anything but `success` is retried); a read notification is answered
+    // HTTP 200 whatever the verdict, as Alipay's own examples do. `handled.status` is what the verdict
+    // would mean in HTTP terms (400 a retryable rejection, 503 a failure): logged, not sent.
+    answer(200, handled.reply, notifyOutcomeOf(handled), handled.status);
+  } catch (error) {
+    // handleAlipayNotification never throws: this is the provider lookup (database down…). Alipay retries.
+    req.scope
+      .resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+      .error(logLine(`notify request failed: ${(error as Error)?.message ?? error}`, ids));
+    if (res.headersSent) return;
+    answer(503, ALIPAY_FAIL, { verdict: 'refused', reason: 'unexpected_error' });
+  }
 };
+
+/** The one outcome line of a notify request (see {@link POST}). */
+function logNotifyOutcome(
+  container: MedusaContainer,
+  outcome: NotifyOutcome,
+  status: string,
+  reply: string,
+  ids: LogIds,
+): void {
+  const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER);
+  const line = logLine(`notify request ${outcome.verdict} (${outcome.reason}): ${status} ${reply}`, ids);
+  if (outcome.verdict === 'accepted') logger.info(line);
+  else logger.warn(line);
+}
 
 async function isRegistered(container: MedusaContainer, providerId: string): Promise<boolean> {
   const payment = container.resolve<IPaymentModuleService>(Modules.PAYMENT);

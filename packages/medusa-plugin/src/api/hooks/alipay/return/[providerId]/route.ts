@@ -4,7 +4,7 @@ import { logLine } from '../../../../../lib/log';
 import { loadSessionTarget } from '../../../../../lib/medusa-state';
 import { normalizeProviderId } from '../../../../../lib/provider-options';
 import { alipayRuntime } from '../../../../../lib/runtime';
-import { GLOBAL_SCOPE } from '../../../../../modules/alipay_settings/service';
+import { tradeOriginOf } from '../../../../../lib/trade-origin';
 
 /**
  * `GET /hooks/alipay/return/:providerId?<Alipay's signed parameters>`: where Alipay sends the buyer's
@@ -39,7 +39,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   let tradeNo: string | undefined;
   try {
     const scope = typeof target?.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null;
-    const scoped = await rt.facade(scope === GLOBAL_SCOPE ? null : scope);
+    // Verified with the generation the trade was created with (the shop may have switched since).
+    const scoped = await rt.facadeForTrade(scope, tradeOriginOf(target?.data), outTradeNo);
     const verdict = scoped.alipay.handleReturn(rawQuery);
     if (
       verdict.ok &&

@@ -1,0 +1,628 @@
+/**
+ * {@link ShopDriver} for `examples/medusa-shop`: Medusa 2.21 on an embedded PostgreSQL with the Alipay
+ * plugin, started as `node -r ts-node/register/transpile-only scripts/start.ts` (what `pnpm start` runs):
+ * that script supervises PostgreSQL and the Medusa server (`medusa start`), and names the server's PID
+ * in its ready line (`serverPid`), which is what `pid()`, `rssBytes()` and `restart()` act on.
+ *
+ * - Logs: `LOG_LEVEL=info` (`silly` for `verboseLogs`); Medusa writes JSON lines in production mode, and
+ *   the plugin's notify route writes one `[alipay] notify request accepted|refused (<reason>): …` line
+ *   per request, which `notificationOutcomes()` parses.
+ * - The three payment kinds: the seeded sales channel uses the seeded global settings (OpenAPI); `start()`
+ *   adds two sales channels with their own publishable keys whose Alipay settings override the interface
+ *   type (`legacy-direct`, `legacy-escrow`, the gateway `/gateway.do`), as a marketplace would per seller.
+ *   Every kind notifies the same URL (`/hooks/alipay/notify/pp_alipay_alipay`).
+ * - An order's `ref` is the cart ID: Medusa makes the order from the cart when the payment arrives.
+ * - `reconcile()` calls the example shop's test hook `POST /admin/example-shop/reconcile` (enabled by
+ *   `EXAMPLE_SHOP_TEST_HOOKS=true`), which runs the plugin's reconciliation with every open session due.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoAccountsPath } from './sandbox';
+import type {
+  NotificationOutcome,
+  OrderView,
+  PaymentKind,
+  PaymentView,
+  PendingOrder,
+  ShopDriver,
+  ShopSnapshot,
+  ShopStartOptions,
+} from './shop-driver';
+import { freePort, repoRoot, rssOf, type ShopProcess, startShopProcess } from './shop-process';
+import { openCashier } from './vendure-driver';
+
+const shopDir = join(repoRoot, 'examples', 'medusa-shop');
+const PROVIDER_ID = 'pp_alipay_alipay';
+
+/** Seeded products: a physical one (tracked stock of 100) and an e-book without inventory. */
+const PHYSICAL_SKU = 'LONGJING-250';
+const VIRTUAL_SKU = 'EBOOK-ALIPAY';
+
+/** The sales channels the legacy kinds are sold through, and their interface types. */
+const LEGACY_CHANNELS: Record<Exclude<PaymentKind, 'openapi'>, { name: string; interfaceType: string }> = {
+  'legacy-instant': { name: '即时到账 Reliability instant', interfaceType: 'legacy-direct' },
+  'legacy-escrow': { name: '担保交易 Reliability escrow', interfaceType: 'legacy-escrow' },
+};
+
+const ADDRESS = {
+  first_name: '测试',
+  last_name: 'Buyer',
+  address_1: '文三路 1 号',
+  city: '杭州',
+  province: '浙江',
+  postal_code: '310000',
+  country_code: 'cn',
+  phone: '13800000000',
+};
+
+/** Fields of an order the views and snapshots are built from. */
+const ORDER_FIELDS = [
+  'id',
+  'display_id',
+  'status',
+  'payment_status',
+  'fulfillment_status',
+  'total',
+  'cart.id',
+  'payment_collections.payments.id',
+  'payment_collections.payments.amount',
+  'payment_collections.payments.provider_id',
+  'payment_collections.payments.captured_at',
+  'payment_collections.payments.canceled_at',
+  'payment_collections.payments.data',
+  'payment_collections.payments.refunds.id',
+  'payment_collections.payments.refunds.amount',
+].join(',');
+
+interface AdminPayment {
+  id: string;
+  amount: number | string;
+  provider_id: string;
+  captured_at: string | null;
+  canceled_at: string | null;
+  data: Record<string, unknown> | null;
+  refunds?: Array<{ id: string; amount: number | string }> | null;
+}
+interface AdminOrder {
+  id: string;
+  display_id: number;
+  status: string;
+  payment_status: string;
+  fulfillment_status: string;
+  total: number | string;
+  cart?: { id: string } | null;
+  payment_collections?: Array<{ payments?: AdminPayment[] | null }> | null;
+}
+
+/** What the driver remembers about a cart it made. */
+interface CartInfo {
+  kind: PaymentKind;
+  publishableKey: string;
+}
+
+/**
+ * The plugin's one line per notify request (packages/medusa-plugin/src/api/hooks/alipay/notify/…/route.ts),
+ * as the whole start of the logger's `message`: `[alipay] notify request accepted|refused (<reason>): HTTP
+ * <status> success|fail`. Anchored there, so request text (escaped, and only ever after this prefix) cannot
+ * match, and no other plugin line can: the reconciliation job and the return route write `[alipay]
+ * TRADE_SUCCESS (query): processed, order_created …` and the like, which are not notify requests.
+ */
+const OUTCOME =
+  /^\[alipay\] notify request (accepted|refused) \(([\w.:-]+)\): HTTP \d{3}(?: \([^)]*\))? (success|fail) \(/;
+/** The logger level of each verdict: the route writes `accepted` at info, `refused` at warn. */
+const OUTCOME_LEVEL = { accepted: 'info', refused: 'warn' } as const;
+/**
+ * A line that looks like a notification outcome (this plugin's, or the Vendure-looking one the hostile
+ * suite forges) but is not a message of Medusa's logger: text from a request that started a line of its
+ * own. Counted as accepted, so that a successful log forgery fails the hostile suite.
+ */
+const FORGED_OUTCOME = /notify request accepted|: notify \S+ → (applied|recorded|orphan)/;
+
+const yuanToFen = (amount: number | string) => Math.round(Number(amount) * 100);
+
+export class MedusaDriver implements ShopDriver {
+  readonly name = 'medusa';
+  private process: ShopProcess | undefined;
+  private serverPid = 0;
+  private readonly log: string[] = [];
+  private port = 0;
+  private dataDir = '';
+  private sandboxUrl = '';
+  private url = '';
+  private logLevel = 'info';
+  private adminCredentials = { user: '', password: '' };
+  private token = '';
+  private regionId = '';
+  private readonly publishableKeys = new Map<PaymentKind, string>();
+  private readonly variantIds = new Map<string, string>();
+  private readonly shippingOptions = new Map<PaymentKind, string>();
+  private readonly carts = new Map<string, CartInfo>();
+
+  async start(options: ShopStartOptions): Promise<void> {
+    this.sandboxUrl = options.sandboxUrl.replace(/\/+$/, '');
+    this.logLevel = options.verboseLogs ? 'silly' : 'info';
+    this.port = await freePort();
+    this.dataDir = mkdtempSync(join(tmpdir(), 'medusa-reliability-'));
+    const ready = await this.spawn();
+    this.publishableKeys.set('openapi', ready.publishableKey);
+    await this.login();
+    await this.setUp();
+  }
+
+  /**
+   * Starts the shop; once more when it failed because the plugin's build (`.medusa/server`, which the
+   * shop loads) was missing — `medusa plugin:build` deletes it first, so a build running at the same time
+   * (another test run, a developer) makes a start fail that a retry after the build passes.
+   */
+  private async spawn(): Promise<{ publishableKey: string }> {
+    try {
+      return await this.spawnOnce();
+    } catch (error) {
+      const buildMissing = /Cannot find module .*@alipay-commerce\/medusa|The Alipay plugin is not built/;
+      if (!buildMissing.test(String(error))) throw error;
+      const built = join(repoRoot, 'packages', 'medusa-plugin', '.medusa', 'server', 'src', 'admin');
+      const deadline = Date.now() + 120_000;
+      while (!existsSync(built) && Date.now() < deadline) await new Promise(r => setTimeout(r, 1000));
+      // The build writes the admin last; give it a moment to finish.
+      await new Promise(r => setTimeout(r, 3000));
+      this.log.push('[medusa-driver] the plugin build was missing (a build was running); starting again');
+      return this.spawnOnce();
+    }
+  }
+
+  private async spawnOnce(): Promise<{ publishableKey: string }> {
+    this.process = await startShopProcess({
+      args: ['-r', 'ts-node/register/transpile-only', join(shopDir, 'scripts', 'start.ts')],
+      cwd: shopDir,
+      log: this.log,
+      // First start in a new data directory: migrations and seed (and a build when the shop changed).
+      readyTimeoutMs: 280_000,
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        DATA_DIR: this.dataDir,
+        ALIPAY_SANDBOX_URL: this.sandboxUrl,
+        // The storefront is only where Alipay's return sends browsers; these suites never follow it.
+        STOREFRONT_URL: 'http://127.0.0.1:9',
+        LOG_LEVEL: this.logLevel,
+        EXAMPLE_SHOP_TEST_HOOKS: 'true',
+        MEDUSA_DISABLE_TELEMETRY: 'true',
+      },
+    });
+    const ready = this.process.ready as {
+      url: string;
+      adminUser: string;
+      adminPassword: string;
+      publishableKey: string;
+      serverPid?: number;
+    };
+    if (!ready.serverPid) throw new Error('the Medusa shop did not name its server process (serverPid)');
+    this.serverPid = ready.serverPid;
+    this.url = ready.url;
+    this.adminCredentials = { user: ready.adminUser, password: ready.adminPassword };
+    return ready;
+  }
+
+  private async login(): Promise<void> {
+    const { token } = await this.request<{ token: string }>('POST', '/auth/user/emailpass', {
+      body: { email: this.adminCredentials.user, password: this.adminCredentials.password },
+    });
+    this.token = token;
+  }
+
+  /**
+   * Reads the seeded catalogue, and adds the sales channels (with publishable keys, the products, the
+   * warehouse and their Alipay settings) that sell through the legacy interfaces.
+   */
+  private async setUp(): Promise<void> {
+    const { regions } = await this.admin<{ regions: Array<{ id: string; currency_code: string }> }>(
+      'GET',
+      '/admin/regions?fields=id,currency_code&limit=50',
+    );
+    const region = regions.find(r => r.currency_code === 'cny');
+    if (!region) throw new Error('the seeded CNY region is missing');
+    this.regionId = region.id;
+    const { products } = await this.admin<{
+      products: Array<{ id: string; variants: Array<{ id: string; sku: string }> }>;
+    }>('GET', '/admin/products?fields=id,variants.id,variants.sku&limit=100');
+    for (const product of products) {
+      for (const variant of product.variants) this.variantIds.set(variant.sku, variant.id);
+    }
+    // The seeded global settings name no seller, and the OpenAPI interface checks a notification's
+    // seller_id only against a configured one: the storefront's channel gets the app's seller, as a
+    // merchant enters it (the one `sellerId` field serves both generations, so it cannot be global here).
+    const { stores } = await this.admin<{ stores: Array<{ default_sales_channel_id: string }> }>(
+      'GET',
+      '/admin/stores?fields=id,default_sales_channel_id',
+    );
+    const accounts = JSON.parse(readFileSync(demoAccountsPath, 'utf8')) as {
+      apps: Array<{ sellerId: string }>;
+    };
+    await this.admin('POST', '/admin/alipay/settings', {
+      salesChannelId: stores[0]!.default_sales_channel_id,
+      sellerId: accounts.apps[0]!.sellerId,
+    });
+    const { stock_locations: locations } = await this.admin<{ stock_locations: Array<{ id: string }> }>(
+      'GET',
+      '/admin/stock-locations?fields=id&limit=10',
+    );
+    for (const [kind, channel] of Object.entries(LEGACY_CHANNELS) as Array<
+      [Exclude<PaymentKind, 'openapi'>, { name: string; interfaceType: string }]
+    >) {
+      const { sales_channel: salesChannel } = await this.admin<{ sales_channel: { id: string } }>(
+        'POST',
+        '/admin/sales-channels',
+        { name: channel.name },
+      );
+      await this.admin('POST', `/admin/sales-channels/${salesChannel.id}/products`, {
+        add: products.map(p => p.id),
+      });
+      for (const location of locations) {
+        await this.admin('POST', `/admin/stock-locations/${location.id}/sales-channels`, {
+          add: [salesChannel.id],
+        });
+      }
+      const { api_key: apiKey } = await this.admin<{ api_key: { id: string; token: string } }>(
+        'POST',
+        '/admin/api-keys',
+        { title: channel.name, type: 'publishable' },
+      );
+      await this.admin('POST', `/admin/api-keys/${apiKey.id}/sales-channels`, { add: [salesChannel.id] });
+      await this.admin('POST', '/admin/alipay/settings', {
+        salesChannelId: salesChannel.id,
+        interfaceType: channel.interfaceType,
+        gateway: `${this.sandboxUrl}/gateway.do`,
+      });
+      this.publishableKeys.set(kind, apiKey.token);
+    }
+  }
+
+  async stop(): Promise<void> {
+    // SIGTERM to the start script: it stops Medusa, then PostgreSQL.
+    await this.process?.stop('SIGTERM', 30_000);
+    // MEDUSA_DRIVER_LOG=<file>: the whole shop log, for debugging a run.
+    if (process.env.MEDUSA_DRIVER_LOG)
+      writeFileSync(process.env.MEDUSA_DRIVER_LOG, `${this.log.join('\n')}\n`);
+    this.process = undefined;
+    this.stopLeftoverPostgres();
+    if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** A PostgreSQL of this data directory still running (its supervisor was killed): stopped. */
+  private stopLeftoverPostgres(): void {
+    const pidFile = join(this.dataDir, 'postgres', 'postmaster.pid');
+    if (!this.dataDir || !existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (pid > 0 && isAlive(pid)) {
+      try {
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
+  async restart(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', whileDown?: () => Promise<void>): Promise<void> {
+    const current = this.process;
+    if (current) {
+      // The server gets the signal; its supervisor then stops PostgreSQL and exits.
+      if (isAlive(this.serverPid)) process.kill(this.serverPid, signal);
+      const timer = setTimeout(() => current.child.kill('SIGTERM'), 30_000);
+      await current.exited;
+      clearTimeout(timer);
+      this.stopLeftoverPostgres();
+    }
+    await whileDown?.();
+    await this.spawn();
+    // The admin token is a JWT signed with the shop's fixed secret: still valid.
+  }
+
+  isRunning(): boolean {
+    const child = this.process?.child;
+    return (
+      child !== undefined && child.exitCode === null && child.signalCode === null && isAlive(this.serverPid)
+    );
+  }
+
+  pid(): number {
+    if (!this.process || !this.serverPid) throw new Error('the Medusa shop is not running');
+    return this.serverPid;
+  }
+
+  rssBytes(): number {
+    return rssOf(this.pid());
+  }
+
+  logs(): readonly string[] {
+    return this.log;
+  }
+
+  notificationOutcomes(fromLine = 0): NotificationOutcome[] {
+    const outcomes: NotificationOutcome[] = [];
+    for (const line of this.log.slice(fromLine)) {
+      if (!line.includes('notify')) continue;
+      const entry = loggerEntry(line);
+      if (entry === undefined) {
+        if (FORGED_OUTCOME.test(line))
+          outcomes.push({ verdict: 'accepted', reason: 'forged_log_line', line });
+        continue;
+      }
+      const match = OUTCOME.exec(entry.message);
+      if (!match) continue;
+      const verdict = match[1] as 'accepted' | 'refused';
+      // The route's line at its own level; anything else with that text is not the route's outcome line.
+      if (entry.level === OUTCOME_LEVEL[verdict]) outcomes.push({ verdict, reason: match[2]!, line });
+    }
+    return outcomes;
+  }
+
+  /** The Medusa server's base URL (`http://localhost:<port>`). */
+  baseUrl(): string {
+    return this.url;
+  }
+
+  notifyUrl(_kind: PaymentKind): string {
+    return `${this.url}/hooks/alipay/notify/${PROVIDER_ID}`;
+  }
+
+  async createPendingOrder(input: {
+    kind: PaymentKind;
+    physical?: boolean;
+    headers?: Record<string, string>;
+  }): Promise<PendingOrder> {
+    const physical = input.physical ?? false;
+    const variantId = this.variantIds.get(physical ? PHYSICAL_SKU : VIRTUAL_SKU);
+    const publishableKey = this.publishableKeys.get(input.kind);
+    if (!variantId || !publishableKey) throw new Error('the Medusa shop is not set up');
+    const store = <T>(method: string, path: string, body?: unknown) =>
+      this.request<T>(method, path, {
+        body,
+        headers: { ...input.headers, 'x-publishable-api-key': publishableKey },
+      });
+    const { cart } = await store<{ cart: { id: string } }>('POST', '/store/carts', {
+      region_id: this.regionId,
+      email: `buyer-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`,
+      items: [{ variant_id: variantId, quantity: 1 }],
+      shipping_address: ADDRESS,
+      billing_address: ADDRESS,
+    });
+    this.carts.set(cart.id, { kind: input.kind, publishableKey });
+    if (physical) {
+      let optionId = this.shippingOptions.get(input.kind);
+      if (!optionId) {
+        const { shipping_options: options } = await store<{
+          shipping_options: Array<{ id: string; amount: number }>;
+        }>('GET', `/store/shipping-options?cart_id=${cart.id}`);
+        const [cheapest] = [...options].sort((a, b) => a.amount - b.amount);
+        if (!cheapest) throw new Error('no shipping option for the cart');
+        optionId = cheapest.id;
+        this.shippingOptions.set(input.kind, optionId);
+      }
+      await store('POST', `/store/carts/${cart.id}/shipping-methods`, { option_id: optionId });
+    }
+    const { payment_collection: collection } = await store<{ payment_collection: { id: string } }>(
+      'POST',
+      '/store/payment-collections',
+      { cart_id: cart.id },
+    );
+    const { payment_collection: withSession } = await store<{
+      payment_collection: {
+        payment_sessions: Array<{ id: string; provider_id: string; data: Record<string, unknown> }>;
+      };
+    }>('POST', `/store/payment-collections/${collection.id}/payment-sessions`, {
+      provider_id: PROVIDER_ID,
+      data: { device: 'desktop' },
+    });
+    const session = withSession.payment_sessions.find(s => s.provider_id === PROVIDER_ID);
+    const url = session?.data.redirect_url;
+    if (!session || typeof url !== 'string') {
+      throw new Error(`no Alipay redirect in the payment session: ${JSON.stringify(session?.data)}`);
+    }
+    await openCashier(url);
+    return {
+      ref: cart.id,
+      kind: input.kind,
+      outTradeNo: String(session.data.out_trade_no ?? session.id),
+      amountFen: yuanToFen(String(session.data.amount)),
+      notifyUrl: new URL(url).searchParams.get('notify_url') ?? this.notifyUrl(input.kind),
+      paymentUrl: url,
+    };
+  }
+
+  async readPaymentSettings(): Promise<unknown> {
+    return this.admin('GET', '/admin/alipay/settings');
+  }
+
+  /** Every order, 1000 per page. */
+  private async adminOrders(): Promise<AdminOrder[]> {
+    const orders: AdminOrder[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await this.admin<{ orders: AdminOrder[]; count: number }>(
+        'GET',
+        `/admin/orders?fields=${ORDER_FIELDS}&limit=1000&offset=${offset}&order=created_at`,
+      );
+      orders.push(...page.orders);
+      if (orders.length >= page.count || page.orders.length === 0) return orders;
+    }
+  }
+
+  /** Orders by the cart they were made from (the refs of this driver). */
+  private async ordersByCart(): Promise<Map<string, AdminOrder>> {
+    return new Map((await this.adminOrders()).map(order => [order.cart?.id ?? order.id, order]));
+  }
+
+  async orderState(order: PendingOrder): Promise<OrderView> {
+    const found = (await this.ordersByCart()).get(order.ref);
+    return found ? toView(found) : UNPAID_CART;
+  }
+
+  async allOrders(): Promise<Map<string, OrderView>> {
+    const views = new Map<string, OrderView>();
+    // Carts of this driver not (yet) made into orders: nothing paid for them.
+    for (const ref of this.carts.keys()) views.set(ref, UNPAID_CART);
+    for (const [ref, order] of await this.ordersByCart()) views.set(ref, toView(order));
+    return views;
+  }
+
+  /**
+   * Every order with its payments and refunds, every cart of this driver not made into an order (with
+   * its payment sessions and payments, as the Store API shows them), and the orphan payments.
+   */
+  async snapshot(): Promise<ShopSnapshot> {
+    const byCart = await this.ordersByCart();
+    const orders: Record<string, unknown> = {};
+    for (const [ref, o] of byCart) {
+      orders[ref] = {
+        order: o.id,
+        status: o.status,
+        paymentStatus: o.payment_status,
+        fulfillmentStatus: o.fulfillment_status,
+        total: o.total,
+        payments: payments(o).map(p => ({
+          id: p.id,
+          amount: p.amount,
+          captured: p.captured_at,
+          canceled: p.canceled_at,
+          data: p.data,
+          refunds: (p.refunds ?? []).map(r => ({ id: r.id, amount: r.amount })),
+        })),
+      };
+    }
+    for (const [ref, info] of this.carts) {
+      if (byCart.has(ref)) continue;
+      const { cart } = await this.request<{ cart: unknown }>(
+        'GET',
+        `/store/carts/${ref}?fields=id,completed_at,total,*payment_collection,*payment_collection.payment_sessions`,
+        { headers: { 'x-publishable-api-key': info.publishableKey } },
+      );
+      orders[ref] = { cart };
+    }
+    const { events } = await this.admin<{ events: Array<Record<string, unknown>> }>(
+      'GET',
+      '/admin/alipay/events?kind=orphan&limit=200',
+    );
+    return {
+      orders,
+      orphanPayments: events.map(e => ({
+        id: e.id,
+        outTradeNo: e.out_trade_no,
+        tradeNo: e.trade_no,
+        orderId: e.order_id,
+        details: e.details,
+      })),
+    };
+  }
+
+  async ship(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<void> {
+    const found = (await this.ordersByCart()).get(order.ref);
+    if (!found) throw new Error(`cart ${order.ref} has no order`);
+    const { order: full } = await this.admin<{
+      order: { items: Array<{ id: string; quantity: number }>; fulfillments?: Array<{ id: string }> | null };
+    }>('GET', `/admin/orders/${found.id}?fields=id,*items,*fulfillments`);
+    const before = new Set((full.fulfillments ?? []).map(f => f.id));
+    const items = full.items.map(item => ({ id: item.id, quantity: item.quantity }));
+    const { order: fulfilled } = await this.admin<{ order: { fulfillments?: Array<{ id: string }> | null } }>(
+      'POST',
+      `/admin/orders/${found.id}/fulfillments?fields=id,fulfillments.id`,
+      { items, metadata: { alipay_carrier: shipment.carrier } },
+    );
+    const fulfillment = (fulfilled.fulfillments ?? []).find(f => !before.has(f.id));
+    if (!fulfillment) throw new Error(`no fulfillment was created for order ${found.id}`);
+    await this.admin('POST', `/admin/orders/${found.id}/fulfillments/${fulfillment.id}/shipments`, {
+      items,
+      labels: [{ tracking_number: shipment.trackingNumber, tracking_url: '#', label_url: '#' }],
+    });
+  }
+
+  async reconcile(): Promise<void> {
+    await this.admin('POST', '/admin/example-shop/reconcile', {});
+  }
+
+  private admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    if (!this.token) throw new Error('the Medusa shop is not started');
+    return this.request<T>(method, path, { body, headers: { authorization: `Bearer ${this.token}` } });
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: {
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      signal: AbortSignal.timeout(300_000),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 500)}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+}
+
+const UNPAID_CART: OrderView = { state: 'cart', paid: false, settled: false, livePayments: 0, payments: [] };
+
+function payments(order: AdminOrder): AdminPayment[] {
+  return (order.payment_collections ?? [])
+    .flatMap(collection => collection.payments ?? [])
+    .filter(payment => payment.provider_id.startsWith('pp_alipay_'));
+}
+
+function paymentState(payment: AdminPayment): string {
+  if (payment.canceled_at) return 'canceled';
+  const refunded = (payment.refunds ?? []).reduce((sum, r) => sum + yuanToFen(r.amount), 0);
+  if (refunded > 0) return refunded >= yuanToFen(payment.amount) ? 'refunded' : 'partially_refunded';
+  return payment.captured_at ? 'captured' : 'authorized';
+}
+
+function toView(order: AdminOrder): OrderView {
+  const views: PaymentView[] = payments(order).map(p => {
+    const tradeNo = p.data?.trade_no;
+    return {
+      state: paymentState(p),
+      amountFen: yuanToFen(p.amount),
+      ...(typeof tradeNo === 'string' && tradeNo ? { tradeNo } : {}),
+    };
+  });
+  const live = views.filter(p => p.state === 'authorized' || p.state === 'captured');
+  return {
+    state: `${order.status}/${order.payment_status}`,
+    paid: live.length > 0,
+    settled: live.length > 0 && live.every(p => p.state === 'captured'),
+    livePayments: live.length,
+    payments: views,
+  };
+}
+
+/** The level and `message` of a line Medusa's logger wrote (JSON in production), or undefined for any other line. */
+function loggerEntry(line: string): { level: string; message: string } | undefined {
+  if (!line.startsWith('{"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { level?: unknown; message?: unknown };
+    return typeof parsed.level === 'string' && typeof parsed.message === 'string'
+      ? { level: parsed.level, message: parsed.message }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` runs (a zombie does not). */
+function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
