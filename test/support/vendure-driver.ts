@@ -69,6 +69,12 @@ const LINE_PREFIX = String.raw`^\[AlipayPlugin\] order (?:"(?:[^"\\]|\\.)*"|\S+)
 
 const anchoredPatterns = new Map<RegExp, RegExp>();
 
+/** `text` without ANSI SGR escape sequences (colours). The plugin escapes ESC in request text itself. */
+function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what is being removed.
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
 /** `pattern` matching only right after {@link LINE_PREFIX}, at the start of the text it is given. */
 function anchored(pattern: RegExp): RegExp {
   let full = anchoredPatterns.get(pattern);
@@ -223,10 +229,13 @@ export class VendureDriver implements ShopDriver {
   notificationOutcomes(fromLine = 0): NotificationOutcome[] {
     const outcomes: NotificationOutcome[] = [];
     for (const line of this.log.slice(fromLine)) {
+      // Vendure's logger colours its output when the environment asks for colour (FORCE_COLOR, as set
+      // under CI): the escape codes sit around the context, so they go before matching.
+      const plain = stripAnsi(line);
       // From the plugin's context on: the first `[AlipayPlugin]` is the logger's, any later one is text.
-      const start = line.indexOf('[AlipayPlugin]');
+      const start = plain.indexOf('[AlipayPlugin]');
       if (start < 0) continue;
-      const message = line.slice(start);
+      const message = plain.slice(start);
       for (const { pattern, outcome } of OUTCOME_PATTERNS) {
         const match = anchored(pattern).exec(message);
         if (match) {
