@@ -172,7 +172,15 @@ async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningP
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const throwaway = persistent ? undefined : await createThrowawayDir();
     const dataDir = throwaway ? join(throwaway, 'data') : resolve(options.dataDir as string);
-    if (isRoot) await assertReachableByPostgresUser(dataDir);
+    if (isRoot) {
+      await assertReachableByPostgresUser(dataDir);
+      // The binaries live in this checkout's node_modules: the same user must reach them, or initdb fails
+      // with a bare EACCES from spawn.
+      await assertReachableByPostgresUser(
+        join(process.cwd(), 'node_modules'),
+        'the PostgreSQL binaries under',
+      );
+    }
     const port = options.port ?? (await findFreePort());
     const server = new EmbeddedPostgres({
       databaseDir: dataDir,
@@ -417,14 +425,14 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  * directory to it, but every parent must still let that user through (execute bit for others),
  * otherwise initdb fails with a bare "Permission denied". Say which directory blocks it instead.
  */
-async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+async function assertReachableByPostgresUser(path: string, what = 'the data directory'): Promise<void> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) {
       throw new Error(
         `The embedded PostgreSQL runs as the "postgres" user because this process runs as root, and that ` +
-          `user cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). Put the data directory ` +
-          `${dataDir} under a directory that others may traverse (chmod o+x), or run as a regular user.`,
+          `user cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). Put ${what} ` +
+          `${path} under a directory that others may traverse (chmod o+x), or run as a regular user.`,
       );
     }
     if (dir === dirname(dir)) return;
