@@ -158,6 +158,54 @@ export const CREATE_PAYMENT_METHOD = gql`
   }
 `;
 
+/**
+ * Signs the Shop API client in as the first seeded customer (password `test`, as the test environment
+ * seeds them), so that orders belong to a customer.
+ */
+export async function signInAsFirstCustomer(
+  adminClient: SimpleGraphQLClient,
+  shopClient: SimpleGraphQLClient,
+): Promise<void> {
+  const { customers } = await adminClient.query(gql`
+    query {
+      customers(options: { take: 1, sort: { id: ASC } }) {
+        items {
+          emailAddress
+        }
+      }
+    }
+  `);
+  await shopClient.asUserWithCredentials(customers.items[0].emailAddress, 'test');
+}
+
+/** Admin API `refundOrder` with what the refund tests read back. */
+export const REFUND_ORDER = gql`
+  mutation ($input: RefundOrderInput!) {
+    refundOrder(input: $input) {
+      __typename
+      ... on Refund {
+        id
+        state
+        total
+        transactionId
+        metadata
+      }
+      ... on ErrorResult {
+        message
+      }
+    }
+  }
+`;
+
+/** A refund as {@link REFUND_ORDER} returns it. */
+export interface CreatedRefund {
+  id: string;
+  state: string;
+  total: number;
+  transactionId: string;
+  metadata: Record<string, unknown>;
+}
+
 export const UPDATE_PAYMENT_METHOD = gql`
   mutation UpdatePaymentMethod($input: UpdatePaymentMethodInput!) {
     updatePaymentMethod(input: $input) {

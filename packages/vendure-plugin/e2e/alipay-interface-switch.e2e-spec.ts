@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AdminOrder,
   adminOrder,
+  type CreatedRefund,
   control,
   createAlipayMethod,
   createIntent,
@@ -13,38 +14,14 @@ import {
   payAsBuyer,
   postNotification,
   prepareOrder,
+  REFUND_ORDER,
   type Sandbox,
   sandboxTrade,
+  signInAsFirstCustomer,
   startTestSandbox,
   UPDATE_PAYMENT_METHOD,
 } from './alipay-e2e-kit';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
-
-const REFUND_ORDER = gql`
-  mutation ($input: RefundOrderInput!) {
-    refundOrder(input: $input) {
-      __typename
-      ... on Refund {
-        id
-        state
-        total
-        transactionId
-        metadata
-      }
-      ... on ErrorResult {
-        message
-      }
-    }
-  }
-`;
-
-interface CreatedRefund {
-  id: string;
-  state: string;
-  total: number;
-  transactionId: string;
-  metadata: Record<string, unknown>;
-}
 
 /** Legacy `batch_no`: the Beijing date (yyyyMMdd) then a serial. */
 const LEGACY_BATCH_NO = /^\d{8}\d+$/;
@@ -92,16 +69,7 @@ describe('Alipay interface type switch', () => {
     app = firstApp;
     process.env.ALIPAY_E2E_SWITCH_KEY = merchant.key;
     process.env.ALIPAY_E2E_SWITCH_APP_KEY = app.privateKey;
-    const { customers } = await env.adminClient.query(gql`
-      query {
-        customers(options: { take: 1 }) {
-          items {
-            emailAddress
-          }
-        }
-      }
-    `);
-    await env.shopClient.asUserWithCredentials(customers.items[0].emailAddress, 'test');
+    await signInAsFirstCustomer(env.adminClient, env.shopClient);
   });
 
   afterAll(async () => {

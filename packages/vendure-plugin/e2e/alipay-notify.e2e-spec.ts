@@ -22,6 +22,7 @@ import {
   type Sandbox,
   SYNC_STATUS,
   sandboxTrade,
+  signInAsFirstCustomer,
   startTestSandbox,
 } from './alipay-e2e-kit';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
@@ -84,16 +85,7 @@ describe('Alipay notifications: security and reliability', () => {
       alipayPublicKey: app.alipayPublicKey,
       sellerId: appSellerId,
     });
-    const { customers } = await env.adminClient.query(gql`
-      query {
-        customers(options: { take: 1, sort: { id: ASC } }) {
-          items {
-            emailAddress
-          }
-        }
-      }
-    `);
-    await env.shopClient.asUserWithCredentials(customers.items[0].emailAddress, 'test');
+    await signInAsFirstCustomer(env.adminClient, env.shopClient);
   });
 
   afterAll(async () => {

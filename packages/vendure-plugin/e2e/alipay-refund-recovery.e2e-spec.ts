@@ -6,12 +6,12 @@ import {
   RequestContextService,
   TransactionalConnection,
 } from '@vendure/core';
-import { gql } from 'graphql-tag';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlipayService } from '../src';
 import {
   type AdminOrder,
   adminOrder,
+  type CreatedRefund,
   control,
   createAlipayMethod,
   createIntent,
@@ -21,37 +21,13 @@ import {
   open,
   payAsBuyer,
   prepareOrder,
+  REFUND_ORDER,
   type Sandbox,
   sandboxTrade,
+  signInAsFirstCustomer,
   startTestSandbox,
 } from './alipay-e2e-kit';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
-
-const REFUND_ORDER = gql`
-  mutation ($input: RefundOrderInput!) {
-    refundOrder(input: $input) {
-      __typename
-      ... on Refund {
-        id
-        state
-        total
-        transactionId
-        metadata
-      }
-      ... on ErrorResult {
-        message
-      }
-    }
-  }
-`;
-
-interface CreatedRefund {
-  id: string;
-  state: string;
-  total: number;
-  transactionId: string;
-  metadata: Record<string, unknown>;
-}
 
 /**
  * Refunds whose answer from Alipay was lost: the request number is stored anyway, the reconciliation
@@ -90,16 +66,7 @@ describe('Alipay refunds after a lost answer', () => {
       sellerEmail: merchantA.sellerEmail,
       refundWithoutPassword: true,
     });
-    const { customers } = await env.adminClient.query(gql`
-      query {
-        customers(options: { take: 1 }) {
-          items {
-            emailAddress
-          }
-        }
-      }
-    `);
-    await env.shopClient.asUserWithCredentials(customers.items[0].emailAddress, 'test');
+    await signInAsFirstCustomer(env.adminClient, env.shopClient);
   });
 
   afterEach(async () => {

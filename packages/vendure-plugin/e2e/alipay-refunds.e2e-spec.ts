@@ -5,7 +5,6 @@ import {
   RequestContextService,
   TransactionalConnection,
 } from '@vendure/core';
-import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlipayService } from '../src';
 import {
@@ -19,29 +18,13 @@ import {
   open,
   payAsBuyer,
   prepareOrder,
+  REFUND_ORDER,
   type Sandbox,
   sandboxTrade,
+  signInAsFirstCustomer,
   startTestSandbox,
 } from './alipay-e2e-kit';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
-
-const REFUND_ORDER = gql`
-  mutation ($input: RefundOrderInput!) {
-    refundOrder(input: $input) {
-      __typename
-      ... on Refund {
-        id
-        state
-        total
-        transactionId
-        metadata
-      }
-      ... on ErrorResult {
-        message
-      }
-    }
-  }
-`;
 
 /** Refunds of both generations: OpenAPI answers at once; legacy ones complete by batch_refund_notify. */
 describe('Alipay refunds', () => {
@@ -82,16 +65,7 @@ describe('Alipay refunds', () => {
       sellerEmail: merchantB.sellerEmail,
       refundWithoutPassword: false,
     });
-    const { customers } = await env.adminClient.query(gql`
-      query {
-        customers(options: { take: 1 }) {
-          items {
-            emailAddress
-          }
-        }
-      }
-    `);
-    await env.shopClient.asUserWithCredentials(customers.items[0].emailAddress, 'test');
+    await signInAsFirstCustomer(env.adminClient, env.shopClient);
   });
 
   afterAll(async () => {
