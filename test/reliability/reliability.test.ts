@@ -42,8 +42,21 @@ for (const { name, create } of registeredDrivers()) {
       await sandbox?.close();
     });
 
-    /** The order holds exactly one live payment of the amount Alipay collected. */
+    /**
+     * The order holds exactly one live payment of the amount Alipay collected. Waits for the payment
+     * first: a shop may answer Alipay `success` once the notification is verified and stored, and apply
+     * it a moment later (the Medusa plugin does; after a crash its resume job applies it once the dead
+     * process's claim is 30 s stale, so up to a minute).
+     */
     async function expectPaidOnce(order: PendingOrder, settled = true): Promise<void> {
+      await eventually(
+        async () => {
+          const view = await shop.orderState(order);
+          return view.paid && view.settled === settled;
+        },
+        `${order.ref} paid${settled ? ' and settled' : ''}`,
+        60_000,
+      );
       const view = await shop.orderState(order);
       expect(view.livePayments, `${order.ref}: ${JSON.stringify(view)}`).toBe(1);
       expect(view.settled).toBe(settled);
@@ -327,7 +340,8 @@ for (const { name, create } of registeredDrivers()) {
         expect(await retry.text()).toBe('success');
         await expectPaidOnce(order);
       }
-    });
+      // Three restarts, each possibly followed by a resume after the dead process's claim went stale.
+    }, 300_000);
 
     it('escrow shipment confirmation failing (gateway 500), then succeeding on the retry; receipt settles the payment', async () => {
       const order = await shop.createPendingOrder({ kind: 'legacy-escrow', physical: true });

@@ -20,7 +20,7 @@ import { call, type Database, type HttpClient, ok } from '../utils/http';
 import { freePort } from '../utils/ports';
 import { C2C_SELLER, SandboxControl, startTestSandbox } from '../utils/sandbox';
 import { createAlipaySession, type PreparedCart, prepareCart, type Shop, setupShop } from '../utils/shop';
-import { waitFor } from '../utils/wait';
+import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const SETTINGS_SECRET = 'b2'.repeat(32);
@@ -33,6 +33,12 @@ const pluginRequire = createRequire(fileURLToPath(new URL('../../.medusa/server/
 const { reconcileAlipayPayments } = pluginRequire(
   './lib/reconcile.js',
 ) as typeof import('../../src/lib/reconcile');
+const { resumeAcceptedPayments } = pluginRequire(
+  './lib/process-trade-event.js',
+) as typeof import('../../src/lib/process-trade-event');
+const { ALIPAY_SETTINGS_MODULE } = pluginRequire(
+  './modules/alipay_settings/constants.js',
+) as typeof import('../../src/modules/alipay_settings/constants');
 const { default: AlipayProviderService } = pluginRequire(
   './providers/alipay/service.js',
 ) as typeof import('../../src/providers/alipay/service');
@@ -82,6 +88,8 @@ medusaIntegrationTestRunner({
 
     /** Rows the assertions look at, for one cart and its session. */
     async function state(prepared: PreparedCart, sessionId: string) {
+      // A payment notification is answered first and applied right after.
+      await acceptedPaymentsApplied(db);
       const orders = (await db.raw('select order_id from order_cart where cart_id = ?', [prepared.cartId]))
         .rows;
       const payments = (
@@ -241,6 +249,69 @@ medusaIntegrationTestRunner({
       await control.advanceClock(5 * 60_000);
       const deliveries = await control.deliveries({ outTradeNo: session.id });
       expect(deliveries.at(-1)).toMatchObject({ outcome: 'success', answer: 'success' });
+      expect((await state(prepared, session.id)).orders).toHaveLength(1);
+    });
+
+    it('answers a payment before applying it; an accepted payment whose process died is applied by the resume job', async () => {
+      const { prepared, session } = await paidSession();
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const dropped = paid.deliveries[0]!;
+      const rawState = async () => ({
+        orders: (await db.raw('select order_id from order_cart where cart_id = ?', [prepared.cartId])).rows,
+        claims: (await db.raw('select state, outcome, attempts from alipay_notification_claim')).rows,
+      });
+
+      // What a process that died right after answering Alipay leaves: an accepted claim with its event,
+      // which nobody refreshes any more (made with the plugin's own service, as the notify route does).
+      const settings =
+        getContainer().resolve<import('../../src/modules/alipay_settings/service').default>(
+          ALIPAY_SETTINGS_MODULE,
+        );
+      const claim = await settings.claimNotification({
+        tradeNo: String(paid.trade.tradeNo),
+        claimKey: 'TRADE_SUCCESS',
+        outTradeNo: session.id,
+        sessionId: session.id,
+        source: 'notify',
+      });
+      if (!claim.claimed) throw new Error('the claim was taken');
+      await settings.acceptClaim(claim.claimId, {
+        providerId: 'pp_alipay_alipay',
+        scope: shop.salesChannels[0]!.id,
+        outTradeNo: session.id,
+        tradeNo: String(paid.trade.tradeNo),
+        status: 'paid',
+        alipayStatus: 'TRADE_SUCCESS',
+        amountFen: 3500,
+      });
+
+      // Alipay's retry while the claim is still fresh: acknowledged (it is accepted), nothing applied twice.
+      const retry = await postNotification(dropped.body, dropped.contentType);
+      expect([retry.status, retry.data]).toEqual([200, 'success']);
+      expect(await rawState()).toEqual({
+        orders: [],
+        claims: [{ state: 'processing', outcome: 'accepted', attempts: 0 }],
+      });
+      // A fresh claim belongs to a live process: the job leaves it alone.
+      expect(await resumeAcceptedPayments(getContainer() as MedusaContainer)).toBe(0);
+
+      // Its holder stopped refreshing it longer than the lease ago: the job applies the stored event.
+      await db.raw(`update alipay_notification_claim set claimed_at = now() - interval '1 minute'`);
+      // The app's own `alipay-resume-payments` job (every 10 s) may get there first: either applies it once.
+      expect(await resumeAcceptedPayments(getContainer() as MedusaContainer)).toBeLessThanOrEqual(1);
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      expect(after.payments).toHaveLength(1);
+      expect(after.payments[0].captured_at).not.toBeNull();
+      expect((await rawState()).claims).toEqual([
+        { state: 'processed', outcome: 'order_created', attempts: 0 },
+      ]);
+      expect(await resumeAcceptedPayments(getContainer() as MedusaContainer)).toBe(0);
+
+      // A genuine delivery now is a plain duplicate.
+      const late = await postNotification(dropped.body, dropped.contentType);
+      expect([late.status, late.data]).toEqual([200, 'success']);
       expect((await state(prepared, session.id)).orders).toHaveLength(1);
     });
 

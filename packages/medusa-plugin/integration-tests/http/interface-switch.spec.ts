@@ -17,7 +17,7 @@ import { call, type Database, type HttpClient, ok } from '../utils/http';
 import { freePort } from '../utils/ports';
 import { SandboxControl, startTestSandbox } from '../utils/sandbox';
 import { createAlipaySession, type PreparedCart, prepareCart, type Shop, setupShop } from '../utils/shop';
-import { waitFor } from '../utils/wait';
+import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const SETTINGS_SECRET = 'd4'.repeat(32);
@@ -85,11 +85,13 @@ medusaIntegrationTestRunner({
     }
 
     async function orderOf(prepared: PreparedCart): Promise<string | undefined> {
+      await acceptedPaymentsApplied(db);
       return (await db.raw('select order_id from order_cart where cart_id = ?', [prepared.cartId])).rows[0]
         ?.order_id;
     }
 
     async function payment(sessionId: string) {
+      await acceptedPaymentsApplied(db);
       return (await db.raw('select id, data from payment where payment_session_id = ?', [sessionId])).rows[0];
     }
 

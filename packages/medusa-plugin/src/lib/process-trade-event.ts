@@ -14,16 +14,33 @@
  *    completion, so without this check a paid cart could silently stay a cart;
  * 5. on any failure release the claim, so that Alipay's next retry (or the next job run) can succeed.
  *
+ * **Accepted payments.** Step 3 is Medusa's slowest work (about 200 ms: payment, capture, cart
+ * completion). For a notification that needs it, the notify route does not wait: once the claim and
+ * the verified trade are stored, the claim is marked *accepted* with the event it still has to apply,
+ * Alipay is answered `success`, and the payment is applied right after in this process
+ * ({@link applyAcceptedTradeEvent}, at most {@link ACCEPTED_CONCURRENCY} at once, one session's events
+ * in order). Nothing is lost by answering first: the accepted claim is in the database, its holder
+ * keeps it fresh while it lives (`claim-heartbeat.ts`), and the `alipay-resume-payments` job applies
+ * any accepted claim whose holder died, or whose attempt failed, with growing delays. When
+ * {@link ACCEPTED_QUEUE_LIMIT} payments are already waiting, a notification is processed before the
+ * answer as before, which slows Alipay down instead of piling work up in memory.
+ *
  * @packageDocumentation
  */
 import { isPaidStatus, isRefundNotification, isSettledStatus, type TradeEvent } from '@alipay-commerce/core';
-import { BigNumber, PaymentActions } from '@medusajs/framework/utils';
+import type { Logger, MedusaContainer } from '@medusajs/framework/types';
+import { BigNumber, ContainerRegistrationKeys, PaymentActions } from '@medusajs/framework/utils';
 import { completeCartWorkflow, processPaymentWorkflow } from '@medusajs/medusa/core-flows';
-import type { ClaimResult } from '../modules/alipay_settings/service';
+import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
+import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
+import { dropClaim, holdClaim } from './claim-heartbeat';
+import { KeyedWorkQueue } from './keyed-work-queue';
 import { logLine } from './log';
 import { loadSessionTarget, type SessionTarget } from './medusa-state';
 import { fenToAmount } from './money';
-import type { AlipayRuntime } from './runtime';
+import { type AlipayRuntime, alipayRuntime } from './runtime';
+import { retryDelayMs } from './shipments';
 
 /** What happened to one event, and what to answer Alipay. */
 export interface ProcessOutcome {
@@ -38,6 +55,24 @@ export interface ProcessOutcome {
 /** How long a duplicate delivery waits for the delivery that holds the claim to finish. */
 const CLAIM_WAIT_MS = 15_000;
 const CLAIM_POLL_MS = 150;
+
+/** The claim outcome of a notification answered before its payment was applied. */
+const ACCEPTED = 'accepted';
+/** Accepted payments applied at once (each is a few dozen database round trips). */
+export const ACCEPTED_CONCURRENCY = 4;
+/** Accepted payments waiting or running, at most; beyond it notifications are processed before the answer. */
+export const ACCEPTED_QUEUE_LIMIT = 200;
+/**
+ * Attempts at applying an accepted payment before its claim is released for reconciliation: with the
+ * delays of `retryDelayMs` (15 s doubling, capped at 6 h), about 10 hours of retrying.
+ */
+export const MAX_ACCEPTED_ATTEMPTS = 12;
+
+/** The accepted payments of this process, in order per payment session. */
+const acceptedPayments = new KeyedWorkQueue(ACCEPTED_CONCURRENCY, ACCEPTED_QUEUE_LIMIT);
+
+/** What applying a trade event reads from it (a verified event, or an accepted claim's copy). */
+type AppliedTradeEvent = Pick<TradeEvent, 'outTradeNo' | 'tradeNo' | 'status' | 'alipayStatus' | 'amountFen'>;
 
 /**
  * Applies one verified trade event to the session it belongs to (`target`; `null` when Medusa has
@@ -66,6 +101,11 @@ export async function processVerifiedTradeEvent(
     return { reply: 'fail', result: 'failed', detail: 'claim_failed' };
   }
   if (!claim.claimed) {
+    if (claim.state === 'processing' && claim.outcome === ACCEPTED) {
+      // Stored and being applied (or resumed by the job if its holder died): nothing for Alipay to redo.
+      rt.logger.info(logLine(`duplicate ${event.alipayStatus} acknowledged: accepted, being applied`, ids));
+      return { reply: 'success', result: 'duplicate', detail: ACCEPTED };
+    }
     if (claim.state === 'processing') {
       rt.logger.warn(logLine(`${event.alipayStatus} is still being processed by another delivery`, ids));
       return { reply: 'fail', result: 'busy', detail: 'claim_busy' };
@@ -74,6 +114,8 @@ export async function processVerifiedTradeEvent(
     return { reply: 'success', result: 'duplicate', detail: claim.outcome ?? claim.state };
   }
 
+  holdClaim(rt.settings, claim.claimId);
+  let handedOver = false;
   try {
     await rt.settings.recordVerifiedTrade({
       event,
@@ -84,6 +126,27 @@ export async function processVerifiedTradeEvent(
       totalAmount: fenToAmount(event.amountFen),
       refundedAmount: event.refundedFen !== undefined ? fenToAmount(event.refundedFen) : null,
     });
+    if (context.source === 'notify' && !refund && target && shouldAccept(event, target)) {
+      const accepted: AcceptedTradeEvent = {
+        providerId: rt.providerId,
+        scope: context.scope,
+        outTradeNo: event.outTradeNo,
+        tradeNo: event.tradeNo,
+        status: event.status,
+        alipayStatus: event.alipayStatus,
+        amountFen: event.amountFen,
+      };
+      await rt.settings.acceptClaim(claim.claimId, accepted);
+      handedOver = true;
+      const claimId = claim.claimId;
+      void acceptedPayments.add(target.sessionId, async () => {
+        await applyAcceptedTradeEvent(rt, accepted, { id: claimId, event: accepted, attempts: 0 });
+      });
+      rt.logger.info(logLine(`${event.alipayStatus} (notify): accepted, applied after the answer`, ids));
+      return { reply: 'success', result: 'processed', detail: 'payment_accepted', orderId: target.orderId };
+    }
+    // After this session's accepted events, so that a later status never overtakes an earlier one.
+    if (target) await acceptedPayments.drained(target.sessionId);
     const outcome = refund
       ? await recordRefundReport(rt, event, target)
       : target
@@ -125,7 +188,145 @@ export async function processVerifiedTradeEvent(
       })
       .catch(() => undefined);
     return { reply: 'fail', result: 'failed', detail: 'processing_failed' };
+  } finally {
+    if (!handedOver) dropClaim(claim.claimId);
   }
+}
+
+/**
+ * Whether a verified notification is answered before its payment is applied: it needs Medusa's
+ * payment workflow (or runs behind an accepted event of the same session), and the queue has room.
+ */
+function shouldAccept(event: AppliedTradeEvent, target: SessionTarget): boolean {
+  if (!isPaidStatus(event.status) || !acceptedPayments.hasRoom()) return false;
+  return acceptedPayments.isBusy(target.sessionId) || needsPaymentWorkflow(event, target);
+}
+
+/** Whether {@link applyToSession} would run Medusa's workflows (as opposed to journal or orphan only). */
+function needsPaymentWorkflow(event: AppliedTradeEvent, target: SessionTarget): boolean {
+  if (!target.payment) return !target.orderId;
+  if (target.payment.canceledAt) return false;
+  if (isSettledStatus(event.status) && !target.payment.capturedAt) return true;
+  return Boolean(target.cartId && !target.orderId);
+}
+
+/**
+ * Applies an accepted payment: the notification was verified, stored and answered `success`; this
+ * does what the answer promised. On failure the claim stays accepted and is retried by the
+ * `alipay-resume-payments` job after `retryDelayMs(attempts)`; after {@link MAX_ACCEPTED_ATTEMPTS} it is
+ * released, journalled for the merchant, and left to reconciliation (which asks Alipay for 7 days).
+ * Never throws.
+ */
+export async function applyAcceptedTradeEvent(
+  rt: AlipayRuntime,
+  event: AcceptedTradeEvent,
+  claim: AcceptedClaim,
+): Promise<ProcessOutcome> {
+  const ids: { session: string; trade: string; cart?: string | null; order?: string | null } = {
+    session: event.outTradeNo,
+    trade: event.tradeNo,
+  };
+  holdClaim(rt.settings, claim.id);
+  try {
+    const target = await loadSessionTarget(rt.container, event.outTradeNo);
+    ids.cart = target?.cartId;
+    ids.order = target?.orderId;
+    const outcome = target
+      ? await applyToSession(rt, event, target, 'notify')
+      : await recordOrphan(rt, event, null, 'no_session');
+    await rt.settings.finishClaim(
+      claim.id,
+      outcome.result === 'processed' ? 'processed' : 'ignored',
+      outcome.detail,
+    );
+    rt.logger.info(
+      logLine(`${event.alipayStatus} (notify, accepted): ${outcome.result}, ${outcome.detail}`, {
+        ...ids,
+        order: outcome.orderId ?? ids.order,
+      }),
+    );
+    return outcome;
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    const attempts = claim.attempts + 1;
+    const givenUp = attempts >= MAX_ACCEPTED_ATTEMPTS;
+    const delayS = Math.round(retryDelayMs(attempts) / 1000);
+    if (givenUp) await rt.settings.releaseClaim(claim.id).catch(() => undefined);
+    else
+      await rt.settings
+        .postponeAcceptedClaim(claim.id, attempts, retryDelayMs(attempts))
+        .catch(() => undefined);
+    rt.logger.error(
+      logLine(
+        `applying the accepted ${event.alipayStatus} failed (attempt ${attempts}): ${message}; ` +
+          (givenUp ? 'given up, left to reconciliation' : `retried in ${delayS} s`),
+        ids,
+      ),
+    );
+    await rt.settings
+      .recordEvent({
+        kind: 'error',
+        level: 'error',
+        providerId: rt.providerId,
+        outTradeNo: event.outTradeNo,
+        tradeNo: event.tradeNo,
+        cartId: ids.cart,
+        orderId: ids.order,
+        message: givenUp
+          ? `Alipay's ${event.alipayStatus} was verified and acknowledged, but applying it failed ${attempts} times: ` +
+            `${message}. Reconciliation keeps asking Alipay about this payment; check the order. / ` +
+            `支付宝 ${event.alipayStatus} 通知已验证并确认，但处理失败 ${attempts} 次，对账任务将继续向支付宝查询，请检查订单。`
+          : `Applying Alipay's ${event.alipayStatus} failed (attempt ${attempts}); retried in ${delayS} s. ${message} / ` +
+            `处理支付宝 ${event.alipayStatus} 失败（第 ${attempts} 次），${delayS} 秒后重试。`,
+        details: { alipayStatus: event.alipayStatus, attempts, givenUp, source: 'notify' },
+      })
+      .catch(() => undefined);
+    return { reply: 'success', result: 'failed', detail: 'apply_failed' };
+  } finally {
+    dropClaim(claim.id);
+  }
+}
+
+/**
+ * The `alipay-resume-payments` job: applies accepted payments whose holder died before applying them
+ * (a restart, a crash) or whose last attempt failed and whose retry is due. One indexed query when
+ * there is nothing to do.
+ * @returns how many accepted payments were taken over.
+ */
+export async function resumeAcceptedPayments(container: MedusaContainer, limit = 20): Promise<number> {
+  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const claims = await settings.takeOverStaleAcceptedClaims(limit);
+  await Promise.all(
+    claims.map(claim =>
+      acceptedPayments.add(claim.event.outTradeNo, async () => {
+        let rt: AlipayRuntime;
+        try {
+          rt = alipayRuntime(container, claim.event.providerId);
+        } catch (error) {
+          // The provider left medusa-config: retried later, in case it comes back.
+          const attempts = claim.attempts + 1;
+          await settings
+            .postponeAcceptedClaim(claim.id, attempts, retryDelayMs(attempts))
+            .catch(() => undefined);
+          container.resolve<Logger>(ContainerRegistrationKeys.LOGGER).error(
+            logLine(`accepted ${claim.event.alipayStatus} not applied: ${(error as Error).message}`, {
+              session: claim.event.outTradeNo,
+              trade: claim.event.tradeNo,
+            }),
+          );
+          return;
+        }
+        rt.logger.warn(
+          logLine(`resuming the accepted ${claim.event.alipayStatus} (attempt ${claim.attempts + 1})`, {
+            session: claim.event.outTradeNo,
+            trade: claim.event.tradeNo,
+          }),
+        );
+        await applyAcceptedTradeEvent(rt, claim.event, claim);
+      }),
+    ),
+  );
+  return claims.length;
 }
 
 /**
@@ -149,7 +350,8 @@ async function claimOrWait(
   const deadline = Date.now() + CLAIM_WAIT_MS;
   for (;;) {
     const claim = await rt.settings.claimNotification(input);
-    if (claim.claimed || claim.state !== 'processing' || Date.now() > deadline) return claim;
+    if (claim.claimed || claim.state !== 'processing' || claim.outcome === ACCEPTED) return claim;
+    if (Date.now() > deadline) return claim;
     await new Promise(resolve => setTimeout(resolve, CLAIM_POLL_MS));
   }
 }
@@ -157,7 +359,7 @@ async function claimOrWait(
 /** Drives the Medusa payment for a payment-status event. */
 async function applyToSession(
   rt: AlipayRuntime,
-  event: TradeEvent,
+  event: AppliedTradeEvent,
   target: SessionTarget,
   source: 'notify' | 'query',
 ): Promise<ProcessOutcome> {
@@ -287,7 +489,7 @@ const ORPHAN_REASONS: Record<string, { en: string; zh: string }> = {
  */
 async function recordOrphan(
   rt: AlipayRuntime,
-  event: TradeEvent,
+  event: AppliedTradeEvent,
   target: SessionTarget | null,
   reason: keyof typeof ORPHAN_REASONS,
 ): Promise<ProcessOutcome> {

@@ -157,8 +157,37 @@ export type ClaimResult =
   | { claimed: true; claimId: string; tookOver?: boolean }
   | { claimed: false; state: ClaimState; outcome: string | null; claimId?: string };
 
-/** How long a `processing` claim protects its holder before another delivery may take it over. */
-export const DEFAULT_CLAIM_LEASE_MS = 2 * 60 * 1000;
+/**
+ * How long a `processing` claim protects its holder before another delivery may take it over. The
+ * holder refreshes `claimed_at` every {@link CLAIM_HEARTBEAT_MS} while it lives (`lib/claim-heartbeat.ts`),
+ * so only a dead holder's claim gets this old.
+ */
+export const DEFAULT_CLAIM_LEASE_MS = 30_000;
+
+/** How often a live process refreshes the claims it holds. */
+export const CLAIM_HEARTBEAT_MS = 5_000;
+
+/**
+ * What an accepted claim keeps to apply its notification later (`alipay_notification_claim.event`):
+ * the verified event's identifiers, status and amount, and the settings scope it was verified in.
+ */
+export interface AcceptedTradeEvent {
+  providerId: string;
+  scope: string;
+  outTradeNo: string;
+  tradeNo: string;
+  status: TradeEvent['status'];
+  alipayStatus: string;
+  amountFen: number;
+}
+
+/** An accepted claim this process has just taken over to apply (see `lib/accepted-payments.ts`). */
+export interface AcceptedClaim {
+  id: string;
+  event: AcceptedTradeEvent;
+  /** Failed attempts so far. */
+  attempts: number;
+}
 
 /** One journal entry (see the `alipay_event` model). */
 export interface JournalEntry {
@@ -590,6 +619,90 @@ export default class AlipaySettingsModuleService extends MedusaService({
     await manager.execute(
       `update "alipay_notification_claim" set "state" = ?, "outcome" = ?, "updated_at" = now() where "id" = ?`,
       [state, outcome, claimId],
+      'run',
+    );
+  }
+
+  /**
+   * Marks a held claim as **accepted**: its notification was verified and will be applied after Alipay
+   * is answered. Stored with the claim, `event` is what the `alipay-resume-payments` job applies if
+   * this process dies first. Duplicates of an accepted claim are answered `success` at once.
+   */
+  @InjectManager()
+  async acceptClaim(
+    claimId: string,
+    event: AcceptedTradeEvent,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<Array<{ id: string }>>(
+      `update "alipay_notification_claim" set "outcome" = 'accepted', "event" = ?::jsonb, "updated_at" = now()
+       where "id" = ? and "state" = 'processing' and "deleted_at" is null
+       returning "id"`,
+      [JSON.stringify(event), claimId],
+    );
+    if (!rows[0]) {
+      throw new MedusaError(MedusaError.Types.CONFLICT, `claim ${claimId} is no longer held`);
+    }
+  }
+
+  /** The heartbeat of the claims this process holds: keeps them from being taken over. */
+  @InjectManager()
+  async refreshClaims(claimIds: string[], @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    if (!claimIds.length) return;
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `update "alipay_notification_claim" set "claimed_at" = now()
+       where "id" in (?) and "state" = 'processing' and "deleted_at" is null`,
+      [claimIds],
+      'run',
+    );
+  }
+
+  /**
+   * Takes over up to `limit` accepted claims whose holder stopped refreshing them for `leaseMs` (it
+   * died) or whose retry is due, oldest first. Concurrent callers (several server instances) never get
+   * the same claim: rows are locked with `skip locked` and their `claimed_at` moved to now.
+   */
+  @InjectManager()
+  async takeOverStaleAcceptedClaims(
+    limit: number,
+    leaseMs: number = DEFAULT_CLAIM_LEASE_MS,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<AcceptedClaim[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<Array<{ id: string; event: AcceptedTradeEvent; attempts: number }>>(
+      `update "alipay_notification_claim" set "claimed_at" = now(), "updated_at" = now()
+       where "id" in (
+         select "id" from "alipay_notification_claim"
+         where "state" = 'processing' and "outcome" = 'accepted' and "deleted_at" is null
+           and "claimed_at" < now() - (? * interval '1 millisecond')
+         order by "claimed_at" limit ? for update skip locked)
+       returning "id", "event", "attempts"`,
+      [leaseMs, limit],
+    );
+    return rows.filter(row => row.event && typeof row.event === 'object');
+  }
+
+  /**
+   * After a failed attempt at applying an accepted claim: counts it and lets the claim go stale
+   * `delayMs` from now, when the resume job takes it over again. `claimed_at` is set so that it
+   * passes the lease exactly then.
+   */
+  @InjectManager()
+  async postponeAcceptedClaim(
+    claimId: string,
+    attempts: number,
+    delayMs: number,
+    leaseMs: number = DEFAULT_CLAIM_LEASE_MS,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `update "alipay_notification_claim"
+       set "attempts" = ?, "claimed_at" = now() + (? * interval '1 millisecond'), "updated_at" = now()
+       where "id" = ? and "state" = 'processing'`,
+      [attempts, delayMs - leaseMs, claimId],
       'run',
     );
   }
