@@ -308,7 +308,10 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
         const result = await runLoad(origin, deliveries, {
           connections: CONNECTIONS,
           timeoutMs: 30_000,
-          deadlineMs: PHASE_DEADLINE_MS,
+          // An open loop takes count ÷ rate by construction: bounded by that (plus 5 min), not cut short.
+          deadlineMs: rate
+            ? Math.max(PHASE_DEADLINE_MS, (deliveries.length / rate) * 1000 + 5 * 60_000)
+            : PHASE_DEADLINE_MS,
           ...(rate ? { rate } : {}),
         });
         results.push(result);

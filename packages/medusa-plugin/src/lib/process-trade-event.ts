@@ -60,7 +60,10 @@ const CLAIM_POLL_MS = 150;
 const ACCEPTED = 'accepted';
 /** Accepted payments applied at once (each is a few dozen database round trips). */
 export const ACCEPTED_CONCURRENCY = 4;
-/** Accepted payments waiting or running, at most; beyond it notifications are processed before the answer. */
+/**
+ * Accepted payments waiting or running before new payments are processed before the answer again (later
+ * statuses of a waiting session still join: see `shouldAccept`).
+ */
 export const ACCEPTED_QUEUE_LIMIT = 200;
 /**
  * Attempts at applying an accepted payment before its claim is released for reconciliation: with the
@@ -195,11 +198,15 @@ export async function processVerifiedTradeEvent(
 
 /**
  * Whether a verified notification is answered before its payment is applied: it needs Medusa's
- * payment workflow (or runs behind an accepted event of the same session), and the queue has room.
+ * payment workflow and the queue has room, or an accepted event of the same session is still waiting.
+ * In that last case it joins the queue even when the queue is full: it has to wait for that session
+ * anyway, and holding Alipay's request open meanwhile (up to the whole queue's time under a burst)
+ * helps nobody. The queue stays bounded: at most a few statuses per waiting session.
  */
 function shouldAccept(event: AppliedTradeEvent, target: SessionTarget): boolean {
-  if (!isPaidStatus(event.status) || !acceptedPayments.hasRoom()) return false;
-  return acceptedPayments.isBusy(target.sessionId) || needsPaymentWorkflow(event, target);
+  if (!isPaidStatus(event.status)) return false;
+  if (acceptedPayments.isBusy(target.sessionId)) return true;
+  return acceptedPayments.hasRoom() && needsPaymentWorkflow(event, target);
 }
 
 /** Whether {@link applyToSession} would run Medusa's workflows (as opposed to journal or orphan only). */
