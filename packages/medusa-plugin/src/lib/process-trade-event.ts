@@ -36,7 +36,7 @@ import type AlipaySettingsModuleService from '../modules/alipay_settings/service
 import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
 import { dropClaim, holdClaim } from './claim-heartbeat';
 import { KeyedWorkQueue } from './keyed-work-queue';
-import { logLine } from './log';
+import { type LogIds, logLine } from './log';
 import { loadSessionTarget, type SessionTarget } from './medusa-state';
 import { fenToAmount } from './money';
 import { type AlipayRuntime, alipayRuntime } from './runtime';
@@ -155,18 +155,7 @@ export async function processVerifiedTradeEvent(
       : target
         ? await applyToSession(rt, event, target, context.source)
         : await recordOrphan(rt, event, null, 'no_session');
-    await rt.settings.finishClaim(
-      claim.claimId,
-      outcome.result === 'processed' ? 'processed' : 'ignored',
-      outcome.detail,
-    );
-    rt.logger.info(
-      logLine(`${event.alipayStatus} (${context.source}): ${outcome.result}, ${outcome.detail}`, {
-        ...ids,
-        order: outcome.orderId ?? ids.order,
-      }),
-    );
-    return outcome;
+    return await finishApplied(rt, claim.claimId, outcome, `${event.alipayStatus} (${context.source})`, ids);
   } catch (error) {
     // Release first: if even the journal write fails, Alipay's retry must still find the claim free.
     await rt.settings.releaseClaim(claim.claimId).catch(() => undefined);
@@ -194,6 +183,25 @@ export async function processVerifiedTradeEvent(
   } finally {
     if (!handedOver) dropClaim(claim.claimId);
   }
+}
+
+/** Marks the claim done with the event's outcome and writes the outcome line (`what`: status and source). */
+async function finishApplied(
+  rt: AlipayRuntime,
+  claimId: string,
+  outcome: ProcessOutcome,
+  what: string,
+  ids: LogIds,
+): Promise<ProcessOutcome> {
+  await rt.settings.finishClaim(
+    claimId,
+    outcome.result === 'processed' ? 'processed' : 'ignored',
+    outcome.detail,
+  );
+  rt.logger.info(
+    logLine(`${what}: ${outcome.result}, ${outcome.detail}`, { ...ids, order: outcome.orderId ?? ids.order }),
+  );
+  return outcome;
 }
 
 /**
@@ -241,18 +249,7 @@ export async function applyAcceptedTradeEvent(
     const outcome = target
       ? await applyToSession(rt, event, target, 'notify')
       : await recordOrphan(rt, event, null, 'no_session');
-    await rt.settings.finishClaim(
-      claim.id,
-      outcome.result === 'processed' ? 'processed' : 'ignored',
-      outcome.detail,
-    );
-    rt.logger.info(
-      logLine(`${event.alipayStatus} (notify, accepted): ${outcome.result}, ${outcome.detail}`, {
-        ...ids,
-        order: outcome.orderId ?? ids.order,
-      }),
-    );
-    return outcome;
+    return await finishApplied(rt, claim.id, outcome, `${event.alipayStatus} (notify, accepted)`, ids);
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     const attempts = claim.attempts + 1;
