@@ -3,7 +3,7 @@ import { CurrencyCode, LanguageCode } from '@vendure/core';
 import { ClientError } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AlipayService } from '../src';
+import { AlipayCheckoutService, AlipayService } from '../src';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
 
 const PAYMENT_METHOD_CODE = 'alipay-e2e';
@@ -419,7 +419,7 @@ describe('AlipayPlugin in a Vendure server', () => {
     });
 
     it('routes createAlipayPaymentIntent to the service and resolves each union member', async () => {
-      const service = env.server.app.get(AlipayService);
+      const service = env.server.app.get(AlipayCheckoutService);
       const spy = vi.spyOn(service, 'createPaymentIntent');
       try {
         spy.mockResolvedValueOnce({

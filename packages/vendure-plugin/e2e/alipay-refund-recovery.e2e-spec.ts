@@ -7,7 +7,7 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AlipayService } from '../src';
+import { AlipayReconciliationService, AlipayService } from '../src';
 import {
   type AdminOrder,
   adminOrder,
@@ -38,12 +38,14 @@ describe('Alipay refunds after a lost answer', () => {
   let env: AlipayTestEnvironment;
   let sandbox: Sandbox;
   let service: AlipayService;
+  let reconciliation: AlipayReconciliationService;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     // A short timeout: the sandbox's gateway-hang fault stands for an answer that never comes.
     env = await startAlipayTestEnvironment('alipay-refund-recovery', { http: { timeoutMs: 1500 } });
     service = env.server.app.get(AlipayService);
+    reconciliation = env.server.app.get(AlipayReconciliationService);
     await env.adminClient.asSuperAdmin();
     const [merchantA] = sandbox.merchants;
     const [app] = sandbox.apps;
@@ -129,9 +131,9 @@ describe('Alipay refunds after a lost answer', () => {
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('0.00');
 
     // Too young for the reconciliation: the refund notification gets its chance first.
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
     await backdate(created.id);
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
     const settled = await refundOf(order.code, created.id);
     expect(settled).toMatchObject({ state: 'Settled', transactionId: created.transactionId });
     // Settled by the answer to the request sent again, or by Alipay's refund notification of it.
@@ -140,7 +142,7 @@ describe('Alipay refunds after a lost answer', () => {
     expect(logged.some(l => l.includes(`uncertain refund ${created.transactionId} → `))).toBe(true);
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('12.00');
     // Nothing is left to resolve.
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
   });
 
   it('OpenAPI: Alipay did refund but the answer and the notification were lost → queryRefund settles it, no second refund', async () => {
@@ -169,7 +171,7 @@ describe('Alipay refunds after a lost answer', () => {
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('7.00');
 
     await backdate(created.id);
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
     const settled = await refundOf(order.code, created.id);
     expect(settled?.state).toBe('Settled');
     expect(settled?.metadata).toMatchObject({ uncertain: false, resolvedBy: 'queryRefund' });
@@ -212,7 +214,7 @@ describe('Alipay refunds after a lost answer', () => {
     expect(created.metadata).toMatchObject({ uncertain: true, refundRequestNo: created.transactionId });
 
     await backdate(created.id);
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
     const accepted = await refundOf(order.code, created.id);
     expect(accepted?.metadata).toMatchObject({
       uncertain: false,
@@ -233,7 +235,7 @@ describe('Alipay refunds after a lost answer', () => {
     // The next day on Alipay's clock: a batch number dated yesterday is no longer accepted, and a
     // new number (today's) would be a second, independent refund.
     await control(sandbox, 'POST', 'clock/advance', { ms: 24 * 60 * 60_000 });
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
     const left = await refundOf(order.code, created.id);
     expect(left?.state).toBe('Pending');
     expect(left?.transactionId).toBe(created.transactionId);
@@ -242,6 +244,6 @@ describe('Alipay refunds after a lost answer', () => {
     const notes = notesOf(await adminOrder(env.adminClient, order.code)).join('\n');
     expect(notes).toContain('check the trade on Alipay before refunding again');
     // Never sent again automatically.
-    expect(await service.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
+    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
   });
 });

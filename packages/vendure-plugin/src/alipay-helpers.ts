@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue } from '@alipay-commerce/core';
 import {
+  AlipayError,
+  AlipayGatewayError,
   isRefundNotification,
   legacyBatchNoFor,
   outRequestNoFor,
@@ -32,6 +34,17 @@ export function describeTrade(label: TradeLabel): string {
   return `order ${label.orderCode ? logSafeId(label.orderCode) : '(unknown)'} · trade ${
     label.outTradeNo ? logSafeId(label.outTradeNo) : '(unknown)'
   } · Alipay ${label.tradeNo ? logSafeId(label.tradeNo) : '(none yet)'}`;
+}
+
+/** The text of an error for a log line or an admin message; core errors never carry secrets. */
+export function describeError(error: unknown): string {
+  if (error instanceof AlipayGatewayError) {
+    return `${error.code} (${[error.gatewayCode, error.subCode].filter(Boolean).join(' / ')}): ${error.hint.en}`;
+  }
+  if (error instanceof AlipayError) {
+    return `${error.code}: ${error.message}`;
+  }
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** Line breaks and other control characters: C0, DEL, C1 and the Unicode line/paragraph separators. */
@@ -239,6 +252,13 @@ export function hasKnownTradeStatus(event: { alipayStatus: string; status: strin
     ALIPAY_TRADE_STATUSES.get(event.alipayStatus) === event.status
   );
 }
+
+/** Order states in which an Alipay payment can still be added to the order. */
+export const PAYABLE_ORDER_STATES: readonly string[] = [
+  'AddingItems',
+  'ArrangingPayment',
+  'ArrangingAdditionalPayment',
+];
 
 /** Recorded statuses of trades that may still change without the shop doing anything. */
 export const OPEN_TRADE_STATUSES = [

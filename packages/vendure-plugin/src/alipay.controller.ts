@@ -3,6 +3,7 @@ import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Logger } from '@vendure/core';
 import type { Request, Response } from 'express';
 import { AlipayService } from './alipay.service';
+import { AlipayCheckoutService } from './alipay-checkout.service';
 import { describeTrade, logSafe, logSafeId } from './alipay-helpers';
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE, loggerCtx } from './constants';
 import type { AlipayNotifyReply } from './types';
@@ -16,11 +17,14 @@ function describe(error: unknown): string {
  * The two HTTP endpoints Alipay and the buyer's browser reach directly, outside GraphQL:
  * `POST /payments/alipay/notify/:channelToken/:paymentMethodCode` (asynchronous notification) and
  * `GET /payments/alipay/return/:channelToken/:paymentMethodCode` (browser return). Both only
- * translate HTTP to {@link AlipayService} calls.
+ * translate HTTP to {@link AlipayService} and {@link AlipayCheckoutService} calls.
  */
 @Controller(ALIPAY_ROUTE_BASE)
 export class AlipayController {
-  constructor(private readonly alipayService: AlipayService) {}
+  constructor(
+    private readonly alipayService: AlipayService,
+    private readonly checkoutService: AlipayCheckoutService,
+  ) {}
 
   /**
    * Receives an Alipay notification. The body arrives as the raw bytes (the plugin mounts a raw
@@ -76,7 +80,7 @@ export class AlipayController {
     try {
       const queryStart = req.originalUrl.indexOf('?');
       const rawQuery = queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1);
-      const target = await this.alipayService.findReturnRedirect({
+      const target = await this.checkoutService.findReturnRedirect({
         channelToken,
         paymentMethodCode,
         query,

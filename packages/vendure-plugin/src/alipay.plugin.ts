@@ -10,10 +10,13 @@ import {
 import { AlipayController } from './alipay.controller';
 import { alipayPaymentHandler } from './alipay.handler';
 import { AlipayService } from './alipay.service';
+import { AlipayCheckoutService } from './alipay-checkout.service';
 import { reconciliationSchedule } from './alipay-helpers';
 import { type ResolvedAlipayPluginOptions, resolveAlipayPluginOptions } from './alipay-options';
 import { alipayEscrowOrderProcess } from './alipay-order-process';
+import { AlipayReconciliationService } from './alipay-reconciliation.service';
 import { alipayRefundProcess } from './alipay-refund-process';
+import { AlipayShipmentService } from './alipay-shipment.service';
 import { AlipayAdminResolver, AlipayPaymentMethodResolver } from './api/alipay-admin.resolver';
 import { AlipayPaymentIntentResultResolver, AlipayShopResolver } from './api/alipay-shop.resolver';
 import { adminApiExtensions, shopApiExtensions } from './api/api-extensions';
@@ -170,7 +173,7 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
           'Queries Alipay about trades without a verified notification and applies the answers; refunds orphan payments when enabled.',
         schedule: reconciliationSchedule(options.reconciliationIntervalMinutes),
         preventOverlap: true,
-        execute: ({ injector }) => injector.get(AlipayService).reconcilePendingTrades(),
+        execute: ({ injector }) => injector.get(AlipayReconciliationService).reconcilePendingTrades(),
       }),
     );
   }
@@ -204,10 +207,13 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   controllers: [AlipayController],
   providers: [
     AlipayService,
+    AlipayCheckoutService,
+    AlipayShipmentService,
+    AlipayReconciliationService,
     AlipayPaymentMethodSubscriber,
     { provide: ALIPAY_PLUGIN_OPTIONS, useFactory: () => AlipayPlugin.options },
   ],
-  exports: [AlipayService],
+  exports: [AlipayService, AlipayCheckoutService, AlipayShipmentService, AlipayReconciliationService],
   shopApiExtensions: {
     schema: shopApiExtensions,
     resolvers: [AlipayShopResolver, AlipayPaymentIntentResultResolver],

@@ -1,12 +1,12 @@
 import { Args, Mutation, ResolveField, Resolver } from '@nestjs/graphql';
 import { Allow, Ctx, Order, Permission, RequestContext } from '@vendure/core';
-import { AlipayService } from '../alipay.service';
+import { AlipayCheckoutService } from '../alipay-checkout.service';
 import type { AlipayPaymentIntentInput, AlipayPaymentIntentResult } from '../types';
 
-/** Shop API mutations of the plugin; they only delegate to {@link AlipayService}. */
+/** Shop API mutations of the plugin; they only delegate to {@link AlipayCheckoutService}. */
 @Resolver()
 export class AlipayShopResolver {
-  constructor(private readonly alipayService: AlipayService) {}
+  constructor(private readonly checkoutService: AlipayCheckoutService) {}
 
   /**
    * `createAlipayPaymentIntent`: starts an Alipay payment for the caller's active order. No
@@ -19,7 +19,7 @@ export class AlipayShopResolver {
     @Ctx() ctx: RequestContext,
     @Args('input') input: AlipayPaymentIntentInput,
   ): Promise<AlipayPaymentIntentResult> {
-    return this.alipayService.createPaymentIntent(ctx, input);
+    return this.checkoutService.createPaymentIntent(ctx, input);
   }
 
   /**
@@ -32,7 +32,7 @@ export class AlipayShopResolver {
     @Ctx() ctx: RequestContext,
     @Args('orderCode') orderCode: string,
   ): Promise<Order | undefined> {
-    return this.alipayService.syncPaymentStatus(ctx, orderCode);
+    return this.checkoutService.syncPaymentStatus(ctx, orderCode);
   }
 }
 

@@ -1,0 +1,457 @@
+import {
+  type Alipay,
+  AlipayError,
+  AlipayNetworkError,
+  type BuyerContext,
+  InterfaceNotContractedError,
+  MoneyError,
+  type PaymentOrder,
+} from '@alipay-commerce/core';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ActiveOrderService,
+  type Channel,
+  ConfigService,
+  ForbiddenError,
+  I18nError,
+  idsAreEqual,
+  Logger,
+  type Order,
+  OrderService,
+  OrderStateMachine,
+  RequestContext,
+  RequestContextService,
+  TransactionalConnection,
+  totalCoveredByPayments,
+} from '@vendure/core';
+import { In, Not } from 'typeorm';
+import { AlipayService } from './alipay.service';
+import type { GatewayResult } from './alipay-gateways';
+import {
+  bilingual,
+  describeError,
+  describeIssues,
+  describeTrade,
+  isUniqueViolation,
+  logSafe,
+  OPEN_TRADE_STATUSES,
+  PAYABLE_ORDER_STATES,
+  paymentSubject,
+  type TradeLabel,
+  UNPAID_TRADE_STATUSES,
+} from './alipay-helpers';
+import { type AlipayPaymentIntentErrorReason, INTENT_ERROR_MESSAGES } from './alipay-messages';
+import type { ResolvedAlipayPluginOptions } from './alipay-options';
+import { buildStorefrontOrderUrl } from './alipay-urls';
+import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
+import { ALIPAY_TRADE_CREATED, AlipayTrade } from './entities/alipay-trade.entity';
+import type {
+  AlipayPaymentIntentError,
+  AlipayPaymentIntentInput,
+  AlipayPaymentIntentResult,
+  AlipayReturnInput,
+} from './types';
+
+/** Signed GET URLs longer than this are handed out as an auto-submitting form instead. */
+const MAX_REDIRECT_URL_LENGTH = 2000;
+
+/**
+ * The storefront's side of a payment: starting an attempt (which interface, redirect, form or QR code),
+ * the buyer's return from Alipay, and the return page's status sync. Nothing here marks an order paid:
+ * only verified Alipay news does, through {@link AlipayService.applyTradeEvent}. Exported by the
+ * plugin, so a shop can build its own checkout flow on it.
+ */
+@Injectable()
+export class AlipayCheckoutService {
+  constructor(
+    @Inject(ALIPAY_PLUGIN_OPTIONS) private readonly options: ResolvedAlipayPluginOptions,
+    private readonly connection: TransactionalConnection,
+    private readonly requestContextService: RequestContextService,
+    private readonly activeOrderService: ActiveOrderService,
+    private readonly orderService: OrderService,
+    private readonly orderStateMachine: OrderStateMachine,
+    private readonly configService: ConfigService,
+    private readonly alipay: AlipayService,
+  ) {}
+
+  /**
+   * Starts an Alipay payment for the caller's active order and says how the storefront presents it
+   * (redirect, form or QR code). Each call is a new attempt with a fresh `out_trade_no`
+   * (`{orderCode}-{n}`), recorded as an {@link AlipayTrade} with the amount the order still owes;
+   * earlier unpaid attempts of the order are closed (best effort). The order itself is not
+   * transitioned: the `ArrangingPayment` transition is only dry-run, and the payment is recorded
+   * once Alipay's verified notification (or a status query) says it was paid.
+   */
+  async createPaymentIntent(
+    ctx: RequestContext,
+    input: AlipayPaymentIntentInput,
+  ): Promise<AlipayPaymentIntentResult> {
+    const activeOrder = await this.activeOrderService.getActiveOrder(ctx, undefined);
+    // Strategies may return a partly loaded order; the checks below need lines and shipping.
+    const order = activeOrder ? await this.orderService.findOne(ctx, activeOrder.id) : undefined;
+    if (!order) {
+      return intentError('NO_ACTIVE_ORDER');
+    }
+    const label: TradeLabel = { orderCode: order.code };
+    const method = await this.alipay.findAlipayMethod(ctx, input.paymentMethodCode);
+    if (!method?.enabled) {
+      return intentError('PAYMENT_METHOD_NOT_FOUND');
+    }
+    const quote = (await this.orderService.getEligiblePaymentMethods(ctx, order.id)).find(
+      q => q.code === method.code,
+    );
+    if (!quote?.isEligible) {
+      return intentError('PAYMENT_METHOD_NOT_ELIGIBLE', quote?.eligibilityMessage ?? undefined);
+    }
+    if (order.currencyCode !== 'CNY') {
+      return intentError('CURRENCY_NOT_SUPPORTED', `The order is in ${order.currencyCode}.`);
+    }
+    const notPayable = await this.whyNotPayable(ctx, order);
+    if (notPayable !== undefined) {
+      return intentError('ORDER_NOT_PAYABLE', notPayable);
+    }
+    order.payments = await this.orderService.getOrderPayments(ctx, order.id);
+    const amountFen = order.totalWithTax - totalCoveredByPayments(order);
+    if (amountFen <= 0) {
+      return intentError('NOTHING_TO_PAY');
+    }
+    const gateway = this.alipay.gatewayFor(method);
+    if (!gateway.ok) {
+      Logger.warn(
+        `${describeTrade(label)}: payment method "${method.code}" has invalid settings (${gateway.issues
+          .map(i => i.field)
+          .join(', ')}); no payment started`,
+        loggerCtx,
+      );
+      return intentError('INVALID_SETTINGS', bilingual(describeIssues(gateway.issues)));
+    }
+    const buyer: BuyerContext = {
+      device: input.device ?? undefined,
+      userAgent: headerValue(ctx.req?.headers['user-agent']),
+      ip: ctx.req?.ip,
+    };
+    try {
+      gateway.alipay.interfaceFor(buyer);
+    } catch (error) {
+      if (error instanceof InterfaceNotContractedError) {
+        return intentError('INTERFACE_NOT_CONTRACTED', bilingual(error.hint));
+      }
+      throw error;
+    }
+
+    const trade = await this.recordNewTrade(ctx, order, method.code, gateway, amountFen);
+    label.outTradeNo = trade.outTradeNo;
+    const paymentOrder = await this.paymentOrderFor(ctx, order, trade, method.code);
+    let start: Awaited<ReturnType<Alipay['startPayment']>>;
+    try {
+      start = await gateway.alipay.startPayment(paymentOrder, buyer);
+      if (start.kind === 'redirect' && start.url.length > MAX_REDIRECT_URL_LENGTH) {
+        // Building the form is offline (no call to Alipay), so asking again has no side effect.
+        start = await gateway.alipay.startPayment(paymentOrder, buyer, { as: 'form' });
+      }
+    } catch (error) {
+      await this.connection
+        .getRepository(ctx, AlipayTrade)
+        .update({ id: trade.id }, { status: 'START_FAILED' });
+      Logger.warn(
+        `${describeTrade(label)}: Alipay did not start the payment: ${describeError(error)}`,
+        loggerCtx,
+      );
+      return intentErrorFor(error);
+    }
+    const paymentInterface = 'method' in start.interface ? start.interface.method : start.interface.service;
+    await this.connection
+      .getRepository(ctx, AlipayTrade)
+      .update(
+        { id: trade.id },
+        { paymentInterface, expiresAt: start.kind === 'qr' ? start.expiresAt : null },
+      );
+    Logger.info(
+      `${describeTrade(label)}: started ${paymentInterface} for ${amountFen} fen (${start.kind})`,
+      loggerCtx,
+    );
+    await this.closeSupersededTrades(ctx, order, trade);
+    switch (start.kind) {
+      case 'redirect':
+        return { __typename: 'AlipayRedirect', url: start.url, outTradeNo: trade.outTradeNo };
+      case 'form':
+        return { __typename: 'AlipayForm', html: start.html, outTradeNo: trade.outTradeNo };
+      case 'qr':
+        return {
+          __typename: 'AlipayQrCode',
+          qrCode: start.qrCode,
+          expiresAt: start.expiresAt,
+          outTradeNo: trade.outTradeNo,
+        };
+    }
+  }
+
+  /**
+   * For the storefront's return page: asks Alipay about the order's open trades and applies each
+   * answer exactly as a notification would ({@link AlipayService.applyTradeEvent}). Only the order's
+   * customer, or a guest whose active order it is, may trigger the queries; a guest whose order was
+   * already placed gets it back (as Vendure's `orderByCode` would) without any query.
+   *
+   * @returns the order, or `undefined` when no such order exists in the channel.
+   * @throws ForbiddenError when the caller may not see the order.
+   */
+  async syncPaymentStatus(ctx: RequestContext, orderCode: string): Promise<Order | undefined> {
+    const order = await this.orderService.findOneByCode(ctx, orderCode, ['customer', 'customer.user']);
+    if (!order) {
+      return undefined;
+    }
+    const access = await this.syncAccess(ctx, order);
+    if (access === 'none') {
+      Logger.warn(
+        `${describeTrade({ orderCode: order.code })}: refused a status sync by someone who does not own the order`,
+        loggerCtx,
+      );
+      throw new ForbiddenError();
+    }
+    if (access === 'sync') {
+      // Applied exactly as a notification is: with an admin context of the channel (the handler
+      // records Alipay payments for the admin API only, never for the caller's shop context).
+      const adminCtx = await this.alipay.channelContext(ctx.channelId);
+      const trades = await this.connection.getRepository(ctx, AlipayTrade).find({
+        where: { orderId: order.id, channelId: ctx.channelId, status: In(OPEN_TRADE_STATUSES) },
+        order: { createdAt: 'ASC' },
+      });
+      for (const trade of trades) {
+        if (adminCtx) {
+          await this.alipay.queryAndApply(adminCtx, trade);
+        }
+      }
+    }
+    return this.orderService.findOne(ctx, order.id);
+  }
+
+  /**
+   * Where to send a buyer whom Alipay returned to the shop: the storefront page of the order that
+   * the trade in `out_trade_no` belongs to, or `undefined` when no such trade exists for that
+   * channel and payment method. The return parameters are verified and logged, but only for
+   * display: they never change the order (the storefront page asks `syncAlipayPaymentStatus`).
+   */
+  async findReturnRedirect(input: AlipayReturnInput): Promise<string | undefined> {
+    const outTradeNo = input.query.out_trade_no;
+    // A repeated parameter arrives as an array; anything but one plain string is not ours.
+    if (typeof outTradeNo !== 'string' || outTradeNo === '') {
+      return undefined;
+    }
+    const channel = await this.alipay.channelByToken(input.channelToken);
+    if (!channel) {
+      return undefined;
+    }
+    const trade = await this.connection.rawConnection.getRepository(AlipayTrade).findOne({
+      where: { outTradeNo, channelId: channel.id, paymentMethodCode: input.paymentMethodCode },
+    });
+    if (!trade) {
+      return undefined;
+    }
+    await this.logReturnVerification(channel, trade, input.rawQuery);
+    return buildStorefrontOrderUrl(this.options.storefrontOrderUrl, trade.orderCode);
+  }
+
+  private async syncAccess(ctx: RequestContext, order: Order): Promise<'sync' | 'read' | 'none'> {
+    const userId = ctx.activeUserId;
+    if (userId !== undefined) {
+      const ownerId = order.customer?.user?.id;
+      return ownerId !== undefined && idsAreEqual(ownerId, userId) ? 'sync' : 'none';
+    }
+    const activeOrderId = ctx.session?.activeOrderId;
+    if (activeOrderId !== undefined && activeOrderId !== null && idsAreEqual(activeOrderId, order.id)) {
+      return 'sync';
+    }
+    const strategy = this.configService.orderOptions.orderByCodeAccessStrategy;
+    return !order.active && (await strategy.canAccessOrder(ctx, order)) ? 'read' : 'none';
+  }
+
+  /** Why the order cannot be paid now (undefined when it can), dry-running `ArrangingPayment`. */
+  private async whyNotPayable(ctx: RequestContext, order: Order): Promise<string | undefined> {
+    if (!PAYABLE_ORDER_STATES.includes(order.state)) {
+      return `The order is ${order.state}.`;
+    }
+    if (order.state !== 'AddingItems') {
+      return undefined;
+    }
+    // The transition checks run (customer, shipping, stock) but nothing is finalized or saved, and
+    // the in-memory state is put back: the cart stays editable until Alipay reports the payment.
+    const state = order.state;
+    try {
+      await this.orderStateMachine.transition(ctx, order, 'ArrangingPayment');
+      return undefined;
+    } catch (error) {
+      if (error instanceof I18nError) {
+        return ctx.translate(
+          error.message,
+          (error as { variables?: Record<string, string | number> }).variables,
+        );
+      }
+      return describeError(error);
+    } finally {
+      order.state = state;
+    }
+  }
+
+  private async recordNewTrade(
+    ctx: RequestContext,
+    order: Order,
+    paymentMethodCode: string,
+    gateway: Extract<GatewayResult, { ok: true }>,
+    amountFen: number,
+  ): Promise<AlipayTrade> {
+    const repo = this.connection.getRepository(ctx, AlipayTrade);
+    let attempt = (await repo.count({ where: { orderId: order.id } })) + 1;
+    for (;;) {
+      const trade = new AlipayTrade({
+        outTradeNo: `${order.code}-${attempt}`,
+        channelId: ctx.channelId,
+        paymentMethodCode,
+        interfaceType: gateway.interfaceType,
+        // What a later switch to the other generation must not change for this trade (gateway, seller).
+        createdWith: gateway.tradeSettings,
+        orderCode: order.code,
+        orderId: order.id,
+        amountFen,
+        status: ALIPAY_TRADE_CREATED,
+      });
+      try {
+        return await repo.save(trade);
+      } catch (error) {
+        // A concurrent intent for the same order took this number (or an earlier one was deleted).
+        if (!isUniqueViolation(error) || attempt > 1000) {
+          throw error;
+        }
+        attempt++;
+      }
+    }
+  }
+
+  private async paymentOrderFor(
+    ctx: RequestContext,
+    order: Order,
+    trade: AlipayTrade,
+    paymentMethodCode: string,
+  ): Promise<PaymentOrder> {
+    const shipping = order.shippingWithTax;
+    const address = order.shippingAddress ?? {};
+    const goods = this.options.goodsType ? await this.options.goodsType(ctx, order) : 'physical';
+    return {
+      outTradeNo: trade.outTradeNo,
+      amountFen: trade.amountFen,
+      currency: order.currencyCode,
+      subject: paymentSubject(
+        order.code,
+        (order.lines ?? []).map(line => line.productVariant?.name ?? ''),
+      ),
+      body: `Order ${order.code}`,
+      goods,
+      // The logistics fee is part of the total and only meaningful when the whole order is paid at once.
+      shippingFeeFen:
+        trade.amountFen === order.totalWithTax && shipping > 0 && shipping < trade.amountFen ? shipping : 0,
+      notifyUrl: this.alipay.notifyUrl(ctx, paymentMethodCode),
+      returnUrl: this.alipay.returnUrl(ctx, paymentMethodCode),
+      quitUrl: buildStorefrontOrderUrl(this.options.storefrontOrderUrl, order.code),
+      timeoutMinutes: this.options.paymentTimeoutMinutes,
+      receiver: {
+        name: address.fullName || undefined,
+        address:
+          [address.province, address.city, address.streetLine1, address.streetLine2]
+            .filter(Boolean)
+            .join(' ') || undefined,
+        zip: address.postalCode || undefined,
+        mobile: address.phoneNumber || undefined,
+      },
+    };
+  }
+
+  /** Closes earlier unpaid attempts of the order (best effort): a stale cashier must not take money. */
+  private async closeSupersededTrades(
+    ctx: RequestContext,
+    order: Order,
+    current: AlipayTrade,
+  ): Promise<void> {
+    const repo = this.connection.getRepository(ctx, AlipayTrade);
+    const earlier = await repo.find({
+      where: { orderId: order.id, status: In(UNPAID_TRADE_STATUSES), id: Not(current.id) },
+    });
+    for (const trade of earlier) {
+      const method = await this.alipay.findAlipayMethod(ctx, trade.paymentMethodCode);
+      const gateway = method ? this.alipay.gatewayForTrade(method, trade) : undefined;
+      try {
+        if (!gateway?.ok) {
+          throw new Error(gateway ? gateway.message.en : 'payment method missing');
+        }
+        const { existed } = await gateway.alipay.closeTrade({
+          outTradeNo: trade.outTradeNo,
+          tradeNo: trade.tradeNo ?? undefined,
+        });
+        await repo.update({ id: trade.id }, { status: 'SUPERSEDED', supersededAt: new Date() });
+        Logger.info(
+          `${describeTrade(trade)}: superseded by ${current.outTradeNo}; ${existed ? 'closed on Alipay' : 'Alipay had not seen it'}`,
+          loggerCtx,
+        );
+      } catch (error) {
+        await repo.update({ id: trade.id }, { supersededAt: new Date() });
+        Logger.warn(
+          `${describeTrade(trade)}: superseded by ${current.outTradeNo} but could not be closed (reconciliation keeps watching it): ${describeError(error)}`,
+          loggerCtx,
+        );
+      }
+    }
+  }
+
+  private async logReturnVerification(channel: Channel, trade: AlipayTrade, rawQuery: string): Promise<void> {
+    const ctx = await this.requestContextService.create({ apiType: 'admin', channelOrToken: channel });
+    const method = await this.alipay.findAlipayMethod(ctx, trade.paymentMethodCode);
+    const gateway = method ? this.alipay.gatewayForTrade(method, trade) : undefined;
+    if (!gateway?.ok) {
+      Logger.warn(
+        `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}`,
+        loggerCtx,
+      );
+      return;
+    }
+    const verdict = gateway.alipay.handleReturn(rawQuery);
+    if (verdict.ok) {
+      Logger.info(
+        `${describeTrade({ ...trade, tradeNo: verdict.event.tradeNo })}: buyer returned from Alipay (verified, display only: ${verdict.event.alipayStatus || 'paid'})`,
+        loggerCtx,
+      );
+    } else {
+      Logger.warn(
+        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${logSafe(verdict.message)}; redirected anyway, nothing changed`,
+        loggerCtx,
+      );
+    }
+  }
+}
+
+function intentError(reason: AlipayPaymentIntentErrorReason, hint?: string): AlipayPaymentIntentError {
+  return {
+    __typename: 'AlipayPaymentIntentError',
+    errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
+    reason,
+    message: bilingual(INTENT_ERROR_MESSAGES[reason]),
+    hint: hint ?? null,
+  };
+}
+
+function intentErrorFor(error: unknown): AlipayPaymentIntentError {
+  if (error instanceof InterfaceNotContractedError) {
+    return intentError('INTERFACE_NOT_CONTRACTED', bilingual(error.hint));
+  }
+  if (error instanceof MoneyError) {
+    return intentError('AMOUNT_NOT_ACCEPTED', bilingual(error.hint));
+  }
+  if (error instanceof AlipayNetworkError) {
+    return intentError('GATEWAY_UNAVAILABLE', bilingual(error.hint));
+  }
+  if (error instanceof AlipayError) {
+    return intentError('GATEWAY_ERROR', bilingual(error.hint));
+  }
+  throw error;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
