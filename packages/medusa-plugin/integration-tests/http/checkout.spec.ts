@@ -7,47 +7,38 @@
  *
  * One app boot for the file; the database is restored to the state after `beforeAll` before each test.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { md5Sign } from '@alipay-commerce/core';
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
-import { createAdminUser } from '../utils/admin';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
-import { freePort } from '../utils/ports';
-import { C2C_SELLER, SandboxControl, startTestSandbox } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop, setupShop } from '../utils/shop';
+import { C2C_SELLER, type SandboxControl } from '../utils/sandbox';
+import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import { alipayTestApp, legacySettings, pluginModule, saveSettings, useAlipayShop } from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
 const SETTINGS_SECRET = 'b2'.repeat(32);
-// The app listens on this port (test-utils reads PORT); the provider's backendUrl points at it.
-const port = await freePort();
-process.env.ALIPAY_TEST_BACKEND_URL = `http://localhost:${port}`;
+const app = await alipayTestApp(SETTINGS_SECRET);
 
-// The plugin's build, through Node's own require: the same module instances as the running app.
-const pluginRequire = createRequire(fileURLToPath(new URL('../../.medusa/server/src/', import.meta.url)));
-const { reconcileAlipayPayments } = pluginRequire(
-  './lib/reconcile.js',
-) as typeof import('../../src/lib/reconcile');
-const { resumeAcceptedPayments } = pluginRequire(
+const { reconcileAlipayPayments } =
+  pluginModule<typeof import('../../src/lib/reconcile')>('./lib/reconcile.js');
+const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/lib/process-trade-event')>(
   './lib/process-trade-event.js',
-) as typeof import('../../src/lib/process-trade-event');
-const { ALIPAY_SETTINGS_MODULE } = pluginRequire(
+);
+const { ALIPAY_SETTINGS_MODULE } = pluginModule<typeof import('../../src/modules/alipay_settings/constants')>(
   './modules/alipay_settings/constants.js',
-) as typeof import('../../src/modules/alipay_settings/constants');
-const { default: AlipayProviderService } = pluginRequire(
+);
+const { default: AlipayProviderService } = pluginModule<typeof import('../../src/providers/alipay/service')>(
   './providers/alipay/service.js',
-) as typeof import('../../src/providers/alipay/service');
+);
 
 vi.setConfig({ testTimeout: 90_000 });
 
 medusaIntegrationTestRunner({
-  cwd: appDir,
-  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET, PORT: String(port) },
+  cwd: app.cwd,
+  env: app.env,
   testSuite: ({ api: runnerApi, getContainer, dbConnection }) => {
     const api = runnerApi as unknown as HttpClient;
     const db = dbConnection as unknown as Database;
@@ -58,32 +49,16 @@ medusaIntegrationTestRunner({
     const partner = () => sandbox.merchants[0]!.partner;
     const notifyPath = '/hooks/alipay/notify/pp_alipay_alipay';
 
-    beforeAll(async () => {
-      sandbox = await startTestSandbox();
-      control = new SandboxControl(sandbox.url);
-      admin = await createAdminUser(getContainer() as MedusaContainer, api);
-      shop = await setupShop(api, admin, { channels: 2 });
-      const merchant = sandbox.merchants[0]!;
-      await ok(api, 'post', '/admin/alipay/settings', admin, {
-        interfaceType: 'legacy-direct',
-        gateway: sandbox.legacyGateway,
-        partnerId: merchant.partner,
-        key: merchant.key,
-        sellerEmail: merchant.sellerEmail,
-        charset: 'utf-8',
-        refundWithoutPassword: true,
-      });
-    });
-
-    afterAll(async () => {
-      await sandbox?.close();
-    });
-
-    afterEach(async () => {
-      // The database is restored before each test; the sandbox must forget trades (and their pending
-      // retries) as well, or a retry for a previous test's trade would arrive as an orphan.
-      await control.clearFaults();
-      sandbox.reset();
+    useAlipayShop(api, getContainer, {
+      channels: 2,
+      ready: async fixture => {
+        ({ sandbox, control, admin, shop } = fixture);
+        await saveSettings(
+          api,
+          admin,
+          legacySettings(sandbox, 'legacy-direct', { charset: 'utf-8', refundWithoutPassword: true }),
+        );
+      },
     });
 
     /** Rows the assertions look at, for one cart and its session. */
@@ -153,7 +128,7 @@ medusaIntegrationTestRunner({
       expect(`${redirect.origin}${redirect.pathname}`).toBe(sandbox.legacyGateway);
       expect(redirect.searchParams.get('out_trade_no')).toBe(session.id);
       expect(redirect.searchParams.get('total_fee')).toBe('35.00');
-      expect(redirect.searchParams.get('notify_url')).toBe(`http://localhost:${port}${notifyPath}`);
+      expect(redirect.searchParams.get('notify_url')).toBe(`${app.backendUrl}${notifyPath}`);
       const json = JSON.stringify(session);
       expect(json).not.toContain(sandbox.merchants[0]!.key);
       expect(json).not.toContain(SETTINGS_SECRET);
@@ -501,7 +476,7 @@ medusaIntegrationTestRunner({
           alipay_settings: container.resolve('alipay_settings'),
         },
         {
-          backendUrl: `http://localhost:${port}`,
+          backendUrl: app.backendUrl,
           storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
         },
       );

@@ -4,33 +4,33 @@
  * captured; a failed confirmation is retried and shown to the merchant) and OpenAPI (page / wap / QR,
  * RSA2 notifications, synchronous refunds that stay idempotent when an answer is lost).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
-import { createAdminUser } from '../utils/admin';
 import { chromiumPath, launchBrowser, openHarness } from '../utils/browser';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
-import { freePort } from '../utils/ports';
-import { SandboxControl, startTestSandbox } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop, setupShop } from '../utils/shop';
+import type { SandboxControl } from '../utils/sandbox';
+import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import {
+  alipayTestApp,
+  legacySettings,
+  openApiSettings,
+  pluginModule,
+  saveSettings,
+  useAlipayShop,
+} from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const SETTINGS_SECRET = 'c3'.repeat(32);
-const port = await freePort();
-process.env.ALIPAY_TEST_BACKEND_URL = `http://localhost:${port}`;
+const { retryDueShipments } = pluginModule<typeof import('../../src/lib/shipments')>('./lib/shipments.js');
 
-const pluginRequire = createRequire(fileURLToPath(new URL('../../.medusa/server/src/', import.meta.url)));
-const { retryDueShipments } = pluginRequire('./lib/shipments.js') as typeof import('../../src/lib/shipments');
+const app = await alipayTestApp('c3'.repeat(32));
 
 vi.setConfig({ testTimeout: 90_000 });
 
 medusaIntegrationTestRunner({
-  cwd: appDir,
-  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET, PORT: String(port) },
+  cwd: app.cwd,
+  env: app.env,
   testSuite: ({ api: runnerApi, getContainer, dbConnection }) => {
     const api = runnerApi as unknown as HttpClient;
     const db = dbConnection as unknown as Database;
@@ -39,44 +39,18 @@ medusaIntegrationTestRunner({
     let admin: Record<string, string>;
     let shop: Shop;
 
-    beforeAll(async () => {
-      sandbox = await startTestSandbox();
-      control = new SandboxControl(sandbox.url);
-      admin = await createAdminUser(getContainer() as MedusaContainer, api);
-      shop = await setupShop(api, admin);
-    });
-
-    afterAll(async () => {
-      await sandbox?.close();
-    });
-
-    afterEach(async () => {
-      await control.clearFaults();
-      sandbox.reset();
+    useAlipayShop(api, getContainer, {
+      ready: fixture => {
+        ({ sandbox, control, admin, shop } = fixture);
+      },
     });
 
     async function configureEscrowMerchant() {
-      const merchant = sandbox.merchants[0]!;
-      await ok(api, 'post', '/admin/alipay/settings', admin, {
-        interfaceType: 'legacy-escrow',
-        gateway: sandbox.legacyGateway,
-        partnerId: merchant.partner,
-        key: merchant.key,
-        sellerEmail: merchant.sellerEmail,
-      });
+      await saveSettings(api, admin, legacySettings(sandbox, 'legacy-escrow'));
     }
 
     async function configureOpenApiApp(extra: Record<string, unknown> = {}) {
-      const app = sandbox.apps[0]!;
-      await ok(api, 'post', '/admin/alipay/settings', admin, {
-        interfaceType: 'openapi-page-wap-qr',
-        gateway: sandbox.openapiGateway,
-        appId: app.appId,
-        appPrivateKey: app.privateKey,
-        alipayPublicKey: app.alipayPublicKey,
-        sellerId: app.sellerId,
-        ...extra,
-      });
+      await saveSettings(api, admin, openApiSettings(sandbox, extra));
     }
 
     async function payment(sessionId: string) {
@@ -246,7 +220,7 @@ medusaIntegrationTestRunner({
         try {
           const { page, problems } = await openHarness(
             browser,
-            `http://localhost:${port}`,
+            app.backendUrl,
             admin.authorization!,
             `view=order&order_id=${order.id}`,
           );

@@ -7,28 +7,23 @@
  * while new payments use the new settings; without the old generation's credentials the plugin
  * says so clearly instead of trying the other generation.
  */
-import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '@alipay-commerce/sandbox';
-import type { MedusaContainer } from '@medusajs/framework/types';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
-import { createAdminUser } from '../utils/admin';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
-import { freePort } from '../utils/ports';
-import { SandboxControl, startTestSandbox } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop, setupShop } from '../utils/shop';
+import type { SandboxControl } from '../utils/sandbox';
+import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import { alipayTestApp, legacySettings, openApiSettings, saveSettings, useAlipayShop } from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
 const SETTINGS_SECRET = 'd4'.repeat(32);
-const port = await freePort();
-process.env.ALIPAY_TEST_BACKEND_URL = `http://localhost:${port}`;
+const app = await alipayTestApp(SETTINGS_SECRET);
 
 vi.setConfig({ testTimeout: 120_000 });
 
 medusaIntegrationTestRunner({
-  cwd: appDir,
-  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET, PORT: String(port) },
+  cwd: app.cwd,
+  env: app.env,
   testSuite: ({ api: runnerApi, getContainer, dbConnection }) => {
     const api = runnerApi as unknown as HttpClient;
     const db = dbConnection as unknown as Database;
@@ -39,33 +34,19 @@ medusaIntegrationTestRunner({
     const partner = () => sandbox.merchants[0]!.partner;
     const appId = () => sandbox.apps[0]!.appId;
 
-    beforeAll(async () => {
-      sandbox = await startTestSandbox();
-      control = new SandboxControl(sandbox.url);
-      admin = await createAdminUser(getContainer() as MedusaContainer, api);
-      shop = await setupShop(api, admin);
-    });
-
-    afterAll(async () => {
-      await sandbox?.close();
-    });
-
-    afterEach(async () => {
-      await control.clearFaults();
-      sandbox.reset();
+    useAlipayShop(api, getContainer, {
+      ready: fixture => {
+        ({ sandbox, control, admin, shop } = fixture);
+      },
     });
 
     /** Legacy 即时到账 with no-password refunds (the sandbox's merchant A). */
     async function configureLegacy() {
-      const merchant = sandbox.merchants[0]!;
-      await ok(api, 'post', '/admin/alipay/settings', admin, {
-        interfaceType: 'legacy-direct',
-        gateway: sandbox.legacyGateway,
-        partnerId: merchant.partner,
-        key: merchant.key,
-        sellerEmail: merchant.sellerEmail,
-        refundWithoutPassword: true,
-      });
+      await saveSettings(
+        api,
+        admin,
+        legacySettings(sandbox, 'legacy-direct', { refundWithoutPassword: true }),
+      );
     }
 
     /**
@@ -73,15 +54,7 @@ medusaIntegrationTestRunner({
      * now hold the app's values, which the legacy trades must not use.
      */
     async function configureOpenApi() {
-      const app = sandbox.apps[0]!;
-      await ok(api, 'post', '/admin/alipay/settings', admin, {
-        interfaceType: 'openapi-page-wap-qr',
-        gateway: sandbox.openapiGateway,
-        appId: app.appId,
-        appPrivateKey: app.privateKey,
-        alipayPublicKey: app.alipayPublicKey,
-        sellerId: app.sellerId,
-      });
+      await saveSettings(api, admin, openApiSettings(sandbox));
     }
 
     async function orderOf(prepared: PreparedCart): Promise<string | undefined> {
@@ -206,14 +179,7 @@ medusaIntegrationTestRunner({
     });
 
     it('legacy escrow trade, switched to OpenAPI: shipment confirmed at the legacy gateway, then captured', async () => {
-      const merchant = sandbox.merchants[0]!;
-      await ok(api, 'post', '/admin/alipay/settings', admin, {
-        interfaceType: 'legacy-escrow',
-        gateway: sandbox.legacyGateway,
-        partnerId: merchant.partner,
-        key: merchant.key,
-        sellerEmail: merchant.sellerEmail,
-      });
+      await saveSettings(api, admin, legacySettings(sandbox, 'legacy-escrow'));
       const { prepared, session } = await openedSession();
       expect(session.data.interface_type).toBe('legacy-escrow');
       const paid = await control.pay({ outTradeNo: session.id, partner: partner(), mode: 'escrow' });

@@ -4,7 +4,6 @@
  * core, the credentials test against the offline sandbox, the raw-body notify route's guards.
  * One app boot for the whole file; the database is restored before each test.
  */
-import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import type {
   IPaymentModuleService,
@@ -18,15 +17,12 @@ import type AlipaySettingsModuleService from '../../src/modules/alipay_settings/
 import { createAdminUser } from '../utils/admin';
 import { chromiumPath, launchBrowser, openHarness } from '../utils/browser';
 import { call, type Database, type HttpClient } from '../utils/http';
-import { freePort } from '../utils/ports';
 import { startTestSandbox } from '../utils/sandbox';
-
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const port = await freePort();
-process.env.ALIPAY_TEST_BACKEND_URL = `http://localhost:${port}`;
+import { alipayTestApp } from '../utils/suite';
 
 /** 32 bytes as hex, the documented format of ALIPAY_SETTINGS_SECRET. */
 const SETTINGS_SECRET = 'a1'.repeat(32);
+const app = await alipayTestApp(SETTINGS_SECRET);
 /** A legacy MD5 key: 32 letters and digits, like the real ones. */
 const MD5_KEY = 'k3yPlain7extSecretValue012345678';
 /** Another valid key. */
@@ -37,8 +33,8 @@ const APP_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_BODY}\n-----
 vi.setConfig({ testTimeout: 60_000 });
 
 medusaIntegrationTestRunner({
-  cwd: appDir,
-  env: { ALIPAY_SETTINGS_SECRET: SETTINGS_SECRET, PORT: String(port) },
+  cwd: app.cwd,
+  env: app.env,
   testSuite: ({ api: runnerApi, getContainer, dbConnection }) => {
     const api = runnerApi as unknown as HttpClient;
     const db = dbConnection as unknown as Database;
@@ -372,7 +368,7 @@ medusaIntegrationTestRunner({
     describe.skipIf(!chromiumPath)('settings page in a real browser (the built admin extension)', () => {
       it('shows the core’s field messages, saves, tests credentials, lists nothing to handle', async () => {
         await call(api, 'post', '/admin/alipay/settings', adminHeaders, merchantSettings());
-        const origin = `http://localhost:${port}`;
+        const origin = app.backendUrl;
         const browser = await launchBrowser();
         try {
           const { page, problems } = await openHarness(browser, origin, adminHeaders.authorization!);
