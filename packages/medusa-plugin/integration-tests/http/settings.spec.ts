@@ -18,7 +18,7 @@ import { createAdminUser } from '../utils/admin';
 import { chromiumPath, launchBrowser, openHarness } from '../utils/browser';
 import { call, type Database, type HttpClient } from '../utils/http';
 import { startTestSandbox } from '../utils/sandbox';
-import { alipayTestApp } from '../utils/suite';
+import { alipayTestApp, legacySettings } from '../utils/suite';
 
 /** 32 bytes as hex, the documented format of ALIPAY_SETTINGS_SECRET. */
 const SETTINGS_SECRET = 'a1'.repeat(32);
@@ -51,13 +51,7 @@ medusaIntegrationTestRunner({
     });
 
     /** Valid settings of the sandbox's merchant A (legacy 即时到账). */
-    const merchantSettings = () => ({
-      interfaceType: 'legacy-direct' as const,
-      gateway: sandbox.legacyGateway,
-      partnerId: sandbox.merchants[0]!.partner,
-      key: sandbox.merchants[0]!.key,
-      sellerEmail: sandbox.merchants[0]!.sellerEmail,
-    });
+    const merchantSettings = () => legacySettings(sandbox, 'legacy-direct');
 
     describe('provider registration', () => {
       it('boots with pp_alipay_alipay registered in payment_provider, and the jobs scheduled', async () => {

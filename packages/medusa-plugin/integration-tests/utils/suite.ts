@@ -85,11 +85,11 @@ export function useAlipayShop(
 }
 
 /** Settings of the sandbox's merchant A (legacy partner + MD5 key) for `interfaceType`. */
-export function legacySettings(
+export function legacySettings<T extends 'legacy-direct' | 'legacy-escrow' | 'legacy-dual'>(
   sandbox: Sandbox,
-  interfaceType: 'legacy-direct' | 'legacy-escrow' | 'legacy-dual',
+  interfaceType: T,
   extra: Record<string, unknown> = {},
-): Record<string, unknown> {
+) {
   const merchant = sandbox.merchants[0]!;
   return {
     interfaceType,
