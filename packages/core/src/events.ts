@@ -122,6 +122,18 @@ export function toTradeStatus(alipayStatus: string | undefined): TradeStatus | u
     : undefined;
 }
 
+/**
+ * True when a trade event reports a refund rather than a payment (OpenAPI `out_biz_no` / `refund_fee`, legacy
+ * `refund_status`): adapters record it as a refund and never treat it as money arriving.
+ */
+export function isRefundNotification(
+  event: Partial<Pick<TradeEvent, 'refundRequestNo' | 'refundedFen' | 'refundStatus'>>,
+): boolean {
+  return (
+    event.refundRequestNo !== undefined || (event.refundedFen ?? 0) > 0 || event.refundStatus !== undefined
+  );
+}
+
 /** True when the status means the buyer's money has arrived (in escrow or settled). */
 export function isPaidStatus(status: TradeStatus): boolean {
   return (

@@ -14,7 +14,7 @@ import {
   NotificationFieldError,
   TradeNotClosableError,
 } from './errors';
-import type { AlipayEvent, TradeEvent } from './events';
+import { type AlipayEvent, isRefundNotification, type TradeEvent } from './events';
 import type { HttpOptions } from './http/fetch';
 import { parseFormBody } from './http/form';
 import { LegacyClient, type LegacyPaymentInput, legacyBatchNoFor, type SellerAccount } from './legacy/client';
@@ -186,16 +186,6 @@ function currencyCheck(order: PaymentOrder): void {
     throw new MoneyError(`Alipay (domestic) accepts CNY only; this order is in ${order.currency}`);
   }
   fenToYuan(order.amountFen); // range and integer check
-}
-
-/**
- * True when a trade event reports a refund rather than a payment (OpenAPI `out_biz_no` / `refund_fee`, legacy
- * `refund_status`): adapters record it as a refund and never treat it as money arriving.
- */
-export function isRefundNotification(event: TradeEvent): boolean {
-  return (
-    event.refundRequestNo !== undefined || (event.refundedFen ?? 0) > 0 || event.refundStatus !== undefined
-  );
 }
 
 /** Compares a verified event with what the order expects. */

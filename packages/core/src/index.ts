@@ -11,6 +11,7 @@ export * from './http/xml';
 export * from './legacy/client';
 export { legacyGatewayError } from './legacy/errors';
 export * from './legacy/notify';
+export * from './lifecycle';
 export * from './money';
 export * from './openapi';
 export * from './peek';

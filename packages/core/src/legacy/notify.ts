@@ -72,7 +72,7 @@ export function legacyFieldsToTradeEvent(
     status,
     alipayStatus,
     amountFen: amount(fields, 'total_fee'),
-    refundedFen: fields['refund_fee'] ? amount(fields, 'refund_fee', true) : undefined,
+    refundedFen: refundedFenOf(fields, source),
     refundRequestNo: undefined,
     refundStatus: optional(fields, 'refund_status'),
     buyer: compact({ id: optional(fields, 'buyer_id'), account: optional(fields, 'buyer_email') }),
@@ -81,6 +81,19 @@ export function legacyFieldsToTradeEvent(
     timestamps,
     passback: optional(fields, 'extra_common_param'),
   };
+}
+
+/**
+ * The trade's refunded total: `refund_fee` when Alipay sends it, else, in a `single_trade_query` answer,
+ * `to_buyer_fee` (what went back to the buyer), which is the only place legacy Alipay states the total.
+ */
+function refundedFenOf(
+  fields: Record<string, string>,
+  source: 'notify' | 'return' | 'query',
+): number | undefined {
+  if (fields['refund_fee']) return amount(fields, 'refund_fee', true);
+  if (source === 'query' && fields['to_buyer_fee']) return amount(fields, 'to_buyer_fee', true);
+  return undefined;
 }
 
 /**

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { type LifecycleRefund, runTradeLifecycle, type TradeDecision, type TradeFacts } from '../../src';
+
+/** A minimal shop: one trade, its payment and refunds, changed by the decisions it is asked to apply. */
+function shop(initial: Omit<TradeFacts, 'event'>, event: TradeFacts['event'], refundedTotal?: number) {
+  const state = structuredClone(initial) as Omit<TradeFacts, 'event'>;
+  const applied: TradeDecision[] = [];
+  let queries = 0;
+  return {
+    state,
+    applied,
+    queries: () => queries,
+    io: {
+      facts: async (): Promise<TradeFacts> => ({ ...structuredClone(state), event }),
+      refundedTotal: async () => {
+        queries++;
+        return refundedTotal;
+      },
+      apply: async (decision: TradeDecision) => {
+        applied.push(decision);
+        if ('status' in decision) state.trade.recordedStatus = decision.status;
+        if (decision.action === 'add_payment') {
+          state.payment = { state: decision.settled ? 'settled' : 'authorized', amountFen: event.amountFen };
+        }
+        if (decision.action === 'reconcile_refunds' && decision.alipaySideFen > 0) {
+          (state.refunds as LifecycleRefund[]).push({
+            id: `a${state.refunds.length}`,
+            requestNo: decision.alipaySideKey,
+            amountFen: decision.alipaySideFen,
+            status: 'succeeded',
+            origin: 'alipay',
+          });
+        }
+      },
+    },
+  };
+}
+
+const base: Omit<TradeFacts, 'event'> = {
+  trade: { recordedStatus: 'CREATED', tradeNo: null, amountFen: 1000, orphan: null },
+  payment: null,
+  order: {
+    exists: true,
+    cancelled: false,
+    currency: 'CNY',
+    payable: true,
+    owedFen: 1000,
+    paidOtherwise: false,
+  },
+  refunds: [],
+};
+
+describe('runTradeLifecycle', () => {
+  it('a trade query of a partly refunded trade: the payment, then the refund Alipay made', async () => {
+    const s = shop(base, {
+      status: 'paid',
+      alipayStatus: 'TRADE_SUCCESS',
+      amountFen: 1000,
+      tradeNo: 't1',
+      source: 'query',
+      refundStatus: 'REFUND_SUCCESS',
+      refundedFen: 300,
+    });
+    const run = await runTradeLifecycle(s.io);
+    expect(s.applied.map(d => d.action)).toEqual(['add_payment', 'reconcile_refunds']);
+    expect(run.reply).toBe('success');
+    expect(run.note).toContain('; then ');
+    expect(s.state.refunds).toMatchObject([{ amountFen: 300, origin: 'alipay' }]);
+  });
+
+  it('a legacy refund report without an amount asks Alipay once, then decides with the total', async () => {
+    const paid = {
+      ...base,
+      payment: { state: 'settled' as const, amountFen: 1000 },
+      trade: { ...base.trade, recordedStatus: 'TRADE_SUCCESS', tradeNo: 't1' },
+    };
+    const report = {
+      status: 'paid' as const,
+      alipayStatus: 'TRADE_SUCCESS',
+      amountFen: 1000,
+      tradeNo: 't1',
+      source: 'notify' as const,
+      refundStatus: 'REFUND_SUCCESS',
+    };
+    const s = shop(paid, report, 250);
+    const run = await runTradeLifecycle(s.io);
+    expect(s.queries()).toBe(1);
+    expect(run.decision).toMatchObject({ action: 'reconcile_refunds', alipaySideFen: 250 });
+    // Alipay cannot say: answered fail, nothing applied.
+    const unknown = shop(paid, report, undefined);
+    const retry = await runTradeLifecycle(unknown.io);
+    expect(retry).toMatchObject({ reply: 'fail', decision: { action: 'retry_later' } });
+    expect(unknown.applied).toEqual([]);
+  });
+
+  it('refusals are returned, never applied', async () => {
+    const s = shop(base, {
+      status: 'paid',
+      alipayStatus: 'TRADE_SUCCESS',
+      amountFen: 1,
+      tradeNo: 't1',
+      source: 'notify',
+    });
+    const run = await runTradeLifecycle(s.io);
+    expect(run).toMatchObject({ reply: 'success', decision: { action: 'reject', reason: 'wrong_amount' } });
+    expect(s.applied).toEqual([]);
+  });
+});
