@@ -45,7 +45,28 @@ export type Fault =
   | 'gateway-hang'
   | 'notify-verify-500'
   | 'notify-verify-hang'
-  | 'tamper-signature';
+  | 'tamper-signature'
+  /** A refund's notifications are delivered (first attempt done) before the refund call is answered. */
+  | 'refund-notify-first';
+
+/** One refund of a trade in {@link TestSandbox.ledger}. */
+export interface LedgerRefund {
+  /** `openapi` (alipay.trade.refund / cancel), `batch` (refund_fastpay_*), `alipay` (Alipay-side refund). */
+  source: 'openapi' | 'batch' | 'alipay';
+  /** The batch_no, the out_request_no, or the number Alipay gave its own refund; null for a cancel. */
+  requestNo: string | null;
+  amountFen: number;
+}
+
+/** The money of one trade as the sandbox (the truth of money moved) knows it. */
+export interface LedgerEntry {
+  tradeNo: string;
+  outTradeNo: string;
+  status: string;
+  totalFen: number;
+  refundedFen: number;
+  refunds: LedgerRefund[];
+}
 
 export interface DemoAccounts {
   merchants: Array<{ partner: string; key: string; sellerEmail: string; sellerId: string }>;
@@ -112,6 +133,52 @@ export class TestSandbox {
       ...(kind === 'legacy-escrow' ? { mode: 'escrow' } : {}),
       ...options,
     });
+  }
+
+  /**
+   * A refund on Alipay's side, without the shop's API call (`POST /__sandbox/alipay-refund`): an escrow
+   * trade waiting for shipment or receipt is refunded whole and closed (`refundStatus: false` leaves
+   * refund_status out of its TRADE_CLOSED notification); an instant trade is refunded `amountFen`
+   * (default: everything left). Resolves after the first notification attempt (unless `waitForNotify` is
+   * false); rejects (HTTP 409) when the trade is not refundable.
+   */
+  alipayRefund(
+    kind: PaymentKind,
+    outTradeNo: string,
+    options: { amountFen?: number; refundStatus?: boolean; waitForNotify?: boolean } = {},
+  ): Promise<{ trade: SandboxTrade; deliveries: Delivery[] }> {
+    return this.control('POST', 'alipay-refund', { outTradeNo, ...this.ownerOf(kind), ...options });
+  }
+
+  /** Every trade's money as the sandbox knows it: what was paid and every refund, in fen. */
+  async ledger(): Promise<LedgerEntry[]> {
+    const { trades } = await this.control<{
+      trades: Array<{
+        tradeNo: string;
+        outTradeNo: string;
+        status: string;
+        totalFen: number;
+        refundedFen: number;
+        refunds: Array<{
+          source: LedgerRefund['source'];
+          batchNo?: string;
+          outRequestNo?: string;
+          amountFen: number;
+        }>;
+      }>;
+    }>('GET', 'trades');
+    return trades.map(t => ({
+      tradeNo: t.tradeNo,
+      outTradeNo: t.outTradeNo,
+      status: t.status,
+      totalFen: t.totalFen,
+      refundedFen: t.refundedFen,
+      refunds: t.refunds.map(r => ({
+        source: r.source,
+        requestNo: r.batchNo ?? r.outRequestNo ?? null,
+        amountFen: r.amountFen,
+      })),
+    }));
   }
 
   /** The buyer confirms receipt of an escrow trade. */

@@ -9,7 +9,7 @@ import {
 import type { SandboxContext } from './context';
 import { parseParams } from './form-codec';
 import { h, messagePage } from './html';
-import { readBody, redirect, send, sendHtml } from './http-util';
+import { readBody, redirect, responseDone, send, sendHtml } from './http-util';
 import { confirmPwdRefund, LegacyError } from './legacy-gateway';
 import { type PayOptions, TradeStateError } from './lifecycle';
 import { qrPng, qrSvg } from './qr';
@@ -234,7 +234,8 @@ const refundConfirm: RouteHandler = async (ctx, req, res, m, method) => {
     );
   }
   try {
-    const result = confirmPwdRefund(ctx, pending);
+    // The batch's notifications go out once this page is written (unless refund-notify-first).
+    const result = await confirmPwdRefund(ctx, pending, responseDone(res));
     refundDone(res, batchNo, result.successNum);
   } catch (error) {
     if (!(error instanceof LegacyError)) throw error;

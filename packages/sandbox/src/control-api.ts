@@ -3,7 +3,8 @@ import { fenToYuan } from '@alipay-commerce/core';
 import type { SandboxContext } from './context';
 import { FaultInputError } from './faults';
 import { readJson, sendJson } from './http-util';
-import { TradeStateError } from './lifecycle';
+import { isEscrowPath } from './legacy-messages';
+import { type AlipayRefundOptions, TradeStateError } from './lifecycle';
 import type { DeliveryRecord } from './notifier';
 import { formatBeijing } from './time';
 import type { Trade } from './trade-store';
@@ -49,6 +50,7 @@ export function tradeView(trade: Trade): Record<string, unknown> {
     notifyUrl: trade.notifyUrl,
     returnUrl: trade.returnUrl,
     refundedAmount: yuan(trade.refundedFen),
+    refundedFen: trade.refundedFen,
     refunds: trade.refunds.map(r => ({ ...r, amount: yuan(r.amountFen), at: formatBeijing(r.at) })),
     shipment: trade.shipment,
     qrToken: trade.qrToken,
@@ -143,6 +145,34 @@ export async function handleControlApi(
         return sendJson(res, 200, {
           trade: tradeView(trade),
           redirect: outcome.redirect ?? null,
+          deliveries: ctx.notifier.deliveries.filter(d => d.tradeNo === trade.tradeNo),
+        });
+      }
+      case 'POST /alipay-refund': {
+        // A refund on Alipay's side, without the merchant's API call (buyer, customer service, portal).
+        const trade = tradeFrom(ctx, body);
+        const options: AlipayRefundOptions = {};
+        const amountFen = body['amountFen'];
+        if (amountFen !== undefined) {
+          if (typeof amountFen !== 'number' || !Number.isSafeInteger(amountFen))
+            throw new ControlError(400, 'amountFen must be an integer number of fen');
+          options.amountFen = amountFen;
+        }
+        const refundStatus = body['refundStatus'];
+        if (refundStatus !== undefined) {
+          if (typeof refundStatus !== 'boolean')
+            throw new ControlError(400, 'refundStatus must be a boolean');
+          if (!refundStatus && !(trade.generation === 'legacy' && isEscrowPath(trade)))
+            throw new ControlError(400, 'refundStatus: false applies to legacy escrow trades only');
+          options.refundStatus = refundStatus;
+        }
+        // Queued with the trade's other money operations (merchant refunds, cancel, batches).
+        const { notified } = await ctx.lifecycle.serial(trade, () =>
+          ctx.lifecycle.alipayRefund(trade, options),
+        );
+        if (body['waitForNotify'] !== false) await notified;
+        return sendJson(res, 200, {
+          trade: tradeView(trade),
           deliveries: ctx.notifier.deliveries.filter(d => d.tradeNo === trade.tradeNo),
         });
       }

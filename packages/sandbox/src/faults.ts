@@ -14,6 +14,7 @@ export const FAULT_KINDS = [
   'notify-verify-500',
   'notify-verify-hang',
   'tamper-signature',
+  'refund-notify-first',
 ] as const;
 
 /** One of {@link FAULT_KINDS}. */

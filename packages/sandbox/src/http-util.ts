@@ -38,6 +38,18 @@ export function send(
   res.end(bytes);
 }
 
+/**
+ * Settles once the response has been written out (handed to the operating system), or the connection
+ * closed first. Notifications a call causes wait for this, so the merchant gets its answer first.
+ */
+export function responseDone(res: ServerResponse): Promise<void> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise(resolve => {
+    res.once('finish', () => resolve());
+    res.once('close', () => resolve());
+  });
+}
+
 /** Sends JSON (control API). */
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, `${JSON.stringify(value, null, 2)}\n`, 'application/json; charset=utf-8');

@@ -7,7 +7,7 @@ import { ALWAYS_ALLOWED_SERVICES, type Merchant } from './config';
 import type { SandboxContext } from './context';
 import type { FaultContext } from './faults';
 import { charsetOf, mergeParams, ParamsError, parseParams, peekField } from './form-codec';
-import { redirect, send, sendHtml } from './http-util';
+import { redirect, responseDone, send, sendHtml } from './http-util';
 import { legacyQueryTradeFields, legacyQueryXml } from './legacy-messages';
 import { TradeStateError } from './lifecycle';
 import { signLegacy, verifyLegacy } from './signer';
@@ -182,7 +182,8 @@ export async function handleLegacyGateway(
         return;
       case 'refund_fastpay_by_platform_nopwd': {
         const batch = validateRefundBatch(ctx, legacy, merchant!);
-        executeRefundBatch(ctx, merchant!, batch, st, charset);
+        // The batch's notifications go out once this answer is written (unless refund-notify-first).
+        await executeRefundBatch(ctx, merchant!, batch, st, charset, responseDone(res));
         sendXml(res, xmlSuccess(charset), charset);
         return;
       }
@@ -618,37 +619,65 @@ function refundItemCode(trade: Trade | undefined, amountFen: number, merchant: M
  * Applies a validated batch: each item succeeds or fails on its own (result in `result_details`), then
  * `batch_refund_notify` goes to the batch's notify_url. Successful items also notify the trade's own
  * notify_url (trade_status_sync with refund_status=REFUND_SUCCESS).
+ *
+ * Order, as on Alipay: the batch number is claimed at once (a concurrent repeat is DUPLICATE_BATCH_NO);
+ * the items are checked and applied in the money queue of their trades (so concurrent batches, OpenAPI
+ * calls and Alipay-side refunds of a trade never interleave); nothing is sent before `answered` settles
+ * (the call's answer is written); then `batch_refund_notify`, and after its first attempt the trades'
+ * `trade_status_sync`. With the `refund-notify-first` fault the notifications go out at once and this
+ * resolves only after their first attempts, so the answer comes last.
  */
-export function executeRefundBatch(
+export async function executeRefundBatch(
   ctx: SandboxContext,
   merchant: Merchant,
   batch: RefundBatch,
   signType: 'MD5' | 'RSA',
   charset: AlipayCharset,
-): { successNum: number; resultDetails: string } {
+  answered: Promise<void>,
+): Promise<{ successNum: number; resultDetails: string }> {
   ctx.store.claimBatchNo(merchant.partner, batch.batchNo);
-  const results: string[] = [];
-  const outTradeNos: string[] = [];
-  let successNum = 0;
-  for (const item of batch.items) {
-    const trade = ctx.store.trades.get(item.tradeNo);
-    const code = refundItemCode(trade, item.amountFen, merchant);
-    if (trade) outTradeNos.push(trade.outTradeNo);
-    if (code === 'SUCCESS' && trade) {
-      void ctx.lifecycle.refund(trade, item.amountFen, {
-        source: 'batch',
-        batchNo: batch.batchNo,
-        reason: item.reason,
-      });
-      successNum++;
-      results.push(
-        `${item.tradeNo}^${fenToYuan(item.amountFen)}^SUCCESS$${trade.sellerEmail}^${trade.sellerId}^0.00^SUCCESS`,
-      );
-    } else {
-      results.push(`${item.tradeNo}^${item.amount}^${code}`);
+  const trades = batch.items
+    .map(item => ctx.store.trades.get(item.tradeNo))
+    .filter((trade): trade is Trade => trade !== undefined);
+  const outTradeNos = trades.map(trade => trade.outTradeNo);
+  const notifyFirst =
+    ctx.faults.take('refund-notify-first', { partner: merchant.partner, outTradeNos }) !== undefined;
+  const gate = notifyFirst ? Promise.resolve() : answered;
+  // The trades' notifications follow the batch notification's first attempt.
+  let batchSent!: () => void;
+  const afterBatch = new Promise<void>(resolve => {
+    batchSent = resolve;
+  });
+
+  const outcome = await ctx.lifecycle.serial(trades, () => {
+    const results: string[] = [];
+    const tradeNotified: Promise<void>[] = [];
+    let successNum = 0;
+    for (const item of batch.items) {
+      const trade = ctx.store.trades.get(item.tradeNo);
+      const code = refundItemCode(trade, item.amountFen, merchant);
+      if (code === 'SUCCESS' && trade) {
+        tradeNotified.push(
+          ctx.lifecycle.refund(
+            trade,
+            item.amountFen,
+            { source: 'batch', batchNo: batch.batchNo, reason: item.reason },
+            { after: afterBatch },
+          ),
+        );
+        successNum++;
+        results.push(
+          `${item.tradeNo}^${fenToYuan(item.amountFen)}^SUCCESS$${trade.sellerEmail}^${trade.sellerId}^0.00^SUCCESS`,
+        );
+      } else {
+        results.push(`${item.tradeNo}^${item.amount}^${code}`);
+      }
     }
-  }
-  const resultDetails = results.join('#');
+    return { successNum, resultDetails: results.join('#'), tradeNotified };
+  });
+  const { successNum, resultDetails } = outcome;
+
+  let batchNotified: Promise<void> = gate;
   if (batch.notifyUrl) {
     const now = ctx.clock.now();
     const record = ctx.store.issueNotifyId(merchant.partner, 'notify', now);
@@ -659,34 +688,43 @@ export function executeRefundBatch(
       success_num: String(successNum),
       result_details: resultDetails,
     };
-    ctx.notifier.enqueue({
-      kind: 'batch_refund_notify',
-      generation: 'legacy',
-      owner: merchant.partner,
-      url: batch.notifyUrl,
-      charset,
-      notifyId: record.notifyId,
-      outTradeNos,
-      batchNo: batch.batchNo,
-      build: (at, spoil) =>
-        signLegacy(
-          { notify_time: formatBeijing(at), ...fields },
-          merchant,
-          signType,
-          charset,
-          ctx.config.legacyRsaKeys.privateKey,
-          spoil,
-        ),
-    });
+    batchNotified = ctx.notifier.enqueue(
+      {
+        kind: 'batch_refund_notify',
+        generation: 'legacy',
+        owner: merchant.partner,
+        url: batch.notifyUrl,
+        charset,
+        notifyId: record.notifyId,
+        outTradeNos,
+        batchNo: batch.batchNo,
+        build: (at, spoil) =>
+          signLegacy(
+            { notify_time: formatBeijing(at), ...fields },
+            merchant,
+            signType,
+            charset,
+            ctx.config.legacyRsaKeys.privateKey,
+            spoil,
+          ),
+      },
+      { after: gate },
+    ).first;
   }
+  void batchNotified.then(batchSent, batchSent);
+  if (notifyFirst) await Promise.all([batchNotified, ...outcome.tradeNotified]);
   return { successNum, resultDetails };
 }
 
-/** Re-validates a pending password refund at confirmation time (the batch number may be used by now). */
+/**
+ * Re-validates a pending password refund at confirmation time (the batch number may be used by now) and
+ * executes it; its notifications wait for `answered` (the confirmation page's answer).
+ */
 export function confirmPwdRefund(
   ctx: SandboxContext,
   pending: PendingPwdRefund,
-): { successNum: number; resultDetails: string } {
+  answered: Promise<void>,
+): Promise<{ successNum: number; resultDetails: string }> {
   const merchant = ctx.merchant(pending.partner);
   if (!merchant) throw new LegacyError('ILLEGAL_PARTNER');
   const batch = validateRefundBatch(
@@ -695,5 +733,5 @@ export function confirmPwdRefund(
     merchant,
   );
   pending.done = true;
-  return executeRefundBatch(ctx, merchant, batch, pending.signType, pending.charset);
+  return executeRefundBatch(ctx, merchant, batch, pending.signType, pending.charset, answered);
 }

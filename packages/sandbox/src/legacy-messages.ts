@@ -36,7 +36,8 @@ function logisticsFields(trade: Trade, out: Record<string, string>): void {
 }
 
 function refundStatus(trade: Trade, out: Record<string, string>): void {
-  if (trade.refundedFen > 0) {
+  // An Alipay-side escrow refund may close the trade without refund_status (both shapes occur).
+  if (trade.refundedFen > 0 && !trade.refundStatusHidden) {
     out['refund_status'] = 'REFUND_SUCCESS';
     setTime(out, 'gmt_refund', trade.gmtRefund);
   }

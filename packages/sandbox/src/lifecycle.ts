@@ -8,7 +8,7 @@ import { NOTIFY_ID_GRACE_MS } from './notifier';
 import { openApiNotifyFields, openApiReturnFields } from './openapi-messages';
 import { signLegacy, signOpenApiParams } from './signer';
 import { DAY, formatBeijing, MINUTE } from './time';
-import type { Trade, TradeStatus } from './trade-store';
+import type { RefundRecord, Trade, TradeStatus } from './trade-store';
 
 /**
  * The trade lifecycle, shared by the cashier, the buyer pages, the gateways and the control API so that
@@ -51,6 +51,19 @@ export interface PayOutcome {
   notified: Promise<void>;
 }
 
+/** Options of {@link Lifecycle.alipayRefund}. */
+export interface AlipayRefundOptions {
+  /** Fen to refund; default everything left. Escrow trades are refunded whole (it must equal the total). */
+  amountFen?: number;
+  /** Legacy escrow only: false leaves `refund_status` and `gmt_refund` out of the TRADE_CLOSED notification. */
+  refundStatus?: boolean;
+}
+
+/** Delivery options of a notification: nothing is sent before `after` settles. */
+export interface NotifyOptions {
+  after?: PromiseLike<unknown>;
+}
+
 /** Refund window of instant trades, escrow auto-confirmation and default payment timeouts. */
 const AUTO_CONFIRM_MS = 10 * DAY;
 const AUTO_CONFIRM_POST_MS = 30 * DAY;
@@ -61,6 +74,8 @@ export const RETURN_NOTIFY_ID_TTL_MS = MINUTE;
 export class Lifecycle {
   /** First-attempt promise of each trade's WAIT_BUYER_PAY notification (or a resolved one). */
   private readonly opened = new WeakMap<Trade, Promise<void>>();
+  /** The tail of each trade's queue of money operations (never rejects). */
+  private readonly moneyQueues = new WeakMap<Trade, Promise<void>>();
 
   constructor(private readonly ctx: SandboxContext) {}
 
@@ -87,6 +102,25 @@ export class Lifecycle {
     trade.status = status;
     trade.gmtLastModified = now;
     trade.history.push({ at: now, status, event });
+  }
+
+  /**
+   * Runs a money operation (refund, cancel, Alipay-side refund) once every money operation queued earlier
+   * on any of `trades` has finished, so one trade's money operations never interleave: each checks what is
+   * left to refund after the previous one has applied. Operations on several trades (a refund batch) wait
+   * for all of them. Keep `operation` to checking and applying; return notification promises wrapped in
+   * an object (a returned promise would be awaited inside the queue).
+   */
+  serial<T>(trades: Trade | readonly Trade[], operation: () => T): Promise<T> {
+    const list = [...new Set<Trade>(Array.isArray(trades) ? trades : [trades as Trade])];
+    const before = list.map(t => this.moneyQueues.get(t)).filter(p => p !== undefined);
+    const run = Promise.all(before).then(() => operation());
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const trade of list) this.moneyQueues.set(trade, tail);
+    return run;
   }
 
   /** Schedules the close of an unpaid trade at `trade.expiresAt`. */
@@ -238,11 +272,16 @@ export class Lifecycle {
     return Promise.resolve();
   }
 
-  /** Applies a refund that was already validated; closes the trade when everything is refunded. */
+  /**
+   * Applies a refund that was already validated; closes the trade when everything is refunded. The
+   * returned promise settles when the first attempt of the refund's notification is done; the notification
+   * snapshots the trade now but is sent only once `options.after` settles (the refund call's answer).
+   */
   refund(
     trade: Trade,
     amountFen: number,
-    record: { source: 'batch' | 'openapi'; batchNo?: string; outRequestNo?: string; reason: string },
+    record: Omit<RefundRecord, 'amountFen' | 'at'>,
+    options: NotifyOptions = {},
   ): Promise<void> {
     const now = this.ctx.clock.now();
     trade.refundedFen += amountFen;
@@ -251,19 +290,101 @@ export class Lifecycle {
     if (trade.refundedFen >= trade.totalFen) {
       this.ctx.clock.cancel(trade.timers.finish);
       trade.gmtClose = now;
-      this.move(trade, 'TRADE_CLOSED', 'fully-refunded');
+      this.move(trade, 'TRADE_CLOSED', record.source === 'alipay' ? 'alipay-refunded' : 'fully-refunded');
     } else {
       trade.gmtLastModified = now;
-      trade.history.push({ at: now, status: trade.status, event: 'partially-refunded' });
+      trade.history.push({
+        at: now,
+        status: trade.status,
+        event: record.source === 'alipay' ? 'alipay-partially-refunded' : 'partially-refunded',
+      });
     }
     return this.notifyTrade(
       trade,
       record.outRequestNo !== undefined ? { outBizNo: record.outRequestNo } : {},
+      options,
+    );
+  }
+
+  /**
+   * A refund made on Alipay's side without the merchant's API call (the buyer's refund on an escrow trade
+   * agreed through Alipay, customer service, the merchant portal). Legacy escrow trades waiting for
+   * shipment or receipt are refunded whole and closed; instant trades in TRADE_SUCCESS are refunded in
+   * part or in full, notified exactly like a merchant refund (OpenAPI: `out_biz_no` = a number Alipay made
+   * up, `ALIPAY-REFUND-<n>`). Run it inside {@link serial}.
+   */
+  alipayRefund(trade: Trade, options: AlipayRefundOptions = {}): { notified: Promise<void> } {
+    const left = trade.totalFen - trade.refundedFen;
+    if (trade.generation === 'legacy' && isEscrowPath(trade)) {
+      if (trade.status !== 'WAIT_SELLER_SEND_GOODS' && trade.status !== 'WAIT_BUYER_CONFIRM_GOODS') {
+        throw this.notRefundable(trade);
+      }
+      if (options.amountFen !== undefined && options.amountFen !== trade.totalFen) {
+        throw new TradeStateError(
+          'REFUND_AMT_NOT_EQUAL_TOTAL',
+          'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+          `an escrow trade is refunded whole: amountFen must be ${trade.totalFen}`,
+        );
+      }
+      const now = this.ctx.clock.now();
+      const { timers } = trade;
+      for (const id of [timers.expire, timers.autoConfirm, timers.finish]) this.ctx.clock.cancel(id);
+      trade.refundedFen = trade.totalFen;
+      trade.gmtRefund = now;
+      trade.gmtClose = now;
+      trade.refunds.push({
+        source: 'alipay',
+        outRequestNo: this.ctx.store.newAlipayRefundNo(),
+        amountFen: left,
+        reason: '',
+        at: now,
+      });
+      if (options.refundStatus === false) trade.refundStatusHidden = true;
+      this.move(trade, 'TRADE_CLOSED', 'alipay-refunded');
+      return { notified: this.notifyTrade(trade) };
+    }
+    const instant = trade.generation === 'openapi' || trade.kind === 'direct';
+    if (!instant || trade.status !== 'TRADE_SUCCESS') throw this.notRefundable(trade);
+    const amountFen = options.amountFen ?? left;
+    if (amountFen < 1 || amountFen > left) {
+      throw new TradeStateError(
+        'REFUND_TRADE_FEE_ERROR',
+        'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+        `amountFen must be 1–${left} (what is left to refund)`,
+      );
+    }
+    const notified = this.refund(trade, amountFen, {
+      source: 'alipay',
+      outRequestNo: this.ctx.store.newAlipayRefundNo(),
+      reason: '',
+    });
+    return { notified };
+  }
+
+  private notRefundable(trade: Trade): TradeStateError {
+    if (trade.status === 'TRADE_CLOSED') {
+      return new TradeStateError(
+        'TRADE_HAS_CLOSED',
+        'ACQ.TRADE_HAS_CLOSE',
+        'the trade is closed / 交易已经关闭',
+      );
+    }
+    if (trade.status === 'TRADE_FINISHED') {
+      return new TradeStateError(
+        'TRADE_STATUS_NOT_AVAILD',
+        'ACQ.TRADE_HAS_FINISHED',
+        'the trade is finished / 交易已完结',
+      );
+    }
+    return new TradeStateError(
+      'TRADE_STATUS_NOT_AVAILD',
+      'ACQ.TRADE_STATUS_ERROR',
+      `a ${trade.status} trade cannot be refunded / 交易状态不允许退款`,
     );
   }
 
   /** Sends a trade_status_sync notification of the trade's current state to its notify_url. */
-  notifyTrade(trade: Trade, extra: { outBizNo?: string } = {}): Promise<void> {
+  notifyTrade(trade: Trade, extra: { outBizNo?: string } = {}, options: NotifyOptions = {}): Promise<void> {
     if (!trade.notifyUrl) return Promise.resolve();
     const { clock, store, notifier, config } = this.ctx;
     const record = store.issueNotifyId(trade.owner, 'notify', clock.now());
@@ -298,18 +419,21 @@ export class Lifecycle {
           spoil,
         );
     }
-    const { first } = notifier.enqueue({
-      kind: 'trade_status_sync',
-      generation: trade.generation,
-      owner: trade.owner,
-      url: trade.notifyUrl,
-      charset: trade.charset,
-      notifyId,
-      outTradeNos: [trade.outTradeNo],
-      tradeNo: trade.tradeNo,
-      tradeStatus: trade.status,
-      build,
-    });
+    const { first } = notifier.enqueue(
+      {
+        kind: 'trade_status_sync',
+        generation: trade.generation,
+        owner: trade.owner,
+        url: trade.notifyUrl,
+        charset: trade.charset,
+        notifyId,
+        outTradeNos: [trade.outTradeNo],
+        tradeNo: trade.tradeNo,
+        tradeStatus: trade.status,
+        build,
+      },
+      options,
+    );
     return first;
   }
 

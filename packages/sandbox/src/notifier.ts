@@ -198,8 +198,15 @@ export class Notifier {
   /**
    * Queues a notification. The returned promise settles once its first attempt is done, or at once when a
    * fault delays or holds it (the attempts then happen on the sandbox clock).
+   *
+   * With `after`, nothing is sent (and no delivery fault is decided) before that promise settles: a refund's
+   * notifications wait for the refund call's answer to be written, as on Alipay. `first` then settles
+   * after `after` and the first attempt.
    */
-  enqueue(input: NotificationInput): { notification: Notification; first: Promise<void> } {
+  enqueue(
+    input: NotificationInput,
+    options: { after?: PromiseLike<unknown> } = {},
+  ): { notification: Notification; first: Promise<void> } {
     const notification: Notification = {
       id: ++this.seq,
       input,
@@ -208,6 +215,21 @@ export class Notifier {
       createdAt: this.clock.now(),
     };
     this.notifications.set(notification.id, notification);
+    if (options.after === undefined) return { notification, first: this.start(notification) };
+    const ignore = (): void => undefined;
+    const first = Promise.resolve(options.after)
+      .then(ignore, ignore)
+      .then(() => {
+        // A reset while the notification waited forgets it: nothing is sent.
+        if (this.notifications.get(notification.id) !== notification) return;
+        return this.start(notification);
+      });
+    return { notification, first };
+  }
+
+  /** Sends a queued notification's first attempt now, unless a fault holds or delays it. */
+  private start(notification: Notification): Promise<void> {
+    const input = notification.input;
     const ctx = this.context(input);
     const holdKey = `${input.owner}\u0000${input.outTradeNos.join(',')}`;
 
@@ -215,13 +237,12 @@ export class Notifier {
     const waiting = this.held.get(holdKey);
     if (waiting && waiting.length > 0) {
       this.held.delete(holdKey);
-      const first = this.attempt(notification).then(async () => {
+      return this.attempt(notification).then(async () => {
         for (const old of waiting) {
           this.clock.cancel(old.timer);
           await this.attempt(old);
         }
       });
-      return { notification, first };
     }
 
     if (this.faults.take('reorder-notify', ctx)) {
@@ -235,7 +256,7 @@ export class Notifier {
         return this.attempt(notification);
       });
       notification.nextAttemptAt = this.clock.now() + this.clock.scaled(REORDER_HOLD_MS);
-      return { notification, first: Promise.resolve() };
+      return Promise.resolve();
     }
 
     const delay = this.faults.take('delay-notify', ctx);
@@ -243,9 +264,9 @@ export class Notifier {
       const ms = delay.ms ?? 0;
       notification.nextAttemptAt = this.clock.now() + ms;
       notification.timer = this.clock.schedule(ms, () => this.attempt(notification));
-      return { notification, first: Promise.resolve() };
+      return Promise.resolve();
     }
-    return { notification, first: this.attempt(notification) };
+    return this.attempt(notification);
   }
 
   private async attempt(notification: Notification): Promise<void> {

@@ -6,7 +6,7 @@ import { renderOpenApiError } from './cashier-page';
 import type { App, OpenApiProductName } from './config';
 import type { SandboxContext } from './context';
 import { charsetOf, mergeParams, ParamsError, parseParams, peekField } from './form-codec';
-import { redirect, send, sendHtml } from './http-util';
+import { redirect, responseDone, send, sendHtml } from './http-util';
 import { TradeStateError } from './lifecycle';
 import { maskLogonId, openApiQueryFields } from './openapi-messages';
 import { openApiRequestPresign, signOpenApiText, tamper, verifyOpenApi } from './signer';
@@ -143,6 +143,8 @@ export async function handleOpenApiGateway(
   }
 
   const page = method !== undefined && PAGE_METHODS.has(method);
+  // Refund notifications wait for this: Alipay answers the call first, then notifies.
+  const answered = responseDone(res);
   const outCharset: AlipayCharset = charset ?? 'utf-8';
   let request: OpenApiRequest | undefined;
   const answer = (value: Record<string, unknown>, signed: boolean): void => {
@@ -263,7 +265,7 @@ export async function handleOpenApiGateway(
       redirect(res, `${ctx.baseUrl}/cashier/${trade.tradeNo}`, req.method);
       return;
     }
-    answer(await dispatch(ctx, request), true);
+    answer(await dispatch(ctx, request, answered), true);
   } catch (e) {
     if (e instanceof OpenApiError) {
       answerError(e, signable);
@@ -460,7 +462,11 @@ function findTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
 
 const yuan = (fen: number): string => fenToYuan(fen, { allowZero: true });
 
-async function dispatch(ctx: SandboxContext, request: OpenApiRequest): Promise<Record<string, unknown>> {
+async function dispatch(
+  ctx: SandboxContext,
+  request: OpenApiRequest,
+  answered: Promise<void>,
+): Promise<Record<string, unknown>> {
   switch (request.method) {
     case 'alipay.trade.precreate': {
       const trade = createTrade(ctx, request);
@@ -478,7 +484,7 @@ async function dispatch(ctx: SandboxContext, request: OpenApiRequest): Promise<R
     case 'alipay.trade.query':
       return openApiQueryFields(findTrade(ctx, request));
     case 'alipay.trade.refund':
-      return refund(ctx, request);
+      return refund(ctx, request, answered);
     case 'alipay.trade.fastpay.refund.query':
       return refundQuery(ctx, request);
     case 'alipay.trade.close': {
@@ -487,7 +493,7 @@ async function dispatch(ctx: SandboxContext, request: OpenApiRequest): Promise<R
       return { code: '10000', msg: 'Success', trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
     }
     case 'alipay.trade.cancel':
-      return cancel(ctx, request);
+      return cancel(ctx, request, answered);
     default:
       return fail('40002', 'isv.invalid-method', `不存在的方法名 ${request.method}`);
   }
@@ -496,7 +502,27 @@ async function dispatch(ctx: SandboxContext, request: OpenApiRequest): Promise<R
 /** Remembered answers of alipay.trade.refund, keyed by trade and out_request_no (the idempotency key). */
 const refundAnswers = new WeakMap<Trade, Map<string, Record<string, unknown>>>();
 
-async function refund(ctx: SandboxContext, request: OpenApiRequest): Promise<Record<string, unknown>> {
+/**
+ * When to send a refund's notifications: after the answer (as Alipay does), or, when the
+ * `refund-notify-first` fault fires, at once, the answer waiting for their first attempts.
+ */
+function refundNotifyGate(
+  ctx: SandboxContext,
+  trade: Trade,
+  answered: Promise<void>,
+): { after?: Promise<void>; notifyFirst: boolean } {
+  const fired = ctx.faults.take('refund-notify-first', {
+    appId: trade.owner,
+    outTradeNos: [trade.outTradeNo],
+  });
+  return fired ? { notifyFirst: true } : { after: answered, notifyFirst: false };
+}
+
+async function refund(
+  ctx: SandboxContext,
+  request: OpenApiRequest,
+  answered: Promise<void>,
+): Promise<Record<string, unknown>> {
   const trade = findTrade(ctx, request);
   const refundText = requiredBiz(request.biz, 'refund_amount');
   const fen = parseYuan(refundText);
@@ -504,47 +530,63 @@ async function refund(ctx: SandboxContext, request: OpenApiRequest): Promise<Rec
     invalid(`refund_amount must be a positive yuan amount, got ${refundText}`);
   // Without out_request_no Alipay uses the out_trade_no: a second such call repeats the first.
   const outRequestNo = bizString(request.biz, 'out_request_no') ?? trade.outTradeNo;
-  let answers = refundAnswers.get(trade);
-  if (!answers) {
-    answers = new Map();
-    refundAnswers.set(trade, answers);
-  }
-  const previous = answers.get(outRequestNo);
-  if (previous) return { ...previous, fund_change: 'N' };
-  if (trade.status === 'TRADE_CLOSED')
-    fail('40004', 'ACQ.TRADE_HAS_CLOSE', '交易已经关闭 the trade is closed');
-  if (trade.status === 'TRADE_FINISHED')
-    fail('40004', 'ACQ.TRADE_HAS_FINISHED', '交易已完结 the refund period is over');
-  if (trade.status !== 'TRADE_SUCCESS')
-    fail('40004', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法 the trade is not paid');
-  if (fen! > trade.totalFen - trade.refundedFen) {
-    fail(
-      '40004',
-      'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
-      '退款金额超限 refund_amount exceeds what is left to refund',
-    );
-  }
   const reason = bizString(request.biz, 'refund_reason') ?? '';
-  await ctx.lifecycle.refund(trade, fen!, { source: 'openapi', outRequestNo, reason });
-  const answer: Record<string, unknown> = {
-    code: '10000',
-    msg: 'Success',
-    trade_no: trade.tradeNo,
-    out_trade_no: trade.outTradeNo,
-    buyer_logon_id: maskLogonId(trade.buyerEmail),
-    fund_change: 'Y',
-    refund_fee: yuan(trade.refundedFen),
-    gmt_refund_pay: formatBeijing(ctx.clock.now()),
-    buyer_user_id: trade.buyerId,
-  };
-  answers.set(outRequestNo, answer);
-  return answer;
+  // Check and apply in the trade's money queue: concurrent calls (the same out_request_no, or others)
+  // run one after the other, each seeing what the previous ones did.
+  const outcome = await ctx.lifecycle.serial(trade, () => {
+    let answers = refundAnswers.get(trade);
+    if (!answers) {
+      answers = new Map();
+      refundAnswers.set(trade, answers);
+    }
+    const previous = answers.get(outRequestNo);
+    if (previous) return { answer: { ...previous, fund_change: 'N' } };
+    if (trade.status === 'TRADE_CLOSED')
+      fail('40004', 'ACQ.TRADE_HAS_CLOSE', '交易已经关闭 the trade is closed');
+    if (trade.status === 'TRADE_FINISHED')
+      fail('40004', 'ACQ.TRADE_HAS_FINISHED', '交易已完结 the refund period is over');
+    if (trade.status !== 'TRADE_SUCCESS')
+      fail('40004', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法 the trade is not paid');
+    if (fen! > trade.totalFen - trade.refundedFen) {
+      fail(
+        '40004',
+        'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+        '退款金额超限 refund_amount exceeds what is left to refund',
+      );
+    }
+    const gate = refundNotifyGate(ctx, trade, answered);
+    const notified = ctx.lifecycle.refund(
+      trade,
+      fen!,
+      { source: 'openapi', outRequestNo, reason },
+      gate.after ? { after: gate.after } : {},
+    );
+    const answer: Record<string, unknown> = {
+      code: '10000',
+      msg: 'Success',
+      trade_no: trade.tradeNo,
+      out_trade_no: trade.outTradeNo,
+      buyer_logon_id: maskLogonId(trade.buyerEmail),
+      fund_change: 'Y',
+      refund_fee: yuan(trade.refundedFen),
+      gmt_refund_pay: formatBeijing(ctx.clock.now()),
+      buyer_user_id: trade.buyerId,
+    };
+    // Remembered before any notification goes out: a repeat is answered from here from now on.
+    answers.set(outRequestNo, answer);
+    return { answer, notified: gate.notifyFirst ? notified : undefined };
+  });
+  if (outcome.notified) await outcome.notified;
+  return outcome.answer;
 }
 
 function refundQuery(ctx: SandboxContext, request: OpenApiRequest): Record<string, unknown> {
   const outRequestNo = requiredBiz(request.biz, 'out_request_no');
   const trade = findTrade(ctx, request);
-  const record = trade.refunds.find(r => r.source === 'openapi' && r.outRequestNo === outRequestNo);
+  // A merchant's out_request_no, or the out_biz_no Alipay gave a refund made on its side.
+  const record = trade.refunds.find(
+    r => (r.source === 'openapi' || r.source === 'alipay') && r.outRequestNo === outRequestNo,
+  );
   const answer: Record<string, unknown> = {
     code: '10000',
     msg: 'Success',
@@ -564,7 +606,11 @@ function refundQuery(ctx: SandboxContext, request: OpenApiRequest): Record<strin
   return answer;
 }
 
-async function cancel(ctx: SandboxContext, request: OpenApiRequest): Promise<Record<string, unknown>> {
+async function cancel(
+  ctx: SandboxContext,
+  request: OpenApiRequest,
+  answered: Promise<void>,
+): Promise<Record<string, unknown>> {
   const trade = findTrade(ctx, request);
   const base = {
     code: '10000',
@@ -573,17 +619,26 @@ async function cancel(ctx: SandboxContext, request: OpenApiRequest): Promise<Rec
     out_trade_no: trade.outTradeNo,
     retry_flag: 'N',
   };
-  if (trade.status === 'WAIT_BUYER_PAY') {
-    await ctx.lifecycle.close(trade, 'cancel');
-    return { ...base, action: 'close' };
-  }
-  if (trade.status === 'TRADE_CLOSED') return { ...base, action: trade.refundedFen > 0 ? 'refund' : 'close' };
-  if (trade.status === 'TRADE_SUCCESS') {
-    await ctx.lifecycle.refund(trade, trade.totalFen - trade.refundedFen, {
-      source: 'openapi',
-      reason: 'cancel',
-    });
-    return { ...base, action: 'refund' };
-  }
-  return fail('40004', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法 a finished trade cannot be cancelled');
+  // Cancelling a paid trade refunds it: a money operation, queued with the trade's refunds.
+  const outcome = await ctx.lifecycle.serial(trade, () => {
+    if (trade.status === 'WAIT_BUYER_PAY') {
+      return { answer: { ...base, action: 'close' }, closed: ctx.lifecycle.close(trade, 'cancel') };
+    }
+    if (trade.status === 'TRADE_CLOSED')
+      return { answer: { ...base, action: trade.refundedFen > 0 ? 'refund' : 'close' } };
+    if (trade.status === 'TRADE_SUCCESS') {
+      const gate = refundNotifyGate(ctx, trade, answered);
+      const notified = ctx.lifecycle.refund(
+        trade,
+        trade.totalFen - trade.refundedFen,
+        { source: 'openapi', reason: 'cancel' },
+        gate.after ? { after: gate.after } : {},
+      );
+      return { answer: { ...base, action: 'refund' }, closed: gate.notifyFirst ? notified : undefined };
+    }
+    return fail('40004', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法 a finished trade cannot be cancelled');
+  });
+  // Closing an unpaid trade notifies before answering (unchanged); a refund only with refund-notify-first.
+  if (outcome.closed) await outcome.closed;
+  return outcome.answer;
 }

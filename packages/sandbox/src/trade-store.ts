@@ -27,11 +27,17 @@ export interface LogisticsOption {
   payment: string;
 }
 
-/** A refund applied to a trade. */
+/**
+ * A refund applied to a trade. `source`: `batch` = refund_fastpay_by_platform_nopwd/pwd, `openapi` =
+ * alipay.trade.refund or alipay.trade.cancel, `alipay` = a refund made on Alipay's side without the
+ * merchant's API call (`POST /__sandbox/alipay-refund`: the buyer's refund agreed through Alipay, customer
+ * service, the merchant portal).
+ */
 export interface RefundRecord {
-  source: 'batch' | 'openapi';
-  /** Legacy batch number, or the OpenAPI out_request_no. */
+  source: 'batch' | 'openapi' | 'alipay';
+  /** Legacy batch number. */
   batchNo?: string;
+  /** The OpenAPI out_request_no, or the number Alipay gave its own refund (`ALIPAY-REFUND-<n>`). */
   outRequestNo?: string;
   amountFen: number;
   reason: string;
@@ -87,6 +93,11 @@ export interface Trade {
   buyerId?: string;
   refundedFen: number;
   refunds: RefundRecord[];
+  /**
+   * Legacy escrow trade closed by an Alipay-side refund reported without `refund_status` (both shapes
+   * occur): notifications and single_trade_query then leave `refund_status` and `gmt_refund` out.
+   */
+  refundStatusHidden?: boolean;
   shipment?: { logisticsName: string; invoiceNo?: string; transportType?: string };
   /** Sandbox time at which an unpaid trade closes. */
   expiresAt?: number;
@@ -131,6 +142,8 @@ export class TradeStore {
   readonly qrCodes = new Map<string, string>();
   readonly pwdRefunds = new Map<string, PendingPwdRefund>();
   private seq = 0;
+  /** Numbers of Alipay-side refunds; never reset, so they stay unique for the sandbox's lifetime. */
+  private alipayRefundSeq = 0;
 
   /** A fresh 28-digit trade number: date + 2200 + 16 digits, like `2015051900001000980052833539`. */
   newTradeNo(now: number): string {
@@ -157,6 +170,11 @@ export class TradeStore {
     if (direct) return direct;
     const matches = [...this.trades.values()].filter(t => t.outTradeNo === id);
     return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  /** The request number of a refund Alipay makes on its own side (its `out_biz_no` in notifications). */
+  newAlipayRefundNo(): string {
+    return `ALIPAY-REFUND-${++this.alipayRefundSeq}`;
   }
 
   /** Records a refund batch number; false when the partner already used it. */

@@ -175,14 +175,16 @@ export function verifyOpenApiParams(params: Record<string, string>, alipayPublic
 /** One request the receiver got. */
 export interface Received {
   at: number;
+  /** `performance.now()` when the request was complete (to order it against other events precisely). */
+  hr: number;
   path: string;
   contentType: string;
   raw: Buffer;
   params: Record<string, string>;
 }
 
-/** What the receiver answers: a body (status 200), `{ status, body }`, or `'hang'`. */
-export type Reply = string | { status: number; body: string } | 'hang';
+/** What the receiver answers: a body (status 200), `{ status, body, delayMs? }`, or `'hang'`. */
+export type Reply = string | { status: number; body: string; delayMs?: number } | 'hang';
 
 /** A merchant's notify_url: records every POST and answers as scripted. */
 export class Receiver {
@@ -208,15 +210,30 @@ export class Receiver {
         } catch {
           params = {};
         }
-        this.received.push({ at: Date.now(), path: req.url ?? '/', contentType, raw, params });
+        this.received.push({
+          at: Date.now(),
+          hr: performance.now(),
+          path: req.url ?? '/',
+          contentType,
+          raw,
+          params,
+        });
         const reply = this.replies.shift() ?? this.fallback;
         if (reply === 'hang') {
           this.hung.push(res);
           return;
         }
-        const { status, body } = typeof reply === 'string' ? { status: 200, body: reply } : reply;
-        res.writeHead(status, { 'content-type': 'text/plain' });
-        res.end(body);
+        const {
+          status,
+          body,
+          delayMs = 0,
+        } = typeof reply === 'string' ? { status: 200, body: reply, delayMs: 0 } : reply;
+        const answer = (): void => {
+          res.writeHead(status, { 'content-type': 'text/plain' });
+          res.end(body);
+        };
+        if (delayMs > 0) setTimeout(answer, delayMs);
+        else answer();
       });
     });
     await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve));

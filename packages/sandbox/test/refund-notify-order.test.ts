@@ -1,0 +1,347 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../src';
+import {
+  beijingNow,
+  callOpenApi,
+  control,
+  formEncode,
+  type Json,
+  legacyUrl,
+  Receiver,
+  signOpenApiRequest,
+  verifyLegacyMd5,
+  verifyOpenApiParams,
+  waitFor,
+} from './helpers';
+
+/**
+ * Alipay answers a refund call first and only then notifies about it (batch_refund_notify before the
+ * trade's trade_status_sync). The `refund-notify-first` fault turns that around on purpose: the
+ * notifications are delivered before the answer, like a notification overtaking the merchant's commit.
+ */
+
+let sandbox: Sandbox;
+/** The trades' notify_url. */
+let receiver: Receiver;
+/** The batches' notify_url: answers `success` after 300 ms, so ordering after its answer is visible. */
+let batchReceiver: Receiver;
+let seq = 0;
+const order = (): string => `N${Date.now()}${++seq}`;
+const MIN = 60_000;
+const BATCH_REPLY_MS = 300;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  receiver = await new Receiver().start();
+  batchReceiver = await new Receiver().start();
+  batchReceiver.fallback = { status: 200, body: 'success', delayMs: BATCH_REPLY_MS };
+});
+afterAll(async () => {
+  await sandbox.close();
+  await receiver.close();
+  await batchReceiver.close();
+});
+afterEach(async () => {
+  await control(sandbox, 'DELETE', '/faults');
+  receiver.replies = [];
+});
+
+const A = () => sandbox.merchants[0]!;
+const app = () => sandbox.apps[0]!;
+
+async function paidOpenApiTrade(amount = '10.00'): Promise<string> {
+  const outTradeNo = order();
+  await callOpenApi(
+    sandbox,
+    app(),
+    'alipay.trade.precreate',
+    { out_trade_no: outTradeNo, total_amount: amount, subject: 'order of notifications' },
+    { notify_url: `${receiver.url}/notify` },
+  );
+  await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
+  return outTradeNo;
+}
+
+async function paidDirectTrade(totalFee = '10.00'): Promise<{ outTradeNo: string; tradeNo: string }> {
+  const outTradeNo = order();
+  await fetch(
+    legacyUrl(sandbox, A(), {
+      service: 'create_direct_pay_by_user',
+      out_trade_no: outTradeNo,
+      subject: 'order of notifications',
+      payment_type: '1',
+      total_fee: totalFee,
+      seller_email: A().sellerEmail,
+      notify_url: `${receiver.url}/notify`,
+    }),
+  );
+  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+  return { outTradeNo, tradeNo: paid.trade.tradeNo };
+}
+
+/** Calls an OpenAPI method and notes (performance.now()) when the answer reached the client. */
+async function timedOpenApi(
+  method: string,
+  biz: Record<string, unknown>,
+): Promise<{ json: Json; at: number }> {
+  const res = await fetch(`${sandbox.openapiGateway}?charset=utf-8`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
+    body: formEncode(signOpenApiRequest(app(), method, biz)),
+  });
+  const at = performance.now();
+  const json = JSON.parse(await res.text()) as Json;
+  return { json: json[`${method.replace(/\./g, '_')}_response`], at };
+}
+
+/** GET/POST a URL and note when the answer reached the client. */
+async function timedFetch(url: string, init?: RequestInit): Promise<{ text: string; at: number }> {
+  const res = await fetch(url, init);
+  const at = performance.now();
+  return { text: await res.text(), at };
+}
+
+async function batchParams(detail: string, service = 'refund_fastpay_by_platform_nopwd') {
+  const clock = await control(sandbox, 'GET', '/clock');
+  return {
+    service,
+    refund_date: beijingNow(),
+    batch_no: `${String(clock.nowBeijing).slice(0, 10).replace(/-/g, '')}NO${Date.now() % 1_000_000}${++seq}`,
+    batch_num: String(detail.split('#').length),
+    detail_data: detail,
+    notify_url: `${batchReceiver.url}/batch-notify`,
+  };
+}
+
+const refundNotify = (outTradeNo: string, outBizNo: string) =>
+  receiver
+    .at('/notify')
+    .find(r => r.params['out_trade_no'] === outTradeNo && r.params['out_biz_no'] === outBizNo);
+const legacyRefundNotify = (outTradeNo: string) =>
+  receiver
+    .at('/notify')
+    .find(r => r.params['out_trade_no'] === outTradeNo && r.params['refund_status'] === 'REFUND_SUCCESS');
+const deliveries = async (outTradeNo: string): Promise<Json[]> =>
+  (await control(sandbox, 'GET', `/deliveries?outTradeNo=${outTradeNo}`)).deliveries;
+
+describe('refund notifications come after the answer', () => {
+  it('alipay.trade.refund: the answer reaches the merchant before the trade_status_sync with out_biz_no', async () => {
+    const outTradeNo = await paidOpenApiTrade();
+    for (const [no, amount] of [
+      ['P1', '4.00'],
+      ['P2', '6.00'],
+    ] as const) {
+      const answer = await timedOpenApi('alipay.trade.refund', {
+        out_trade_no: outTradeNo,
+        refund_amount: amount,
+        out_request_no: no,
+      });
+      expect(answer.json).toMatchObject({ code: '10000', fund_change: 'Y' });
+      const notify = await waitFor(() => refundNotify(outTradeNo, no));
+      expect(notify.hr).toBeGreaterThan(answer.at);
+      expect(verifyOpenApiParams(notify.params, app().alipayPublicKey)).toBe(true);
+      expect(notify.params['trade_status']).toBe(no === 'P1' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED');
+    }
+  });
+
+  it('alipay.trade.cancel of a paid trade: answer first, then the refund notification', async () => {
+    const outTradeNo = await paidOpenApiTrade();
+    const answer = await timedOpenApi('alipay.trade.cancel', { out_trade_no: outTradeNo });
+    expect(answer.json).toMatchObject({ code: '10000', action: 'refund' });
+    const notify = await waitFor(() =>
+      receiver
+        .at('/notify')
+        .find(r => r.params['out_trade_no'] === outTradeNo && r.params['trade_status'] === 'TRADE_CLOSED'),
+    );
+    expect(notify.hr).toBeGreaterThan(answer.at);
+  });
+
+  it('refund_fastpay_by_platform_nopwd: XML answer, then batch_refund_notify, then trade_status_sync', async () => {
+    const t = await paidDirectTrade();
+    const params = await batchParams(`${t.tradeNo}^2.00^order`);
+    const answer = await timedFetch(legacyUrl(sandbox, A(), params));
+    expect(answer.text).toContain('<is_success>T</is_success>');
+    const batch = await waitFor(() =>
+      batchReceiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no),
+    );
+    const trade = await waitFor(() => legacyRefundNotify(t.outTradeNo));
+    expect(batch.hr).toBeGreaterThan(answer.at);
+    // The trade's notification starts only once batch_refund_notify's first attempt was answered.
+    expect(trade.hr).toBeGreaterThanOrEqual(batch.hr + BATCH_REPLY_MS - 5);
+    expect(verifyLegacyMd5(trade.params, A())).toBe(true);
+    const kinds = (await deliveries(t.outTradeNo)).filter(d => d.attempt === 1).map(d => d.kind);
+    expect(kinds.slice(-2)).toEqual(['batch_refund_notify', 'trade_status_sync']);
+  });
+
+  it('refund_fastpay_by_platform_pwd: the confirmation page answers first, then the notifications', async () => {
+    const t = await paidDirectTrade();
+    const params = await batchParams(`${t.tradeNo}^1.50^pwd`, 'refund_fastpay_by_platform_pwd');
+    const page = await fetch(legacyUrl(sandbox, A(), params));
+    expect(page.url).toMatch(/\/refund\/confirm\/[0-9a-f]+$/);
+    await page.text();
+    const confirmed = await timedFetch(page.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `account=${encodeURIComponent(A().sellerEmail)}&password=${A().sellerPassword}`,
+    });
+    expect(confirmed.text).toContain('data-testid="success-num">1<');
+    const batch = await waitFor(() =>
+      batchReceiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no),
+    );
+    const trade = await waitFor(() => legacyRefundNotify(t.outTradeNo));
+    expect(batch.hr).toBeGreaterThan(confirmed.at);
+    expect(trade.hr).toBeGreaterThanOrEqual(batch.hr + BATCH_REPLY_MS - 5);
+  });
+
+  it('drop-notify and delay-notify still apply to refund notifications, on the sandbox clock', async () => {
+    const outTradeNo = await paidOpenApiTrade();
+    await control(sandbox, 'POST', '/faults', { scope: { outTradeNo }, fault: 'drop-notify', count: 1 });
+    await timedOpenApi('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '1.00',
+      out_request_no: 'DROP',
+    });
+    const dropped = await waitFor(async () =>
+      (await deliveries(outTradeNo)).find(d => d.params['out_biz_no'] === 'DROP'),
+    );
+    expect(dropped.outcome).toBe('dropped');
+    await control(sandbox, 'POST', '/clock/advance', { ms: 4 * MIN });
+    const attempts = (await deliveries(outTradeNo)).filter(d => d.params['out_biz_no'] === 'DROP');
+    expect(attempts.map(d => d.outcome)).toEqual(['dropped', 'success']);
+
+    await control(sandbox, 'POST', '/faults', {
+      scope: { outTradeNo },
+      fault: 'delay-notify',
+      ms: 30_000,
+      count: 1,
+    });
+    await timedOpenApi('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '1.00',
+      out_request_no: 'DELAY',
+    });
+    // The delay is decided once the answer is out; nothing is sent before the clock gets there.
+    await waitFor(async () => {
+      const list = (await control(sandbox, 'GET', '/notifications')).notifications as Json[];
+      return list.find(n => n.outTradeNos.includes(outTradeNo) && n.nextAttemptAt !== null);
+    });
+    await new Promise(r => setTimeout(r, 50));
+    expect((await deliveries(outTradeNo)).filter(d => d.params['out_biz_no'] === 'DELAY')).toHaveLength(0);
+    await control(sandbox, 'POST', '/clock/advance', { ms: 30_000 });
+    expect(
+      (await deliveries(outTradeNo)).filter(d => d.params['out_biz_no'] === 'DELAY').map(d => d.outcome),
+    ).toEqual(['success']);
+  });
+});
+
+describe('fault refund-notify-first', () => {
+  it('OpenAPI: the refund notification is delivered (first attempt done) before the refund is answered', async () => {
+    const outTradeNo = await paidOpenApiTrade();
+    const added = await control(sandbox, 'POST', '/faults', {
+      scope: { outTradeNo },
+      fault: 'refund-notify-first',
+      count: 1,
+    });
+    expect(added.status).toBe(201);
+    expect(added.fault).toMatchObject({ fault: 'refund-notify-first', remaining: 1 });
+    receiver.replies = ['fail']; // answered or failed: either way the first attempt is done first
+    const answer = await timedOpenApi('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '2.00',
+      out_request_no: 'FIRST',
+    });
+    expect(answer.json).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '2.00' });
+    const notify = refundNotify(outTradeNo, 'FIRST');
+    expect(notify).toBeDefined();
+    expect(notify!.hr).toBeLessThan(answer.at);
+    const first = (await deliveries(outTradeNo)).filter(d => d.params['out_biz_no'] === 'FIRST');
+    expect(first.map(d => d.outcome)).toEqual(['rejected']);
+    // Alipay retries on its schedule as usual.
+    await control(sandbox, 'POST', '/clock/advance', { ms: 4 * MIN });
+    expect(
+      (await deliveries(outTradeNo)).filter(d => d.params['out_biz_no'] === 'FIRST').map(d => d.outcome),
+    ).toEqual(['rejected', 'success']);
+
+    // count 1: the next refund is answered first again.
+    const next = await timedOpenApi('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '1.00',
+      out_request_no: 'SECOND',
+    });
+    const later = await waitFor(() => refundNotify(outTradeNo, 'SECOND'));
+    expect(later.hr).toBeGreaterThan(next.at);
+  });
+
+  it('OpenAPI: while the first call waits for its notification, a repeat is already answered fund_change N', async () => {
+    const outTradeNo = await paidOpenApiTrade();
+    await control(sandbox, 'POST', '/faults', { scope: { outTradeNo }, fault: 'refund-notify-first' });
+    receiver.replies = [{ status: 200, body: 'success', delayMs: 300 }];
+    const biz = { out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: 'SLOW' };
+    const first = timedOpenApi('alipay.trade.refund', biz);
+    await waitFor(() => receiver.at('/notify').some(r => r.params['out_biz_no'] === 'SLOW'));
+    const repeat = await timedOpenApi('alipay.trade.refund', biz);
+    const original = await first;
+    expect(repeat.json).toMatchObject({ code: '10000', fund_change: 'N', refund_fee: '3.00' });
+    expect(original.json).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '3.00' });
+    expect(repeat.at).toBeLessThan(original.at);
+    const trade = await control(sandbox, 'GET', `/trades/${outTradeNo}?appId=${app().appId}`);
+    expect(trade.trade.refundedFen).toBe(300);
+  });
+
+  it('legacy nopwd: batch_refund_notify, then trade_status_sync, then the XML answer', async () => {
+    const t = await paidDirectTrade();
+    await control(sandbox, 'POST', '/faults', {
+      scope: { partner: A().partner, outTradeNo: t.outTradeNo },
+      fault: 'refund-notify-first',
+      count: 1,
+    });
+    const params = await batchParams(`${t.tradeNo}^2.00^first`);
+    const answer = await timedFetch(legacyUrl(sandbox, A(), params));
+    expect(answer.text).toContain('<is_success>T</is_success>');
+    const batch = batchReceiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no);
+    const trade = legacyRefundNotify(t.outTradeNo);
+    expect(batch).toBeDefined();
+    expect(trade).toBeDefined();
+    expect(batch!.hr).toBeLessThan(trade!.hr);
+    expect(trade!.hr).toBeLessThan(answer.at);
+    expect((await control(sandbox, 'GET', '/faults')).faults).toHaveLength(0);
+  });
+
+  it('legacy pwd: the notifications come before the confirmation page', async () => {
+    const t = await paidDirectTrade();
+    await control(sandbox, 'POST', '/faults', {
+      scope: { outTradeNo: t.outTradeNo },
+      fault: 'refund-notify-first',
+      count: 1,
+    });
+    const params = await batchParams(`${t.tradeNo}^1.00^pwd first`, 'refund_fastpay_by_platform_pwd');
+    const page = await fetch(legacyUrl(sandbox, A(), params));
+    await page.text();
+    const confirmed = await timedFetch(page.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `account=${encodeURIComponent(A().sellerEmail)}&password=${A().sellerPassword}`,
+    });
+    expect(confirmed.text).toContain('data-testid="success-num">1<');
+    const trade = legacyRefundNotify(t.outTradeNo);
+    expect(trade).toBeDefined();
+    expect(trade!.hr).toBeLessThan(confirmed.at);
+  });
+
+  it('is scoped: another app/partner or trade is answered first as usual', async () => {
+    const hit = await paidOpenApiTrade();
+    const miss = await paidOpenApiTrade();
+    await control(sandbox, 'POST', '/faults', { scope: { outTradeNo: hit }, fault: 'refund-notify-first' });
+    await control(sandbox, 'POST', '/faults', {
+      scope: { partner: A().partner },
+      fault: 'refund-notify-first',
+    });
+    const answer = await timedOpenApi('alipay.trade.refund', {
+      out_trade_no: miss,
+      refund_amount: '1.00',
+      out_request_no: 'MISS',
+    });
+    const notify = await waitFor(() => refundNotify(miss, 'MISS'));
+    expect(notify.hr).toBeGreaterThan(answer.at);
+  });
+});
