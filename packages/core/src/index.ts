@@ -8,6 +8,7 @@ export * from './http/encoding';
 export * from './http/fetch';
 export * from './http/form';
 export * from './http/xml';
+export * from './keyed-queue';
 export * from './legacy/client';
 export { legacyGatewayError } from './legacy/errors';
 export * from './legacy/notify';
