@@ -7,13 +7,15 @@ describe('KeyedQueue', () => {
   it('runs one piece of work at a time per key, in order, and passes results and errors through', async () => {
     const queue = new KeyedQueue();
     const order: string[] = [];
-    const work = (name: string, fail = false) => async () => {
-      order.push(`${name}+`);
-      await tick();
-      order.push(`${name}-`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const work =
+      (name: string, fail = false) =>
+      async () => {
+        order.push(`${name}+`);
+        await tick();
+        order.push(`${name}-`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     const a = queue.run('k', work('a', true));
     const b = queue.run('k', work('b'));
     const c = queue.run('other', work('c'));

@@ -167,11 +167,11 @@ describe('Alipay interface type switch', () => {
     );
     expect(syncAlipayPaymentStatus.state).toBe('PaymentSettled');
 
-    // The refund is a legacy batch (batch_no, Pending) completed by batch_refund_notify.
+    // The refund is a legacy batch (batch_no, Pending) sent once recorded, completed by batch_refund_notify.
     const created1 = await refund(payment.id, 1000);
     expect(created1.state).toBe('Pending');
     expect(created1.transactionId).toMatch(LEGACY_BATCH_NO);
-    expect(created1.metadata).toMatchObject({ alipayRefundStatus: 'pending' });
+    expect(created1.metadata).toMatchObject({ alipayRefundStatus: 'requested' });
     await eventually(async () => (await refundOf(code, created1.id))?.state === 'Settled');
     const trade = await sandboxTrade(sandbox, outTradeNo);
     expect(trade.service).toBe('create_direct_pay_by_user');
@@ -224,11 +224,17 @@ describe('Alipay interface type switch', () => {
       ...legacyArgs(),
     });
 
-    // alipay.trade.refund answers at once: Settled, with an out_request_no (not a legacy batch number).
+    // alipay.trade.refund, sent once the refund is recorded: Settled, with an out_request_no (not a batch number).
     const created1 = await refund(payment.id, 1000);
-    expect(created1.state).toBe('Settled');
     expect(created1.transactionId).not.toMatch(LEGACY_BATCH_NO);
-    expect(created1.metadata).toMatchObject({ alipayRefundStatus: 'succeeded', refundedTotalFen: 1000 });
+    const settled1 = await eventually(async () => {
+      const current = await refundOf(code, created1.id);
+      return current?.state === 'Settled' ? current : undefined;
+    });
+    expect(settled1.metadata).toMatchObject({
+      alipayRefundStatus: 'succeeded',
+      refundRequestNo: created1.transactionId,
+    });
     expect((await sandboxTrade(sandbox, outTradeNo)).refundedAmount).toBe('10.00');
     // The OpenAPI refund notification is verified with the trade's (OpenAPI) settings.
     const refundNotices = await eventually(async () => {

@@ -1,13 +1,6 @@
-import { outRequestNoFor } from '@alipay-commerce/core';
-import {
-  type ID,
-  PaymentMethod,
-  Refund,
-  RequestContextService,
-  TransactionalConnection,
-} from '@vendure/core';
+import { PaymentMethod, RequestContextService, TransactionalConnection } from '@vendure/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AlipayReconciliationService, AlipayService } from '../src';
+import { AlipayLookupService, AlipayReconciliationService, AlipayRefund } from '../src';
 import {
   type AdminOrder,
   adminOrder,
@@ -30,21 +23,22 @@ import {
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
 
 /**
- * Refunds whose answer from Alipay was lost: the request number is stored anyway, the reconciliation
- * asks Alipay (`queryRefund`) and sends the same request again when needed; a legacy batch is only
- * ever sent again under its first number, so a retry on another day cannot refund twice.
+ * Refunds whose answer from Alipay was lost: the request number was stored before Alipay was called,
+ * reconciliation asks Alipay (`queryRefund`, or the trade's refunded total for legacy) and sends the
+ * same request again when needed; a legacy batch is only ever sent again under its first number, so a
+ * retry on another day cannot refund twice.
  */
 describe('Alipay refunds after a lost answer', () => {
   let env: AlipayTestEnvironment;
   let sandbox: Sandbox;
-  let service: AlipayService;
+  let lookups: AlipayLookupService;
   let reconciliation: AlipayReconciliationService;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     // A short timeout: the sandbox's gateway-hang fault stands for an answer that never comes.
     env = await startAlipayTestEnvironment('alipay-refund-recovery', { http: { timeoutMs: 1500 } });
-    service = env.server.app.get(AlipayService);
+    lookups = env.server.app.get(AlipayLookupService);
     reconciliation = env.server.app.get(AlipayReconciliationService);
     await env.adminClient.asSuperAdmin();
     const [merchantA] = sandbox.merchants;
@@ -94,26 +88,47 @@ describe('Alipay refunds after a lost answer', () => {
     return { ...order, outTradeNo: intent.outTradeNo as string };
   }
 
-  /** An admin refund while the gateway hangs: Alipay's answer is lost. */
+  /** The plugin's record of a refund (by its request number). */
+  async function rowOf(requestNo: string): Promise<AlipayRefund> {
+    return env.server.app
+      .get(TransactionalConnection)
+      .rawConnection.getRepository(AlipayRefund)
+      .findOneByOrFail({ requestNo });
+  }
+
+  /**
+   * An admin refund while the gateway hangs: the refund is recorded, sent once committed, and Alipay's
+   * answer is lost (the call times out): the plugin records it as uncertain.
+   */
   async function refundWithoutAnswer(paymentId: string, amount: number): Promise<CreatedRefund> {
     await control(sandbox, 'POST', 'faults', { scope: {}, fault: 'gateway-hang', count: 1 });
     const { refundOrder } = await env.adminClient.query(REFUND_ORDER, {
       input: { paymentId, amount, shipping: 0, adjustment: 0, lines: [], reason: 'lost answer test' },
     });
     expect(refundOrder.__typename, JSON.stringify(refundOrder)).toBe('Refund');
+    await eventually(async () => (await rowOf(refundOrder.transactionId)).status === 'uncertain', 10_000);
     await control(sandbox, 'DELETE', 'faults');
     return refundOrder as CreatedRefund;
   }
 
-  /** Makes a refund old enough for the reconciliation (`pendingAfterMinutes`). */
-  async function backdate(refundId: string, minutes = 10): Promise<void> {
+  /** Makes a refund old enough for reconciliation (`pendingAfterMinutes`). */
+  async function backdate(requestNo: string, minutes = 10): Promise<void> {
     await env.server.app
       .get(TransactionalConnection)
-      .rawConnection.getRepository(Refund)
-      .update(
-        { id: refundId.replace(/^T_/, '') as ID },
-        { createdAt: new Date(Date.now() - minutes * 60_000) },
-      );
+      .rawConnection.getRepository(AlipayRefund)
+      .update({ requestNo }, { createdAt: new Date(Date.now() - minutes * 60_000) });
+  }
+
+  /** The facade of a payment method, as an independent client of Alipay (a second process, say). */
+  async function gatewayOf(code: string) {
+    const ctx = await env.server.app.get(RequestContextService).create({ apiType: 'admin' });
+    const method = await env.server.app
+      .get(TransactionalConnection)
+      .getRepository(ctx, PaymentMethod)
+      .findOneByOrFail({ code });
+    const gateway = lookups.gatewayFor(method);
+    if (!gateway.ok) throw new Error('settings');
+    return gateway.alipay;
   }
 
   async function refundOf(code: string, refundId: string) {
@@ -121,83 +136,67 @@ describe('Alipay refunds after a lost answer', () => {
     return order.payments.flatMap(p => p.refunds).find(r => r.id === refundId);
   }
 
-  it('OpenAPI: the request number is stored at once; Alipay never got it (not_found), so it is sent again and settles', async () => {
+  it('OpenAPI: Alipay never got it (not_found): reconciliation sends the stored number again and it settles', async () => {
     const order = await paidOrder('alipay-openapi', { appId: sandbox.apps[0]?.appId });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const created = await refundWithoutAnswer(payment.id, 1200);
-    const refundKey = created.metadata.refundKey as string;
-    expect(created).toMatchObject({ state: 'Pending', transactionId: outRequestNoFor(refundKey) });
-    expect(created.metadata).toMatchObject({ uncertain: true, refundRequestNo: created.transactionId });
+    expect(created.state).toBe('Pending');
+    expect((await refundOf(order.code, created.id))?.metadata).toMatchObject({
+      uncertain: true,
+      refundRequestNo: created.transactionId,
+    });
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('0.00');
 
-    // Too young for the reconciliation: the refund notification gets its chance first.
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
-    await backdate(created.id);
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    // Too young for reconciliation: its own answer or notification gets its chance first.
+    expect(await reconciliation.resolveOpenRefunds()).toEqual({ checked: 0, resolved: 0 });
+    await backdate(created.transactionId);
+    expect(await reconciliation.resolveOpenRefunds()).toEqual({ checked: 1, resolved: 1 });
     const settled = await refundOf(order.code, created.id);
     expect(settled).toMatchObject({ state: 'Settled', transactionId: created.transactionId });
-    // Settled by the answer to the request sent again, or by Alipay's refund notification of it.
     expect(settled?.metadata.uncertain).toBe(false);
-    const logged = env.logger.plugin().map(l => l.message);
-    expect(logged.some(l => l.includes(`uncertain refund ${created.transactionId} → `))).toBe(true);
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('12.00');
     // Nothing is left to resolve.
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
+    expect(await reconciliation.resolveOpenRefunds()).toEqual({ checked: 0, resolved: 0 });
   });
 
   it('OpenAPI: Alipay did refund but the answer and the notification were lost → queryRefund settles it, no second refund', async () => {
     const order = await paidOrder('alipay-openapi', { appId: sandbox.apps[0]?.appId });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const created = await refundWithoutAnswer(payment.id, 700);
-    const refundKey = created.metadata.refundKey as string;
+    const row = await rowOf(created.transactionId);
     // The request had reached Alipay after all: made here with the same refund ID, notification dropped.
     await control(sandbox, 'POST', 'faults', {
       scope: { outTradeNo: order.outTradeNo },
       fault: 'drop-notify',
     });
-    const ctx = await env.server.app.get(RequestContextService).create({ apiType: 'admin' });
-    const method = await env.server.app
-      .get(TransactionalConnection)
-      .getRepository(ctx, PaymentMethod)
-      .findOneByOrFail({ code: 'alipay-openapi' });
-    const gateway = service.gatewayFor(method);
-    if (!gateway.ok) throw new Error('settings');
-    await gateway.alipay.refund({
+    await (await gatewayOf('alipay-openapi')).refund({
       outTradeNo: order.outTradeNo,
       tradeNo: payment.transactionId,
-      refundId: refundKey,
+      refundId: row.refundId,
       amountFen: 700,
     });
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('7.00');
 
-    await backdate(created.id);
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    await backdate(created.transactionId);
+    expect(await reconciliation.resolveOpenRefunds()).toEqual({ checked: 1, resolved: 1 });
     const settled = await refundOf(order.code, created.id);
     expect(settled?.state).toBe('Settled');
-    expect(settled?.metadata).toMatchObject({ uncertain: false, resolvedBy: 'queryRefund' });
+    expect(settled?.metadata).toMatchObject({ uncertain: false, alipayRefundStatus: 'succeeded' });
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('7.00');
-    const notes = notesOf(await adminOrder(env.adminClient, order.code)).join('\n');
-    expect(notes).toContain('Alipay confirms it; the refund is settled');
   });
 
   it('OpenAPI: a late refund notification finds the refund by its stored number', async () => {
     const order = await paidOrder('alipay-openapi', { appId: sandbox.apps[0]?.appId });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const created = await refundWithoutAnswer(payment.id, 300);
-    const ctx = await env.server.app.get(RequestContextService).create({ apiType: 'admin' });
-    const method = await env.server.app
-      .get(TransactionalConnection)
-      .getRepository(ctx, PaymentMethod)
-      .findOneByOrFail({ code: 'alipay-openapi' });
-    const gateway = service.gatewayFor(method);
-    if (!gateway.ok) throw new Error('settings');
-    await gateway.alipay.refund({
+    const row = await rowOf(created.transactionId);
+    await (await gatewayOf('alipay-openapi')).refund({
       outTradeNo: order.outTradeNo,
       tradeNo: payment.transactionId,
-      refundId: created.metadata.refundKey as string,
+      refundId: row.refundId,
       amountFen: 300,
     });
-    // Alipay's refund notification (out_biz_no = the stored number) settles the Pending refund.
+    // Alipay's refund notification (out_biz_no = the stored number) settles the uncertain refund.
     await eventually(async () => (await refundOf(order.code, created.id))?.state === 'Settled');
     const refundNotices = (await deliveriesFor(sandbox, order.outTradeNo)).filter(d => d.params.out_biz_no);
     expect(refundNotices.map(d => [d.params.out_biz_no, d.answer])).toEqual([
@@ -205,45 +204,63 @@ describe('Alipay refunds after a lost answer', () => {
     ]);
   });
 
-  it('legacy: the batch number is stored at once; sent again under the same number, then batch_refund_notify settles it', async () => {
+  it('legacy: the batch number is stored before the call; the trade shows nothing refunded, so it is sent again under the same number and batch_refund_notify settles it', async () => {
     const order = await paidOrder('alipay-nopwd', { partner: sandbox.merchants[0]?.partner });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const created = await refundWithoutAnswer(payment.id, 900);
-    expect(created.state).toBe('Pending');
     expect(created.transactionId).toMatch(/^\d{8}\d{24}$/);
-    expect(created.metadata).toMatchObject({ uncertain: true, refundRequestNo: created.transactionId });
 
-    await backdate(created.id);
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
-    const accepted = await refundOf(order.code, created.id);
-    expect(accepted?.metadata).toMatchObject({
-      uncertain: false,
-      alipayRefundStatus: 'pending',
-      resolvedBy: 'queryRefund: unknown; sent again',
-    });
+    await backdate(created.transactionId);
+    await reconciliation.resolveOpenRefunds();
     await eventually(async () => (await refundOf(order.code, created.id))?.state === 'Settled');
     const batches = (await deliveriesFor(sandbox, order.outTradeNo)).filter(d => d.params.batch_no);
     expect(batches.map(d => d.params.batch_no)).toEqual([created.transactionId]);
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('9.00');
   });
 
-  it('legacy, on another day: the stored batch is sent, never a new one; Alipay refuses it → left for a person, not retried', async () => {
+  it('legacy: a batch that went through although its answer and notifications were lost is settled from the trade’s refunded total', async () => {
+    const order = await paidOrder('alipay-nopwd', { partner: sandbox.merchants[0]?.partner });
+    const payment = order.payments[0] as AdminOrder['payments'][number];
+    const created = await refundWithoutAnswer(payment.id, 600);
+    const row = await rowOf(created.transactionId);
+    // The batch had reached Alipay after all (here: sent by a second client); every notification lost.
+    await control(sandbox, 'POST', 'faults', {
+      scope: { outTradeNo: order.outTradeNo },
+      fault: 'drop-notify',
+    });
+    await (await gatewayOf('alipay-nopwd')).refund({
+      outTradeNo: order.outTradeNo,
+      tradeNo: payment.transactionId,
+      refundId: row.refundId,
+      refundRequestNo: row.requestNo,
+      amountFen: 600,
+    });
+    await eventually(async () => (await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount === '6.00');
+    await backdate(created.transactionId);
+    expect(await reconciliation.resolveOpenRefunds()).toEqual({ checked: 1, resolved: 1 });
+    expect((await refundOf(order.code, created.id))?.state).toBe('Settled');
+    expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('6.00');
+  });
+
+  it('legacy, on another day: the stored batch is sent, never a new one; Alipay refuses it → flagged for a person, not retried', async () => {
     const order = await paidOrder('alipay-nopwd', { partner: sandbox.merchants[0]?.partner });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const created = await refundWithoutAnswer(payment.id, 400);
-    await backdate(created.id);
+    await backdate(created.transactionId);
     // The next day on Alipay's clock: a batch number dated yesterday is no longer accepted, and a
     // new number (today's) would be a second, independent refund.
     await control(sandbox, 'POST', 'clock/advance', { ms: 24 * 60 * 60_000 });
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 1, resolved: 1 });
+    await reconciliation.resolveOpenRefunds();
     const left = await refundOf(order.code, created.id);
     expect(left?.state).toBe('Pending');
     expect(left?.transactionId).toBe(created.transactionId);
-    expect(left?.metadata).toMatchObject({ uncertain: false, needsAttention: true });
+    expect((await rowOf(created.transactionId)).attentionAt).not.toBeNull();
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('0.00');
     const notes = notesOf(await adminOrder(env.adminClient, order.code)).join('\n');
-    expect(notes).toContain('check the trade on Alipay before refunding again');
+    expect(notes).toContain('check the trade in Alipay');
     // Never sent again automatically.
-    expect(await reconciliation.resolveUncertainRefunds()).toEqual({ checked: 0, resolved: 0 });
+    const sent = (await rowOf(created.transactionId)).attempts;
+    await reconciliation.resolveOpenRefunds();
+    expect((await rowOf(created.transactionId)).attempts).toBe(sent);
   });
 });

@@ -6,7 +6,7 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlipayService } from '../src';
+import { AlipayRefund, AlipayRefundService } from '../src';
 import {
   type AdminOrder,
   adminOrder,
@@ -111,20 +111,38 @@ describe('Alipay refunds', () => {
   }
 
   async function refundState(code: string, refundId: string): Promise<string | undefined> {
-    const order = await adminOrder(env.adminClient, code);
-    return order.payments.flatMap(p => p.refunds).find(r => r.id === refundId)?.state;
+    return (await refundOf(code, refundId))?.state;
   }
 
-  it('OpenAPI: a partial then a full refund settle at once; the refund notifications are no payments', async () => {
+  async function refundOf(code: string, refundId: string) {
+    const order = await adminOrder(env.adminClient, code);
+    return order.payments.flatMap(p => p.refunds).find(r => r.id === refundId);
+  }
+
+  /** Waits for the refund to settle (it is sent to Alipay once Vendure's transaction committed). */
+  async function settledRefund(code: string, refundId: string) {
+    return eventually(async () => {
+      const current = await refundOf(code, refundId);
+      return current?.state === 'Settled' ? current : undefined;
+    });
+  }
+
+  it('OpenAPI: a partial then a full refund, each Pending until Alipay answers, then Settled; the refund notifications are no payments', async () => {
     const order = await paidOrder('alipay-openapi', { appId: sandbox.apps[0]?.appId });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const partial = await refund(payment.id, 1000);
-    expect(partial).toMatchObject({ state: 'Settled', total: 1000 });
-    expect(partial.metadata).toMatchObject({ alipayRefundStatus: 'succeeded', refundedTotalFen: 1000 });
+    // Recorded with its request number, sent to Alipay once Vendure's transaction has committed.
+    expect(partial).toMatchObject({ state: 'Pending', total: 1000 });
+    expect(partial.metadata).toMatchObject({
+      alipayRefundStatus: 'requested',
+      refundRequestNo: partial.transactionId,
+    });
+    const settled = await settledRefund(order.code, partial.id);
+    expect(settled.metadata).toMatchObject({ alipayRefundStatus: 'succeeded' });
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('10.00');
 
     const rest = await refund(payment.id, payment.amount - 1000);
-    expect(rest).toMatchObject({ state: 'Settled', total: payment.amount - 1000 });
+    await settledRefund(order.code, rest.id);
     expect(rest.transactionId).not.toBe(partial.transactionId);
     const trade = await sandboxTrade(sandbox, order.outTradeNo);
     expect(trade.status).toBe('TRADE_CLOSED');
@@ -142,25 +160,53 @@ describe('Alipay refunds', () => {
     expect(after.payments[0]?.refunds.map(r => r.state)).toEqual(['Settled', 'Settled']);
   });
 
-  it('the same Vendure refund never refunds twice, even when asked again', async () => {
+  it('a refund sent again (a lost answer, another process) refunds once: the same stored request number', async () => {
     const order = await paidOrder('alipay-openapi', { appId: sandbox.apps[0]?.appId });
-    const service = env.server.app.get(AlipayService);
-    const connection = env.server.app.get(TransactionalConnection);
-    const ctx = await env.server.app.get(RequestContextService).create({ apiType: 'admin' });
-    const paymentId = order.payments[0]?.id.replace(/^T_/, '') as ID;
-    const payment = await connection
+    const payment = order.payments[0] as AdminOrder['payments'][number];
+    const created = await refund(payment.id, 500);
+    await settledRefund(order.code, created.id);
+    const app = env.server.app;
+    const ctx = await app.get(RequestContextService).create({ apiType: 'admin' });
+    const row = await app
+      .get(TransactionalConnection)
+      .getRepository(ctx, AlipayRefund)
+      .findOneByOrFail({ requestNo: created.transactionId });
+    // Sending it again answers the first result again (fund_change N): nothing moves twice.
+    await app.get(AlipayRefundService).send(ctx, row);
+    expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('5.00');
+    expect((await refundOf(order.code, created.id))?.state).toBe('Settled');
+  });
+
+  it('a second refund of a payment while one is still waiting for Alipay is refused, with a clear message', async () => {
+    const order = await paidOrder('alipay-openapi', { appId: sandbox.apps[0]?.appId });
+    const payment = order.payments[0] as AdminOrder['payments'][number];
+    const app = env.server.app;
+    const ctx = await app.get(RequestContextService).create({ apiType: 'admin' });
+    // A refund recorded, its answer not in yet (the process died before sending it, say).
+    const connection = app.get(TransactionalConnection);
+    const paymentEntity = await connection
       .getRepository(ctx, Payment)
-      .findOneOrFail({ where: { id: paymentId }, relations: ['refunds', 'order'] });
+      .findOneOrFail({ where: { id: payment.id.replace(/^T_/, '') as ID }, relations: ['order'] });
     const method = await connection
       .getRepository(ctx, PaymentMethod)
       .findOneByOrFail({ code: 'alipay-openapi' });
-    const input = { paymentId, amount: 500, reason: 'retry test' };
-    // Vendure calls the handler with the payment's refunds as they were: same refund, same request.
-    const first = await service.createRefund(ctx, input, 500, payment.order, payment, {} as never, method);
-    const again = await service.createRefund(ctx, input, 500, payment.order, payment, {} as never, method);
-    expect(first.state).toBe('Settled');
-    expect(again).toMatchObject({ state: 'Settled', transactionId: first.transactionId });
-    expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('5.00');
+    await app.get(AlipayRefundService).createRefund(ctx, 300, paymentEntity.order, paymentEntity, method);
+    const { refundOrder } = await env.adminClient
+      .query(REFUND_ORDER, {
+        input: {
+          paymentId: payment.id,
+          amount: 200,
+          shipping: 0,
+          adjustment: 0,
+          lines: [],
+          reason: 'second',
+        },
+      })
+      .catch((error: Error) => ({ refundOrder: { __typename: 'Error', message: error.message } }));
+    expect(refundOrder.__typename).not.toBe('Refund');
+    expect(refundOrder.message).toContain('Another refund of this Alipay payment');
+    expect(refundOrder.message).toContain('另一笔退款');
+    expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('0.00');
   });
 
   it('legacy with the no-password contract: Pending, then Settled by batch_refund_notify (partial and full)', async () => {
@@ -171,7 +217,7 @@ describe('Alipay refunds', () => {
       expect(created.state).toBe('Pending');
       expect(created.transactionId).toMatch(/^\d{8}\d+$/);
       expect(created.metadata).toMatchObject({
-        alipayRefundStatus: 'pending',
+        alipayRefundStatus: 'requested',
         refundRequestNo: created.transactionId,
       });
       await eventually(async () => (await refundState(order.code, created.id)) === 'Settled');
@@ -194,7 +240,10 @@ describe('Alipay refunds', () => {
     const payment = order.payments[0] as AdminOrder['payments'][number];
     const created = await refund(payment.id, 1500);
     expect(created.state).toBe('Pending');
-    const confirmUrl = created.metadata.confirmUrl as string;
+    // Once sent, the refund carries the page where the seller confirms.
+    const confirmUrl = await eventually(
+      async () => (await refundOf(order.code, created.id))?.metadata.confirmUrl as string | undefined,
+    );
     expect(new URL(confirmUrl).searchParams.get('service')).toBe('refund_fastpay_by_platform_pwd');
     const notes = notesOf(await adminOrder(env.adminClient, order.code));
     expect(notes.some(n => n.includes(confirmUrl) && n.includes('needs the seller'))).toBe(true);

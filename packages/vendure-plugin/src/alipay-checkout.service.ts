@@ -5,7 +5,9 @@ import {
   type BuyerContext,
   InterfaceNotContractedError,
   MoneyError,
+  OPEN_RECORDED_STATUSES,
   type PaymentOrder,
+  UNPAID_RECORDED_STATUSES,
 } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -34,12 +36,11 @@ import {
   describeTrade,
   isUniqueViolation,
   logSafe,
-  OPEN_TRADE_STATUSES,
   PAYABLE_ORDER_STATES,
   paymentSubject,
   type TradeLabel,
-  UNPAID_TRADE_STATUSES,
 } from './alipay-helpers';
+import { AlipayLookupService } from './alipay-lookup.service';
 import { type AlipayPaymentIntentErrorReason, INTENT_ERROR_MESSAGES } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { buildStorefrontOrderUrl } from './alipay-urls';
@@ -72,6 +73,7 @@ export class AlipayCheckoutService {
     private readonly orderStateMachine: OrderStateMachine,
     private readonly configService: ConfigService,
     private readonly alipay: AlipayService,
+    private readonly lookups: AlipayLookupService,
   ) {}
 
   /**
@@ -93,7 +95,7 @@ export class AlipayCheckoutService {
       return intentError('NO_ACTIVE_ORDER');
     }
     const label: TradeLabel = { orderCode: order.code };
-    const method = await this.alipay.findAlipayMethod(ctx, input.paymentMethodCode);
+    const method = await this.lookups.findAlipayMethod(ctx, input.paymentMethodCode);
     if (!method?.enabled) {
       return intentError('PAYMENT_METHOD_NOT_FOUND');
     }
@@ -115,7 +117,7 @@ export class AlipayCheckoutService {
     if (amountFen <= 0) {
       return intentError('NOTHING_TO_PAY');
     }
-    const gateway = this.alipay.gatewayFor(method);
+    const gateway = this.lookups.gatewayFor(method);
     if (!gateway.ok) {
       Logger.warn(
         `${describeTrade(label)}: payment method "${method.code}" has invalid settings (${gateway.issues
@@ -211,9 +213,9 @@ export class AlipayCheckoutService {
     if (access === 'sync') {
       // Applied exactly as a notification is: with an admin context of the channel (the handler
       // records Alipay payments for the admin API only, never for the caller's shop context).
-      const adminCtx = await this.alipay.channelContext(ctx.channelId);
+      const adminCtx = await this.lookups.channelContext(ctx.channelId);
       const trades = await this.connection.getRepository(ctx, AlipayTrade).find({
-        where: { orderId: order.id, channelId: ctx.channelId, status: In(OPEN_TRADE_STATUSES) },
+        where: { orderId: order.id, channelId: ctx.channelId, status: In([...OPEN_RECORDED_STATUSES]) },
         order: { createdAt: 'ASC' },
       });
       for (const trade of trades) {
@@ -237,7 +239,7 @@ export class AlipayCheckoutService {
     if (typeof outTradeNo !== 'string' || outTradeNo === '') {
       return undefined;
     }
-    const channel = await this.alipay.channelByToken(input.channelToken);
+    const channel = await this.lookups.channelByToken(input.channelToken);
     if (!channel) {
       return undefined;
     }
@@ -348,8 +350,8 @@ export class AlipayCheckoutService {
       // The logistics fee is part of the total and only meaningful when the whole order is paid at once.
       shippingFeeFen:
         trade.amountFen === order.totalWithTax && shipping > 0 && shipping < trade.amountFen ? shipping : 0,
-      notifyUrl: this.alipay.notifyUrl(ctx, paymentMethodCode),
-      returnUrl: this.alipay.returnUrl(ctx, paymentMethodCode),
+      notifyUrl: this.lookups.notifyUrl(ctx, paymentMethodCode),
+      returnUrl: this.lookups.returnUrl(ctx, paymentMethodCode),
       quitUrl: buildStorefrontOrderUrl(this.options.storefrontOrderUrl, order.code),
       timeoutMinutes: this.options.paymentTimeoutMinutes,
       receiver: {
@@ -372,11 +374,11 @@ export class AlipayCheckoutService {
   ): Promise<void> {
     const repo = this.connection.getRepository(ctx, AlipayTrade);
     const earlier = await repo.find({
-      where: { orderId: order.id, status: In(UNPAID_TRADE_STATUSES), id: Not(current.id) },
+      where: { orderId: order.id, status: In([...UNPAID_RECORDED_STATUSES]), id: Not(current.id) },
     });
     for (const trade of earlier) {
-      const method = await this.alipay.findAlipayMethod(ctx, trade.paymentMethodCode);
-      const gateway = method ? this.alipay.gatewayForTrade(method, trade) : undefined;
+      const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
+      const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
       try {
         if (!gateway?.ok) {
           throw new Error(gateway ? gateway.message.en : 'payment method missing');
@@ -402,8 +404,8 @@ export class AlipayCheckoutService {
 
   private async logReturnVerification(channel: Channel, trade: AlipayTrade, rawQuery: string): Promise<void> {
     const ctx = await this.requestContextService.create({ apiType: 'admin', channelOrToken: channel });
-    const method = await this.alipay.findAlipayMethod(ctx, trade.paymentMethodCode);
-    const gateway = method ? this.alipay.gatewayForTrade(method, trade) : undefined;
+    const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
+    const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
     if (!gateway?.ok) {
       Logger.warn(
         `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}`,

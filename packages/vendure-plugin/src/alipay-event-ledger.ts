@@ -1,6 +1,13 @@
-import { ALIPAY_ACK, type RefundEvent, type TradeEvent } from '@alipay-commerce/core';
-import type { ID, RequestContext, TransactionalConnection } from '@vendure/core';
-import { BoundedSet, isUniqueViolation, KeyedMutex, receiptStatusOf } from './alipay-helpers';
+import {
+  ALIPAY_ACK,
+  eventReceiptKey,
+  KeyedQueue,
+  type RefundEvent,
+  type TradeEvent,
+} from '@alipay-commerce/core';
+import { Injectable } from '@nestjs/common';
+import { type ID, type RequestContext, TransactionalConnection } from '@vendure/core';
+import { BoundedSet, isUniqueViolation } from './alipay-helpers';
 import { AlipayNotificationReceipt } from './entities/alipay-notification-receipt.entity';
 import type { AlipayNotifyReply } from './types';
 
@@ -46,14 +53,30 @@ export class EventNotApplied extends Error {
  * authority; this process also remembers the receipts it committed (bounded) and the events in
  * flight, so Alipay's repeats are answered without queueing behind unrelated payments.
  */
+@Injectable()
 export class AlipayEventLedger {
-  private readonly mutex = new KeyedMutex();
+  private readonly mutex = new KeyedQueue();
   /** Receipt keys committed by this process, newest last (bounded). */
   private readonly recentReceipts = new BoundedSet(RECENT_RECEIPTS);
   /** Events being processed now, by receipt key: a repeat waits for the first instead of queueing. */
   private readonly eventsInFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly connection: TransactionalConnection) {}
+
+  /**
+   * Runs the plugin's own database work about a trade (outside an event: a refund's result, an orphan
+   * refund) one at a time with the events of that trade in this process. On databases with one shared
+   * connection (SQLite) all of it runs one at a time: concurrent transactions there would nest as
+   * savepoints of each other, and one's rollback would undo the other's work.
+   */
+  withTradeLock<T>(tradeKey: string, work: () => Promise<T>): Promise<T> {
+    return this.mutex.run(this.lockKey(tradeKey), work);
+  }
+
+  private lockKey(tradeKey: string): string {
+    const type = String(this.connection.rawConnection.options.type);
+    return SINGLE_CONNECTION_DATABASES.has(type) ? 'single-connection' : `trade:${tradeKey}`;
+  }
 
   /**
    * Processes one event: in this process one event at a time per trade (on databases with a single
@@ -70,9 +93,8 @@ export class AlipayEventLedger {
     outTradeNo: string,
     work: (txCtx: RequestContext) => Promise<EventOutcome>,
   ): Promise<EventOutcome> {
-    const type = String(this.connection.rawConnection.options.type);
-    const lockKey = SINGLE_CONNECTION_DATABASES.has(type) ? 'single-connection' : `trade:${event.tradeNo}`;
-    const key = { tradeNo: event.tradeNo, alipayStatus: receiptStatusOf(event) };
+    const lockKey = this.lockKey(event.tradeNo);
+    const key = { tradeNo: event.tradeNo, alipayStatus: eventReceiptKey(event) };
     const duplicate: EventOutcome = {
       kind: 'duplicate',
       reply: ALIPAY_ACK,

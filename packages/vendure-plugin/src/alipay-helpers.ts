@@ -3,9 +3,9 @@ import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue } from '@alipa
 import {
   AlipayError,
   AlipayGatewayError,
-  isRefundNotification,
-  legacyBatchNoFor,
-  outRequestNoFor,
+  ESCROW_INTERFACE_TYPES,
+  FIRST_RETRY_DELAY_MS,
+  MAX_RETRY_DELAY_MS,
   SECRET_SETTINGS,
 } from '@alipay-commerce/core';
 import type { PaymentMethod } from '@vendure/core';
@@ -75,24 +75,6 @@ export function logSafeId(value: string): string {
   if (/^[\w.:-]{1,64}$/.test(value)) return value;
   return escapeUnsafe(JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value));
 }
-
-/**
- * The Alipay request number a refund carries: the OpenAPI `out_request_no` (from the refund ID alone)
- * or the legacy `batch_no` (the Beijing date of `madeAt` plus a serial from the refund ID), exactly as
- * the core derives them. Known before the call, so the plugin stores it with the refund even when
- * Alipay's answer is lost: the refund notification can then find the refund, and a retry passes the
- * same number back, which keeps a legacy batch retried on another day the same batch.
- */
-export function refundRequestNoFor(
-  interfaceType: string,
-  refundId: string,
-  madeAt: Date = new Date(),
-): string {
-  return interfaceType.startsWith('legacy-') ? legacyBatchNoFor(refundId, madeAt) : outRequestNoFor(refundId);
-}
-
-/** Legacy interfaces whose payments Alipay can hold in escrow until the buyer confirms receipt. */
-const ESCROW_INTERFACE_TYPES = ['legacy-escrow', 'legacy-dual'];
 
 /** Payment states that carry no money. */
 const DEAD_PAYMENT_STATES = ['Cancelled', 'Declined', 'Error'];
@@ -195,102 +177,12 @@ export function isLiteralSecret(value: string | undefined | null): value is stri
   return typeof value === 'string' && value.trim() !== '' && !value.trim().startsWith('env:');
 }
 
-/**
- * How far a trade has come, to never let a late or reordered notification move the recorded status
- * backwards (a `WAIT_BUYER_PAY` that arrives after `TRADE_SUCCESS` changes nothing).
- */
-const STATUS_RANK: Record<string, number> = {
-  CREATED: 0,
-  START_FAILED: 0,
-  SUPERSEDED: 1,
-  WAIT_BUYER_PAY: 2,
-  TRADE_PENDING: 2,
-  ABANDONED: 3,
-  WAIT_SELLER_SEND_GOODS: 4,
-  WAIT_BUYER_CONFIRM_GOODS: 5,
-  TRADE_SUCCESS: 6,
-  TRADE_FINISHED: 7,
-  TRADE_CLOSED: 8,
-};
-
-/**
- * The status to record after an event: the event's own Alipay status unless the trade is already
- * further along. `TRADE_CLOSED` after a payment (a full refund) is recorded: it is final.
- */
-export function nextTradeStatus(current: string, reported: string): string {
-  if (reported === '') {
-    return current;
-  }
-  return rankOf(reported) >= rankOf(current) ? reported : current;
-}
-
-/** A status's rank; 0 for anything unknown (own keys only: `constructor` is not a status). */
-function rankOf(status: string): number {
-  return Object.hasOwn(STATUS_RANK, status) ? STATUS_RANK[status]! : 0;
-}
-
-/** Alipay's `trade_status` values and the core status each one maps to. */
-const ALIPAY_TRADE_STATUSES: ReadonlyMap<string, string> = new Map([
-  ['WAIT_BUYER_PAY', 'waiting_payment'],
-  ['TRADE_PENDING', 'waiting_payment'],
-  ['WAIT_SELLER_SEND_GOODS', 'paid_awaiting_shipment'],
-  ['WAIT_BUYER_CONFIRM_GOODS', 'shipped_awaiting_receipt'],
-  ['TRADE_SUCCESS', 'paid'],
-  ['TRADE_FINISHED', 'finished'],
-  ['TRADE_CLOSED', 'closed'],
-]);
-
-/**
- * True when a verified trade event carries one of Alipay's trade statuses and the core status that goes
- * with it. Checked before an event is applied: a status the plugin does not know (a name inherited by
- * every JavaScript object, such as `constructor`, included) must never be taken for a payment.
- */
-export function hasKnownTradeStatus(event: { alipayStatus: string; status: string }): boolean {
-  return (
-    typeof event.alipayStatus === 'string' &&
-    typeof event.status === 'string' &&
-    ALIPAY_TRADE_STATUSES.get(event.alipayStatus) === event.status
-  );
-}
-
 /** Order states in which an Alipay payment can still be added to the order. */
 export const PAYABLE_ORDER_STATES: readonly string[] = [
   'AddingItems',
   'ArrangingPayment',
   'ArrangingAdditionalPayment',
 ];
-
-/** Recorded statuses of trades that may still change without the shop doing anything. */
-export const OPEN_TRADE_STATUSES = [
-  'CREATED',
-  'SUPERSEDED',
-  'WAIT_BUYER_PAY',
-  'TRADE_PENDING',
-  'WAIT_SELLER_SEND_GOODS',
-  'WAIT_BUYER_CONFIRM_GOODS',
-];
-
-/** Recorded statuses of trades nobody has paid yet (an intent is closed or superseded safely). */
-export const UNPAID_TRADE_STATUSES = ['CREATED', 'WAIT_BUYER_PAY', 'TRADE_PENDING'];
-
-/** The recorded status after which Alipay holds nothing in escrow any more. */
-export function isSettledAlipayStatus(status: string): boolean {
-  return status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED';
-}
-
-/**
- * The receipt key of an event: what makes two deliveries "the same notification". A trade status is
- * processed once per trade; every refund once per refund request.
- */
-export function receiptStatusOf(event: AlipayEvent): string {
-  if (event.type === 'refund') {
-    return `BATCH_REFUND:${event.batchNo}`;
-  }
-  if (isRefundNotification(event)) {
-    return `REFUND:${event.refundRequestNo ?? event.refundStatus ?? ''}:${event.refundedFen ?? ''}`;
-  }
-  return event.alipayStatus;
-}
 
 /** The verified fields worth keeping with a trade (everything Alipay sent, minus the signature). */
 export function eventFields(event: AlipayEvent): Record<string, string> {
@@ -324,32 +216,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return /UNIQUE constraint failed|duplicate key value|Duplicate entry/i.test(
     error instanceof Error ? error.message : '',
   );
-}
-
-/**
- * Runs async work one at a time per key, in arrival order. Used to serialise the processing of one
- * trade inside this process; the unique receipt key does the same across processes.
- */
-export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  /** Runs `work` once every earlier call with the same `key` has settled. */
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const current = previous.then(work, work);
-    const tail = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    try {
-      return await current;
-    } finally {
-      if (this.tails.get(key) === tail) {
-        this.tails.delete(key);
-      }
-    }
-  }
 }
 
 /**
@@ -397,9 +263,9 @@ export function reconciliationSchedule(intervalMinutes: number): string {
 }
 
 /**
- * An exponential backoff for Vendure's job queue: 5 s, 10 s, 20 s … capped at 30 minutes for the
- * plugin's queue (a confirmation that Alipay refuses now often works minutes later), and
- * `fallback`'s delay (1 s by default, Vendure's own default) for every other queue.
+ * An exponential backoff for Vendure's job queue: the core's retry schedule (15 s, 30 s, 1 min …
+ * capped at an hour) for the plugin's queue (a confirmation that Alipay refuses now often works minutes
+ * later), and `fallback`'s delay (1 s by default, Vendure's own default) for every other queue.
  *
  * Vendure configures backoff per job queue strategy, not per queue, so pass it to
  * `DefaultJobQueuePlugin.init({ backoffStrategy: alipayBackoffStrategy() })`.
@@ -411,8 +277,8 @@ export function alipayBackoffStrategy(
     fallback?: (queueName: string, attemptsMade: number) => number;
   } = {},
 ): (queueName: string, attemptsMade: number) => number {
-  const base = options.baseDelayMs ?? 5_000;
-  const max = options.maxDelayMs ?? 30 * 60_000;
+  const base = options.baseDelayMs ?? FIRST_RETRY_DELAY_MS;
+  const max = options.maxDelayMs ?? MAX_RETRY_DELAY_MS;
   return (queueName, attemptsMade) => {
     if (queueName !== ALIPAY_SHIPMENT_QUEUE) {
       return options.fallback ? options.fallback(queueName, attemptsMade) : 1_000;

@@ -1,4 +1,4 @@
-import { type Bilingual, fenToYuan } from '@alipay-commerce/core';
+import { type Bilingual, fenToYuan, type OrphanReason, orphanReasonText } from '@alipay-commerce/core';
 
 /**
  * Every user-facing text of the plugin (errors shown in the storefront or the admin, order history
@@ -55,29 +55,16 @@ export const INTENT_ERROR_MESSAGES: Record<AlipayPaymentIntentErrorReason, Bilin
   GATEWAY_ERROR: { en: 'Alipay refused to start the payment.', zh: '支付宝拒绝创建该笔支付。' },
 };
 
-/** Why a paid trade could not be applied to its order (an orphan payment). */
-export type AlipayOrphanReason =
-  | 'order_missing'
-  | 'order_cancelled'
-  | 'order_already_paid'
-  | 'order_not_payable'
-  | 'amount_changed'
-  | 'currency_not_cny';
+/**
+ * Why a paid trade could not be applied to its order (an orphan payment): the core's reasons.
+ * @deprecated Use `OrphanReason` from `@alipay-commerce/core`.
+ */
+export type AlipayOrphanReason = OrphanReason;
 
-/** What each {@link AlipayOrphanReason} means, for history entries and the admin API. */
-export const ORPHAN_REASON_TEXT: Record<AlipayOrphanReason, Bilingual> = {
-  order_missing: { en: 'the order no longer exists', zh: '订单已不存在' },
-  order_cancelled: { en: 'the order was cancelled', zh: '订单已取消' },
-  order_already_paid: { en: 'the order was already paid by another payment', zh: '订单已通过其他付款支付' },
-  order_not_payable: {
-    en: 'the order cannot take a payment in its current state',
-    zh: '订单当前状态无法接受付款',
-  },
-  amount_changed: {
-    en: 'the order total changed after the payment was started',
-    zh: '发起付款后订单金额发生了变化',
-  },
-  currency_not_cny: { en: 'the order is not in CNY', zh: '订单币种不是人民币' },
+/** A refund asked for while another refund of the same payment is still waiting for Alipay's answer. */
+export const REFUND_IN_PROGRESS: Bilingual = {
+  en: 'Another refund of this Alipay payment is still waiting for Alipay’s answer. Try again once it has settled (reconciliation resolves one whose answer was lost).',
+  zh: '该支付宝付款的另一笔退款仍在等待支付宝应答。请在其完成后再试（未收到应答的退款由对账任务处理）。',
 };
 
 /** Formats fen as `¥12.34`. */
@@ -87,8 +74,8 @@ export function yuan(amountFen: number): string {
 
 /** History notes written on orders, all admin-only. */
 export const HISTORY = {
-  orphan(tradeNo: string, amountFen: number, reason: AlipayOrphanReason, willRefund: boolean): Bilingual {
-    const why = ORPHAN_REASON_TEXT[reason];
+  orphan(tradeNo: string, amountFen: number, reason: OrphanReason, willRefund: boolean): Bilingual {
+    const why = orphanReasonText(reason);
     return {
       en: `Alipay payment ${tradeNo} of ${yuan(amountFen)} could not be applied: ${why.en}. ${
         willRefund ? 'It is being refunded automatically.' : 'It must be refunded (see alipayOrphanPayments).'
@@ -131,6 +118,12 @@ export const HISTORY = {
     return {
       en: `Alipay escrow trade ${tradeNo}: confirming the shipment failed after ${attempts} attempt(s): ${detail}. Confirm it in the Alipay merchant portal (发货).`,
       zh: `支付宝担保交易 ${tradeNo}：确认发货失败（已尝试 ${attempts} 次）：${detail}。请在支付宝商家中心手动发货。`,
+    };
+  },
+  shipmentNotHeld(tradeNo: string, status: string): Bilingual {
+    return {
+      en: `Alipay escrow trade ${tradeNo}: the shipment was not confirmed to Alipay, because the trade is ${status} and no longer holds the buyer's money.`,
+      zh: `支付宝担保交易 ${tradeNo}：未向支付宝确认发货，因为该交易状态为 ${status}，款项已不再托管。`,
     };
   },
   awaitingReceipt(tradeNo: string): Bilingual {

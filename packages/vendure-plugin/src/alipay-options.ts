@@ -1,3 +1,4 @@
+import { MAX_SHIPMENT_ATTEMPTS, RECONCILE_AFTER_MS, RECONCILE_INTERVAL_MS } from '@alipay-commerce/core';
 import type { AlipayGatewayHttpOptions, AlipayGoodsTypeFn, AlipayPluginOptions } from './alipay.plugin';
 import { ORDER_CODE_PLACEHOLDER } from './alipay-urls';
 
@@ -23,12 +24,12 @@ export interface ResolvedAlipayPluginOptions {
   goodsType: AlipayGoodsTypeFn | undefined;
 }
 
-/** Default of {@link AlipayPluginOptions.reconciliationIntervalMinutes}. */
-export const DEFAULT_RECONCILIATION_INTERVAL_MINUTES = 10;
-/** Default of {@link AlipayPluginOptions.pendingAfterMinutes}. */
-export const DEFAULT_PENDING_AFTER_MINUTES = 5;
-/** Default of {@link AlipayPluginOptions.shipmentConfirmationRetries}. */
-export const DEFAULT_SHIPMENT_CONFIRMATION_RETRIES = 10;
+/** Default of {@link AlipayPluginOptions.reconciliationIntervalMinutes}: the core's schedule. */
+export const DEFAULT_RECONCILIATION_INTERVAL_MINUTES = RECONCILE_INTERVAL_MS / 60_000;
+/** Default of {@link AlipayPluginOptions.pendingAfterMinutes}: the core's schedule. */
+export const DEFAULT_PENDING_AFTER_MINUTES = RECONCILE_AFTER_MS / 60_000;
+/** Default of {@link AlipayPluginOptions.shipmentConfirmationRetries}: the core's attempts, minus the first. */
+export const DEFAULT_SHIPMENT_CONFIRMATION_RETRIES = MAX_SHIPMENT_ATTEMPTS - 1;
 
 /** Thrown by `AlipayPlugin.init()` when the options cannot work; the message says which one and why. */
 export class AlipayPluginOptionsError extends Error {

@@ -1,27 +1,103 @@
-import type { OrderProcess } from '@vendure/core';
-import { isHeldInAlipayEscrow } from './alipay-helpers';
+import { type ShipmentMoney, type ShopPaymentState, shipmentBlocker } from '@alipay-commerce/core';
+import {
+  type FulfillmentProcess,
+  type Injector,
+  type Order,
+  type OrderProcess,
+  Payment,
+  type RequestContext,
+  TransactionalConnection,
+} from '@vendure/core';
+import { In } from 'typeorm';
+import { bilingual, isHeldInAlipayEscrow } from './alipay-helpers';
+import { AlipayRefund } from './entities/alipay-refund.entity';
+import { AlipayTrade } from './entities/alipay-trade.entity';
+
+let connection: TransactionalConnection | undefined;
+
+function init(injector: Injector): void {
+  connection = injector.get(TransactionalConnection);
+}
+
+const ESCROW_ONLY =
+  'Only an order whose money is held in Alipay escrow can be shipped before its payment is settled / 只有款项由支付宝担保的订单可以在结算前发货';
+
+const PAYMENT_STATE: Record<string, ShopPaymentState> = { Authorized: 'authorized', Settled: 'settled' };
 
 /**
- * Lets an order paid into Alipay escrow (担保交易, or 标准双接口 paid into escrow) be shipped.
+ * Why the order must not ship, or undefined: the core's `shipmentBlocker` over the order's Alipay
+ * payments (recorded from verified events: their metadata names the trade), their trades' recorded
+ * status and what the plugin records as refunded of them. Orders paid otherwise are not the plugin's call.
+ */
+async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise<string | undefined> {
+  if (!connection) return undefined;
+  const payments = order.payments?.length
+    ? order.payments
+    : await connection.getRepository(ctx, Payment).find({ where: { order: { id: order.id } } });
+  const ours = payments.filter(
+    p => typeof p.metadata?.tradeNo === 'string' && typeof p.metadata?.interfaceType === 'string',
+  );
+  if (ours.length === 0) return undefined;
+  const trades = await connection
+    .getRepository(ctx, AlipayTrade)
+    .find({ where: { tradeNo: In(ours.map(p => p.transactionId)) } });
+  const refunds = await connection.getRepository(ctx, AlipayRefund).find({
+    where: { outTradeNo: In(trades.map(t => t.outTradeNo)), status: 'succeeded' },
+  });
+  const money: ShipmentMoney[] = ours.map(payment => {
+    const trade = trades.find(t => t.tradeNo === payment.transactionId);
+    return {
+      recordedStatus: trade?.status ?? '',
+      paymentState: PAYMENT_STATE[payment.state] ?? 'cancelled',
+      amountFen: payment.amount,
+      refundedFen: refunds
+        .filter(r => r.outTradeNo === trade?.outTradeNo)
+        .reduce((sum, r) => sum + r.amountFen, 0),
+    };
+  });
+  const otherLive = payments.some(p => !ours.includes(p) && PAYMENT_STATE[p.state] !== undefined);
+  const blocker = shipmentBlocker(money, otherLive);
+  return blocker ? bilingual(blocker) : undefined;
+}
+
+/**
+ * Lets an order paid into Alipay escrow (担保交易, or 标准双接口 paid into escrow) be shipped, and only
+ * while Alipay still holds or has released its money.
  *
  * The money of an escrow trade reaches the seller only after the buyer confirms receipt, and the
  * buyer can only confirm what was shipped: the order has to be shipped while its payment is still
  * `Authorized`. Vendure's default order process ships only from `PaymentSettled` (its admin disables
  * "Fulfill order" in `PaymentAuthorized`), so this process adds `PaymentAuthorized → PartiallyShipped
- * | Shipped`, for orders whose money is held by Alipay escrow only: other payments keep Vendure's
- * behaviour. When the buyer confirms receipt the payment is settled and the order stays shipped.
+ * | Shipped` for orders whose money is held by Alipay escrow only: other payments keep Vendure's
+ * behaviour. An Alipay-paid order whose trade Alipay closed or refunded in full does not ship at all.
  */
 export const alipayEscrowOrderProcess: OrderProcess<'PaymentAuthorized'> = {
   transitions: {
     PaymentAuthorized: { to: ['PartiallyShipped', 'Shipped'] },
   },
+  init,
 
-  onTransitionStart(fromState, toState, { order }) {
-    if (fromState !== 'PaymentAuthorized' || (toState !== 'PartiallyShipped' && toState !== 'Shipped')) {
-      return true;
+  async onTransitionStart(fromState, toState, { ctx, order }) {
+    if (toState !== 'PartiallyShipped' && toState !== 'Shipped') return true;
+    if (fromState === 'PaymentAuthorized' && !isHeldInAlipayEscrow(order.payments ?? [])) return ESCROW_ONLY;
+    return (await alipayShipmentRefusal(ctx, order)) ?? true;
+  },
+};
+
+/**
+ * Refuses to create or ship a fulfillment of an order whose Alipay money is no longer held (the trade
+ * was closed or refunded in full on Alipay): the goods would go out for money that went back. Other
+ * orders keep Vendure's behaviour.
+ */
+export const alipayFulfillmentProcess: FulfillmentProcess<never> = {
+  init,
+
+  async onTransitionStart(_fromState, toState, { ctx, orders }) {
+    if (toState !== 'Pending' && toState !== 'Shipped') return true;
+    for (const order of orders) {
+      const refusal = await alipayShipmentRefusal(ctx, order);
+      if (refusal) return refusal;
     }
-    return isHeldInAlipayEscrow(order.payments ?? [])
-      ? true
-      : 'Only an order whose money is held in Alipay escrow can be shipped before its payment is settled / 只有款项由支付宝担保的订单可以在结算前发货';
+    return true;
   },
 };

@@ -1,48 +1,52 @@
 import {
-  AlipayError,
-  AlipayGatewayError,
-  AlipayNetworkError,
-  type RefundOutcome,
+  ABANDON_AFTER_MS,
+  type Bilingual,
+  isFinalRefundStatus,
+  nextRefundCheck,
+  OPEN_RECORDED_STATUSES,
+  RECONCILE_BATCH_SIZE,
+  REFUND_ATTENTION_AFTER_MS,
+  refundQueryResult,
 } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
-import { Logger, OrderService, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
+import { type ID, Logger, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
 import { In, IsNull, LessThan, Not } from 'typeorm';
 import { AlipayService } from './alipay.service';
-import {
-  bilingual,
-  describeError,
-  describeTrade,
-  OPEN_TRADE_STATUSES,
-  refundRequestNoFor,
-} from './alipay-helpers';
+import { AlipayEventLedger } from './alipay-event-ledger';
+import { describeError, describeTrade } from './alipay-helpers';
+import { AlipayLookupService } from './alipay-lookup.service';
 import { HISTORY } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
+import { AlipayRefundService } from './alipay-refund.service';
 import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
+import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 import type { AlipayReconciliationSummary } from './types';
 
-/** Trades reconciled per run (the oldest-checked first), so one run never takes long. */
-const RECONCILIATION_BATCH_SIZE = 50;
+/** Refund statuses reconciliation completes. */
+const OPEN_REFUND_STATUSES = ['requested', 'uncertain', 'pending', 'requires_action'] as const;
 
 /**
  * The plugin's background catch-up, run by the `alipay-reconcile-pending-trades` scheduled task: what
- * Alipay never told the shop (lost notifications), or the shop never heard back (lost refund answers),
- * is asked again and applied through {@link AlipayService.applyTradeEvent}, exactly as a notification
- * would be. Exported by the plugin, so a shop can also run it on its own schedule.
+ * Alipay never told the shop (lost notifications) or the shop never heard back (lost refund answers,
+ * refunds never sent because the process died) is asked again, and every answer goes through the same
+ * core lifecycle as a notification. Exported by the plugin, so a shop can also run it on its own schedule.
  */
 @Injectable()
 export class AlipayReconciliationService {
   constructor(
     @Inject(ALIPAY_PLUGIN_OPTIONS) private readonly options: ResolvedAlipayPluginOptions,
     private readonly connection: TransactionalConnection,
-    private readonly orderService: OrderService,
+    private readonly lookups: AlipayLookupService,
     private readonly alipay: AlipayService,
+    private readonly refunds: AlipayRefundService,
+    private readonly ledger: AlipayEventLedger,
   ) {}
 
   /**
-   * The reconciliation run (scheduled task): queries Alipay about trades left open longer than
-   * `pendingAfterMinutes` (oldest-checked first, a batch per run) and applies each answer exactly as
-   * a notification would; retries the refund of orphan payments when `autoRefundOrphanPayments` is on.
+   * The reconciliation run: queries Alipay about trades left open longer than `pendingAfterMinutes`
+   * (a batch per run, least recently touched first) and applies each answer as a notification would;
+   * refunds orphan payments when `autoRefundOrphanPayments` is on; completes open refunds.
    */
   async reconcilePendingTrades(): Promise<AlipayReconciliationSummary> {
     const summary: AlipayReconciliationSummary = {
@@ -54,25 +58,27 @@ export class AlipayReconciliationService {
       refundsChecked: 0,
       refundsResolved: 0,
     };
-    const cutoff = new Date(Date.now() - this.options.pendingAfterMinutes * 60_000);
     const trades = await this.connection.rawConnection.getRepository(AlipayTrade).find({
-      where: { status: In(OPEN_TRADE_STATUSES), createdAt: LessThan(cutoff), orphanReason: IsNull() },
+      where: {
+        status: In([...OPEN_RECORDED_STATUSES]),
+        createdAt: LessThan(this.cutoff()),
+        orphanReason: IsNull(),
+      },
       order: { updatedAt: 'ASC' },
-      take: RECONCILIATION_BATCH_SIZE,
+      take: RECONCILE_BATCH_SIZE,
     });
     const contexts = new Map<string, RequestContext | undefined>();
+    const contextOf = async (channelId: ID) => {
+      const key = String(channelId);
+      if (!contexts.has(key)) contexts.set(key, await this.lookups.channelContext(channelId));
+      return contexts.get(key);
+    };
     for (const trade of trades) {
-      const key = String(trade.channelId);
-      if (!contexts.has(key)) {
-        contexts.set(key, await this.alipay.channelContext(trade.channelId));
-      }
-      const ctx = contexts.get(key);
-      if (!ctx) {
-        continue;
-      }
+      const ctx = await contextOf(trade.channelId);
+      if (!ctx) continue;
       summary.checked++;
       try {
-        const outcome = await this.alipay.queryAndApply(ctx, trade);
+        const outcome = await this.alipay.queryAndApply(ctx, trade, ABANDON_AFTER_MS);
         if (outcome?.kind === 'applied') summary.applied++;
         if (outcome?.kind === 'orphan') summary.orphans++;
       } catch (error) {
@@ -81,199 +87,165 @@ export class AlipayReconciliationService {
       }
     }
     if (this.options.autoRefundOrphanPayments) {
-      const orphans = await this.connection.rawConnection.getRepository(AlipayTrade).find({
-        where: { orphanReason: Not(IsNull()) },
-        order: { updatedAt: 'ASC' },
-        take: RECONCILIATION_BATCH_SIZE,
-      });
-      for (const orphan of orphans.filter(o => !o.orphanRefund || o.orphanRefund.status === 'failed')) {
-        const ctx = await this.alipay.channelContext(orphan.channelId);
-        if (ctx) {
-          await this.alipay.refundOrphan(ctx, orphan.id);
-          summary.refunded++;
-        }
-      }
+      summary.refunded = await this.refundOrphans(contextOf);
     }
-    const refunds = await this.resolveUncertainRefunds();
+    const refunds = await this.resolveOpenRefunds(contextOf);
     summary.refundsChecked = refunds.checked;
     summary.refundsResolved = refunds.resolved;
     Logger.info(
-      `${describeTrade({})}: reconciliation checked ${summary.checked} trade(s): ${summary.applied} applied, ${summary.orphans} orphan(s), ${summary.failed} failed, ${summary.refunded} orphan refund(s) attempted, ${refunds.resolved} of ${refunds.checked} uncertain refund(s) resolved`,
+      `${describeTrade({})}: reconciliation checked ${summary.checked} trade(s): ${summary.applied} applied, ${summary.orphans} orphan(s), ${summary.failed} failed, ${summary.refunded} orphan refund(s) attempted, ${refunds.resolved} of ${refunds.checked} open refund(s) resolved`,
       loggerCtx,
     );
     return summary;
   }
 
-  /**
-   * Refunds whose Alipay answer was lost stay `Pending` with `uncertain` metadata. Once they are
-   * older than `pendingAfterMinutes` (time for Alipay's refund notification to arrive first), each
-   * is resolved: `queryRefund` says whether Alipay refunded it (OpenAPI; `Settled`); when Alipay has
-   * no such refund, or cannot say (legacy has no refund query), the same request is sent again with
-   * the stored request number, which Alipay recognises instead of refunding twice: OpenAPI answers
-   * at once, a legacy batch is accepted (or known already, `DUPLICATE_BATCH_NO`) and completed by
-   * `batch_refund_notify`. Without an answer the refund stays uncertain for the next run.
-   */
-  async resolveUncertainRefunds(): Promise<{ checked: number; resolved: number }> {
-    const cutoff = new Date(Date.now() - this.options.pendingAfterMinutes * 60_000);
-    const pending = await this.connection.rawConnection.getRepository(Refund).find({
-      where: { state: 'Pending', createdAt: LessThan(cutoff) },
-      relations: { payment: { order: true } },
-      order: { createdAt: 'ASC' },
-      take: RECONCILIATION_BATCH_SIZE,
+  /** Orphans without a refund that succeeded or is open: refunded now. */
+  private async refundOrphans(
+    contextOf: (channelId: ID) => Promise<RequestContext | undefined>,
+  ): Promise<number> {
+    const orphans = await this.connection.rawConnection.getRepository(AlipayTrade).find({
+      where: { orphanReason: Not(IsNull()) },
+      order: { updatedAt: 'ASC' },
+      take: RECONCILE_BATCH_SIZE,
     });
-    const uncertain = pending.filter(
-      refund => (refund.metadata as { uncertain?: boolean })?.uncertain === true,
-    );
+    const ctx = orphans[0] ? await contextOf(orphans[0].channelId) : undefined;
+    const refunds = ctx
+      ? await this.refunds.orphanRefunds(
+          ctx,
+          orphans.map(o => o.outTradeNo),
+        )
+      : new Map();
+    let attempted = 0;
+    for (const orphan of orphans) {
+      const latest = refunds.get(orphan.outTradeNo);
+      if (latest && latest.status !== 'failed') continue;
+      const orphanCtx = await contextOf(orphan.channelId);
+      if (!orphanCtx) continue;
+      await this.refunds.refundOrphan(orphanCtx, orphan);
+      attempted++;
+    }
+    return attempted;
+  }
+
+  /**
+   * Refunds whose outcome is still open once they are older than `pendingAfterMinutes` (time for their
+   * own answer or notification), each by the core's `nextRefundCheck`: never answered ones are sent
+   * (again, with the same request number: Alipay does not refund twice); an uncertain OpenAPI refund is
+   * asked about (`queryRefund`); a legacy one is settled from the trade's refunded total (a trade query
+   * through the lifecycle). Vendure refunds left `Pending` behind a final row are brought in line. A
+   * refund still open after a day is flagged on its order once.
+   */
+  async resolveOpenRefunds(
+    contextOf: (channelId: ID) => Promise<RequestContext | undefined> = channelId =>
+      this.lookups.channelContext(channelId),
+  ): Promise<{ checked: number; resolved: number }> {
+    const repo = this.connection.rawConnection.getRepository(AlipayRefund);
+    const rows = await repo.find({
+      where: { status: In([...OPEN_REFUND_STATUSES]), createdAt: LessThan(this.cutoff()) },
+      order: { updatedAt: 'ASC' },
+      take: RECONCILE_BATCH_SIZE,
+    });
     let resolved = 0;
-    for (const refund of uncertain) {
+    for (const row of rows) {
+      const ctx = await contextOf(row.channelId);
+      if (!ctx) continue;
       try {
-        if (await this.resolveUncertainRefund(refund)) resolved++;
+        await this.resolveOpenRefund(ctx, row);
       } catch (error) {
         Logger.error(
-          `${describeTrade({ orderCode: refund.payment?.order?.code })}: uncertain refund ${refund.id} could not be resolved: ${describeError(error)}`,
+          `${describeTrade({ outTradeNo: row.outTradeNo, tradeNo: row.tradeNo })}: open refund ${row.requestNo} could not be resolved: ${describeError(error)}`,
           loggerCtx,
         );
       }
+      const now = await repo.findOneBy({ id: row.id });
+      if (now && isFinalRefundStatus(now.status)) resolved++;
+      else if (now) await this.flagIfOld(ctx, now);
     }
-    return { checked: uncertain.length, resolved };
+    await this.refunds.syncFinishedRefunds(contextOf, RECONCILE_BATCH_SIZE);
+    return { checked: rows.length, resolved };
   }
 
-  /** One refund of {@link resolveUncertainRefunds}; true when it is no longer uncertain. */
-  private async resolveUncertainRefund(refund: Refund): Promise<boolean> {
-    const { payment } = refund;
-    const metadata = (refund.metadata ?? {}) as Record<string, unknown> & {
-      refundKey?: string;
-      refundRequestNo?: string;
-    };
-    const outTradeNo = (payment.metadata as { outTradeNo?: string } | null)?.outTradeNo;
-    const trade = outTradeNo
-      ? await this.connection.rawConnection.getRepository(AlipayTrade).findOneBy({ outTradeNo })
-      : null;
-    const ctx = trade ? await this.alipay.channelContext(trade.channelId) : undefined;
-    const method = ctx ? await this.alipay.findAlipayMethod(ctx, payment.method) : undefined;
-    const gateway = method && trade ? this.alipay.gatewayForTrade(method, trade) : undefined;
-    if (gateway && !gateway.ok) {
+  private async resolveOpenRefund(ctx: RequestContext, row: AlipayRefund): Promise<void> {
+    const trade = await this.lookups.findTrade(ctx, row.outTradeNo);
+    const method = trade ? await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode) : undefined;
+    const gateway = method && trade ? this.lookups.gatewayForTrade(method, trade) : undefined;
+    if (!trade || !gateway?.ok) {
       Logger.error(
-        `${describeTrade({ orderCode: trade?.orderCode, outTradeNo, tradeNo: payment.transactionId })}: uncertain refund ${refund.id} cannot be resolved: ${gateway.message.en}`,
+        `${describeTrade({ outTradeNo: row.outTradeNo, tradeNo: row.tradeNo })}: open refund ${row.requestNo} cannot be resolved: ${gateway && !gateway.ok ? gateway.message.en : 'trade or payment method missing'}`,
         loggerCtx,
       );
+      return;
     }
-    if (!trade || !ctx || !method || !gateway?.ok || !metadata.refundKey) {
-      return false;
-    }
-    const label = {
-      orderCode: trade.orderCode,
-      outTradeNo: trade.outTradeNo,
-      tradeNo: payment.transactionId,
-    };
-    // Refunds made before the number was stored: the legacy batch is dated the day it was made.
-    const refundRequestNo =
-      metadata.refundRequestNo ??
-      refundRequestNoFor(gateway.interfaceType, metadata.refundKey, refund.createdAt);
-    const ref = { outTradeNo: trade.outTradeNo, tradeNo: payment.transactionId };
-    const answer = await gateway.alipay.queryRefund({ ...ref, refundId: metadata.refundKey });
-    let outcome: RefundOutcome | { status: 'known' } | { status: 'refused'; error: AlipayError };
-    if (answer.status === 'succeeded') {
-      outcome = { status: 'succeeded', refundRequestNo, refundedTotalFen: answer.amountFen };
-    } else {
-      try {
-        outcome = await gateway.alipay.refund({
-          ...ref,
-          refundId: metadata.refundKey,
-          amountFen: refund.total,
-          reason: refund.reason ?? undefined,
-          notifyUrl: this.alipay.notifyUrl(ctx, method.code),
-          refundRequestNo,
+    const check = nextRefundCheck(
+      { status: row.status, generation: gateway.alipay.generation },
+      Date.now() - row.createdAt.getTime(),
+      this.options.pendingAfterMinutes * 60_000,
+    );
+    switch (check) {
+      case 'wait':
+        return;
+      case 'send':
+        await this.refunds.send(ctx, row, await this.reasonOf(row));
+        return;
+      case 'query_trade': {
+        // Legacy has no refund query: the trade's refunded total settles it if it went through; an
+        // uncertain batch that did not is sent again under its stored number (unless a person must look).
+        await this.alipay.queryAndApply(ctx, trade);
+        const now = await this.connection.rawConnection.getRepository(AlipayRefund).findOneBy({ id: row.id });
+        if (now?.status === 'uncertain' && !now.attentionAt)
+          await this.refunds.send(ctx, now, await this.reasonOf(now));
+        return;
+      }
+      case 'query_refund': {
+        const answer = await gateway.alipay.queryRefund({
+          outTradeNo: row.outTradeNo,
+          tradeNo: row.tradeNo ?? undefined,
+          refundId: row.refundId,
         });
-      } catch (error) {
-        if (error instanceof AlipayNetworkError) {
-          Logger.warn(
-            `${describeTrade(label)}: uncertain refund ${refundRequestNo}: still no answer from Alipay (${describeError(error)}); retried next run`,
-            loggerCtx,
+        const next = refundQueryResult(row, answer);
+        if (next === 'send') await this.refunds.send(ctx, row, await this.reasonOf(row));
+        if (next === 'succeeded') {
+          await this.ledger.withTradeLock(row.tradeNo ?? row.outTradeNo, () =>
+            this.connection.withTransaction(ctx, txCtx =>
+              this.refunds.recordResult(txCtx, row.id, { status: 'succeeded', detail: 'refund query' }),
+            ),
           );
-          return false;
         }
-        if (!(error instanceof AlipayError)) throw error;
-        // Alipay already has this batch: its batch_refund_notify completes the refund.
-        outcome =
-          error instanceof AlipayGatewayError && error.gatewayCode === 'DUPLICATE_BATCH_NO'
-            ? { status: 'known' }
-            : { status: 'refused', error };
+        if (next === 'uncertain') {
+          await this.flag(ctx, row, {
+            en: `Alipay reports refund ${row.requestNo} with another amount than the ${row.amountFen} fen asked; check it in Alipay's merchant portal.`,
+            zh: `支付宝报告退款 ${row.requestNo} 的金额与所申请的 ${row.amountFen} 分不同，请在支付宝商家中心核对。`,
+          });
+        }
+        return;
       }
     }
-    // A notification may have completed the refund meanwhile: it has the last word.
-    const current = await this.connection.getRepository(ctx, Refund).findOneBy({ id: refund.id });
-    if (current?.state !== 'Pending') {
-      Logger.info(
-        `${describeTrade(label)}: uncertain refund ${refundRequestNo} → ${current?.state ?? 'gone'} meanwhile (a notification answered first)`,
-        loggerCtx,
-      );
-      return true;
-    }
-    const save = (extra: Record<string, unknown>) => {
-      current.transactionId = refundRequestNo;
-      current.metadata = { ...metadata, refundRequestNo, uncertain: false, ...extra };
-      return this.connection.getRepository(ctx, Refund).save(current, { reload: false });
-    };
-    const detail =
-      answer.status === 'succeeded' ? 'queryRefund' : `queryRefund: ${answer.status}; sent again`;
-    switch (outcome.status) {
-      case 'succeeded':
-        await save({ alipayRefundStatus: 'succeeded', resolvedBy: detail });
-        await this.orderService.transitionRefundToState(ctx, refund.id, 'Settled');
-        await this.alipay.addOrderNote(
-          ctx,
-          payment.order.id,
-          HISTORY.refundResolved(refundRequestNo, 'settled', detail),
-        );
-        break;
-      case 'pending':
-      case 'known':
-        await save({ alipayRefundStatus: 'pending', resolvedBy: detail });
-        await this.alipay.addOrderNote(
-          ctx,
-          payment.order.id,
-          HISTORY.refundResolved(refundRequestNo, 'accepted', detail),
-        );
-        break;
-      case 'requires_action':
-        await save({
-          alipayRefundStatus: 'requires_action',
-          confirmUrl: outcome.confirmUrl,
-          resolvedBy: detail,
-        });
-        await this.alipay.addOrderNote(
-          ctx,
-          payment.order.id,
-          HISTORY.refundNeedsConfirmation(refundRequestNo, refund.total, outcome.confirmUrl),
-        );
-        break;
-      case 'refused':
-        if (answer.status === 'not_found') {
-          // Alipay has no such refund and refuses to make it: it failed, nothing was refunded.
-          await save({ errorCode: outcome.error.code, errorMessage: bilingual(outcome.error.hint) });
-          await this.orderService.transitionRefundToState(ctx, refund.id, 'Failed');
-          await this.alipay.addOrderNote(
-            ctx,
-            payment.order.id,
-            HISTORY.refundResolved(refundRequestNo, 'failed', describeError(outcome.error)),
-          );
-        } else {
-          // Legacy: the refusal does not say whether the first request refunded (e.g. a trade already
-          // refunded in full by it). Only a person can tell; never retried automatically again.
-          await save({ needsAttention: true, errorMessage: describeError(outcome.error) });
-          await this.alipay.addOrderNote(
-            ctx,
-            payment.order.id,
-            HISTORY.refundNeedsCheck(refundRequestNo, describeError(outcome.error)),
-          );
-        }
-        break;
-    }
-    Logger.info(
-      `${describeTrade(label)}: uncertain refund ${refundRequestNo} → ${outcome.status} (${detail})`,
-      loggerCtx,
-    );
-    return true;
+  }
+
+  /** A refund still open after the core's `REFUND_ATTENTION_AFTER_MS`: flagged on its order, once. */
+  private async flagIfOld(ctx: RequestContext, row: AlipayRefund): Promise<void> {
+    if (row.attentionAt || Date.now() - row.createdAt.getTime() < REFUND_ATTENTION_AFTER_MS) return;
+    await this.flag(ctx, row, HISTORY.refundNeedsCheck(row.requestNo, `still ${row.status} after a day`));
+  }
+
+  private async flag(ctx: RequestContext, row: AlipayRefund, alert: Bilingual): Promise<void> {
+    const trade = await this.lookups.findTrade(ctx, row.outTradeNo);
+    await this.connection.rawConnection
+      .getRepository(AlipayRefund)
+      .update({ id: row.id }, { attentionAt: new Date() });
+    if (trade) await this.lookups.flagOrder(ctx, trade.orderId, alert);
+  }
+
+  private async reasonOf(row: AlipayRefund): Promise<string | undefined> {
+    if (!row.vendureRefundId) return undefined;
+    const refund = await this.connection.rawConnection
+      .getRepository(Refund)
+      .findOneBy({ id: row.vendureRefundId });
+    return refund?.reason ?? undefined;
+  }
+
+  /** Trades and refunds created before this are due (the `pendingAfterMinutes` option). */
+  private cutoff(): Date {
+    return new Date(Date.now() - this.options.pendingAfterMinutes * 60_000);
   }
 }

@@ -1,4 +1,4 @@
-import { AlipayError } from '@alipay-commerce/core';
+import { AlipayError, isHeldInEscrow } from '@alipay-commerce/core';
 import {
   Inject,
   Injectable,
@@ -18,9 +18,9 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { IsNull, Not } from 'typeorm';
-import { AlipayService } from './alipay.service';
 import type { GatewayResult } from './alipay-gateways';
 import { describeError, describeTrade } from './alipay-helpers';
+import { AlipayLookupService } from './alipay-lookup.service';
 import { HISTORY } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { ALIPAY_PLUGIN_OPTIONS, ALIPAY_SHIPMENT_QUEUE, loggerCtx } from './constants';
@@ -55,7 +55,7 @@ export class AlipayShipmentService implements OnModuleInit, OnApplicationBootstr
     private readonly connection: TransactionalConnection,
     private readonly jobQueueService: JobQueueService,
     private readonly eventBus: EventBus,
-    private readonly alipay: AlipayService,
+    private readonly lookups: AlipayLookupService,
   ) {}
 
   /** Creates the shipment confirmation queue (in the server and in workers). */
@@ -134,7 +134,7 @@ export class AlipayShipmentService implements OnModuleInit, OnApplicationBootstr
   private async processShipmentJob(job: Job<AlipayShipmentJobData>): Promise<{ confirmed: boolean }> {
     const data = job.data;
     const label = { orderCode: data.orderCode, outTradeNo: data.outTradeNo, tradeNo: data.tradeNo };
-    const ctx = await this.alipay.channelContext(data.channelId);
+    const ctx = await this.lookups.channelContext(data.channelId);
     if (!ctx) {
       Logger.error(
         `${describeTrade(label)}: shipment confirmation dropped: channel ${data.channelId} is gone`,
@@ -142,7 +142,7 @@ export class AlipayShipmentService implements OnModuleInit, OnApplicationBootstr
       );
       return { confirmed: false };
     }
-    const method = await this.alipay.findAlipayMethod(ctx, data.paymentMethodCode);
+    const method = await this.lookups.findAlipayMethod(ctx, data.paymentMethodCode);
     const trade = await this.connection
       .getRepository(ctx, AlipayTrade)
       .findOne({ where: { outTradeNo: data.outTradeNo, channelId: ctx.channelId } });
@@ -150,7 +150,16 @@ export class AlipayShipmentService implements OnModuleInit, OnApplicationBootstr
     // before an upgrade may outlive it, and then the current settings are the only guess left.
     let gateway: GatewayResult | undefined;
     if (method) {
-      gateway = trade ? this.alipay.gatewayForTrade(method, trade) : this.alipay.gatewayFor(method);
+      gateway = trade ? this.lookups.gatewayForTrade(method, trade) : this.lookups.gatewayFor(method);
+    }
+    if (trade && !trade.shipmentConfirmedAt && !isHeldInEscrow(trade.status)) {
+      // Alipay closed or released the trade since the shipment was queued: nothing to confirm any more.
+      Logger.warn(
+        `${describeTrade(label)}: shipment confirmation dropped: the trade is ${trade.status}, no longer held in escrow`,
+        loggerCtx,
+      );
+      await this.lookups.addOrderNote(ctx, data.orderId, HISTORY.shipmentNotHeld(data.tradeNo, trade.status));
+      return { confirmed: false };
     }
     try {
       if (!gateway?.ok) {
@@ -171,7 +180,7 @@ export class AlipayShipmentService implements OnModuleInit, OnApplicationBootstr
         await this.connection
           .getRepository(txCtx, AlipayTrade)
           .update({ outTradeNo: data.outTradeNo }, { shipmentConfirmedAt: new Date() });
-        await this.alipay.addOrderNote(
+        await this.lookups.addOrderNote(
           txCtx,
           data.orderId,
           HISTORY.shipmentConfirmed(
@@ -201,7 +210,7 @@ export class AlipayShipmentService implements OnModuleInit, OnApplicationBootstr
         `${describeTrade(label)}: shipment confirmation failed for good after ${job.attempts} attempt(s): ${describeError(error)}`,
         loggerCtx,
       );
-      await this.alipay.addOrderNote(
+      await this.lookups.addOrderNote(
         ctx,
         data.orderId,
         HISTORY.shipmentFailed(data.tradeNo, describeError(error), job.attempts),

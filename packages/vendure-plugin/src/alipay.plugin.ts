@@ -1,4 +1,5 @@
 import {
+  LanguageCode,
   type Order,
   PluginCommonModule,
   type RequestContext,
@@ -11,17 +12,26 @@ import { AlipayController } from './alipay.controller';
 import { alipayPaymentHandler } from './alipay.handler';
 import { AlipayService } from './alipay.service';
 import { AlipayCheckoutService } from './alipay-checkout.service';
+import { AlipayEventLedger } from './alipay-event-ledger';
 import { reconciliationSchedule } from './alipay-helpers';
+import { AlipayLookupService } from './alipay-lookup.service';
 import { type ResolvedAlipayPluginOptions, resolveAlipayPluginOptions } from './alipay-options';
-import { alipayEscrowOrderProcess } from './alipay-order-process';
+import { alipayEscrowOrderProcess, alipayFulfillmentProcess } from './alipay-order-process';
 import { AlipayReconciliationService } from './alipay-reconciliation.service';
+import { AlipayRefundService } from './alipay-refund.service';
 import { alipayRefundProcess } from './alipay-refund-process';
 import { AlipayShipmentService } from './alipay-shipment.service';
 import { AlipayAdminResolver, AlipayPaymentMethodResolver } from './api/alipay-admin.resolver';
 import { AlipayPaymentIntentResultResolver, AlipayShopResolver } from './api/alipay-shop.resolver';
 import { adminApiExtensions, shopApiExtensions } from './api/api-extensions';
-import { ALIPAY_NOTIFY_ROUTE, ALIPAY_PLUGIN_OPTIONS, ALIPAY_RECONCILIATION_TASK_ID } from './constants';
+import {
+  ALIPAY_ALERT_FIELD,
+  ALIPAY_NOTIFY_ROUTE,
+  ALIPAY_PLUGIN_OPTIONS,
+  ALIPAY_RECONCILIATION_TASK_ID,
+} from './constants';
 import { AlipayNotificationReceipt } from './entities/alipay-notification-receipt.entity';
+import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 import { createNotifyBodyParser } from './notify-body-parser';
 import { AlipayPaymentMethodSubscriber } from './payment-method-settings.subscriber';
@@ -76,15 +86,15 @@ export interface AlipayPluginOptions {
    * 60 a cron `*\/N`, above whole hours). `0` registers no task. Scheduled tasks only run with
    * Vendure's `DefaultSchedulerPlugin` (or another scheduler strategy), by default in the worker.
    *
-   * @default 10
+   * @default 5 (the core's `RECONCILE_INTERVAL_MS`)
    */
   reconciliationIntervalMinutes?: number;
 
   /**
-   * Minutes after creating a trade before reconciliation starts querying Alipay about it (a buyer
-   * may still be on the cashier page before that).
+   * Minutes after creating a trade (or requesting a refund) before reconciliation asks Alipay about it:
+   * its own notification or answer may still come before that.
    *
-   * @default 5
+   * @default 5 (the core's `RECONCILE_AFTER_MS`)
    */
   pendingAfterMinutes?: number;
 
@@ -102,9 +112,9 @@ export interface AlipayPluginOptions {
    * How many times a failed escrow shipment confirmation (发货) is retried by the job queue
    * `alipay-confirm-shipment` before the failure is written to the order history. Vendure sets the
    * delay between attempts per job queue strategy: pass `alipayBackoffStrategy()` to
-   * `DefaultJobQueuePlugin.init({ backoffStrategy })` for an exponential one.
+   * `DefaultJobQueuePlugin.init({ backoffStrategy })` for the core's schedule (15 s doubling to an hour).
    *
-   * @default 10
+   * @default 9 (the core's `MAX_SHIPMENT_ATTEMPTS` attempts in all)
    */
   shipmentConfirmationRetries?: number;
 
@@ -163,6 +173,36 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   if (!orderProcess.includes(alipayEscrowOrderProcess)) {
     orderProcess.push(alipayEscrowOrderProcess);
   }
+  config.shippingOptions.process = config.shippingOptions.process ?? [];
+  const fulfillmentProcess = config.shippingOptions.process as unknown[];
+  if (!fulfillmentProcess.includes(alipayFulfillmentProcess)) {
+    fulfillmentProcess.push(alipayFulfillmentProcess);
+  }
+  config.customFields.Order = config.customFields.Order ?? [];
+  const orderFields = config.customFields.Order;
+  if (!orderFields.some(field => field.name === ALIPAY_ALERT_FIELD)) {
+    orderFields.push({
+      name: ALIPAY_ALERT_FIELD,
+      type: 'text',
+      nullable: true,
+      readonly: true,
+      public: false,
+      label: [
+        { languageCode: LanguageCode.en, value: 'Alipay alert' },
+        { languageCode: LanguageCode.zh_Hans, value: '支付宝提醒' },
+      ],
+      description: [
+        {
+          languageCode: LanguageCode.en,
+          value: 'Set when Alipay closed or refunded this order’s trade, or a refund needs a person.',
+        },
+        {
+          languageCode: LanguageCode.zh_Hans,
+          value: '支付宝关闭或退款了该订单的交易，或某笔退款需要人工处理时设置。',
+        },
+      ],
+    });
+  }
   config.schedulerOptions.tasks = config.schedulerOptions.tasks ?? [];
   const { tasks } = config.schedulerOptions;
   if (options.reconciliationIntervalMinutes > 0 && !tasks.some(t => t.id === ALIPAY_RECONCILIATION_TASK_ID)) {
@@ -187,8 +227,10 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
  * validated by the core when saved), the notify and return endpoints under `/payments/alipay`, the
  * `createAlipayPaymentIntent` and `syncAlipayPaymentStatus` Shop API mutations, the
  * `alipayOrphanPayments` Admin API query, the `alipay-confirm-shipment` job queue, the
- * `alipay-reconcile-pending-trades` scheduled task, and the `AlipayTrade` and
- * `AlipayNotificationReceipt` entities (a migration is needed when `synchronize` is off).
+ * `alipay-reconcile-pending-trades` scheduled task, the shipping gate (order and fulfillment
+ * processes), the `alipayAlert` custom field on `Order`, and the `AlipayTrade`,
+ * `AlipayNotificationReceipt` and `AlipayRefund` entities (a migration is needed when `synchronize` is
+ * off).
  *
  * @example
  * ```ts
@@ -203,9 +245,12 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
  */
 @VendurePlugin({
   imports: [PluginCommonModule],
-  entities: [AlipayTrade, AlipayNotificationReceipt],
+  entities: [AlipayTrade, AlipayNotificationReceipt, AlipayRefund],
   controllers: [AlipayController],
   providers: [
+    AlipayLookupService,
+    AlipayEventLedger,
+    AlipayRefundService,
     AlipayService,
     AlipayCheckoutService,
     AlipayShipmentService,
@@ -213,7 +258,14 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
     AlipayPaymentMethodSubscriber,
     { provide: ALIPAY_PLUGIN_OPTIONS, useFactory: () => AlipayPlugin.options },
   ],
-  exports: [AlipayService, AlipayCheckoutService, AlipayShipmentService, AlipayReconciliationService],
+  exports: [
+    AlipayService,
+    AlipayLookupService,
+    AlipayRefundService,
+    AlipayCheckoutService,
+    AlipayShipmentService,
+    AlipayReconciliationService,
+  ],
   shopApiExtensions: {
     schema: shopApiExtensions,
     resolvers: [AlipayShopResolver, AlipayPaymentIntentResultResolver],

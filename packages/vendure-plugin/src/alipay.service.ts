@@ -2,35 +2,40 @@ import {
   ALIPAY_ACK,
   ALIPAY_NACK,
   type Alipay,
-  AlipayError,
-  AlipayNetworkError,
-  isRefundNotification,
+  decideBatchRefund,
+  decisionEffect,
+  isReleasedStatus,
+  type LifecyclePayment,
+  nextRecordedStatus,
+  type OrphanReason,
+  orphanReasonText,
   peekNotification,
+  type RecordingDecision,
   type RefundEvent,
+  runTradeLifecycle,
+  type ShopPaymentState,
+  type TradeDecision,
   type TradeEvent,
+  type TradeFacts,
+  UNPAID_RECORDED_STATUSES,
 } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type CancelPaymentErrorResult,
   type CancelPaymentResult,
-  type Channel,
-  ChannelNotFoundError,
-  ChannelService,
   type CreatePaymentErrorResult,
   type CreatePaymentResult,
   type CreateRefundFn,
   type CreateRefundResult,
-  HistoryService,
   type ID,
   isGraphQlErrorResult,
   Logger,
-  Order,
+  type Order,
   OrderService,
   type Payment,
   type PaymentMetadata,
-  PaymentMethod,
+  type PaymentMethod,
   type PaymentState,
-  Refund,
   RequestContext,
   RequestContextService,
   type SettlePaymentErrorResult,
@@ -40,34 +45,23 @@ import {
 } from '@vendure/core';
 import { In, IsNull, Not } from 'typeorm';
 import { AlipayEventLedger, EventNotApplied, type EventOutcome } from './alipay-event-ledger';
-import { AlipayGateways, type GatewayResult, type TradeOrigin } from './alipay-gateways';
 import {
   bilingual,
   describeError,
   describeTrade,
   eventFields,
-  hasKnownTradeStatus,
-  isSettledAlipayStatus,
-  KeyedMutex,
   logSafe,
   logSafeId,
-  nextTradeStatus,
   PAYABLE_ORDER_STATES,
-  refundRequestNoFor,
   type TradeLabel,
-  UNPAID_TRADE_STATUSES,
 } from './alipay-helpers';
-import {
-  type AlipayOrphanReason,
-  closeRefusedMessage,
-  escrowNotFinishedMessage,
-  HISTORY,
-  ORPHAN_REASON_TEXT,
-} from './alipay-messages';
+import { AlipayLookupService } from './alipay-lookup.service';
+import { closeRefusedMessage, escrowNotFinishedMessage, HISTORY } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
+import { AlipayRefundService } from './alipay-refund.service';
 import type { AlipayHandlerArgs, AlipayHandlerArgValues } from './alipay-settings';
-import { buildNotifyUrl, buildReturnUrl } from './alipay-urls';
-import { ALIPAY_HANDLER_CODE, ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
+import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
+import type { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 import type { AlipayNotifyInput, AlipayNotifyReply, AlipayOrphanPayment } from './types';
 
@@ -98,69 +92,46 @@ export interface AlipayPaymentMetadata {
   public: { tradeNo: string; outTradeNo: string };
 }
 
-/** An unpaid trade Alipay has never heard of stops being queried after this long. */
-const ABANDON_AFTER_MS = 48 * 60 * 60_000;
+/** Vendure payment states and the core's view of them (others carry no money and are not this trade's). */
+const PAYMENT_STATES: Partial<Record<PaymentState, ShopPaymentState>> = {
+  Authorized: 'authorized',
+  Settled: 'settled',
+  Cancelled: 'cancelled',
+};
 
 /**
- * The plugin's Alipay core for Vendure: notifications, the one function every verified piece of news
- * about a trade goes through, the payment handler's operations and orphan payments, plus the lookups
- * and gateways the plugin's other services share ({@link AlipayCheckoutService} for the storefront,
- * {@link AlipayShipmentService} for escrow shipments, {@link AlipayReconciliationService} for the
- * scheduled catch-up). The handler, the controller and the resolvers only delegate. Exported by the
- * plugin so a shop can build custom flows on top of it.
- *
- * Every verified piece of news about a trade (notification, return-page sync, reconciliation query)
- * goes through one function, {@link AlipayService.applyTradeEvent}, inside one transaction that
- * first claims a unique receipt for (trade number, status) ({@link AlipayEventLedger}): a duplicate
- * cannot be processed twice, and a failed transaction leaves no claim behind.
+ * The plugin's Alipay core for Vendure: notifications, and the one function every verified piece of
+ * news about a trade goes through ({@link AlipayService.applyTradeEvent}), which asks the core's
+ * lifecycle what the news means and carries the decision out with Vendure's mechanics; plus the
+ * payment handler's operations and orphan payments. The handler, the controller and the resolvers only
+ * delegate. Exported by the plugin so a shop can build custom flows on top of it.
  */
 @Injectable()
 export class AlipayService {
-  /** Serialises the refund of one orphan payment (a notification and reconciliation may both try). */
-  private readonly orphanRefunds = new KeyedMutex();
-  /** The Alipay facades: the current settings for new payments, the trade's generation for the rest. */
-  private readonly gateways: AlipayGateways;
-  /** Claims and remembers each event's receipt, so every event takes effect at most once. */
-  private readonly ledger: AlipayEventLedger;
   /** Metadata objects built here from verified events: the only ones `createPayment` accepts. */
   private readonly verifiedPaymentMetadata = new WeakSet<object>();
 
   constructor(
     @Inject(ALIPAY_PLUGIN_OPTIONS) private readonly options: ResolvedAlipayPluginOptions,
     private readonly connection: TransactionalConnection,
-    private readonly channelService: ChannelService,
     private readonly requestContextService: RequestContextService,
     private readonly orderService: OrderService,
-    private readonly historyService: HistoryService,
-  ) {
-    this.gateways = new AlipayGateways(options.http);
-    this.ledger = new AlipayEventLedger(connection);
-  }
+    private readonly lookups: AlipayLookupService,
+    private readonly refunds: AlipayRefundService,
+    private readonly ledger: AlipayEventLedger,
+  ) {}
 
   // ------------------------------------------------------------------------------------------------
-  // URLs
-
-  /** The `notify_url` to give Alipay for a payment with `paymentMethodCode` in the context's channel. */
-  notifyUrl(ctx: RequestContext, paymentMethodCode: string): string {
-    return buildNotifyUrl(this.options.publicBaseUrl, ctx.channel.token, paymentMethodCode);
-  }
-
-  /** The `return_url` to give Alipay for a payment with `paymentMethodCode` in the context's channel. */
-  returnUrl(ctx: RequestContext, paymentMethodCode: string): string {
-    return buildReturnUrl(this.options.publicBaseUrl, ctx.channel.token, paymentMethodCode);
-  }
-
-  // ------------------------------------------------------------------------------------------------
-  // HTTP endpoints
+  // HTTP endpoint
 
   /**
    * Processes one delivery to the notify endpoint and returns the reply Alipay must read: `success`
    * once the notification is processed or deliberately ignored (duplicate, unknown trade, wrong
    * amount, cancelled order…), `fail` only when Alipay's retry can help (bad signature, settings,
-   * transient errors).
+   * transient errors, news that arrived before what it depends on).
    */
   async handleNotify(input: AlipayNotifyInput): Promise<AlipayNotifyReply> {
-    const channel = await this.channelByToken(input.channelToken);
+    const channel = await this.lookups.channelByToken(input.channelToken);
     if (!channel) {
       Logger.warn(
         `${describeTrade({})}: notification for unknown channel token; answered ${ALIPAY_NACK}`,
@@ -173,7 +144,7 @@ export class AlipayService {
       channelOrToken: channel,
       req: input.req,
     });
-    const method = await this.findAlipayMethod(ctx, input.paymentMethodCode);
+    const method = await this.lookups.findAlipayMethod(ctx, input.paymentMethodCode);
     if (!method) {
       Logger.warn(
         `${describeTrade({})}: notification for unknown Alipay payment method ${logSafeId(input.paymentMethodCode)}; answered ${ALIPAY_NACK}`,
@@ -194,7 +165,7 @@ export class AlipayService {
     }
     const verdict = await gateway.alipay.handleNotification(input.rawBody, input.contentType);
     if (!verdict.ok) {
-      const known = verdict.outTradeNo ? await this.findTrade(ctx, verdict.outTradeNo) : undefined;
+      const known = verdict.outTradeNo ? await this.lookups.findTrade(ctx, verdict.outTradeNo) : undefined;
       Logger.warn(
         `${describeTrade({ orderCode: known?.orderCode, outTradeNo: verdict.outTradeNo, tradeNo: verdict.tradeNo })}: notification rejected (${verdict.reason}): ${logSafe(verdict.message)}; answered ${verdict.reply}`,
         loggerCtx,
@@ -206,7 +177,7 @@ export class AlipayService {
       return (await this.applyBatchRefundEvent(ctx, method.code, event)).reply;
     }
     const label: TradeLabel = { outTradeNo: event.outTradeNo, tradeNo: event.tradeNo };
-    const trade = await this.findTrade(ctx, event.outTradeNo);
+    const trade = await this.lookups.findTrade(ctx, event.outTradeNo);
     if (!trade) {
       Logger.warn(
         `${describeTrade(label)}: verified notification (${event.alipayStatus}) for a trade this channel never created; acknowledged`,
@@ -231,6 +202,264 @@ export class AlipayService {
       );
       return ALIPAY_NACK;
     }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // The one processing function
+
+  /**
+   * Applies one verified trade event (notification, status query) to the trade's order, the same way
+   * whatever its source: in one transaction that first claims the receipt of the event, asks the core's
+   * lifecycle what it means ({@link runTradeLifecycle}) and carries that out. A refusal, or news that
+   * must wait for other news (answered `fail`), rolls everything back, the claim included. Orphans are
+   * refunded after the commit when `autoRefundOrphanPayments` is on.
+   */
+  async applyTradeEvent(
+    ctx: RequestContext,
+    trade: AlipayTrade,
+    event: TradeEvent,
+    alipay: Alipay,
+  ): Promise<EventOutcome> {
+    const label: TradeLabel = {
+      orderCode: trade.orderCode,
+      outTradeNo: trade.outTradeNo,
+      tradeNo: event.tradeNo,
+    };
+    const outcome = await this.ledger.processOnce(ctx, event, trade.outTradeNo, async txCtx => {
+      const run = await runTradeLifecycle({
+        facts: () => this.tradeFacts(txCtx, trade.id, event),
+        refundedTotal: async () =>
+          (await alipay.queryTrade({ outTradeNo: trade.outTradeNo, tradeNo: event.tradeNo }))?.refundedFen,
+        apply: decision => this.applyDecision(txCtx, trade.id, event, decision),
+      });
+      const { decision } = run;
+      const effect = decisionEffect(decision);
+      if (decision.action === 'reject' || decision.action === 'retry_later') {
+        const reason = decision.action === 'reject' ? decision.reason : 'retry_later';
+        throw new EventNotApplied({
+          kind: 'rejected',
+          reply: run.reply,
+          note: `rejected (${reason}): ${run.note}`,
+        });
+      }
+      return {
+        kind: effect === 'retry' || effect === 'rejected' ? 'rejected' : effect,
+        reply: run.reply,
+        note: run.note,
+        ...(decision.action === 'orphan' ? { orphanTradeId: trade.id } : {}),
+      };
+    });
+    const line = `${describeTrade(label)}: ${event.source} ${logSafeId(String(event.alipayStatus || event.status))} → ${outcome.kind}: ${outcome.note}; answered ${outcome.reply}`;
+    if (outcome.kind === 'orphan') Logger.error(line, loggerCtx);
+    else if (outcome.kind === 'rejected') Logger.warn(line, loggerCtx);
+    else Logger.info(line, loggerCtx);
+    if (outcome.orphanTradeId !== undefined && this.options.autoRefundOrphanPayments) {
+      const orphan = await this.connection
+        .getRepository(ctx, AlipayTrade)
+        .findOneBy({ id: outcome.orphanTradeId });
+      if (orphan) await this.refunds.refundOrphan(ctx, orphan);
+    }
+    return outcome;
+  }
+
+  /** The facts the core's lifecycle decides on: the trade, its payment and refunds, the order. */
+  private async tradeFacts(ctx: RequestContext, tradeId: ID, event: TradeEvent): Promise<TradeFacts> {
+    const trade = await this.connection.getRepository(ctx, AlipayTrade).findOneByOrFail({ id: tradeId });
+    const order = await this.lookups.orderForPayment(ctx, trade.orderId);
+    if (order) order.payments = await this.orderService.getOrderPayments(ctx, order.id);
+    const payment = order ? this.paymentOfTrade(order, trade, event.tradeNo) : undefined;
+    const owedFen = order ? order.totalWithTax - totalCoveredByPayments(order) : 0;
+    return {
+      event,
+      trade: {
+        recordedStatus: trade.status,
+        tradeNo: trade.tradeNo,
+        amountFen: trade.amountFen,
+        orphan: trade.orphanReason,
+      },
+      payment: payment ? toLifecyclePayment(payment) : null,
+      order: order
+        ? {
+            exists: true,
+            cancelled: order.state === 'Cancelled',
+            currency: order.currencyCode,
+            payable: PAYABLE_ORDER_STATES.includes(order.state),
+            owedFen,
+            paidOtherwise: Boolean(order.orderPlacedAt),
+          }
+        : {
+            exists: false,
+            cancelled: false,
+            currency: 'CNY',
+            payable: false,
+            owedFen: 0,
+            paidOtherwise: false,
+          },
+      refunds: await this.refunds.refundsOf(ctx, trade.outTradeNo),
+    };
+  }
+
+  /** The order's payment of this trade: a live one first, else a cancelled one. */
+  private paymentOfTrade(order: Order, trade: AlipayTrade, tradeNo: string): Payment | undefined {
+    const ofTrade = order.payments.filter(
+      p => p.transactionId === tradeNo && p.method === trade.paymentMethodCode && PAYMENT_STATES[p.state],
+    );
+    return ofTrade.find(p => p.state !== 'Cancelled') ?? ofTrade[0];
+  }
+
+  /** Carries out one decision of the core's lifecycle with Vendure's own mechanics. */
+  private async applyDecision(
+    ctx: RequestContext,
+    tradeId: ID,
+    event: TradeEvent,
+    decision: TradeDecision,
+  ): Promise<void> {
+    if (!('status' in decision)) return;
+    const repo = this.connection.getRepository(ctx, AlipayTrade);
+    const trade = await repo.findOneByOrFail({ id: tradeId });
+    trade.tradeNo = trade.tradeNo ?? event.tradeNo;
+    trade.status = decision.status;
+    trade.lastEvent = eventFields(event);
+    // An UPDATE of the three columns: `save()` would first read the row back to diff it.
+    await repo.update(
+      { id: trade.id },
+      { tradeNo: trade.tradeNo, status: trade.status, lastEvent: trade.lastEvent },
+    );
+    await this.carryOut(ctx, trade, event, decision);
+  }
+
+  private async carryOut(
+    ctx: RequestContext,
+    trade: AlipayTrade,
+    event: TradeEvent,
+    decision: RecordingDecision,
+  ): Promise<void> {
+    const payment = async () => {
+      const order = await this.lookups.orderForPayment(ctx, trade.orderId);
+      if (!order) return undefined;
+      order.payments = await this.orderService.getOrderPayments(ctx, order.id);
+      return this.paymentOfTrade(order, trade, event.tradeNo);
+    };
+    switch (decision.action) {
+      case 'ignore':
+      case 'record':
+        return;
+      case 'add_payment':
+        return this.addPayment(ctx, trade, event);
+      case 'settle_payment': {
+        const live = await payment();
+        if (!live) throw new Error('the payment to settle is gone');
+        const settled = await this.orderService.settlePayment(ctx, live.id);
+        if (isGraphQlErrorResult(settled)) {
+          throw new Error(
+            `Vendure refused to settle payment ${live.id}: ${settled.errorCode}: ${settled.message}`,
+          );
+        }
+        return this.lookups.addOrderNote(ctx, trade.orderId, HISTORY.receiptConfirmed(event.tradeNo));
+      }
+      case 'await_receipt':
+        return this.lookups.addOrderNote(ctx, trade.orderId, HISTORY.awaitingReceipt(event.tradeNo));
+      case 'cancel_payment': {
+        const live = await payment();
+        if (live) {
+          // The trade is recorded TRADE_CLOSED already: cancelPayment below does not call Alipay.
+          const cancelled = await this.orderService.cancelPayment(ctx, live.id);
+          if (isGraphQlErrorResult(cancelled)) {
+            throw new Error(`Vendure refused to cancel payment ${live.id}: ${cancelled.message}`);
+          }
+        }
+        return this.lookups.flagOrder(ctx, trade.orderId, decision.alert);
+      }
+      case 'reconcile_refunds': {
+        for (const id of decision.settle)
+          await this.refunds.settleRow(ctx, id, `Alipay's refunded total (${event.source})`);
+        if (decision.alipaySideFen > 0) {
+          await this.refunds.recordAlipaySideRefund(
+            ctx,
+            trade,
+            await payment(),
+            decision.alipaySideFen,
+            decision.alipaySideKey,
+          );
+        }
+        if (decision.alert) await this.lookups.flagOrder(ctx, trade.orderId, decision.alert);
+        return;
+      }
+      case 'settle_refund':
+        await this.refunds.settleRow(ctx, decision.refundId, `Alipay's ${event.source}`);
+        if (decision.alert) await this.lookups.flagOrder(ctx, trade.orderId, decision.alert);
+        return;
+      case 'orphan':
+        return this.recordOrphan(ctx, trade, decision.reason);
+      case 'orphan_refunded':
+        return this.refunds.markOrphanRefunded(ctx, trade, event.refundRequestNo);
+      case 'alert':
+        return this.lookups.flagOrder(ctx, trade.orderId, decision.alert);
+    }
+  }
+
+  /** Adds the verified payment to its order (moving an `AddingItems` order to `ArrangingPayment` first). */
+  private async addPayment(ctx: RequestContext, trade: AlipayTrade, event: TradeEvent): Promise<void> {
+    const order = await this.lookups.orderForPayment(ctx, trade.orderId);
+    if (!order) throw new Error('the order to pay is gone');
+    if (order.state === 'AddingItems') {
+      const transitioned = await this.orderService.transitionToState(ctx, order.id, 'ArrangingPayment');
+      if (isGraphQlErrorResult(transitioned)) {
+        // Vendure will not take a payment for this order now (a custom process refused): an orphan.
+        await this.recordOrphan(ctx, trade, 'order_not_payable');
+        return;
+      }
+    }
+    const added = await this.orderService.addPaymentToOrder(ctx, order.id, {
+      method: trade.paymentMethodCode,
+      metadata: this.paymentMetadata(trade, event) as unknown as Record<string, unknown>,
+    });
+    if (isGraphQlErrorResult(added)) {
+      // Rolls the transaction back: the next delivery (or reconciliation) tries again.
+      throw new Error(`Vendure refused the payment: ${added.errorCode}: ${added.message}`);
+    }
+  }
+
+  /** A legacy `batch_refund_notify`: completes the refund (or orphan refund) with that batch number. */
+  private async applyBatchRefundEvent(
+    ctx: RequestContext,
+    methodCode: string,
+    event: RefundEvent,
+  ): Promise<EventOutcome> {
+    const trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
+      where: { tradeNo: event.tradeNo, channelId: ctx.channelId },
+    });
+    const label: TradeLabel = {
+      orderCode: trade?.orderCode,
+      outTradeNo: trade?.outTradeNo,
+      tradeNo: event.tradeNo,
+    };
+    let outcome: EventOutcome;
+    try {
+      outcome = await this.ledger.processOnce(ctx, event, trade?.outTradeNo ?? '', async txCtx => {
+        const row = await this.refunds.findByRequestNo(txCtx, event.batchNo);
+        const ours = row && trade?.paymentMethodCode === methodCode && row.outTradeNo === trade.outTradeNo;
+        const decision = decideBatchRefund({ event, refund: ours ? toLifecycleRefund(row) : null });
+        if (decision.action === 'settle_refund') {
+          await this.refunds.settleRow(txCtx, decision.refundId, `batch_refund_notify ${event.batchNo}`);
+        } else if (decision.action === 'fail_refund') {
+          await this.refunds.failRow(txCtx, decision.refundId, `Alipay: ${decision.result}`);
+        }
+        return {
+          kind: decision.action === 'ignore' ? 'ignored' : 'applied',
+          reply: ALIPAY_ACK,
+          note: decision.note,
+        };
+      });
+    } catch (error) {
+      Logger.error(
+        `${describeTrade(label)}: batch_refund_notify ${event.batchNo} could not be processed; answered ${ALIPAY_NACK}: ${describeError(error)}`,
+        loggerCtx,
+      );
+      return { kind: 'rejected', reply: ALIPAY_NACK, note: describeError(error) };
+    }
+    Logger.info(`${describeTrade(label)}: batch_refund_notify → ${outcome.kind}: ${outcome.note}`, loggerCtx);
+    return outcome;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -264,7 +493,7 @@ export class AlipayService {
     const verified = metadata as unknown as AlipayPaymentMetadata;
     return {
       amount: verified.amountFen,
-      state: isSettledAlipayStatus(verified.alipayStatus) ? 'Settled' : 'Authorized',
+      state: isReleasedStatus(verified.alipayStatus) ? 'Settled' : 'Authorized',
       transactionId: verified.tradeNo,
       metadata,
     };
@@ -282,34 +511,33 @@ export class AlipayService {
     _settings: AlipayHandlerArgValues,
     method: PaymentMethod,
   ): Promise<SettlePaymentResult | SettlePaymentErrorResult> {
-    const trade = await this.tradeOfPayment(ctx, payment);
+    const trade = await this.lookups.tradeOfPayment(ctx, payment);
     const label = { orderCode: order.code, outTradeNo: trade?.outTradeNo, tradeNo: payment.transactionId };
-    if (trade && isSettledAlipayStatus(trade.status)) {
+    if (trade && isReleasedStatus(trade.status)) {
       return { success: true, metadata: { alipayStatus: trade.status } };
     }
     let alipayStatus = trade?.status ?? '';
-    const gateway = this.gatewayForPayment(method, payment, trade);
+    const gateway = this.lookups.gatewayForPayment(method, payment, trade);
     if (gateway.ok && trade) {
       try {
         const event = await gateway.alipay.queryTrade({
           outTradeNo: trade.outTradeNo,
           tradeNo: payment.transactionId,
         });
-        if (event) {
-          alipayStatus = event.alipayStatus;
-          if (event.status === 'finished' || event.status === 'paid') {
-            await this.connection
-              .getRepository(ctx, AlipayTrade)
-              .update(
-                { id: trade.id },
-                { status: nextTradeStatus(trade.status, event.alipayStatus), lastEvent: eventFields(event) },
-              );
-            Logger.info(
-              `${describeTrade(label)}: settled on request, Alipay reports ${event.alipayStatus}`,
-              loggerCtx,
+        if (event) alipayStatus = event.alipayStatus;
+        if (event && isReleasedStatus(event.alipayStatus)) {
+          // Vendure settles the payment itself once this answers; only the trade's status is recorded.
+          await this.connection
+            .getRepository(ctx, AlipayTrade)
+            .update(
+              { id: trade.id },
+              { status: nextRecordedStatus(trade.status, event.alipayStatus), lastEvent: eventFields(event) },
             );
-            return { success: true, metadata: { alipayStatus: event.alipayStatus } };
-          }
+          Logger.info(
+            `${describeTrade(label)}: settled on request, Alipay reports ${event.alipayStatus}`,
+            loggerCtx,
+          );
+          return { success: true, metadata: { alipayStatus: event.alipayStatus } };
         }
       } catch (error) {
         Logger.warn(
@@ -323,7 +551,10 @@ export class AlipayService {
     return { success: false, state: 'Authorized', errorMessage: bilingual(message) };
   }
 
-  /** Cancels a payment by closing its Alipay trade; Alipay refuses for a paid trade (refund it instead). */
+  /**
+   * Cancels a payment by closing its Alipay trade; Alipay refuses for a paid trade (refund it instead).
+   * A trade Alipay already closed (recorded `TRADE_CLOSED`) is cancelled without asking Alipay.
+   */
   async cancelPayment(
     ctx: RequestContext,
     order: Order,
@@ -331,11 +562,15 @@ export class AlipayService {
     _settings: AlipayHandlerArgValues,
     method: PaymentMethod,
   ): Promise<CancelPaymentResult | CancelPaymentErrorResult> {
-    const trade = await this.tradeOfPayment(ctx, payment);
+    const trade = await this.lookups.tradeOfPayment(ctx, payment);
     const outTradeNo = trade?.outTradeNo ?? (payment.metadata as { outTradeNo?: string } | null)?.outTradeNo;
     const label = { orderCode: order.code, outTradeNo, tradeNo: payment.transactionId };
-    const gateway = this.gatewayForPayment(method, payment, trade);
     const keepState = payment.state as Exclude<PaymentState, 'Cancelled'>;
+    if (trade?.status === 'TRADE_CLOSED') {
+      Logger.info(`${describeTrade(label)}: payment cancelled; Alipay had closed the trade`, loggerCtx);
+      return { success: true, metadata: { alipayClosed: true } };
+    }
+    const gateway = this.lookups.gatewayForPayment(method, payment, trade);
     if (!gateway.ok) {
       Logger.error(`${describeTrade(label)}: cancel refused: ${gateway.message.en}`, loggerCtx);
       return { success: false, state: keepState, errorMessage: bilingual(gateway.message) };
@@ -363,118 +598,17 @@ export class AlipayService {
     }
   }
 
-  /**
-   * Refunds (part of) a payment through Alipay. Vendure calls this before the `Refund` row exists,
-   * so the refund is identified by `{orderCode}-P{paymentId}-R{n}` (n = this payment's refund count
-   * + 1), which the core turns into Alipay's idempotency number: the same Vendure refund can never
-   * refund twice. OpenAPI answers at once (`Settled`); legacy refunds stay `Pending` until
-   * `batch_refund_notify` (without the no-password contract the seller must first confirm on the
-   * Alipay page linked in the refund metadata and the order history).
-   *
-   * The Alipay request number is derived before the call and stored as the refund's transaction ID
-   * whatever happens: when Alipay's answer is lost the refund stays `Pending` (`uncertain`), Alipay's
-   * refund notification can still find it, and {@link AlipayReconciliationService.resolveUncertainRefunds} asks Alipay about it
-   * and sends the same request (same number) again if needed.
-   */
-  async createRefund(
+  /** Refunds (part of) a payment through Alipay: see {@link AlipayRefundService.createRefund}. */
+  createRefund(
     ctx: RequestContext,
-    input: AlipayRefundOrderInput,
+    _input: AlipayRefundOrderInput,
     amount: number,
     order: Order,
     payment: Payment,
     _settings: AlipayHandlerArgValues,
     method: PaymentMethod,
   ): Promise<CreateRefundResult> {
-    const trade = await this.tradeOfPayment(ctx, payment);
-    const outTradeNo =
-      trade?.outTradeNo ?? (payment.metadata as { outTradeNo?: string } | null)?.outTradeNo ?? '';
-    const label = { orderCode: order.code, outTradeNo, tradeNo: payment.transactionId };
-    const refundKey = `${order.code}-P${payment.id}-R${(payment.refunds?.length ?? 0) + 1}`;
-    const gateway = this.gatewayForPayment(method, payment, trade);
-    if (!gateway.ok) {
-      // Nothing was sent to Alipay: the refund fails visibly instead of waiting for an answer that never comes.
-      Logger.error(
-        `${describeTrade(label)}: refund ${refundKey} not submitted: ${gateway.message.en}`,
-        loggerCtx,
-      );
-      return {
-        state: 'Failed',
-        metadata: {
-          refundKey,
-          errorCode: 'SETTINGS_INVALID',
-          errorMessage: bilingual(gateway.message),
-          missingSettings: gateway.issues.map(issue => issue.field),
-        },
-      };
-    }
-    const refundRequestNo = refundRequestNoFor(gateway.interfaceType, refundKey);
-    try {
-      const outcome = await gateway.alipay.refund({
-        outTradeNo,
-        tradeNo: payment.transactionId,
-        refundId: refundKey,
-        amountFen: amount,
-        reason: input.reason ?? undefined,
-        notifyUrl: this.notifyUrl(ctx, method.code),
-        refundRequestNo,
-      });
-      Logger.info(
-        `${describeTrade(label)}: refund ${refundKey} of ${amount} fen → ${outcome.status} (Alipay request ${outcome.refundRequestNo})`,
-        loggerCtx,
-      );
-      const metadata = {
-        refundKey,
-        refundRequestNo: outcome.refundRequestNo,
-        alipayRefundStatus: outcome.status,
-      };
-      switch (outcome.status) {
-        case 'succeeded':
-          return {
-            state: 'Settled',
-            transactionId: outcome.refundRequestNo,
-            metadata: { ...metadata, refundedTotalFen: outcome.refundedTotalFen },
-          };
-        case 'pending':
-          return { state: 'Pending', transactionId: outcome.refundRequestNo, metadata };
-        case 'requires_action':
-          await this.addOrderNote(
-            ctx,
-            order.id,
-            HISTORY.refundNeedsConfirmation(outcome.refundRequestNo, amount, outcome.confirmUrl),
-          );
-          return {
-            state: 'Pending',
-            transactionId: outcome.refundRequestNo,
-            metadata: { ...metadata, confirmUrl: outcome.confirmUrl },
-          };
-      }
-    } catch (error) {
-      if (error instanceof AlipayNetworkError) {
-        // The request may have reached Alipay: claiming failure could lead to a second refund.
-        Logger.error(
-          `${describeTrade(label)}: refund ${refundKey}: no answer from Alipay (${describeError(error)}); left Pending`,
-          loggerCtx,
-        );
-        await this.addOrderNote(ctx, order.id, HISTORY.refundUncertain(refundRequestNo, error.code));
-        return {
-          state: 'Pending',
-          transactionId: refundRequestNo,
-          metadata: { refundKey, refundRequestNo, uncertain: true, errorMessage: error.message },
-        };
-      }
-      Logger.error(
-        `${describeTrade(label)}: refund ${refundKey} refused: ${describeError(error)}`,
-        loggerCtx,
-      );
-      return {
-        state: 'Failed',
-        metadata: {
-          refundKey,
-          errorCode: error instanceof AlipayError ? error.code : 'UNEXPECTED',
-          errorMessage: error instanceof AlipayError ? bilingual(error.hint) : describeError(error),
-        },
-      };
-    }
+    return this.refunds.createRefund(ctx, amount, order, payment, method);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -486,359 +620,40 @@ export class AlipayService {
       where: { channelId: ctx.channelId, orphanReason: Not(IsNull()) },
       order: { orphanDetectedAt: 'DESC' },
     });
-    return trades.map(toOrphanPayment);
+    const refunds = await this.refunds.orphanRefunds(
+      ctx,
+      trades.map(t => t.outTradeNo),
+    );
+    return trades.map(trade => toOrphanPayment(trade, refunds.get(trade.outTradeNo)));
   }
 
   /**
-   * Refunds an orphan payment in full, once: a refund that succeeded, is pending or awaits the
-   * seller's confirmation is never requested again, and the refund number is derived from the trade
-   * number, so Alipay too recognises a repeated request.
+   * Refunds an orphan payment in full, once: a refund that succeeded or is still open is never
+   * requested again, and the request number is stored before Alipay is called.
    */
   async refundOrphanPayment(
     ctx: RequestContext,
     outTradeNo: string,
   ): Promise<AlipayOrphanPayment | undefined> {
-    const trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
+    const repo = this.connection.getRepository(ctx, AlipayTrade);
+    const trade = await repo.findOne({
       where: { outTradeNo, channelId: ctx.channelId, orphanReason: Not(IsNull()) },
     });
-    if (!trade) {
-      return undefined;
-    }
-    await this.refundOrphan(ctx, trade.id);
-    const refreshed = await this.connection.getRepository(ctx, AlipayTrade).findOneByOrFail({ id: trade.id });
-    return toOrphanPayment(refreshed);
+    if (!trade) return undefined;
+    await this.refunds.refundOrphan(ctx, trade);
+    const refunds = await this.refunds.orphanRefunds(ctx, [trade.outTradeNo]);
+    return toOrphanPayment(await repo.findOneByOrFail({ id: trade.id }), refunds.get(trade.outTradeNo));
   }
 
-  // ------------------------------------------------------------------------------------------------
-  // The one processing function
-
-  /**
-   * Applies one verified trade event (notification, status query) to the trade's order, the same
-   * way whatever its source: in one transaction that first claims the receipt for (trade number,
-   * status); rejected events roll back (no claim survives), orphans are recorded and, when
-   * `autoRefundOrphanPayments` is on, refunded after the commit.
-   */
-  async applyTradeEvent(
-    ctx: RequestContext,
-    trade: AlipayTrade,
-    event: TradeEvent,
-    alipay: Alipay,
-  ): Promise<EventOutcome> {
-    const label: TradeLabel = {
-      orderCode: trade.orderCode,
-      outTradeNo: trade.outTradeNo,
-      tradeNo: event.tradeNo,
-    };
-    let outcome: EventOutcome;
-    if (!hasKnownTradeStatus(event)) {
-      outcome = {
-        kind: 'rejected',
-        reply: ALIPAY_ACK,
-        note: `rejected (unknown_status): trade_status ${JSON.stringify(String(event.alipayStatus)).slice(0, 80)} is not one of Alipay's statuses`,
-      };
-    } else if (trade.tradeNo && trade.tradeNo !== event.tradeNo) {
-      outcome = {
-        kind: 'rejected',
-        reply: ALIPAY_ACK,
-        note: `rejected (wrong_trade): Alipay trade ${event.tradeNo} differs from the recorded ${trade.tradeNo}`,
-      };
-    } else {
-      outcome = await this.ledger.processOnce(ctx, event, trade.outTradeNo, async txCtx => {
-        const current = await this.connection
-          .getRepository(txCtx, AlipayTrade)
-          .findOneByOrFail({ id: trade.id });
-        return isRefundNotification(event)
-          ? this.applyRefundTradeEvent(txCtx, current, event)
-          : this.applyPaymentTradeEvent(txCtx, current, event, alipay);
-      });
-    }
-    const line = `${describeTrade(label)}: ${event.source} ${logSafeId(String(event.alipayStatus || event.status))} → ${outcome.kind}: ${outcome.note}; answered ${outcome.reply}`;
-    if (outcome.kind === 'orphan') {
-      Logger.error(line, loggerCtx);
-    } else if (outcome.kind === 'rejected') {
-      Logger.warn(line, loggerCtx);
-    } else {
-      Logger.info(line, loggerCtx);
-    }
-    if (outcome.orphanTradeId !== undefined && this.options.autoRefundOrphanPayments) {
-      await this.refundOrphan(ctx, outcome.orphanTradeId);
-    }
-    return outcome;
-  }
-
-  private async applyPaymentTradeEvent(
-    ctx: RequestContext,
-    trade: AlipayTrade,
-    event: TradeEvent,
-    alipay: Alipay,
-  ): Promise<EventOutcome> {
-    const repo = this.connection.getRepository(ctx, AlipayTrade);
-    const previousStatus = trade.status;
-    trade.tradeNo = event.tradeNo;
-    trade.lastEvent = eventFields(event);
-    trade.status = nextTradeStatus(trade.status, event.alipayStatus);
-    // An UPDATE of the three columns: `save()` would first read the row back to diff it.
-    await repo.update(
-      { id: trade.id },
-      { tradeNo: trade.tradeNo, lastEvent: trade.lastEvent, status: trade.status },
-    );
-    if (trade.orphanReason) {
-      return {
-        kind: 'ignored',
-        reply: ALIPAY_ACK,
-        note: `already recorded as an orphan (${trade.orphanReason})`,
-      };
-    }
-    if (event.status === 'waiting_payment' || event.status === 'closed') {
-      const late = trade.status !== event.alipayStatus;
-      return {
-        kind: 'recorded',
-        reply: ALIPAY_ACK,
-        note: late ? `out of order after ${previousStatus}, nothing changed` : 'recorded, no payment yet',
-      };
-    }
-    const order = await this.orderForPayment(ctx, trade.orderId);
-    if (!order) {
-      return this.recordOrphan(ctx, trade, undefined, 'order_missing');
-    }
-    order.payments = await this.orderService.getOrderPayments(ctx, order.id);
-    const existing = order.payments.find(
-      p =>
-        p.transactionId === event.tradeNo &&
-        p.method === trade.paymentMethodCode &&
-        p.state !== 'Cancelled' &&
-        p.state !== 'Error' &&
-        p.state !== 'Declined',
-    );
-    if (existing) {
-      return this.advanceExistingPayment(ctx, trade, event, order, existing);
-    }
-    if (order.state === 'Cancelled') {
-      return this.recordOrphan(ctx, trade, order, 'order_cancelled');
-    }
-    if (order.currencyCode !== 'CNY') {
-      return this.recordOrphan(ctx, trade, order, 'currency_not_cny');
-    }
-    const owed = order.totalWithTax - totalCoveredByPayments(order);
-    if (!PAYABLE_ORDER_STATES.includes(order.state) || owed <= 0) {
-      return this.recordOrphan(
+  private async recordOrphan(ctx: RequestContext, trade: AlipayTrade, reason: OrphanReason): Promise<void> {
+    await this.connection
+      .getRepository(ctx, AlipayTrade)
+      .update({ id: trade.id }, { orphanReason: reason, orphanDetectedAt: new Date() });
+    const orderExists = await this.lookups.orderForPayment(ctx, trade.orderId);
+    if (orderExists) {
+      await this.lookups.addOrderNote(
         ctx,
-        trade,
-        order,
-        order.orderPlacedAt || owed <= 0 ? 'order_already_paid' : 'order_not_payable',
-      );
-    }
-    const rejection = alipay.checkEvent(event, { outTradeNo: trade.outTradeNo, amountFen: owed });
-    if (rejection) {
-      if (rejection.reason === 'wrong_amount' && event.amountFen === trade.amountFen) {
-        // Alipay took exactly what we asked for, but the cart changed meanwhile: real money, no order.
-        return this.recordOrphan(ctx, trade, order, 'amount_changed');
-      }
-      throw new EventNotApplied({
-        kind: 'rejected',
-        reply: rejection.reply,
-        note: `rejected (${rejection.reason}): ${rejection.message}`,
-      });
-    }
-    if (order.state === 'AddingItems') {
-      const transitioned = await this.orderService.transitionToState(ctx, order.id, 'ArrangingPayment');
-      if (isGraphQlErrorResult(transitioned)) {
-        return this.recordOrphan(ctx, trade, order, 'order_not_payable', transitioned.message);
-      }
-    }
-    const metadata = this.paymentMetadata(trade, event);
-    const added = await this.orderService.addPaymentToOrder(ctx, order.id, {
-      method: trade.paymentMethodCode,
-      metadata: metadata as unknown as Record<string, unknown>,
-    });
-    if (isGraphQlErrorResult(added)) {
-      // Rolls the transaction back: the next delivery (or reconciliation) tries again.
-      throw new Error(`Vendure refused the payment: ${added.errorCode}: ${added.message}`);
-    }
-    const state = isSettledAlipayStatus(event.alipayStatus) ? 'Settled' : 'Authorized';
-    return {
-      kind: 'applied',
-      reply: ALIPAY_ACK,
-      note: `payment of ${event.amountFen} fen recorded as ${state}; order now ${added.state}`,
-    };
-  }
-
-  private async advanceExistingPayment(
-    ctx: RequestContext,
-    trade: AlipayTrade,
-    event: TradeEvent,
-    order: Order,
-    payment: Payment,
-  ): Promise<EventOutcome> {
-    if (event.amountFen !== payment.amount) {
-      throw new EventNotApplied({
-        kind: 'rejected',
-        reply: ALIPAY_ACK,
-        note: `rejected (wrong_amount): ${event.amountFen} fen differs from the recorded payment of ${payment.amount} fen`,
-      });
-    }
-    if ((event.status === 'finished' || event.status === 'paid') && payment.state === 'Authorized') {
-      const settled = await this.orderService.settlePayment(ctx, payment.id);
-      if (isGraphQlErrorResult(settled)) {
-        throw new Error(
-          `Vendure refused to settle payment ${payment.id}: ${settled.errorCode}: ${settled.message}`,
-        );
-      }
-      await this.addOrderNote(ctx, order.id, HISTORY.receiptConfirmed(event.tradeNo));
-      return { kind: 'applied', reply: ALIPAY_ACK, note: `escrow released: payment ${payment.id} settled` };
-    }
-    if (event.status === 'shipped_awaiting_receipt') {
-      await this.addOrderNote(ctx, order.id, HISTORY.awaitingReceipt(event.tradeNo));
-      return {
-        kind: 'recorded',
-        reply: ALIPAY_ACK,
-        note: 'shipped, waiting for the buyer to confirm receipt',
-      };
-    }
-    return {
-      kind: 'ignored',
-      reply: ALIPAY_ACK,
-      note: `payment ${payment.id} is already ${payment.state}; trade recorded as ${trade.status}`,
-    };
-  }
-
-  /** An OpenAPI refund notification (or a legacy trade notification about a refund): never a payment. */
-  private async applyRefundTradeEvent(
-    ctx: RequestContext,
-    trade: AlipayTrade,
-    event: TradeEvent,
-  ): Promise<EventOutcome> {
-    trade.tradeNo = trade.tradeNo ?? event.tradeNo;
-    trade.lastEvent = eventFields(event);
-    if (event.status === 'closed') {
-      trade.status = 'TRADE_CLOSED';
-    }
-    await this.connection.getRepository(ctx, AlipayTrade).save(trade);
-    const refundRequestNo = event.refundRequestNo;
-    if (refundRequestNo === undefined) {
-      return {
-        kind: 'recorded',
-        reply: ALIPAY_ACK,
-        note: 'legacy refund status recorded; batch_refund_notify completes it',
-      };
-    }
-    const refund = await this.findRefund(ctx, refundRequestNo, event.tradeNo);
-    if (!refund && trade.orphanReason) {
-      // An orphan has no Vendure payment: a refund of its trade is the orphan refund.
-      if (trade.orphanRefund?.status !== 'succeeded') {
-        trade.orphanRefund = { refundRequestNo, status: 'succeeded', at: new Date().toISOString() };
-        await this.connection.getRepository(ctx, AlipayTrade).save(trade);
-      }
-      return { kind: 'applied', reply: ALIPAY_ACK, note: `orphan refund ${refundRequestNo} confirmed` };
-    }
-    if (!refund) {
-      return {
-        kind: 'recorded',
-        reply: ALIPAY_ACK,
-        note: `refund ${refundRequestNo} (refunded total ${event.refundedFen ?? '?'} fen) is not a Vendure refund; recorded`,
-      };
-    }
-    if (refund.state !== 'Pending') {
-      return { kind: 'ignored', reply: ALIPAY_ACK, note: `refund ${refund.id} is already ${refund.state}` };
-    }
-    if ((refund.metadata as { uncertain?: boolean } | null)?.uncertain) {
-      // Alipay's notification is the answer that had been lost.
-      refund.metadata = { ...refund.metadata, uncertain: false, resolvedBy: 'refund notification' };
-      await this.connection.getRepository(ctx, Refund).save(refund, { reload: false });
-    }
-    await this.orderService.transitionRefundToState(ctx, refund.id, 'Settled');
-    return { kind: 'applied', reply: ALIPAY_ACK, note: `refund ${refund.id} settled` };
-  }
-
-  /** A legacy `batch_refund_notify`: completes the Pending refund (or orphan refund) it reports on. */
-  private async applyBatchRefundEvent(
-    ctx: RequestContext,
-    methodCode: string,
-    event: RefundEvent,
-  ): Promise<EventOutcome> {
-    const trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
-      where: { tradeNo: event.tradeNo, channelId: ctx.channelId },
-    });
-    const label: TradeLabel = {
-      orderCode: trade?.orderCode,
-      outTradeNo: trade?.outTradeNo,
-      tradeNo: event.tradeNo,
-    };
-    let outcome: EventOutcome;
-    try {
-      outcome = await this.ledger.processOnce(ctx, event, trade?.outTradeNo ?? '', async txCtx => {
-        const refund = await this.findRefund(txCtx, event.batchNo, event.tradeNo);
-        // An orphan has no Vendure payment, so a refund of its trade is the orphan refund, even when
-        // this notification overtakes the plugin's own record of the refund request.
-        if (!refund && trade?.orphanReason) {
-          const current = await this.connection
-            .getRepository(txCtx, AlipayTrade)
-            .findOneByOrFail({ id: trade.id });
-          const succeeded = event.successCount > 0;
-          current.orphanRefund = {
-            ...(current.orphanRefund ?? { at: '' }),
-            refundRequestNo: event.batchNo,
-            status: succeeded ? 'succeeded' : 'failed',
-            error: succeeded ? undefined : event.items.map(i => i.result).join(','),
-            at: new Date().toISOString(),
-          };
-          await this.connection.getRepository(txCtx, AlipayTrade).save(current);
-          return {
-            kind: 'applied',
-            reply: ALIPAY_ACK,
-            note: `orphan refund batch ${event.batchNo}: ${succeeded ? 'succeeded' : 'failed'}`,
-          };
-        }
-        if (!refund || refund.payment.method !== methodCode) {
-          return {
-            kind: 'recorded',
-            reply: ALIPAY_ACK,
-            note: `batch ${event.batchNo} is not a Vendure refund of this method; recorded`,
-          };
-        }
-        if (refund.state !== 'Pending') {
-          return {
-            kind: 'ignored',
-            reply: ALIPAY_ACK,
-            note: `refund ${refund.id} is already ${refund.state}`,
-          };
-        }
-        const item = event.items.find(i => i.tradeNo === refund.payment.transactionId) ?? event.items[0];
-        const succeeded = item?.success === true;
-        refund.metadata = { ...refund.metadata, alipayResult: item?.result ?? 'UNKNOWN', uncertain: false };
-        await this.connection.getRepository(txCtx, Refund).save(refund, { reload: false });
-        await this.orderService.transitionRefundToState(txCtx, refund.id, succeeded ? 'Settled' : 'Failed');
-        return {
-          kind: 'applied',
-          reply: ALIPAY_ACK,
-          note: `refund ${refund.id} (batch ${event.batchNo}) ${succeeded ? 'settled' : `failed: ${item?.result}`}`,
-        };
-      });
-    } catch (error) {
-      Logger.error(
-        `${describeTrade(label)}: batch_refund_notify ${event.batchNo} could not be processed; answered ${ALIPAY_NACK}: ${describeError(error)}`,
-        loggerCtx,
-      );
-      return { kind: 'rejected', reply: ALIPAY_NACK, note: describeError(error) };
-    }
-    Logger.info(`${describeTrade(label)}: batch_refund_notify → ${outcome.kind}: ${outcome.note}`, loggerCtx);
-    return outcome;
-  }
-
-  private async recordOrphan(
-    ctx: RequestContext,
-    trade: AlipayTrade,
-    order: Order | undefined,
-    reason: AlipayOrphanReason,
-    detail?: string,
-  ): Promise<EventOutcome> {
-    trade.orphanReason = reason;
-    trade.orphanDetectedAt = new Date();
-    await this.connection.getRepository(ctx, AlipayTrade).save(trade);
-    if (order) {
-      await this.addOrderNote(
-        ctx,
-        order.id,
+        trade.orderId,
         HISTORY.orphan(
           trade.tradeNo ?? trade.outTradeNo,
           trade.amountFen,
@@ -847,143 +662,10 @@ export class AlipayService {
         ),
       );
     }
-    return {
-      kind: 'orphan',
-      reply: ALIPAY_ACK,
-      note: `orphan payment of ${trade.amountFen} fen: ${ORPHAN_REASON_TEXT[reason].en}${detail ? ` (${detail})` : ''}; ${
-        this.options.autoRefundOrphanPayments
-          ? 'refunding automatically'
-          : 'must be refunded by an administrator'
-      }`,
-      orphanTradeId: trade.id,
-    };
-  }
-
-  /**
-   * Refunds an orphan payment in full unless a refund of it succeeded, is pending or awaits the seller
-   * (one at a time per trade); the outcome goes to the trade record, the log and the order history.
-   */
-  async refundOrphan(ctx: RequestContext, tradeId: ID): Promise<void> {
-    await this.orphanRefunds.run(`orphan-refund:${tradeId}`, async () => {
-      const repo = this.connection.rawConnection.getRepository(AlipayTrade);
-      const trade = await repo.findOneBy({ id: tradeId });
-      if (!trade?.orphanReason || !trade.tradeNo) {
-        return;
-      }
-      if (trade.orphanRefund && trade.orphanRefund.status !== 'failed') {
-        return;
-      }
-      const label = { orderCode: trade.orderCode, outTradeNo: trade.outTradeNo, tradeNo: trade.tradeNo };
-      const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
-      const gateway = method ? this.gatewayForTrade(method, trade) : undefined;
-      const at = new Date().toISOString();
-      let refundRequestNo: string | undefined;
-      if (!gateway?.ok) {
-        const error = gateway ? bilingual(gateway.message) : 'payment method missing';
-        trade.orphanRefund = { status: 'failed', error, at };
-      } else {
-        try {
-          // A retry (after a refusal) sends the number of the first attempt again.
-          const refundId = `orphan-${trade.tradeNo}`;
-          refundRequestNo =
-            trade.orphanRefund?.refundRequestNo ?? refundRequestNoFor(gateway.interfaceType, refundId);
-          const outcome = await gateway.alipay.refund({
-            outTradeNo: trade.outTradeNo,
-            tradeNo: trade.tradeNo,
-            refundId,
-            amountFen: trade.amountFen,
-            reason: 'Payment could not be applied to the order / 付款无法计入订单',
-            notifyUrl: this.notifyUrl(ctx, trade.paymentMethodCode),
-            refundRequestNo,
-          });
-          trade.orphanRefund = {
-            status: outcome.status,
-            refundRequestNo: outcome.refundRequestNo,
-            confirmUrl: outcome.status === 'requires_action' ? outcome.confirmUrl : undefined,
-            at,
-          };
-        } catch (error) {
-          // Without an answer the refund may have happened: never retry it automatically then.
-          trade.orphanRefund = {
-            status: error instanceof AlipayNetworkError ? 'pending' : 'failed',
-            refundRequestNo,
-            error: describeError(error),
-            at,
-          };
-        }
-      }
-      // A batch_refund_notify may have completed the refund while Alipay was answering: keep that.
-      const settledMeanwhile = (await repo.findOneBy({ id: tradeId }))?.orphanRefund;
-      if (settledMeanwhile && settledMeanwhile.status !== 'failed') {
-        trade.orphanRefund = settledMeanwhile;
-      }
-      await repo.update({ id: tradeId }, { orphanRefund: trade.orphanRefund });
-      const refund = trade.orphanRefund;
-      const line = `${describeTrade(label)}: refund of orphan payment → ${refund.status}${refund.error ? `: ${refund.error}` : ''}`;
-      if (refund.status === 'failed') {
-        Logger.error(line, loggerCtx);
-      } else {
-        Logger.info(line, loggerCtx);
-      }
-      const orderExists = await this.connection.rawConnection
-        .getRepository(Order)
-        .existsBy({ id: trade.orderId });
-      if (orderExists) {
-        await this.addOrderNote(
-          ctx,
-          trade.orderId,
-          refund.status === 'failed'
-            ? HISTORY.orphanRefundFailed(trade.tradeNo, refund.error ?? '')
-            : HISTORY.orphanRefunded(trade.tradeNo, refund.status),
-        );
-      }
-    });
   }
 
   // ------------------------------------------------------------------------------------------------
   // Helpers
-
-  /**
-   * The Alipay facade for NEW payments of a payment method: its current settings (secrets resolved),
-   * cached per distinct settings; or the issues that make the settings unusable. Anything about an
-   * existing trade goes through {@link AlipayService.gatewayForTrade} instead.
-   */
-  gatewayFor(method: PaymentMethod): GatewayResult {
-    return this.gateways.current(method);
-  }
-
-  /**
-   * The Alipay facade for an existing trade: built for the `interfaceType` the trade was made with, from
-   * the method's stored credentials of that generation, even after the method switched between legacy
-   * and OpenAPI. Fails (with a bilingual message naming the missing fields) rather than fall back to
-   * the other generation.
-   */
-  gatewayForTrade(method: PaymentMethod, trade: TradeOrigin): GatewayResult {
-    return this.gateways.forTrade(method, trade);
-  }
-
-  /**
-   * The facade for a Vendure payment's trade: the trade's own generation, or the one the payment's
-   * metadata recorded when the trade row is gone; the current settings only when neither is known.
-   */
-  private gatewayForPayment(
-    method: PaymentMethod,
-    payment: Payment,
-    trade: AlipayTrade | null,
-  ): GatewayResult {
-    if (trade) {
-      return this.gatewayForTrade(method, trade);
-    }
-    const metadata = payment.metadata as Partial<AlipayPaymentMetadata> | null;
-    if (typeof metadata?.interfaceType === 'string' && typeof metadata.outTradeNo === 'string') {
-      return this.gatewayForTrade(method, {
-        outTradeNo: metadata.outTradeNo,
-        interfaceType: metadata.interfaceType,
-        createdWith: null,
-      });
-    }
-    return this.gatewayFor(method);
-  }
 
   /**
    * Which facade verifies a notification. The body is only peeked at (nothing is trusted yet) to find
@@ -992,107 +674,36 @@ export class AlipayService {
    * notification still verifies after the method switched interface type. For anything else (an unknown
    * trade, another method's trade) the current settings verify, as before.
    */
-  private async notificationGateway(
-    ctx: RequestContext,
-    method: PaymentMethod,
-    input: AlipayNotifyInput,
-  ): Promise<{ gateway: GatewayResult; knownTrade?: AlipayTrade }> {
+  private async notificationGateway(ctx: RequestContext, method: PaymentMethod, input: AlipayNotifyInput) {
     const peek = peekNotification(input.rawBody, input.contentType);
     let trade: AlipayTrade | null = null;
     if (peek?.outTradeNo) {
-      trade = await this.findTrade(ctx, peek.outTradeNo);
+      trade = await this.lookups.findTrade(ctx, peek.outTradeNo);
     } else if (peek && peek.refundTradeNos.length > 0) {
       trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
         where: { tradeNo: In(peek.refundTradeNos), channelId: ctx.channelId },
       });
     }
     if (trade && trade.paymentMethodCode === method.code) {
-      return { gateway: this.gatewayForTrade(method, trade), knownTrade: trade };
+      return { gateway: this.lookups.gatewayForTrade(method, trade), knownTrade: trade };
     }
-    return { gateway: this.gatewayFor(method) };
-  }
-
-  /** The context channel's payment method with this code, when it uses the Alipay handler. */
-  async findAlipayMethod(ctx: RequestContext, code: string): Promise<PaymentMethod | undefined> {
-    const method = await this.connection
-      .getRepository(ctx, PaymentMethod)
-      .createQueryBuilder('method')
-      .innerJoin('method.channels', 'channel', 'channel.id = :channelId', { channelId: ctx.channelId })
-      .where('method.code = :code', { code })
-      .getOne();
-    return method?.handler.code === ALIPAY_HANDLER_CODE ? method : undefined;
-  }
-
-  /**
-   * The order a payment event is about, in the context's channel: its own columns only (state, totals,
-   * currency, placed date), which is all the checks before Vendure's `addPaymentToOrder` need. Vendure's
-   * `OrderService.findOne` would also load lines, variants, promotions and shipping, and
-   * `addPaymentToOrder` loads the order itself again anyway.
-   */
-  private orderForPayment(ctx: RequestContext, orderId: ID): Promise<Order | null> {
-    return this.connection
-      .getRepository(ctx, Order)
-      .createQueryBuilder('order')
-      .innerJoin('order.channels', 'channel', 'channel.id = :channelId', { channelId: ctx.channelId })
-      .where('order.id = :orderId', { orderId })
-      .getOne();
-  }
-
-  private findTrade(ctx: RequestContext, outTradeNo: string): Promise<AlipayTrade | null> {
-    return this.connection
-      .getRepository(ctx, AlipayTrade)
-      .findOne({ where: { outTradeNo, channelId: ctx.channelId } });
-  }
-
-  private async tradeOfPayment(ctx: RequestContext, payment: Payment): Promise<AlipayTrade | null> {
-    if (!payment.transactionId) {
-      return null;
-    }
-    return this.connection
-      .getRepository(ctx, AlipayTrade)
-      .findOne({ where: { tradeNo: payment.transactionId } });
-  }
-
-  private findRefund(ctx: RequestContext, transactionId: string, tradeNo: string): Promise<Refund | null> {
-    return this.connection
-      .getRepository(ctx, Refund)
-      .createQueryBuilder('refund')
-      .innerJoinAndSelect('refund.payment', 'payment')
-      .where('refund.transactionId = :transactionId', { transactionId })
-      .andWhere('payment.transactionId = :tradeNo', { tradeNo })
-      .getOne();
-  }
-
-  /** The channel with this token, or `undefined` (never an error) when there is none. */
-  async channelByToken(token: string): Promise<Channel | undefined> {
-    try {
-      return await this.channelService.getChannelFromToken(token);
-    } catch (error) {
-      if (error instanceof ChannelNotFoundError) {
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  /** An admin context for a channel, as the webhook and background work use. */
-  async channelContext(channelId: ID): Promise<RequestContext | undefined> {
-    const defaultCtx = await this.requestContextService.create({ apiType: 'admin' });
-    const channel = await this.channelService.findOne(defaultCtx, channelId);
-    return channel
-      ? this.requestContextService.create({ apiType: 'admin', channelOrToken: channel })
-      : undefined;
+    return { gateway: this.lookups.gatewayFor(method), knownTrade: undefined };
   }
 
   /**
    * Asks Alipay about one trade and applies the answer through {@link AlipayService.applyTradeEvent};
-   * touches `lastQueriedAt` either way. `undefined` when Alipay could not be asked or has no such trade.
+   * touches `lastQueriedAt` either way. `undefined` when Alipay could not be asked or has no such trade
+   * (an unpaid trade Alipay never heard of is marked `ABANDONED` after the core's `ABANDON_AFTER_MS`).
    */
-  async queryAndApply(ctx: RequestContext, trade: AlipayTrade): Promise<EventOutcome | undefined> {
+  async queryAndApply(
+    ctx: RequestContext,
+    trade: AlipayTrade,
+    abandonAfterMs?: number,
+  ): Promise<EventOutcome | undefined> {
     const repo = this.connection.rawConnection.getRepository(AlipayTrade);
     await repo.update({ id: trade.id }, { lastQueriedAt: new Date() });
-    const method = await this.findAlipayMethod(ctx, trade.paymentMethodCode);
-    const gateway = method ? this.gatewayForTrade(method, trade) : undefined;
+    const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
+    const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
     if (!gateway?.ok) {
       Logger.warn(
         `${describeTrade(trade)}: cannot query Alipay: ${gateway ? gateway.message.en : 'payment method missing'}`,
@@ -1112,11 +723,10 @@ export class AlipayService {
     }
     if (!event) {
       const abandoned =
-        UNPAID_TRADE_STATUSES.concat('SUPERSEDED').includes(trade.status) &&
-        Date.now() - trade.createdAt.getTime() > ABANDON_AFTER_MS;
-      if (abandoned) {
-        await repo.update({ id: trade.id }, { status: 'ABANDONED' });
-      }
+        abandonAfterMs !== undefined &&
+        [...UNPAID_RECORDED_STATUSES, 'SUPERSEDED'].includes(trade.status) &&
+        Date.now() - trade.createdAt.getTime() > abandonAfterMs;
+      if (abandoned) await repo.update({ id: trade.id }, { status: 'ABANDONED' });
       Logger.info(
         `${describeTrade(trade)}: Alipay has no such trade yet${abandoned ? '; marked ABANDONED' : ''}`,
         loggerCtx,
@@ -1142,25 +752,24 @@ export class AlipayService {
     this.verifiedPaymentMetadata.add(metadata);
     return metadata;
   }
-
-  /** Adds an admin-only bilingual note to the order's history. */
-  async addOrderNote(ctx: RequestContext, orderId: ID, note: { en: string; zh: string }): Promise<void> {
-    type HistoryType = Parameters<HistoryService['createHistoryEntryForOrder']>[0]['type'];
-    await this.historyService.createHistoryEntryForOrder(
-      {
-        ctx,
-        orderId,
-        // HistoryEntryType.ORDER_NOTE: an admin-only note in the order's timeline.
-        type: 'ORDER_NOTE' as HistoryType,
-        data: { note: bilingual(note) },
-      },
-      false,
-    );
-  }
 }
 
-function toOrphanPayment(trade: AlipayTrade): AlipayOrphanPayment {
-  const reason = trade.orphanReason as AlipayOrphanReason;
+function toLifecyclePayment(payment: Payment): LifecyclePayment {
+  return { state: PAYMENT_STATES[payment.state] ?? 'cancelled', amountFen: payment.amount };
+}
+
+function toLifecycleRefund(row: AlipayRefund) {
+  return {
+    id: String(row.id),
+    requestNo: row.requestNo,
+    amountFen: row.amountFen,
+    status: row.status,
+    origin: row.origin,
+  };
+}
+
+function toOrphanPayment(trade: AlipayTrade, refund: AlipayRefund | undefined): AlipayOrphanPayment {
+  const reason = trade.orphanReason as OrphanReason;
   return {
     outTradeNo: trade.outTradeNo,
     tradeNo: trade.tradeNo,
@@ -1169,11 +778,11 @@ function toOrphanPayment(trade: AlipayTrade): AlipayOrphanPayment {
     paymentMethodCode: trade.paymentMethodCode,
     amount: trade.amountFen,
     reason,
-    reasonText: ORPHAN_REASON_TEXT[reason] ? bilingual(ORPHAN_REASON_TEXT[reason]) : reason,
+    reasonText: bilingual(orphanReasonText(reason)),
     detectedAt: trade.orphanDetectedAt ?? trade.updatedAt,
-    refundStatus: trade.orphanRefund?.status ?? null,
-    refundRequestNo: trade.orphanRefund?.refundRequestNo ?? null,
-    refundConfirmUrl: trade.orphanRefund?.confirmUrl ?? null,
-    refundError: trade.orphanRefund?.error ?? null,
+    refundStatus: refund?.status ?? null,
+    refundRequestNo: refund?.requestNo ?? null,
+    refundConfirmUrl: refund?.confirmUrl ?? null,
+    refundError: refund?.error ?? null,
   };
 }

@@ -38,3 +38,6 @@ export const ALIPAY_SHIPMENT_QUEUE = 'alipay-confirm-shipment';
 
 /** ID of the scheduled task that reconciles pending trades with Alipay (see `reconciliationIntervalMinutes`). */
 export const ALIPAY_RECONCILIATION_TASK_ID = 'alipay-reconcile-pending-trades';
+
+/** Name of the `Order` custom field the plugin sets when something at Alipay needs the admin. */
+export const ALIPAY_ALERT_FIELD = 'alipayAlert';

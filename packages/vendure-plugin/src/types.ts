@@ -1,5 +1,6 @@
+import type { OrphanReason } from '@alipay-commerce/core';
 import type { ID, RequestContextService } from '@vendure/core';
-import type { AlipayOrphanReason, AlipayPaymentIntentErrorReason } from './alipay-messages';
+import type { AlipayPaymentIntentErrorReason } from './alipay-messages';
 
 /**
  * The HTTP request type Vendure builds a `RequestContext` from (Express' `Request`), taken from
@@ -104,11 +105,11 @@ export interface AlipayOrphanPayment {
   paymentMethodCode: string;
   /** The paid amount in fen. */
   amount: number;
-  reason: AlipayOrphanReason;
+  reason: OrphanReason;
   /** The reason in English and Simplified Chinese. */
   reasonText: string;
   detectedAt: Date;
-  /** `succeeded`, `pending`, `requires_action` or `failed` once a refund was requested. */
+  /** The orphan refund's status (the core's `ShopRefundStatus`) once a refund was requested or reported. */
   refundStatus: string | null;
   refundRequestNo: string | null;
   /** Legacy refunds without the no-password contract: where the seller confirms the refund. */
@@ -128,8 +129,8 @@ export interface AlipayReconciliationSummary {
   failed: number;
   /** Orphan refunds attempted. */
   refunded: number;
-  /** Refunds left `Pending` after a lost answer that were looked at (see `resolveUncertainRefunds`). */
+  /** Open refunds (never answered, uncertain, pending) looked at. */
   refundsChecked: number;
-  /** Of those, refunds Alipay gave a definite answer about (settled, accepted, failed or refused). */
+  /** Of those, refunds whose outcome is now known (settled or failed). */
   refundsResolved: number;
 }

@@ -1,57 +1,20 @@
-import {
-  isRefundNotification,
-  legacyBatchNoFor,
-  outRequestNoFor,
-  type TradeEvent,
-} from '@alipay-commerce/core';
 import { describe, expect, it } from 'vitest';
 import {
   alipayBackoffStrategy,
   BoundedSet,
   describeTrade,
-  hasKnownTradeStatus,
   isHeldInAlipayEscrow,
   isUniqueViolation,
-  KeyedMutex,
   logSafe,
   logSafeId,
-  nextTradeStatus,
   paymentSubject,
-  receiptStatusOf,
   reconciliationSchedule,
-  refundRequestNoFor,
   settingsFromArgs,
 } from '../src/alipay-helpers';
 import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
 
 const args = (values: Record<string, string>) =>
   Object.entries(values).map(([name, value]) => ({ name, value }));
-
-function tradeEvent(overrides: Partial<TradeEvent>): TradeEvent {
-  return {
-    type: 'trade',
-    generation: 'openapi',
-    source: 'notify',
-    displayOnly: false,
-    notifyId: 'n1',
-    notifyTime: undefined,
-    raw: {},
-    outTradeNo: 'A-1',
-    tradeNo: '2026',
-    status: 'paid',
-    alipayStatus: 'TRADE_SUCCESS',
-    amountFen: 100,
-    refundedFen: undefined,
-    refundRequestNo: undefined,
-    refundStatus: undefined,
-    buyer: {},
-    seller: {},
-    appId: undefined,
-    timestamps: {},
-    passback: undefined,
-    ...overrides,
-  };
-}
 
 describe('settings from payment method arguments', () => {
   it('parses booleans, resolves env: secrets and drops empty values', () => {
@@ -115,29 +78,7 @@ describe('settings from payment method arguments', () => {
   });
 });
 
-describe('trade status and receipts', () => {
-  it('never moves the recorded status backwards', () => {
-    expect(nextTradeStatus('CREATED', 'WAIT_BUYER_PAY')).toBe('WAIT_BUYER_PAY');
-    expect(nextTradeStatus('TRADE_SUCCESS', 'WAIT_BUYER_PAY')).toBe('TRADE_SUCCESS');
-    expect(nextTradeStatus('WAIT_SELLER_SEND_GOODS', 'TRADE_FINISHED')).toBe('TRADE_FINISHED');
-    expect(nextTradeStatus('TRADE_SUCCESS', 'TRADE_CLOSED')).toBe('TRADE_CLOSED');
-    expect(nextTradeStatus('TRADE_SUCCESS', '')).toBe('TRADE_SUCCESS');
-  });
-
-  it('tells refund notifications from payments and keys each refund apart', () => {
-    const payment = tradeEvent({});
-    const refund = tradeEvent({ refundRequestNo: 'R1', refundedFen: 50 });
-    const legacyRefund = tradeEvent({
-      generation: 'legacy',
-      raw: { refund_status: 'REFUND_SUCCESS' },
-      refundStatus: 'REFUND_SUCCESS',
-    });
-    expect([payment, refund, legacyRefund].map(isRefundNotification)).toEqual([false, true, true]);
-    expect(receiptStatusOf(payment)).toBe('TRADE_SUCCESS');
-    expect(receiptStatusOf(refund)).toBe('REFUND:R1:50');
-    expect(receiptStatusOf(tradeEvent({ refundRequestNo: 'R2', refundedFen: 100 }))).toBe('REFUND:R2:100');
-  });
-
+describe('log labels and database errors', () => {
   it('labels every log line with order, trade and Alipay trade number', () => {
     expect(describeTrade({ orderCode: 'ABC', outTradeNo: 'ABC-1', tradeNo: '2026' })).toBe(
       'order ABC · trade ABC-1 · Alipay 2026',
@@ -172,38 +113,6 @@ describe('small pieces', () => {
     expect([1, 2, 3, 4].map(n => backoff('alipay-confirm-shipment', n))).toEqual([1000, 2000, 4000, 5000]);
     expect(backoff('send-email', 3)).toBe(1000);
   });
-
-  it('runs work for one key one at a time, in order, even when one fails', async () => {
-    const mutex = new KeyedMutex();
-    const order: string[] = [];
-    const slow = (label: string, ms: number, fail = false) =>
-      mutex.run('k', async () => {
-        order.push(`start ${label}`);
-        await new Promise(resolve => setTimeout(resolve, ms));
-        order.push(`end ${label}`);
-        if (fail) throw new Error(label);
-        return label;
-      });
-    const results = await Promise.allSettled([slow('a', 20, true), slow('b', 1), slow('c', 1)]);
-    expect(results.map(r => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
-    expect(order).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
-  });
-});
-
-describe('refund request numbers', () => {
-  it('are the numbers the core sends: OpenAPI from the refund ID alone, legacy dated the day the refund was made', () => {
-    const madeAt = new Date('2026-11-25T20:00:00Z'); // 2026-11-26 04:00 in Beijing
-    expect(refundRequestNoFor('openapi-page-wap-qr', 'ABC-P1-R1', madeAt)).toBe(outRequestNoFor('ABC-P1-R1'));
-    expect(refundRequestNoFor('openapi-page', 'ABC-P1-R1')).toBe(
-      refundRequestNoFor('openapi-page', 'ABC-P1-R1', new Date(0)),
-    );
-    const batch = refundRequestNoFor('legacy-direct', 'ABC-P1-R1', madeAt);
-    expect(batch).toBe(legacyBatchNoFor('ABC-P1-R1', madeAt));
-    expect(batch.slice(0, 8)).toBe('20261126');
-    // Another day, another number: which is why the first one is stored and sent again.
-    const nextDay = new Date(madeAt.getTime() + 24 * 60 * 60_000);
-    expect(refundRequestNoFor('legacy-escrow', 'ABC-P1-R1', nextDay).slice(0, 8)).toBe('20261127');
-  });
 });
 
 describe('escrow orders may ship before settlement', () => {
@@ -233,29 +142,6 @@ describe('escrow orders may ship before settlement', () => {
 });
 
 describe('hardening found by the hostile-input suite (test/reliability)', () => {
-  it('knows only Alipay trade statuses: names every object inherits are not statuses', () => {
-    expect(hasKnownTradeStatus({ alipayStatus: 'TRADE_SUCCESS', status: 'paid' })).toBe(true);
-    expect(
-      hasKnownTradeStatus({ alipayStatus: 'WAIT_SELLER_SEND_GOODS', status: 'paid_awaiting_shipment' }),
-    ).toBe(true);
-    for (const name of [
-      'constructor',
-      '__proto__',
-      'toString',
-      'valueOf',
-      'hasOwnProperty',
-      'trade_success',
-    ]) {
-      // What the core's status lookup answers for such a name: an inherited function, not a status.
-      const inherited = ({} as Record<string, unknown>)[name];
-      expect(hasKnownTradeStatus({ alipayStatus: name, status: inherited as string })).toBe(false);
-      expect(hasKnownTradeStatus({ alipayStatus: name, status: 'paid' })).toBe(false);
-    }
-    expect(hasKnownTradeStatus({ alipayStatus: 'TRADE_SUCCESS', status: 'closed' })).toBe(false);
-    expect(nextTradeStatus('TRADE_SUCCESS', 'constructor')).toBe('TRADE_SUCCESS');
-    expect(nextTradeStatus('CREATED', 'toString')).toBe('toString');
-  });
-
   it('keeps request text on one log line: line breaks and control characters escaped, length capped', () => {
     const forged = 'X-1\ninfo - [AlipayPlugin] order X · notify TRADE_SUCCESS → applied';
     for (const text of [

@@ -40,6 +40,17 @@ export type ShopRefundStatus =
   | 'succeeded'
   | 'failed';
 
+/** The error code of a refund only a person can settle (legacy, refused when sent again). */
+export const REFUND_NEEDS_CHECK = 'REFUND_NEEDS_CHECK';
+
+/** What the merchant reads about a refund that only a person can settle. */
+export function REFUND_NEEDS_CHECK_TEXT(code: string): Bilingual {
+  return {
+    en: `Alipay refused this refund when it was sent again (${code}) and cannot say whether the first request refunded: check the trade in Alipay's merchant portal before refunding again. It is not sent again automatically.`,
+    zh: `该退款再次提交时被支付宝拒绝（${code}），无法确认首次请求是否已退款：请先在支付宝商家中心查看该交易，再决定是否重新退款。系统不会再自动提交。`,
+  };
+}
+
 /** Who asked for a refund: the shop (an admin), Alipay's side (portal, buyer protection), or the orphan policy. */
 export type RefundOrigin = 'shop' | 'alipay' | 'orphan';
 
@@ -113,7 +124,14 @@ export type RefundCallOutcome = { ok: true; value: RefundOutcome } | { ok: false
  * - Any other refusal: `failed`, nothing moved.
  */
 export function refundAttemptResult(
-  refund: { amountFen: number; settledBeforeFen: number },
+  refund: {
+    amountFen: number;
+    settledBeforeFen: number;
+    /** The generation the refund is made with (legacy refusals of a batch sent before prove nothing). */
+    generation?: AlipayGeneration;
+    /** Calls made for this refund before this one (their fate unknown, or it would not be sent again). */
+    attemptsBefore?: number;
+  },
   outcome: RefundCallOutcome,
 ): RefundAttemptResult {
   if (outcome.ok) {
@@ -153,6 +171,15 @@ export function refundAttemptResult(
     error instanceof AlipayResponseError ||
     (error instanceof AlipayGatewayError && error.retryable);
   const described = describe(error);
+  if (!uncertain && refund.generation === 'legacy' && (refund.attemptsBefore ?? 0) > 0) {
+    // Legacy has no refund query, and a batch sent again is refused for reasons that say nothing about
+    // the first attempt (a batch dated yesterday, a trade refunded in full by that very batch).
+    return {
+      status: 'uncertain',
+      detail: `refused when sent again (${described.code}); whether the first attempt refunded is unknown`,
+      error: { code: REFUND_NEEDS_CHECK, message: REFUND_NEEDS_CHECK_TEXT(described.code) },
+    };
+  }
   return {
     status: uncertain ? 'uncertain' : 'failed',
     detail: `${uncertain ? 'no usable answer' : 'refused'}: ${described.code}`,

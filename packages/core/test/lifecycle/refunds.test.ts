@@ -85,6 +85,26 @@ describe('refundAttemptResult', () => {
     );
     expect(result(new TypeError('a legacy refund needs tradeNo'))).toBe('failed');
   });
+
+  it('a legacy batch sent again and refused: only a person can tell whether the first attempt refunded', () => {
+    const again = { ...refund, generation: 'legacy' as const, attemptsBefore: 1 };
+    const refused = refundAttemptResult(again, {
+      ok: false,
+      error: legacyGatewayError('refund_fastpay_by_platform_nopwd', 'BATCH_NO_FORMAT_ERROR'),
+    });
+    expect(refused).toMatchObject({ status: 'uncertain', error: { code: 'REFUND_NEEDS_CHECK' } });
+    expect(refused.error?.message.zh).toContain('不会再自动提交');
+    // The first attempt, or OpenAPI (whose out_request_no Alipay remembers): a refusal is final.
+    const first = { ...refund, generation: 'legacy' as const, attemptsBefore: 0 };
+    const tradeError = legacyGatewayError('refund_fastpay_by_platform_nopwd', 'TRADE_STATUS_ERROR');
+    expect(refundAttemptResult(first, { ok: false, error: tradeError }).status).toBe('failed');
+    expect(
+      refundAttemptResult(
+        { ...refund, generation: 'openapi', attemptsBefore: 2 },
+        { ok: false, error: tradeError },
+      ).status,
+    ).toBe('failed');
+  });
 });
 
 describe('the refund lock and reconciliation steps', () => {
