@@ -116,8 +116,9 @@ export class AlipayTrade extends VendureEntity {
   shipmentConfirmedAt!: Date | null;
 
   /**
-   * Set when Alipay reports this trade paid but the order cannot take the money (an orphan payment,
-   * see `AlipayOrphanReason`): the money has to go back to the buyer.
+   * Set when Alipay reports this trade paid but the order cannot take the money (an orphan payment, the
+   * core's `OrphanReason`): the money has to go back to the buyer. Its refund is an `AlipayRefund` with
+   * origin `orphan`.
    */
   @Index()
   @Column('varchar', { length: 32, nullable: true })
@@ -126,24 +127,6 @@ export class AlipayTrade extends VendureEntity {
   /** When the orphan was detected. */
   @Column({ type: Date, nullable: true })
   orphanDetectedAt!: Date | null;
-
-  /** The refund of an orphan payment, once requested (status, refund request number, error). */
-  @Column('simple-json', { nullable: true })
-  orphanRefund!: AlipayOrphanRefund | null;
-}
-
-/** State of the refund of an orphan payment, kept on its {@link AlipayTrade}. */
-export interface AlipayOrphanRefund {
-  /** `succeeded`, `pending` (Alipay notifies later), `requires_action` (seller confirms), `failed`. */
-  status: 'succeeded' | 'pending' | 'requires_action' | 'failed';
-  /** Alipay's refund request number (`out_request_no` / `batch_no`). */
-  refundRequestNo?: string;
-  /** Legacy refunds without the no-password contract: the page where the seller confirms. */
-  confirmUrl?: string;
-  /** Why the last attempt failed (an error code and message, never a secret). */
-  error?: string;
-  /** When the refund was last attempted (ISO 8601). */
-  at: string;
 }
 
 /** The shared, non-secret settings a trade was made with (see {@link AlipayTrade.createdWith}). */
