@@ -6,6 +6,8 @@ import {
   control,
   type Json,
   legacyUrl,
+  paidDirectTrade,
+  paidOpenApiTrade,
   Receiver,
   verifyLegacyMd5,
   verifyOpenApiParams,
@@ -64,35 +66,21 @@ async function escrowTrade(
   return { outTradeNo, tradeNo: paid.trade.tradeNo };
 }
 
-async function directTrade(totalFee = '10.00'): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(sandbox, A(), {
-      service: 'create_direct_pay_by_user',
-      out_trade_no: outTradeNo,
-      subject: '即时到账',
-      payment_type: '1',
-      total_fee: totalFee,
-      seller_email: A().sellerEmail,
-      notify_url: `${receiver.url}/notify`,
-    }),
-  );
-  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
-  return { outTradeNo, tradeNo: paid.trade.tradeNo };
-}
+const directTrade = (totalFee = '10.00') =>
+  paidDirectTrade(sandbox, {
+    outTradeNo: order(),
+    totalFee,
+    subject: '即时到账',
+    notifyUrl: `${receiver.url}/notify`,
+  });
 
-async function openApiTrade(amount = '10.00'): Promise<string> {
-  const outTradeNo = order();
-  await callOpenApi(
-    sandbox,
-    app(),
-    'alipay.trade.precreate',
-    { out_trade_no: outTradeNo, total_amount: amount, subject: 'alipay side' },
-    { notify_url: `${receiver.url}/notify` },
-  );
-  await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
-  return outTradeNo;
-}
+const openApiTrade = (amount = '10.00') =>
+  paidOpenApiTrade(sandbox, {
+    outTradeNo: order(),
+    amount,
+    subject: 'alipay side',
+    notifyUrl: `${receiver.url}/notify`,
+  });
 
 const alipayRefund = (body: Record<string, unknown>) => control(sandbox, 'POST', '/alipay-refund', body);
 

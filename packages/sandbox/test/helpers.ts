@@ -305,3 +305,48 @@ export async function payAtCashier(
 export function gbk(bytes: Uint8Array): string {
   return decodeText(bytes, 'gbk');
 }
+
+/**
+ * A paid OpenAPI trade (face-to-face precreate, paid by the test buyer) notifying `notifyUrl`; returns
+ * its `out_trade_no`.
+ */
+export async function paidOpenApiTrade(
+  sandbox: Sandbox,
+  input: { outTradeNo: string; amount: string; subject: string; notifyUrl: string },
+): Promise<string> {
+  const app = sandbox.apps[0]!;
+  await callOpenApi(
+    sandbox,
+    app,
+    'alipay.trade.precreate',
+    { out_trade_no: input.outTradeNo, total_amount: input.amount, subject: input.subject },
+    { notify_url: input.notifyUrl },
+  );
+  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo: input.outTradeNo, appId: app.appId });
+  if (paid.trade?.status !== 'TRADE_SUCCESS') throw new Error(`not paid: ${JSON.stringify(paid)}`);
+  return input.outTradeNo;
+}
+
+/** A paid legacy instant trade (即时到账) of merchant A notifying `notifyUrl`. */
+export async function paidDirectTrade(
+  sandbox: Sandbox,
+  input: { outTradeNo: string; totalFee: string; subject: string; notifyUrl: string },
+): Promise<{ outTradeNo: string; tradeNo: string }> {
+  const merchant = sandbox.merchants[0]!;
+  await fetch(
+    legacyUrl(sandbox, merchant, {
+      service: 'create_direct_pay_by_user',
+      out_trade_no: input.outTradeNo,
+      subject: input.subject,
+      payment_type: '1',
+      total_fee: input.totalFee,
+      seller_email: merchant.sellerEmail,
+      notify_url: input.notifyUrl,
+    }),
+  );
+  const paid = await control(sandbox, 'POST', '/pay', {
+    outTradeNo: input.outTradeNo,
+    partner: merchant.partner,
+  });
+  return { outTradeNo: input.outTradeNo, tradeNo: paid.trade.tradeNo };
+}

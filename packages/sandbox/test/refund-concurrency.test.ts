@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src';
-import { beijingNow, callOpenApi, control, type Json, legacyUrl, Receiver, waitFor } from './helpers';
+import {
+  beijingNow,
+  callOpenApi,
+  control,
+  type Json,
+  legacyUrl,
+  paidDirectTrade,
+  paidOpenApiTrade,
+  Receiver,
+  waitFor,
+} from './helpers';
 
 /**
  * Refunds under concurrency: out_request_no and batch_no are idempotent even when the same call arrives
@@ -25,36 +35,21 @@ afterAll(async () => {
 const A = () => sandbox.merchants[0]!;
 const app = () => sandbox.apps[0]!;
 
-async function paidOpenApiTrade(amount: string): Promise<string> {
-  const outTradeNo = order();
-  await callOpenApi(
-    sandbox,
-    app(),
-    'alipay.trade.precreate',
-    { out_trade_no: outTradeNo, total_amount: amount, subject: 'concurrency' },
-    { notify_url: `${receiver.url}/notify` },
-  );
-  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
-  expect(paid.trade.status).toBe('TRADE_SUCCESS');
-  return outTradeNo;
-}
+const paidOpenApi = (amount: string) =>
+  paidOpenApiTrade(sandbox, {
+    outTradeNo: order(),
+    amount,
+    subject: 'concurrency',
+    notifyUrl: `${receiver.url}/notify`,
+  });
 
-async function paidDirectTrade(totalFee: string): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(sandbox, A(), {
-      service: 'create_direct_pay_by_user',
-      out_trade_no: outTradeNo,
-      subject: 'concurrency',
-      payment_type: '1',
-      total_fee: totalFee,
-      seller_email: A().sellerEmail,
-      notify_url: `${receiver.url}/notify`,
-    }),
-  );
-  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
-  return { outTradeNo, tradeNo: paid.trade.tradeNo };
-}
+const paidDirect = (totalFee: string) =>
+  paidDirectTrade(sandbox, {
+    outTradeNo: order(),
+    totalFee,
+    subject: 'concurrency',
+    notifyUrl: `${receiver.url}/notify`,
+  });
 
 async function refund(biz: Record<string, unknown>): Promise<Json> {
   const res = await callOpenApi(sandbox, app(), 'alipay.trade.refund', biz);
@@ -72,7 +67,7 @@ async function batchNo(): Promise<string> {
 
 describe('alipay.trade.refund under concurrency', () => {
   it('5 identical and 3 different concurrent refunds: one refund per out_request_no, never more than left', async () => {
-    const outTradeNo = await paidOpenApiTrade('10.00');
+    const outTradeNo = await paidOpenApi('10.00');
     const identical = Array.from({ length: 5 }, () =>
       refund({ out_trade_no: outTradeNo, refund_amount: '1.00', out_request_no: 'SAME' }),
     );
@@ -120,7 +115,7 @@ describe('alipay.trade.refund under concurrency', () => {
 
   it('a refund, a cancel and an Alipay-side refund of one trade at once never interleave', async () => {
     for (let round = 0; round < 3; round++) {
-      const outTradeNo = await paidOpenApiTrade('10.00');
+      const outTradeNo = await paidOpenApi('10.00');
       const ops: Array<() => Promise<Json>> = [
         () => refund({ out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: 'R1' }),
         () => control(sandbox, 'POST', '/alipay-refund', { outTradeNo, appId: app().appId, amountFen: 200 }),
@@ -168,7 +163,7 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
   });
 
   it('the same batch_no sent 5 times at once is executed once; the others are DUPLICATE_BATCH_NO', async () => {
-    const t = await paidDirectTrade('10.00');
+    const t = await paidDirect('10.00');
     const params = await batch(`${t.tradeNo}^1.00^same batch`);
     const answers = await Promise.all(Array.from({ length: 5 }, () => xml(params)));
     expect(answers.filter(a => a.includes('<is_success>T</is_success>'))).toHaveLength(1);
@@ -184,7 +179,7 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
   });
 
   it('concurrent batches for one trade run one after the other, each against what is left', async () => {
-    const t = await paidDirectTrade('10.00');
+    const t = await paidDirect('10.00');
     const batches = await Promise.all([1, 2, 3].map(() => batch(`${t.tradeNo}^4.00^part`)));
     const answers = await Promise.all(batches.map(xml));
     expect(answers.every(a => a.includes('<is_success>T</is_success>'))).toBe(true);
@@ -204,7 +199,7 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
   });
 
   it('a batch and an Alipay-side refund of one trade at once: never more than the total', async () => {
-    const t = await paidDirectTrade('10.00');
+    const t = await paidDirect('10.00');
     const params = await batch(`${t.tradeNo}^6.00^part`);
     const [answer, alipay] = await Promise.all([
       xml(params),

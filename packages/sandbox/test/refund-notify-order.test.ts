@@ -2,11 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src';
 import {
   beijingNow,
-  callOpenApi,
   control,
   formEncode,
   type Json,
   legacyUrl,
+  paidDirectTrade,
+  paidOpenApiTrade,
   Receiver,
   signOpenApiRequest,
   verifyLegacyMd5,
@@ -49,35 +50,21 @@ afterEach(async () => {
 const A = () => sandbox.merchants[0]!;
 const app = () => sandbox.apps[0]!;
 
-async function paidOpenApiTrade(amount = '10.00'): Promise<string> {
-  const outTradeNo = order();
-  await callOpenApi(
-    sandbox,
-    app(),
-    'alipay.trade.precreate',
-    { out_trade_no: outTradeNo, total_amount: amount, subject: 'order of notifications' },
-    { notify_url: `${receiver.url}/notify` },
-  );
-  await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
-  return outTradeNo;
-}
+const paidOpenApi = (amount = '10.00') =>
+  paidOpenApiTrade(sandbox, {
+    outTradeNo: order(),
+    amount,
+    subject: 'order of notifications',
+    notifyUrl: `${receiver.url}/notify`,
+  });
 
-async function paidDirectTrade(totalFee = '10.00'): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(sandbox, A(), {
-      service: 'create_direct_pay_by_user',
-      out_trade_no: outTradeNo,
-      subject: 'order of notifications',
-      payment_type: '1',
-      total_fee: totalFee,
-      seller_email: A().sellerEmail,
-      notify_url: `${receiver.url}/notify`,
-    }),
-  );
-  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
-  return { outTradeNo, tradeNo: paid.trade.tradeNo };
-}
+const paidDirect = (totalFee = '10.00') =>
+  paidDirectTrade(sandbox, {
+    outTradeNo: order(),
+    totalFee,
+    subject: 'order of notifications',
+    notifyUrl: `${receiver.url}/notify`,
+  });
 
 /** Calls an OpenAPI method and notes (performance.now()) when the answer reached the client. */
 async function timedOpenApi(
@@ -126,7 +113,7 @@ const deliveries = async (outTradeNo: string): Promise<Json[]> =>
 
 describe('refund notifications come after the answer', () => {
   it('alipay.trade.refund: the answer reaches the merchant before the trade_status_sync with out_biz_no', async () => {
-    const outTradeNo = await paidOpenApiTrade();
+    const outTradeNo = await paidOpenApi();
     for (const [no, amount] of [
       ['P1', '4.00'],
       ['P2', '6.00'],
@@ -145,7 +132,7 @@ describe('refund notifications come after the answer', () => {
   });
 
   it('alipay.trade.cancel of a paid trade: answer first, then the refund notification', async () => {
-    const outTradeNo = await paidOpenApiTrade();
+    const outTradeNo = await paidOpenApi();
     const answer = await timedOpenApi('alipay.trade.cancel', { out_trade_no: outTradeNo });
     expect(answer.json).toMatchObject({ code: '10000', action: 'refund' });
     const notify = await waitFor(() =>
@@ -157,7 +144,7 @@ describe('refund notifications come after the answer', () => {
   });
 
   it('refund_fastpay_by_platform_nopwd: XML answer, then batch_refund_notify, then trade_status_sync', async () => {
-    const t = await paidDirectTrade();
+    const t = await paidDirect();
     const params = await batchParams(`${t.tradeNo}^2.00^order`);
     const answer = await timedFetch(legacyUrl(sandbox, A(), params));
     expect(answer.text).toContain('<is_success>T</is_success>');
@@ -174,7 +161,7 @@ describe('refund notifications come after the answer', () => {
   });
 
   it('refund_fastpay_by_platform_pwd: the confirmation page answers first, then the notifications', async () => {
-    const t = await paidDirectTrade();
+    const t = await paidDirect();
     const params = await batchParams(`${t.tradeNo}^1.50^pwd`, 'refund_fastpay_by_platform_pwd');
     const page = await fetch(legacyUrl(sandbox, A(), params));
     expect(page.url).toMatch(/\/refund\/confirm\/[0-9a-f]+$/);
@@ -194,7 +181,7 @@ describe('refund notifications come after the answer', () => {
   });
 
   it('drop-notify and delay-notify still apply to refund notifications, on the sandbox clock', async () => {
-    const outTradeNo = await paidOpenApiTrade();
+    const outTradeNo = await paidOpenApi();
     await control(sandbox, 'POST', '/faults', { scope: { outTradeNo }, fault: 'drop-notify', count: 1 });
     await timedOpenApi('alipay.trade.refund', {
       out_trade_no: outTradeNo,
@@ -236,7 +223,7 @@ describe('refund notifications come after the answer', () => {
 
 describe('fault refund-notify-first', () => {
   it('OpenAPI: the refund notification is delivered (first attempt done) before the refund is answered', async () => {
-    const outTradeNo = await paidOpenApiTrade();
+    const outTradeNo = await paidOpenApi();
     const added = await control(sandbox, 'POST', '/faults', {
       scope: { outTradeNo },
       fault: 'refund-notify-first',
@@ -273,7 +260,7 @@ describe('fault refund-notify-first', () => {
   });
 
   it('OpenAPI: while the first call waits for its notification, a repeat is already answered fund_change N', async () => {
-    const outTradeNo = await paidOpenApiTrade();
+    const outTradeNo = await paidOpenApi();
     await control(sandbox, 'POST', '/faults', { scope: { outTradeNo }, fault: 'refund-notify-first' });
     receiver.replies = [{ status: 200, body: 'success', delayMs: 300 }];
     const biz = { out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: 'SLOW' };
@@ -289,7 +276,7 @@ describe('fault refund-notify-first', () => {
   });
 
   it('legacy nopwd: batch_refund_notify, then trade_status_sync, then the XML answer', async () => {
-    const t = await paidDirectTrade();
+    const t = await paidDirect();
     await control(sandbox, 'POST', '/faults', {
       scope: { partner: A().partner, outTradeNo: t.outTradeNo },
       fault: 'refund-notify-first',
@@ -308,7 +295,7 @@ describe('fault refund-notify-first', () => {
   });
 
   it('legacy pwd: the notifications come before the confirmation page', async () => {
-    const t = await paidDirectTrade();
+    const t = await paidDirect();
     await control(sandbox, 'POST', '/faults', {
       scope: { outTradeNo: t.outTradeNo },
       fault: 'refund-notify-first',
@@ -329,8 +316,8 @@ describe('fault refund-notify-first', () => {
   });
 
   it('is scoped: another app/partner or trade is answered first as usual', async () => {
-    const hit = await paidOpenApiTrade();
-    const miss = await paidOpenApiTrade();
+    const hit = await paidOpenApi();
+    const miss = await paidOpenApi();
     await control(sandbox, 'POST', '/faults', { scope: { outTradeNo: hit }, fault: 'refund-notify-first' });
     await control(sandbox, 'POST', '/faults', {
       scope: { partner: A().partner },
