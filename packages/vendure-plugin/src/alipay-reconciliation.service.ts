@@ -177,7 +177,7 @@ export class AlipayReconciliationService {
       return;
     }
     const check = nextRefundCheck(
-      { status: row.status, generation: gateway.alipay.generation },
+      { status: row.status, generation: gateway.alipay.generation, needsPerson: row.attentionAt !== null },
       Date.now() - row.createdAt.getTime(),
       this.options.pendingAfterMinutes * 60_000,
     );
@@ -187,13 +187,15 @@ export class AlipayReconciliationService {
       case 'send':
         await this.refunds.send(ctx, row, await this.reasonOf(row));
         return;
-      case 'query_trade': {
-        // Legacy has no refund query: the trade's refunded total settles it if it went through; an
-        // uncertain batch that did not is sent again under its stored number (unless a person must look).
+      case 'query_trade':
+        await this.alipay.queryAndApply(ctx, trade);
+        return;
+      case 'query_trade_then_send': {
+        // Legacy has no refund query: the trade's refunded total settles it if it went through; if not,
+        // the batch is sent again under its stored number.
         await this.alipay.queryAndApply(ctx, trade);
         const now = await this.connection.rawConnection.getRepository(AlipayRefund).findOneBy({ id: row.id });
-        if (now?.status === 'uncertain' && !now.attentionAt)
-          await this.refunds.send(ctx, now, await this.reasonOf(now));
+        if (now?.status === 'uncertain') await this.refunds.send(ctx, now, await this.reasonOf(now));
         return;
       }
       case 'query_refund': {

@@ -11,8 +11,9 @@ const MAX_KEY_LENGTH = 128;
  *
  * - a status change: Alipay's `trade_status` (`TRADE_SUCCESS`);
  * - a refund report: the status, the refund request number (OpenAPI `out_biz_no`) or refund status
- *   (legacy `refund_status`), the refunded total and the refund time, so that every refund of a trade is
- *   news of its own (two legacy partial refunds both say `REFUND_SUCCESS`);
+ *   (legacy `refund_status`), the refunded total and the refund time — and, for a legacy report that
+ *   names neither refund nor amount, its `notify_id` — so that every refund of a trade is news of its
+ *   own (two legacy partial refunds both say `REFUND_SUCCESS`);
  * - a legacy `batch_refund_notify`: its `batch_no`.
  */
 export function eventReceiptKey(event: AlipayEvent): string {
@@ -25,6 +26,9 @@ export function eventReceiptKey(event: AlipayEvent): string {
         event.refundRequestNo ?? event.refundStatus ?? '',
         event.refundedFen ?? '',
         event.timestamps.refunded ?? '',
+        // A legacy report names neither the refund nor its amount, and two refunds in one second share
+        // the rest: its notify_id (the same on every retry of one notification) tells them apart.
+        event.refundRequestNo === undefined && event.refundedFen === undefined ? (event.notifyId ?? '') : '',
       ].join(':'),
     );
   }

@@ -54,6 +54,16 @@ export function REFUND_NEEDS_CHECK_TEXT(code: string): Bilingual {
 /** Who asked for a refund: the shop (an admin), Alipay's side (portal, buyer protection), or the orphan policy. */
 export type RefundOrigin = 'shop' | 'alipay' | 'orphan';
 
+/** Every {@link ShopRefundStatus}, in the order a refund moves through them. */
+export const SHOP_REFUND_STATUSES: readonly ShopRefundStatus[] = [
+  'requested',
+  'pending',
+  'requires_action',
+  'uncertain',
+  'succeeded',
+  'failed',
+];
+
 /** Refund statuses whose money question is answered. */
 export const FINAL_REFUND_STATUSES: readonly ShopRefundStatus[] = ['succeeded', 'failed'];
 
@@ -217,21 +227,29 @@ export type RefundCheck =
   /** Ask Alipay about this request (OpenAPI refund query), then decide with {@link refundQueryResult}. */
   | 'query_refund'
   /** Ask Alipay for the trade's refunded total (legacy has no refund query): {@link reconcileRefundedTotal}. */
-  | 'query_trade';
+  | 'query_trade'
+  /**
+   * Legacy, answer lost: read the trade's refunded total first; if that does not settle it, send the
+   * batch again under its stored number (Alipay answers `DUPLICATE_BATCH_NO` when it has it).
+   */
+  | 'query_trade_then_send';
 
 /**
  * The next reconciliation step for an open refund of the given generation, `ageMs` after it was
  * requested. `requested` refunds are sent (again); OpenAPI `uncertain` ones are asked about; legacy
- * ones (no refund query) are settled from the trade's refunded total.
+ * ones (no refund query) are settled from the trade's refunded total, and an uncertain legacy batch is
+ * then sent again — unless a person must look at it (`needsPerson`: a resend was already refused), when
+ * it is never sent again automatically.
  */
 export function nextRefundCheck(
-  refund: { status: ShopRefundStatus; generation: AlipayGeneration },
+  refund: { status: ShopRefundStatus; generation: AlipayGeneration; needsPerson?: boolean },
   ageMs: number,
   reconcileAfterMs: number,
 ): RefundCheck {
   if (isFinalRefundStatus(refund.status) || ageMs < reconcileAfterMs) return 'wait';
-  if (refund.status === 'requested') return 'send';
+  if (refund.status === 'requested') return refund.needsPerson ? 'wait' : 'send';
   if (refund.generation === 'openapi') return refund.status === 'uncertain' ? 'query_refund' : 'wait';
+  if (refund.status === 'uncertain' && !refund.needsPerson) return 'query_trade_then_send';
   return 'query_trade';
 }
 

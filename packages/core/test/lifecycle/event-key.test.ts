@@ -46,13 +46,23 @@ describe('eventReceiptKey', () => {
       timestamps: { refunded: '2026-12-05 11:00:00' },
     });
     expect(new Set([first, second, closing, 'TRADE_SUCCESS']).size).toBe(4);
+    // Two legacy partial refunds in the same second: their notify_ids tell them apart; a retry is the same.
+    const legacy = {
+      ...base,
+      refundStatus: 'REFUND_SUCCESS',
+      timestamps: { refunded: '2026-12-05 10:00:00' },
+    };
+    expect(eventReceiptKey({ ...legacy, notifyId: 'a' })).not.toBe(
+      eventReceiptKey({ ...legacy, notifyId: 'b' }),
+    );
+    expect(eventReceiptKey({ ...legacy, notifyId: 'a' })).toBe(eventReceiptKey({ ...legacy, notifyId: 'a' }));
     const openapi = eventReceiptKey({
       ...base,
       generation: 'openapi',
       refundRequestNo: 'rf1',
       refundedFen: 300,
     });
-    expect(openapi).toBe('REFUND:TRADE_SUCCESS:rf1:300:');
+    expect(openapi).toBe('REFUND:TRADE_SUCCESS:rf1:300::');
   });
 
   it('a batch refund is news once per batch, and keys fit 128 characters', () => {

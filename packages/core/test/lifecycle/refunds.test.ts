@@ -123,7 +123,16 @@ describe('the refund lock and reconciliation steps', () => {
     expect(nextRefundCheck({ status: 'uncertain', generation: 'openapi' }, after, after)).toBe(
       'query_refund',
     );
-    expect(nextRefundCheck({ status: 'uncertain', generation: 'legacy' }, after, after)).toBe('query_trade');
+    expect(nextRefundCheck({ status: 'uncertain', generation: 'legacy' }, after, after)).toBe(
+      'query_trade_then_send',
+    );
+    // Once a resend was refused, a person must look: read the trade, never send again.
+    expect(
+      nextRefundCheck({ status: 'uncertain', generation: 'legacy', needsPerson: true }, after, after),
+    ).toBe('query_trade');
+    expect(
+      nextRefundCheck({ status: 'requested', generation: 'legacy', needsPerson: true }, after, after),
+    ).toBe('wait');
     expect(nextRefundCheck({ status: 'pending', generation: 'legacy' }, after, after)).toBe('query_trade');
     expect(nextRefundCheck({ status: 'requires_action', generation: 'legacy' }, after, after)).toBe(
       'query_trade',
