@@ -39,6 +39,10 @@ module.exports = defineConfig({
               // The test server's own URL: the spec picks the port before booting (PORT) and sets this.
               backendUrl: process.env.ALIPAY_TEST_BACKEND_URL ?? 'http://localhost:9000',
               storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
+              // A spec file that tests the orphan policy turns it on through its app's environment.
+              ...(process.env.ALIPAY_TEST_AUTO_REFUND_ORPHANS === 'true'
+                ? { autoRefundOrphanPayments: true }
+                : {}),
             },
           },
         ],

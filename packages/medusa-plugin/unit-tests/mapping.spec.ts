@@ -12,7 +12,7 @@ import {
   notifyUrlFor,
   returnUrlFor,
 } from '../src/lib/provider-options';
-import { carrierOf, MAX_RETRY_DELAY_MS, retryDelayMs } from '../src/lib/shipments';
+import { carrierOf } from '../src/lib/shipments';
 import { toSessionStatus } from '../src/providers/alipay/status';
 import { INTERFACE_TYPE_LABELS, INTERFACE_TYPES, SECRET_FIELDS } from '../src/shared/settings-fields';
 
@@ -96,11 +96,6 @@ describe('provider options outside the payment module', () => {
 });
 
 describe('escrow shipment confirmation', () => {
-  it('backs off exponentially from one minute up to six hours', () => {
-    expect([1, 2, 3, 4].map(retryDelayMs)).toEqual([15_000, 30_000, 60_000, 120_000]);
-    expect(retryDelayMs(30)).toBe(MAX_RETRY_DELAY_MS);
-  });
-
   it('names the carrier from the fulfillment metadata, else the shipping option', () => {
     expect(
       carrierOf({

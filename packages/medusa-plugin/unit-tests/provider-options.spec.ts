@@ -13,6 +13,7 @@ describe('AlipayProviderService.validateOptions', () => {
         ...valid,
         subject: '茶叶店 Tea shop',
         paymentTimeoutMinutes: 30,
+        autoRefundOrphanPayments: true,
         settings: { interfaceType: 'legacy-direct', partnerId: '2088101000000001', key: 'a'.repeat(32) },
       }),
     ).not.toThrow();
@@ -35,6 +36,9 @@ describe('AlipayProviderService.validateOptions', () => {
     expect(() => AlipayProviderService.validateOptions({ ...valid, paymentTimeoutMinutes: 0 })).toThrow(
       /1 to 21600/,
     );
+    expect(() =>
+      AlipayProviderService.validateOptions({ ...valid, autoRefundOrphanPayments: 'yes' }),
+    ).toThrow(/"autoRefundOrphanPayments" must be true or false.*必须是 true 或 false/);
   });
 
   it('points misplaced credentials to "settings" / the admin, without echoing values', () => {

@@ -455,10 +455,39 @@ medusaIntegrationTestRunner({
       expect(orphan).toMatchObject({
         level: 'error',
         out_trade_no: session.id,
-        details: { reason: 'no_session' },
+        // The core's reason: the session (Medusa's side of the order) no longer exists.
+        details: { reason: 'order_missing' },
+        // This shop does not refund orphans by itself: the admin does, from Settings → Alipay.
+        orphan_refund: null,
       });
       expect(orphan.message).toContain('35.00');
       expect(orphan.message).toContain('无法关联的付款');
+
+      // The admin refunds it (a legacy no-password refund: pending until Alipay's batch result).
+      const refunded = await ok(api, 'post', `/admin/alipay/orphans/${session.id}/refund`, admin);
+      expect(refunded).toMatchObject({
+        created: true,
+        refund: {
+          origin: 'orphan',
+          amount_fen: 3500,
+          amount: '35.00',
+          request_no: expect.stringMatching(/^\d{8}/),
+        },
+      });
+      await waitFor('the orphan refund result', async () => {
+        const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
+        return events[0]?.orphan_refund?.status === 'succeeded';
+      });
+      expect((await control.trade(session.id, { partner: partner() })).refundedAmount).toBe('35.00');
+      // Asked again: the existing refund, nothing sent. An unknown trade is not an orphan.
+      const again = await ok(api, 'post', `/admin/alipay/orphans/${session.id}/refund`, admin);
+      expect(again).toMatchObject({
+        created: false,
+        refund: { id: refunded.refund.id, status: 'succeeded' },
+      });
+      const unknown = await call(api, 'post', '/admin/alipay/orphans/payses_unknown/refund', admin);
+      expect(unknown.status).toBe(404);
+      expect((await db.raw('select count(*)::int as n from alipay_refund')).rows[0].n).toBe(1);
 
       // Marked as handled, it leaves the attention list.
       await ok(api, 'post', `/admin/alipay/events/${orphan.id}/resolve`, admin);
@@ -530,26 +559,45 @@ medusaIntegrationTestRunner({
       // Deleting the session of a paid trade never fails the caller and never closes the trade.
       await expect(provider.deletePayment({ data: paidData })).resolves.toEqual({ data: paidData });
 
-      // A legacy refund whose answer got lost: Medusa retries with the payment data it still has. The
-      // batch number written down before the first call is reused; Alipay knows it; nothing is refunded twice.
-      const first = await provider.refundPayment({ data: authorized.data, amount: 5 });
-      const again = await provider.refundPayment({ data: authorized.data, amount: 5 });
-      const [firstEntry] = first.data!.alipay_refunds as Array<{ request_no: string; status: string }>;
-      expect(firstEntry!.status).toBe('pending');
-      expect((again.data!.alipay_refunds as Array<{ request_no: string }>)[0]!.request_no).toBe(
-        firstEntry!.request_no,
-      );
+      // Refunds: each call is a refund of its own, stored with its batch number before Alipay is called
+      // (no number shared by two refunds); a legacy no-password refund is pending until Alipay's result
+      // (its batch_refund_notify, which the dropped notifications must let through now).
+      await control.clearFaults();
       const tradeNo = String(authorized.data!.trade_no);
+      const refundRows = async () =>
+        (
+          await db.raw(
+            `select status, request_no, in_flight_key, generation from alipay_refund where out_trade_no = ? order by created_at`,
+            [session.id],
+          )
+        ).rows;
+      await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).resolves.toEqual({
+        data: authorized.data,
+      });
+      await provider.refundPayment({ data: authorized.data, amount: 5 });
+      const [first, second] = await refundRows();
+      expect(first).toMatchObject({ generation: 'legacy', in_flight_key: null });
+      expect(first.request_no).toMatch(/^\d{8}/);
+      expect(second.request_no).not.toBe(first.request_no);
       await waitFor(
-        'the refund at Alipay',
-        async () => (await control.trade(tradeNo)).refundedAmount === '5.00',
+        'both refunds at Alipay',
+        async () => (await control.trade(tradeNo)).refundedAmount === '10.00',
       );
-      // A day later Alipay refuses yesterday's batch number: the provider asks for a check, never a second batch.
-      await control.advanceClock(24 * 60 * 60_000);
+      await waitFor('both batch results', async () =>
+        (await refundRows()).every((row: { status: string }) => row.status === 'succeeded'),
+      );
+
+      // The answer is lost (HTTP 500): the money may have moved, so no error — the refund stays uncertain
+      // and holds the payment's refund lock; a second refund is refused before anything is sent.
+      await control.addFault({ scope: { partner: partner() }, fault: 'gateway-500' });
+      await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).resolves.toBeTruthy();
+      expect((await refundRows())[2]).toMatchObject({ status: 'uncertain', in_flight_key: session.id });
       await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).rejects.toThrow(
-        /BATCH_NO_FORMAT_ERROR.*merchant portal.*商家中心/s,
+        /another refund of this payment is in progress.*另一笔退款/s,
       );
-      expect((await control.trade(tradeNo)).refundedAmount).toBe('5.00');
+      await control.clearFaults();
+      expect(await refundRows()).toHaveLength(3);
+      expect((await control.trade(tradeNo)).refundedAmount).toBe('10.00');
     });
 
     it('refunds partially then fully through the admin, and Alipay reports both', async () => {
@@ -560,11 +608,29 @@ medusaIntegrationTestRunner({
       await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 10 });
       await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 25 });
 
-      const refunded = (await db.raw('select data from payment where id = ?', [payment.id])).rows[0].data;
-      expect(refunded.alipay_refunds).toEqual([
-        expect.objectContaining({ refund_id: `${session.id}_r1_1000`, amount: '10.00', status: 'pending' }),
-        expect.objectContaining({ refund_id: `${session.id}_r2_2500`, amount: '25.00', status: 'pending' }),
+      // The refund ledger: each refund with its own batch number and the Medusa refund it belongs to.
+      const ledger = async () =>
+        (
+          await db.raw(
+            `select amount, origin, status, request_no, medusa_refund_id from alipay_refund
+             where out_trade_no = ? order by created_at`,
+            [session.id],
+          )
+        ).rows;
+      const rows = await ledger();
+      expect(rows).toEqual([
+        expect.objectContaining({
+          amount: '10.00',
+          origin: 'shop',
+          medusa_refund_id: expect.stringMatching(/^ref/),
+        }),
+        expect.objectContaining({
+          amount: '25.00',
+          origin: 'shop',
+          medusa_refund_id: expect.stringMatching(/^ref/),
+        }),
       ]);
+      expect(rows[0].request_no).not.toBe(rows[1].request_no);
       const medusaRefunds = await db.raw(
         'select amount from refund where payment_id = ? order by created_at',
         [payment.id],
@@ -583,6 +649,13 @@ medusaIntegrationTestRunner({
       const trade = await control.trade(String(paid.trade.tradeNo));
       expect(trade.refundedAmount).toBe('35.00');
       expect(trade.status).toBe('TRADE_CLOSED');
+      // Settled by Alipay's results (and the TRADE_CLOSED that follows changes nothing more).
+      await waitFor('the refunds settled', async () =>
+        (await ledger()).every((row: { status: string }) => row.status === 'succeeded'),
+      );
+      expect(
+        (await db.raw('select canceled_at from payment where id = ?', [payment.id])).rows[0].canceled_at,
+      ).toBeNull();
     });
   },
 });

@@ -2,7 +2,7 @@
  * The other two contract shapes on a real Medusa app and PostgreSQL, against the offline sandbox:
  * legacy 担保交易 (escrow: paid → authorized, shipment confirmed to Alipay, buyer confirms receipt →
  * captured; a failed confirmation is retried and shown to the merchant) and OpenAPI (page / wap / QR,
- * RSA2 notifications, synchronous refunds that stay idempotent when an answer is lost).
+ * RSA2 notifications, synchronous refunds; a lost answer is completed by reconciliation, never sent twice).
  */
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import type { MedusaContainer } from '@medusajs/framework/types';
@@ -23,6 +23,8 @@ import {
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
 const { retryDueShipments } = pluginModule<typeof import('../../src/lib/shipments')>('./lib/shipments.js');
+const { reconcileAlipayPayments } =
+  pluginModule<typeof import('../../src/lib/reconcile')>('./lib/reconcile.js');
 
 const app = await alipayTestApp('c3'.repeat(32));
 
@@ -271,51 +273,60 @@ medusaIntegrationTestRunner({
       expect(await orderOf(qrCart)).toBeTruthy();
     });
 
-    it('OpenAPI refunds: partial, retried after a lost answer without refunding twice, then full', async () => {
+    it('OpenAPI refunds: partial, a lost answer completed by reconciliation without refunding twice, then full', async () => {
       await configureOpenApiApp();
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
       const paid = await control.pay({ outTradeNo: session.id, appId: sandbox.apps[0]!.appId });
       const { id: paymentId } = await payment(session.id);
+      const ledger = async () =>
+        (
+          await db.raw(
+            'select status, amount, request_no, in_flight_key from alipay_refund where out_trade_no = ? order by created_at',
+            [session.id],
+          )
+        ).rows;
 
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
-      // OpenAPI also notifies the refund (journalled, no state change); let it pass before the fault.
+      // OpenAPI also notifies the refund (its out_biz_no is our request number); let it pass before the fault.
       await waitFor('the refund notification', async () => {
         const deliveries = await control.deliveries({ outTradeNo: session.id });
         return deliveries.filter(delivery => delivery.answer === 'success').length === 2;
       });
 
-      // Alipay refunds, but its answer cannot be trusted (bad signature): Medusa records nothing.
-      // (Two spoiled messages: the sandbox signs the refund's notification before the answer.)
+      // Alipay refunds, but its answer cannot be trusted (bad signature), nor its notification: the
+      // money may have moved, so Medusa keeps its refund and the refund stays uncertain, holding the lock.
       await control.addFault({
         scope: { appId: sandbox.apps[0]!.appId },
         fault: 'tamper-signature',
         count: 2,
       });
-      const lost = await call(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
-      expect(lost.status).toBeGreaterThanOrEqual(400);
-      expect(lost.data.message).toContain('RESPONSE_INVALID');
+      await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
+      expect((await control.trade(String(paid.trade.tradeNo))).refundedAmount).toBe('20.00');
+      const [, lost] = await ledger();
+      expect(lost).toMatchObject({ status: 'uncertain', in_flight_key: session.id });
+      // The admin tries again: refused before anything is sent — no second refund.
+      const again = await call(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
+      expect(again.status).toBe(400);
+      expect(again.data.message).toContain('another refund of this payment is in progress');
       expect((await control.trade(String(paid.trade.tradeNo))).refundedAmount).toBe('20.00');
 
-      // The admin retries: same refund ID, Alipay answers the first result again — no second refund.
-      await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
+      // Reconciliation asks Alipay about that request: refunded, so it is settled (nothing sent again).
+      await reconcileAlipayPayments(getContainer() as MedusaContainer, { minAgeMs: 0 });
+      expect((await ledger())[1]).toMatchObject({ status: 'succeeded', in_flight_key: null });
       expect((await control.trade(String(paid.trade.tradeNo))).refundedAmount).toBe('20.00');
 
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 15 });
       const trade = await control.trade(String(paid.trade.tradeNo));
       expect(trade.refundedAmount).toBe('35.00');
-      const data = (await payment(session.id)).data;
-      expect(
-        data.alipay_refunds.map((entry: { refund_id: string; status: string }) => [
-          entry.refund_id,
-          entry.status,
-        ]),
-      ).toEqual([
-        [`${session.id}_r1_1000`, 'succeeded'],
-        [`${session.id}_r2_1000`, 'succeeded'],
-        [`${session.id}_r3_1500`, 'succeeded'],
+      const rows = await ledger();
+      expect(rows.map((row: { status: string; amount: string }) => [row.status, row.amount])).toEqual([
+        ['succeeded', '10.00'],
+        ['succeeded', '10.00'],
+        ['succeeded', '15.00'],
       ]);
+      expect(new Set(rows.map((row: { request_no: string }) => row.request_no)).size).toBe(3);
       const medusaRefunds = await db.raw('select amount from refund where payment_id = ?', [paymentId]);
       expect(medusaRefunds.rows.map(row => Number(row.amount)).sort()).toEqual([10, 10, 15]);
     });

@@ -82,6 +82,26 @@ export class SandboxControl {
     return this.request<{ trade: Record<string, unknown> }>('POST', '/open-cashier', body);
   }
 
+  /**
+   * A refund on Alipay's side, without the shop's call (buyer protection, customer service, merchant
+   * portal): a legacy escrow trade is refunded whole and closed (TRADE_CLOSED, with `refund_status` unless
+   * `refundStatus: false`); an instant trade is refunded `amountFen` (default: everything left).
+   */
+  alipayRefund(body: {
+    outTradeNo: string;
+    partner?: string;
+    appId?: string;
+    amountFen?: number;
+    refundStatus?: boolean;
+    waitForNotify?: boolean;
+  }) {
+    return this.request<{ trade: Record<string, unknown>; deliveries: Delivery[] }>(
+      'POST',
+      '/alipay-refund',
+      body,
+    );
+  }
+
   confirmReceipt(body: { outTradeNo: string; partner?: string; appId?: string }) {
     return this.request<{ trade: Record<string, unknown> }>('POST', '/confirm-receipt', body);
   }

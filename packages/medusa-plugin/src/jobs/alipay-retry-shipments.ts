@@ -1,10 +1,12 @@
+import { FIRST_RETRY_DELAY_MS } from '@alipay-commerce/core';
 import type { MedusaContainer } from '@medusajs/framework/types';
-import { retryDueShipments, SHIPMENT_RETRY_INTERVAL_MS } from '../lib/shipments';
+import { retryDueShipments } from '../lib/shipments';
 
 /**
- * Every 15 seconds: retries escrow shipment confirmations whose previous attempt failed and whose
- * backoff delay has passed (one indexed query when there is nothing to do). The rows live in the
- * database, so retries survive restarts.
+ * Every `FIRST_RETRY_DELAY_MS` (the core's first retry delay, 15 s): retries escrow shipment
+ * confirmations whose previous attempt failed and whose backoff delay (the core's `retryDelayMs`) has
+ * passed — one indexed query when there is nothing to do. The rows live in the database, so retries
+ * survive restarts.
  */
 export default async function alipayRetryShipments(container: MedusaContainer): Promise<void> {
   await retryDueShipments(container);
@@ -13,5 +15,5 @@ export default async function alipayRetryShipments(container: MedusaContainer): 
 /** Medusa scheduled-job config. */
 export const config = {
   name: 'alipay-retry-shipments',
-  schedule: { interval: SHIPMENT_RETRY_INTERVAL_MS },
+  schedule: { interval: FIRST_RETRY_DELAY_MS },
 };

@@ -18,7 +18,8 @@ export interface SessionTarget {
   status: string;
   data: Record<string, unknown>;
   paymentCollectionId: string;
-  payment: { id: string; capturedAt: string | null; canceledAt: string | null } | null;
+  /** The session's payment; `amount` in major units, as stored by Medusa. */
+  payment: { id: string; amount: unknown; capturedAt: string | null; canceledAt: string | null } | null;
   cartId: string | null;
   /** The cart's sales channel, read from the cart itself. */
   cartSalesChannelId: string | null;
@@ -86,6 +87,8 @@ export async function loadSessionTarget(
       'data',
       'payment_collection_id',
       'payment.id',
+      'payment.amount',
+      'payment.raw_amount',
       'payment.captured_at',
       'payment.canceled_at',
     ],
@@ -96,7 +99,7 @@ export async function loadSessionTarget(
   const paymentCollectionId = session.payment_collection_id as string;
   const cart = await cartOfPaymentCollection(container, paymentCollectionId);
   const payment = session.payment as
-    | { id: string; captured_at: unknown; canceled_at: unknown }
+    | { id: string; amount: unknown; raw_amount: unknown; captured_at: unknown; canceled_at: unknown }
     | null
     | undefined;
   return {
@@ -110,6 +113,7 @@ export async function loadSessionTarget(
     payment: payment?.id
       ? {
           id: payment.id,
+          amount: payment.raw_amount ?? payment.amount,
           capturedAt: payment.captured_at ? String(payment.captured_at) : null,
           canceledAt: payment.canceled_at ? String(payment.canceled_at) : null,
         }

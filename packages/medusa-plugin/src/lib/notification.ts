@@ -4,12 +4,15 @@
  * marketplace seller's payment is checked against that seller) and of the interface generation the
  * trade was created with (so a switch between legacy and OpenAPI in the admin does not turn late
  * notifications of older trades into bad signatures), check it against the session
- * (amount, currency), then apply it with {@link processVerifiedTradeEvent}.
+ * (amount, currency), then take it through the core's lifecycle with {@link processVerifiedTradeEvent}
+ * (a legacy `batch_refund_notify` through the core's `decideBatchRefund`).
  *
  * @packageDocumentation
  */
 import {
   type AlipayEvent,
+  decideBatchRefund,
+  eventReceiptKey,
   type NotificationExpectation,
   peekNotification,
   type RefundEvent,
@@ -21,6 +24,7 @@ import { logLine } from './log';
 import { loadSessionTarget, type SessionTarget } from './medusa-state';
 import { amountToFen, fenToAmount } from './money';
 import { type ProcessOutcome, processVerifiedTradeEvent } from './process-trade-event';
+import { RERECORDED_REFUND_NOTE, recordRefundInMedusa, toLifecycleRefund } from './refunds';
 import { type AlipayRuntime, alipayRuntime } from './runtime';
 import { generationOf, tradeOriginOf } from './trade-origin';
 
@@ -185,6 +189,7 @@ export async function handleAlipayNotification(
     const outcome = await processVerifiedTradeEvent(rt, event, target, {
       source: 'notify',
       scope: scoped.scope,
+      scoped,
     });
     return { status: outcome.reply === 'success' ? 200 : 503, ...outcome };
   } catch (error) {
@@ -195,31 +200,85 @@ export async function handleAlipayNotification(
   }
 }
 
-/** A legacy `batch_refund_notify`: journal the result of each refunded trade. */
+/**
+ * A legacy `batch_refund_notify`: the result of a refund batch, decided by the core
+ * (`decideBatchRefund`) against the shop's refund with that `batch_no` — settled, or failed with
+ * Alipay's item result — under a claim of its own (`eventReceiptKey`), and journalled.
+ */
 async function handleRefundResult(rt: AlipayRuntime, event: RefundEvent): Promise<NotifyAnswer> {
   const claim = await rt.settings.claimNotification({
-    tradeNo: event.batchNo,
-    claimKey: 'batch_refund',
+    tradeNo: event.tradeNo || event.batchNo,
+    claimKey: eventReceiptKey(event),
     outTradeNo: null,
     sessionId: null,
     source: 'notify',
   });
   if (!claim.claimed) return { status: 200, reply: 'success', result: 'duplicate', detail: 'batch_refund' };
   try {
+    const row = await rt.settings.refundByRequestNo(event.batchNo);
+    const decision = decideBatchRefund({ event, refund: row ? toLifecycleRefund(row) : null });
+    const ids = { session: row?.out_trade_no, trade: event.tradeNo };
     const failed = event.items.filter(item => !item.success);
+    const amount = fenToAmount(event.amountFen);
+    let level: 'info' | 'warning' | 'error' = failed.length ? 'error' : 'info';
+    let note = '';
+    if (decision.action === 'settle_refund') {
+      const [settled] = await rt.settings.settleRefunds([decision.refundId]);
+      if (settled?.previous_status === 'failed' && settled.origin === 'shop') {
+        // Recorded as refused (Medusa deleted its refund), refunded after all: recorded in Medusa again.
+        const payment = (await loadSessionTarget(rt.container, settled.out_trade_no))?.payment;
+        const recorded =
+          payment && !payment.canceledAt
+            ? await recordRefundInMedusa(
+                rt.container,
+                rt.settings,
+                settled,
+                payment.id,
+                RERECORDED_REFUND_NOTE,
+              )
+            : { outcome: 'failed' as const, error: 'the payment is gone or cancelled' };
+        level = recorded.outcome === 'recorded' ? 'warning' : 'error';
+        note =
+          recorded.outcome === 'recorded'
+            ? ` Refund ${settled.request_no} had been recorded as refused; Alipay refunded it after all, and it is recorded in Medusa now. /` +
+              ` 退款 ${settled.request_no} 此前记录为被拒绝，支付宝实际已退款，现已在 Medusa 中记录。`
+            : ` Refund ${settled.request_no} had been recorded as refused; Alipay refunded it after all. Record it in Medusa (${recorded.error}). /` +
+              ` 退款 ${settled.request_no} 此前记录为被拒绝，支付宝实际已退款，请在 Medusa 中记录该退款。`;
+      }
+    } else if (decision.action === 'fail_refund' && row) {
+      await rt.settings.failRefund(
+        decision.refundId,
+        `${decision.result}: refused by Alipay / 支付宝拒绝退款`,
+      );
+      if (row.origin === 'shop' && row.medusa_refund_id) {
+        // Medusa kept its refund while Alipay's answer was pending: nothing moved, the merchant must correct it.
+        note =
+          ` Medusa still records refund ${row.medusa_refund_id}, but no money moved: correct the order. /` +
+          ` Medusa 仍记录了退款 ${row.medusa_refund_id}，但款项并未退回：请更正订单。`;
+      }
+    } else {
+      level = failed.length ? 'warning' : 'info';
+    }
     await rt.settings.recordEvent({
       kind: 'refund',
-      level: failed.length ? 'error' : 'info',
-      providerId: rt.providerId,
+      level,
+      providerId: row?.provider_id ?? rt.providerId,
       tradeNo: event.tradeNo,
-      outTradeNo: (await rt.settings.getVerifiedTradeByTradeNo(event.tradeNo))?.out_trade_no ?? null,
-      message: failed.length
-        ? `Refund batch ${event.batchNo} failed for ${failed.map(item => `${item.tradeNo} (${item.result})`).join(', ')}. / ` +
-          `退款批次 ${event.batchNo} 失败：${failed.map(item => `${item.tradeNo}（${item.result}）`).join('，')}。`
-        : `Refund batch ${event.batchNo}: ${fenToAmount(event.amountFen)} CNY refunded. / 退款批次 ${event.batchNo}：已退款 ${fenToAmount(event.amountFen)} 元。`,
+      outTradeNo:
+        row?.out_trade_no ??
+        (await rt.settings.getVerifiedTradeByTradeNo(event.tradeNo))?.out_trade_no ??
+        null,
+      message:
+        (failed.length
+          ? `Refund batch ${event.batchNo} failed for ${failed.map(item => `${item.tradeNo} (${item.result})`).join(', ')}. / ` +
+            `退款批次 ${event.batchNo} 失败：${failed.map(item => `${item.tradeNo}（${item.result}）`).join('，')}。`
+          : `Refund batch ${event.batchNo}: ${amount} CNY refunded. / 退款批次 ${event.batchNo}：已退款 ${amount} 元。`) +
+        note,
       details: {
         batchNo: event.batchNo,
-        amount: fenToAmount(event.amountFen),
+        amount,
+        decision: decision.action,
+        refundId: row?.id ?? null,
         items: event.items.map(item => ({
           tradeNo: item.tradeNo,
           amount: fenToAmount(item.amountFen),
@@ -229,14 +288,10 @@ async function handleRefundResult(rt: AlipayRuntime, event: RefundEvent): Promis
     });
     await rt.settings.finishClaim(
       claim.claimId,
-      'processed',
-      failed.length ? 'refund_failed' : 'refund_succeeded',
+      decision.action === 'ignore' ? 'ignored' : 'processed',
+      decision.action === 'ignore' ? 'batch_refund_ignored' : decision.action,
     );
-    rt.logger.info(
-      logLine(`refund batch ${event.batchNo}: ${failed.length ? 'failed' : 'succeeded'}`, {
-        trade: event.tradeNo,
-      }),
-    );
+    rt.logger.info(logLine(`refund batch ${event.batchNo}: ${decision.note}`, ids));
     return { status: 200, reply: 'success', result: 'processed', detail: 'batch_refund' };
   } catch (error) {
     await rt.settings.releaseClaim(claim.claimId).catch(() => undefined);

@@ -13,7 +13,8 @@ export interface NotifyOutcome {
 
 /**
  * Accepted: verified, claimed as new and processed (applied, a status recorded, an orphan recorded).
- * Refused: rejected by verification or a business check, a duplicate, or not processed (failure).
+ * Refused: rejected by verification, a business check or the core's lifecycle (`reject`), a duplicate,
+ * answered `fail` for Alipay to send again (`retry_later`), or not processed (failure).
  */
 export function notifyOutcomeOf(answer: Pick<NotifyAnswer, 'result' | 'detail'>): NotifyOutcome {
   const accepted = answer.result === 'processed' || answer.result === 'ignored' || answer.result === 'orphan';

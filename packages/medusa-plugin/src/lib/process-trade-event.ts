@@ -1,53 +1,65 @@
 /**
- * The one function that applies a **verified** Alipay trade event to Medusa. The notify route calls
+ * The one function that takes a **verified** Alipay trade event into Medusa. The notify route calls
  * it for each verified notification, the reconciliation job for each signed query answer, so a
  * missed notification recovered by the job has exactly the effect the notification would have had.
+ * What the event means for the order is the core's decision (`runTradeLifecycle`); this file is the
+ * Medusa mechanics around it.
  *
  * Order of work, and why:
- * 1. claim `(trade_no, Alipay status)` under a UNIQUE key — concurrent duplicates cannot both pass;
- * 2. store the verified trade state — `authorizePayment`/`capturePayment` read it instead of
- *    trusting session data or querying Alipay again;
- * 3. run Medusa's `processPaymentWorkflow` (`captured` for TRADE_SUCCESS/TRADE_FINISHED,
- *    `authorized` for escrow) which creates the payment and completes the cart into an order, even
- *    if the shopper never comes back;
- * 4. check the result (payment there, order there) — `processPaymentWorkflow` swallows a failed cart
- *    completion, so without this check a paid cart could silently stay a cart;
- * 5. on any failure release the claim, so that Alipay's next retry (or the next job run) can succeed.
+ * 1. claim the event under a UNIQUE key (`eventReceiptKey`) — concurrent duplicates cannot both pass;
+ * 2. run the core's lifecycle with Medusa's facts and mechanics (`trade-lifecycle.ts`): record the
+ *    verified status (which `authorizePayment`/`capturePayment` read instead of trusting session data),
+ *    then carry out the decision — Medusa's `processPaymentWorkflow` and cart completion for a payment
+ *    (the cart becomes an order even if the shopper never comes back), a capture, a cancellation, the
+ *    refund ledger, an orphan record, the journal;
+ * 3. finish the claim with what happened; a refused event (`reject`) or one Alipay must send again
+ *    (`retry_later`) releases it, answered per the core's `decisionReply`;
+ * 4. on any failure release the claim, so that Alipay's next retry (or the next job run) can succeed.
+ * 5. After the claim, an orphan payment is refunded when the shop chose `autoRefundOrphanPayments`.
  *
- * **Accepted payments.** Step 3 is Medusa's slowest work (about 200 ms: payment, capture, cart
- * completion). For a notification that needs it, the notify route does not wait: once the claim and
- * the verified trade are stored, the claim is marked *accepted* with the event it still has to apply,
- * Alipay is answered `success`, and the payment is applied right after in this process
- * ({@link applyAcceptedTradeEvent}, at most {@link ACCEPTED_CONCURRENCY} at once, one session's events
- * in order). Nothing is lost by answering first: the accepted claim is in the database, its holder
- * keeps it fresh while it lives (`claim-heartbeat.ts`), and the `alipay-resume-payments` job applies
- * any accepted claim whose holder died, or whose attempt failed, with growing delays. When
- * {@link ACCEPTED_QUEUE_LIMIT} payments are already waiting, a notification is processed before the
- * answer as before, which slows Alipay down instead of piling work up in memory.
+ * **Accepted payments.** Medusa's payment workflows are its slowest work (about 200 ms: payment,
+ * capture, cart completion). For a notification the core decides needs them, the notify route does
+ * not wait: once the claim is stored, the claim is marked *accepted* with the verified event it still
+ * has to apply, Alipay is answered `success`, and the event is run through the lifecycle right after
+ * in this process ({@link applyAcceptedTradeEvent}, at most {@link ACCEPTED_CONCURRENCY} at once, one
+ * session's events in order) — decided again then, with the facts of that moment. Nothing is lost by
+ * answering first: the accepted claim is in the database, its holder keeps it fresh while it lives
+ * (`claim-heartbeat.ts`), and the `alipay-resume-payments` job applies any accepted claim whose holder
+ * died, or whose attempt failed, with the core's growing delays. When {@link ACCEPTED_QUEUE_LIMIT}
+ * payments are already waiting, a notification is processed before the answer as before, which slows
+ * Alipay down instead of piling work up in memory.
  *
  * @packageDocumentation
  */
-import { isPaidStatus, isRefundNotification, isSettledStatus, type TradeEvent } from '@alipay-commerce/core';
+import {
+  decideTradeEvent,
+  decisionEffect,
+  eventReceiptKey,
+  isPaidStatus,
+  isRefundNotification,
+  retryDelayMs,
+  runTradeLifecycle,
+  type TradeEvent,
+} from '@alipay-commerce/core';
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
-import { BigNumber, ContainerRegistrationKeys, PaymentActions } from '@medusajs/framework/utils';
-import { completeCartWorkflow, processPaymentWorkflow } from '@medusajs/medusa/core-flows';
+import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
 import { dropClaim, holdClaim } from './claim-heartbeat';
 import { KeyedWorkQueue } from './keyed-work-queue';
 import { type LogIds, logLine } from './log';
-import { loadSessionTarget, type SessionTarget } from './medusa-state';
-import { fenToAmount } from './money';
+import type { SessionTarget } from './medusa-state';
+import { autoRefundOrphan } from './orphan-refunds';
 import { type AlipayRuntime, alipayRuntime } from './runtime';
-import { retryDelayMs } from './shipments';
+import { type LifecycleContext, MedusaTradeIO, type VerifiedLifecycleEvent } from './trade-lifecycle';
 
 /** What happened to one event, and what to answer Alipay. */
 export interface ProcessOutcome {
   /** `success` when processed or deliberately ignored; `fail` when a retry can help. */
   reply: 'success' | 'fail';
-  result: 'processed' | 'ignored' | 'duplicate' | 'orphan' | 'failed' | 'busy';
-  /** Machine-readable detail, e.g. `order_created`, `already_captured`, `waiting_payment`. */
+  result: 'processed' | 'ignored' | 'duplicate' | 'orphan' | 'rejected' | 'retry' | 'failed' | 'busy';
+  /** Machine-readable detail, e.g. `order_created`, `payment_cancelled`, `wrong_amount`. */
   detail: string;
   orderId?: string | null;
 }
@@ -67,38 +79,47 @@ export const ACCEPTED_CONCURRENCY = 4;
 export const ACCEPTED_QUEUE_LIMIT = 200;
 /**
  * Attempts at applying an accepted payment before its claim is released for reconciliation: with the
- * delays of `retryDelayMs` (15 s doubling, capped at 6 h), about 10 hours of retrying.
+ * core's `retryDelayMs` (15 s doubling, capped at an hour), about 4 hours of retrying.
  */
 export const MAX_ACCEPTED_ATTEMPTS = 12;
 
 /** The accepted payments of this process, in order per payment session. */
 const acceptedPayments = new KeyedWorkQueue(ACCEPTED_CONCURRENCY, ACCEPTED_QUEUE_LIMIT);
 
-/** What applying a trade event reads from it (a verified event, or an accepted claim's copy). */
-type AppliedTradeEvent = Pick<TradeEvent, 'outTradeNo' | 'tradeNo' | 'status' | 'alipayStatus' | 'amountFen'>;
+/** The event as the core's lifecycle reads it. */
+function lifecycleEventOf(event: TradeEvent): VerifiedLifecycleEvent {
+  return {
+    outTradeNo: event.outTradeNo,
+    tradeNo: event.tradeNo,
+    status: event.status,
+    alipayStatus: event.alipayStatus,
+    amountFen: event.amountFen,
+    source: event.source,
+    refundedFen: event.refundedFen,
+    refundRequestNo: event.refundRequestNo,
+    refundStatus: event.refundStatus,
+  };
+}
 
 /**
- * Applies one verified trade event to the session it belongs to (`target`; `null` when Medusa has
- * no session with that `out_trade_no`). Never throws: failures become `reply: 'fail'`.
+ * Takes one verified trade event into Medusa for the session it belongs to (`target`; `null` when
+ * Medusa has no session with that `out_trade_no`). Never throws: failures become `reply: 'fail'`.
  */
 export async function processVerifiedTradeEvent(
   rt: AlipayRuntime,
   event: TradeEvent,
   target: SessionTarget | null,
-  context: { source: 'notify' | 'query'; scope: string },
+  context: LifecycleContext,
 ): Promise<ProcessOutcome> {
-  const ids = {
+  const ids: LogIds = {
     session: event.outTradeNo,
     cart: target?.cartId,
     trade: event.tradeNo,
     order: target?.orderId,
   };
-  const refund = isRefundNotification(event);
-  const claimKey = refund ? `${event.alipayStatus}/refund:${event.refundedFen ?? 0}` : event.alipayStatus;
-
   let claim: ClaimResult;
   try {
-    claim = await claimOrWait(rt, event, claimKey, target, context.source);
+    claim = await claimOrWait(rt, event, eventReceiptKey(event), target, context.source);
   } catch (error) {
     rt.logger.error(logLine(`could not claim ${event.alipayStatus}: ${(error as Error).message}`, ids));
     return { reply: 'fail', result: 'failed', detail: 'claim_failed' };
@@ -119,17 +140,14 @@ export async function processVerifiedTradeEvent(
 
   holdClaim(rt.settings, claim.claimId);
   let handedOver = false;
+  const subject = lifecycleEventOf(event);
   try {
-    await rt.settings.recordVerifiedTrade({
-      event,
-      sessionId: target?.sessionId ?? null,
-      providerId: rt.providerId,
-      scope: context.scope,
-      source: context.source,
-      totalAmount: fenToAmount(event.amountFen),
-      refundedAmount: event.refundedFen !== undefined ? fenToAmount(event.refundedFen) : null,
-    });
-    if (context.source === 'notify' && !refund && target && shouldAccept(event, target)) {
+    if (
+      context.source === 'notify' &&
+      target &&
+      !isRefundNotification(event) &&
+      (await shouldAccept(rt, subject, target, context))
+    ) {
       const accepted: AcceptedTradeEvent = {
         providerId: rt.providerId,
         scope: context.scope,
@@ -150,12 +168,14 @@ export async function processVerifiedTradeEvent(
     }
     // After this session's accepted events, so that a later status never overtakes an earlier one.
     if (target) await acceptedPayments.drained(target.sessionId);
-    const outcome = refund
-      ? await recordRefundReport(rt, event, target)
-      : target
-        ? await applyToSession(rt, event, target, context.source)
-        : await recordOrphan(rt, event, null, 'no_session');
-    return await finishApplied(rt, claim.claimId, outcome, `${event.alipayStatus} (${context.source})`, ids);
+    return await runLifecycle(
+      rt,
+      subject,
+      context,
+      claim.claimId,
+      `${event.alipayStatus} (${context.source})`,
+      ids,
+    );
   } catch (error) {
     // Release first: if even the journal write fails, Alipay's retry must still find the claim free.
     await rt.settings.releaseClaim(claim.claimId).catch(() => undefined);
@@ -185,71 +205,120 @@ export async function processVerifiedTradeEvent(
   }
 }
 
-/** Marks the claim done with the event's outcome and writes the outcome line (`what`: status and source). */
-async function finishApplied(
+/**
+ * Runs the core's lifecycle for a claimed event and finishes the claim: done (processed or ignored)
+ * after the decisions were carried out, released after a refusal or a "send it again". Then, outside
+ * the claim, refunds an orphan payment when the shop chose to. Throws when carrying a decision out
+ * failed (the caller releases the claim or retries the accepted payment).
+ */
+async function runLifecycle(
   rt: AlipayRuntime,
+  subject: VerifiedLifecycleEvent,
+  context: LifecycleContext,
   claimId: string,
-  outcome: ProcessOutcome,
   what: string,
   ids: LogIds,
 ): Promise<ProcessOutcome> {
-  await rt.settings.finishClaim(
-    claimId,
-    outcome.result === 'processed' ? 'processed' : 'ignored',
-    outcome.detail,
-  );
-  rt.logger.info(
-    logLine(`${what}: ${outcome.result}, ${outcome.detail}`, { ...ids, order: outcome.orderId ?? ids.order }),
-  );
-  return outcome;
+  const io = new MedusaTradeIO(rt, subject, context);
+  const run = await runTradeLifecycle(io);
+  const decision = run.decision;
+  const orderId = io.summary.orderId ?? io.session?.orderId ?? null;
+  if (decision.action === 'reject' || decision.action === 'retry_later') {
+    await rt.settings.releaseClaim(claimId);
+    const refused = decision.action === 'reject';
+    const line = logLine(`${what}: ${refused ? 'rejected' : 'answered fail'}, ${run.note}`, {
+      ...ids,
+      order: orderId,
+    });
+    if (refused) {
+      rt.logger.error(line);
+      await rt.settings.recordEvent({
+        kind: 'rejection',
+        level: decision.reason === 'unknown_status' ? 'warning' : 'error',
+        providerId: rt.providerId,
+        outTradeNo: subject.outTradeNo,
+        tradeNo: subject.tradeNo,
+        sessionId: io.session?.sessionId,
+        cartId: io.session?.cartId,
+        orderId,
+        message: `Alipay's ${subject.alipayStatus} was refused (${decision.reason}): ${decision.note}. / 支付宝 ${subject.alipayStatus} 被拒绝（${decision.reason}）。`,
+        details: { reason: decision.reason, alipayStatus: subject.alipayStatus, source: context.source },
+      });
+    } else {
+      rt.logger.warn(line);
+    }
+    return {
+      reply: run.reply,
+      result: refused ? 'rejected' : 'retry',
+      detail: refused ? decision.reason : 'retry_later',
+      orderId,
+    };
+  }
+  // What the decisions did, in the core's words (`decisionEffect`): an orphan, a change, or nothing.
+  const effects = run.applied.map(decisionEffect);
+  const result: ProcessOutcome['result'] = effects.includes('orphan')
+    ? 'orphan'
+    : effects.some(effect => effect === 'applied' || effect === 'recorded')
+      ? 'processed'
+      : 'ignored';
+  const detail = io.summary.detail;
+  await rt.settings.finishClaim(claimId, result === 'ignored' ? 'ignored' : 'processed', detail);
+  rt.logger.info(logLine(`${what}: ${result}, ${detail} (${run.note})`, { ...ids, order: orderId }));
+  if (effects.includes('orphan')) await autoRefundOrphan(rt, subject.outTradeNo);
+  return { reply: run.reply, result, detail, orderId };
 }
 
 /**
- * Whether a verified notification is answered before its payment is applied: it needs Medusa's
- * payment workflow and the queue has room, or an accepted event of the same session is still waiting.
- * In that last case it joins the queue even when the queue is full: it has to wait for that session
- * anyway, and holding Alipay's request open meanwhile (up to the whole queue's time under a burst)
- * helps nobody. The queue stays bounded: at most a few statuses per waiting session.
+ * Whether a verified notification is answered before it is applied: the core decides it needs Medusa's
+ * payment workflows (a payment to add or settle) and the queue has room, or an accepted event of the
+ * same session is still waiting. In that last case a paid status joins the queue even when the queue
+ * is full: it has to wait for that session anyway, and holding Alipay's request open meanwhile (up to
+ * the whole queue's time under a burst) helps nobody. The queue stays bounded: at most a few statuses
+ * per waiting session.
  */
-function shouldAccept(event: AppliedTradeEvent, target: SessionTarget): boolean {
-  if (!isPaidStatus(event.status)) return false;
+async function shouldAccept(
+  rt: AlipayRuntime,
+  subject: VerifiedLifecycleEvent,
+  target: SessionTarget,
+  context: LifecycleContext,
+): Promise<boolean> {
+  if (!isPaidStatus(subject.status)) return false;
   if (acceptedPayments.isBusy(target.sessionId)) return true;
-  return acceptedPayments.hasRoom() && needsPaymentWorkflow(event, target);
-}
-
-/** Whether {@link applyToSession} would run Medusa's workflows (as opposed to journal or orphan only). */
-function needsPaymentWorkflow(event: AppliedTradeEvent, target: SessionTarget): boolean {
-  if (!target.payment) return !target.orderId;
-  if (target.payment.canceledAt) return false;
-  if (isSettledStatus(event.status) && !target.payment.capturedAt) return true;
-  return Boolean(target.cartId && !target.orderId);
+  if (!acceptedPayments.hasRoom()) return false;
+  const decision = decideTradeEvent(await new MedusaTradeIO(rt, subject, context).facts());
+  return decision.action === 'add_payment' || decision.action === 'settle_payment';
 }
 
 /**
  * Applies an accepted payment: the notification was verified, stored and answered `success`; this
- * does what the answer promised. On failure the claim stays accepted and is retried by the
- * `alipay-resume-payments` job after `retryDelayMs(attempts)`; after {@link MAX_ACCEPTED_ATTEMPTS} it is
- * released, journalled for the merchant, and left to reconciliation (which asks Alipay for 7 days).
- * Never throws.
+ * runs it through the core's lifecycle now, with the facts of this moment. On failure the claim stays
+ * accepted and is retried by the `alipay-resume-payments` job after the core's `retryDelayMs(attempts)`;
+ * after {@link MAX_ACCEPTED_ATTEMPTS} it is released, journalled for the merchant, and left to
+ * reconciliation (which asks Alipay for a week). Never throws.
  */
 export async function applyAcceptedTradeEvent(
   rt: AlipayRuntime,
   event: AcceptedTradeEvent,
   claim: AcceptedClaim,
 ): Promise<ProcessOutcome> {
-  const ids: { session: string; trade: string; cart?: string | null; order?: string | null } = {
-    session: event.outTradeNo,
-    trade: event.tradeNo,
-  };
+  const ids: LogIds = { session: event.outTradeNo, trade: event.tradeNo };
   holdClaim(rt.settings, claim.id);
   try {
-    const target = await loadSessionTarget(rt.container, event.outTradeNo);
-    ids.cart = target?.cartId;
-    ids.order = target?.orderId;
-    const outcome = target
-      ? await applyToSession(rt, event, target, 'notify')
-      : await recordOrphan(rt, event, null, 'no_session');
-    return await finishApplied(rt, claim.id, outcome, `${event.alipayStatus} (notify, accepted)`, ids);
+    return await runLifecycle(
+      rt,
+      {
+        outTradeNo: event.outTradeNo,
+        tradeNo: event.tradeNo,
+        status: event.status,
+        alipayStatus: event.alipayStatus,
+        amountFen: event.amountFen,
+        source: 'notify',
+      },
+      { source: 'notify', scope: event.scope },
+      claim.id,
+      `${event.alipayStatus} (notify, accepted)`,
+      ids,
+    );
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     const attempts = claim.attempts + 1;
@@ -274,8 +343,6 @@ export async function applyAcceptedTradeEvent(
         providerId: rt.providerId,
         outTradeNo: event.outTradeNo,
         tradeNo: event.tradeNo,
-        cartId: ids.cart,
-        orderId: ids.order,
         message: givenUp
           ? `Alipay's ${event.alipayStatus} was verified and acknowledged, but applying it failed ${attempts} times: ` +
             `${message}. Reconciliation keeps asking Alipay about this payment; check the order. / ` +
@@ -358,179 +425,4 @@ async function claimOrWait(
     if (Date.now() > deadline) return claim;
     await new Promise(resolve => setTimeout(resolve, CLAIM_POLL_MS));
   }
-}
-
-/** Drives the Medusa payment for a payment-status event. */
-async function applyToSession(
-  rt: AlipayRuntime,
-  event: AppliedTradeEvent,
-  target: SessionTarget,
-  source: 'notify' | 'query',
-): Promise<ProcessOutcome> {
-  const journalBase = {
-    providerId: rt.providerId,
-    outTradeNo: event.outTradeNo,
-    tradeNo: event.tradeNo,
-    sessionId: target.sessionId,
-    cartId: target.cartId,
-    orderId: target.orderId,
-  };
-  if (event.status === 'waiting_payment') {
-    return { reply: 'success', result: 'ignored', detail: 'waiting_payment' };
-  }
-  if (event.status === 'closed') {
-    await rt.settings.recordEvent({
-      ...journalBase,
-      kind: source === 'notify' ? 'notification' : 'query',
-      level: 'info',
-      message: 'Alipay closed the unpaid trade. / 支付宝已关闭该未付款交易。',
-      details: { alipayStatus: event.alipayStatus },
-    });
-    return { reply: 'success', result: 'ignored', detail: 'trade_closed' };
-  }
-  if (!isPaidStatus(event.status)) {
-    return { reply: 'success', result: 'ignored', detail: `status_${event.status}` };
-  }
-
-  const settled = isSettledStatus(event.status);
-  // The cart was completed with another session's payment: this trade paid for nothing.
-  if (!target.payment && target.orderId) return recordOrphan(rt, event, target, 'cart_already_paid');
-  if (target.payment?.canceledAt) return recordOrphan(rt, event, target, 'payment_canceled');
-
-  let detail: string;
-  if (target.payment && (!settled || target.payment.capturedAt)) {
-    detail = settled ? 'already_captured' : 'already_authorized';
-  } else {
-    await processPaymentWorkflow(rt.container).run({
-      input: {
-        action: settled ? PaymentActions.SUCCESSFUL : PaymentActions.AUTHORIZED,
-        data: { session_id: target.sessionId, amount: amountOf(target) },
-      },
-    });
-    detail = target.payment ? 'payment_captured' : settled ? 'payment_captured' : 'payment_authorized';
-  }
-
-  const after = await loadSessionTarget(rt.container, target.sessionId);
-  if (!after?.payment) throw new Error('processPaymentWorkflow created no payment for the session');
-  if (settled && !after.payment.capturedAt) throw new Error('the payment was not captured');
-  let orderId = after.orderId;
-  let orderCreated = false;
-  if (after.cartId && !orderId) {
-    // processPaymentWorkflow completes the cart but ignores a failure there; complete it explicitly.
-    const { result } = await completeCartWorkflow(rt.container).run({ input: { id: after.cartId } });
-    orderId =
-      (result as { id?: string } | undefined)?.id ??
-      (await loadSessionTarget(rt.container, target.sessionId))?.orderId ??
-      null;
-    if (!orderId) throw new Error(`cart ${after.cartId} is paid but could not be completed into an order`);
-    orderCreated = true;
-  } else if (after.cartId && !target.orderId) {
-    orderCreated = true;
-  }
-  const changed = detail !== 'already_captured' && detail !== 'already_authorized';
-  await rt.settings.recordEvent({
-    ...journalBase,
-    orderId,
-    kind: source === 'notify' ? 'notification' : 'query',
-    level: 'info',
-    message: settled
-      ? `Paid ${fenToAmount(event.amountFen)} CNY (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
-        `已付款 ${fenToAmount(event.amountFen)} 元（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
-      : event.status === 'shipped_awaiting_receipt'
-        ? // The report that follows the shipment confirmation: only the buyer's receipt is missing now.
-          `Paid ${fenToAmount(event.amountFen)} CNY into escrow, shipped (${event.alipayStatus}); the money is ` +
-          `released when the buyer confirms receipt. / 买家已付款 ${fenToAmount(event.amountFen)} 元至担保账户，` +
-          `已发货（${event.alipayStatus}），买家确认收货后放款。`
-        : `Paid ${fenToAmount(event.amountFen)} CNY into escrow (${event.alipayStatus}); ship to get the money. / ` +
-          `买家已付款 ${fenToAmount(event.amountFen)} 元至担保账户（${event.alipayStatus}），发货并经买家确认收货后放款。`,
-    details: { alipayStatus: event.alipayStatus, detail, source, orderCreated },
-  });
-  return {
-    reply: 'success',
-    result: changed || orderCreated ? 'processed' : 'ignored',
-    detail: orderCreated ? 'order_created' : detail,
-    orderId,
-  };
-}
-
-/** A refund reported through a trade notification: journal only (Medusa already has the refund). */
-async function recordRefundReport(
-  rt: AlipayRuntime,
-  event: TradeEvent,
-  target: SessionTarget | null,
-): Promise<ProcessOutcome> {
-  const refunded = fenToAmount(event.refundedFen ?? 0);
-  await rt.settings.recordEvent({
-    kind: 'refund',
-    level: 'info',
-    providerId: rt.providerId,
-    outTradeNo: event.outTradeNo,
-    tradeNo: event.tradeNo,
-    sessionId: target?.sessionId,
-    cartId: target?.cartId,
-    orderId: target?.orderId,
-    message: `Alipay reports ${refunded} CNY refunded in total (${event.alipayStatus}). / 支付宝通知累计已退款 ${refunded} 元（${event.alipayStatus}）。`,
-    details: { alipayStatus: event.alipayStatus, refunded, refundRequestNo: event.refundRequestNo ?? null },
-  });
-  return { reply: 'success', result: 'ignored', detail: 'refund_reported' };
-}
-
-const ORPHAN_REASONS: Record<string, { en: string; zh: string }> = {
-  no_session: {
-    en: 'no Medusa payment session has this out_trade_no (it was deleted, or the trade is not from this shop)',
-    zh: 'Medusa 中没有该商户订单号对应的支付会话（会话已删除，或交易不属于本店）',
-  },
-  cart_already_paid: {
-    en: 'the cart was already completed with another payment',
-    zh: '该购物车已用另一笔付款完成下单',
-  },
-  payment_canceled: { en: 'the Medusa payment was canceled', zh: 'Medusa 中的付款已取消' },
-};
-
-/**
- * A paid trade Medusa cannot attach: logged and journalled as an orphan for the admin (Settings →
- * Alipay lists them) — the buyer's money must be refunded or the order created by hand.
- */
-async function recordOrphan(
-  rt: AlipayRuntime,
-  event: AppliedTradeEvent,
-  target: SessionTarget | null,
-  reason: keyof typeof ORPHAN_REASONS,
-): Promise<ProcessOutcome> {
-  if (!isPaidStatus(event.status)) {
-    return { reply: 'success', result: 'ignored', detail: `${reason}_unpaid` };
-  }
-  const why = ORPHAN_REASONS[reason] ?? { en: reason, zh: reason };
-  rt.logger.error(
-    logLine(
-      `orphan payment: ${fenToAmount(event.amountFen)} CNY paid (${event.alipayStatus}) but ${why.en}`,
-      {
-        session: event.outTradeNo,
-        cart: target?.cartId,
-        trade: event.tradeNo,
-        order: target?.orderId,
-      },
-    ),
-  );
-  await rt.settings.recordEvent({
-    kind: 'orphan',
-    level: 'error',
-    providerId: rt.providerId,
-    outTradeNo: event.outTradeNo,
-    tradeNo: event.tradeNo,
-    sessionId: target?.sessionId,
-    cartId: target?.cartId,
-    orderId: target?.orderId,
-    message:
-      `Orphan payment: ${fenToAmount(event.amountFen)} CNY paid on Alipay (trade ${event.tradeNo}) but ${why.en}. ` +
-      `Refund it on Alipay or create the order by hand. / 无法关联的付款：支付宝已收款 ${fenToAmount(event.amountFen)} 元` +
-      `（交易号 ${event.tradeNo}），但${why.zh}。请在支付宝退款或手动创建订单。`,
-    details: { reason, alipayStatus: event.alipayStatus, amount: fenToAmount(event.amountFen) },
-  });
-  return { reply: 'success', result: 'orphan', detail: `orphan_${reason}` };
-}
-
-/** The session amount for Medusa's workflows: a decimal string, exact. */
-function amountOf(target: SessionTarget): string {
-  return new BigNumber(target.amount as never).bigNumber?.toString() ?? String(target.amount);
 }

@@ -4,12 +4,16 @@
  * `shipment.created` event starts the first half.
  *
  * Each confirmation is a row of `alipay_shipment`, written before Alipay is called: a failed call is
- * retried with exponential backoff by the `alipay-retry-shipments` job — also after a restart — and
- * after {@link MAX_SHIPMENT_ATTEMPTS} it is marked `failed` for the merchant (order page widget,
- * Settings → Alipay), who can retry by hand.
+ * retried with the core's backoff (`retryDelayMs`) by the `alipay-retry-shipments` job — also after a
+ * restart — and after the core's `MAX_SHIPMENT_ATTEMPTS` it is marked `failed` for the merchant (order
+ * page widget, Settings → Alipay), who can retry by hand. A trade whose money Alipay no longer holds
+ * (closed or refunded on Alipay's side) is never confirmed: the shipping gate
+ * (`workflows/hooks/alipay-shipping-gate.ts`) refuses such shipments, and a pending confirmation of
+ * one is given up.
  *
  * @packageDocumentation
  */
+import { isHeldInEscrow, MAX_SHIPMENT_ATTEMPTS, retryDelayMs, SHIPMENT_REFUSED } from '@alipay-commerce/core';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
@@ -18,21 +22,6 @@ import { logLine } from './log';
 import { graph, loadSessionTarget } from './medusa-state';
 import { alipayRuntime } from './runtime';
 import { originOfGeneration, tradeOriginOf } from './trade-origin';
-
-/**
- * Attempts before a confirmation is marked `failed` (it stays retryable from the admin): with the
- * delays below, about 2 hours of retrying.
- */
-export const MAX_SHIPMENT_ATTEMPTS = 10;
-/**
- * First retry delay; doubles per attempt, capped at {@link MAX_RETRY_DELAY_MS}. Short, so that a blip at
- * Alipay is retried within seconds (the job looks every {@link SHIPMENT_RETRY_INTERVAL_MS}).
- */
-export const FIRST_RETRY_DELAY_MS = 15_000;
-/** How often the `alipay-retry-shipments` job looks for due confirmations. */
-export const SHIPMENT_RETRY_INTERVAL_MS = 15_000;
-/** Longest delay between two attempts. */
-export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
 
 /** A row of `alipay_shipment` (the columns used here). */
 export interface ShipmentRow {
@@ -51,11 +40,6 @@ export interface ShipmentRow {
   next_attempt_at: Date | string | null;
   last_error: string | null;
   confirmed_at: Date | string | null;
-}
-
-/** Delay before attempt `attempts + 1`: 15 s, 30 s, 1 min, … capped at 6 h. */
-export function retryDelayMs(attempts: number): number {
-  return Math.min(FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
 }
 
 interface FulfillmentView {
@@ -128,7 +112,8 @@ export async function confirmShipmentForFulfillment(
     if (!outTradeNo) continue;
     const rt = alipayRuntime(container, payment.provider_id);
     const trade = await rt.settings.getVerifiedTrade(outTradeNo);
-    if (!trade?.trade_no || trade.status !== 'paid_awaiting_shipment') {
+    // Only money Alipay still holds, waiting for this shipment, is confirmed.
+    if (!trade?.trade_no || trade.alipay_status !== 'WAIT_SELLER_SEND_GOODS') {
       rt.logger.info(
         logLine(`shipment created; trade ${trade?.status ?? 'unknown'} needs no confirmation`, {
           session: outTradeNo,
@@ -173,6 +158,30 @@ export async function attemptShipmentConfirmation(
   const rt = alipayRuntime(container, row.provider_id);
   const ids = { session: row.out_trade_no, trade: row.trade_no, order: row.order_id };
   const attempts = row.attempts + 1;
+  const trade = await rt.settings.getVerifiedTrade(row.out_trade_no);
+  if (trade && !isHeldInEscrow(trade.alipay_status)) {
+    // Closed or refunded on Alipay's side since the shipment was recorded: nothing to confirm, and the
+    // goods must not go out. Given up without calling Alipay, and shown on the order page.
+    const message = `${SHIPMENT_REFUSED.en} (${trade.alipay_status}) / ${SHIPMENT_REFUSED.zh}`;
+    const updated = (await rt.settings.updateAlipayShipments({
+      id: row.id,
+      status: 'failed',
+      next_attempt_at: null,
+      last_error: message,
+    })) as unknown as ShipmentRow;
+    rt.logger.warn(logLine(`shipment not confirmed: the trade is ${trade.alipay_status}`, ids));
+    await rt.settings.recordEvent({
+      kind: 'shipment',
+      level: 'error',
+      providerId: row.provider_id,
+      outTradeNo: row.out_trade_no,
+      tradeNo: row.trade_no,
+      orderId: row.order_id,
+      message,
+      details: { fulfillmentId: row.fulfillment_id, alipayStatus: trade.alipay_status },
+    });
+    return updated;
+  }
   try {
     // The generation the trade was created with, from its session (the shop may have switched since);
     // only legacy escrow trades are ever confirmed, so an unrecorded origin means legacy.

@@ -2,6 +2,12 @@ import { defineWidgetConfig } from '@medusajs/admin-sdk';
 import type { AdminOrder, DetailWidgetProps } from '@medusajs/framework/types';
 import { Badge, Button, Container, Heading, Text, toast } from '@medusajs/ui';
 import { useCallback, useEffect, useState } from 'react';
+import {
+  REFUND_ORIGIN_LABELS,
+  REFUND_STATUS_COLORS,
+  REFUND_STATUS_LABELS,
+  type RefundView,
+} from '../../shared/refund-view';
 import { errorMessage, sdk } from '../lib/sdk';
 
 /** One verified Alipay trade of the order. */
@@ -36,8 +42,12 @@ interface EventView {
 
 interface OrderAlipay {
   trades: TradeView[];
+  /** The trades' refunds (the refund ledger), oldest first. */
+  refunds: RefundView[];
   shipments: ShipmentView[];
   events: EventView[];
+  /** Journal errors: what the merchant must act on (a trade closed after payment, …). */
+  alerts: EventView[];
 }
 
 const STATUS_LABELS: Record<string, string> = {
@@ -53,8 +63,10 @@ const SHIPMENT_COLORS = { pending: 'orange', confirmed: 'green', failed: 'red' }
 const LEVEL_COLORS = { info: 'grey', warning: 'orange', error: 'red' } as const;
 
 /**
- * Order page: the order's Alipay trades, escrow shipment confirmations (with the last error and a
- * retry button) and the Alipay journal. Renders nothing for orders not paid with Alipay.
+ * Order page: alerts first (a trade Alipay closed after payment: do not ship), the order's Alipay
+ * trades, their refunds (status, amount, request number, who asked, the seller's confirmation link),
+ * escrow shipment confirmations (with the last error and a retry button) and the Alipay journal.
+ * Renders nothing for orders not paid with Alipay.
  */
 const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
   const [state, setState] = useState<OrderAlipay | null>(null);
@@ -93,6 +105,20 @@ const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
       <div className="px-6 py-4">
         <Heading level="h2">Alipay / 支付宝</Heading>
       </div>
+      {state.alerts.length > 0 && (
+        <div className="flex flex-col gap-y-2 px-6 py-4" data-testid="alipay-alerts">
+          {state.alerts.map(alert => (
+            <div key={alert.id} className="flex items-start gap-x-2">
+              <Badge size="2xsmall" color="red">
+                Alert / 警告
+              </Badge>
+              <Text size="small" className="text-ui-fg-error">
+                {alert.message}
+              </Text>
+            </div>
+          ))}
+        </div>
+      )}
       {state.trades.map(trade => (
         <div key={trade.out_trade_no} className="flex flex-col gap-y-1 px-6 py-4">
           <Text size="small" weight="plus">
@@ -104,6 +130,44 @@ const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
           </Text>
         </div>
       ))}
+      {state.refunds.length > 0 && (
+        <div className="flex flex-col gap-y-2 px-6 py-4" data-testid="alipay-refunds">
+          <Text size="small" weight="plus">
+            Refunds / 退款
+          </Text>
+          {state.refunds.map(refund => (
+            <div key={refund.id} className="flex flex-col gap-y-1">
+              <div className="flex items-center gap-x-2">
+                <Badge size="2xsmall" color={REFUND_STATUS_COLORS[refund.status]}>
+                  {REFUND_STATUS_LABELS[refund.status]}
+                </Badge>
+                <Text size="small">
+                  {REFUND_ORIGIN_LABELS[refund.origin]}: {refund.amount} CNY
+                </Text>
+              </div>
+              <Text size="xsmall" className="text-ui-fg-subtle font-mono">
+                {refund.request_no}
+                {refund.medusa_refund_id ? ` · ${refund.medusa_refund_id}` : ''}
+              </Text>
+              {refund.confirm_url && refund.status === 'requires_action' && (
+                <a
+                  href={refund.confirm_url}
+                  target="_blank"
+                  rel="noreferrer"
+                  className="text-ui-fg-interactive"
+                >
+                  <Text size="xsmall">Confirm on Alipay / 在支付宝确认退款</Text>
+                </a>
+              )}
+              {refund.error && (
+                <Text size="xsmall" className="text-ui-fg-error">
+                  {refund.error}
+                </Text>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
       {state.shipments.map(shipment => (
         <div key={shipment.id} className="flex items-start justify-between gap-x-4 px-6 py-4">
           <div className="flex flex-col gap-y-1">

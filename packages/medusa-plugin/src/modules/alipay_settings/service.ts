@@ -4,9 +4,15 @@ import {
   type AlipayConfig,
   type AlipayGeneration,
   createAlipay,
+  FINAL_REFUND_STATUSES,
+  holdsRefundLock,
+  type RefundOrigin,
   type SellerAccount,
+  type ShopRefundStatus,
   settingsToConfig,
+  TRADE_STATUS_ORDER,
   type TradeEvent,
+  toTradeStatus,
 } from '@alipay-commerce/core';
 import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
@@ -31,9 +37,10 @@ import {
 } from '../../shared/settings-fields';
 import { AlipayEvent } from './models/alipay-event';
 import { AlipayNotificationClaim } from './models/alipay-notification-claim';
+import { AlipayRefund, REFUND_STATUSES } from './models/alipay-refund';
 import { AlipaySettings } from './models/alipay-settings';
 import { AlipayShipment } from './models/alipay-shipment';
-import { AlipayTrade, TRADE_STATUSES } from './models/alipay-trade';
+import { AlipayTrade } from './models/alipay-trade';
 import {
   decryptSecret,
   encryptSecret,
@@ -147,7 +154,76 @@ export interface VerifiedTrade {
   total_amount: string;
   refunded_amount: string | null;
   source: 'notify' | 'query';
+  /** The core's `OrphanReason` when the trade's money could not reach its order. */
+  orphan_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
+
+/** A row of `alipay_refund` (see the model): one refund of a trade, amounts in yuan text. */
+export interface RefundRow {
+  id: string;
+  out_trade_no: string;
+  trade_no: string | null;
+  provider_id: string;
+  scope: string;
+  generation: AlipayGeneration;
+  refund_id: string;
+  request_no: string;
+  amount: string;
+  status: ShopRefundStatus;
+  origin: RefundOrigin;
+  in_flight_key: string | null;
+  settled_before: string;
+  medusa_refund_id: string | null;
+  confirm_url: string | null;
+  reason: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A refund about to be sent to Alipay (shop or orphan), as {@link AlipaySettingsModuleService.openRefund} stores it. */
+export interface NewRefund {
+  outTradeNo: string;
+  tradeNo: string | null;
+  providerId: string;
+  scope: string;
+  generation: AlipayGeneration;
+  refundId: string;
+  requestNo: string;
+  /** Yuan text. */
+  amount: string;
+  origin: Exclude<RefundOrigin, 'alipay'>;
+  /** Yuan text. */
+  settledBefore: string;
+  medusaRefundId: string | null;
+  reason: string | null;
+}
+
+/** A refund Alipay already made, as {@link AlipaySettingsModuleService.insertSettledRefund} stores it. */
+export interface SettledRefund {
+  outTradeNo: string;
+  tradeNo: string | null;
+  providerId: string;
+  scope: string;
+  generation: AlipayGeneration;
+  requestNo: string;
+  /** Yuan text. */
+  amount: string;
+  origin: RefundOrigin;
+  /** Take the trade's refund lock while Medusa records it (see `linkRecordedRefund`). */
+  lock: boolean;
+}
+
+/** `('succeeded', 'failed')` for SQL: the core's final refund statuses. */
+const FINAL_REFUND_STATUSES_SQL = `(${FINAL_REFUND_STATUSES.map(status => `'${status}'`).join(', ')})`;
+
+/** Refund statuses still waiting for Alipay's answer or result: every status the core does not call final. */
+const OPEN_REFUND_STATUSES_SQL = `(${REFUND_STATUSES.filter(status => !FINAL_REFUND_STATUSES.includes(status))
+  .map(status => `'${status}'`)
+  .join(', ')})`;
 
 /** State of an existing claim; `released` when it vanished between the insert and the read. */
 export type ClaimState = 'processing' | 'processed' | 'ignored' | 'released';
@@ -205,8 +281,8 @@ export interface JournalEntry {
   details?: Record<string, unknown> | null;
 }
 
-/** `'waiting_payment', …` for SQL: the order in which a trade's status may only move forward. */
-const STATUS_ORDER_SQL = TRADE_STATUSES.map(status => `'${status}'`).join(', ');
+/** `'waiting_payment', …` for SQL: the core's order, in which a trade's status may only move forward. */
+const STATUS_ORDER_SQL = TRADE_STATUS_ORDER.map(status => `'${status}'`).join(', ');
 
 /** A row of `alipay_settings` as MikroORM returns it (only the columns this service reads). */
 type SettingsRow = {
@@ -259,6 +335,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
   AlipayNotificationClaim,
   AlipayEvent,
   AlipayShipment,
+  AlipayRefund,
 }) {
   /** Facades per scope, rebuilt when the stored rows (or the fallback options) change. */
   private readonly facades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
@@ -462,15 +539,16 @@ export default class AlipaySettingsModuleService extends MedusaService({
   // Verified trade state
 
   /**
-   * Records the verified state of a trade (from a verified notification or a signed query answer).
-   * Never moves a trade backwards: a late `WAIT_BUYER_PAY` after `TRADE_SUCCESS`, or a late
-   * `TRADE_SUCCESS` after `TRADE_FINISHED`, leaves the stored state as it is.
+   * Records the verified state of a trade (from a verified notification or a signed query answer):
+   * `event.alipayStatus` is the status to record (the lifecycle's decision, or a query's answer).
+   * Never moves a trade backwards in the core's order (`TRADE_STATUS_ORDER`), also when two writers
+   * race: a late `WAIT_BUYER_PAY` after `TRADE_SUCCESS` leaves the stored state as it is.
    * @returns the stored row after the write.
    */
   @InjectManager()
   async recordVerifiedTrade(
     input: {
-      event: TradeEvent;
+      event: Pick<TradeEvent, 'outTradeNo' | 'tradeNo' | 'alipayStatus'>;
       sessionId: string | null;
       providerId: string;
       scope: string;
@@ -482,6 +560,10 @@ export default class AlipaySettingsModuleService extends MedusaService({
   ): Promise<VerifiedTrade> {
     const manager = sharedContext.manager as SqlEntityManager;
     const { event } = input;
+    const status = toTradeStatus(event.alipayStatus);
+    if (!status) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `unknown trade status ${event.alipayStatus}`);
+    }
     const rank = (column: string) => `array_position(ARRAY[${STATUS_ORDER_SQL}]::text[], ${column}::text)`;
     const rows = await manager.execute<VerifiedTrade[]>(
       `insert into "alipay_trade" ("id", "out_trade_no", "session_id", "provider_id", "scope", "trade_no",
@@ -505,7 +587,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
         input.providerId,
         input.scope,
         event.tradeNo || null,
-        event.status,
+        status,
         event.alipayStatus,
         input.totalAmount,
         input.refundedAmount,
@@ -546,6 +628,419 @@ export default class AlipaySettingsModuleService extends MedusaService({
       [tradeNo],
     );
     return rows[0] ?? null;
+  }
+
+  /** Marks a trade as an orphan payment (its money could not reach its order), with the core's reason. */
+  @InjectManager()
+  async markOrphanTrade(
+    outTradeNo: string,
+    reason: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `update "alipay_trade" set "orphan_reason" = ?, "updated_at" = now()
+       where "out_trade_no" = ? and "deleted_at" is null`,
+      [reason, outTradeNo],
+      'run',
+    );
+  }
+
+  /**
+   * Orphan trades older than `before` that no refund was ever requested for (the auto-refund policy's
+   * work list; a failed refund is left to the admin, never retried by itself).
+   */
+  @InjectManager()
+  async orphanTradesWithoutRefund(
+    before: Date,
+    limit: number,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<VerifiedTrade[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<VerifiedTrade[]>(
+      `select t.* from "alipay_trade" t
+       where t."orphan_reason" is not null and t."deleted_at" is null and t."status" <> 'closed'
+         and t."trade_no" is not null and t."updated_at" <= ?
+         and not exists (select 1 from "alipay_refund" r
+           where r."out_trade_no" = t."out_trade_no" and r."origin" = 'orphan' and r."deleted_at" is null)
+       order by t."updated_at" limit ?`,
+      [before, limit],
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Refund ledger (alipay_refund)
+
+  /** Every refund of a trade, oldest first. */
+  @InjectManager()
+  async listTradeRefunds(
+    outTradeNo: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<RefundRow[]>(
+      `select * from "alipay_refund" where "out_trade_no" = ? and "deleted_at" is null order by "created_at", "id"`,
+      [outTradeNo],
+    );
+  }
+
+  /** The refunds of several trades (the admin's order view), oldest first. */
+  @InjectManager()
+  async listRefundsOfTrades(
+    outTradeNos: string[],
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow[]> {
+    if (!outTradeNos.length) return [];
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<RefundRow[]>(
+      `select * from "alipay_refund" where "out_trade_no" in (?) and "deleted_at" is null order by "created_at", "id"`,
+      [outTradeNos],
+    );
+  }
+
+  /** The refund Alipay knows by `requestNo` (a legacy `batch_no` is unique per partner and day). */
+  @InjectManager()
+  async refundByRequestNo(
+    requestNo: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `select * from "alipay_refund" where "request_no" = ? and "deleted_at" is null order by "created_at" limit 1`,
+      [requestNo],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The refund a Medusa refund records, if any. */
+  @InjectManager()
+  async refundByMedusaRefundId(
+    medusaRefundId: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `select * from "alipay_refund" where "medusa_refund_id" = ? and "deleted_at" is null limit 1`,
+      [medusaRefundId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Stores a refund about to be sent (status `requested`) and takes the trade's refund lock
+   * (`in_flight_key`), committed before Alipay is called. Returns `null` — nothing stored — when
+   * another refund of the trade holds the lock: the caller must not call Alipay then.
+   */
+  @InjectManager()
+  async openRefund(
+    input: NewRefund,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `insert into "alipay_refund" ("id", "out_trade_no", "trade_no", "provider_id", "scope", "generation",
+         "refund_id", "request_no", "amount", "status", "origin", "in_flight_key", "settled_before",
+         "medusa_refund_id", "reason", "attempts", "created_at", "updated_at")
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, 0, now(), now())
+       on conflict do nothing
+       returning *`,
+      [
+        generateEntityId(undefined, 'alirefund'),
+        input.outTradeNo,
+        input.tradeNo,
+        input.providerId,
+        input.scope,
+        input.generation,
+        input.refundId,
+        input.requestNo,
+        input.amount,
+        input.origin,
+        input.outTradeNo,
+        input.settledBefore,
+        input.medusaRefundId,
+        input.reason,
+      ],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Counts a call to Alipay for a refund, before it is made: returns how many calls were made before
+   * this one (whose fate may be unknown).
+   */
+  @InjectManager()
+  async countRefundAttempt(id: string, @MedusaContext() sharedContext: Context = {}): Promise<number> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<Array<{ attempts: number }>>(
+      `update "alipay_refund" set "attempts" = "attempts" + 1, "updated_at" = now()
+       where "id" = ? returning "attempts"`,
+      [id],
+    );
+    return Math.max(0, (rows[0]?.attempts ?? 1) - 1);
+  }
+
+  /**
+   * Stores what one call to Alipay came to. A row a notification (or reconciliation) already made
+   * final (the core's `FINAL_REFUND_STATUSES`) is never overwritten: the stored row is returned as it
+   * is. The lock stays only while the core's `holdsRefundLock` says so (the answer is still unknown).
+   */
+  @InjectManager()
+  async storeRefundAttempt(
+    id: string,
+    result: { status: ShopRefundStatus; error?: string | null; confirmUrl?: string | null },
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `update "alipay_refund" set "status" = ?, "error" = ?, "confirm_url" = coalesce(?, "confirm_url"),
+         "in_flight_key" = case when ? then "out_trade_no" else null end,
+         "updated_at" = now()
+       where "id" = ? and "status" not in ${FINAL_REFUND_STATUSES_SQL}
+       returning *`,
+      [result.status, result.error ?? null, result.confirmUrl ?? null, holdsRefundLock(result.status), id],
+    );
+    if (rows[0]) return rows[0];
+    return this.requireRefund(id, sharedContext);
+  }
+
+  /**
+   * Settles refunds Alipay reports refunded: `succeeded`, lock released. Returns the rows that changed,
+   * each with the status it had before (`previous_status`). One transaction: the rows are locked and
+   * read, then updated, so a concurrent writer (the provider storing its answer) waits and then finds
+   * them final.
+   */
+  @InjectTransactionManager()
+  async settleRefunds(
+    ids: string[],
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<Array<RefundRow & { previous_status: ShopRefundStatus }>> {
+    if (!ids.length) return [];
+    const manager = sharedContext.transactionManager as SqlEntityManager;
+    const before = await manager.execute<Array<{ id: string; status: ShopRefundStatus }>>(
+      `select "id", "status" from "alipay_refund"
+       where "id" in (?) and "status" <> 'succeeded' and "deleted_at" is null
+       for update`,
+      [ids],
+    );
+    if (!before.length) return [];
+    const rows = await manager.execute<RefundRow[]>(
+      `update "alipay_refund" set "status" = 'succeeded', "error" = null, "in_flight_key" = null,
+         "updated_at" = now()
+       where "id" in (?)
+       returning *`,
+      [before.map(row => row.id)],
+    );
+    return rows.map(row => ({
+      ...row,
+      previous_status: before.find(candidate => candidate.id === row.id)?.status ?? row.status,
+    }));
+  }
+
+  /** Marks an unfinished refund `failed` (Alipay's result says it did not go through); lock released. */
+  @InjectManager()
+  async failRefund(
+    id: string,
+    error: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `update "alipay_refund" set "status" = 'failed', "error" = ?, "in_flight_key" = null, "updated_at" = now()
+       where "id" = ? and "status" not in ${FINAL_REFUND_STATUSES_SQL} returning *`,
+      [error, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Replaces a refund's note for the merchant (why it is uncertain, why it cannot be recorded…). */
+  @InjectManager()
+  async noteRefundError(
+    id: string,
+    error: string | null,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `update "alipay_refund" set "error" = ?, "updated_at" = now() where "id" = ?`,
+      [error, id],
+      'run',
+    );
+  }
+
+  /**
+   * Records a refund Alipay has already made (on its own side, or an orphan's money given back), once:
+   * idempotent by (`out_trade_no`, `request_no`). With `lock`, the row takes the trade's refund lock
+   * until Medusa has recorded it (see {@link linkRecordedRefund}); when another refund holds the lock
+   * it is stored without. Returns the row and whether this call created it.
+   */
+  @InjectManager()
+  async insertSettledRefund(
+    input: SettledRefund,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<{ row: RefundRow; created: boolean }> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const existing = async () =>
+      (
+        await manager.execute<RefundRow[]>(
+          `select * from "alipay_refund" where "out_trade_no" = ? and "request_no" = ? and "deleted_at" is null`,
+          [input.outTradeNo, input.requestNo],
+        )
+      )[0];
+    const found = await existing();
+    if (found) return { row: found, created: false };
+    for (const lock of input.lock ? [true, false] : [false]) {
+      const rows = await manager.execute<RefundRow[]>(
+        `insert into "alipay_refund" ("id", "out_trade_no", "trade_no", "provider_id", "scope", "generation",
+           "refund_id", "request_no", "amount", "status", "origin", "in_flight_key", "settled_before",
+           "attempts", "created_at", "updated_at")
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'succeeded', ?, ?, '0.00', 0, now(), now())
+         on conflict do nothing
+         returning *`,
+        [
+          generateEntityId(undefined, 'alirefund'),
+          input.outTradeNo,
+          input.tradeNo,
+          input.providerId,
+          input.scope,
+          input.generation,
+          input.requestNo,
+          input.requestNo,
+          input.amount,
+          input.origin,
+          lock ? input.outTradeNo : null,
+        ],
+      );
+      if (rows[0]) return { row: rows[0], created: true };
+      const raced = await existing();
+      if (raced) return { row: raced, created: false };
+    }
+    throw new MedusaError(MedusaError.Types.CONFLICT, `refund ${input.requestNo} could not be stored`);
+  }
+
+  /**
+   * Takes the trade's refund lock for a settled refund that Medusa is about to record, unlinking it
+   * from any Medusa refund (one that was lost). A lock the row itself holds is taken over only when it
+   * was last touched before `staleBefore` (its holder died): of two reconciliation runs at once, one
+   * wins. Returns null when the lock is held (by another refund, or a live holder).
+   */
+  @InjectManager()
+  async lockForRecording(
+    id: string,
+    staleBefore: Date | null,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `update "alipay_refund" set "in_flight_key" = "out_trade_no", "medusa_refund_id" = null, "updated_at" = now()
+       where "id" = ? and "status" = 'succeeded'
+         and ("in_flight_key" is null or ("in_flight_key" = "out_trade_no" and "updated_at" <= ?))
+       returning *`,
+      [id, staleBefore ?? new Date(0)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The payment provider's half of recording a settled refund in Medusa: Medusa calls `refundPayment`
+   * for a refund Alipay already made; the row being recorded (settled, unlinked, holding the lock) of
+   * that trade and amount is linked to Medusa's refund instead of calling Alipay. Null when none waits.
+   */
+  @InjectManager()
+  async linkRecordedRefund(
+    outTradeNo: string,
+    amount: string,
+    medusaRefundId: string | null,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `update "alipay_refund" set "medusa_refund_id" = ?, "in_flight_key" = null, "error" = null, "updated_at" = now()
+       where "id" = (
+         select "id" from "alipay_refund"
+         where "out_trade_no" = ? and "amount" = ? and "status" = 'succeeded' and "origin" <> 'orphan'
+           and "medusa_refund_id" is null and "in_flight_key" is not null and "deleted_at" is null
+         order by "created_at" limit 1 for update skip locked)
+       returning *`,
+      [medusaRefundId, outTradeNo, amount],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Releases the lock of a settled refund after recording it (or failing to), with an optional note. */
+  @InjectManager()
+  async releaseRecordingLock(
+    id: string,
+    error: string | null,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(
+      `update "alipay_refund" set "in_flight_key" = null, "error" = coalesce(?, "error"), "updated_at" = now()
+       where "id" = ? and "status" = 'succeeded' returning *`,
+      [error, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Refunds still waiting for Alipay's answer or result, requested before `before`, oldest first. */
+  @InjectManager()
+  async openRefundsBefore(
+    before: Date,
+    limit: number,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<RefundRow[]>(
+      `select * from "alipay_refund"
+       where "status" in ${OPEN_REFUND_STATUSES_SQL} and "created_at" <= ? and "deleted_at" is null
+       order by "created_at" limit ?`,
+      [before, limit],
+    );
+  }
+
+  /**
+   * Settled refunds of the shop or of Alipay's side that no Medusa refund records (yet): never linked,
+   * or whose recording lock was last touched before `before` (its holder died).
+   */
+  @InjectManager()
+  async unrecordedRefunds(
+    before: Date,
+    limit: number,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<RefundRow[]>(
+      `select * from "alipay_refund"
+       where "status" = 'succeeded' and "origin" in ('shop', 'alipay') and "medusa_refund_id" is null
+         and "updated_at" <= ? and "deleted_at" is null
+       order by "updated_at" limit ?`,
+      [before, limit],
+    );
+  }
+
+  /** Settled refunds linked to a Medusa refund, last changed between `since` and `before`. */
+  @InjectManager()
+  async linkedRefundsBetween(
+    since: Date,
+    before: Date,
+    limit: number,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<RefundRow[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<RefundRow[]>(
+      `select * from "alipay_refund"
+       where "status" = 'succeeded' and "medusa_refund_id" is not null
+         and "updated_at" > ? and "updated_at" <= ? and "deleted_at" is null
+       order by "updated_at" limit ?`,
+      [since, before, limit],
+    );
+  }
+
+  private async requireRefund(id: string, sharedContext: Context): Promise<RefundRow> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<RefundRow[]>(`select * from "alipay_refund" where "id" = ?`, [id]);
+    if (!rows[0]) throw new MedusaError(MedusaError.Types.NOT_FOUND, `refund ${id} not found`);
+    return rows[0];
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -731,21 +1226,6 @@ export default class AlipaySettingsModuleService extends MedusaService({
       message: entry.message,
       details: entry.details ?? null,
     });
-  }
-
-  /**
-   * The request number (legacy `batch_no`) recorded for a refund before Alipay was called, so a retry
-   * reuses it; `null` when this refund was never requested.
-   */
-  async refundRequestNoFor(outTradeNo: string, refundId: string): Promise<string | null> {
-    const entries = (await this.listAlipayEvents(
-      { kind: 'refund', out_trade_no: outTradeNo },
-      { order: { created_at: 'ASC' } },
-    )) as unknown as Array<{ details: Record<string, unknown> | null }>;
-    const entry = entries.find(
-      candidate => candidate.details?.refundId === refundId && candidate.details?.requestNo,
-    );
-    return entry ? String(entry.details?.requestNo) : null;
   }
 
   @InjectTransactionManager()

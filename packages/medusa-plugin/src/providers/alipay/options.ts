@@ -32,6 +32,13 @@ export interface AlipayProviderOptions {
   paymentTimeoutMinutes?: number;
   /** Fallback settings (same field names as the admin page); stored settings win field by field. */
   settings?: Partial<AlipaySettingsValues>;
+  /**
+   * Refund orphan payments by themselves (Alipay took the money but the order cannot take it: its
+   * session is gone, the cart was paid by another payment, the payment was cancelled…), right after
+   * the payment is recorded as an orphan, and by the reconciliation job for orphans left without a
+   * refund. Default `false`: orphans wait on Settings → Alipay for the admin's refund.
+   */
+  autoRefundOrphanPayments?: boolean;
 }
 
 const OPTION_NAMES = [
@@ -40,6 +47,7 @@ const OPTION_NAMES = [
   'subject',
   'paymentTimeoutMinutes',
   'settings',
+  'autoRefundOrphanPayments',
 ] as const;
 
 /** Default of {@link AlipayProviderOptions.paymentTimeoutMinutes}. */
@@ -120,6 +128,12 @@ export function validateProviderOptions(options: unknown): asserts options is Al
     throw invalid(
       '"paymentTimeoutMinutes" must be a whole number of minutes from 1 to 21600 (15 days).',
       '"paymentTimeoutMinutes" 必须是 1 到 21600（15 天）之间的整数分钟。',
+    );
+  }
+  if (record.autoRefundOrphanPayments !== undefined && typeof record.autoRefundOrphanPayments !== 'boolean') {
+    throw invalid(
+      '"autoRefundOrphanPayments" must be true or false.',
+      '"autoRefundOrphanPayments" 必须是 true 或 false。',
     );
   }
   const settings = record.settings;

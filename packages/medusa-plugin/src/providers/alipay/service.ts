@@ -1,8 +1,8 @@
 import {
-  AlipayGatewayError,
   InterfaceNotContractedError,
   isPaidStatus,
-  legacyBatchNoFor,
+  planRefund,
+  type ShopRefundStatus,
   type TradeEvent,
   TradeNotClosableError,
   type TradeStatus,
@@ -46,10 +46,11 @@ import {
   PROVIDER_IDENTIFIER,
   returnUrlFor,
 } from '../../lib/provider-options';
+import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../lib/refunds';
 import { tradeOriginOf } from '../../lib/trade-origin';
 import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
-import type { ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
+import type { RefundRow, ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
 import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
 import {
   type AlipayProviderOptions,
@@ -59,19 +60,6 @@ import {
 import { toSessionStatus } from './status';
 
 export type { AlipayProviderOptions } from './options';
-
-/** One refund as this provider records it in the payment's `data.alipay_refunds`. */
-export interface RefundLedgerEntry {
-  /** Our stable refund ID (see {@link AlipayProviderService.refundPayment}). */
-  refund_id: string;
-  /** What Alipay knows the refund as: OpenAPI `out_request_no`, legacy `batch_no`. */
-  request_no: string;
-  /** Yuan, two decimals. */
-  amount: string;
-  status: 'succeeded' | 'pending' | 'requires_action';
-  /** Medusa's refund ID of the attempt that got through. */
-  medusa_refund_id: string | null;
-}
 
 /** What the provider knows about a trade at one moment: the verified status, or `null` (no trade yet). */
 interface TradeState {
@@ -190,7 +178,8 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
 
   /**
    * Closes the trade (关闭交易) through the core's `closeTrade`, which is idempotent: a trade Alipay
-   * never saw, or one closed already, counts as cancelled. A paid trade cannot be closed: the core's
+   * never saw, or one closed already, counts as cancelled. A trade recorded as closed (a verified
+   * TRADE_CLOSED) is not asked about again. A paid trade cannot be closed: the core's
    * `TradeNotClosableError` comes back as a refusal whose message says to refund instead.
    */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
@@ -198,6 +187,12 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
     const ids = { session: outTradeNo, trade: text(data.trade_no) };
+    // Closed already (Alipay closed a paid escrow trade: the lifecycle cancels its payment): nothing to ask.
+    const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
+    if (stored?.status === 'closed') {
+      this.logger_.info(logLine('cancel: the trade is closed already', ids));
+      return { data: { ...data, alipay_status: 'closed' } };
+    }
     const { alipay } = await this.facadeForTrade(data);
     let existed: boolean;
     try {
@@ -242,17 +237,23 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   }
 
   /**
-   * Refunds part or all of a payment. Idempotent by a refund ID derived from what Medusa keeps
-   * stable across retries: Medusa creates a new refund row (and a new `idempotency_key`) for each
-   * attempt and deletes it when we throw, so its ID cannot be the key. We derive
-   * `<out_trade_no>_r<n>_<amount in fen>`, where `n` counts the refunds already recorded in the
-   * payment's `data.alipay_refunds` (updated only when Alipay accepted one). A retry after a lost
-   * answer therefore sends the same ID — OpenAPI answers the first result again, a legacy
-   * `DUPLICATE_BATCH_NO` is taken as "already requested" — and can never refund twice; a second,
-   * separate refund gets the next `n`. A legacy batch number (which starts with the day) is written to
-   * the journal before Alipay is called and reused on every retry: the same day Alipay answers
-   * `DUPLICATE_BATCH_NO`; on a later day it refuses the number, and the provider asks the merchant to
-   * check the portal instead of guessing with a new batch.
+   * Refunds part or all of a payment, safe under concurrency and crashes (the core's refund rules):
+   *
+   * 1. A refund Alipay already made and the plugin is recording in Medusa (an Alipay-side refund, or a
+   *    refund whose Medusa record was lost) is linked to this Medusa refund: Alipay is not called.
+   * 2. Otherwise the core plans the refund (`planRefund`: a random refund ID and request number) and
+   *    it is stored in `alipay_refund` — with the trade's refund lock and Medusa's refund ID
+   *    (`context.idempotency_key`: Medusa commits its refund row before calling the provider) — before
+   *    Alipay is called. When another refund of the payment holds the lock nothing is sent and the
+   *    refund is refused, in English and Chinese: two admins at once cannot refund twice.
+   * 3. Alipay's answer is classified by the core (`refundAttemptResult`: the trade's refunded total
+   *    must be what was settled before plus this refund) and stored. Only a refusal (`failed`: nothing
+   *    moved) is thrown, so that Medusa deletes its refund row. Succeeded, pending (legacy: the
+   *    `batch_refund_notify` settles it), requires_action (the seller confirms on Alipay's page, the link
+   *    is journalled) and uncertain (no usable answer: reconciliation asks Alipay and completes it with
+   *    the same request number) return normally — never an error after money may have moved.
+   *
+   * The refund ledger is the `alipay_refund` table; the payment's `data` is returned unchanged.
    */
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
     const data = input.data ?? {};
@@ -264,110 +265,95 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       );
     }
     const amountFen = amountToFen(input.amount);
-    const ledger = refundLedger(data);
-    const refundId = `${outTradeNo}_r${ledger.length + 1}_${amountFen}`;
+    const amount = fenToAmount(amountFen);
+    const medusaRefundId = text(input.context?.idempotency_key) ?? null;
     const settings = this.settingsModule();
+    const ids = { session: outTradeNo, trade: text(data.trade_no) };
+
+    const linked = await settings.linkRecordedRefund(outTradeNo, amount, medusaRefundId);
+    if (linked) {
+      this.logger_.info(
+        logLine(
+          `refund of ${amount} CNY recorded (${linked.origin} refund ${linked.request_no}), Alipay not called`,
+          ids,
+        ),
+      );
+      return { data };
+    }
+
     const stored = await settings.getVerifiedTrade(outTradeNo);
-    const tradeNo = text(data.trade_no) ?? stored?.trade_no ?? undefined;
-    const ids = { session: outTradeNo, trade: tradeNo };
+    const tradeNo = text(data.trade_no) ?? stored?.trade_no ?? null;
     // The generation the trade was created with, even if the shop has switched since; throws (and
     // Medusa shows the message) when that generation's credentials are gone — never the other's.
     const scoped = await this.facadeForTrade(data);
-    const amount = fenToAmount(amountFen);
-    const medusaRefundId = text(input.context?.idempotency_key) ?? null;
-
-    // A legacy batch number starts with the day it was made: it is written down before Alipay is
-    // called and reused by every retry of this refund, so a retry is the same batch for Alipay.
-    let refundRequestNo: string | undefined;
-    let reused = false;
-    if (scoped.config.generation === 'legacy') {
-      const earlier = await settings.refundRequestNoFor(outTradeNo, refundId);
-      reused = earlier !== null;
-      refundRequestNo = earlier ?? legacyBatchNoFor(refundId, new Date());
-      if (!reused) {
-        await settings.recordEvent({
-          kind: 'refund',
-          level: 'info',
-          providerId: this.providerId(),
-          outTradeNo,
-          tradeNo,
-          sessionId: outTradeNo,
-          message: `Refund of ${amount} CNY requested (batch ${refundRequestNo}). / 已申请退款 ${amount} 元（批次 ${refundRequestNo}）。`,
-          details: { refundId, requestNo: refundRequestNo, amount, status: 'requested' },
-        });
-      }
+    const refunds = await settings.listTradeRefunds(outTradeNo);
+    const plan = planRefund(scoped.config.generation);
+    const row = await settings.openRefund({
+      outTradeNo,
+      tradeNo,
+      providerId: this.providerId(),
+      scope: stored?.scope ?? scoped.scope,
+      generation: scoped.config.generation,
+      refundId: plan.refundId,
+      requestNo: plan.requestNo,
+      amount,
+      origin: 'shop',
+      settledBefore: fenToAmount(settledFen(refunds)),
+      medusaRefundId,
+      reason: null,
+    });
+    if (!row) {
+      this.logger_.warn(logLine(`refund of ${amount} CNY refused: another refund is in flight`, ids));
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, REFUND_IN_FLIGHT_MESSAGE);
     }
 
-    let entry: RefundLedgerEntry;
+    let after: RefundRow;
+    let detail: string;
     try {
-      const outcome = await scoped.alipay.refund({
-        outTradeNo,
-        tradeNo,
-        refundId,
-        amountFen,
-        refundRequestNo,
+      const sent = await sendRefund(settings, scoped.alipay, row, {
         notifyUrl: notifyUrlFor(this.options_, this.providerId()),
       });
-      entry = {
-        refund_id: refundId,
-        request_no: outcome.refundRequestNo,
-        amount,
-        status: outcome.status,
-        medusa_refund_id: medusaRefundId,
-      };
-      if (outcome.status === 'requires_action') {
-        await settings.recordEvent({
-          kind: 'refund',
-          level: 'warning',
-          providerId: this.providerId(),
-          outTradeNo,
-          tradeNo,
-          sessionId: outTradeNo,
-          message:
-            `Refund of ${amount} CNY needs your confirmation on Alipay's page with the payment password. / ` +
-            `退款 ${amount} 元需要在支付宝页面输入支付密码确认。`,
-          details: { refundId, requestNo: outcome.refundRequestNo, amount, confirmUrl: outcome.confirmUrl },
-        });
-      }
+      after = sent.row;
+      detail = sent.result.detail;
     } catch (error) {
-      const code = error instanceof AlipayGatewayError ? error.gatewayCode : undefined;
-      if (code === 'DUPLICATE_BATCH_NO' && refundRequestNo) {
-        // Alipay accepted this very batch before (the answer got lost): the refund is on its way.
-        entry = {
-          refund_id: refundId,
-          request_no: refundRequestNo,
-          amount,
-          status: 'pending',
-          medusa_refund_id: medusaRefundId,
-        };
-      } else {
-        this.logger_.warn(logLine(`refund of ${amount} CNY failed`, ids));
-        const failed = alipayError({ en: 'refund', zh: '退款' }, error);
-        if (reused && code === 'BATCH_NO_FORMAT_ERROR') {
-          // A retry on a later day: Alipay refuses yesterday's batch number, and a new number could
-          // refund twice if the first batch went through. Only the merchant portal can tell.
-          throw new MedusaError(
-            failed.type,
-            `${failed.message} Refund batch ${refundRequestNo} was requested on an earlier day and its answer was lost. ` +
-              `Check in the Alipay merchant portal whether it went through before refunding again. / ` +
-              `退款批次 ${refundRequestNo} 于之前某天提交且未收到应答。请先在支付宝商家中心确认该退款是否成功，再决定是否重新退款。`,
-          );
-        }
-        throw failed;
-      }
+      // Alipay was called but its answer could not be stored: the row stays open (and locked), and
+      // reconciliation sends it again with the same request number. Never an error now: money may have moved.
+      this.logger_.error(
+        logLine(
+          `refund ${row.request_no} of ${amount} CNY: answer not stored (${(error as Error).message})`,
+          ids,
+        ),
+      );
+      return { data };
     }
-    this.logger_.info(logLine(`refund ${refundId} of ${entry.amount} CNY: ${entry.status}`, ids));
+    this.logger_.info(
+      logLine(`refund ${after.request_no} of ${amount} CNY: ${after.status} (${detail})`, ids),
+    );
     await settings.recordEvent({
       kind: 'refund',
-      level: 'info',
+      level: after.status === 'failed' || after.status === 'uncertain' ? 'warning' : 'info',
       providerId: this.providerId(),
       outTradeNo,
       tradeNo,
       sessionId: outTradeNo,
-      message: `Refund of ${entry.amount} CNY ${entry.status}. / 退款 ${entry.amount} 元：${REFUND_STATUS_ZH[entry.status]}。`,
-      details: { refundId, requestNo: entry.request_no, amount: entry.amount, status: entry.status },
+      message:
+        `Refund of ${amount} CNY ${REFUND_STATUS_TEXT[after.status].en} (${after.request_no}).` +
+        `${after.error ? ` ${after.error}` : ''} / 退款 ${amount} 元：${REFUND_STATUS_TEXT[after.status].zh}（${after.request_no}）。`,
+      details: {
+        refundId: after.id,
+        requestNo: after.request_no,
+        amount,
+        status: after.status,
+        ...(after.confirm_url ? { confirmUrl: after.confirm_url } : {}),
+      },
     });
-    return { data: { ...data, alipay_refunds: [...ledger, entry] } };
+    if (after.status === 'failed') {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Alipay refused the refund of ${amount} CNY; nothing was refunded. ${after.error ?? ''} / 支付宝拒绝了 ${amount} 元的退款，未退款。`,
+      );
+    }
+    return { data };
   }
 
   /** The stored data, with the trade's current verified state when Alipay knows the trade. */
@@ -658,10 +644,17 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   }
 }
 
-const REFUND_STATUS_ZH: Record<RefundLedgerEntry['status'], string> = {
-  succeeded: '已退款',
-  pending: '处理中',
-  requires_action: '待确认',
+/** How a refund's status reads in the journal. */
+const REFUND_STATUS_TEXT: Record<ShopRefundStatus, { en: string; zh: string }> = {
+  requested: { en: 'requested', zh: '已申请' },
+  succeeded: { en: 'succeeded', zh: '已退款' },
+  pending: { en: 'pending (Alipay reports the result)', zh: '处理中（等待支付宝通知结果）' },
+  requires_action: {
+    en: "waiting for your confirmation on Alipay's page with the payment password",
+    zh: '需要在支付宝页面输入支付密码确认',
+  },
+  uncertain: { en: 'uncertain (reconciliation asks Alipay)', zh: '结果未知（对账任务将向支付宝核实）' },
+  failed: { en: 'refused', zh: '被拒绝' },
 };
 
 function text(value: unknown): string | undefined {
@@ -680,8 +673,4 @@ function fromStored(stored: VerifiedTrade, source: TradeState['source'] = 'store
 function withTrade(data: Record<string, unknown>, state: TradeState): Record<string, unknown> {
   if (state.status === null) return data;
   return { ...data, trade_no: state.tradeNo ?? data.trade_no ?? null, alipay_status: state.status };
-}
-
-function refundLedger(data: Record<string, unknown>): RefundLedgerEntry[] {
-  return Array.isArray(data.alipay_refunds) ? (data.alipay_refunds as RefundLedgerEntry[]) : [];
 }

@@ -1,9 +1,11 @@
 /**
  * `POST /admin/example-shop/reconcile` — TEST HOOK, off unless the shop runs with
  * `EXAMPLE_SHOP_TEST_HOOKS=true` (the cross-shop reliability suites' Medusa driver sets it). It runs the
- * plugin's reconciliation (what the `alipay-reconcile-payments` job does every 5 minutes) now, with
- * every open payment session due (no "leave young sessions to the notification" delay), and answers
- * once the run is over: `{ checked, applied, failed }`.
+ * plugin's reconciliation (what the `alipay-reconcile-payments` job does on the core's schedule) now,
+ * with everything due at once (`minAgeMs: 0` instead of the core's `RECONCILE_AFTER_MS`: open payment
+ * sessions, escrow payments, unanswered or uncertain refunds, orphans to auto-refund, settled refunds
+ * Medusa has no record of), and answers once the run is over:
+ * `{ checked, applied, refunds, recorded, failed }`.
  *
  * Admin-only like every `/admin` route (Medusa authenticates them). A real shop has no use for it.
  */
@@ -14,7 +16,7 @@ interface ReconcileModule {
   reconcileAlipayPayments(
     container: MedusaContainer,
     options?: { minAgeMs?: number; limit?: number },
-  ): Promise<{ checked: number; applied: number; failed: number }>;
+  ): Promise<{ checked: number; applied: number; refunds: number; recorded: number; failed: number }>;
 }
 
 export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {

@@ -2,6 +2,7 @@ import { defineRouteConfig } from '@medusajs/admin-sdk';
 import { CreditCard } from '@medusajs/icons';
 import {
   Alert,
+  Badge,
   Button,
   Container,
   Heading,
@@ -14,6 +15,7 @@ import {
   toast,
 } from '@medusajs/ui';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import { REFUND_STATUS_COLORS, REFUND_STATUS_LABELS, type RefundView } from '../../../../shared/refund-view';
 import {
   type AlipaySettingsAdminView,
   CHARSETS,
@@ -219,6 +221,8 @@ interface AttentionEvent {
   order_id: string | null;
   message: string;
   created_at: string;
+  /** Orphan payments: the refund of their money (the latest), or null when none was made. */
+  orphan_refund?: RefundView | null;
 }
 
 /** Asks the server whether the core accepts the settings, without saving; returns the issues by field. */
@@ -332,6 +336,23 @@ const AlipaySettingsPage = () => {
     run(async () => {
       await sdk.client.fetch(`/admin/alipay/events/${encodeURIComponent(id)}/resolve`, { method: 'POST' });
       setAttention(current => current.filter(event => event.id !== id));
+    });
+
+  /** Refunds an orphan payment (idempotent on the server: never a second refund while one is open). */
+  const refundOrphan = (outTradeNo: string) =>
+    run(async () => {
+      const { refund } = await sdk.client.fetch<{ refund: RefundView; created: boolean }>(
+        `/admin/alipay/orphans/${encodeURIComponent(outTradeNo)}/refund`,
+        { method: 'POST' },
+      );
+      setAttention(current =>
+        current.map(event =>
+          event.kind === 'orphan' && event.out_trade_no === outTradeNo
+            ? { ...event, orphan_refund: refund }
+            : event,
+        ),
+      );
+      toast.success(REFUND_STATUS_LABELS[refund.status]);
     });
 
   const removeOverride = (salesChannelId: string) =>
@@ -684,8 +705,9 @@ const AlipaySettingsPage = () => {
           <div className="px-6 py-4">
             <Heading level="h2">Needs attention / 需要处理</Heading>
             <Text size="small" className="text-ui-fg-subtle">
-              Orphan payments (paid on Alipay, no order to attach them to), rejected notifications and failed
-              shipment confirmations. / 无法关联订单的付款、被拒绝的通知以及确认发货失败的记录。
+              Orphan payments (paid on Alipay, no order to attach them to) with their refund, rejected
+              notifications, refunds to check and failed shipment confirmations. /
+              无法关联订单的付款（及其退款状态）、被拒绝的通知、需要核实的退款以及确认发货失败的记录。
             </Text>
           </div>
           {attention.length === 0 ? (
@@ -706,15 +728,52 @@ const AlipaySettingsPage = () => {
                   <Text size="xsmall" className="text-ui-fg-subtle font-mono">
                     {[event.out_trade_no, event.trade_no, event.order_id].filter(Boolean).join(' · ')}
                   </Text>
+                  {event.kind === 'orphan' && (
+                    <div className="flex items-center gap-x-2" data-testid="alipay-orphan-refund">
+                      {event.orphan_refund ? (
+                        <>
+                          <Badge size="2xsmall" color={REFUND_STATUS_COLORS[event.orphan_refund.status]}>
+                            {REFUND_STATUS_LABELS[event.orphan_refund.status]}
+                          </Badge>
+                          <Text size="xsmall" className="font-mono">
+                            {event.orphan_refund.amount} CNY · {event.orphan_refund.request_no}
+                          </Text>
+                        </>
+                      ) : (
+                        <Text size="xsmall" className="text-ui-fg-subtle">
+                          Not refunded / 未退款
+                        </Text>
+                      )}
+                    </div>
+                  )}
+                  {event.orphan_refund?.error && (
+                    <Text size="xsmall" className="text-ui-fg-error">
+                      {event.orphan_refund.error}
+                    </Text>
+                  )}
                 </div>
-                <Button
-                  size="small"
-                  variant="secondary"
-                  onClick={() => resolveEvent(event.id)}
-                  isLoading={busy}
-                >
-                  Mark handled / 标记为已处理
-                </Button>
+                <div className="flex flex-col gap-y-2">
+                  {event.kind === 'orphan' &&
+                    event.out_trade_no &&
+                    (!event.orphan_refund || event.orphan_refund.status === 'failed') && (
+                      <Button
+                        size="small"
+                        variant="primary"
+                        onClick={() => refundOrphan(event.out_trade_no as string)}
+                        isLoading={busy}
+                      >
+                        Refund / 退款
+                      </Button>
+                    )}
+                  <Button
+                    size="small"
+                    variant="secondary"
+                    onClick={() => resolveEvent(event.id)}
+                    isLoading={busy}
+                  >
+                    Mark handled / 标记为已处理
+                  </Button>
+                </div>
               </div>
             ))
           )}

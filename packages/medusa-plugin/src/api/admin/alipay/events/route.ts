@@ -1,4 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
+import { type RefundView, refundView } from '../../../../lib/refund-view';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
 
@@ -17,6 +18,8 @@ export interface AlipayEventView {
   details: Record<string, unknown> | null;
   resolved_at: string | null;
   created_at: string;
+  /** Orphan payments: the refund of the orphan's money (the latest), or null when none was made. */
+  orphan_refund?: RefundView | null;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface AlipayEventView {
  *
  * Query: `attention=true` for what needs the merchant (orphan payments and every unresolved warning
  * or error: rejected notifications with a wrong amount or seller, failed processing, failed shipment
- * confirmations); `kind=orphan` (or another kind); `order_id`; `limit` (≤ 200, default 50).
+ * confirmations); `kind=orphan` (or another kind); `order_id`; `limit` (≤ 200, default 50). Orphan
+ * payments carry `orphan_refund`: the refund of their money (status, amount, request number), or null.
  */
 export const GET = async (
   req: AuthenticatedMedusaRequest,
@@ -40,6 +44,23 @@ export const GET = async (
     filters.$or = [{ kind: 'orphan' }, { level: ['warning', 'error'] }];
   }
   const limit = Math.min(Math.max(Number(query.limit) || 50, 1), 200);
-  const events = await settings.listAlipayEvents(filters, { take: limit, order: { created_at: 'DESC' } });
-  res.json({ events: events as unknown as AlipayEventView[] });
+  const events = (await settings.listAlipayEvents(filters, {
+    take: limit,
+    order: { created_at: 'DESC' },
+  })) as unknown as AlipayEventView[];
+  const orphanTrades = [
+    ...new Set(
+      events
+        .filter(event => event.kind === 'orphan' && event.out_trade_no)
+        .map(e => e.out_trade_no as string),
+    ),
+  ];
+  const refunds = (await settings.listRefundsOfTrades(orphanTrades)).filter(row => row.origin !== 'shop');
+  for (const event of events) {
+    if (event.kind !== 'orphan') continue;
+    // The latest refund of the orphan's money: the policy's or the admin's, or Alipay's own.
+    const latest = refunds.filter(row => row.out_trade_no === event.out_trade_no).at(-1);
+    event.orphan_refund = latest ? refundView(latest) : null;
+  }
+  res.json({ events });
 };

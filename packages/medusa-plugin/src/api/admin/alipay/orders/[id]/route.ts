@@ -1,11 +1,15 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { graph } from '../../../../../lib/medusa-state';
+import { refundView } from '../../../../../lib/refund-view';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
 
 /**
  * `GET /admin/alipay/orders/:id`: what the order page widget shows — the order's Alipay trades
- * (verified status), escrow shipment confirmations (with their last error) and journal entries.
+ * (verified status), their refunds from the refund ledger (status, amount in fen and yuan, request
+ * number, origin, the Medusa refund recording it, the seller's confirmation link, the error), escrow
+ * shipment confirmations (with their last error), the journal, and its alerts (journal errors: a
+ * trade Alipay closed after payment, a refund Medusa could not record, …).
  */
 export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {
   const orderId = req.params.id as string;
@@ -25,6 +29,7 @@ export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) 
     .filter((value): value is string => typeof value === 'string');
 
   const trades = outTradeNos.length ? await settings.listAlipayTrades({ out_trade_no: outTradeNos }) : [];
+  const refunds = (await settings.listRefundsOfTrades(outTradeNos)).map(refundView);
   const shipments = await settings.listAlipayShipments(
     { order_id: orderId },
     { order: { created_at: 'DESC' } },
@@ -35,5 +40,6 @@ export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) 
       : { order_id: orderId },
     { take: 100, order: { created_at: 'DESC' } },
   );
-  res.json({ order_id: orderId, trades, shipments, events });
+  const alerts = (events as unknown as Array<{ level: string }>).filter(event => event.level === 'error');
+  res.json({ order_id: orderId, trades, refunds, shipments, events, alerts });
 };

@@ -1,0 +1,92 @@
+import type { SessionTarget } from '../src/lib/medusa-state';
+import { tradeFacts, type VerifiedLifecycleEvent } from '../src/lib/trade-lifecycle';
+import type { RefundRow, VerifiedTrade } from '../src/modules/alipay_settings/service';
+
+const event: VerifiedLifecycleEvent = {
+  outTradeNo: 'payses_1',
+  tradeNo: '2026120622000001',
+  status: 'paid',
+  alipayStatus: 'TRADE_SUCCESS',
+  amountFen: 3500,
+  source: 'notify',
+};
+
+function session(overrides: Partial<SessionTarget> = {}): SessionTarget {
+  return {
+    sessionId: 'payses_1',
+    providerId: 'pp_alipay_alipay',
+    amount: { value: '35', precision: 20 },
+    currencyCode: 'cny',
+    status: 'pending',
+    data: { amount: '35.00' },
+    paymentCollectionId: 'pay_col_1',
+    payment: null,
+    cartId: 'cart_1',
+    cartSalesChannelId: null,
+    orderId: null,
+    ...overrides,
+  };
+}
+
+const stored = {
+  alipay_status: 'WAIT_SELLER_SEND_GOODS',
+  trade_no: '2026120622000001',
+  total_amount: '35.00',
+  orphan_reason: null,
+} as VerifiedTrade;
+
+describe('tradeFacts (Medusa state as the core lifecycle reads it)', () => {
+  it('no session: the order does not exist; nothing recorded yet is CREATED', () => {
+    const facts = tradeFacts(event, null, null, []);
+    expect(facts.order).toMatchObject({ exists: false, payable: false });
+    expect(facts.trade).toEqual({ recordedStatus: 'CREATED', tradeNo: null, amountFen: 3500, orphan: null });
+    expect(facts.payment).toBeNull();
+  });
+
+  it('an open cart owes the session amount; the recorded status is Alipay’s text', () => {
+    const facts = tradeFacts(event, session(), stored, []);
+    expect(facts.order).toEqual({
+      exists: true,
+      cancelled: false,
+      currency: 'cny',
+      payable: true,
+      owedFen: 3500,
+      paidOtherwise: false,
+    });
+    expect(facts.trade.recordedStatus).toBe('WAIT_SELLER_SEND_GOODS');
+  });
+
+  it('a cart completed with another session’s payment is paid otherwise', () => {
+    expect(tradeFacts(event, session({ orderId: 'order_1' }), null, []).order).toMatchObject({
+      payable: false,
+      paidOtherwise: true,
+    });
+  });
+
+  it('maps the payment: captured → settled, cancelled → cancelled, else authorized', () => {
+    const payment: NonNullable<SessionTarget['payment']> = {
+      id: 'pay_1',
+      amount: '35',
+      capturedAt: null,
+      canceledAt: null,
+    };
+    const state = (p: NonNullable<SessionTarget['payment']>) =>
+      tradeFacts(event, session({ payment: p, orderId: 'order_1' }), stored, []).payment;
+    expect(state(payment)).toEqual({ state: 'authorized', amountFen: 3500 });
+    expect(state({ ...payment, capturedAt: '2026-12-05' })).toEqual({ state: 'settled', amountFen: 3500 });
+    expect(state({ ...payment, canceledAt: '2026-12-05' })?.state).toBe('cancelled');
+  });
+
+  it('reads the refund ledger in fen', () => {
+    const row = {
+      id: 'alirefund_1',
+      request_no: 'rf1',
+      amount: '10.50',
+      status: 'uncertain',
+      origin: 'shop',
+    } as RefundRow;
+    expect(tradeFacts(event, session(), stored, [row]).refunds).toEqual([
+      { id: 'alirefund_1', requestNo: 'rf1', amountFen: 1050, status: 'uncertain', origin: 'shop' },
+    ]);
+  });
+});
