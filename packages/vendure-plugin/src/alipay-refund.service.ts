@@ -8,7 +8,6 @@ import {
   REFUND_NEEDS_CHECK,
   type RefundAttemptResult,
   type RefundCallOutcome,
-  type RefundOrigin,
   refundAttemptResult,
 } from '@alipay-commerce/core';
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -131,21 +130,13 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
       };
     }
     const plan = planRefund(gateway.alipay.generation);
-    const row = new AlipayRefund({
-      channelId: ctx.channelId,
-      outTradeNo: trade.outTradeNo,
+    const row = await this.newRow(ctx, trade, {
+      ...plan,
       tradeNo: payment.transactionId ?? trade.tradeNo,
-      refundId: plan.refundId,
-      requestNo: plan.requestNo,
       amountFen: amount,
       status: 'requested',
       origin: 'shop',
-      inFlightKey: trade.outTradeNo,
-      settledBeforeFen: await this.settledFen(ctx, trade.outTradeNo),
       paymentId: payment.id,
-      vendureRefundId: null,
-      attempts: 0,
-      attentionAt: null,
     });
     try {
       await this.connection.getRepository(ctx, AlipayRefund).insert(row);
@@ -429,20 +420,13 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
   ): Promise<void> {
     const repo = this.connection.getRepository(ctx, AlipayRefund);
     if (await repo.existsBy({ outTradeNo: trade.outTradeNo, requestNo: key })) return;
-    const row = new AlipayRefund({
-      channelId: trade.channelId,
-      outTradeNo: trade.outTradeNo,
-      tradeNo: trade.tradeNo,
+    const row = await this.newRow(ctx, trade, {
       refundId: key,
       requestNo: key,
       amountFen,
       status: 'succeeded',
-      origin: 'alipay' satisfies RefundOrigin,
-      inFlightKey: null,
-      settledBeforeFen: await this.settledFen(ctx, trade.outTradeNo),
+      origin: 'alipay',
       paymentId: payment?.id ?? null,
-      vendureRefundId: null,
-      attempts: 0,
     });
     await repo.insert(row);
     if (!payment) return;
@@ -491,20 +475,11 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
         const earlier = await repo.find({ where: { outTradeNo: trade.outTradeNo, origin: 'orphan' } });
         if (earlier.some(r => r.status !== 'failed')) return undefined;
         const plan = planRefund(gateway.alipay.generation);
-        const created = new AlipayRefund({
-          channelId: trade.channelId,
-          outTradeNo: trade.outTradeNo,
-          tradeNo,
-          refundId: plan.refundId,
-          requestNo: plan.requestNo,
+        const created = await this.newRow(txCtx, trade, {
+          ...plan,
           amountFen: trade.amountFen,
           status: 'requested',
           origin: 'orphan',
-          inFlightKey: trade.outTradeNo,
-          settledBeforeFen: await this.settledFen(txCtx, trade.outTradeNo),
-          paymentId: null,
-          vendureRefundId: null,
-          attempts: 0,
         });
         try {
           await repo.insert(created);
@@ -531,26 +506,42 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
     if (rows.some(r => r.status === 'succeeded')) return;
     const key = requestNo ?? `alipay-${trade.tradeNo ?? trade.outTradeNo}-orphan`;
     await repo.insert(
-      new AlipayRefund({
-        channelId: trade.channelId,
-        outTradeNo: trade.outTradeNo,
-        tradeNo: trade.tradeNo,
+      await this.newRow(ctx, trade, {
         refundId: key,
         requestNo: key,
         amountFen: trade.amountFen,
         status: 'succeeded',
         origin: 'orphan',
-        inFlightKey: null,
-        settledBeforeFen: 0,
-        paymentId: null,
-        vendureRefundId: null,
-        attempts: 0,
       }),
     );
   }
 
   // ------------------------------------------------------------------------------------------------
   // Lookups
+
+  /**
+   * A new refund row of `trade`: holding the trade's in-flight key while its outcome is unknown, with
+   * what the trade had settled before it.
+   */
+  private async newRow(
+    ctx: RequestContext,
+    trade: AlipayTrade,
+    input: Pick<AlipayRefund, 'refundId' | 'requestNo' | 'amountFen' | 'status' | 'origin'> &
+      Partial<Pick<AlipayRefund, 'tradeNo' | 'paymentId'>>,
+  ): Promise<AlipayRefund> {
+    return new AlipayRefund({
+      channelId: trade.channelId,
+      outTradeNo: trade.outTradeNo,
+      tradeNo: trade.tradeNo,
+      paymentId: null,
+      ...input,
+      inFlightKey: holdsRefundLock(input.status) ? trade.outTradeNo : null,
+      settledBeforeFen: await this.settledFen(ctx, trade.outTradeNo),
+      vendureRefundId: null,
+      attempts: 0,
+      attentionAt: null,
+    });
+  }
 
   /** Every refund row of a trade, as the core's lifecycle reads them. */
   async refundsOf(ctx: RequestContext, outTradeNo: string): Promise<LifecycleRefund[]> {

@@ -6,6 +6,7 @@ import {
   decisionEffect,
   isReleasedStatus,
   type LifecyclePayment,
+  MISSING_ORDER,
   nextRecordedStatus,
   type OrphanReason,
   orphanReasonText,
@@ -287,14 +288,7 @@ export class AlipayService {
             owedFen,
             paidOtherwise: Boolean(order.orderPlacedAt),
           }
-        : {
-            exists: false,
-            cancelled: false,
-            currency: 'CNY',
-            payable: false,
-            owedFen: 0,
-            paidOtherwise: false,
-          },
+        : MISSING_ORDER,
       refunds: await this.refunds.refundsOf(ctx, trade.outTradeNo),
     };
   }

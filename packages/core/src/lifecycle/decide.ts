@@ -62,6 +62,16 @@ export interface LifecycleOrder {
   paidOtherwise: boolean;
 }
 
+/** The order facts of an order that no longer exists (Medusa: a payment session that is gone). */
+export const MISSING_ORDER: Readonly<LifecycleOrder> = {
+  exists: false,
+  cancelled: false,
+  currency: 'CNY',
+  payable: false,
+  owedFen: 0,
+  paidOtherwise: false,
+};
+
 /** Everything {@link decideTradeEvent} decides on. */
 export interface TradeFacts {
   event: LifecycleEvent;

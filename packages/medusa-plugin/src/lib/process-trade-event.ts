@@ -37,6 +37,7 @@ import {
   eventReceiptKey,
   isPaidStatus,
   isRefundNotification,
+  KeyedQueue,
   retryDelayMs,
   runTradeLifecycle,
   type TradeEvent,
@@ -47,7 +48,6 @@ import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
 import { dropClaim, holdClaim } from './claim-heartbeat';
-import { KeyedWorkQueue } from './keyed-work-queue';
 import { type LogIds, logLine } from './log';
 import type { SessionTarget } from './medusa-state';
 import { autoRefundOrphan } from './orphan-refunds';
@@ -84,7 +84,12 @@ export const ACCEPTED_QUEUE_LIMIT = 200;
 export const MAX_ACCEPTED_ATTEMPTS = 12;
 
 /** The accepted payments of this process, in order per payment session. */
-const acceptedPayments = new KeyedWorkQueue(ACCEPTED_CONCURRENCY, ACCEPTED_QUEUE_LIMIT);
+const acceptedPayments = new KeyedQueue(ACCEPTED_CONCURRENCY, ACCEPTED_QUEUE_LIMIT);
+
+/** Queues an accepted payment's work; its failure is its own business (it records it), never the queue's. */
+function enqueueAccepted(key: string, task: () => Promise<void>): Promise<void> {
+  return acceptedPayments.run(key, task).catch(() => undefined);
+}
 
 /** The event as the core's lifecycle reads it. */
 function lifecycleEventOf(event: TradeEvent): VerifiedLifecycleEvent {
@@ -160,7 +165,7 @@ export async function processVerifiedTradeEvent(
       await rt.settings.acceptClaim(claim.claimId, accepted);
       handedOver = true;
       const claimId = claim.claimId;
-      void acceptedPayments.add(target.sessionId, async () => {
+      void enqueueAccepted(target.sessionId, async () => {
         await applyAcceptedTradeEvent(rt, accepted, { id: claimId, event: accepted, attempts: 0 });
       });
       rt.logger.info(logLine(`${event.alipayStatus} (notify): accepted, applied after the answer`, ids));
@@ -369,7 +374,7 @@ export async function resumeAcceptedPayments(container: MedusaContainer, limit =
   const claims = await settings.takeOverStaleAcceptedClaims(limit);
   await Promise.all(
     claims.map(claim =>
-      acceptedPayments.add(claim.event.outTradeNo, async () => {
+      enqueueAccepted(claim.event.outTradeNo, async () => {
         let rt: AlipayRuntime;
         try {
           rt = alipayRuntime(container, claim.event.providerId);

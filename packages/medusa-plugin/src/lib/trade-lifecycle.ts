@@ -12,6 +12,7 @@ import {
   InterfaceNotContractedError,
   isFinalRefundStatus,
   type LifecycleEvent,
+  MISSING_ORDER,
   ORPHAN_REASON_TEXT,
   type OrphanReason,
   type TradeDecision,
@@ -463,14 +464,7 @@ export function tradeFacts(
           owedFen: sessionFen,
           paidOtherwise,
         }
-      : {
-          exists: false,
-          cancelled: false,
-          currency: 'CNY',
-          payable: false,
-          owedFen: 0,
-          paidOtherwise: false,
-        },
+      : MISSING_ORDER,
     refunds: refunds.map(toLifecycleRefund),
   };
 }

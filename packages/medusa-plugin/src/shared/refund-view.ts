@@ -1,22 +1,18 @@
 /**
  * A refund of the refund ledger as the admin API returns it and the admin pages show it. No secret is
  * ever part of it. Shared by the server (which builds it) and the admin bundle (which shows it), so it
- * imports nothing at runtime.
+ * imports nothing at runtime (type imports only).
  *
  * @packageDocumentation
  */
 
+import type { RefundOrigin, ShopRefundStatus } from '@alipay-commerce/core';
+
 /** Where a refund stands (the core's `ShopRefundStatus`). */
-export type RefundViewStatus =
-  | 'requested'
-  | 'pending'
-  | 'requires_action'
-  | 'uncertain'
-  | 'succeeded'
-  | 'failed';
+export type RefundViewStatus = ShopRefundStatus;
 
 /** Who asked for it (the core's `RefundOrigin`). */
-export type RefundViewOrigin = 'shop' | 'alipay' | 'orphan';
+export type RefundViewOrigin = RefundOrigin;
 
 /** One refund as `GET /admin/alipay/orders/:id`, the orphan list and the orphan refund route return it. */
 export interface RefundView {

@@ -2,7 +2,6 @@ import {
   InterfaceNotContractedError,
   isPaidStatus,
   planRefund,
-  type ShopRefundStatus,
   type TradeEvent,
   TradeNotClosableError,
   type TradeStatus,
@@ -51,6 +50,7 @@ import { tradeOriginOf } from '../../lib/trade-origin';
 import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
 import type { RefundRow, ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
+import { REFUND_STATUS_LABELS } from '../../shared/refund-view';
 import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
 import {
   type AlipayProviderOptions,
@@ -337,8 +337,8 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       tradeNo,
       sessionId: outTradeNo,
       message:
-        `Refund of ${amount} CNY ${REFUND_STATUS_TEXT[after.status].en} (${after.request_no}).` +
-        `${after.error ? ` ${after.error}` : ''} / 退款 ${amount} 元：${REFUND_STATUS_TEXT[after.status].zh}（${after.request_no}）。`,
+        `Refund of ${amount} CNY (${after.request_no}): ${REFUND_STATUS_LABELS[after.status]}.` +
+        `${after.error ? ` ${after.error}` : ''}`,
       details: {
         refundId: after.id,
         requestNo: after.request_no,
@@ -643,19 +643,6 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     return toSessionStatus(state.status);
   }
 }
-
-/** How a refund's status reads in the journal. */
-const REFUND_STATUS_TEXT: Record<ShopRefundStatus, { en: string; zh: string }> = {
-  requested: { en: 'requested', zh: '已申请' },
-  succeeded: { en: 'succeeded', zh: '已退款' },
-  pending: { en: 'pending (Alipay reports the result)', zh: '处理中（等待支付宝通知结果）' },
-  requires_action: {
-    en: "waiting for your confirmation on Alipay's page with the payment password",
-    zh: '需要在支付宝页面输入支付密码确认',
-  },
-  uncertain: { en: 'uncertain (reconciliation asks Alipay)', zh: '结果未知（对账任务将向支付宝核实）' },
-  failed: { en: 'refused', zh: '被拒绝' },
-};
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
