@@ -64,10 +64,10 @@ module.exports = defineConfig({
               // per payment (`data.return_url`, same origin): `${STOREFRONT_URL}/order/<cart id>`.
               storefrontReturnUrl: `${storefrontUrl}/order/return`,
               subject: '演示商店订单 Demo shop order',
-              // Orphan payments (paid on Alipay, no order to take them) are refunded by the admin from
-              // Settings → Alipay unless the shop runs with ALIPAY_AUTO_REFUND_ORPHANS=true (the
-              // cross-shop suites turn the policy on this way). 无法关联的付款默认由管理员在后台退款。
-              autoRefundOrphanPayments: process.env.ALIPAY_AUTO_REFUND_ORPHANS === 'true',
+              // Orphan payments (paid on Alipay, no order to take them) are refunded by themselves, as in
+              // the Vendure example shop; ALIPAY_AUTO_REFUND_ORPHANS=false leaves them to the admin
+              // (Settings → Alipay). 无法关联的付款自动退款；设为 false 则由管理员在后台退款。
+              autoRefundOrphanPayments: process.env.ALIPAY_AUTO_REFUND_ORPHANS !== 'false',
             },
           },
         ],
