@@ -108,6 +108,14 @@ export type RefundOutcome =
   /** The seller must confirm on Alipay's page with the payment password (legacy without the nopwd contract). */
   | { status: 'requires_action'; refundRequestNo: string; confirmUrl: string };
 
+/** Which refund {@link Alipay.queryRefund} asks about. */
+export interface RefundQueryInput extends TradeRef {
+  /** The refund's ID, as passed to {@link Alipay.refund}. */
+  refundId: string;
+  /** The request number as Alipay knows it, when it is not the one derived from `refundId`. */
+  refundRequestNo?: string;
+}
+
 /** What Alipay says about one refund request. */
 export type RefundQueryOutcome =
   /** Refunded; `amountFen` is this request's amount. */
@@ -165,8 +173,12 @@ export interface Alipay {
    * made, so only the stored number makes a retry on another day the same refund.
    */
   refund(input: RefundInput): Promise<RefundOutcome>;
-  /** Asks Alipay how a refund request ended (after a lost answer). Legacy has no such query: `unknown`. */
-  queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome>;
+  /**
+   * Asks Alipay how a refund request ended (after a lost answer), by the refund's ID, or by the request
+   * number Alipay knows it by (`refundRequestNo`: a refund Alipay made on its own side names its own).
+   * Legacy has no such query: `unknown`.
+   */
+  queryRefund(input: RefundQueryInput): Promise<RefundQueryOutcome>;
   /** Closes an unpaid trade. `existed: false` when Alipay never saw it (nothing to close). */
   closeTrade(ref: TradeRef): Promise<{ existed: boolean }>;
   /** A harmless query for a trade that does not exist: "trade not found" means the credentials work. */
@@ -277,7 +289,7 @@ abstract class AlipayBase implements Alipay {
     trackingNumber?: string;
   }): Promise<{ alreadyConfirmed: boolean }>;
   abstract refund(input: RefundInput): Promise<RefundOutcome>;
-  abstract queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome>;
+  abstract queryRefund(input: RefundQueryInput): Promise<RefundQueryOutcome>;
   /** Asks Alipay to close an unpaid trade; throws the gateway's error as is. */
   protected abstract closeRemote(ref: TradeRef): Promise<void>;
 
@@ -573,11 +585,12 @@ class OpenApiAlipay extends AlipayBase {
     return { alreadyConfirmed: true };
   }
 
-  async queryRefund(input: TradeRef & { refundId: string }): Promise<RefundQueryOutcome> {
+  async queryRefund(input: RefundQueryInput): Promise<RefundQueryOutcome> {
     const result = await this.client.refundQuery({
       outTradeNo: input.outTradeNo,
       tradeNo: input.tradeNo,
       refundId: input.refundId,
+      ...(input.refundRequestNo !== undefined ? { outRequestNo: input.refundRequestNo } : {}),
     });
     return result.refunded && result.amountFen !== undefined
       ? { status: 'succeeded', amountFen: result.amountFen }

@@ -24,6 +24,7 @@ function session(overrides: Partial<SessionTarget> = {}): SessionTarget {
     cartId: 'cart_1',
     cartSalesChannelId: null,
     orderId: null,
+    otherLivePayments: 0,
     ...overrides,
   };
 }
@@ -54,6 +55,21 @@ describe('tradeFacts (Medusa state as the core lifecycle reads it)', () => {
       paidOtherwise: false,
     });
     expect(facts.trade.recordedStatus).toBe('WAIT_SELLER_SEND_GOODS');
+  });
+
+  it('another session of the cart has a live payment: paid otherwise, not payable (never two payments)', () => {
+    expect(tradeFacts(event, session({ otherLivePayments: 1 }), null, []).order).toMatchObject({
+      exists: true,
+      payable: false,
+      paidOtherwise: true,
+    });
+  });
+
+  it('a session whose collection belongs to no cart and no order (deleted by the admin): the order is gone', () => {
+    expect(tradeFacts(event, session({ cartId: null }), null, []).order).toMatchObject({ exists: false });
+    expect(tradeFacts(event, session({ cartId: null, orderId: 'order_1' }), null, []).order).toMatchObject({
+      exists: true,
+    });
   });
 
   it('a cart completed with another session’s payment is paid otherwise', () => {

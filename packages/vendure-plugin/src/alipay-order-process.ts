@@ -37,7 +37,13 @@ async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise
   const ours = payments.filter(
     p => typeof p.metadata?.tradeNo === 'string' && typeof p.metadata?.interfaceType === 'string',
   );
-  if (ours.length === 0) return undefined;
+  if (ours.length === 0) {
+    // An order meant to be paid through Alipay and not paid (or its payment gone) does not ship either.
+    const attempts = await connection.getRepository(ctx, AlipayTrade).count({ where: { orderId: order.id } });
+    const otherLive = payments.some(p => PAYMENT_STATE[p.state] !== undefined);
+    const blocker = shipmentBlocker([], { otherLivePayments: otherLive, alipayTrades: attempts });
+    return blocker ? bilingual(blocker) : undefined;
+  }
   const trades = await connection
     .getRepository(ctx, AlipayTrade)
     .find({ where: { tradeNo: In(ours.map(p => p.transactionId)) } });
@@ -56,7 +62,7 @@ async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise
     };
   });
   const otherLive = payments.some(p => !ours.includes(p) && PAYMENT_STATE[p.state] !== undefined);
-  const blocker = shipmentBlocker(money, otherLive);
+  const blocker = shipmentBlocker(money, { otherLivePayments: otherLive });
   return blocker ? bilingual(blocker) : undefined;
 }
 

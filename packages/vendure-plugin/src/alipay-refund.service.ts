@@ -196,9 +196,12 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
       );
       return undefined;
     }
+    // What Alipay's refunded total must come to is read now: a refund made on Alipay's side since this
+    // one was planned (recorded meanwhile) is part of it.
+    const settledBeforeFen = await this.settledFen(ctx, row.outTradeNo);
     await this.connection.rawConnection
       .getRepository(AlipayRefund)
-      .update({ id: row.id }, { attempts: row.attempts + 1, lastAttemptAt: new Date() });
+      .update({ id: row.id }, { attempts: row.attempts + 1, lastAttemptAt: new Date(), settledBeforeFen });
     let outcome: RefundCallOutcome;
     try {
       outcome = {
@@ -217,7 +220,7 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
       outcome = { ok: false, error };
     }
     const result = refundAttemptResult(
-      { ...row, generation: gateway.alipay.generation, attemptsBefore: row.attempts },
+      { ...row, settledBeforeFen, generation: gateway.alipay.generation, attemptsBefore: row.attempts },
       outcome,
     );
     await this.ledger.withTradeLock(row.tradeNo ?? row.outTradeNo, () =>
@@ -474,10 +477,13 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
         const repo = this.connection.getRepository(txCtx, AlipayRefund);
         const earlier = await repo.find({ where: { outTradeNo: trade.outTradeNo, origin: 'orphan' } });
         if (earlier.some(r => r.status !== 'failed')) return undefined;
+        // What Alipay has not given back yet (a part may have been refunded on Alipay's side).
+        const leftFen = trade.amountFen - (await this.settledFen(txCtx, trade.outTradeNo));
+        if (leftFen <= 0) return undefined;
         const plan = planRefund(gateway.alipay.generation);
         const created = await this.newRow(txCtx, trade, {
           ...plan,
-          amountFen: trade.amountFen,
+          amountFen: leftFen,
           status: 'requested',
           origin: 'orphan',
         });
@@ -504,12 +510,15 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
     const open = rows.find(r => r.requestNo === requestNo) ?? rows.find(r => !isFinalRefundStatus(r.status));
     if (open) return this.settleRow(ctx, open.id, 'Alipay reports the orphan refunded');
     if (rows.some(r => r.status === 'succeeded')) return;
+    // Closed: whatever Alipay had not given back before went back now.
+    const leftFen = trade.amountFen - (await this.settledFen(ctx, trade.outTradeNo));
+    if (leftFen <= 0) return;
     const key = requestNo ?? `alipay-${trade.tradeNo ?? trade.outTradeNo}-orphan`;
     await repo.insert(
       await this.newRow(ctx, trade, {
         refundId: key,
         requestNo: key,
-        amountFen: trade.amountFen,
+        amountFen: leftFen,
         status: 'succeeded',
         origin: 'orphan',
       }),

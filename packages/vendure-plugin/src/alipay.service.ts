@@ -231,6 +231,19 @@ export class AlipayService {
         facts: () => this.tradeFacts(txCtx, trade.id, event),
         refundedTotal: async () =>
           (await alipay.queryTrade({ outTradeNo: trade.outTradeNo, tradeNo: event.tradeNo }))?.refundedFen,
+        refundAmount: async requestNo => {
+          const answer = await alipay.queryRefund({
+            outTradeNo: trade.outTradeNo,
+            tradeNo: event.tradeNo,
+            refundId: requestNo,
+            refundRequestNo: requestNo,
+          });
+          return answer.status === 'succeeded'
+            ? answer.amountFen
+            : answer.status === 'not_found'
+              ? null
+              : undefined;
+        },
         apply: decision => this.applyDecision(txCtx, trade.id, event, decision),
       });
       const { decision } = run;

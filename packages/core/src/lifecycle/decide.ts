@@ -87,6 +87,11 @@ export interface TradeFacts {
    * `refund_status` but no amount): read by a trade query when the decision asks for it.
    */
   queriedRefundedFen?: number;
+  /**
+   * The amount of a refund the event names by a request number the shop does not know (a refund made on
+   * Alipay's side), read by a refund query when the decision asks for it; `null` when Alipay has none.
+   */
+  queriedRefund?: { requestNo: string; amountFen: number | null };
 }
 
 /**
@@ -140,6 +145,8 @@ export type TradeDecision =
   | { action: 'retry_later'; note: string }
   /** Ask Alipay for the trade's refunded total (legacy query), then decide again with it. */
   | { action: 'query_refunded_total'; note: string }
+  /** Ask Alipay for the amount of refund `requestNo` (a refund query), then decide again with it. */
+  | { action: 'query_refund_amount'; requestNo: string; note: string }
   | RecordingDecision;
 
 /** The action names of {@link TradeDecision}. */
@@ -147,7 +154,9 @@ export type TradeAction = TradeDecision['action'];
 
 /** The reply Alipay must read after a decision was carried out (or refused). */
 export function decisionReply(decision: TradeDecision): typeof ALIPAY_ACK | typeof ALIPAY_NACK {
-  return decision.action === 'retry_later' || decision.action === 'query_refunded_total'
+  return decision.action === 'retry_later' ||
+    decision.action === 'query_refunded_total' ||
+    decision.action === 'query_refund_amount'
     ? ALIPAY_NACK
     : ALIPAY_ACK;
 }
@@ -164,6 +173,7 @@ export function decisionEffect(
       return 'rejected';
     case 'retry_later':
     case 'query_refunded_total':
+    case 'query_refund_amount':
       return 'retry';
     case 'ignore':
       return 'ignored';
@@ -259,9 +269,11 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
     }
   }
 
-  // 2. An orphan has no payment in the shop: only whether its money went back matters.
+  // 2. An orphan has no payment in the shop: its money went back in full when Alipay closes the trade;
+  //    a refund report is read as for a payment (a partial refund leaves the rest to refund).
   if (trade.orphan) {
-    if (event.status === 'closed' || refundReport) {
+    if (refundReport && event.status !== 'closed') return readRefundReport(facts, status, trade.amountFen);
+    if (event.status === 'closed') {
       return {
         action: 'orphan_refunded',
         status,
@@ -303,7 +315,7 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
       };
     }
     // Settled and closed: refunded in full, whoever asked.
-    return readRefundedTotal(facts, status, event.refundedFen ?? payment.amountFen);
+    return readRefundReport(facts, status, payment.amountFen);
   }
 
   // 5. Paid statuses. A refund report is news whenever it arrives; a late status is not.
@@ -339,14 +351,7 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
         note: 'a refund on an escrow trade whose money is still held',
       };
     }
-    const total = event.refundedFen ?? facts.queriedRefundedFen;
-    if (total === undefined) {
-      return {
-        action: 'query_refunded_total',
-        note: 'a refund report without an amount: ask Alipay for the total',
-      };
-    }
-    return readRefundedTotal(facts, status, total);
+    return readRefundReport(facts, status, payment.amountFen);
   }
   if (payment.state === 'authorized' && isSettledStatus(event.status)) {
     return { action: 'settle_payment', status, note: 'escrow released: the payment is settled' };
@@ -408,8 +413,62 @@ function decidePayment(facts: TradeFacts, status: string, refundReport: boolean)
   };
 }
 
-/** Reads Alipay's refunded total for a settled payment: open refunds settled, Alipay-side refunds recorded. */
-function readRefundedTotal(facts: TradeFacts, status: string, totalFen: number): TradeDecision {
+/**
+ * Reads a refund report about money the shop holds (a settled payment, or an orphan's money): a refund
+ * named by a request number the shop does not know is a refund Alipay made on its own side, recorded
+ * for exactly its amount (a refund query) — never derived from the report's refunded total, which is
+ * stale once the shop's own open refunds settle; a report without a number (legacy) or a close is read
+ * against Alipay's refunded total (a close: everything).
+ */
+function readRefundReport(facts: TradeFacts, status: string, moneyFen: number): TradeDecision {
+  const { event } = facts;
+  const requestNo = event.refundRequestNo;
+  if (requestNo !== undefined) {
+    const queried = facts.queriedRefund?.requestNo === requestNo ? facts.queriedRefund : undefined;
+    if (!queried) {
+      return {
+        action: 'query_refund_amount',
+        requestNo,
+        note: `refund ${requestNo} was made on Alipay's side: ask its amount`,
+      };
+    }
+    if (queried.amountFen === null) {
+      return { action: 'retry_later', note: `Alipay does not report refund ${requestNo} yet` };
+    }
+    const recordedFen = facts.refunds
+      .filter(r => r.status === 'succeeded')
+      .reduce((sum, r) => sum + r.amountFen, 0);
+    const alipaySideFen = Math.min(queried.amountFen, Math.max(0, moneyFen - recordedFen));
+    if (alipaySideFen === 0) {
+      return { action: 'ignore', status, note: `refund ${requestNo} leaves nothing to record` };
+    }
+    return {
+      action: 'reconcile_refunds',
+      status,
+      settle: [],
+      alipaySideFen,
+      alipaySideKey: requestNo,
+      note: `${alipaySideFen} fen refunded on Alipay's side (${requestNo})`,
+      alert: LIFECYCLE_ALERTS.refundedOnAlipay(event.tradeNo, alipaySideFen),
+    };
+  }
+  const total = event.status === 'closed' ? moneyFen : (event.refundedFen ?? facts.queriedRefundedFen);
+  if (total === undefined) {
+    return {
+      action: 'query_refunded_total',
+      note: 'a refund report without an amount: ask Alipay for the total',
+    };
+  }
+  return readRefundedTotal(facts, status, total, moneyFen);
+}
+
+/** Reads Alipay's refunded total for money the shop holds: open refunds settled, Alipay-side refunds recorded. */
+function readRefundedTotal(
+  facts: TradeFacts,
+  status: string,
+  totalFen: number,
+  moneyFen: number,
+): TradeDecision {
   const reading = reconcileRefundedTotal({ alipayRefundedFen: totalFen, refunds: facts.refunds });
   if (reading.ambiguous) {
     return {
@@ -421,7 +480,7 @@ function readRefundedTotal(facts: TradeFacts, status: string, totalFen: number):
   const settledFen = facts.refunds
     .filter(r => r.status === 'succeeded' || reading.settle.includes(r.id))
     .reduce((sum, r) => sum + r.amountFen, 0);
-  const room = Math.max(0, (facts.payment?.amountFen ?? 0) - settledFen);
+  const room = Math.max(0, moneyFen - settledFen);
   const alipaySideFen = Math.min(reading.alipaySideFen, room);
   if (reading.settle.length === 0 && alipaySideFen === 0) {
     return { action: 'ignore', status, note: `refunds of ${totalFen} fen are all recorded` };

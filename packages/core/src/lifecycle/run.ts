@@ -9,6 +9,11 @@ export interface TradeLifecycleIO {
    * without its amount); undefined when Alipay cannot say.
    */
   refundedTotal(): Promise<number | undefined>;
+  /**
+   * The amount of the refund Alipay knows as `requestNo` (a refund query); null when Alipay has no such
+   * refund, undefined when it cannot say.
+   */
+  refundAmount(requestNo: string): Promise<number | null | undefined>;
   /** Carries out a decision that changes something (never called for `reject` or `retry_later`). */
   apply(decision: TradeDecision): Promise<void>;
 }
@@ -39,18 +44,27 @@ const MAX_ROUNDS = 3;
 export async function runTradeLifecycle(io: TradeLifecycleIO): Promise<TradeLifecycleRun> {
   const applied: TradeDecision[] = [];
   let queriedRefundedFen: number | undefined;
-  let asked = false;
+  let queriedRefund: TradeFacts['queriedRefund'];
+  let askedTotal = false;
   for (let round = 0; ; round++) {
     const facts = await io.facts();
     if (queriedRefundedFen !== undefined) facts.queriedRefundedFen = queriedRefundedFen;
+    if (queriedRefund !== undefined) facts.queriedRefund = queriedRefund;
     let decision = decideTradeEvent(facts);
-    if (decision.action === 'query_refunded_total' && !asked) {
-      asked = true;
+    if (decision.action === 'query_refund_amount' && queriedRefund?.requestNo !== decision.requestNo) {
+      const amountFen = await io.refundAmount(decision.requestNo);
+      if (amountFen !== undefined) {
+        queriedRefund = { requestNo: decision.requestNo, amountFen };
+        decision = decideTradeEvent({ ...facts, queriedRefund });
+      }
+    }
+    if (decision.action === 'query_refunded_total' && !askedTotal) {
+      askedTotal = true;
       queriedRefundedFen = await io.refundedTotal();
       if (queriedRefundedFen !== undefined) decision = decideTradeEvent({ ...facts, queriedRefundedFen });
     }
-    if (decision.action === 'query_refunded_total') {
-      decision = { action: 'retry_later', note: 'Alipay did not say the trade’s refunded total' };
+    if (decision.action === 'query_refunded_total' || decision.action === 'query_refund_amount') {
+      decision = { action: 'retry_later', note: `Alipay did not say (${decision.note})` };
     }
     if (decision.action === 'reject' || decision.action === 'retry_later') {
       return finish(decision, applied);

@@ -12,6 +12,12 @@ export interface ShipmentMoney {
   refundedFen: number;
 }
 
+/** Why an order meant to be paid through Alipay, and not paid, must not ship. */
+export const SHIPMENT_UNPAID: Bilingual = {
+  en: 'This order has Alipay payments started but none paid (or the money went back): it cannot be shipped.',
+  zh: '该订单已发起支付宝付款但尚未付款（或款项已退回），不能发货。',
+};
+
 /** Why an order whose Alipay money is gone must not ship. */
 export const SHIPMENT_REFUSED: Bilingual = {
   en: 'This order’s Alipay payment is no longer held (the trade was closed or refunded on Alipay): it cannot be shipped.',
@@ -19,16 +25,24 @@ export const SHIPMENT_REFUSED: Bilingual = {
 };
 
 /**
- * Whether an order paid through Alipay may ship: only while Alipay still holds its money for the seller
- * (escrow `WAIT_SELLER_SEND_GOODS` / `WAIT_BUYER_CONFIRM_GOODS`) or has released it (`TRADE_SUCCESS`,
- * `TRADE_FINISHED`) and it is not refunded in full. Returns why not, or undefined when it may ship (or
- * when the order has no Alipay payment, or another live payment pays it: not Alipay's call).
+ * Whether an order paid (or being paid) through Alipay may ship: only while Alipay still holds its money
+ * for the seller (escrow `WAIT_SELLER_SEND_GOODS` / `WAIT_BUYER_CONFIRM_GOODS`) or has released it
+ * (`TRADE_SUCCESS`, `TRADE_FINISHED`) and it is not refunded in full. An order with Alipay trades but no
+ * Alipay payment (never paid, or the payment is gone) does not ship either. Returns why not, or undefined
+ * when it may ship — also when another live payment pays the order, or it has nothing to do with Alipay
+ * (not the plugin's call).
  */
 export function shipmentBlocker(
   payments: readonly ShipmentMoney[],
-  otherLivePayments = false,
+  context: {
+    /** A live payment of another method pays the order. */
+    otherLivePayments?: boolean;
+    /** How many Alipay trades (payment attempts) the order has. */
+    alipayTrades?: number;
+  } = {},
 ): Bilingual | undefined {
-  if (payments.length === 0 || otherLivePayments) return undefined;
+  if (context.otherLivePayments) return undefined;
+  if (payments.length === 0) return (context.alipayTrades ?? 0) > 0 ? SHIPMENT_UNPAID : undefined;
   const held = payments.some(
     p =>
       p.paymentState !== 'cancelled' &&

@@ -145,6 +145,11 @@ export interface OpenApiRefundResult {
 export interface OpenApiRefundQueryInput extends TradeReference {
   /** The same refund ID that was passed to {@link OpenApiClient.refund}. */
   refundId: string;
+  /**
+   * The `out_request_no` to ask about as Alipay knows it, when the refund was not made through
+   * {@link OpenApiClient.refund} (a refund Alipay made on its own side names its own number).
+   */
+  outRequestNo?: string;
 }
 
 /** Whether a refund happened. */
@@ -458,7 +463,7 @@ export class OpenApiClient {
     const method = 'alipay.trade.fastpay.refund.query';
     const biz = {
       ...tradeReference(input, method),
-      out_request_no: outRequestNoFor(input.refundId),
+      out_request_no: input.outRequestNo ?? outRequestNoFor(input.refundId),
       query_options: ['gmt_refund_pay'],
     };
     const answer = await this.execute(method, biz, { idempotent: true });

@@ -58,18 +58,18 @@ const EVENTS: Record<string, LifecycleEvent> = {
 
 // biome-ignore format: the table reads as a table.
 const EXPECTED: Record<string, TradeAction[]> = {
-  //               WBP       WSSG            WBCG            SUCCESS         FINISHED        CLOSED            CLOSED+rs         alipay refund        legacy refund          own refund
-  new:            ['record', 'add_payment',  'add_payment',  'add_payment',  'add_payment',  'record',         'retry_later',    'retry_later',       'retry_later',         'retry_later'],
-  waiting:        ['record', 'add_payment',  'add_payment',  'add_payment',  'add_payment',  'record',         'retry_later',    'retry_later',       'retry_later',         'retry_later'],
-  escrowHeld:     ['record', 'ignore',       'await_receipt','settle_payment','settle_payment','cancel_payment','cancel_payment', 'alert',             'alert',               'alert'],
-  escrowShipped:  ['record', 'ignore',       'ignore',       'settle_payment','settle_payment','cancel_payment','cancel_payment', 'alert',             'alert',               'alert'],
-  paid:           ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'reconcile_refunds','reconcile_refunds','reconcile_refunds','query_refunded_total','settle_refund'],
-  finished:       ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'reconcile_refunds','reconcile_refunds','reconcile_refunds','query_refunded_total','reconcile_refunds'],
-  closedUnpaid:   ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'record',         'retry_later',    'retry_later',       'retry_later',         'retry_later'],
-  closedEscrow:   ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'ignore',         'ignore',         'ignore',            'ignore',              'ignore'],
-  orphan:         ['ignore', 'ignore',       'ignore',       'ignore',       'ignore',       'orphan_refunded','orphan_refunded','orphan_refunded',   'orphan_refunded',     'orphan_refunded'],
-  orderCancelled: ['record', 'orphan',       'orphan',       'orphan',       'orphan',       'record',         'retry_later',    'retry_later',       'retry_later',         'retry_later'],
-  paidOtherwise:  ['record', 'orphan',       'orphan',       'orphan',       'orphan',       'record',         'retry_later',    'retry_later',       'retry_later',         'retry_later'],
+  //               WBP       WSSG            WBCG            SUCCESS         FINISHED        CLOSED            CLOSED+rs         alipay refund          legacy refund          own refund
+  new:            ['record', 'add_payment',  'add_payment',  'add_payment',  'add_payment',  'record',         'retry_later',    'retry_later',         'retry_later',         'retry_later'],
+  waiting:        ['record', 'add_payment',  'add_payment',  'add_payment',  'add_payment',  'record',         'retry_later',    'retry_later',         'retry_later',         'retry_later'],
+  escrowHeld:     ['record', 'ignore',       'await_receipt','settle_payment','settle_payment','cancel_payment','cancel_payment', 'alert',               'alert',               'alert'],
+  escrowShipped:  ['record', 'ignore',       'ignore',       'settle_payment','settle_payment','cancel_payment','cancel_payment', 'alert',               'alert',               'alert'],
+  paid:           ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'reconcile_refunds','reconcile_refunds','query_refund_amount','query_refunded_total','settle_refund'],
+  finished:       ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'reconcile_refunds','reconcile_refunds','query_refund_amount','query_refunded_total','query_refund_amount'],
+  closedUnpaid:   ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'record',         'retry_later',    'retry_later',         'retry_later',         'retry_later'],
+  closedEscrow:   ['record', 'ignore',       'ignore',       'ignore',       'ignore',       'ignore',         'ignore',         'ignore',              'ignore',              'ignore'],
+  orphan:         ['ignore', 'ignore',       'ignore',       'ignore',       'ignore',       'orphan_refunded','orphan_refunded','query_refund_amount','query_refunded_total','query_refund_amount'],
+  orderCancelled: ['record', 'orphan',       'orphan',       'orphan',       'orphan',       'record',         'retry_later',    'retry_later',         'retry_later',         'retry_later'],
+  paidOtherwise:  ['record', 'orphan',       'orphan',       'orphan',       'orphan',       'record',         'retry_later',    'retry_later',         'retry_later',         'retry_later'],
 };
 
 describe('decideTradeEvent: every (shop state, event) pair', () => {
@@ -94,7 +94,10 @@ describe('decideTradeEvent: every (shop state, event) pair', () => {
             recordedStatusRank(state.trade.recordedStatus),
           );
         }
-        const retry = decision.action === 'retry_later' || decision.action === 'query_refunded_total';
+        const retry =
+          decision.action === 'retry_later' ||
+          decision.action === 'query_refunded_total' ||
+          decision.action === 'query_refund_amount';
         expect(decisionReply(decision)).toBe(retry ? 'fail' : 'success');
         expect(decisionEffect(decision) === 'retry').toBe(retry);
       }
@@ -194,17 +197,35 @@ describe('decideTradeEvent: details', () => {
     });
   });
 
-  it('Alipay-side refunds: the total above what the shop records, never more than the payment', () => {
+  it('Alipay-side refunds: named by Alipay’s own number, recorded for exactly their amount (asked of Alipay), never more than the payment', () => {
     const paidNoRefunds = facts('TRADE_SUCCESS', 'settled');
     const partial = { ...event('TRADE_SUCCESS'), refundRequestNo: 'ALIPAY-7', refundedFen: 250 };
     expect(decideTradeEvent({ ...paidNoRefunds, event: partial })).toMatchObject({
+      action: 'query_refund_amount',
+      requestNo: 'ALIPAY-7',
+    });
+    const known = { requestNo: 'ALIPAY-7', amountFen: 250 };
+    expect(decideTradeEvent({ ...paidNoRefunds, event: partial, queriedRefund: known })).toMatchObject({
       action: 'reconcile_refunds',
       settle: [],
       alipaySideFen: 250,
       alipaySideKey: 'ALIPAY-7',
       status: 'TRADE_SUCCESS',
     });
-    // Closed without an amount: the rest of the payment.
+    // The report's refunded total is stale once a shop refund open at the time settles: it is not used.
+    const withOpen = { ...paidNoRefunds, refunds: [refund('u', 'rq-u', 600, 'uncertain')] };
+    expect(
+      decideTradeEvent({ ...withOpen, event: { ...partial, refundedFen: 250 }, queriedRefund: known }),
+    ).toMatchObject({ action: 'reconcile_refunds', settle: [], alipaySideFen: 250 });
+    // Alipay does not know it (yet): asked again later.
+    expect(
+      decideTradeEvent({
+        ...paidNoRefunds,
+        event: partial,
+        queriedRefund: { requestNo: 'ALIPAY-7', amountFen: null },
+      }),
+    ).toMatchObject({ action: 'retry_later' });
+    // Closed without a number: the rest of the payment.
     const withOwn = { ...paidNoRefunds, refunds: [refund('r1', 'rq-1', 400, 'succeeded')] };
     expect(decideTradeEvent({ ...withOwn, event: event('TRADE_CLOSED') })).toMatchObject({
       action: 'reconcile_refunds',
@@ -226,6 +247,19 @@ describe('decideTradeEvent: details', () => {
       alipaySideFen: 120,
       alipaySideKey: `alipay-${TRADE_NO}-120`,
     });
+  });
+
+  it('an orphan partly refunded on Alipay’s side is not refunded in full: the part is recorded, the rest still owed', () => {
+    const orphan = STATES.orphan!;
+    const partial = { ...event('TRADE_SUCCESS'), refundRequestNo: 'ALIPAY-3', refundedFen: 300 };
+    expect(
+      decideTradeEvent({
+        ...orphan,
+        event: partial,
+        queriedRefund: { requestNo: 'ALIPAY-3', amountFen: 300 },
+      }),
+    ).toMatchObject({ action: 'reconcile_refunds', alipaySideFen: 300, alipaySideKey: 'ALIPAY-3' });
+    expect(decideTradeEvent({ ...orphan, event: event('TRADE_CLOSED') }).action).toBe('orphan_refunded');
   });
 
   it('open refunds that a total fits in two ways are not guessed: asked again later', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { type LifecycleRefund, runTradeLifecycle, type TradeDecision, type TradeFacts } from '../../src';
 
 /** A minimal shop: one trade, its payment and refunds, changed by the decisions it is asked to apply. */
-function shop(initial: Omit<TradeFacts, 'event'>, event: TradeFacts['event'], refundedTotal?: number) {
+function shop(
+  initial: Omit<TradeFacts, 'event'>,
+  event: TradeFacts['event'],
+  refundedTotal?: number,
+  refundAmounts: Record<string, number | null> = {},
+) {
   const state = structuredClone(initial) as Omit<TradeFacts, 'event'>;
   const applied: TradeDecision[] = [];
   let queries = 0;
@@ -15,6 +20,10 @@ function shop(initial: Omit<TradeFacts, 'event'>, event: TradeFacts['event'], re
       refundedTotal: async () => {
         queries++;
         return refundedTotal;
+      },
+      refundAmount: async (requestNo: string) => {
+        queries++;
+        return refundAmounts[requestNo];
       },
       apply: async (decision: TradeDecision) => {
         applied.push(decision);
@@ -91,6 +100,38 @@ describe('runTradeLifecycle', () => {
     const retry = await runTradeLifecycle(unknown.io);
     expect(retry).toMatchObject({ reply: 'fail', decision: { action: 'retry_later' } });
     expect(unknown.applied).toEqual([]);
+  });
+
+  it('a refund made on Alipay’s side is recorded for the amount Alipay reports for its number', async () => {
+    const paid = {
+      ...base,
+      payment: { state: 'settled' as const, amountFen: 1000 },
+      trade: { ...base.trade, recordedStatus: 'TRADE_SUCCESS', tradeNo: 't1' },
+    };
+    const report = {
+      status: 'paid' as const,
+      alipayStatus: 'TRADE_SUCCESS',
+      amountFen: 1000,
+      tradeNo: 't1',
+      source: 'notify' as const,
+      refundRequestNo: 'ALIPAY-1',
+      refundedFen: 900,
+    };
+    const s = shop(paid, report, undefined, { 'ALIPAY-1': 150 });
+    const run = await runTradeLifecycle(s.io);
+    expect(run.decision).toMatchObject({
+      action: 'reconcile_refunds',
+      alipaySideFen: 150,
+      alipaySideKey: 'ALIPAY-1',
+    });
+    expect(s.queries()).toBe(1);
+    // Alipay has no such refund (yet): answered fail, nothing applied.
+    const missing = shop(paid, report, undefined, { 'ALIPAY-1': null });
+    expect(await runTradeLifecycle(missing.io)).toMatchObject({
+      reply: 'fail',
+      decision: { action: 'retry_later' },
+    });
+    expect(missing.applied).toEqual([]);
   });
 
   it('refusals are returned, never applied', async () => {

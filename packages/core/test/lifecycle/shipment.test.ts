@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHIPMENT_REFUSED, type ShipmentMoney, shipmentBlocker } from '../../src';
+import { SHIPMENT_REFUSED, SHIPMENT_UNPAID, type ShipmentMoney, shipmentBlocker } from '../../src';
 
 const money = (
   recordedStatus: string,
@@ -27,8 +27,15 @@ describe('shipmentBlocker', () => {
     expect(shipmentBlocker([money('WAIT_SELLER_SEND_GOODS', 'cancelled')])).toBe(SHIPMENT_REFUSED);
   });
 
-  it('has no opinion on orders without an Alipay payment, or paid by something else too', () => {
+  it('refuses an order whose Alipay payments were started but none was paid', () => {
+    expect(shipmentBlocker([], { alipayTrades: 2 })).toBe(SHIPMENT_UNPAID);
+  });
+
+  it('has no opinion on orders without anything of Alipay, or paid by something else too', () => {
     expect(shipmentBlocker([])).toBeUndefined();
-    expect(shipmentBlocker([money('TRADE_CLOSED', 'cancelled')], true)).toBeUndefined();
+    expect(
+      shipmentBlocker([money('TRADE_CLOSED', 'cancelled')], { otherLivePayments: true }),
+    ).toBeUndefined();
+    expect(shipmentBlocker([], { alipayTrades: 1, otherLivePayments: true })).toBeUndefined();
   });
 });

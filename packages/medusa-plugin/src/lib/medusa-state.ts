@@ -23,7 +23,10 @@ export interface SessionTarget {
   cartId: string | null;
   /** The cart's sales channel, read from the cart itself. */
   cartSalesChannelId: string | null;
+  /** The order: the cart's once completed, or the one a cart-less collection belongs to (order edits). */
   orderId: string | null;
+  /** Live (not canceled) payments of the same collection made from other sessions. */
+  otherLivePayments: number;
 }
 
 interface Query {
@@ -102,6 +105,12 @@ export async function loadSessionTarget(
     | { id: string; amount: unknown; raw_amount: unknown; captured_at: unknown; canceled_at: unknown }
     | null
     | undefined;
+  const { data: payments } = await queryOf(container).graph({
+    entity: 'payment',
+    fields: ['id', 'payment_session_id', 'canceled_at'],
+    filters: { payment_collection_id: paymentCollectionId },
+  });
+  const otherLivePayments = payments.filter(p => p.payment_session_id !== sessionId && !p.canceled_at).length;
   return {
     sessionId,
     providerId: session.provider_id as string,
@@ -120,8 +129,24 @@ export async function loadSessionTarget(
       : null,
     cartId: cart?.cartId ?? null,
     cartSalesChannelId: cart?.salesChannelId ?? null,
-    orderId: cart ? await orderOfCart(container, cart.cartId) : null,
+    orderId: cart
+      ? await orderOfCart(container, cart.cartId)
+      : await orderOfPaymentCollection(container, paymentCollectionId),
+    otherLivePayments,
   };
+}
+
+/** The order a payment collection without a cart belongs to (an order edit's), if any. */
+export async function orderOfPaymentCollection(
+  container: MedusaContainer,
+  paymentCollectionId: string,
+): Promise<string | null> {
+  const { data } = await queryOf(container).graph({
+    entity: 'order_payment_collection',
+    fields: ['order_id'],
+    filters: { payment_collection_id: paymentCollectionId },
+  });
+  return (data[0]?.order_id as string | undefined) ?? null;
 }
 
 /** Runs a `query.graph` call (for callers that need other entities). */

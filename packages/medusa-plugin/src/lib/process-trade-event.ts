@@ -49,7 +49,7 @@ import type AlipaySettingsModuleService from '../modules/alipay_settings/service
 import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
 import { dropClaim, holdClaim } from './claim-heartbeat';
 import { type LogIds, logLine } from './log';
-import type { SessionTarget } from './medusa-state';
+import { loadSessionTarget, type SessionTarget } from './medusa-state';
 import { autoRefundOrphan } from './orphan-refunds';
 import { type AlipayRuntime, alipayRuntime } from './runtime';
 import { type LifecycleContext, MedusaTradeIO, type VerifiedLifecycleEvent } from './trade-lifecycle';
@@ -89,6 +89,15 @@ const acceptedPayments = new KeyedQueue(ACCEPTED_CONCURRENCY, ACCEPTED_QUEUE_LIM
 /** Queues an accepted payment's work; its failure is its own business (it records it), never the queue's. */
 function enqueueAccepted(key: string, task: () => Promise<void>): Promise<void> {
   return acceptedPayments.run(key, task).catch(() => undefined);
+}
+
+/**
+ * What the accepted payments are serialised by: the payment collection, which a cart's sessions share,
+ * so that two sessions of one cart paid at once are applied one after the other (the second then finds
+ * the cart paid and becomes an orphan, never a second payment of the order).
+ */
+function paymentKeyOf(target: SessionTarget): string {
+  return target.paymentCollectionId || target.sessionId;
 }
 
 /** The event as the core's lifecycle reads it. */
@@ -165,14 +174,14 @@ export async function processVerifiedTradeEvent(
       await rt.settings.acceptClaim(claim.claimId, accepted);
       handedOver = true;
       const claimId = claim.claimId;
-      void enqueueAccepted(target.sessionId, async () => {
+      void enqueueAccepted(paymentKeyOf(target), async () => {
         await applyAcceptedTradeEvent(rt, accepted, { id: claimId, event: accepted, attempts: 0 });
       });
       rt.logger.info(logLine(`${event.alipayStatus} (notify): accepted, applied after the answer`, ids));
       return { reply: 'success', result: 'processed', detail: 'payment_accepted', orderId: target.orderId };
     }
     // After this session's accepted events, so that a later status never overtakes an earlier one.
-    if (target) await acceptedPayments.drained(target.sessionId);
+    if (target) await acceptedPayments.drained(paymentKeyOf(target));
     return await runLifecycle(
       rt,
       subject,
@@ -288,7 +297,7 @@ async function shouldAccept(
   context: LifecycleContext,
 ): Promise<boolean> {
   if (!isPaidStatus(subject.status)) return false;
-  if (acceptedPayments.isBusy(target.sessionId)) return true;
+  if (acceptedPayments.isBusy(paymentKeyOf(target))) return true;
   if (!acceptedPayments.hasRoom()) return false;
   const decision = decideTradeEvent(await new MedusaTradeIO(rt, subject, context).facts());
   return decision.action === 'add_payment' || decision.action === 'settle_payment';
@@ -373,8 +382,9 @@ export async function resumeAcceptedPayments(container: MedusaContainer, limit =
   const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
   const claims = await settings.takeOverStaleAcceptedClaims(limit);
   await Promise.all(
-    claims.map(claim =>
-      enqueueAccepted(claim.event.outTradeNo, async () => {
+    claims.map(async claim => {
+      const target = await loadSessionTarget(container, claim.event.outTradeNo).catch(() => null);
+      return enqueueAccepted(target ? paymentKeyOf(target) : claim.event.outTradeNo, async () => {
         let rt: AlipayRuntime;
         try {
           rt = alipayRuntime(container, claim.event.providerId);
@@ -399,8 +409,8 @@ export async function resumeAcceptedPayments(container: MedusaContainer, limit =
           }),
         );
         await applyAcceptedTradeEvent(rt, claim.event, claim);
-      }),
-    ),
+      });
+    }),
   );
   return claims.length;
 }

@@ -88,6 +88,11 @@ export async function sendRefund(
 ): Promise<{ row: RefundRow; result: RefundAttemptResult }> {
   const amountFen = amountToFen(row.amount);
   const attemptsBefore = await settings.countRefundAttempt(row.id);
+  // What Alipay's refunded total must come to is read now: a refund made on Alipay's side since this
+  // one was planned (recorded meanwhile) is part of it.
+  const settledBeforeFen = settledFen(
+    (await settings.listTradeRefunds(row.out_trade_no)).filter(other => other.id !== row.id),
+  );
   let outcome: RefundCallOutcome;
   try {
     const value = await alipay.refund({
@@ -106,7 +111,7 @@ export async function sendRefund(
   const result = refundAttemptResult(
     {
       amountFen,
-      settledBeforeFen: amountToFen(row.settled_before, { allowZero: true }),
+      settledBeforeFen,
       generation: row.generation,
       attemptsBefore,
     },

@@ -43,11 +43,15 @@ export async function shippingBlockerOfFulfillment(
       'order.payment_collections.payments.captured_at',
       'order.payment_collections.payments.canceled_at',
       'order.payment_collections.payments.data',
+      'order.payment_collections.payment_sessions.provider_id',
     ],
     filters: { id: fulfillmentId },
   });
   const order = data[0]?.order as {
-    payment_collections?: Array<{ payments?: PaymentView[] | null }> | null;
+    payment_collections?: Array<{
+      payments?: PaymentView[] | null;
+      payment_sessions?: Array<{ provider_id: string }> | null;
+    }> | null;
   } | null;
   if (!order) return undefined;
   const payments = (order.payment_collections ?? []).flatMap(collection => collection.payments ?? []);
@@ -70,7 +74,10 @@ export async function shippingBlockerOfFulfillment(
       refundedFen: settledFen(await settings.listTradeRefunds(outTradeNo)),
     });
   }
-  return shipmentBlocker(money, otherLivePayments);
+  const alipayTrades = (order.payment_collections ?? [])
+    .flatMap(collection => collection.payment_sessions ?? [])
+    .filter(session => session.provider_id.startsWith('pp_alipay_')).length;
+  return shipmentBlocker(money, { otherLivePayments, alipayTrades });
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   bilingualText,
   RERECORDED_REFUND_NOTE,
   recordRefundInMedusa,
+  settledFen,
   toLifecycleRefund,
 } from './refunds';
 import type { AlipayRuntime } from './runtime';
@@ -115,6 +116,22 @@ export class MedusaTradeIO implements TradeLifecycleIO {
       if (error instanceof InterfaceNotContractedError) return undefined;
       throw error;
     }
+  }
+
+  /** The amount of the refund Alipay knows as `requestNo` (a refund made on Alipay's side). */
+  async refundAmount(requestNo: string): Promise<number | null | undefined> {
+    const scoped = await this.facade();
+    const answer = await scoped.alipay.queryRefund({
+      outTradeNo: this.event.outTradeNo,
+      tradeNo: this.event.tradeNo,
+      refundId: requestNo,
+      refundRequestNo: requestNo,
+    });
+    return answer.status === 'succeeded'
+      ? answer.amountFen
+      : answer.status === 'not_found'
+        ? null
+        : undefined;
   }
 
   /**
@@ -356,8 +373,9 @@ export class MedusaTradeIO implements TradeLifecycleIO {
       await this.settle(open.map(r => r.id));
       return;
     }
-    if (this.refunds.some(r => r.status === 'succeeded')) return;
-    const amountFen = event.refundedFen ?? event.amountFen;
+    // Closed: whatever Alipay had not given back before (a part may have gone back already) went back now.
+    const amountFen = event.amountFen - settledFen(this.refunds);
+    if (amountFen <= 0) return;
     await rt.settings.insertSettledRefund({
       outTradeNo: event.outTradeNo,
       tradeNo: event.tradeNo,
@@ -441,7 +459,10 @@ export function tradeFacts(
         amountFen: amountToFen(target.payment.amount as never, { allowZero: true }),
       }
     : null;
-  const paidOtherwise = Boolean(target && !target.payment && target.orderId);
+  // Another session's payment paid (or is paying) this cart, or its order was placed without this one.
+  const paidOtherwise = Boolean(
+    target && !target.payment && (target.orderId || target.otherLivePayments > 0),
+  );
   return {
     event,
     trade: {
@@ -455,16 +476,18 @@ export function tradeFacts(
       orphan: stored?.orphan_reason ?? null,
     },
     payment,
-    order: target
-      ? {
-          exists: true,
-          cancelled: false,
-          currency: target.currencyCode || 'CNY',
-          payable: !target.orderId,
-          owedFen: sessionFen,
-          paidOtherwise,
-        }
-      : MISSING_ORDER,
+    // A session whose collection belongs to no cart and no order (the admin deleted it): the order is gone.
+    order:
+      target && (target.cartId || target.orderId)
+        ? {
+            exists: true,
+            cancelled: false,
+            currency: target.currencyCode || 'CNY',
+            payable: !target.orderId && target.otherLivePayments === 0,
+            owedFen: sessionFen,
+            paidOtherwise,
+          }
+        : MISSING_ORDER,
     refunds: refunds.map(toLifecycleRefund),
   };
 }
