@@ -623,7 +623,7 @@ describe('server calls: error mapping', () => {
       ['40004', 'ACQ.TRADE_HAS_SUCCESS', false, /already paid/],
       ['40004', 'ACQ.TRADE_HAS_CLOSE', false, /closed/],
       ['40004', 'ACQ.TRADE_STATUS_ERROR', false, /state/],
-      ['40004', 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', false, /refund ID/],
+      ['40004', 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', false, /exceeds what is left to refund/],
       ['40004', 'ACQ.SELLER_BALANCE_NOT_ENOUGH', false, /balance/],
       ['40004', 'ACQ.SYSTEM_ERROR', true, /temporary/],
       ['20000', 'isp.unknow-error', true, /temporarily unavailable/],

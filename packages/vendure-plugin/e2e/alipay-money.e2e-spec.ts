@@ -100,7 +100,13 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
     const { refundOrder } = await env.adminClient.query(REFUND_ORDER, {
       input: { paymentId, amount, shipping: 0, adjustment: 0, lines: [], reason: 'money test / 资金测试' },
     });
-    return refundOrder as { __typename: string; id?: string; state?: string; message?: string };
+    return refundOrder as {
+      __typename: string;
+      id?: string;
+      state?: string;
+      message?: string;
+      transactionId?: string;
+    };
   }
 
   const settledRefundsFen = (order: AdminOrder) =>
@@ -350,5 +356,45 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
     const settled = await connection.getRepository(ctx, AlipayRefund).findOneByOrFail({ id: row.id });
     expect(settled.status).toBe('succeeded');
     expect((await sandboxTrade(sandbox, order.outTradeNo)).refundedAmount).toBe('4.00');
+  });
+
+  it('an Alipay-side refund while a shop refund is uncertain: recorded for its exact amount once the shop refund is resolved', async () => {
+    const order = await paidOrder('alipay-openapi', { appId });
+    const payment = order.payments[0] as AdminOrder['payments'][number];
+    const share = Math.floor((payment.amount * 5) / 8);
+    // The shop's refund meets a gateway answering 500: its outcome is unknown (uncertain).
+    await control(sandbox, 'POST', 'faults', { fault: 'gateway-500', scope: { appId }, count: 1 });
+    const created = await refund(payment.id, share);
+    expect(created.__typename).toBe('Refund');
+    const connection = env.server.app.get(TransactionalConnection);
+    await eventually(async () => {
+      const row = await connection.rawConnection
+        .getRepository(AlipayRefund)
+        .findOneBy({ requestNo: created.transactionId ?? '' });
+      return row?.status === 'uncertain';
+    });
+    await control(sandbox, 'DELETE', 'faults');
+    // Meanwhile Alipay refunds 5/8 on its own side: Vendure cannot take it while the uncertain one is pending.
+    expect(
+      (
+        await control(sandbox, 'POST', 'alipay-refund', {
+          outTradeNo: order.outTradeNo,
+          appId,
+          amountFen: share,
+        })
+      ).status,
+    ).toBe(200);
+    // Reconciliation: the uncertain refund is resolved (Alipay never had it, and there is no room left for it
+    // now), then the Alipay-side refund is recorded.
+    await connection.rawConnection
+      .getRepository(AlipayRefund)
+      .update({ outTradeNo: order.outTradeNo }, { createdAt: new Date(Date.now() - 10 * 60_000) });
+    await env.server.app.get(AlipayReconciliationService).reconcilePendingTrades();
+    const after = await adminOrder(env.adminClient, order.code);
+    const trade = await sandboxTrade(sandbox, order.outTradeNo);
+    expect(settledRefundsFen(after), JSON.stringify(after.payments[0]?.refunds)).toBe(
+      Math.round(Number(trade.refundedAmount) * 100),
+    );
+    expect(openRefunds(after)).toEqual([]);
   });
 });

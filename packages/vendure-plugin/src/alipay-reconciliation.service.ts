@@ -162,6 +162,7 @@ export class AlipayReconciliationService {
       else if (now) await this.flagIfOld(ctx, now);
     }
     await this.refunds.syncFinishedRefunds(contextOf, RECONCILE_BATCH_SIZE);
+    await this.refunds.recordUnlinkedAlipaySideRefunds(contextOf, RECONCILE_BATCH_SIZE);
     return { checked: rows.length, resolved };
   }
 

@@ -432,28 +432,65 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
       paymentId: payment?.id ?? null,
     });
     await repo.insert(row);
-    if (!payment) return;
-    this.alipaySide.set(String(payment.id), { amountFen, requestNo: key });
+    if (payment) await this.recordInVendure(ctx, trade, row, payment.id);
+  }
+
+  /**
+   * Records a settled Alipay-side refund as a Vendure `Refund` (through Vendure's own `refundOrder`,
+   * answered `Settled` by `createRefund` without calling Alipay). Vendure refuses while a pending refund
+   * of the payment leaves too little room (a refund whose answer was lost, say): then the row stays
+   * unlinked and reconciliation records it once that refund is resolved.
+   */
+  private async recordInVendure(ctx: RequestContext, trade: AlipayTrade, row: AlipayRefund, paymentId: ID) {
+    this.alipaySide.set(String(paymentId), { amountFen: row.amountFen, requestNo: row.requestNo });
     try {
       const created = await this.orderService.refundOrder(ctx, {
-        paymentId: payment.id,
-        amount: amountFen,
+        paymentId,
+        amount: row.amountFen,
         reason: 'Refunded on Alipay’s side / 支付宝侧退款',
         lines: [],
         shipping: 0,
         adjustment: 0,
       } as Parameters<OrderService['refundOrder']>[1]);
       if (isGraphQlErrorResult(created)) {
-        Logger.error(
-          `${describeTrade(trade)}: Alipay-side refund of ${amountFen} fen recorded, but Vendure refused its Refund: ${created.message}`,
+        Logger.warn(
+          `${describeTrade(trade)}: Alipay-side refund ${row.requestNo} of ${row.amountFen} fen recorded; Vendure refused its Refund for now (${created.message}), reconciliation records it later`,
           loggerCtx,
         );
-        return;
+        return false;
       }
-      await repo.update({ id: row.id }, { vendureRefundId: created.id });
+      await this.connection
+        .getRepository(ctx, AlipayRefund)
+        .update({ id: row.id }, { vendureRefundId: created.id });
+      return true;
     } finally {
-      this.alipaySide.delete(String(payment.id));
+      this.alipaySide.delete(String(paymentId));
     }
+  }
+
+  /** Alipay-side refunds Vendure could not record when they were reported: recorded now. Reconciliation runs this. */
+  async recordUnlinkedAlipaySideRefunds(
+    contextOf: (channelId: ID) => Promise<RequestContext | undefined>,
+    limit: number,
+  ): Promise<number> {
+    const rows = await this.connection.rawConnection.getRepository(AlipayRefund).find({
+      where: { origin: 'alipay', status: 'succeeded', vendureRefundId: IsNull(), paymentId: Not(IsNull()) },
+      order: { updatedAt: 'ASC' },
+      take: limit,
+    });
+    let recorded = 0;
+    for (const row of rows) {
+      const ctx = await contextOf(row.channelId);
+      const trade = ctx ? await this.lookups.findTrade(ctx, row.outTradeNo) : null;
+      if (!ctx || !trade) continue;
+      const done = await this.ledger.withTradeLock(row.tradeNo ?? row.outTradeNo, () =>
+        this.connection.withTransaction(ctx, txCtx =>
+          this.recordInVendure(txCtx, trade, row, row.paymentId as ID),
+        ),
+      );
+      if (done) recorded++;
+    }
+    return recorded;
   }
 
   /**

@@ -113,9 +113,11 @@ export const OPENAPI_SUB_CODES: Readonly<Record<string, OpenApiSubCodeInfo>> = {
     },
   },
   'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL': {
+    // 退款金额超限: what is left to refund on the trade is less than this refund. (A request number
+    // reused with other content is ACQ.DISCORDANT_REPEAT_REQUEST.)
     hint: {
-      en: 'This refund ID was already used with a different amount. Use a new refund ID for a new refund, or resend the same amount.',
-      zh: '该退款请求号已用于不同金额的退款。新的退款请使用新的退款请求号，重试时请使用相同金额。',
+      en: 'The refund amount exceeds what is left to refund on this trade (it may have been refunded elsewhere, e.g. in the Alipay merchant portal). Check the trade’s refunds and refund a smaller amount.',
+      zh: '退款金额超过该交易的可退金额（可能已在别处退款，例如支付宝商家中心）。请核对该交易的退款记录后以较小金额退款。',
     },
   },
   'ACQ.DISCORDANT_REPEAT_REQUEST': {
