@@ -35,7 +35,7 @@ interface AdminPayment {
   provider_id: string;
   captured_at: string | null;
   data: { out_trade_no?: string; trade_no?: string; interface?: string } | null;
-  refunds?: { amount: number; note?: string | null }[];
+  refunds?: { id: string; amount: number; note?: string | null }[];
 }
 interface AdminOrder {
   id: string;
@@ -56,6 +56,7 @@ interface AlipayEvent {
 interface AlipayOrderView {
   trades: { out_trade_no: string; status: string; alipay_status: string }[];
   shipments: { carrier: string; tracking_number: string | null; status: string }[];
+  refunds: { request_no: string; status: string; amount: string; medusa_refund_id: string | null }[];
   events: AlipayEvent[];
 }
 interface MaskedSettings {
@@ -316,9 +317,12 @@ describe('Medusa example shop in the browser', () => {
     expect(paymentsOf(order)[0]?.refunds?.map(r => r.amount)).toEqual([288]);
     const trade = await sandboxTrade(instant.outTradeNo);
     expect(trade.refundedAmount).toBe('288.00');
-    // The plugin's idempotent refund ID: <out_trade_no>_r<n>_<fen>.
-    expect(trade.refunds?.map(r => r.outRequestNo)).toEqual([`${instant.outTradeNo}_r1_28800`]);
-    const { events } = await admin.api.alipayOrder(instant.orderId);
+    // Alipay knows the refund by the number in the plugin's refund ledger (its idempotency key), and
+    // the ledger row is settled and linked to the Medusa refund.
+    const { events, refunds } = await admin.api.alipayOrder(instant.orderId);
+    expect(refunds).toMatchObject([{ status: 'succeeded', amount: '288.00' }]);
+    expect(refunds[0]?.medusa_refund_id).toBe(paymentsOf(order)[0]?.refunds?.[0]?.id);
+    expect(trade.refunds?.map(r => r.outRequestNo)).toEqual([refunds[0]?.request_no]);
     expect(events.some(e => e.kind === 'refund' && e.message.includes('288.00'))).toBe(true);
 
     await ui.reload();

@@ -14,6 +14,7 @@ const event: VerifiedLifecycleEvent = {
 function session(overrides: Partial<SessionTarget> = {}): SessionTarget {
   return {
     sessionId: 'payses_1',
+    deleted: null,
     providerId: 'pp_alipay_alipay',
     amount: { value: '35', precision: 20 },
     currencyCode: 'cny',
@@ -70,6 +71,22 @@ describe('tradeFacts (Medusa state as the core lifecycle reads it)', () => {
     expect(tradeFacts(event, session({ cartId: null, orderId: 'order_1' }), null, []).order).toMatchObject({
       exists: true,
     });
+  });
+
+  it('a session Medusa deleted: known from its start record, the order is gone (no payment can be added)', () => {
+    const gone = session({ deleted: 'trade_start', cartId: null, paymentCollectionId: '' });
+    const facts = tradeFacts(event, gone, null, []);
+    expect(facts.order).toMatchObject({ exists: false, payable: false });
+    expect(facts.trade.amountFen).toBe(3500);
+    // Even if a cart were attached, a payment cannot be added for a session that is gone.
+    expect(tradeFacts(event, { ...gone, cartId: 'cart_1' }, null, []).order).toMatchObject({ exists: false });
+  });
+
+  it('a session Medusa deleted after its payment was made: the payment and its order stay the facts', () => {
+    const payment = { id: 'pay_1', amount: '35', capturedAt: null, canceledAt: null };
+    const facts = tradeFacts(event, session({ deleted: 'payment', payment, orderId: 'order_1' }), stored, []);
+    expect(facts.payment).toEqual({ state: 'authorized', amountFen: 3500 });
+    expect(facts.order).toMatchObject({ exists: true, paidOtherwise: false });
   });
 
   it('a cart completed with another session’s payment is paid otherwise', () => {

@@ -616,6 +616,17 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
     return new Map(rows.map(row => [row.outTradeNo, row]));
   }
 
+  /** Per trade, its refunds recorded as succeeded (whoever asked for them), in fen. */
+  async settledFenOf(ctx: RequestContext, outTradeNos: string[]): Promise<Map<string, number>> {
+    const settled = new Map<string, number>();
+    if (outTradeNos.length === 0) return settled;
+    const rows = await this.connection
+      .getRepository(ctx, AlipayRefund)
+      .find({ where: { outTradeNo: In(outTradeNos), status: 'succeeded' } });
+    for (const row of rows) settled.set(row.outTradeNo, (settled.get(row.outTradeNo) ?? 0) + row.amountFen);
+    return settled;
+  }
+
   /** Refunds of this trade recorded as succeeded, in fen. */
   async settledFen(ctx: RequestContext, outTradeNo: string): Promise<number> {
     const rows = await this.connection

@@ -627,11 +627,12 @@ export class AlipayService {
       where: { channelId: ctx.channelId, orphanReason: Not(IsNull()) },
       order: { orphanDetectedAt: 'DESC' },
     });
-    const refunds = await this.refunds.orphanRefunds(
-      ctx,
-      trades.map(t => t.outTradeNo),
+    const outTradeNos = trades.map(t => t.outTradeNo);
+    const refunds = await this.refunds.orphanRefunds(ctx, outTradeNos);
+    const refunded = await this.refunds.settledFenOf(ctx, outTradeNos);
+    return trades.map(trade =>
+      toOrphanPayment(trade, refunds.get(trade.outTradeNo), refunded.get(trade.outTradeNo) ?? 0),
     );
-    return trades.map(trade => toOrphanPayment(trade, refunds.get(trade.outTradeNo)));
   }
 
   /**
@@ -649,7 +650,12 @@ export class AlipayService {
     if (!trade) return undefined;
     await this.refunds.refundOrphan(ctx, trade);
     const refunds = await this.refunds.orphanRefunds(ctx, [trade.outTradeNo]);
-    return toOrphanPayment(await repo.findOneByOrFail({ id: trade.id }), refunds.get(trade.outTradeNo));
+    const refunded = await this.refunds.settledFenOf(ctx, [trade.outTradeNo]);
+    return toOrphanPayment(
+      await repo.findOneByOrFail({ id: trade.id }),
+      refunds.get(trade.outTradeNo),
+      refunded.get(trade.outTradeNo) ?? 0,
+    );
   }
 
   private async recordOrphan(ctx: RequestContext, trade: AlipayTrade, reason: OrphanReason): Promise<void> {
@@ -775,7 +781,11 @@ function toLifecycleRefund(row: AlipayRefund) {
   };
 }
 
-function toOrphanPayment(trade: AlipayTrade, refund: AlipayRefund | undefined): AlipayOrphanPayment {
+function toOrphanPayment(
+  trade: AlipayTrade,
+  refund: AlipayRefund | undefined,
+  refundedFen: number,
+): AlipayOrphanPayment {
   const reason = trade.orphanReason as OrphanReason;
   return {
     outTradeNo: trade.outTradeNo,
@@ -784,6 +794,7 @@ function toOrphanPayment(trade: AlipayTrade, refund: AlipayRefund | undefined): 
     orderId: trade.orderId,
     paymentMethodCode: trade.paymentMethodCode,
     amount: trade.amountFen,
+    refundedAmount: refundedFen,
     reason,
     reasonText: bilingual(orphanReasonText(reason)),
     detectedAt: trade.orphanDetectedAt ?? trade.updatedAt,

@@ -105,6 +105,8 @@ export interface AlipayOrphanPayment {
   paymentMethodCode: string;
   /** The paid amount in fen. */
   amount: number;
+  /** How much of it went back to the buyer so far, in fen (the orphan refund, refunds made on Alipay's side). */
+  refundedAmount: number;
   reason: OrphanReason;
   /** The reason in English and Simplified Chinese. */
   reasonText: string;

@@ -9,13 +9,20 @@
  */
 import { md5Sign } from '@alipay-commerce/core';
 import type { Sandbox } from '@alipay-commerce/sandbox';
-import type { Logger, MedusaContainer } from '@medusajs/framework/types';
-import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
+import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
+import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
 import { C2C_SELLER, type SandboxControl } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import {
+  createAlipaySession,
+  type PreparedCart,
+  prepareCart,
+  replaceSessionWhileAlipayDown,
+  type Shop,
+  tryAlipaySession,
+} from '../utils/shop';
 import { alipayTestApp, legacySettings, pluginModule, saveSettings, useAlipayShop } from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
@@ -290,6 +297,25 @@ medusaIntegrationTestRunner({
       expect((await state(prepared, session.id)).orders).toHaveLength(1);
     });
 
+    it('a process that died between adding the payment and completing the cart: the next notification completes it', async () => {
+      const { prepared, session } = await paidSession();
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      // What Medusa's payment workflow commits before it completes the cart: the session authorized, its
+      // payment made (the provider finds the trade paid: captured). Then the process died.
+      const payments = getContainer().resolve<IPaymentModuleService>(Modules.PAYMENT);
+      await payments.authorizePaymentSession(session.id, {});
+      const before = await state(prepared, session.id);
+      expect([before.orders, before.payments.length]).toEqual([[], 1]);
+
+      // Alipay's retry finds the payment settled: the core ignores it, and the paid cart is completed.
+      const retry = await postNotification(paid.deliveries[0]!.body, paid.deliveries[0]!.contentType);
+      expect([retry.status, retry.data]).toEqual([200, 'success']);
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      expect(after.payments).toHaveLength(1);
+    });
+
     it('answers fail to forged notifications and changes nothing', async () => {
       const { prepared, session } = await paidSession();
       await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
@@ -437,13 +463,44 @@ medusaIntegrationTestRunner({
       expect((await state(prepared, session.id)).payments).toHaveLength(1);
     });
 
-    it('surfaces an orphan payment: a paid trade whose session was replaced', async () => {
+    it('a new payment attempt on a paid trade is refused: the paid session stays and completes the order', async () => {
       const { prepared, session } = await paidSession();
       await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
       await control.pay({ outTradeNo: session.id, partner: partner() });
-      // The shopper starts over: Medusa deletes the first session (its trade is already paid).
-      const second = await createAlipaySession(api, prepared, {});
+      // The shopper starts over before the news arrived: Medusa would delete the paid session (and a second
+      // payment could race the first). The plugin refuses to let it go.
+      const attempt = await tryAlipaySession(api, prepared);
+      expect(attempt.status).toBeGreaterThanOrEqual(400);
+      // (Medusa answers its own "Could not delete all payment sessions"; the plugin logs why.)
+      const sessions = (
+        await db.raw(
+          'select id from payment_session where payment_collection_id = ? and deleted_at is null',
+          [prepared.paymentCollectionId],
+        )
+      ).rows;
+      expect(sessions).toEqual([{ id: session.id }]);
+
+      // Alipay's retry completes the order with the one payment.
+      await control.advanceClock(5 * 60_000);
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      const payments = await db.raw(
+        'select id from payment where payment_collection_id = ? and deleted_at is null',
+        [prepared.paymentCollectionId],
+      );
+      expect(payments.rows).toHaveLength(1);
+      const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
+      expect(events.filter((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toEqual([]);
+    });
+
+    it('surfaces an orphan payment: a trade paid after its session was replaced', async () => {
+      const { prepared, session } = await paidSession();
+      // The shopper starts over while Alipay is down: Medusa deletes the first session, whose trade could
+      // not be closed; the buyer then pays its cashier page after all.
+      const second = await replaceSessionWhileAlipayDown(api, control, prepared, session);
       expect(second.id).not.toBe(session.id);
+      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      await control.pay({ outTradeNo: session.id, partner: partner() });
 
       await control.advanceClock(5 * 60_000);
       expect((await control.deliveries({ outTradeNo: session.id })).at(-1)).toMatchObject({
@@ -556,8 +613,12 @@ medusaIntegrationTestRunner({
         /TRADE_NOT_CLOSABLE.*TRADE_STATUS_NOT_AVAILD.*Refund it instead/,
       );
       expect((refusal as Error).message).toContain('请改为退款');
-      // Deleting the session of a paid trade never fails the caller and never closes the trade.
-      await expect(provider.deletePayment({ data: paidData })).resolves.toEqual({ data: paidData });
+      // Deleting the session of a paid trade is refused (the session must complete its order), and
+      // never closes the trade.
+      await expect(provider.deletePayment({ data: paidData })).rejects.toMatchObject({
+        type: 'not_allowed',
+        message: expect.stringContaining('不能再次付款'),
+      });
 
       // Refunds: each call is a refund of its own, stored with its batch number before Alipay is called
       // (no number shared by two refunds); a legacy no-password refund is pending until Alipay's result

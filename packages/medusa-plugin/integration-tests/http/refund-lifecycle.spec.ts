@@ -15,7 +15,14 @@ import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
 import type { SandboxControl } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import {
+  createAlipaySession,
+  type PreparedCart,
+  prepareCart,
+  replaceSessionWhileAlipayDown,
+  type Shop,
+  tryAlipaySession,
+} from '../utils/shop';
 import {
   alipayTestApp,
   legacySettings,
@@ -472,10 +479,11 @@ medusaIntegrationTestRunner({
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
+      // The shopper starts over while Alipay is down (the trade stays open), then pays the old page after
+      // all: its payment can reach no order.
+      await replaceSessionWhileAlipayDown(api, control, prepared, session);
       await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
       const paid = await control.pay({ outTradeNo: session.id, appId: appId() });
-      // The shopper starts over: Medusa deletes the paid session; its payment can reach no order.
-      await createAlipaySession(api, prepared, {});
       await control.advanceClock(5 * 60_000);
 
       await waitFor(
@@ -505,6 +513,141 @@ medusaIntegrationTestRunner({
       await reconcileNow();
       expect(await alipayRefundedFen(String(paid.trade.tradeNo))).toBe(3500);
       expect(await refundRows(session.id)).toHaveLength(1);
+    });
+
+    // Medusa deletes a payment session for good when a new attempt replaces it. The plugin closes its
+    // trade; when Alipay cannot be reached, the old cashier page can still be paid later. What the
+    // session recorded (settings scope, interface generation, gateway, amount) is kept apart from it
+    // when the payment starts. (A paid trade's session is never replaced: the new attempt is refused.)
+
+    /** Starts over while Alipay is down, then pays the old session with its first notifications lost. */
+    async function replacedThenPaid(
+      prepared: PreparedCart,
+      session: { id: string; data: { redirect_url: string } },
+      owner: { partner?: string; appId?: string },
+      lostNotifications = 1,
+    ) {
+      await control.openRequest(session.data.redirect_url);
+      await replaceSessionWhileAlipayDown(api, control, prepared, session);
+      expect((await db.raw('select id from payment_session where id = ?', [session.id])).rows).toEqual([]);
+      await control.addFault({
+        scope: { outTradeNo: session.id },
+        fault: 'drop-notify',
+        count: lostNotifications,
+      });
+      const paid = await control.pay({ outTradeNo: session.id, ...owner });
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'dropped' });
+      return String(paid.trade.tradeNo);
+    }
+
+    it('a deleted session’s late payment, after a switch to the other generation: verified as created, an orphan, refunded', async () => {
+      await saveSettings(
+        api,
+        admin,
+        legacySettings(sandbox, 'legacy-direct', { refundWithoutPassword: true }),
+      );
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared);
+      // The merchant switches to OpenAPI; the shopper starts over, which deletes the legacy session.
+      await saveSettings(api, admin, openApiSettings(sandbox));
+      const tradeNo = await replacedThenPaid(prepared, session, { partner: partner() });
+
+      // Alipay sends the legacy notification again: verified with the legacy credentials it was made with.
+      await control.advanceClock(5 * 60_000);
+      await waitFor('the orphan refund', async () => (await alipayRefundedFen(tradeNo)) === 3500);
+      await waitFor('the orphan refund to be settled', async () => (await succeededFen(session.id)) === 3500);
+      const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
+      expect(events.find((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toMatchObject({
+        details: expect.objectContaining({ reason: 'order_missing' }),
+        orphan_refund: expect.objectContaining({ origin: 'orphan', status: 'succeeded', amount_fen: 3500 }),
+        orphan_refunded_fen: 3500,
+      });
+      expect(await orderOf(prepared)).toBeUndefined();
+    });
+
+    it('a deleted session whose payment notifications are all lost is found by reconciliation', async () => {
+      await saveSettings(api, admin, openApiSettings(sandbox));
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared);
+      const tradeNo = await replacedThenPaid(prepared, session, { appId: appId() }, 100);
+
+      await reconcileNow();
+      await waitFor('the orphan refund', async () => (await alipayRefundedFen(tradeNo)) === 3500);
+      expect(await succeededFen(session.id)).toBe(3500);
+      await control.clearFaults();
+    });
+
+    it('a new payment attempt on a paid escrow order is refused; the payment is captured when the buyer confirms receipt, never an orphan', async () => {
+      const { prepared, session, tradeNo, order } = await escrowOrder();
+      expect((await paymentOf(session.id)).captured_at).toBeNull();
+      // The storefront starts another payment on the paid cart's collection: refused, the session stays.
+      const attempt = await tryAlipaySession(api, prepared);
+      expect(attempt.status).toBeGreaterThanOrEqual(400);
+      // (Medusa answers its own "Could not delete all payment sessions"; the plugin logs why.)
+      expect((await db.raw('select id from payment_session where id = ?', [session.id])).rows).toHaveLength(
+        1,
+      );
+
+      // Shipped (the plugin confirms the shipment on Alipay), then the buyer confirms receipt.
+      const items = order.items.map((item: { id: string; quantity: number }) => ({
+        id: item.id,
+        quantity: item.quantity,
+      }));
+      const fulfilled = await ok(
+        api,
+        'post',
+        `/admin/orders/${order.id}/fulfillments?fields=*fulfillments`,
+        admin,
+        { items, location_id: shop.stockLocationId },
+      );
+      await ok(
+        api,
+        'post',
+        `/admin/orders/${order.id}/fulfillments/${fulfilled.order.fulfillments[0].id}/shipments`,
+        admin,
+        { items, labels: [{ tracking_number: 'SF777', tracking_url: '#', label_url: '#' }] },
+      );
+      await waitFor(
+        'the shipment confirmation',
+        async () => (await control.trade(tradeNo)).status === 'WAIT_BUYER_CONFIRM_GOODS',
+      );
+      await control.confirmReceipt({ outTradeNo: session.id, partner: partner() });
+      const captured = await waitFor('the payment to be captured', async () => {
+        const row = await paymentOf(session.id);
+        return row.captured_at ? row : null;
+      });
+      expect(captured.canceled_at).toBeNull();
+      const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
+      expect(events.filter((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toEqual([]);
+      expect(await alipayRefundedFen(tradeNo)).toBe(0);
+    });
+
+    it('an orphan partly refunded on Alipay’s side before the shop’s refund: the rest is refunded, nothing twice', async () => {
+      await saveSettings(api, admin, openApiSettings(sandbox));
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared);
+      // Alipay's notifications of the payment and of a 10.00 refund from the merchant portal are both lost
+      // at first. When the payment's arrives, the shop refunds what its books say is left (35.00), which
+      // Alipay refuses: only 25.00 is left.
+      const tradeNo = await replacedThenPaid(prepared, session, { appId: appId() }, 2);
+      await control.alipayRefund({ outTradeNo: session.id, appId: appId(), amountFen: 1000 });
+      await control.advanceClock(5 * 60_000);
+      await waitFor('the Alipay-side refund to be recorded', async () =>
+        (await refundRows(session.id)).some((row: { origin: string }) => row.origin === 'alipay'),
+      );
+
+      await reconcileNow();
+      await waitFor('the rest refunded', async () => (await alipayRefundedFen(tradeNo)) === 3500);
+      await waitFor('settled in the books', async () => (await succeededFen(session.id)) === 3500);
+      const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
+      expect(events.find((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toMatchObject({
+        orphan_refunded_fen: 3500,
+      });
+      // Reconciliation again: nothing left, nothing sent.
+      const rowsBefore = (await refundRows(session.id)).length;
+      await reconcileNow();
+      expect(await refundRows(session.id)).toHaveLength(rowsBefore);
+      expect(await alipayRefundedFen(tradeNo)).toBe(3500);
     });
   },
 });

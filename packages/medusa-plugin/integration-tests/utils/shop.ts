@@ -3,7 +3,8 @@
  * and a storefront would: a CNY region with the Alipay provider, sales channels with publishable
  * keys, a stock location with a shipping option (顺丰速运, 10 CNY), and a product at 12.50 CNY.
  */
-import { type HttpClient, ok } from './http';
+import { call, type HttpClient, ok } from './http';
+import type { SandboxControl } from './sandbox';
 
 /** What {@link setupShop} created. */
 export interface Shop {
@@ -170,4 +171,35 @@ export async function createAlipaySession(
   return payment_collection.payment_sessions.find(
     (session: { provider_id: string }) => session.provider_id === 'pp_alipay_alipay',
   );
+}
+
+/** Starts another Alipay session on the cart's collection as a storefront does; the raw answer (it may be refused). */
+export function tryAlipaySession(api: HttpClient, prepared: PreparedCart) {
+  return call(
+    api,
+    'post',
+    `/store/payment-collections/${prepared.paymentCollectionId}/payment-sessions`,
+    prepared.store,
+    { provider_id: 'pp_alipay_alipay', data: {} },
+  );
+}
+
+/**
+ * The shopper starts over while Alipay cannot be reached: Medusa deletes the session, and the plugin
+ * could not close its trade, whose cashier page stays payable. (A trade already paid is never replaced:
+ * the plugin refuses the new attempt.) Clears every fault afterwards; returns the new session.
+ */
+export async function replaceSessionWhileAlipayDown(
+  api: HttpClient,
+  control: SandboxControl,
+  prepared: PreparedCart,
+  session: { id: string },
+  // biome-ignore lint/suspicious/noExplicitAny: the session JSON
+): Promise<any> {
+  await control.addFault({ scope: { outTradeNo: session.id }, fault: 'gateway-500' });
+  try {
+    return await createAlipaySession(api, prepared, {});
+  } finally {
+    await control.clearFaults();
+  }
 }

@@ -7,10 +7,20 @@
  */
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
+import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 
-/** The payment session an Alipay trade belongs to, with what processing needs to decide. */
+/**
+ * The payment session an Alipay trade belongs to, with what processing needs to decide. When Medusa
+ * deleted the session (a new attempt replaced it, the admin deleted the payment collection) it is
+ * rebuilt from what is left: the session's payment (its `data` is a copy of the session's), else the
+ * trade's `alipay_trade_start` row — then without a cart or an order, since no payment can be added for
+ * a session that is gone.
+ */
 export interface SessionTarget {
   sessionId: string;
+  /** `null` for a live session; else what the target was rebuilt from. */
+  deleted: null | 'payment' | 'trade_start';
   providerId: string;
   /** Major units, as stored by Medusa. */
   amount: unknown;
@@ -73,7 +83,11 @@ export async function orderOfCart(container: MedusaContainer, cartId: string): P
   return (data[0]?.order_id as string | undefined) ?? null;
 }
 
-/** Everything about the session `sessionId`, or `null` when Medusa has no such session (any more). */
+/**
+ * Everything about the session `sessionId` (= `out_trade_no`); when Medusa deleted the session, what
+ * its payment or the trade's start record still tell (see {@link SessionTarget}). `null` when none of
+ * them exists: not a trade of this shop, or one started before start records were kept.
+ */
 export async function loadSessionTarget(
   container: MedusaContainer,
   sessionId: string,
@@ -98,41 +112,120 @@ export async function loadSessionTarget(
     filters: { id: sessionId },
   });
   const session = data[0];
-  if (!session) return null;
-  const paymentCollectionId = session.payment_collection_id as string;
+  if (session) {
+    const payment = session.payment as PaymentFields | null | undefined;
+    return withCollection(container, {
+      sessionId,
+      deleted: null,
+      providerId: session.provider_id as string,
+      amount: session.raw_amount ?? session.amount,
+      currencyCode: String(session.currency_code ?? ''),
+      status: String(session.status ?? ''),
+      data: (session.data as Record<string, unknown> | null) ?? {},
+      paymentCollectionId: session.payment_collection_id as string,
+      payment: payment?.id ? paymentOf(payment) : null,
+    });
+  }
+  return (await targetOfPayment(container, sessionId)) ?? (await targetOfTradeStart(container, sessionId));
+}
+
+type PaymentFields = {
+  id: string;
+  amount: unknown;
+  raw_amount: unknown;
+  captured_at: unknown;
+  canceled_at: unknown;
+};
+
+function paymentOf(payment: PaymentFields): NonNullable<SessionTarget['payment']> {
+  return {
+    id: payment.id,
+    amount: payment.raw_amount ?? payment.amount,
+    capturedAt: payment.captured_at ? String(payment.captured_at) : null,
+    canceledAt: payment.canceled_at ? String(payment.canceled_at) : null,
+  };
+}
+
+/** A deleted session's payment (Medusa keeps it, with a copy of the session's `data`), as its target. */
+async function targetOfPayment(container: MedusaContainer, sessionId: string): Promise<SessionTarget | null> {
+  const { data } = await queryOf(container).graph({
+    entity: 'payment',
+    fields: [
+      'id',
+      'provider_id',
+      'amount',
+      'raw_amount',
+      'currency_code',
+      'data',
+      'payment_collection_id',
+      'captured_at',
+      'canceled_at',
+    ],
+    filters: { payment_session_id: sessionId },
+  });
+  const payment = data[0];
+  if (!payment) return null;
+  return withCollection(container, {
+    sessionId,
+    deleted: 'payment',
+    providerId: payment.provider_id as string,
+    amount: payment.raw_amount ?? payment.amount,
+    currencyCode: String(payment.currency_code ?? ''),
+    status: 'deleted',
+    data: (payment.data as Record<string, unknown> | null) ?? {},
+    paymentCollectionId: payment.payment_collection_id as string,
+    payment: paymentOf(payment as unknown as PaymentFields),
+  });
+}
+
+/**
+ * A deleted session without a payment, from the trade's start record: its scope, origin and amount, and
+ * neither cart nor order (the core then sees a missing order: the money is an orphan payment).
+ */
+async function targetOfTradeStart(
+  container: MedusaContainer,
+  sessionId: string,
+): Promise<SessionTarget | null> {
+  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const start = await settings.getTradeStart(sessionId);
+  if (!start) return null;
+  return {
+    sessionId,
+    deleted: 'trade_start',
+    providerId: start.provider_id,
+    amount: start.amount,
+    currencyCode: 'cny',
+    status: 'deleted',
+    data: { ...start.origin, out_trade_no: sessionId, amount: start.amount },
+    paymentCollectionId: '',
+    payment: null,
+    cartId: null,
+    cartSalesChannelId: null,
+    orderId: null,
+    otherLivePayments: 0,
+  };
+}
+
+/** Completes a target with its collection's cart, order and other live payments. */
+async function withCollection(
+  container: MedusaContainer,
+  target: Omit<SessionTarget, 'cartId' | 'cartSalesChannelId' | 'orderId' | 'otherLivePayments'>,
+): Promise<SessionTarget> {
+  const { paymentCollectionId, sessionId } = target;
   const cart = await cartOfPaymentCollection(container, paymentCollectionId);
-  const payment = session.payment as
-    | { id: string; amount: unknown; raw_amount: unknown; captured_at: unknown; canceled_at: unknown }
-    | null
-    | undefined;
   const { data: payments } = await queryOf(container).graph({
     entity: 'payment',
     fields: ['id', 'payment_session_id', 'canceled_at'],
     filters: { payment_collection_id: paymentCollectionId },
   });
-  const otherLivePayments = payments.filter(p => p.payment_session_id !== sessionId && !p.canceled_at).length;
   return {
-    sessionId,
-    providerId: session.provider_id as string,
-    amount: session.raw_amount ?? session.amount,
-    currencyCode: String(session.currency_code ?? ''),
-    status: String(session.status ?? ''),
-    data: (session.data as Record<string, unknown> | null) ?? {},
-    paymentCollectionId,
-    payment: payment?.id
-      ? {
-          id: payment.id,
-          amount: payment.raw_amount ?? payment.amount,
-          capturedAt: payment.captured_at ? String(payment.captured_at) : null,
-          canceledAt: payment.canceled_at ? String(payment.canceled_at) : null,
-        }
-      : null,
+    ...target,
     cartId: cart?.cartId ?? null,
     cartSalesChannelId: cart?.salesChannelId ?? null,
     orderId: cart
       ? await orderOfCart(container, cart.cartId)
       : await orderOfPaymentCollection(container, paymentCollectionId),
-    otherLivePayments,
+    otherLivePayments: payments.filter(p => p.payment_session_id !== sessionId && !p.canceled_at).length,
   };
 }
 

@@ -5,14 +5,18 @@
  * `alipay-reconcile-payments` job (every `RECONCILE_INTERVAL_MS`, the core's schedule) looks at what is
  * older than the core's `RECONCILE_AFTER_MS` and:
  *
- * 1. asks Alipay about payment sessions still pending (up to `UNPAID_MAX_AGE_MS`) and authorized
- *    (escrow) payments not captured yet (up to `ESCROW_MAX_AGE_MS`), and takes every answer through
+ * 1. asks Alipay about payment sessions still pending (up to `UNPAID_MAX_AGE_MS`), trades started as
+ *    long ago that Alipay has not reported paid or closed (their session may be deleted: the start
+ *    record still knows them) and authorized (escrow) payments not captured yet (up to
+ *    `ESCROW_MAX_AGE_MS`), and takes every answer through
  *    **the same function as a notification** ({@link processVerifiedTradeEvent}: same claim, same
  *    core decision);
  * 2. completes open refunds per the core's `nextRefundCheck`: sends an unanswered one again with its
  *    stored request number, asks Alipay about an uncertain OpenAPI refund (`refundQueryResult`), or
  *    reads a legacy trade's refunded total (a trade query run through the lifecycle);
- * 3. refunds orphan payments left without a refund when the shop chose `autoRefundOrphanPayments`;
+ * 3. refunds orphan payments left without a refund when the shop chose `autoRefundOrphanPayments`
+ *    (and the rest of one whose refund Alipay refused because a refund on its side had made the
+ *    amount wrong);
  * 4. records in Medusa the settled refunds no Medusa refund records: Alipay-side refunds that could not
  *    be recorded at once, and the shop's refunds whose Medusa refund was lost (the process died between
  *    Alipay's answer and Medusa's commit).
@@ -161,6 +165,13 @@ async function reconcileTrades(run: Run, providers: string[], options: Reconcile
     ...sessions.map(session => session.id as string),
     ...payments.map(payment => payment.payment_session_id as string).filter(Boolean),
   ]);
+  // Trades started in the window that Alipay has not reported paid or closed, whose session is not among
+  // the pending ones: mostly sessions Medusa deleted (a new attempt replaced them, the admin deleted the
+  // payment collection) while their cashier page stayed open. Only their start record knows them now.
+  const starts = await alipaySettings(container).unsettledTradeStarts(oldest, run.due, run.limit);
+  for (const start of starts) {
+    if (providers.includes(start.provider_id)) sessionIds.add(start.out_trade_no);
+  }
   for (const sessionId of sessionIds) {
     run.report.checked++;
     const target = await loadSessionTarget(container, sessionId);

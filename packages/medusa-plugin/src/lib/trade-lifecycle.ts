@@ -21,7 +21,11 @@ import {
 } from '@alipay-commerce/core';
 import type { IPaymentModuleService } from '@medusajs/framework/types';
 import { BigNumber, Modules, PaymentActions } from '@medusajs/framework/utils';
-import { completeCartWorkflow, processPaymentWorkflow } from '@medusajs/medusa/core-flows';
+import {
+  capturePaymentWorkflow,
+  completeCartWorkflow,
+  processPaymentWorkflow,
+} from '@medusajs/medusa/core-flows';
 import type {
   JournalEntry,
   RefundRow,
@@ -139,6 +143,8 @@ export class MedusaTradeIO implements TradeLifecycleIO {
    * Throws when that fails (the caller releases the event's claim, or retries an accepted payment).
    */
   async apply(decision: TradeDecision): Promise<void> {
+    if (decision.action === 'ignore' || decision.action === 'reconcile_refunds')
+      await this.completePaidCart();
     if (!('status' in decision)) return;
     const { rt, event, context } = this;
     const target = this.target;
@@ -223,12 +229,20 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     const target = this.target;
     if (!target) throw new Error('a payment decision without a payment session');
     const hadPayment = Boolean(target.payment);
-    await processPaymentWorkflow(rt.container).run({
-      input: {
-        action: settled ? PaymentActions.SUCCESSFUL : PaymentActions.AUTHORIZED,
-        data: { session_id: target.sessionId, amount: amountOf(target) },
-      },
-    });
+    if (target.deleted) {
+      // Medusa deleted the session after its payment was made (a new attempt on the collection): the
+      // payment workflow needs the session, so the payment is captured directly. The core never adds a
+      // payment for a session that is gone (its order facts are those of a missing order).
+      if (!target.payment || !settled) throw new Error('a payment decision for a deleted payment session');
+      await capturePaymentWorkflow(rt.container).run({ input: { payment_id: target.payment.id } });
+    } else {
+      await processPaymentWorkflow(rt.container).run({
+        input: {
+          action: settled ? PaymentActions.SUCCESSFUL : PaymentActions.AUTHORIZED,
+          data: { session_id: target.sessionId, amount: amountOf(target) },
+        },
+      });
+    }
     const after = await loadSessionTarget(rt.container, target.sessionId);
     if (!after?.payment) throw new Error('processPaymentWorkflow created no payment for the session');
     if (settled && !after.payment.capturedAt) throw new Error('the payment was not captured');
@@ -267,6 +281,32 @@ export class MedusaTradeIO implements TradeLifecycleIO {
           : `Paid ${yuan} CNY into escrow (${event.alipayStatus}); ship to get the money. / ` +
             `买家已付款 ${yuan} 元至担保账户（${event.alipayStatus}），发货并经买家确认收货后放款。`,
       { orderId, details: { orderCreated } },
+    );
+  }
+
+  /**
+   * Medusa's payment workflow adds the payment and then completes the cart, in two commits: a process
+   * that died between them left a paid cart without an order, and the next event about the trade (a
+   * duplicate, the resumed claim, a refund report) finds the payment settled — the core ignores it.
+   * The cart is completed here first, so the money always reaches an order.
+   */
+  private async completePaidCart(): Promise<void> {
+    const target = this.target;
+    if (!target || target.deleted || !target.cartId || target.orderId) return;
+    if (!target.payment || target.payment.canceledAt) return;
+    const { result } = await completeCartWorkflow(this.rt.container).run({ input: { id: target.cartId } });
+    const orderId =
+      (result as { id?: string } | undefined)?.id ??
+      (await loadSessionTarget(this.rt.container, target.sessionId))?.orderId ??
+      null;
+    if (!orderId) throw new Error(`cart ${target.cartId} is paid but could not be completed into an order`);
+    this.target = { ...target, orderId };
+    this.summary.orderId = orderId;
+    this.summary.orderCreated = true;
+    await this.journal(
+      'info',
+      'The paid cart is completed: order created. / 已付款的购物车已完成：订单已创建。',
+      { orderId, details: { orderCreated: true } },
     );
   }
 
@@ -476,9 +516,10 @@ export function tradeFacts(
       orphan: stored?.orphan_reason ?? null,
     },
     payment,
-    // A session whose collection belongs to no cart and no order (the admin deleted it): the order is gone.
+    // A session whose collection belongs to no cart and no order (the admin deleted it), or a deleted
+    // session known only from its start record (no cart: no payment can be added for it): the order is gone.
     order:
-      target && (target.cartId || target.orderId)
+      target && target.deleted !== 'trade_start' && (target.cartId || target.orderId)
         ? {
             exists: true,
             cancelled: false,

@@ -32,6 +32,25 @@ export interface TradeOrigin {
   seller: SellerAccount | null;
 }
 
+/**
+ * The session data keys a trade's origin and settings scope are read from: what `alipay_trade_start`
+ * keeps of a session (nothing secret), so that a trade whose session Medusa deleted is still routed
+ * with the settings and the generation it was created with.
+ */
+export const TRADE_ORIGIN_KEYS = [
+  'sales_channel_id',
+  'interface',
+  'interface_type',
+  'gateway',
+  'seller_email',
+  'seller_id',
+] as const;
+
+/** The {@link TRADE_ORIGIN_KEYS} of a session's data. */
+export function originDataOf(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(TRADE_ORIGIN_KEYS.filter(key => key in data).map(key => [key, data[key]]));
+}
+
 /** `legacy` or `openapi`, from an admin interface type. */
 export function generationOf(interfaceType: string): AlipayGeneration {
   return interfaceType.startsWith('legacy-') ? 'legacy' : 'openapi';

@@ -78,6 +78,8 @@ export const adminApiExtensions: DocumentNode = gql`
     orderId: ID!
     paymentMethodCode: String!
     amount: Money!
+    "How much of the amount went back to the buyer so far (the orphan refund, refunds made on Alipay's side)."
+    refundedAmount: Money!
     reason: String!
     reasonText: String!
     detectedAt: DateTime!

@@ -41,6 +41,7 @@ import { AlipayRefund, REFUND_STATUSES } from './models/alipay-refund';
 import { AlipaySettings } from './models/alipay-settings';
 import { AlipayShipment } from './models/alipay-shipment';
 import { AlipayTrade } from './models/alipay-trade';
+import { AlipayTradeStart } from './models/alipay-trade-start';
 import {
   decryptSecret,
   encryptSecret,
@@ -156,6 +157,19 @@ export interface VerifiedTrade {
   source: 'notify' | 'query';
   /** The core's `OrphanReason` when the trade's money could not reach its order. */
   orphan_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of `alipay_trade_start` (see the model): how a trade was started, kept after its session is gone. */
+export interface TradeStartRow {
+  id: string;
+  out_trade_no: string;
+  provider_id: string;
+  scope: string;
+  amount: string;
+  /** The session data keys the trade's origin and scope are read from (nothing secret). */
+  origin: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
 }
@@ -332,6 +346,7 @@ const NON_SECRET_FIELDS = (Object.keys(COLUMN_OF) as SettingsField[]).filter(
 export default class AlipaySettingsModuleService extends MedusaService({
   AlipaySettings,
   AlipayTrade,
+  AlipayTradeStart,
   AlipayNotificationClaim,
   AlipayEvent,
   AlipayShipment,
@@ -630,6 +645,78 @@ export default class AlipaySettingsModuleService extends MedusaService({
     return rows[0] ?? null;
   }
 
+  /**
+   * Records how a trade was started (see the `alipay_trade_start` model), before the buyer can pay it.
+   * A session rebuilt under the same `out_trade_no` (a changed amount before Alipay knew the trade)
+   * overwrites it.
+   */
+  @InjectManager()
+  async recordTradeStart(
+    input: {
+      outTradeNo: string;
+      providerId: string;
+      scope: string;
+      amount: string;
+      origin: Record<string, unknown>;
+    },
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `insert into "alipay_trade_start" ("id", "out_trade_no", "provider_id", "scope", "amount", "origin", "created_at", "updated_at")
+       values (?, ?, ?, ?, ?, ?::jsonb, now(), now())
+       on conflict ("out_trade_no") where "deleted_at" is null do update set
+         "provider_id" = excluded."provider_id", "scope" = excluded."scope", "amount" = excluded."amount",
+         "origin" = excluded."origin", "updated_at" = now()`,
+      [
+        generateEntityId(undefined, 'alistart'),
+        input.outTradeNo,
+        input.providerId,
+        input.scope,
+        input.amount,
+        JSON.stringify(input.origin),
+      ],
+      'run',
+    );
+  }
+
+  /** How the trade `outTradeNo` was started, or `null` (started before this was recorded, or not ours). */
+  @InjectManager()
+  async getTradeStart(
+    outTradeNo: string,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<TradeStartRow | null> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const rows = await manager.execute<TradeStartRow[]>(
+      `select * from "alipay_trade_start" where "out_trade_no" = ? and "deleted_at" is null`,
+      [outTradeNo],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Trades started between `from` and `to` that Alipay has not reported paid or closed (no verified
+   * state, or still waiting for the buyer), newest first: reconciliation asks about those whose session
+   * Medusa deleted.
+   */
+  @InjectManager()
+  async unsettledTradeStarts(
+    from: Date,
+    to: Date,
+    limit: number,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<TradeStartRow[]> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    return manager.execute<TradeStartRow[]>(
+      `select s.* from "alipay_trade_start" s
+       left join "alipay_trade" t on t."out_trade_no" = s."out_trade_no" and t."deleted_at" is null
+       where s."deleted_at" is null and s."created_at" >= ? and s."created_at" <= ?
+         and (t."id" is null or t."status" = 'waiting_payment')
+       order by s."created_at" desc limit ?`,
+      [from, to, limit],
+    );
+  }
+
   /** Marks a trade as an orphan payment (its money could not reach its order), with the core's reason. */
   @InjectManager()
   async markOrphanTrade(
@@ -647,8 +734,10 @@ export default class AlipaySettingsModuleService extends MedusaService({
   }
 
   /**
-   * Orphan trades older than `before` that no refund was ever requested for (the auto-refund policy's
-   * work list; a failed refund is left to the admin, never retried by itself).
+   * Orphan trades older than `before` whose money is not all back with the buyer and whose refund is
+   * neither done nor under way: the auto-refund policy's work list. An orphan refund Alipay refused is
+   * not sent again by itself (the admin sees why), unless what was refunded of the trade changed since
+   * it was planned: a refund made on Alipay's side meanwhile made its amount wrong, and the rest is due.
    */
   @InjectManager()
   async orphanTradesWithoutRefund(
@@ -657,12 +746,16 @@ export default class AlipaySettingsModuleService extends MedusaService({
     @MedusaContext() sharedContext: Context = {},
   ): Promise<VerifiedTrade[]> {
     const manager = sharedContext.manager as SqlEntityManager;
+    const settled = `coalesce((select sum(s."amount"::numeric) from "alipay_refund" s
+           where s."out_trade_no" = t."out_trade_no" and s."status" = 'succeeded' and s."deleted_at" is null), 0)`;
     return manager.execute<VerifiedTrade[]>(
       `select t.* from "alipay_trade" t
        where t."orphan_reason" is not null and t."deleted_at" is null and t."status" <> 'closed'
          and t."trade_no" is not null and t."updated_at" <= ?
+         and t."total_amount"::numeric > ${settled}
          and not exists (select 1 from "alipay_refund" r
-           where r."out_trade_no" = t."out_trade_no" and r."origin" = 'orphan' and r."deleted_at" is null)
+           where r."out_trade_no" = t."out_trade_no" and r."origin" = 'orphan' and r."deleted_at" is null
+             and (r."status" <> 'failed' or r."settled_before"::numeric = ${settled}))
        order by t."updated_at" limit ?`,
       [before, limit],
     );

@@ -46,7 +46,7 @@ import {
   returnUrlFor,
 } from '../../lib/provider-options';
 import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../lib/refunds';
-import { tradeOriginOf } from '../../lib/trade-origin';
+import { originDataOf, tradeOriginOf } from '../../lib/trade-origin';
 import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
 import type { RefundRow, ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
@@ -60,6 +60,14 @@ import {
 import { toSessionStatus } from './status';
 
 export type { AlipayProviderOptions } from './options';
+
+/**
+ * The refusal of a new payment attempt (or of deleting the payment collection) while the session's
+ * trade is paid: the paid session stays and completes the order. English / 简体中文.
+ */
+export const PAID_SESSION_KEPT_MESSAGE =
+  'Alipay: this order is already paid (the payment is being recorded), so it cannot be paid again. / ' +
+  '支付宝：该订单已付款（付款正在入账），不能再次付款。';
 
 /** What the provider knows about a trade at one moment: the verified status, or `null` (no trade yet). */
 interface TradeState {
@@ -205,33 +213,39 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   }
 
   /**
-   * Called when Medusa drops a session (a new one replaces it, the cart changed). Closes the unpaid
-   * trade so that an old cashier page can no longer be paid. Never fails the caller: when Alipay is
-   * unreachable, or the trade was already paid, it logs; a payment that arrives later for the dropped
-   * session is recorded as an orphan for the admin.
+   * Called when Medusa drops a session (a new one replaces it, the cart changed, the collection is
+   * deleted). Closes the unpaid trade so that an old cashier page can no longer be paid. A trade the
+   * buyer has paid already (recorded as paid, or Alipay refuses the close because it is) is refused:
+   * the session stays, so that its payment completes the cart, and the new attempt fails with a
+   * bilingual message — no second payment can race the first one. When Alipay is unreachable it only
+   * logs; a payment that arrives later for the dropped session is recorded as an orphan (the trade's
+   * start record still knows it) and refunded by the orphan policy.
    */
   async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
     const data = input.data ?? {};
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
     const ids = { session: outTradeNo, trade: text(data.trade_no) };
-    try {
-      const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
-      if (stored && isPaidStatus(stored.status)) {
-        this.logger_.warn(logLine('session deleted although its trade is paid; not closing it', ids));
-        return { data };
+    const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
+    let paid = Boolean(stored && isPaidStatus(stored.status));
+    if (!paid) {
+      try {
+        const { alipay } = await this.facadeForTrade(data);
+        await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
+      } catch (error) {
+        if (error instanceof TradeNotClosableError) paid = true;
+        else
+          this.logger_.warn(
+            logLine(
+              `could not close the trade of a deleted session: ${alipayError({ en: 'close trade', zh: '关闭交易' }, error).message}`,
+              ids,
+            ),
+          );
       }
-      const { alipay } = await this.facadeForTrade(data);
-      await alipay.closeTrade({ outTradeNo, tradeNo: text(data.trade_no) });
-    } catch (error) {
-      this.logger_.warn(
-        logLine(
-          error instanceof TradeNotClosableError
-            ? 'session deleted although its trade is paid; not closing it'
-            : `could not close the trade of a deleted session: ${alipayError({ en: 'close trade', zh: '关闭交易' }, error).message}`,
-          ids,
-        ),
-      );
+    }
+    if (paid) {
+      this.logger_.warn(logLine('a paid trade’s session is kept: the new payment attempt is refused', ids));
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, PAID_SESSION_KEPT_MESSAGE);
     }
     return { data };
   }
@@ -552,6 +566,15 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       session.qr_code = start.qrCode;
       session.qr_expires_at = start.expiresAt.toISOString();
     }
+    // Kept apart from the session, which Medusa deletes when a new attempt replaces it: a late payment
+    // of this trade must still be verified, asked about and refunded as it was created.
+    await this.settingsModule().recordTradeStart({
+      outTradeNo: sessionId,
+      providerId,
+      scope: scoped.scope,
+      amount: fenToAmount(amountFen),
+      origin: originDataOf(session),
+    });
     this.logger_.info(
       logLine(
         `payment started: ${session.interface} (${start.kind}), ${session.amount} CNY, scope ${scoped.scope}`,

@@ -223,6 +223,19 @@ interface AttentionEvent {
   created_at: string;
   /** Orphan payments: the refund of their money (the latest), or null when none was made. */
   orphan_refund?: RefundView | null;
+  /** Orphan payments: how much of their money went back so far, in fen and in yuan. */
+  orphan_refunded_fen?: number;
+  orphan_refunded?: string;
+}
+
+/**
+ * Whether the admin can ask for the refund of an orphan payment: nothing was refunded, the last refund
+ * was refused, or only Alipay gave a part back (the server refunds what is left, and says so when nothing is).
+ */
+function canRefundOrphan(refund: RefundView | null | undefined): boolean {
+  return (
+    !refund || refund.status === 'failed' || (refund.origin === 'alipay' && refund.status === 'succeeded')
+  );
 }
 
 /** Asks the server whether the core accepts the settings, without saving; returns the issues by field. */
@@ -738,6 +751,11 @@ const AlipaySettingsPage = () => {
                           <Text size="xsmall" className="font-mono">
                             {event.orphan_refund.amount} CNY · {event.orphan_refund.request_no}
                           </Text>
+                          {Boolean(event.orphan_refunded_fen) && (
+                            <Text size="xsmall" className="text-ui-fg-subtle">
+                              Given back so far / 已退回: {event.orphan_refunded} CNY
+                            </Text>
+                          )}
                         </>
                       ) : (
                         <Text size="xsmall" className="text-ui-fg-subtle">
@@ -753,18 +771,16 @@ const AlipaySettingsPage = () => {
                   )}
                 </div>
                 <div className="flex flex-col gap-y-2">
-                  {event.kind === 'orphan' &&
-                    event.out_trade_no &&
-                    (!event.orphan_refund || event.orphan_refund.status === 'failed') && (
-                      <Button
-                        size="small"
-                        variant="primary"
-                        onClick={() => refundOrphan(event.out_trade_no as string)}
-                        isLoading={busy}
-                      >
-                        Refund / 退款
-                      </Button>
-                    )}
+                  {event.kind === 'orphan' && event.out_trade_no && canRefundOrphan(event.orphan_refund) && (
+                    <Button
+                      size="small"
+                      variant="primary"
+                      onClick={() => refundOrphan(event.out_trade_no as string)}
+                      isLoading={busy}
+                    >
+                      Refund / 退款
+                    </Button>
+                  )}
                   <Button
                     size="small"
                     variant="secondary"

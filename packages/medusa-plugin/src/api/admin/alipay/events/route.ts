@@ -1,5 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
+import { fenToAmount } from '../../../../lib/money';
 import { type RefundView, refundView } from '../../../../lib/refund-view';
+import { settledFen } from '../../../../lib/refunds';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
 
@@ -20,6 +22,13 @@ export interface AlipayEventView {
   created_at: string;
   /** Orphan payments: the refund of the orphan's money (the latest), or null when none was made. */
   orphan_refund?: RefundView | null;
+  /**
+   * Orphan payments: how much of the orphan's money went back to the buyer so far, in fen (its settled
+   * refunds: the shop's orphan refund and refunds made on Alipay's side).
+   */
+  orphan_refunded_fen?: number;
+  /** The same in yuan, two decimals. */
+  orphan_refunded?: string;
 }
 
 /**
@@ -27,8 +36,10 @@ export interface AlipayEventView {
  *
  * Query: `attention=true` for what needs the merchant (orphan payments and every unresolved warning
  * or error: rejected notifications with a wrong amount or seller, failed processing, failed shipment
- * confirmations); `kind=orphan` (or another kind); `order_id`; `limit` (≤ 200, default 50). Orphan
- * payments carry `orphan_refund`: the refund of their money (status, amount, request number), or null.
+ * confirmations); `kind=orphan` (or another kind); `order_id`; `out_trade_no` (one trade number, or
+ * several separated by commas); `limit` (≤ 200, default 50) and `offset` (to page on). Orphan
+ * payments carry `orphan_refund`: the refund of their money (status, amount, request number), or null,
+ * and `orphan_refunded_fen`: how much of it went back so far.
  */
 export const GET = async (
   req: AuthenticatedMedusaRequest,
@@ -39,13 +50,16 @@ export const GET = async (
   const filters: Record<string, unknown> = {};
   if (query.kind) filters.kind = query.kind;
   if (query.order_id) filters.order_id = query.order_id;
+  if (query.out_trade_no) filters.out_trade_no = query.out_trade_no.split(',').filter(Boolean);
   if (query.attention === 'true') {
     filters.resolved_at = null;
     filters.$or = [{ kind: 'orphan' }, { level: ['warning', 'error'] }];
   }
   const limit = Math.min(Math.max(Number(query.limit) || 50, 1), 200);
+  const offset = Math.max(Math.trunc(Number(query.offset) || 0), 0);
   const events = (await settings.listAlipayEvents(filters, {
     take: limit,
+    skip: offset,
     order: { created_at: 'DESC' },
   })) as unknown as AlipayEventView[];
   const orphanTrades = [
@@ -59,8 +73,11 @@ export const GET = async (
   for (const event of events) {
     if (event.kind !== 'orphan') continue;
     // The latest refund of the orphan's money: the policy's or the admin's, or Alipay's own.
-    const latest = refunds.filter(row => row.out_trade_no === event.out_trade_no).at(-1);
+    const ofTrade = refunds.filter(row => row.out_trade_no === event.out_trade_no);
+    const latest = ofTrade.at(-1);
     event.orphan_refund = latest ? refundView(latest) : null;
+    event.orphan_refunded_fen = settledFen(ofTrade);
+    event.orphan_refunded = fenToAmount(event.orphan_refunded_fen);
   }
   res.json({ events });
 };

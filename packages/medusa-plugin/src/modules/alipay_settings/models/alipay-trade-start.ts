@@ -1,0 +1,28 @@
+import { model } from '@medusajs/framework/utils';
+
+/**
+ * How a trade was started: written by the payment provider when it builds the signed request, before
+ * the storefront sends the buyer to Alipay's cashier.
+ *
+ * Medusa deletes payment sessions for good when a new attempt replaces them or the admin deletes a
+ * payment collection, and the session's `data` is where the trade's settings scope and interface
+ * (generation, gateway, seller) were recorded. A cashier page opened before that can still be paid: the
+ * late notification must then be verified with the credentials the trade was created with, the trade
+ * asked about by reconciliation, and its money refunded as an orphan. This row keeps what those need.
+ *
+ * `origin` holds the plugin-owned keys of the session data that `tradeOriginOf` reads
+ * (`interface`, `interface_type`, `gateway`, `seller_email`, `seller_id`) and `sales_channel_id`; nothing
+ * secret. `amount` is the yuan string sent to Alipay.
+ */
+export const AlipayTradeStart = model
+  .define('alipay_trade_start', {
+    id: model.id({ prefix: 'alistart' }).primaryKey(),
+    /** Our `out_trade_no`: the Medusa payment session ID. */
+    out_trade_no: model.text(),
+    provider_id: model.text(),
+    /** Settings scope the trade was created with: `global` or a sales channel ID. */
+    scope: model.text(),
+    amount: model.text(),
+    origin: model.json(),
+  })
+  .indexes([{ on: ['out_trade_no'], unique: true }, { on: ['created_at'] }]);
