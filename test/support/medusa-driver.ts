@@ -14,17 +14,22 @@
  * - An order's `ref` is the cart ID: Medusa makes the order from the cart when the payment arrives.
  * - `reconcile()` calls the example shop's test hook `POST /admin/example-shop/reconcile` (enabled by
  *   `EXAMPLE_SHOP_TEST_HOOKS=true`), which runs the plugin's reconciliation with every open session due.
+ * - Orphan payments are refunded automatically (`ALIPAY_AUTO_REFUND_ORPHANS=true`, the provider option
+ *   `autoRefundOrphanPayments`), as in the Vendure example shop.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoAccountsPath } from './sandbox';
 import type {
+  AdminAnswer,
   NotificationOutcome,
   OrderView,
+  OrphanView,
   PaymentKind,
   PaymentView,
   PendingOrder,
+  RefundView,
   ShopDriver,
   ShopSnapshot,
   ShopStartOptions,
@@ -75,6 +80,22 @@ const ORDER_FIELDS = [
   'payment_collections.payments.refunds.amount',
 ].join(',');
 
+/** The plugin's refund ledger statuses (`alipay_refund`) as {@link RefundView.state}; others are pending. */
+const LEDGER_STATES: Record<string, RefundView['state']> = { succeeded: 'settled', failed: 'failed' };
+
+/** One row of the plugin's refund ledger as `GET /admin/alipay/orders/:id` returns it. */
+interface LedgerRow {
+  id?: string;
+  status?: string;
+  amount?: number | string;
+  amount_fen?: number;
+  origin?: string;
+  medusa_refund_id?: string | null;
+  out_trade_no?: string;
+  trade_no?: string | null;
+  payment_id?: string | null;
+}
+
 interface AdminPayment {
   id: string;
   amount: number | string;
@@ -99,6 +120,8 @@ interface AdminOrder {
 interface CartInfo {
   kind: PaymentKind;
   publishableKey: string;
+  /** The cart's payment collection (where further payment sessions are made). */
+  collectionId?: string;
 }
 
 /**
@@ -138,6 +161,8 @@ export class MedusaDriver implements ShopDriver {
   private readonly variantIds = new Map<string, string>();
   private readonly shippingOptions = new Map<PaymentKind, string>();
   private readonly carts = new Map<string, CartInfo>();
+  /** Order IDs by the cart they were made from, once seen. */
+  private readonly orderIds = new Map<string, string>();
 
   async start(options: ShopStartOptions): Promise<void> {
     this.sandboxUrl = options.sandboxUrl.replace(/\/+$/, '');
@@ -187,6 +212,8 @@ export class MedusaDriver implements ShopDriver {
         STOREFRONT_URL: 'http://127.0.0.1:9',
         LOG_LEVEL: this.logLevel,
         EXAMPLE_SHOP_TEST_HOOKS: 'true',
+        // Orphan payments refunded by themselves, as the Vendure example shop does.
+        ALIPAY_AUTO_REFUND_ORPHANS: 'true',
         MEDUSA_DISABLE_TELEMETRY: 'true',
       },
     });
@@ -414,20 +441,188 @@ export class MedusaDriver implements ShopDriver {
       provider_id: PROVIDER_ID,
       data: { device: 'desktop' },
     });
-    const session = withSession.payment_sessions.find(s => s.provider_id === PROVIDER_ID);
+    this.carts.set(cart.id, { kind: input.kind, publishableKey, collectionId: collection.id });
+    return this.openSession(cart.id, input.kind, withSession.payment_sessions);
+  }
+
+  /** The Alipay session among `sessions`: the buyer's browser goes to its cashier. */
+  private async openSession(
+    ref: string,
+    kind: PaymentKind,
+    sessions: Array<{ id: string; provider_id: string; data: Record<string, unknown> }>,
+  ): Promise<PendingOrder> {
+    const session = sessions.find(s => s.provider_id === PROVIDER_ID);
     const url = session?.data.redirect_url;
     if (!session || typeof url !== 'string') {
       throw new Error(`no Alipay redirect in the payment session: ${JSON.stringify(session?.data)}`);
     }
     await openCashier(url);
     return {
-      ref: cart.id,
-      kind: input.kind,
+      ref,
+      kind,
       outTradeNo: String(session.data.out_trade_no ?? session.id),
       amountFen: yuanToFen(String(session.data.amount)),
-      notifyUrl: new URL(url).searchParams.get('notify_url') ?? this.notifyUrl(input.kind),
+      notifyUrl: new URL(url).searchParams.get('notify_url') ?? this.notifyUrl(kind),
       paymentUrl: url,
     };
+  }
+
+  /**
+   * A new Alipay payment session on the cart's payment collection (what the storefront does when the
+   * buyer pays again): Medusa drops the earlier session, and the plugin closes its trade.
+   */
+  async newAttempt(order: PendingOrder): Promise<PendingOrder> {
+    const info = this.carts.get(order.ref);
+    if (!info?.collectionId) throw new Error(`cart ${order.ref} was not made by this driver`);
+    const { payment_collection: withSession } = await this.request<{
+      payment_collection: {
+        payment_sessions: Array<{ id: string; provider_id: string; data: Record<string, unknown> }>;
+      };
+    }>('POST', `/store/payment-collections/${info.collectionId}/payment-sessions`, {
+      body: { provider_id: PROVIDER_ID, data: { device: 'desktop' } },
+      headers: { 'x-publishable-api-key': info.publishableKey },
+    });
+    return this.openSession(order.ref, order.kind, withSession.payment_sessions);
+  }
+
+  /**
+   * An unpaid Medusa order is still a cart: what the admin can do is delete the cart's payment collection
+   * (`DELETE /admin/payment-collections/:id`, allowed while it is not paid), which takes the payment
+   * sessions with it. A placed order is cancelled with `POST /admin/orders/:id/cancel`.
+   */
+  async cancelOrder(order: PendingOrder): Promise<AdminAnswer> {
+    try {
+      const placed = await this.placedOrder(order.ref);
+      if (placed) {
+        await this.admin('POST', `/admin/orders/${placed.id}/cancel`, {});
+        return { accepted: true, reason: `order ${placed.id} cancelled` };
+      }
+      const info = this.carts.get(order.ref);
+      if (!info?.collectionId)
+        return { accepted: false, reason: `cart ${order.ref} has no payment collection` };
+      await this.admin('DELETE', `/admin/payment-collections/${info.collectionId}`);
+      return { accepted: true, reason: `payment collection ${info.collectionId} deleted` };
+    } catch (error) {
+      return { accepted: false, reason: (error as Error).message };
+    }
+  }
+
+  /** `POST /admin/payments/:id/refund` on the order's live Alipay payment; Medusa takes yuan. */
+  async refund(order: PendingOrder, amountFen: number): Promise<AdminAnswer> {
+    try {
+      const placed = await this.placedOrder(order.ref);
+      if (!placed) return { accepted: false, reason: `cart ${order.ref} has no order (unpaid)` };
+      const payment = payments(placed)
+        .filter(p => !p.canceled_at && p.captured_at)
+        .at(-1);
+      if (!payment) return { accepted: false, reason: `order ${placed.id} has no captured Alipay payment` };
+      await this.admin('POST', `/admin/payments/${payment.id}/refund`, {
+        amount: Number((amountFen / 100).toFixed(2)),
+      });
+      return { accepted: true };
+    } catch (error) {
+      return { accepted: false, reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * Medusa's refunds of the order's Alipay payments, with their state from the plugin's refund ledger
+   * (`alipay_refund` rows in `GET /admin/alipay/orders/:id`: succeeded → settled, failed → failed, the
+   * rest pending). Ledger rows without a Medusa refund (Alipay-side, orphan) are listed too. A Medusa
+   * refund the ledger does not know counts as pending. Until the plugin has the ledger, the state comes
+   * from the payment's own record of its refunds (`data.alipay_refunds`).
+   */
+  async refunds(order: PendingOrder): Promise<RefundView[]> {
+    const placed = await this.placedOrder(order.ref);
+    if (!placed) return [];
+    const details = await this.admin<{ refunds?: LedgerRow[] }>('GET', `/admin/alipay/orders/${placed.id}`);
+    const ledger = Array.isArray(details.refunds) ? details.refunds : undefined;
+    const views: RefundView[] = [];
+    const matched = new Set<LedgerRow>();
+    for (const payment of payments(placed)) {
+      const tradeNo = typeof payment.data?.trade_no === 'string' ? payment.data.trade_no : undefined;
+      const outTradeNo =
+        typeof payment.data?.out_trade_no === 'string' ? payment.data.out_trade_no : undefined;
+      const recorded = Array.isArray(payment.data?.alipay_refunds)
+        ? (payment.data.alipay_refunds as Array<{ status?: string; medusa_refund_id?: string | null }>)
+        : [];
+      for (const refund of payment.refunds ?? []) {
+        const row = ledger?.find(r => r.medusa_refund_id === refund.id);
+        if (row) matched.add(row);
+        const status = ledger ? row?.status : recorded.find(r => r.medusa_refund_id === refund.id)?.status;
+        views.push({
+          // The ledger row's ID once there is one: it stays the same while the row is linked to Medusa's refund.
+          id: row?.id ?? refund.id,
+          amountFen: yuanToFen(refund.amount),
+          state: ledgerState(status),
+          ...(row?.origin ? { origin: row.origin } : {}),
+          paymentId: payment.id,
+          ...(tradeNo ? { tradeNo } : {}),
+          ...(outTradeNo ? { outTradeNo } : {}),
+          raw: status ?? 'no ledger row',
+        });
+      }
+    }
+    for (const row of ledger ?? []) {
+      if (matched.has(row)) continue;
+      views.push({
+        ...(row.id ? { id: row.id } : {}),
+        amountFen: row.amount_fen ?? yuanToFen(row.amount ?? 0),
+        state: ledgerState(row.status),
+        ...(row.origin ? { origin: row.origin } : {}),
+        ...(row.payment_id ? { paymentId: row.payment_id } : {}),
+        ...(row.trade_no ? { tradeNo: row.trade_no } : {}),
+        ...(row.out_trade_no ? { outTradeNo: row.out_trade_no } : {}),
+        raw: row.status ?? 'unknown',
+      });
+    }
+    return views;
+  }
+
+  /**
+   * The orphan payments: the plugin's journal entries of kind `orphan` (the newest per trade), with the
+   * status of the refund of their money (`orphan_refund.status` from the refund ledger) and how much of
+   * it went back (`orphan_refunded_fen`).
+   */
+  async orphans(): Promise<OrphanView[]> {
+    const events = await this.orphanEvents<{
+      out_trade_no: string | null;
+      trade_no: string | null;
+      details: Record<string, unknown> | null;
+      orphan_refund?: { status?: string } | null;
+      orphan_refunded_fen?: number;
+    }>();
+    const byTrade = new Map<string, OrphanView>();
+    // Newest first: the first entry of a trade is its latest word.
+    for (const event of events) {
+      if (!event.out_trade_no || byTrade.has(event.out_trade_no)) continue;
+      const details = event.details ?? {};
+      const status = event.orphan_refund?.status ?? details.refund_status ?? details.refundStatus ?? null;
+      byTrade.set(event.out_trade_no, {
+        outTradeNo: event.out_trade_no,
+        tradeNo: event.trade_no,
+        amountFen:
+          typeof details.amount_fen === 'number'
+            ? details.amount_fen
+            : yuanToFen(String(details.amount ?? 0)),
+        refundStatus: typeof status === 'string' ? status : null,
+        refundedFen: event.orphan_refunded_fen ?? 0,
+      });
+    }
+    return [...byTrade.values()];
+  }
+
+  /** Every orphan journal entry, newest first, read page by page (a long run has hundreds). */
+  private async orphanEvents<Event>(): Promise<Event[]> {
+    const all: Event[] = [];
+    for (;;) {
+      const { events } = await this.admin<{ events: Event[] }>(
+        'GET',
+        `/admin/alipay/events?kind=orphan&limit=200&offset=${all.length}`,
+      );
+      all.push(...events);
+      if (events.length < 200) return all;
+    }
   }
 
   async readPaymentSettings(): Promise<unknown> {
@@ -449,11 +644,43 @@ export class MedusaDriver implements ShopDriver {
 
   /** Orders by the cart they were made from (the refs of this driver). */
   private async ordersByCart(): Promise<Map<string, AdminOrder>> {
-    return new Map((await this.adminOrders()).map(order => [order.cart?.id ?? order.id, order]));
+    const byCart = new Map((await this.adminOrders()).map(order => [order.cart?.id ?? order.id, order]));
+    for (const [ref, order] of byCart) this.orderIds.set(ref, order.id);
+    return byCart;
+  }
+
+  /**
+   * The order made from cart `ref`, or undefined while there is none: read by its ID once known, else
+   * only when the Store API shows the cart completed (Medusa makes the order when it completes the cart),
+   * so that reading one unpaid cart does not list every order.
+   */
+  private async placedOrder(ref: string): Promise<AdminOrder | undefined> {
+    const known = this.orderIds.get(ref);
+    if (known) {
+      const { order } = await this.admin<{ order: AdminOrder }>(
+        'GET',
+        `/admin/orders/${known}?fields=${ORDER_FIELDS}`,
+      );
+      return order;
+    }
+    const info = this.carts.get(ref);
+    if (info) {
+      try {
+        const { cart } = await this.request<{ cart: { completed_at: string | null } }>(
+          'GET',
+          `/store/carts/${ref}?fields=id,completed_at`,
+          { headers: { 'x-publishable-api-key': info.publishableKey } },
+        );
+        if (!cart.completed_at) return undefined;
+      } catch {
+        // Not readable through the Store API: look among the orders.
+      }
+    }
+    return (await this.ordersByCart()).get(ref);
   }
 
   async orderState(order: PendingOrder): Promise<OrderView> {
-    const found = (await this.ordersByCart()).get(order.ref);
+    const found = await this.placedOrder(order.ref);
     return found ? toView(found) : UNPAID_CART;
   }
 
@@ -498,10 +725,7 @@ export class MedusaDriver implements ShopDriver {
       );
       orders[ref] = { cart };
     }
-    const { events } = await this.admin<{ events: Array<Record<string, unknown>> }>(
-      'GET',
-      '/admin/alipay/events?kind=orphan&limit=200',
-    );
+    const events = await this.orphanEvents<Record<string, unknown>>();
     return {
       orders,
       orphanPayments: events.map(e => ({
@@ -515,24 +739,55 @@ export class MedusaDriver implements ShopDriver {
   }
 
   async ship(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<void> {
-    const found = (await this.ordersByCart()).get(order.ref);
-    if (!found) throw new Error(`cart ${order.ref} has no order`);
+    const answer = await this.tryShip(order, shipment);
+    if (!answer.accepted) throw new Error(`the shop refused to ship ${order.ref}: ${answer.reason}`);
+  }
+
+  async tryShip(
+    order: PendingOrder,
+    shipment: { carrier: string; trackingNumber: string },
+  ): Promise<AdminAnswer> {
+    try {
+      const found = await this.placedOrder(order.ref);
+      if (!found) return { accepted: false, reason: `cart ${order.ref} has no order (unpaid)` };
+      const { order: full } = await this.admin<{
+        order: {
+          items: Array<{ id: string; quantity: number }>;
+          fulfillments?: Array<{ id: string; shipped_at: string | null; canceled_at: string | null }> | null;
+        };
+      }>('GET', `/admin/orders/${found.id}?fields=id,*items,*fulfillments`);
+      const items = full.items.map(item => ({ id: item.id, quantity: item.quantity }));
+      // A fulfillment an earlier refusal left unshipped is shipped now; otherwise one is created.
+      let waiting = (full.fulfillments ?? []).find(f => !f.shipped_at && !f.canceled_at);
+      if (!waiting) {
+        const before = new Set((full.fulfillments ?? []).map(f => f.id));
+        const { order: fulfilled } = await this.admin<{
+          order: { fulfillments?: Array<{ id: string }> | null };
+        }>('POST', `/admin/orders/${found.id}/fulfillments?fields=id,fulfillments.id`, {
+          items,
+          metadata: { alipay_carrier: shipment.carrier },
+        });
+        const created = (fulfilled.fulfillments ?? []).find(f => !before.has(f.id));
+        if (!created) throw new Error(`no fulfillment was created for order ${found.id}`);
+        waiting = { id: created.id, shipped_at: null, canceled_at: null };
+      }
+      await this.admin('POST', `/admin/orders/${found.id}/fulfillments/${waiting.id}/shipments`, {
+        items,
+        labels: [{ tracking_number: shipment.trackingNumber, tracking_url: '#', label_url: '#' }],
+      });
+      return { accepted: true };
+    } catch (error) {
+      return { accepted: false, reason: (error as Error).message };
+    }
+  }
+
+  async shipped(order: PendingOrder): Promise<boolean> {
+    const found = await this.placedOrder(order.ref);
+    if (!found) return false;
     const { order: full } = await this.admin<{
-      order: { items: Array<{ id: string; quantity: number }>; fulfillments?: Array<{ id: string }> | null };
-    }>('GET', `/admin/orders/${found.id}?fields=id,*items,*fulfillments`);
-    const before = new Set((full.fulfillments ?? []).map(f => f.id));
-    const items = full.items.map(item => ({ id: item.id, quantity: item.quantity }));
-    const { order: fulfilled } = await this.admin<{ order: { fulfillments?: Array<{ id: string }> | null } }>(
-      'POST',
-      `/admin/orders/${found.id}/fulfillments?fields=id,fulfillments.id`,
-      { items, metadata: { alipay_carrier: shipment.carrier } },
-    );
-    const fulfillment = (fulfilled.fulfillments ?? []).find(f => !before.has(f.id));
-    if (!fulfillment) throw new Error(`no fulfillment was created for order ${found.id}`);
-    await this.admin('POST', `/admin/orders/${found.id}/fulfillments/${fulfillment.id}/shipments`, {
-      items,
-      labels: [{ tracking_number: shipment.trackingNumber, tracking_url: '#', label_url: '#' }],
-    });
+      order: { fulfillments?: Array<{ shipped_at: string | null; canceled_at: string | null }> | null };
+    }>('GET', `/admin/orders/${found.id}?fields=id,*fulfillments`);
+    return (full.fulfillments ?? []).some(f => f.shipped_at && !f.canceled_at);
   }
 
   async reconcile(): Promise<void> {
@@ -564,6 +819,11 @@ export class MedusaDriver implements ShopDriver {
   }
 }
 
+/** A ledger status as {@link RefundView.state}: succeeded → settled, failed → failed, anything else pending. */
+function ledgerState(status: string | undefined): RefundView['state'] {
+  return (status !== undefined && LEDGER_STATES[status]) || 'pending';
+}
+
 const UNPAID_CART: OrderView = { state: 'cart', paid: false, settled: false, livePayments: 0, payments: [] };
 
 function payments(order: AdminOrder): AdminPayment[] {
@@ -583,6 +843,7 @@ function toView(order: AdminOrder): OrderView {
   const views: PaymentView[] = payments(order).map(p => {
     const tradeNo = p.data?.trade_no;
     return {
+      id: p.id,
       state: paymentState(p),
       amountFen: yuanToFen(p.amount),
       ...(typeof tradeNo === 'string' && tradeNo ? { tradeNo } : {}),

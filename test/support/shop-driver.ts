@@ -43,6 +43,8 @@ export interface PendingOrder {
 
 /** One payment of an order, as the shop's admin sees it. */
 export interface PaymentView {
+  /** The shop's ID of the payment (Vendure payment ID, Medusa `pay_…`): follows one payment across reads. */
+  id?: string;
   /** The shop's payment state, e.g. Vendure `Authorized` / `Settled`, Medusa `authorized` / `captured`. */
   state: string;
   amountFen: number;
@@ -61,6 +63,46 @@ export interface OrderView {
   /** Payments that are live (authorized, settled/captured). Paid exactly once ⇔ `livePayments === 1`. */
   livePayments: number;
   payments: PaymentView[];
+}
+
+/** One refund as the shop records it ({@link ShopDriver.refunds}). */
+export interface RefundView {
+  /** The shop's ID of the refund (follows one refund across reads). */
+  id?: string;
+  amountFen: number;
+  /**
+   * `settled`: the shop records the money as given back; `failed`: the shop records that nothing moved;
+   * `pending`: anything else (requested, waiting for Alipay, uncertain, unknown).
+   */
+  state: 'settled' | 'pending' | 'failed';
+  /** Who asked for it, when the shop says: `shop` (an admin), `alipay` (Alipay's side), `orphan`. */
+  origin?: string;
+  /** The shop's payment refunded ({@link PaymentView.id}). */
+  paymentId?: string;
+  /** Alipay's trade number of the payment refunded, when the shop records it. */
+  tradeNo?: string;
+  /** The `out_trade_no` of the trade refunded, when the shop records it. */
+  outTradeNo?: string;
+  /** The shop's own state text (Vendure `Settled`, Medusa ledger `succeeded`, …), for messages. */
+  raw?: string;
+}
+
+/** A paid Alipay trade the shop could not apply to its order ({@link ShopDriver.orphans}). */
+export interface OrphanView {
+  outTradeNo: string;
+  tradeNo: string | null;
+  amountFen: number;
+  /** The orphan refund's status as the shop reports it (`succeeded`, `pending`, `failed`, …), or null. */
+  refundStatus: string | null;
+  /** How much of the orphan's money the shop records as given back (its settled refunds), in fen. */
+  refundedFen: number;
+}
+
+/** What the shop answered to an admin action that it may refuse. */
+export interface AdminAnswer {
+  accepted: boolean;
+  /** Why not (the shop's message), or a note about an accepted action. */
+  reason?: string;
 }
 
 /** A notification outcome the shop logged, parsed by the driver from its own log format. */
@@ -143,9 +185,40 @@ export interface ShopDriver {
    */
   ship(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<void>;
   /**
-   * Runs the shop's reconciliation (the job that queries Alipay about open trades) now, treating every open
-   * trade as due (a driver may age the trades instead of waiting for the real delay), and resolves when
-   * the run has finished.
+   * {@link ship}, but a refusal by the shop (an error answer: the order cannot be fulfilled, or the
+   * Alipay money is not held) is reported instead of thrown. A fulfillment left unshipped by an earlier
+   * refusal is shipped instead of creating another.
+   */
+  tryShip(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<AdminAnswer>;
+  /** Whether the shop counts the order as shipped (Vendure `Shipped`/`Delivered`; Medusa a shipped fulfillment). */
+  shipped(order: PendingOrder): Promise<boolean>;
+  /**
+   * The admin refunds `amountFen` of the order's live Alipay payment (Vendure `refundOrder`, Medusa
+   * `POST /admin/payments/:id/refund`). `accepted: false` with the shop's message when it refuses (no
+   * live payment, another refund in progress, more than refundable, an error answer).
+   */
+  refund(order: PendingOrder, amountFen: number): Promise<AdminAnswer>;
+  /** Every refund of the order's payments as the shop records it now. */
+  refunds(order: PendingOrder): Promise<RefundView[]>;
+  /** Every orphan payment the shop records (paid trades it could not apply to their order). */
+  orphans(): Promise<OrphanView[]>;
+  /**
+   * A new payment attempt for the same order, by the same buyer (Vendure: `createAlipayPaymentIntent`
+   * again in the buyer's session; Medusa: a new payment session on the cart): the shop supersedes (and
+   * closes at Alipay) the earlier trade. The buyer's browser is sent to the new cashier. Throws when the
+   * shop refuses (e.g. the order is paid already).
+   */
+  newAttempt(order: PendingOrder): Promise<PendingOrder>;
+  /**
+   * The admin cancels the (unpaid) order: Vendure `cancelOrder`; Medusa, where an unpaid order is still a
+   * cart, deletes the cart's payment collection (`DELETE /admin/payment-collections/:id`), which is what
+   * its admin can do (a placed order: `POST /admin/orders/:id/cancel`).
+   */
+  cancelOrder(order: PendingOrder): Promise<AdminAnswer>;
+  /**
+   * Runs the shop's reconciliation (the job that queries Alipay about open trades and open refunds, and
+   * refunds orphan payments) now, treating every open trade and refund as due (a driver may age them
+   * instead of waiting for the real delay), and resolves when the run has finished.
    */
   reconcile(): Promise<void>;
 }
