@@ -281,6 +281,7 @@ export interface RefundedTotalReading {
  * Reads Alipay's refunded total for a trade against the shop's refunds of it: what is above the refunds
  * the shop already records as succeeded went through either as open refunds of the shop or on Alipay's
  * side. When the open refunds fit inside that excess they are all settled and the rest is Alipay-side;
+ * when each of them is larger than the excess, none went through and the excess is Alipay-side;
  * otherwise the one combination of open refunds that adds up to it is settled; several combinations are
  * ambiguous.
  */
@@ -295,6 +296,10 @@ export function reconcileRefundedTotal(input: {
   const openFen = sumOf(open);
   if (openFen <= excess)
     return { settle: open.map(r => r.id), alipaySideFen: excess - openFen, ambiguous: false };
+  // Every open refund is larger than the excess, so none of them is in it (a refund moves all of its
+  // amount or nothing): the excess was refunded on Alipay's side. An open refund that goes through
+  // later raises the total by its own amount and is settled by the next reading.
+  if (open.every(r => r.amountFen > excess)) return { settle: [], alipaySideFen: excess, ambiguous: false };
   // Some open refunds went through, some did not: find the combinations that add up exactly.
   const candidates = open.slice(0, 12);
   const matches: string[][] = [];

@@ -180,6 +180,29 @@ describe('reconcileRefundedTotal', () => {
     });
   });
 
+  it('open refunds each larger than the excess did not go through: the excess is Alipay-side', () => {
+    // A refund of 9.97 made on Alipay's side while the shop's 14.96 is unanswered (its call hung).
+    expect(reconcileRefundedTotal({ alipayRefundedFen: 997, refunds: [r('a', 1496, 'uncertain')] })).toEqual({
+      settle: [],
+      alipaySideFen: 997,
+      ambiguous: false,
+    });
+    // Then the shop's refund goes through after all: the next reading settles it.
+    expect(
+      reconcileRefundedTotal({
+        alipayRefundedFen: 2493,
+        refunds: [{ ...r('x', 997, 'succeeded'), origin: 'alipay' }, r('a', 1496, 'uncertain')],
+      }),
+    ).toEqual({ settle: ['a'], alipaySideFen: 0, ambiguous: false });
+    // A smaller open refund could be in it: still ambiguous.
+    expect(
+      reconcileRefundedTotal({
+        alipayRefundedFen: 997,
+        refunds: [r('a', 1496, 'uncertain'), r('b', 500, 'pending')],
+      }).ambiguous,
+    ).toBe(true);
+  });
+
   it('only the one combination of open refunds that adds up is settled; two are ambiguous', () => {
     const open = [r('a', 100, 'pending'), r('b', 250, 'uncertain'), r('c', 400, 'requires_action')];
     expect(reconcileRefundedTotal({ alipayRefundedFen: 350, refunds: open })).toEqual({
