@@ -10,7 +10,7 @@ import {
 } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type ID, Logger, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
-import { In, IsNull, LessThan, Not } from 'typeorm';
+import { In, IsNull, LessThan } from 'typeorm';
 import { AlipayService } from './alipay.service';
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { describeError, describeTrade } from './alipay-helpers';
@@ -99,15 +99,42 @@ export class AlipayReconciliationService {
     return summary;
   }
 
-  /** Orphans without a refund that succeeded or is open: refunded now. */
+  /**
+   * Orphans whose money is not all back with the buyer and that have no orphan refund that succeeded
+   * or is open: refunded now. The filter is in the query, so that orphans settled long ago never fill
+   * the batch and keep a new one waiting.
+   */
   private async refundOrphans(
     contextOf: (channelId: ID) => Promise<RequestContext | undefined>,
   ): Promise<number> {
-    const orphans = await this.connection.rawConnection.getRepository(AlipayTrade).find({
-      where: { orphanReason: Not(IsNull()) },
-      order: { updatedAt: 'ASC' },
-      take: RECONCILE_BATCH_SIZE,
-    });
+    const orphans = await this.connection.rawConnection
+      .getRepository(AlipayTrade)
+      .createQueryBuilder('trade')
+      .where('trade.orphanReason IS NOT NULL')
+      .andWhere(
+        qb =>
+          `NOT EXISTS ${qb
+            .subQuery()
+            .select('1')
+            .from(AlipayRefund, 'held')
+            .where('held.outTradeNo = trade.outTradeNo')
+            .andWhere("held.origin = 'orphan'")
+            .andWhere("held.status <> 'failed'")
+            .getQuery()}`,
+      )
+      .andWhere(
+        qb =>
+          `trade.amountFen > ${qb
+            .subQuery()
+            .select('COALESCE(SUM(back.amountFen), 0)')
+            .from(AlipayRefund, 'back')
+            .where('back.outTradeNo = trade.outTradeNo')
+            .andWhere("back.status = 'succeeded'")
+            .getQuery()}`,
+      )
+      .orderBy('trade.updatedAt', 'ASC')
+      .take(RECONCILE_BATCH_SIZE)
+      .getMany();
     const ctx = orphans[0] ? await contextOf(orphans[0].channelId) : undefined;
     const refunds = ctx
       ? await this.refunds.orphanRefunds(
@@ -159,7 +186,12 @@ export class AlipayReconciliationService {
       }
       const now = await repo.findOneBy({ id: row.id });
       if (now && isFinalRefundStatus(now.status)) resolved++;
-      else if (now) await this.flagIfOld(ctx, now);
+      else if (now) {
+        await this.flagIfOld(ctx, now);
+        // To the back of the queue: refunds that only wait (the seller's confirmation, a person) must not
+        // keep the newer ones out of the batch.
+        await repo.update({ id: now.id }, { updatedAt: new Date() });
+      }
     }
     await this.refunds.syncFinishedRefunds(contextOf, RECONCILE_BATCH_SIZE);
     await this.refunds.recordUnlinkedAlipaySideRefunds(contextOf, RECONCILE_BATCH_SIZE);

@@ -489,6 +489,11 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
         ),
       );
       if (done) recorded++;
+      // Not recordable yet (the order's state): to the back of the queue, so newer ones get their turn.
+      else
+        await this.connection.rawConnection
+          .getRepository(AlipayRefund)
+          .update({ id: row.id }, { updatedAt: new Date() });
     }
     return recorded;
   }
