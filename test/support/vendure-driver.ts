@@ -3,7 +3,7 @@
  * `node scripts/start.mjs` (what `pnpm start` runs) with `LOG_LEVEL=info`, so that the plugin's line for
  * every notification (accepted ones included) is in the log.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ABANDON_AFTER_MS, OPEN_RECORDED_STATUSES, RECONCILE_BATCH_SIZE } from '@alipay-commerce/core';
@@ -223,6 +223,9 @@ export class VendureDriver implements ShopDriver {
 
   async stop(): Promise<void> {
     await this.process?.stop('SIGTERM');
+    // VENDURE_DRIVER_LOG=<file>: the whole shop log, for debugging a run.
+    if (process.env.VENDURE_DRIVER_LOG)
+      writeFileSync(process.env.VENDURE_DRIVER_LOG, `${this.log.join('\n')}\n`);
     this.process = undefined;
     if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
   }
