@@ -13,6 +13,7 @@ import {
   peekNotification,
   type RecordingDecision,
   type RefundEvent,
+  refundAmountFromQuery,
   runTradeLifecycle,
   type ShopPaymentState,
   type TradeDecision,
@@ -238,11 +239,7 @@ export class AlipayService {
             refundId: requestNo,
             refundRequestNo: requestNo,
           });
-          return answer.status === 'succeeded'
-            ? answer.amountFen
-            : answer.status === 'not_found'
-              ? null
-              : undefined;
+          return refundAmountFromQuery(answer);
         },
         apply: decision => this.applyDecision(txCtx, trade.id, event, decision),
       });

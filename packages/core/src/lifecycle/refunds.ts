@@ -267,6 +267,16 @@ export function refundQueryResult(
   return answer.amountFen === refund.amountFen ? 'succeeded' : 'uncertain';
 }
 
+/**
+ * The amount of a refund Alipay made (an Alipay-side refund named by its number), from a refund query's
+ * answer, as the lifecycle's `refundAmount` wants it: the amount when it succeeded, `null` when Alipay
+ * has no such refund, `undefined` when the answer says nothing (ask again later).
+ */
+export function refundAmountFromQuery(answer: RefundQueryOutcome): number | null | undefined {
+  if (answer.status === 'succeeded') return answer.amountFen;
+  return answer.status === 'not_found' ? null : undefined;
+}
+
 /** What a trade's refunded total at Alipay says about the shop's refunds of that trade. */
 export interface RefundedTotalReading {
   /** Open refunds (IDs) that Alipay's total shows went through: settle them. */

@@ -10,6 +10,7 @@ import {
   openApiGatewayError,
   planRefund,
   reconcileRefundedTotal,
+  refundAmountFromQuery,
   refundAttemptResult,
   refundQueryResult,
 } from '../../src';
@@ -213,5 +214,13 @@ describe('reconcileRefundedTotal', () => {
     expect(reconcileRefundedTotal({ alipayRefundedFen: 120, refunds: open }).ambiguous).toBe(true);
     const twins = [r('a', 100, 'pending'), r('b', 100, 'pending')];
     expect(reconcileRefundedTotal({ alipayRefundedFen: 100, refunds: twins }).ambiguous).toBe(true);
+  });
+});
+
+describe('refundAmountFromQuery', () => {
+  it('the amount when Alipay made the refund, null when it has none, undefined when it cannot say', () => {
+    expect(refundAmountFromQuery({ status: 'succeeded', amountFen: 997 } as never)).toBe(997);
+    expect(refundAmountFromQuery({ status: 'not_found' } as never)).toBeNull();
+    expect(refundAmountFromQuery({ status: 'unknown' } as never)).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import {
   MISSING_ORDER,
   ORPHAN_REASON_TEXT,
   type OrphanReason,
+  refundAmountFromQuery,
   type TradeDecision,
   type TradeFacts,
   type TradeLifecycleIO,
@@ -131,11 +132,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
       refundId: requestNo,
       refundRequestNo: requestNo,
     });
-    return answer.status === 'succeeded'
-      ? answer.amountFen
-      : answer.status === 'not_found'
-        ? null
-        : undefined;
+    return refundAmountFromQuery(answer);
   }
 
   /**
