@@ -5,7 +5,7 @@ import { DefaultSchedulerPlugin, OrderService, TransactionalConnection } from '@
 import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AlipayTrade, buildNotifyUrl } from '../src';
+import { AlipayReconciliationService, AlipayRefund, AlipayTrade, buildNotifyUrl } from '../src';
 import {
   activeOrderState,
   adminOrder,
@@ -454,6 +454,69 @@ describe('Alipay notifications: security and reliability', () => {
       reason: 'order_cancelled',
       refundStatus: 'succeeded',
     });
+  });
+
+  it('an orphan refund Alipay refused is not sent again by itself until an Alipay-side refund changes what is left', async () => {
+    const { code, outTradeNo, total } = await openedOpenApiTrade();
+    const order = await adminOrder(env.adminClient, code);
+    await env.adminClient.query(
+      gql`
+        mutation ($id: ID!) {
+          transitionOrderToState(id: $id, state: "Cancelled") {
+            __typename
+          }
+        }
+      `,
+      { id: order.id },
+    );
+    // The payment's and a 10.00 portal refund's notifications are lost: the shop does not know yet that
+    // Alipay gave part of the money back.
+    await control(sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'drop-notify', count: 2 });
+    const { json: paid } = await control<{ trade: { tradeNo: string } }>(sandbox, 'POST', 'pay', {
+      outTradeNo,
+      appId,
+    });
+    const tradeNo = paid.trade.tradeNo;
+    await control(sandbox, 'POST', 'alipay-refund', { outTradeNo, appId, amountFen: 1000 });
+    // The payment's notification arrives: an orphan, refunded in full by the policy, which Alipay refuses.
+    const notification = openApiNotification({
+      out_trade_no: outTradeNo,
+      trade_no: tradeNo,
+      total_amount: (total / 100).toFixed(2),
+    });
+    expect((await postNotification(notifyUrl('alipay-openapi'), notification)).text).toBe('success');
+    const refunds = () =>
+      env.server.app
+        .get(TransactionalConnection)
+        .rawConnection.getRepository(AlipayRefund)
+        .find({ where: { outTradeNo }, order: { id: 'ASC' } });
+    expect((await refunds()).map(r => [r.origin, r.status, r.amountFen])).toEqual([
+      ['orphan', 'failed', total],
+    ]);
+    const reconciliation = env.server.app.get(AlipayReconciliationService);
+
+    // Reconciliation does not send the refused refund again: nothing changed.
+    await reconciliation.reconcilePendingTrades();
+    expect((await refunds()).map(r => [r.origin, r.status])).toEqual([['orphan', 'failed']]);
+
+    // Alipay's notification of the portal refund arrives: what is left changed, and the rest goes back.
+    await control(sandbox, 'POST', 'clock/advance', { ms: 5 * 60_000 });
+    await eventually(async () => ((await refunds()).some(r => r.origin === 'alipay') ? true : undefined));
+    await reconciliation.reconcilePendingTrades();
+    const settled = await eventually(async () => {
+      const rows = await refunds();
+      return rows.filter(r => r.status === 'succeeded').reduce((sum, r) => sum + r.amountFen, 0) === total
+        ? rows
+        : undefined;
+    });
+    expect(settled.map(r => [r.origin, r.status, r.amountFen])).toEqual([
+      ['orphan', 'failed', total],
+      ['alipay', 'succeeded', 1000],
+      ['orphan', 'succeeded', total - 1000],
+    ]);
+    expect((await sandboxTrade(sandbox, outTradeNo)).refundedAmount).toBe((total / 100).toFixed(2));
+    await reconciliation.reconcilePendingTrades();
+    expect(await refunds()).toHaveLength(3);
   });
 
   it('every plugin log line names the order and the trade; no secret was ever logged', () => {

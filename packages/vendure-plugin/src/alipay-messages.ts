@@ -93,8 +93,8 @@ export const HISTORY = {
   },
   orphanRefundFailed(tradeNo: string, detail: string): Bilingual {
     return {
-      en: `Refund of orphan Alipay payment ${tradeNo} failed: ${detail}. It will be retried by reconciliation.`,
-      zh: `无主支付宝付款 ${tradeNo} 退款失败：${detail}。对账任务将重试。`,
+      en: `Refund of orphan Alipay payment ${tradeNo} failed: ${detail}. It is sent again by itself only if a refund on Alipay’s side changes what is left; an administrator can refund it again (refundAlipayOrphanPayment).`,
+      zh: `无主支付宝付款 ${tradeNo} 退款失败：${detail}。仅当支付宝侧的退款改变了剩余金额时才会自动重新发起；管理员可再次退款（refundAlipayOrphanPayment）。`,
     };
   },
   shipmentConfirmed(

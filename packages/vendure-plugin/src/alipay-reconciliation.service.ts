@@ -10,7 +10,7 @@ import {
 } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type ID, Logger, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
-import { In, IsNull, LessThan } from 'typeorm';
+import { In, IsNull, LessThan, type SelectQueryBuilder } from 'typeorm';
 import { AlipayService } from './alipay.service';
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { describeError, describeTrade } from './alipay-helpers';
@@ -100,17 +100,29 @@ export class AlipayReconciliationService {
   }
 
   /**
-   * Orphans whose money is not all back with the buyer and that have no orphan refund that succeeded
-   * or is open: refunded now. The filter is in the query, so that orphans settled long ago never fill
-   * the batch and keep a new one waiting.
+   * Orphans the core's `planOrphanRefund` would refund for the policy: refunded now. The query narrows
+   * with the same rule (money not all back, no orphan refund succeeded or open, no refusal since which
+   * nothing settled), so that held orphans never fill the batch and keep a new one waiting; the refund
+   * service still decides with the core, under the trade's lock.
    */
   private async refundOrphans(
     contextOf: (channelId: ID) => Promise<RequestContext | undefined>,
   ): Promise<number> {
+    const settled = (qb: SelectQueryBuilder<AlipayTrade>, alias: string) =>
+      qb
+        .subQuery()
+        .select(`COALESCE(SUM(${alias}.amountFen), 0)`)
+        .from(AlipayRefund, alias)
+        .where(`${alias}.outTradeNo = trade.outTradeNo`)
+        .andWhere(`${alias}.status = 'succeeded'`)
+        .getQuery();
     const orphans = await this.connection.rawConnection
       .getRepository(AlipayTrade)
       .createQueryBuilder('trade')
       .where('trade.orphanReason IS NOT NULL')
+      .andWhere('trade.tradeNo IS NOT NULL')
+      .andWhere("trade.status <> 'TRADE_CLOSED'")
+      .andWhere(qb => `trade.amountFen > ${settled(qb, 'back')}`)
       .andWhere(
         qb =>
           `NOT EXISTS ${qb
@@ -119,37 +131,17 @@ export class AlipayReconciliationService {
             .from(AlipayRefund, 'held')
             .where('held.outTradeNo = trade.outTradeNo')
             .andWhere("held.origin = 'orphan'")
-            .andWhere("held.status <> 'failed'")
-            .getQuery()}`,
-      )
-      .andWhere(
-        qb =>
-          `trade.amountFen > ${qb
-            .subQuery()
-            .select('COALESCE(SUM(back.amountFen), 0)')
-            .from(AlipayRefund, 'back')
-            .where('back.outTradeNo = trade.outTradeNo')
-            .andWhere("back.status = 'succeeded'")
+            .andWhere(`(held.status <> 'failed' OR held.settledBeforeFen = ${settled(qb, 'settledNow')})`)
             .getQuery()}`,
       )
       .orderBy('trade.updatedAt', 'ASC')
       .take(RECONCILE_BATCH_SIZE)
       .getMany();
-    const ctx = orphans[0] ? await contextOf(orphans[0].channelId) : undefined;
-    const refunds = ctx
-      ? await this.refunds.orphanRefunds(
-          ctx,
-          orphans.map(o => o.outTradeNo),
-        )
-      : new Map();
     let attempted = 0;
     for (const orphan of orphans) {
-      const latest = refunds.get(orphan.outTradeNo);
-      if (latest && latest.status !== 'failed') continue;
       const orphanCtx = await contextOf(orphan.channelId);
       if (!orphanCtx) continue;
-      await this.refunds.refundOrphan(orphanCtx, orphan);
-      attempted++;
+      if (!(await this.refunds.refundOrphan(orphanCtx, orphan, 'policy'))) attempted++;
     }
     return attempted;
   }

@@ -4,6 +4,8 @@ import {
   isFinalRefundStatus,
   type LifecycleRefund,
   ORPHAN_REFUND_REASON,
+  type OrphanRefundAsker,
+  planOrphanRefund,
   planRefund,
   REFUND_NEEDS_CHECK,
   type RefundAttemptResult,
@@ -31,10 +33,13 @@ import { In, IsNull, Not } from 'typeorm';
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { bilingual, describeError, describeTrade, isUniqueViolation } from './alipay-helpers';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { HISTORY, REFUND_IN_PROGRESS } from './alipay-messages';
+import { HISTORY, INTENT_ERROR_MESSAGES, REFUND_IN_PROGRESS } from './alipay-messages';
 import { loggerCtx } from './constants';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import type { AlipayTrade } from './entities/alipay-trade.entity';
+
+/** Alipay's `trade_status` of a closed trade (as {@link AlipayTrade.status} records it). */
+const CLOSED_TRADE_STATUS = 'TRADE_CLOSED';
 
 /** An Alipay-side refund being recorded as a Vendure `Refund`: `createRefund` answers it without Alipay. */
 interface AlipaySideRefund {
@@ -499,46 +504,53 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /**
-   * Refunds an orphan payment in full, once: nothing is sent while a refund of it succeeded or is
-   * open. The row (and its number) is written before Alipay is called.
+   * Refunds what is left of an orphan payment when the core's `planOrphanRefund` says so for `asker`:
+   * never while a refund of it succeeded or is open; after a refusal, by an administrator at any time,
+   * by the policy only when what was settled of the trade changed since. The row (and its number) is
+   * written before Alipay is called. Returns why nothing was sent, or undefined when a refund was sent.
    */
-  async refundOrphan(ctx: RequestContext, trade: AlipayTrade): Promise<void> {
-    if (!trade.orphanReason || !trade.tradeNo) return;
+  async refundOrphan(
+    ctx: RequestContext,
+    trade: AlipayTrade,
+    asker: OrphanRefundAsker,
+  ): Promise<Bilingual | undefined> {
+    if (!trade.orphanReason || !trade.tradeNo) return undefined;
     const gatewayMethod = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
     const gateway = gatewayMethod ? this.lookups.gatewayForTrade(gatewayMethod, trade) : undefined;
     if (!gateway?.ok) {
-      Logger.error(
-        `${describeTrade(trade)}: orphan payment not refunded: ${gateway && !gateway.ok ? gateway.message.en : 'payment method missing'}`,
-        loggerCtx,
-      );
-      return;
+      const why = gateway && !gateway.ok ? gateway.message : INTENT_ERROR_MESSAGES.PAYMENT_METHOD_NOT_FOUND;
+      Logger.error(`${describeTrade(trade)}: orphan payment not refunded: ${why.en}`, loggerCtx);
+      return why;
     }
     const tradeNo = trade.tradeNo;
-    const row = await this.ledger.withTradeLock(tradeNo, () =>
+    const planned = await this.ledger.withTradeLock(tradeNo, () =>
       this.connection.withTransaction(ctx, async txCtx => {
         const repo = this.connection.getRepository(txCtx, AlipayRefund);
-        const earlier = await repo.find({ where: { outTradeNo: trade.outTradeNo, origin: 'orphan' } });
-        if (earlier.some(r => r.status !== 'failed')) return undefined;
-        // What Alipay has not given back yet (a part may have been refunded on Alipay's side).
-        const leftFen = trade.amountFen - (await this.settledFen(txCtx, trade.outTradeNo));
-        if (leftFen <= 0) return undefined;
-        const plan = planRefund(gateway.alipay.generation);
+        const refunds = await repo.find({ where: { outTradeNo: trade.outTradeNo } });
+        const plan = planOrphanRefund(
+          { totalFen: trade.amountFen, closed: trade.status === CLOSED_TRADE_STATUS },
+          refunds,
+          asker,
+        );
+        if (!plan.send) return plan.text;
         const created = await this.newRow(txCtx, trade, {
-          ...plan,
-          amountFen: leftFen,
+          ...planRefund(gateway.alipay.generation),
+          amountFen: plan.amountFen,
           status: 'requested',
           origin: 'orphan',
         });
         try {
           await repo.insert(created);
         } catch (error) {
-          if (isUniqueViolation(error)) return undefined;
+          if (isUniqueViolation(error)) return REFUND_IN_PROGRESS;
           throw error;
         }
         return created;
       }),
     );
-    if (row) await this.send(ctx, row);
+    if (!(planned instanceof AlipayRefund)) return planned;
+    await this.send(ctx, planned);
+    return undefined;
   }
 
   /** Marks an orphan's money as given back by Alipay (its refund row settled, or one recorded). */

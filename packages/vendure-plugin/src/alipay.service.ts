@@ -268,7 +268,7 @@ export class AlipayService {
       const orphan = await this.connection
         .getRepository(ctx, AlipayTrade)
         .findOneBy({ id: outcome.orphanTradeId });
-      if (orphan) await this.refunds.refundOrphan(ctx, orphan);
+      if (orphan) await this.refunds.refundOrphan(ctx, orphan, 'policy');
     }
     return outcome;
   }
@@ -645,7 +645,7 @@ export class AlipayService {
       where: { outTradeNo, channelId: ctx.channelId, orphanReason: Not(IsNull()) },
     });
     if (!trade) return undefined;
-    await this.refunds.refundOrphan(ctx, trade);
+    await this.refunds.refundOrphan(ctx, trade, 'admin');
     const refunds = await this.refunds.orphanRefunds(ctx, [trade.outTradeNo]);
     const refunded = await this.refunds.settledFenOf(ctx, [trade.outTradeNo]);
     return toOrphanPayment(

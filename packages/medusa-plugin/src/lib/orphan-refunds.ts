@@ -8,14 +8,19 @@
  *
  * @packageDocumentation
  */
-import { ORPHAN_REFUND_REASON, planRefund } from '@alipay-commerce/core';
+import {
+  ORPHAN_REFUND_REASON,
+  type OrphanRefundAsker,
+  planOrphanRefund,
+  planRefund,
+} from '@alipay-commerce/core';
 import { MedusaError } from '@medusajs/framework/utils';
 import type { RefundRow } from '../modules/alipay_settings/service';
 import { logLine } from './log';
 import { loadSessionTarget } from './medusa-state';
 import { amountToFen, fenToAmount } from './money';
 import { notifyUrlFor } from './provider-options';
-import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from './refunds';
+import { REFUND_IN_FLIGHT_MESSAGE, sendRefund } from './refunds';
 import type { AlipayRuntime } from './runtime';
 import { tradeOriginOf } from './trade-origin';
 
@@ -28,16 +33,20 @@ export interface OrphanRefundResult {
 }
 
 /**
- * Refunds what is left of an orphan payment. Idempotent: returns the orphan's refund that succeeded
- * or is still open instead of sending another; only after a refused (`failed`) refund is a new one
- * sent. The refund is stored (request number, lock) before Alipay is called.
+ * Refunds what is left of an orphan payment, as the core's `planOrphanRefund` decides for `asker`.
+ * Idempotent: returns the orphan's refund that succeeded or is still open instead of sending another;
+ * only after a refused (`failed`) refund is a new one sent — by an administrator at any time, by the
+ * policy only when what was settled of the trade changed since. The refund is stored (request number,
+ * lock) before Alipay is called.
  *
- * @throws MedusaError not_found (no such orphan), not_allowed (nothing left to refund, or another
- *   refund of the trade is in flight), or the facade's error when the trade's credentials are gone.
+ * @throws MedusaError not_found (no such orphan), not_allowed (nothing left to refund, a refusal the
+ *   policy leaves to a person, or another refund of the trade is in flight), or the facade's error when
+ *   the trade's credentials are gone.
  */
 export async function refundOrphanPayment(
   rt: AlipayRuntime,
   outTradeNo: string,
+  asker: OrphanRefundAsker = 'admin',
 ): Promise<OrphanRefundResult> {
   const trade = await rt.settings.getVerifiedTrade(outTradeNo);
   if (!trade?.orphan_reason || !trade.trade_no) {
@@ -47,31 +56,40 @@ export async function refundOrphanPayment(
     );
   }
   const refunds = await rt.settings.listTradeRefunds(outTradeNo);
-  const existing = refunds.filter(row => row.origin === 'orphan' && row.status !== 'failed');
-  if (existing.length) return { refund: existing[existing.length - 1] as RefundRow, created: false };
-  const leftFen = amountToFen(trade.total_amount) - settledFen(refunds);
-  if (trade.status === 'closed' || leftFen <= 0) {
+  const plan = planOrphanRefund(
+    { totalFen: amountToFen(trade.total_amount), closed: trade.status === 'closed' },
+    refunds.map(row => ({
+      status: row.status,
+      origin: row.origin,
+      amountFen: amountToFen(row.amount, { allowZero: true }),
+      settledBeforeFen: amountToFen(row.settled_before, { allowZero: true }),
+    })),
+    asker,
+  );
+  if (!plan.send) {
+    const existing = refunds.filter(row => row.origin === 'orphan' && row.status !== 'failed');
+    if (plan.hold === 'refund_exists')
+      return { refund: existing[existing.length - 1] as RefundRow, created: false };
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
-      `Nothing is left to refund of orphan payment ${outTradeNo}: Alipay closed or refunded the trade. / ` +
-        `无法关联的付款 ${outTradeNo} 已无可退金额：支付宝已关闭或退款该交易。`,
+      `Orphan payment ${outTradeNo} is not refunded: ${plan.text.en}. / 无法关联的付款 ${outTradeNo} 未退款：${plan.text.zh}。`,
     );
   }
   const session = await loadSessionTarget(rt.container, outTradeNo);
   // The generation the trade was created with; without a session, the one it was verified with (current).
   const scoped = await rt.facadeForTrade(trade.scope, tradeOriginOf(session?.data ?? null), outTradeNo);
-  const plan = planRefund(scoped.config.generation);
+  const numbers = planRefund(scoped.config.generation);
   const row = await rt.settings.openRefund({
     outTradeNo,
     tradeNo: trade.trade_no,
     providerId: trade.provider_id,
     scope: trade.scope,
     generation: scoped.config.generation,
-    refundId: plan.refundId,
-    requestNo: plan.requestNo,
-    amount: fenToAmount(leftFen),
+    refundId: numbers.refundId,
+    requestNo: numbers.requestNo,
+    amount: fenToAmount(plan.amountFen),
     origin: 'orphan',
-    settledBefore: fenToAmount(settledFen(refunds)),
+    settledBefore: fenToAmount(plan.settledBeforeFen),
     medusaRefundId: null,
     reason: ORPHAN_REFUND_REASON,
   });
@@ -79,7 +97,7 @@ export async function refundOrphanPayment(
   const { row: after, result } = await sendRefund(rt.settings, scoped.alipay, row, {
     notifyUrl: notifyUrlFor(rt.options, trade.provider_id),
   });
-  const yuan = fenToAmount(leftFen);
+  const yuan = fenToAmount(plan.amountFen);
   rt.logger.info(
     logLine(`orphan refund ${after.request_no} of ${yuan} CNY: ${after.status} (${result.detail})`, {
       session: outTradeNo,
@@ -109,7 +127,7 @@ export async function refundOrphanPayment(
 export async function autoRefundOrphan(rt: AlipayRuntime, outTradeNo: string): Promise<void> {
   if (!rt.options.autoRefundOrphanPayments) return;
   try {
-    await refundOrphanPayment(rt, outTradeNo);
+    await refundOrphanPayment(rt, outTradeNo, 'policy');
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     rt.logger.error(logLine(`automatic orphan refund failed: ${message}`, { session: outTradeNo }));

@@ -353,7 +353,7 @@ async function refundOrphans(run: Run, providers: string[]): Promise<void> {
     if (rt.options.autoRefundOrphanPayments) runtimes.set(providerId, rt);
   }
   if (!runtimes.size) return;
-  for (const trade of await settings.orphanTradesWithoutRefund(run.due, run.limit)) {
+  for (const trade of await settings.orphanTradesWithoutRefund([...runtimes.keys()], run.due, run.limit)) {
     const rt = runtimes.get(trade.provider_id);
     if (rt) await autoRefundOrphan(rt, trade.out_trade_no);
   }

@@ -734,30 +734,33 @@ export default class AlipaySettingsModuleService extends MedusaService({
   }
 
   /**
-   * Orphan trades older than `before` whose money is not all back with the buyer and whose refund is
-   * neither done nor under way: the auto-refund policy's work list. An orphan refund Alipay refused is
-   * not sent again by itself (the admin sees why), unless what was refunded of the trade changed since
-   * it was planned: a refund made on Alipay's side meanwhile made its amount wrong, and the rest is due.
+   * Orphan trades of `providerIds` older than `before` that the core's `planOrphanRefund` would refund
+   * for the policy: the auto-refund policy's work list. The query narrows with the same rule (money not
+   * all back, no orphan refund succeeded or open, no refusal since which nothing settled) so that held
+   * orphans never fill the batch; the caller still decides with the core.
    */
   @InjectManager()
   async orphanTradesWithoutRefund(
+    providerIds: readonly string[],
     before: Date,
     limit: number,
     @MedusaContext() sharedContext: Context = {},
   ): Promise<VerifiedTrade[]> {
+    if (!providerIds.length) return [];
     const manager = sharedContext.manager as SqlEntityManager;
     const settled = `coalesce((select sum(s."amount"::numeric) from "alipay_refund" s
            where s."out_trade_no" = t."out_trade_no" and s."status" = 'succeeded' and s."deleted_at" is null), 0)`;
     return manager.execute<VerifiedTrade[]>(
       `select t.* from "alipay_trade" t
        where t."orphan_reason" is not null and t."deleted_at" is null and t."status" <> 'closed'
+         and t."provider_id" in (${providerIds.map(() => '?').join(', ')})
          and t."trade_no" is not null and t."updated_at" <= ?
          and t."total_amount"::numeric > ${settled}
          and not exists (select 1 from "alipay_refund" r
            where r."out_trade_no" = t."out_trade_no" and r."origin" = 'orphan' and r."deleted_at" is null
              and (r."status" <> 'failed' or r."settled_before"::numeric = ${settled}))
        order by t."updated_at" limit ?`,
-      [before, limit],
+      [...providerIds, before, limit],
     );
   }
 
