@@ -165,6 +165,36 @@ describe('Alipay notifications: security and reliability', () => {
     expect(rejected[0]?.message).toContain(`order ${code} · trade ${outTradeNo}`);
   });
 
+  it('a charset field that is no charset (charset=%E4) is a malformed body: success, nothing changes, no ERROR (issue 15 item 6)', async () => {
+    const { code, outTradeNo, tradeNo, total } = await openedOpenApiTrade();
+    const fromLine = env.logger.lines.length;
+    const signed = openApiNotification({
+      out_trade_no: outTradeNo,
+      trade_no: tradeNo,
+      total_amount: (total / 100).toFixed(2),
+    });
+    const bodies: Array<[string, string]> = [
+      ['alipay-openapi', signed.replace('charset=utf-8', 'charset=%E4')],
+      ['alipay-openapi', `charset=%E4&out_trade_no=${outTradeNo}`],
+      ['alipay-direct', `_input_charset=%E4%B8&out_trade_no=${outTradeNo}&trade_status=TRADE_SUCCESS`],
+      ['alipay-direct', 'charset=%'],
+    ];
+    for (const [method, body] of bodies) {
+      // No charset in the content type: the parser has to read it from the body's field.
+      const answer = await postNotification(notifyUrl(method), body, 'application/x-www-form-urlencoded');
+      expect(answer, body).toEqual({
+        status: 200,
+        contentType: 'text/plain; charset=utf-8',
+        text: 'success',
+      });
+    }
+    await expectUnpaid(code);
+    const lines = env.logger.lines.slice(fromLine);
+    expect(lines.filter(l => l.level === 'error')).toEqual([]);
+    const refused = lines.filter(l => l.message.includes('notification rejected (malformed_body)'));
+    expect(refused).toHaveLength(bodies.length);
+  });
+
   it('a notification tampered with in transit is refused; Alipay’s retry then pays the order', async () => {
     const { code, outTradeNo } = await openedOpenApiTrade();
     await control(sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'tamper-signature', count: 1 });
