@@ -255,6 +255,30 @@ describe('fuzzing the parsers (fast-check): nothing but FormBodyError or a Rejec
     );
   });
 
+  it('diagnoseNotification (the doctor) reports on any body instead of throwing', () => {
+    const configs = [
+      {
+        generation: 'legacy',
+        interfaceType: 'direct',
+        partnerId: '2088101122136241',
+        key: 'abcdefghijklmnopqrstuvwxyz012345',
+        sellerEmail: 'seller@example.com',
+      },
+      {
+        generation: 'openapi',
+        appId: '2021000122600000',
+        appPrivateKey: pem(app.privateKey, 'pkcs8'),
+        alipayPublicKey: pem(alipayKeys.publicKey, 'spki'),
+      },
+    ];
+    fc.assert(
+      fc.property(body, contentType, fc.constantFrom(...configs), (raw, type, config) => {
+        expect(diagnoseNotification(raw, config, { contentType: type }).verified).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('handleReturn (both generations): any query string is a Rejection, never a throw', () => {
     fc.assert(
       fc.property(fc.oneof(formText, fc.string({ unit: 'binary', maxLength: 200 })), query => {
