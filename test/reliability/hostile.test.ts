@@ -3,7 +3,9 @@
  * (test/support/hostile.ts: fields tampered, wrong keys, other merchants' and apps' valid notifications,
  * amounts off by 0.01, replays, oversized bodies, invalid charset bytes, duplicate keys, missing fields,
  * non-existent statuses), both generations (OpenAPI RSA2 and legacy MD5), sent in parallel to the shop's
- * real notify endpoints.
+ * real notify endpoints. Pinned cases are added on every run (issue 15): charset fields whose escape
+ * decodes to no text (`charset=%E4`, item 6) and OpenAPI notifications for another merchant the shop's app
+ * serves (`auth_app_id` of another app, item 7).
  *
  * Definitions (printed in the summary line `N hostile notifications tried: A accepted, S state changes,
  * C crashes`; the suite fails unless A, S and C are 0):
@@ -29,7 +31,12 @@ import {
   signRsa2,
 } from '../support/alipay-messages';
 import { registeredDrivers } from '../support/drivers';
-import { type HostileRequest, type HostileTarget, hostileArbitrary } from '../support/hostile';
+import {
+  type HostileRequest,
+  type HostileTarget,
+  hostileArbitrary,
+  pinnedHostileRequests,
+} from '../support/hostile';
 import { eventually, TestSandbox } from '../support/sandbox';
 import type { PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
 
@@ -226,7 +233,11 @@ for (const { name, create } of registeredDrivers()) {
         appId: app!.appId,
         appSellerId: app!.sellerId,
       });
-      const requests = fc.sample(arbitrary, { numRuns: COUNT, seed: SEED });
+      // Generated cases, then the pinned ones (issue 15 items 6 and 7) that every run must include.
+      const requests = [
+        ...fc.sample(arbitrary, { numRuns: COUNT, seed: SEED }),
+        ...pinnedHostileRequests(targets),
+      ];
       const generations = new Set(requests.map(r => targets.find(t => t.label === r.target)!.generation));
       expect([...generations].sort()).toEqual(['legacy', 'openapi']);
 

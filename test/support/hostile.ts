@@ -197,6 +197,12 @@ export function hostileArbitrary(targets: HostileTarget[], keys: HostileKeys): f
             .stringMatching(/^2088\d{12}$/)
             .filter(id => id !== keys.appSellerId)
             .map(sellerId => request(t, 'other-seller', t.resign({ ...t.base, seller_id: sellerId }))),
+          // Issue 15 item 7: the shop's own app acting as a service provider for another merchant that
+          // authorised it (auth_app_id is that merchant's app): not this shop's trade.
+          fc
+            .stringMatching(/^2021\d{12}$/)
+            .filter(id => id !== keys.appId)
+            .map(authAppId => request(t, 'other-auth-app', t.resign({ ...t.base, auth_app_id: authAppId }))),
         )
         .map(r => r);
     }
@@ -306,6 +312,22 @@ export function hostileArbitrary(targets: HostileTarget[], keys: HostileKeys): f
             .constantFrom('constructor', 'hasOwnProperty', 'big5')
             .map(cs => request(t, `charset-field:${field}=${cs}`, { ...t.base, [field]: cs })),
         ),
+      // A charset field whose percent escape decodes to no text at all (issue 15 item 6: `charset=%E4`
+      // threw a URIError), with no charset in the content type so that the field is what gets read.
+      fc
+        .record({
+          field: fc.constantFrom('charset', '_input_charset'),
+          bad: fc.constantFrom('%E4', '%E4%B8', '%C3%28', '%FF', '%', '%ZZ', '%u00e4', 'utf%2', '%ED%A0%80'),
+        })
+        .map(({ field, bad }) => {
+          const { [field]: _replaced, ...rest } = t.base;
+          return request(
+            t,
+            `charset-escape:${field}=${bad}`,
+            `${formBody(rest)}&${field}=${bad}`,
+            'application/x-www-form-urlencoded',
+          );
+        }),
     );
   });
 
@@ -428,4 +450,36 @@ export function hostileArbitrary(targets: HostileTarget[], keys: HostileKeys): f
     { weight: 1, arbitrary: badCurrency },
     { weight: 1, arbitrary: garbage },
   );
+}
+
+/**
+ * Cases sent on every run whatever the seed (issue 15 items 6 and 7), one per target and case, besides the
+ * generated ones: charset fields whose escape decodes to no text (`charset=%E4` threw a URIError), and,
+ * for OpenAPI targets, a notification validly signed for another merchant the shop's app serves
+ * (`auth_app_id` of another app).
+ */
+export function pinnedHostileRequests(targets: HostileTarget[]): HostileRequest[] {
+  const out: HostileRequest[] = [];
+  for (const t of targets) {
+    for (const [field, bad] of [
+      ['charset', '%E4'],
+      ['_input_charset', '%E4%B8'],
+      ['charset', '%'],
+    ] as const) {
+      const { [field]: _replaced, ...rest } = t.base;
+      out.push(
+        request(
+          t,
+          `charset-escape:${field}=${bad}`,
+          `${formBody(rest)}&${field}=${bad}`,
+          'application/x-www-form-urlencoded',
+        ),
+      );
+    }
+    out.push(request(t, 'charset-escape:only', 'charset=%E4', 'application/x-www-form-urlencoded'));
+    if (t.generation === 'openapi') {
+      out.push(request(t, 'other-auth-app', t.resign({ ...t.base, auth_app_id: '2021000000009999' })));
+    }
+  }
+  return out;
 }

@@ -554,8 +554,34 @@ class OpenApiAlipay extends AlipayBase {
       throw error;
     }
     const sellerId = expectedSeller?.id ?? this.config.sellerId;
-    if (sellerId !== undefined && event.seller.id !== undefined && event.seller.id !== sellerId) {
-      return reject('wrong_seller', 'the notification is for another seller_id than the one configured', ids);
+    if (this.config.appAuthToken !== undefined) {
+      // Service-provider mode: app_id is the provider's app, shared by every merchant it serves, so it
+      // says nothing about whose trade this is. Only the seller does: it must be the authorising merchant.
+      if (event.seller.id === undefined || event.seller.id !== sellerId) {
+        return reject(
+          'wrong_seller',
+          `service-provider mode: seller_id ${event.seller.id ?? '(none)'} is not the authorised merchant configured as sellerId; if sellerId is wrong, correct it and Alipay's next attempt can pass`,
+          ids,
+        );
+      }
+    } else {
+      // Direct mode: the app is the merchant's own. An auth_app_id other than app_id means the app acted
+      // for another merchant that authorised it (as a service provider), so the trade is not this shop's.
+      const authAppId = params['auth_app_id'];
+      if (authAppId !== undefined && authAppId !== '' && authAppId !== this.config.appId) {
+        return reject(
+          'wrong_seller',
+          `auth_app_id ${authAppId} is another merchant's app: this trade was made for a merchant that authorised this app, not by this shop; if this shop acts for that merchant, configure appAuthToken and sellerId`,
+          ids,
+        );
+      }
+      if (sellerId !== undefined && event.seller.id !== undefined && event.seller.id !== sellerId) {
+        return reject(
+          'wrong_seller',
+          'the notification is for another seller_id than the one configured',
+          ids,
+        );
+      }
     }
     return accept(event);
   }

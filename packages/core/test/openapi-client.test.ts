@@ -257,7 +257,7 @@ describe('pagePay / wapPay: signed browser requests, no server call', () => {
   });
 
   it('sends app_auth_token (service-provider mode) as a signed common parameter', () => {
-    const params = client({ appAuthToken: '202401BBxyz' }).pagePay({
+    const params = client({ appAuthToken: '202401BBxyz', sellerId: '2088000000000001' }).pagePay({
       outTradeNo: 'o',
       amountFen: 1,
       subject: 's',

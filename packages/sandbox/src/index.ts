@@ -17,6 +17,7 @@ export {
 } from './config';
 export { FAULT_KINDS, type FaultInput, type FaultKind, type FaultScope } from './faults';
 export { type DeliveryRecord, NOTIFY_ID_GRACE_MS, RETRY_SCHEDULE_MS } from './notifier';
+export { sandboxAppAuthToken } from './openapi-gateway';
 export {
   type AppInfo,
   type MerchantInfo,

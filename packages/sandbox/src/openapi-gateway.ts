@@ -25,6 +25,7 @@ import { byteLength, isHttpUrl } from './validate';
 const MSG: Record<string, string> = {
   '10000': 'Success',
   '20000': 'Service Currently Unavailable',
+  '20001': 'Insufficient Token Permissions',
   '40001': 'Missing Required Arguments',
   '40002': 'Invalid Arguments',
   '40004': 'Business Failed',
@@ -51,7 +52,7 @@ const TIMESTAMP_TOLERANCE_MS = 15 * MINUTE;
 /** An OpenAPI error answer. */
 export class OpenApiError extends Error {
   constructor(
-    readonly code: '20000' | '40001' | '40002' | '40004' | '40006',
+    readonly code: '20000' | '20001' | '40001' | '40002' | '40004' | '40006',
     readonly subCode: string,
     readonly subMsg: string,
   ) {
@@ -355,6 +356,23 @@ function expiryOf(ctx: SandboxContext, biz: Record<string, unknown>, method: str
   return now + ctx.clock.scaled(method === 'alipay.trade.precreate' ? 2 * HOUR : 15 * DAY);
 }
 
+/** The `app_auth_token` the sandbox accepts for a merchant app that authorised a service provider. */
+export function sandboxAppAuthToken(merchantAppId: string): string {
+  return `sandbox-app-auth-${merchantAppId}`;
+}
+
+/**
+ * Service-provider mode: the configured app that issued `token` to `provider` (another app), whose
+ * seller the trade pays and whose app ID notifications carry as `auth_app_id`.
+ */
+function authorisingApp(ctx: SandboxContext, provider: App, token: string): App {
+  const merchant = ctx.config.apps.find(a => sandboxAppAuthToken(a.appId) === token);
+  if (!merchant || merchant.appId === provider.appId) {
+    fail('20001', 'aop.invalid-app-auth-token', '无效的应用授权令牌 invalid app_auth_token');
+  }
+  return merchant!;
+}
+
 function createTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
   const { biz, app, method, params } = request;
   const outTradeNo = requiredBiz(biz, 'out_trade_no');
@@ -393,6 +411,8 @@ function createTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
     return existing;
   }
 
+  const token = params['app_auth_token'];
+  const merchant = token ? authorisingApp(ctx, app, token) : undefined;
   const now = ctx.clock.now();
   const trade: Trade = {
     tradeNo: ctx.store.newTradeNo(now),
@@ -411,8 +431,8 @@ function createTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
     logistics: [],
     logisticsChoice: 0,
     receive: {},
-    sellerEmail: app.sellerEmail,
-    sellerId: app.sellerId,
+    sellerEmail: (merchant ?? app).sellerEmail,
+    sellerId: (merchant ?? app).sellerId,
     echo: {},
     request: { ...params },
     status: 'WAIT_BUYER_PAY',
@@ -425,6 +445,7 @@ function createTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
     timers: {},
     history: [{ at: now, status: 'WAIT_BUYER_PAY', event: 'created' }],
   };
+  if (merchant) trade.authAppId = merchant.appId;
   const bodyText = bizString(biz, 'body');
   if (bodyText) trade.body = bodyText;
   const passback = bizString(biz, 'passback_params');

@@ -32,7 +32,7 @@ export function openApiNotifyFields(
   const out: Record<string, string> = {
     notify_type: 'trade_status_sync',
     app_id: appId,
-    auth_app_id: appId,
+    auth_app_id: trade.authAppId ?? appId,
     charset: trade.charset,
     version: '1.0',
     trade_no: trade.tradeNo,
@@ -75,7 +75,7 @@ export function openApiReturnFields(trade: Trade, appId: string, now: number): R
     method: `${trade.service}.return`,
     total_amount: yuan(trade.totalFen),
     trade_no: trade.tradeNo,
-    auth_app_id: appId,
+    auth_app_id: trade.authAppId ?? appId,
     version: '1.0',
     app_id: appId,
     seller_id: trade.sellerId,

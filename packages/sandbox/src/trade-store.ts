@@ -69,6 +69,8 @@ export interface Trade {
   receive: Record<string, string>;
   sellerEmail: string;
   sellerId: string;
+  /** Service-provider trades (`app_auth_token`): the authorising merchant's app, sent as `auth_app_id`. */
+  authAppId?: string;
   notifyUrl?: string;
   returnUrl?: string;
   showUrl?: string;

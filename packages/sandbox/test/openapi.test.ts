@@ -8,7 +8,7 @@ import {
   rsaVerify,
 } from '@alipay-commerce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
+import { type Sandbox, sandboxAppAuthToken, startSandbox } from '../src';
 import {
   beijingNow,
   callOpenApi,
@@ -519,5 +519,55 @@ describe('OpenAPI errors', () => {
     // Re-serializing breaks the signature (the '/' escapes are gone).
     const reserialized = JSON.stringify(res.json['alipay_trade_precreate_response']);
     expect(rsaVerify(reserialized, res.json['sign'], app().alipayPublicKey, 'RSA2')).toBe(false);
+  });
+});
+
+describe('service-provider mode (app_auth_token, issue 15 item 7)', () => {
+  it('a trade made by one app for another carries app_id, auth_app_id and the authorising merchant’s seller', async () => {
+    const outTradeNo = order();
+    const url = pageUrl(
+      'alipay.trade.page.pay',
+      {
+        out_trade_no: outTradeNo,
+        total_amount: '8.00',
+        subject: 'ISV',
+        product_code: 'FAST_INSTANT_TRADE_PAY',
+      },
+      { ...common(), app_auth_token: sandboxAppAuthToken(pageOnly().appId) },
+    );
+    const { response } = await payAtCashier(url);
+    const ret = queryOf(response.headers.get('location')!);
+    expect(ret).toMatchObject({
+      app_id: app().appId,
+      auth_app_id: pageOnly().appId,
+      seller_id: pageOnly().sellerId,
+    });
+    expect(verifyOpenApiParams(ret, app().alipayPublicKey)).toBe(true);
+    const notify = await waitFor(() =>
+      receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
+    );
+    expect(notify.params).toMatchObject({
+      app_id: app().appId,
+      auth_app_id: pageOnly().appId,
+      seller_id: pageOnly().sellerId,
+    });
+    expect(verifyOpenApiParams(notify.params, app().alipayPublicKey)).toBe(true);
+  });
+
+  it('an unknown token, or an app’s token used by that app itself, is refused', async () => {
+    for (const token of ['not-a-token', sandboxAppAuthToken(app().appId)]) {
+      const url = pageUrl(
+        'alipay.trade.page.pay',
+        {
+          out_trade_no: order(),
+          total_amount: '8.00',
+          subject: 'ISV',
+          product_code: 'FAST_INSTANT_TRADE_PAY',
+        },
+        { ...common(), app_auth_token: token },
+      );
+      const response = await fetch(url, { redirect: 'manual' });
+      expect(response.headers.get('x-alipay-sandbox-error'), token).toBe('aop.invalid-app-auth-token');
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { buildSignString, md5Sign, rsaSign } from '@alipay-commerce/core';
-import { DEFAULT_APPS, DEFAULT_MERCHANTS } from '@alipay-commerce/sandbox';
+import { DEFAULT_APPS, DEFAULT_MERCHANTS, sandboxAppAuthToken } from '@alipay-commerce/sandbox';
 import { DefaultSchedulerPlugin, OrderService, TransactionalConnection } from '@vendure/core';
 import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
@@ -47,11 +47,16 @@ describe('Alipay notifications: security and reliability', () => {
   let appId: string;
   let appSellerId: string;
   let appPrivateKey: string;
+  let isvMerchantSellerId: string;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox({
       merchants: DEFAULT_MERCHANTS,
-      apps: DEFAULT_APPS,
+      // The second app is a merchant that authorised the first as its service provider (issue 15 item 7).
+      apps: [
+        ...DEFAULT_APPS,
+        { appId: '2021000000000077', sellerId: '2088101000000077', products: ['page'] },
+      ],
       alipayKeys: { privateKey: alipayKeys.privateKey, publicKey: alipayKeys.publicKey },
     });
     env = await startAlipayTestEnvironment('alipay-notify', { autoRefundOrphanPayments: true }, config => {
@@ -84,6 +89,18 @@ describe('Alipay notifications: security and reliability', () => {
       appPrivateKey: 'env:ALIPAY_E2E_NOTIFY_APP_KEY',
       alipayPublicKey: app.alipayPublicKey,
       sellerId: appSellerId,
+    });
+    // Service-provider mode: the first app acts for the second, the authorised merchant.
+    const merchantApp = sandbox.apps[1]!;
+    isvMerchantSellerId = merchantApp.sellerId;
+    await createAlipayMethod(env.adminClient, 'alipay-isv', {
+      interfaceType: 'openapi-page',
+      gateway: sandbox.openapiGateway,
+      appId,
+      appPrivateKey: 'env:ALIPAY_E2E_NOTIFY_APP_KEY',
+      alipayPublicKey: app.alipayPublicKey,
+      appAuthToken: sandboxAppAuthToken(merchantApp.appId),
+      sellerId: merchantApp.sellerId,
     });
     await signInAsFirstCustomer(env.adminClient, env.shopClient);
   });
@@ -165,6 +182,39 @@ describe('Alipay notifications: security and reliability', () => {
     expect(rejected[0]?.message).toContain(`order ${code} · trade ${outTradeNo}`);
   });
 
+  it('a charset field that is no charset (charset=%E4) is a malformed body: success, nothing changes, no ERROR (issue 15 item 6)', async () => {
+    const { code, outTradeNo, tradeNo, total } = await openedOpenApiTrade();
+    const fromLine = env.logger.lines.length;
+    const signed = openApiNotification({
+      out_trade_no: outTradeNo,
+      trade_no: tradeNo,
+      total_amount: (total / 100).toFixed(2),
+    });
+    const bodies: Array<[string, string]> = [
+      ['alipay-openapi', signed.replace('charset=utf-8', 'charset=%E4')],
+      ['alipay-openapi', `charset=%E4&out_trade_no=${outTradeNo}`],
+      ['alipay-direct', `_input_charset=%E4%B8&out_trade_no=${outTradeNo}&trade_status=TRADE_SUCCESS`],
+      ['alipay-direct', 'charset=%'],
+    ];
+    for (const [method, body] of bodies) {
+      // No charset in the content type: the parser has to read it from the body's field.
+      const answer = await postNotification(notifyUrl(method), body, 'application/x-www-form-urlencoded');
+      expect(answer, body).toEqual({
+        status: 200,
+        contentType: 'text/plain; charset=utf-8',
+        text: 'success',
+      });
+    }
+    await expectUnpaid(code);
+    const lines = env.logger.lines.slice(fromLine);
+    expect(lines.filter(l => l.level === 'error')).toEqual([]);
+    const refused = lines.filter(l => l.message.includes('notification rejected (malformed_body)'));
+    expect(refused).toHaveLength(bodies.length);
+    // Tidy up: pay it for real so the next test starts with an empty cart.
+    await payAsBuyer(sandbox, { outTradeNo, appId });
+    expect((await adminOrder(env.adminClient, code)).state).toBe('PaymentSettled');
+  });
+
   it('a notification tampered with in transit is refused; Alipay’s retry then pays the order', async () => {
     const { code, outTradeNo } = await openedOpenApiTrade();
     await control(sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'tamper-signature', count: 1 });
@@ -218,6 +268,46 @@ describe('Alipay notifications: security and reliability', () => {
     ).toBe(true);
     // Tidy up: pay it for real so the next test starts with an empty cart.
     await payAsBuyer(sandbox, { outTradeNo, appId });
+  });
+
+  it('service-provider mode: only notifications naming the authorised merchant pay the order (issue 15 item 7)', async () => {
+    const { code, totalWithTax } = await prepareOrder(env.shopClient);
+    const intent = await createIntent(env.shopClient, 'alipay-isv', 'desktop');
+    const outTradeNo = intent.outTradeNo as string;
+    const cashier = await open(intent.url as string);
+    await open(new URL(cashier.location as string, sandbox.url).toString());
+    const { tradeNo } = await sandboxTrade(sandbox, outTradeNo);
+    const signedFor = (fields: Record<string, string>) =>
+      openApiNotification({
+        out_trade_no: outTradeNo,
+        trade_no: tradeNo,
+        total_amount: (totalWithTax / 100).toFixed(2),
+        auth_app_id: '2021000000000077',
+        seller_id: isvMerchantSellerId,
+        ...fields,
+      });
+    // Validly signed by Alipay for the provider's app, but for another merchant it serves, or naming none.
+    for (const body of [
+      signedFor({ auth_app_id: '2021000000000099', seller_id: '2088101000000099' }),
+      signedFor({ seller_id: appSellerId }),
+      signedFor({ seller_id: '' }),
+    ]) {
+      expect((await postNotification(notifyUrl('alipay-isv'), body)).text).toBe('fail');
+    }
+    await expectUnpaid(code);
+    const refused = env.logger
+      .plugin()
+      .filter(l => l.message.includes('rejected (wrong_seller)') && l.message.includes(outTradeNo));
+    expect(refused).toHaveLength(3);
+    // The real payment, made through the provider's app for the merchant, pays the order.
+    const { deliveries } = await payAsBuyer(sandbox, { outTradeNo, appId });
+    expect(deliveries[0]?.params).toMatchObject({
+      app_id: appId,
+      auth_app_id: '2021000000000077',
+      seller_id: isvMerchantSellerId,
+    });
+    expect(deliveries[0]?.answer).toBe('success');
+    expect((await adminOrder(env.adminClient, code)).state).toBe('PaymentSettled');
   });
 
   it('a replayed notification and a late WAIT_BUYER_PAY change nothing and are acknowledged', async () => {

@@ -35,9 +35,12 @@ export interface OpenApiConfig {
   gateway: string;
   /** AES content-encryption key (接口内容加密), base64. Secret. */
   encryptKey?: string;
-  /** Service-provider mode: the merchant's `app_auth_token`. Secret. */
+  /** Service-provider mode: the merchant's `app_auth_token`. Secret. Requires {@link OpenApiConfig.sellerId}. */
   appAuthToken?: string;
-  /** The merchant's seller ID (2088…); notifications for another seller are refused. */
+  /**
+   * The merchant's seller ID (2088…); notifications for another seller are refused. Required with
+   * `appAuthToken`: it is then the authorising merchant, and a notification must name it.
+   */
   sellerId?: string;
 }
 
@@ -93,6 +96,15 @@ export const openApiConfigSchema = z
       zh: 'sellerId 应为以 2088 开头的 16 位支付宝用户号。',
     });
     checkUrl(ctx, 'gateway', c.gateway);
+    if (c.appAuthToken !== undefined && c.sellerId === undefined) {
+      // The provider's app_id is shared by every merchant it serves: only the seller tells them apart.
+      addIssue(
+        ctx,
+        'sellerId',
+        'Service-provider mode (appAuthToken) needs sellerId: the authorising merchant’s Alipay user ID (2088…, the user_id returned with the app_auth_token). Notifications for any other merchant are refused.',
+        '服务商模式（appAuthToken）必须填写 sellerId：授权商户的支付宝用户号（2088 开头，换取 app_auth_token 时返回的 user_id）。其他商户的通知将被拒绝。',
+      );
+    }
     if (c.products.length === 0) {
       addIssue(
         ctx,

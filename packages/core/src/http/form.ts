@@ -73,11 +73,21 @@ function contentTypeCharset(contentType: string | undefined): string | undefined
   return match?.[1];
 }
 
-/** Finds a `charset=` or `_input_charset=` field in the still-encoded body (charset names are ASCII). */
+/**
+ * Finds a `charset=` or `_input_charset=` field in the still-encoded body (charset names are ASCII).
+ * Never throws: an escape that is not valid UTF-8 (`charset=%E4`) is returned as written, which names no
+ * charset, so {@link parseFormBody} refuses the body as `unsupported_charset`.
+ */
 function fieldCharset(bytes: Uint8Array): string | undefined {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   const match = /(?:^|&)(?:_input_charset|charset)=([A-Za-z0-9_%-]+)/.exec(text);
-  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+  const label = match?.[1];
+  if (!label) return undefined;
+  try {
+    return decodeURIComponent(label);
+  } catch {
+    return label;
+  }
 }
 
 function toBytes(raw: Uint8Array | string, charsetHint: AlipayCharset): Uint8Array {
