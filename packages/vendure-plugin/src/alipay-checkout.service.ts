@@ -85,10 +85,9 @@ export class AlipayCheckoutService {
    * (`{orderCode}-{n}`), recorded as an {@link AlipayTrade} with the amount the order still owes;
    * earlier unpaid attempts of the order are closed (best effort). At most the core's
    * `MAX_OPEN_ATTEMPTS_PER_ORDER` attempts stay open: beyond that (earlier closes failed) the oldest
-   * are closed first, and the attempt is refused (`TOO_MANY_OPEN_ATTEMPTS`) while they cannot be. The
-   * order itself is not
-   * transitioned: the `ArrangingPayment` transition is only dry-run, and the payment is recorded
-   * once Alipay's verified notification (or a status query) says it was paid.
+   * are closed first, and the attempt is refused (`TOO_MANY_OPEN_ATTEMPTS`) while they cannot be.
+   * The order itself is not transitioned: the `ArrangingPayment` transition is only dry-run, and the
+   * payment is recorded once Alipay's verified notification (or a status query) says it was paid.
    */
   async createPaymentIntent(
     ctx: RequestContext,
