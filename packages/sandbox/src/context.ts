@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { SandboxClock } from './clock';
 import type { App, Merchant, ResolvedConfig } from './config';
 import type { FaultRegistry } from './faults';
+import type { GatewayCall } from './gateway-calls';
 import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notifier';
 import type { TradeStore } from './trade-store';
@@ -14,6 +15,8 @@ export interface SandboxContext {
   faults: FaultRegistry;
   notifier: Notifier;
   lifecycle: Lifecycle;
+  /** Every gateway request received since start or the last reset, oldest first. */
+  gatewayCalls: GatewayCall[];
   /** `http://host:port` the sandbox is reachable at. */
   baseUrl: string;
   merchant(partner: string | undefined): Merchant | undefined;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fenToYuan } from '@alipay-commerce/core';
 import type { SandboxContext } from './context';
 import { FaultInputError } from './faults';
+import { filterGatewayCalls, type GatewayCallFilter } from './gateway-calls';
 import { readJson, sendJson } from './http-util';
 import { isEscrowPath } from './legacy-messages';
 import { type AlipayRefundOptions, TradeStateError } from './lifecycle';
@@ -215,6 +216,14 @@ export async function handleControlApi(
         });
       case 'GET /trades':
         return sendJson(res, 200, { trades: [...ctx.store.trades.values()].map(tradeView) });
+      case 'GET /gateway-calls': {
+        const filter: GatewayCallFilter = {};
+        for (const key of ['name', 'owner', 'outTradeNo', 'outTradeNoPrefix'] as const) {
+          const value = search.get(key);
+          if (value !== null) filter[key] = value;
+        }
+        return sendJson(res, 200, { calls: filterGatewayCalls(ctx.gatewayCalls, filter) });
+      }
       case 'GET /faults':
         return sendJson(res, 200, { faults: ctx.faults.list() });
       case 'POST /faults':

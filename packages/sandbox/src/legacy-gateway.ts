@@ -113,6 +113,13 @@ export async function handleLegacyGateway(
   const charset = request?.charset ?? 'utf-8';
   const faultCtx: FaultContext = { outTradeNos: outTradeNosOf(ctx, params) };
   if (params['partner']) faultCtx.partner = params['partner'];
+  ctx.gatewayCalls.push({
+    at: ctx.clock.now(),
+    api: 'legacy',
+    name: service ?? '',
+    owner: params['partner'] ?? '',
+    outTradeNos: [...(faultCtx.outTradeNos ?? [])],
+  });
 
   const verifyCall = service === 'notify_verify';
   if (ctx.faults.take(verifyCall ? 'notify-verify-hang' : 'gateway-hang', faultCtx)) {

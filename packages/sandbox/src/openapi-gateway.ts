@@ -134,6 +134,13 @@ export async function handleOpenApiGateway(
   const app = ctx.app(params['app_id']);
   const faultCtx = { outTradeNos: peekOutTradeNos(ctx, params) } as { appId?: string; outTradeNos: string[] };
   if (params['app_id']) faultCtx.appId = params['app_id'];
+  ctx.gatewayCalls.push({
+    at: ctx.clock.now(),
+    api: 'openapi',
+    name: method ?? '',
+    owner: params['app_id'] ?? '',
+    outTradeNos: [...faultCtx.outTradeNos],
+  });
   if (ctx.faults.take('gateway-hang', faultCtx)) {
     ctx.hang(res);
     return;

@@ -190,6 +190,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock,
     store,
     faults,
+    gatewayCalls: [],
     baseUrl: '',
     merchant: (partner: string | undefined) => (partner ? merchants.get(partner) : undefined),
     app: (appId: string | undefined) => (appId ? apps.get(appId) : undefined),
@@ -215,6 +216,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store.clear();
     ctx.notifier.clear();
     faults.clear();
+    ctx.gatewayCalls.length = 0;
     releaseHung();
   };
   let info: SandboxInfo;

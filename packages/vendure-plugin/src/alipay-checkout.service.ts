@@ -2,11 +2,14 @@ import {
   type Alipay,
   AlipayError,
   AlipayNetworkError,
+  attemptsToCloseBeforeNew,
   type BuyerContext,
   InterfaceNotContractedError,
   MoneyError,
-  OPEN_RECORDED_STATUSES,
+  OPEN_AT_ALIPAY_STATUSES,
   type PaymentOrder,
+  syncClaimCutoff,
+  tradesToSync,
   UNPAID_RECORDED_STATUSES,
 } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
@@ -26,7 +29,7 @@ import {
   TransactionalConnection,
   totalCoveredByPayments,
 } from '@vendure/core';
-import { In, Not } from 'typeorm';
+import { In, IsNull, LessThan, Not } from 'typeorm';
 import { AlipayService } from './alipay.service';
 import type { GatewayResult } from './alipay-gateways';
 import {
@@ -80,9 +83,11 @@ export class AlipayCheckoutService {
    * Starts an Alipay payment for the caller's active order and says how the storefront presents it
    * (redirect, form or QR code). Each call is a new attempt with a fresh `out_trade_no`
    * (`{orderCode}-{n}`), recorded as an {@link AlipayTrade} with the amount the order still owes;
-   * earlier unpaid attempts of the order are closed (best effort). The order itself is not
-   * transitioned: the `ArrangingPayment` transition is only dry-run, and the payment is recorded
-   * once Alipay's verified notification (or a status query) says it was paid.
+   * earlier unpaid attempts of the order are closed (best effort). At most the core's
+   * `MAX_OPEN_ATTEMPTS_PER_ORDER` attempts stay open: beyond that (earlier closes failed) the oldest
+   * are closed first, and the attempt is refused (`TOO_MANY_OPEN_ATTEMPTS`) while they cannot be.
+   * The order itself is not transitioned: the `ArrangingPayment` transition is only dry-run, and the
+   * payment is recorded once Alipay's verified notification (or a status query) says it was paid.
    */
   async createPaymentIntent(
     ctx: RequestContext,
@@ -141,6 +146,9 @@ export class AlipayCheckoutService {
       throw error;
     }
 
+    if (!(await this.closeExcessAttempts(ctx, order))) {
+      return intentError('TOO_MANY_OPEN_ATTEMPTS');
+    }
     const trade = await this.recordNewTrade(ctx, order, method.code, gateway, amountFen);
     label.outTradeNo = trade.outTradeNo;
     const paymentOrder = await this.paymentOrderFor(ctx, order, trade, method.code);
@@ -189,10 +197,14 @@ export class AlipayCheckoutService {
   }
 
   /**
-   * For the storefront's return page: asks Alipay about the order's open trades and applies each
-   * answer exactly as a notification would ({@link AlipayService.applyTradeEvent}). Only the order's
-   * customer, or a guest whose active order it is, may trigger the queries; a guest whose order was
-   * already placed gets it back (as Vendure's `orderByCode` would) without any query.
+   * For the storefront's return page: asks Alipay about the order's trades that are still open there
+   * and applies each answer exactly as a notification would ({@link AlipayService.applyTradeEvent}).
+   * Trades recorded as paid, closed, finished or superseded (closed by the plugin) are not asked about;
+   * the core's `tradesToSync` picks the rest, and a trade asked about within the core's
+   * `SYNC_MIN_INTERVAL_MS` is answered from the recorded state — claimed with one conditional update, so
+   * that concurrent syncs query it once. Only the order's customer, or a guest whose active order it is,
+   * may trigger the queries; a guest whose order was already placed gets it back (as Vendure's
+   * `orderByCode` would) without any query.
    *
    * @returns the order, or `undefined` when no such order exists in the channel.
    * @throws ForbiddenError when the caller may not see the order.
@@ -214,12 +226,12 @@ export class AlipayCheckoutService {
       // Applied exactly as a notification is: with an admin context of the channel (the handler
       // records Alipay payments for the admin API only, never for the caller's shop context).
       const adminCtx = await this.lookups.channelContext(ctx.channelId);
+      const now = new Date();
       const trades = await this.connection.getRepository(ctx, AlipayTrade).find({
-        where: { orderId: order.id, channelId: ctx.channelId, status: In([...OPEN_RECORDED_STATUSES]) },
-        order: { createdAt: 'ASC' },
+        where: { orderId: order.id, channelId: ctx.channelId, status: In([...OPEN_AT_ALIPAY_STATUSES]) },
       });
-      for (const trade of trades) {
-        if (adminCtx) {
+      for (const trade of tradesToSync(trades, now)) {
+        if (adminCtx && (await this.claimSyncQuery(trade, now))) {
           await this.alipay.queryAndApply(adminCtx, trade);
         }
       }
@@ -251,6 +263,22 @@ export class AlipayCheckoutService {
     }
     await this.logReturnVerification(channel, trade, input.rawQuery);
     return buildStorefrontOrderUrl(this.options.storefrontOrderUrl, trade.orderCode);
+  }
+
+  /**
+   * Claims the trade for one sync query: sets `lastQueriedAt` only when it is older than the core's
+   * interval (or unset), in one conditional update, so that of concurrent syncs exactly one queries.
+   */
+  private async claimSyncQuery(trade: AlipayTrade, now: Date): Promise<boolean> {
+    const repo = this.connection.rawConnection.getRepository(AlipayTrade);
+    const cutoff = syncClaimCutoff(now);
+    const never = await repo.update({ id: trade.id, lastQueriedAt: IsNull() }, { lastQueriedAt: now });
+    if (never.affected) return true;
+    const stale = await repo.update(
+      { id: trade.id, lastQueriedAt: LessThan(cutoff) },
+      { lastQueriedAt: now },
+    );
+    return Boolean(stale.affected);
   }
 
   private async syncAccess(ctx: RequestContext, order: Order): Promise<'sync' | 'read' | 'none'> {
@@ -372,33 +400,70 @@ export class AlipayCheckoutService {
     order: Order,
     current: AlipayTrade,
   ): Promise<void> {
-    const repo = this.connection.getRepository(ctx, AlipayTrade);
-    const earlier = await repo.find({
+    const earlier = await this.connection.getRepository(ctx, AlipayTrade).find({
       where: { orderId: order.id, status: In([...UNPAID_RECORDED_STATUSES]), id: Not(current.id) },
     });
     for (const trade of earlier) {
-      const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
-      const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
-      try {
-        if (!gateway?.ok) {
-          throw new Error(gateway ? gateway.message.en : 'payment method missing');
-        }
-        const { existed } = await gateway.alipay.closeTrade({
-          outTradeNo: trade.outTradeNo,
-          tradeNo: trade.tradeNo ?? undefined,
-        });
-        await repo.update({ id: trade.id }, { status: 'SUPERSEDED', supersededAt: new Date() });
-        Logger.info(
-          `${describeTrade(trade)}: superseded by ${current.outTradeNo}; ${existed ? 'closed on Alipay' : 'Alipay had not seen it'}`,
-          loggerCtx,
-        );
-      } catch (error) {
-        await repo.update({ id: trade.id }, { supersededAt: new Date() });
-        Logger.warn(
-          `${describeTrade(trade)}: superseded by ${current.outTradeNo} but could not be closed (reconciliation keeps watching it): ${describeError(error)}`,
-          loggerCtx,
-        );
+      await this.closeAttempt(ctx, trade, `superseded by ${current.outTradeNo}`);
+    }
+  }
+
+  /**
+   * Before a new attempt: closes the oldest open attempts beyond the core's cap
+   * (`attemptsToCloseBeforeNew`). False when one of them could not be closed: the new attempt must not
+   * start then, or one shopper could pile up open trades while Alipay refuses the closes.
+   */
+  private async closeExcessAttempts(ctx: RequestContext, order: Order): Promise<boolean> {
+    const open = await this.connection.getRepository(ctx, AlipayTrade).find({
+      where: { orderId: order.id, status: In([...UNPAID_RECORDED_STATUSES]) },
+    });
+    let closedAll = true;
+    for (const trade of attemptsToCloseBeforeNew(open)) {
+      if (!(await this.closeAttempt(ctx, trade, 'too many open attempts of the order'))) {
+        closedAll = false;
+        // The newer ones would fail the same way; one failed call per refused attempt is enough.
+        break;
       }
+    }
+    if (!closedAll) {
+      Logger.warn(
+        `${describeTrade({ orderCode: order.code })}: new payment attempt refused: ${open.length} earlier attempts are still open and could not be closed`,
+        loggerCtx,
+      );
+    }
+    return closedAll;
+  }
+
+  /**
+   * Closes an unpaid attempt on Alipay and marks it `SUPERSEDED`; true when Alipay no longer has it
+   * open. When the close fails (Alipay unreachable, or the trade was paid meanwhile) the trade keeps its
+   * status, so that notifications, syncs and reconciliation still apply a payment of it.
+   */
+  private async closeAttempt(ctx: RequestContext, trade: AlipayTrade, why: string): Promise<boolean> {
+    const repo = this.connection.getRepository(ctx, AlipayTrade);
+    const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
+    const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
+    try {
+      if (!gateway?.ok) {
+        throw new Error(gateway ? gateway.message.en : 'payment method missing');
+      }
+      const { existed } = await gateway.alipay.closeTrade({
+        outTradeNo: trade.outTradeNo,
+        tradeNo: trade.tradeNo ?? undefined,
+      });
+      await repo.update({ id: trade.id }, { status: 'SUPERSEDED', supersededAt: new Date() });
+      Logger.info(
+        `${describeTrade(trade)}: ${why}; ${existed ? 'closed on Alipay' : 'Alipay had not seen it'}`,
+        loggerCtx,
+      );
+      return true;
+    } catch (error) {
+      await repo.update({ id: trade.id }, { supersededAt: new Date() });
+      Logger.warn(
+        `${describeTrade(trade)}: ${why} but could not be closed (reconciliation keeps watching it): ${describeError(error)}`,
+        loggerCtx,
+      );
+      return false;
     }
   }
 

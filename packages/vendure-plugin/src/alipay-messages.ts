@@ -17,7 +17,8 @@ export type AlipayPaymentIntentErrorReason =
   | 'INTERFACE_NOT_CONTRACTED'
   | 'AMOUNT_NOT_ACCEPTED'
   | 'GATEWAY_UNAVAILABLE'
-  | 'GATEWAY_ERROR';
+  | 'GATEWAY_ERROR'
+  | 'TOO_MANY_OPEN_ATTEMPTS';
 
 /** The message of each {@link AlipayPaymentIntentErrorReason}, safe to show to a buyer. */
 export const INTENT_ERROR_MESSAGES: Record<AlipayPaymentIntentErrorReason, Bilingual> = {
@@ -53,6 +54,10 @@ export const INTENT_ERROR_MESSAGES: Record<AlipayPaymentIntentErrorReason, Bilin
     zh: '暂时无法连接支付宝，请稍后重试。',
   },
   GATEWAY_ERROR: { en: 'Alipay refused to start the payment.', zh: '支付宝拒绝创建该笔支付。' },
+  TOO_MANY_OPEN_ATTEMPTS: {
+    en: 'Earlier payment attempts of this order are still open at Alipay and could not be closed yet. Please pay with one of them, or try again in a moment.',
+    zh: '此订单之前的支付尚未在支付宝关闭，暂时无法关闭。请使用之前的支付继续付款，或稍后重试。',
+  },
 };
 
 /**

@@ -1,3 +1,4 @@
+export * from './attempts';
 export * from './decide';
 export * from './event-key';
 export * from './orphans';

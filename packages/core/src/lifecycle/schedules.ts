@@ -63,3 +63,19 @@ export const RECONCILE_BATCH_SIZE = 50;
 export function isDueForReconciliation(createdAt: Date, now: Date = new Date()): boolean {
   return now.getTime() - createdAt.getTime() >= RECONCILE_AFTER_MS;
 }
+
+/**
+ * Payment attempts (trades) of one order that may be open on Alipay at once. A new attempt closes the
+ * earlier ones; when closes fail (Alipay unreachable) they stay open, and once this many are, a new
+ * attempt first closes the oldest — and is refused while it cannot. This bounds what one shopper who
+ * keeps asking for new attempts can leave open, and what a status sync of the order asks Alipay about.
+ */
+export const MAX_OPEN_ATTEMPTS_PER_ORDER = 3;
+
+/**
+ * Least time between two status queries a storefront sync makes about the same trade. A sync within
+ * this interval answers from the recorded state without calling Alipay: a return page that polls, or a
+ * shopper who repeats the sync, cannot turn into a flood of gateway calls. Short enough that a buyer who
+ * paid and whose notification is late waits only seconds.
+ */
+export const SYNC_MIN_INTERVAL_MS = 5 * SECOND;

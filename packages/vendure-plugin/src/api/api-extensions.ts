@@ -49,6 +49,7 @@ export const shopApiExtensions: DocumentNode = gql`
     AMOUNT_NOT_ACCEPTED
     GATEWAY_UNAVAILABLE
     GATEWAY_ERROR
+    TOO_MANY_OPEN_ATTEMPTS
   }
 
   type AlipayPaymentIntentError implements ErrorResult {

@@ -170,6 +170,8 @@ export interface TradeStartRow {
   amount: string;
   /** The session data keys the trade's origin and scope are read from (nothing secret). */
   origin: Record<string, unknown>;
+  /** When a storefront-driven status check last asked Alipay about the trade. */
+  last_queried_at?: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -676,6 +678,49 @@ export default class AlipaySettingsModuleService extends MedusaService({
         input.amount,
         JSON.stringify(input.origin),
       ],
+      'run',
+    );
+  }
+
+  /**
+   * Claims one storefront-driven status query of the trade: sets `last_queried_at` to `now` only when it
+   * is unset or older than `cutoff`, in one conditional update, so that of concurrent checks exactly one
+   * asks Alipay. `recent` when another check asked after `cutoff` (answer from the recorded state);
+   * `unknown` when the trade has no start record (started before they were kept: query as before).
+   */
+  @InjectManager()
+  async claimTradeQuery(
+    outTradeNo: string,
+    now: Date,
+    cutoff: Date,
+    @MedusaContext() sharedContext: Context = {},
+  ): Promise<'claimed' | 'recent' | 'unknown'> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    const claimed = await manager.execute<Array<{ id: string }>>(
+      `update "alipay_trade_start" set "last_queried_at" = ?
+       where "out_trade_no" = ? and "deleted_at" is null
+         and ("last_queried_at" is null or "last_queried_at" < ?)
+       returning "id"`,
+      [now, outTradeNo, cutoff],
+    );
+    if (claimed.length > 0) return 'claimed';
+    const exists = await manager.execute<Array<{ id: string }>>(
+      `select "id" from "alipay_trade_start" where "out_trade_no" = ? and "deleted_at" is null`,
+      [outTradeNo],
+    );
+    return exists.length > 0 ? 'recent' : 'unknown';
+  }
+
+  /**
+   * Forgets the last status query of the trade: the shop itself changed it on Alipay (closed it), so the
+   * next status check must ask again rather than answer from the state before.
+   */
+  @InjectManager()
+  async releaseTradeQuery(outTradeNo: string, @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    const manager = sharedContext.manager as SqlEntityManager;
+    await manager.execute(
+      `update "alipay_trade_start" set "last_queried_at" = null where "out_trade_no" = ? and "deleted_at" is null`,
+      [outTradeNo],
       'run',
     );
   }

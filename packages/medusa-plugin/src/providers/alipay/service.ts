@@ -2,6 +2,7 @@ import {
   InterfaceNotContractedError,
   isPaidStatus,
   planRefund,
+  syncClaimCutoff,
   type TradeEvent,
   TradeNotClosableError,
   type TradeStatus,
@@ -137,7 +138,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
     const data = input.data ?? {};
-    const state = await this.tradeState(data);
+    const state = await this.tradeState(data, { rateLimited: true });
     const status = this.statusChecked(data, state);
     this.logger_.info(
       logLine(`authorizePayment: trade ${state.status ?? 'not created yet'} → ${status}`, {
@@ -148,10 +149,14 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     return { status, data: withTrade(data, state) };
   }
 
-  /** The session status from the trade's verified state (same mapping as `authorizePayment`). */
+  /**
+   * The session status from the trade's verified state (same mapping as `authorizePayment`). Like
+   * `authorizePayment` (which a storefront reaches by completing the cart), Alipay is asked about a
+   * trade at most once per the core's `SYNC_MIN_INTERVAL_MS`; within it the recorded state answers.
+   */
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
     const data = input.data ?? {};
-    const state = await this.tradeState(data);
+    const state = await this.tradeState(data, { rateLimited: true });
     return { status: this.statusChecked(data, state), data: withTrade(data, state) };
   }
 
@@ -208,6 +213,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     } catch (error) {
       throw alipayError({ en: 'close trade', zh: '关闭交易' }, error);
     }
+    await this.settingsModule().releaseTradeQuery(outTradeNo);
     this.logger_.info(logLine(existed ? 'trade closed' : 'cancel: Alipay has no such trade', ids));
     return { data: { ...data, alipay_status: 'closed' } };
   }
@@ -612,14 +618,26 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   /**
    * The trade's state: the verified stored status when it says the trade is paid or closed (no
    * network call), else Alipay's signed query answer (recorded as verified state). A merchant whose
-   * contract lacks the query interface gets the stored state (or "no trade yet").
+   * contract lacks the query interface gets the stored state (or "no trade yet"). With `rateLimited`
+   * (the checks a storefront can repeat), Alipay is asked at most once per the core's
+   * `SYNC_MIN_INTERVAL_MS` per trade, claimed atomically on its start record so that concurrent checks
+   * query once; the others answer from the stored state.
    */
-  private async tradeState(data: Record<string, unknown>): Promise<TradeState> {
+  private async tradeState(
+    data: Record<string, unknown>,
+    options: { rateLimited?: boolean } = {},
+  ): Promise<TradeState> {
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { status: null, tradeNo: null, amountFen: null, source: 'none' };
     const settings = this.settingsModule();
     const stored = await settings.getVerifiedTrade(outTradeNo);
     if (stored && (isPaidStatus(stored.status) || stored.status === 'closed')) return fromStored(stored);
+    if (options.rateLimited) {
+      const now = new Date();
+      if ((await settings.claimTradeQuery(outTradeNo, now, syncClaimCutoff(now))) === 'recent') {
+        return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
+      }
+    }
 
     const scoped = await this.facadeForTrade(data);
     let event: TradeEvent | null;

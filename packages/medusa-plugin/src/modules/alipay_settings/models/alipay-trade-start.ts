@@ -24,5 +24,10 @@ export const AlipayTradeStart = model
     scope: model.text(),
     amount: model.text(),
     origin: model.json(),
+    /**
+     * When a storefront-driven status check (`authorizePayment`, `getPaymentStatus`) last asked Alipay
+     * about the trade: checks within the core's `SYNC_MIN_INTERVAL_MS` answer from the recorded state.
+     */
+    last_queried_at: model.dateTime().nullable(),
   })
   .indexes([{ on: ['out_trade_no'], unique: true }, { on: ['created_at'] }]);

@@ -1,0 +1,41 @@
+/**
+ * The log of gateway requests the sandbox received (legacy `gateway.do` and OpenAPI `gateway.do`), so that
+ * a test can count how often a shop called Alipay, and for which trades. Nothing like it exists on the
+ * real Alipay.
+ */
+
+/** One gateway request as the sandbox received it, before any fault or validation. */
+export interface GatewayCall {
+  /** Sandbox time the request arrived (ms). */
+  at: number;
+  /** `legacy` (`/gateway.do`, `notify_query.do`) or `openapi` (`/openapi/gateway.do`). */
+  api: 'legacy' | 'openapi';
+  /** The legacy `service` or the OpenAPI `method`; empty when the request named none. */
+  name: string;
+  /** The partner or app ID the request claimed; empty when none. */
+  owner: string;
+  /** The merchant order numbers the request is about (`out_trade_no`, or the trade of a `trade_no`). */
+  outTradeNos: string[];
+}
+
+/** Filter of `GET /__sandbox/gateway-calls`: every given field must match. */
+export interface GatewayCallFilter {
+  name?: string;
+  owner?: string;
+  /** Calls about this exact merchant order number. */
+  outTradeNo?: string;
+  /** Calls about a merchant order number that starts with this (one shop order's attempts). */
+  outTradeNoPrefix?: string;
+}
+
+/** The calls that match `filter`. */
+export function filterGatewayCalls(calls: readonly GatewayCall[], filter: GatewayCallFilter): GatewayCall[] {
+  return calls.filter(
+    call =>
+      (filter.name === undefined || call.name === filter.name) &&
+      (filter.owner === undefined || call.owner === filter.owner) &&
+      (filter.outTradeNo === undefined || call.outTradeNos.includes(filter.outTradeNo)) &&
+      (filter.outTradeNoPrefix === undefined ||
+        call.outTradeNos.some(no => no.startsWith(filter.outTradeNoPrefix as string))),
+  );
+}
