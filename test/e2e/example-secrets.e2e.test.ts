@@ -314,7 +314,7 @@ describe('vendure-shop', () => {
     expect(result.output).toContain('缺少密钥');
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
     expect(existsSync(join(dataDir, 'vendure.sqlite'))).toBe(false);
-  });
+  }, 200_000);
 
   it('first run: generates the cookie secret into the data directory, and the admin session is signed with it', async () => {
     const sandbox = await startDemoSandbox();
@@ -346,7 +346,7 @@ describe('vendure-shop', () => {
       await shop.stop();
       await sandbox.close();
     }
-  });
+  }, 300_000);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -370,7 +370,7 @@ describe('medusa-shop', () => {
     expect(result.output).toContain('缺少密钥');
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
     expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
-  });
+  }, 120_000);
 
   it('first run: generates its secrets into the data directory, and the admin JWT is signed with JWT_SECRET', async () => {
     const sandbox = await startDemoSandbox();
@@ -408,5 +408,5 @@ describe('medusa-shop', () => {
       await shop.stop();
       await sandbox.close();
     }
-  });
+  }, 600_000);
 });
