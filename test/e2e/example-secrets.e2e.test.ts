@@ -139,6 +139,21 @@ const NO_SECRETS: NodeJS.ProcessEnv = {
   ALIPAY_SETTINGS_SECRET: '',
 };
 
+/** express-shop's order as `GET /orders/:id?format=json` shows it (the fields the tests read). */
+interface ExpressOrder {
+  outTradeNo: string;
+  status: string;
+  refundedFen: number;
+}
+
+/** express-shop's answer to `POST /orders/:id/refund`. */
+interface RefundAnswer {
+  refundId: string;
+  status: string;
+  refundRequestNo: string;
+  refundedTotalFen?: number;
+}
+
 function readSecrets(dataDir: string): Record<string, string> {
   return JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
 }
@@ -253,14 +268,15 @@ describe('express-shop', () => {
     expect(created.status).toBe(303);
     const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
     expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
-    const order = await (await fetch(`${shop}${orderPath}?format=json`)).json();
+    const order = (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
     const paid = await fetch(`${sandbox.controlApi}/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ outTradeNo: order.outTradeNo, appId: sandbox.apps[0]!.appId }),
     });
     expect(paid.status).toBe(200);
-    const orderNow = async () => (await fetch(`${shop}${orderPath}?format=json`)).json();
+    const orderNow = async () =>
+      (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
     expect((await orderNow()).status).toBe('paid');
 
     const merchantCall = (action: 'ship' | 'refund', headers: Record<string, string>, body: object) =>
@@ -269,7 +285,12 @@ describe('express-shop', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
       });
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: token }]) {
+    const badHeaders: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: token },
+    ];
+    for (const headers of badHeaders) {
       for (const action of ['ship', 'refund'] as const) {
         const refused = await merchantCall(action, headers, { amountFen: 100 });
         expect(refused.status, `${action} ${JSON.stringify(headers)}`).toBe(401);
@@ -281,13 +302,13 @@ describe('express-shop', () => {
     const auth = { authorization: `Bearer ${token}` };
     const first = await merchantCall('refund', auth, { amountFen: 100, refundId: 'caller-chosen' });
     expect(first.status).toBe(200);
-    const firstOutcome = await first.json();
+    const firstOutcome = (await first.json()) as RefundAnswer;
     expect(firstOutcome).toMatchObject({ status: 'succeeded', refundedTotalFen: 100 });
     expect(firstOutcome.refundId).not.toBe('caller-chosen');
     expect(firstOutcome.refundRequestNo).not.toContain('caller-chosen');
     // The same caller-chosen ID again is a second refund, not swallowed as a duplicate of the first.
     const second = await merchantCall('refund', auth, { amountFen: 100, refundId: 'caller-chosen' });
-    const secondOutcome = await second.json();
+    const secondOutcome = (await second.json()) as RefundAnswer;
     expect(secondOutcome).toMatchObject({ status: 'succeeded', refundedTotalFen: 200 });
     expect(secondOutcome.refundId).not.toBe(firstOutcome.refundId);
     expect((await orderNow()).refundedFen).toBe(200);
