@@ -5,7 +5,8 @@
  * not here: they are saved in the admin (Settings → Alipay), which the first start seeds.
  *
  * Read by every Medusa command (`medusa db:migrate`, `exec`, `build`, `start`); `scripts/start.ts` sets the
- * environment: `PORT`, `STOREFRONT_URL`, `DATABASE_URL`.
+ * environment: `PORT`, `STOREFRONT_URL`, `DATABASE_URL`, and the secrets `JWT_SECRET`, `COOKIE_SECRET`,
+ * `ALIPAY_SETTINGS_SECRET`.
  */
 import { defineConfig } from '@medusajs/framework/utils';
 
@@ -14,10 +15,26 @@ const port = Number(process.env.PORT || 9000);
 const backendUrl = `http://localhost:${port}`;
 const storefrontUrl = (process.env.STOREFRONT_URL || 'http://localhost:8080').replace(/\/+$/, '');
 
-// DEMO ONLY: a fixed key that encrypts the Alipay secrets saved in the admin, so that a demo database
-// stays readable across restarts. A real shop sets its own in the environment (`openssl rand -hex 32`)
-// and never commits it. 仅用于演示：真实商店请在环境变量中设置自己的密钥，切勿提交到代码库。
-process.env.ALIPAY_SETTINGS_SECRET ||= 'alipay-commerce-example-medusa-shop-demo-only-settings-key';
+/**
+ * A secret from the environment. `scripts/start.ts` sets all three: from the environment, else from the
+ * git-ignored `$DATA_DIR/secrets.json` it generates on the first start (never with NODE_ENV=production).
+ * No fallback: a copied config never runs with a known key. 无默认值：复制的配置不会使用公开的密钥。
+ */
+function requiredSecret(name: 'JWT_SECRET' | 'COOKIE_SECRET' | 'ALIPAY_SETTINGS_SECRET'): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: start the shop with \`pnpm start\` (it generates the secrets on the first run) or ` +
+        `set ${name} (openssl rand -hex 32). / 未设置 ${name}：请用 \`pnpm start\` 启动（首次运行会生成密钥），` +
+        `或设置 ${name}（openssl rand -hex 32）。`,
+    );
+  }
+  return value;
+}
+
+// The plugin reads ALIPAY_SETTINGS_SECRET itself (it encrypts the Alipay secrets saved in the admin):
+// checked here so that a missing key stops the start instead of the first save.
+requiredSecret('ALIPAY_SETTINGS_SECRET');
 
 module.exports = defineConfig({
   projectConfig: {
@@ -28,9 +45,8 @@ module.exports = defineConfig({
       storeCors: storefrontUrl,
       adminCors: backendUrl,
       authCors: `${backendUrl},${storefrontUrl}`,
-      // DEMO ONLY (演示用): fixed so sessions survive a restart; a real shop sets JWT_SECRET / COOKIE_SECRET.
-      jwtSecret: process.env.JWT_SECRET || 'example-medusa-shop-demo-only-jwt-secret',
-      cookieSecret: process.env.COOKIE_SECRET || 'example-medusa-shop-demo-only-cookie-secret',
+      jwtSecret: requiredSecret('JWT_SECRET'),
+      cookieSecret: requiredSecret('COOKIE_SECRET'),
     },
     // `medusa start` runs with NODE_ENV=production, where the admin's session cookie is `Secure` and so
     // never set over the demo's plain http://localhost. Behind https, drop this line.

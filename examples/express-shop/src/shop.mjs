@@ -4,12 +4,21 @@
  * else: the whole integration a new platform needs. Orders live in memory; a real shop keeps them in its
  * database and runs the notification handling inside a transaction.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createAlipay, fenToYuan, settingsToConfig } from '@alipay-commerce/core';
 import express from 'express';
 
 /** @typedef {{ id: string, name: string, priceFen: number, goods: 'physical' | 'virtual', shippingFeeFen: number }} Product */
+/**
+ * A refund the merchant asked for. `status` is `requested` until Alipay answered: a refund whose answer was
+ * lost is retried under the same ID (Alipay refunds an ID once), never under a new one. `failed`: Alipay
+ * refused it.
+ * @typedef {{ id: string, amountFen: number,
+ *   status: 'requested' | 'succeeded' | 'pending' | 'requires_action' | 'failed',
+ *   refundRequestNo?: string }} RefundRecord
+ */
 /** @typedef {{ id: string, productId: string, amountFen: number, outTradeNo: string, attempts: number,
- *   status: string, tradeNo?: string, refundedFen: number, history: string[] }} Order */
+ *   status: string, tradeNo?: string, refundedFen: number, refunds: RefundRecord[], history: string[] }} Order */
 
 /** @type {Product[]} */
 export const PRODUCTS = [
@@ -37,12 +46,47 @@ const page = (title, body) =>
   `<title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}` +
   `.status{font-weight:bold}</style></head><body>${body}</body></html>`;
 
+/** @param {string} text */
+const sha256 = text => createHash('sha256').update(text).digest();
+
+/**
+ * Middleware of the merchant routes: `Authorization: Bearer <merchant token>`, compared in constant time.
+ * A real shop puts these routes behind its admin login instead.
+ * @param {string} merchantToken
+ * @returns {import('express').RequestHandler}
+ */
+function requireMerchant(merchantToken) {
+  const expected = sha256(merchantToken);
+  return (req, res, next) => {
+    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+    if (match && timingSafeEqual(sha256(/** @type {string} */ (match[1])), expected)) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer')
+      .json({
+        error: 'merchant token required / 需要商家令牌',
+        hint: {
+          en: 'Send the merchant token: Authorization: Bearer <MERCHANT_TOKEN>.',
+          zh: '请携带商家令牌：Authorization: Bearer <MERCHANT_TOKEN>。',
+        },
+      });
+  };
+}
+
 /**
  * Builds the shop.
  * @param {{ settings: import('@alipay-commerce/core').AlipaySettings, publicUrl: string,
- *   log?: (line: string) => void }} options
+ *   merchantToken: string, log?: (line: string) => void }} options `merchantToken` guards the merchant
+ *   routes (ship, refund); at least 32 characters (src/server.mjs generates 64).
  */
 export function createShop(options) {
+  if (typeof options.merchantToken !== 'string' || options.merchantToken.length < 32) {
+    // No merchant routes without a real token: a copied shop never runs them open.
+    throw new Error(
+      'merchantToken must be a secret of at least 32 characters / merchantToken 必须是至少 32 个字符的密钥',
+    );
+  }
+  const merchantOnly = requireMerchant(options.merchantToken);
   const configResult = settingsToConfig(options.settings);
   if (!configResult.ok) {
     // Fail fast at startup, naming every bad field (never printing secrets).
@@ -114,6 +158,7 @@ export function createShop(options) {
       attempts: 1,
       status: 'pending',
       refundedFen: 0,
+      refunds: [],
       history: [],
     };
     orders.set(id, order);
@@ -226,8 +271,8 @@ export function createShop(options) {
     );
   });
 
-  // Merchant actions (a real shop puts these behind its admin login).
-  app.post('/orders/:id/ship', express.json(), async (req, res) => {
+  // Merchant actions: behind the merchant token (a real shop puts them behind its admin login).
+  app.post('/orders/:id/ship', merchantOnly, express.json({ limit: '4kb' }), async (req, res) => {
     const order = orders.get(req.params.id);
     if (!order?.tradeNo) return void res.status(409).json({ error: 'not paid' });
     try {
@@ -247,26 +292,45 @@ export function createShop(options) {
     }
   });
 
-  app.post('/orders/:id/refund', express.json(), async (req, res) => {
+  // The refund ID is the shop's, never the caller's: it is Alipay's idempotency key, so a chosen one could
+  // collide with another refund (and be silently ignored) or be replayed. A refund whose answer was lost
+  // is sent again under its stored ID and amount; otherwise the order's next refund gets a new ID.
+  app.post('/orders/:id/refund', merchantOnly, express.json({ limit: '4kb' }), async (req, res) => {
     const order = orders.get(req.params.id);
     if (!order?.tradeNo) return void res.status(409).json({ error: 'not paid' });
-    const amountFen = Number(req.body?.amountFen ?? order.amountFen);
+    let refund = order.refunds.find(r => r.status === 'requested');
+    if (!refund) {
+      const amountFen = Number(req.body?.amountFen ?? order.amountFen - order.refundedFen);
+      if (!Number.isSafeInteger(amountFen) || amountFen <= 0)
+        return void res.status(400).json({ error: 'amountFen must be a positive integer of fen' });
+      refund = { id: `${order.id}-R${order.refunds.length + 1}`, amountFen, status: 'requested' };
+      order.refunds.push(refund);
+    }
     try {
       const outcome = await alipay.refund({
         outTradeNo: order.outTradeNo,
         tradeNo: order.tradeNo,
-        refundId: String(req.body?.refundId ?? `${order.id}-refund-${order.history.length}`),
-        amountFen,
+        refundId: refund.id,
+        refundRequestNo: refund.refundRequestNo,
+        amountFen: refund.amountFen,
         reason: 'customer request',
         notifyUrl: `${options.publicUrl}/alipay/notify`,
       });
+      refund.status = outcome.status;
+      refund.refundRequestNo = outcome.refundRequestNo;
       if (outcome.status === 'succeeded') order.refundedFen = outcome.refundedTotalFen;
-      order.history.push(`refund ${outcome.status}`);
-      res.json(outcome);
+      order.history.push(`refund ${refund.id} ${outcome.status}`);
+      res.json({ refundId: refund.id, ...outcome });
     } catch (error) {
-      res
-        .status(502)
-        .json({ error: /** @type {Error} */ (error).message, hint: /** @type {any} */ (error).hint });
+      // Alipay refused (not retryable): the refund failed, the next call is a new refund. Otherwise the
+      // outcome is unknown (network, gateway busy): it stays `requested` and is retried under the same ID.
+      if (!(/** @type {{ retryable?: boolean }} */ (error).retryable)) refund.status = 'failed';
+      order.history.push(`refund ${refund.id} ${refund.status === 'failed' ? 'refused' : 'unanswered'}`);
+      res.status(502).json({
+        refundId: refund.id,
+        error: /** @type {Error} */ (error).message,
+        hint: /** @type {any} */ (error).hint,
+      });
     }
   });
 

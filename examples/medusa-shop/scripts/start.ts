@@ -18,10 +18,15 @@
  *
  * Environment: `PORT` (9000), `ALIPAY_SANDBOX_URL` (http://127.0.0.1:7010), `STOREFRONT_URL`
  * (http://localhost:8080), `DATA_DIR` (`examples/medusa-shop/.data`), `DATABASE_URL` (optional).
+ *
+ * Secrets (`JWT_SECRET`, `COOKIE_SECRET`, `ALIPAY_SETTINGS_SECRET`): from the environment, else from
+ * `$DATA_DIR/secrets.json` (git-ignored); the first start generates the missing ones there. With
+ * `NODE_ENV=production` nothing is generated: the shop refuses to start, before anything else, until all
+ * three are set. Every Medusa command gets them in its environment (medusa-config.ts has no fallback).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -33,6 +38,7 @@ import {
   startPostgres,
 } from '../../../packages/medusa-plugin/integration-tests/utils/postgres';
 import { DATABASE_NAME, DEMO_ADMIN, PUBLISHABLE_KEY_TITLE } from '../src/demo';
+import { loadSecrets, MissingSecretsError } from './secrets';
 
 const exampleDir = path.resolve(__dirname, '..');
 const port = Number(process.env.PORT || 9000);
@@ -41,6 +47,12 @@ const sandboxUrl = (process.env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010').r
 const storefrontUrl = (process.env.STOREFRONT_URL || 'http://localhost:8080').replace(/\/+$/, '');
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(exampleDir, '.data'));
 const externalDatabaseUrl = process.env.DATABASE_URL || undefined;
+/** The shop's secrets file (git-ignored with the data directory). */
+const secretsFile = path.join(dataDir, 'secrets.json');
+/** What medusa-config.ts and the plugin read; no secret has a fixed fallback. */
+const SECRET_NAMES = ['JWT_SECRET', 'COOKIE_SECRET', 'ALIPAY_SETTINGS_SECRET'] as const;
+/** The secrets every Medusa command gets (filled by {@link loadShopSecrets}). */
+let secretEnv: Record<string, string> = {};
 
 const medusaCli = require.resolve('@medusajs/cli/cli.js', { paths: [exampleDir] });
 /** Preload of every Medusa child: it stops itself when this process dies without stopping it. */
@@ -96,6 +108,7 @@ function medusaEnv(databaseUrl: string, extra: Record<string, string> = {}): Nod
     ALIPAY_DEMO_ACCOUNTS: demoAccountsFile,
     DATABASE_URL: databaseUrl,
     MEDUSA_DISABLE_TELEMETRY: 'true',
+    ...secretEnv,
     ...extra,
   };
 }
@@ -595,7 +608,36 @@ function assertPortFree(): Promise<void> {
   });
 }
 
+/**
+ * Loads the secrets (environment, then `$DATA_DIR/secrets.json`), generating the missing ones unless
+ * NODE_ENV is production (then {@link MissingSecretsError}: nothing has started yet).
+ */
+function loadShopSecrets(): void {
+  const envHasKey = Boolean(process.env.ALIPAY_SETTINGS_SECRET);
+  if (!envHasKey && !existsSync(secretsFile) && existsSync(path.join(dataDir, 'postgres'))) {
+    // A data directory from before the secrets were generated: its Alipay settings are encrypted with the
+    // former fixed demo key, which a generated key cannot read. Refuse rather than start a shop that
+    // cannot pay.
+    throw new Error(
+      `${dataDir} was created before the shop generated its own secrets: its Alipay settings cannot be ` +
+        'read with a new key. Delete that directory to seed a fresh demo (or set ALIPAY_SETTINGS_SECRET to the ' +
+        `key it was seeded with). / ${dataDir} 创建于自动生成密钥之前，其中的支付宝设置无法用新密钥解密。` +
+        '请删除该目录以重新初始化演示（或将 ALIPAY_SETTINGS_SECRET 设为初始化时使用的密钥）。',
+    );
+  }
+  const secrets = loadSecrets({ file: secretsFile, names: SECRET_NAMES });
+  secretEnv = secrets.values;
+  if (secrets.generated.length > 0) {
+    say(
+      `generated ${secrets.generated.join(', ')} into ${secretsFile} (git-ignored; set them in the environment ` +
+        'in production) / 已生成密钥并保存（已被 git 忽略；生产环境请用环境变量设置）',
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  // First: with NODE_ENV=production and secrets missing, nothing may start (no PostgreSQL, no build).
+  loadShopSecrets();
   await assertOneMedusaCopy();
   await assertPortFree();
   say(`starting on ${shopUrl} (data: ${externalDatabaseUrl ? 'DATABASE_URL' : dataDir}) / 正在启动`);
@@ -648,6 +690,7 @@ async function main(): Promise<void> {
 
 main().catch(error => {
   if (stopping) return;
-  say(`failed to start / 启动失败: ${describe(error)}`);
+  if (error instanceof MissingSecretsError) say(`refuses to start / 拒绝启动: ${error.message}`);
+  else say(`failed to start / 启动失败: ${describe(error)}`);
   void shutdown('start failed', 1);
 });

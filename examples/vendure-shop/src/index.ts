@@ -21,12 +21,14 @@ import {
   SearchJobBufferService,
   TransactionalConnection,
 } from '@vendure/core';
+import { MissingSecretsError } from './secrets';
 import { alipayPaymentMethods, DEMO_ACCOUNTS_FILE, seedExampleShop } from './seed';
 import {
   createVendureConfig,
+  DEMO_SUPERADMIN,
   databasePath,
   type ExampleShopSettings,
-  SUPERADMIN,
+  secretsPath,
   settingsFromEnv,
 } from './vendure-config';
 
@@ -83,6 +85,12 @@ async function main(): Promise<void> {
   // Vendure reports usage to its servers on bootstrap unless told not to; a demo stays offline.
   process.env.VENDURE_DISABLE_TELEMETRY ??= 'true';
   const settings = settingsFromEnv();
+  if (settings.generatedSecrets.length > 0) {
+    console.log(
+      `Generated ${settings.generatedSecrets.join(', ')} into ${secretsPath(settings.dataDir)} (git-ignored; ` +
+        'set them in the environment in production) / 已生成密钥并保存（已被 git 忽略；生产环境请用环境变量设置）',
+    );
+  }
   const started = Date.now();
   mkdirSync(settings.dataDir, { recursive: true });
   const marker = readMarker(settings);
@@ -134,14 +142,24 @@ async function main(): Promise<void> {
   const ready = {
     url: settings.publicUrl,
     adminUrl: `${settings.publicUrl}/admin`,
-    adminUser: SUPERADMIN.identifier,
-    adminPassword: SUPERADMIN.password,
+    adminUser: settings.superadmin.identifier,
+    // The demo's throw-away password is printed on purpose; a password of your own never is.
+    adminPassword:
+      settings.superadmin.password === DEMO_SUPERADMIN.password
+        ? DEMO_SUPERADMIN.password
+        : '(SUPERADMIN_PASSWORD)',
   };
   console.log(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}`);
 }
 
 main().catch(error => {
-  console.error(`The Vendure example shop failed to start: ${error instanceof Error ? error.stack : error}`);
+  if (error instanceof MissingSecretsError) {
+    console.error(`The Vendure example shop refuses to start / Vendure 示例商城拒绝启动: ${error.message}`);
+  } else {
+    console.error(
+      `The Vendure example shop failed to start: ${error instanceof Error ? error.stack : error}`,
+    );
+  }
   process.exit(1);
 });
 

@@ -16,6 +16,7 @@ import {
   type VendureConfig,
 } from '@vendure/core';
 import { ExampleShopPlugin, goodsTypeOfOrder } from './example-shop.plugin';
+import { loadSecrets } from './secrets';
 
 /** The example shop's settings, read from the environment by {@link settingsFromEnv}. */
 export interface ExampleShopSettings {
@@ -31,10 +32,25 @@ export interface ExampleShopSettings {
   storefrontUrl: string;
   /** Vendure's log level (`LOG_LEVEL=debug|verbose|info|warn|error`). */
   logLevel: LogLevel;
+  /** Signs the admin's session cookie: `COOKIE_SECRET`, else `$DATA_DIR/secrets.json` (see {@link secretsPath}). */
+  cookieSecret: string;
+  /** The superadmin Vendure creates on the first start. */
+  superadmin: { identifier: string; password: string };
+  /** The secrets this start generated into {@link secretsPath} (names only). */
+  generatedSecrets: string[];
 }
 
-/** The superadmin of the example shop. Test material for a local demo, never for a real shop. */
-export const SUPERADMIN = { identifier: 'superadmin', password: 'superadmin' } as const;
+/**
+ * The superadmin of the local demo (`SUPERADMIN_USERNAME` / `SUPERADMIN_PASSWORD` replace it). Test
+ * material printed by `pnpm demo`, never for a real shop: with `NODE_ENV=production` the shop refuses to
+ * start without `SUPERADMIN_PASSWORD`.
+ */
+export const DEMO_SUPERADMIN = { identifier: 'superadmin', password: 'superadmin' } as const;
+
+/** Where generated secrets are kept: `secrets.json` in the (git-ignored) data directory. */
+export function secretsPath(dataDir: string): string {
+  return join(dataDir, 'secrets.json');
+}
 
 const LOG_LEVELS: Record<string, LogLevel> = {
   error: LogLevel.Error,
@@ -44,17 +60,35 @@ const LOG_LEVELS: Record<string, LogLevel> = {
   debug: LogLevel.Debug,
 };
 
-/** Reads the settings from the environment; every variable has a default for `pnpm start`. */
+/**
+ * Reads the settings from the environment; every variable has a default for `pnpm start`. The secrets
+ * come from the environment or `$DATA_DIR/secrets.json`; a first start generates the missing ones there,
+ * except with `NODE_ENV=production`, which throws `MissingSecretsError` instead (and also wants
+ * `SUPERADMIN_PASSWORD`: the demo's superadmin is not for production).
+ */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleShopSettings {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new Error(`PORT must be a TCP port number, got "${env.PORT}"`);
   }
+  // Relative to this package, not to the caller's working directory: pnpm --filter runs us
+  // from the package, `node dist/index.js` may run from anywhere.
+  const dataDir = env.DATA_DIR || join(__dirname, '..', '.data');
+  const production = env.NODE_ENV === 'production';
+  const secrets = loadSecrets({
+    file: secretsPath(dataDir),
+    names: production ? ['COOKIE_SECRET', 'SUPERADMIN_PASSWORD'] : ['COOKIE_SECRET'],
+    env,
+  });
   return {
     port,
-    // Relative to this package, not to the caller's working directory: pnpm --filter runs us
-    // from the package, `node dist/index.js` may run from anywhere.
-    dataDir: env.DATA_DIR || join(__dirname, '..', '.data'),
+    dataDir,
+    cookieSecret: secrets.values.COOKIE_SECRET as string,
+    superadmin: {
+      identifier: env.SUPERADMIN_USERNAME || DEMO_SUPERADMIN.identifier,
+      password: secrets.values.SUPERADMIN_PASSWORD || env.SUPERADMIN_PASSWORD || DEMO_SUPERADMIN.password,
+    },
+    generatedSecrets: secrets.generated,
     publicUrl: trimSlash(env.PUBLIC_URL || `http://localhost:${port}`),
     sandboxUrl: trimSlash(env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010'),
     storefrontUrl: trimSlash(env.STOREFRONT_URL || 'http://localhost:8080'),
@@ -87,9 +121,9 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
     authOptions: {
       // Bearer for the storefront (one token per buyer session), cookie for the admin UI.
       tokenMethod: ['bearer', 'cookie'],
-      superadminCredentials: { ...SUPERADMIN },
-      // A fixed secret is acceptable for a local demo whose cookies are worthless elsewhere.
-      cookieOptions: { secret: 'alipay-commerce-example-vendure-shop' },
+      superadminCredentials: { ...settings.superadmin },
+      // Generated on the first start (or COOKIE_SECRET): a copied shop never signs sessions with a known key.
+      cookieOptions: { secret: settings.cookieSecret },
     },
     dbConnectionOptions: {
       type: 'better-sqlite3',

@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { SandboxConfigError } from './config';
+import { maskSecret } from '@alipay-commerce/core';
+import { loadConfigFile, SandboxConfigError, type SandboxConfigInput } from './config';
 import { type SandboxInfo, type SandboxOptions, startSandbox } from './server';
 
 /**
  * `alipay-sandbox [--port 7010] [--host 127.0.0.1] [--time-scale N] [--config merchants.json]`
  *
  * Contract scripts rely on: the FIRST line on stdout is one JSON object with the URLs and the generated
- * test credentials (SandboxInfo); human-readable text follows. The credentials are printed on purpose:
- * they are throw-away test material of an offline emulator, never real keys.
+ * test credentials (SandboxInfo); human-readable text follows. The credentials the sandbox generates are
+ * printed on purpose: they are throw-away test material of an offline emulator, never real keys. Keys that
+ * come from `--config` are the operator's own (they may be reused elsewhere): those are printed only as a
+ * masked hint — the operator has them in the file already.
  */
 
 const HELP = `alipay-sandbox — offline Alipay gateway emulator / 支付宝离线网关模拟器
@@ -15,11 +19,81 @@ const HELP = `alipay-sandbox — offline Alipay gateway emulator / 支付宝离�
 Usage: alipay-sandbox [--port 7010] [--host 127.0.0.1] [--time-scale N] [--config merchants.json]
 
   --port        TCP port (default 7010; 0 = any free port)
-  --host        interface to listen on (default 127.0.0.1)
+  --host        interface to listen on (default 127.0.0.1; anything but loopback warns: the control
+                API and the keys are open to whoever reaches it)
   --time-scale  divide Alipay's delays by N (retries 4m,10m,10m,1h,2h,6h,15h; notify_id expiry; timeouts)
-  --config      JSON file fixing partners, keys, apps, certificates (see README)
+  --config      JSON file fixing partners, keys, apps, certificates (see README); its keys are
+                echoed only as a masked hint
 
 The first stdout line is a JSON object with the gateway URLs and the test credentials.`;
+
+/** Hosts that only this machine reaches. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
+
+/**
+ * Whether `host` is a loopback address: `localhost`, `::1` or any 127.x.y.z. Everything else (0.0.0.0,
+ * a LAN address, a hostname) exposes the control API, which pays, refunds and moves the clock for anyone.
+ */
+function isLoopbackHost(host: string): boolean {
+  const normalized = host.trim().toLowerCase();
+  return LOOPBACK_HOSTS.has(normalized) || /^127(\.\d{1,3}){3}$/.test(normalized);
+}
+
+/** The warning printed on stderr when the sandbox listens beyond loopback. */
+function nonLoopbackWarning(host: string): string {
+  return [
+    `alipay-sandbox: WARNING: --host ${host} is not a loopback address. Anyone who reaches this port can`,
+    '  read the test keys (/__sandbox/config) and drive the control API (/__sandbox: pay, refund, move the',
+    '  clock). Use it on a trusted network only; the default 127.0.0.1 keeps it on this machine.',
+    `alipay-sandbox: 警告：--host ${host} 不是本机回环地址。任何能访问此端口的人都可以读取测试密钥`,
+    '  （/__sandbox/config）并调用控制接口（/__sandbox：付款、退款、调整时钟）。请仅在可信网络中使用；',
+    '  默认的 127.0.0.1 只允许本机访问。',
+  ].join('\n');
+}
+
+/**
+ * A masked hint of a key: the core's hint (at most the last 4 characters) for short keys, "PEM private
+ * key" for PEM, plus the length and the first 8 hex digits of its SHA-256 — enough to tell which key
+ * was loaded, useless to sign with.
+ */
+function keyHint(key: string): string {
+  const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  const shown = key.includes('-----BEGIN') ? 'PEM private key' : maskSecret(key) || '••••';
+  return `${shown} (${key.length} chars, sha256:${fingerprint})`;
+}
+
+/** Every secret string a config file fixes (MD5 keys, private keys, AES keys). */
+function secretsOf(input: SandboxConfigInput): Set<string> {
+  const secrets = new Set<string>();
+  const add = (value: unknown): void => {
+    if (typeof value === 'string' && value.length > 0) secrets.add(value);
+  };
+  for (const m of input.merchants ?? []) {
+    add(m.key);
+    add(m.rsaPrivateKey);
+  }
+  for (const a of input.apps ?? []) {
+    add(a.privateKey);
+    add(a.aesKey);
+    add(a.alipayPrivateKey);
+  }
+  add(input.alipayKeys?.privateKey);
+  add(input.legacyRsaKeys?.privateKey);
+  add(input.rootCaPrivateKey);
+  return secrets;
+}
+
+/** A deep copy of `value` where every string that is one of `secrets` becomes its {@link keyHint}. */
+function maskSecrets<T>(value: T, secrets: ReadonlySet<string>): T {
+  if (typeof value === 'string') return (secrets.has(value) ? keyHint(value) : value) as T;
+  if (Array.isArray(value)) return value.map(item => maskSecrets(item, secrets)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([name, item]) => [name, maskSecrets(item, secrets)]),
+    ) as T;
+  }
+  return value;
+}
 
 function humanText(info: SandboxInfo): string {
   const lines: string[] = [];
@@ -57,8 +131,13 @@ function humanText(info: SandboxInfo): string {
     '  the escrow buyer confirms receipt at /buyer/trades/<trade_no>. Notifications must be answered',
   );
   lines.push('  with exactly "success" (7 bytes) or they are retried.');
-  lines.push('Keys above are generated, throw-away test material — never use them for real money.');
-  lines.push('以上密钥为自动生成的测试材料，切勿用于真实资金。');
+  lines.push(
+    'Generated keys above are throw-away test material — never use them for real money. Keys from --config',
+  );
+  lines.push('  are shown masked (••••, length, sha256): you have them in your file.');
+  lines.push(
+    '以上自动生成的密钥为测试材料，切勿用于真实资金。来自 --config 的密钥只显示掩码（长度与 sha256 指纹）。',
+  );
   return lines.join('\n');
 }
 
@@ -81,14 +160,22 @@ async function main(): Promise<void> {
   if (!Number.isInteger(options.port) || options.port! < 0 || options.port! > 65535)
     throw new Error('--port must be 0–65535');
   if (values.host) options.host = values.host;
+  // Warn before listening: the warning must be seen even when the start fails or is piped away.
+  if (options.host && !isLoopbackHost(options.host))
+    process.stderr.write(`${nonLoopbackWarning(options.host)}\n`);
   if (values['time-scale'] !== undefined) {
     const scale = Number(values['time-scale']);
     if (!(scale > 0)) throw new Error('--time-scale must be a positive number');
     options.timeScale = scale;
   }
-  if (values.config) options.config = values.config;
+  let fromConfig = new Set<string>();
+  if (values.config) {
+    const input = await loadConfigFile(values.config);
+    options.config = input;
+    fromConfig = secretsOf(input);
+  }
   const sandbox = await startSandbox(options);
-  const info = sandbox.info();
+  const info = maskSecrets(sandbox.info(), fromConfig);
   process.stdout.write(`${JSON.stringify(info)}\n${humanText(info)}\n`);
   const stop = (): void => {
     void sandbox.close().then(() => process.exit(0));

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
+const demoAccounts = join(root, '..', '..', 'examples', 'sandbox', 'demo-accounts.json');
 const children: ChildProcess[] = [];
 
 function newestSource(dir: string): number {
@@ -36,23 +37,25 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGTERM');
 });
 
-async function start(args: string[]): Promise<{ first: string; rest: () => string; child: ChildProcess }> {
+async function start(
+  args: string[],
+): Promise<{ first: string; rest: () => string; stderr: () => string; child: ChildProcess }> {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const lines: string[] = [];
   const rl = createInterface({ input: child.stdout! });
+  let stderr = '';
+  child.stderr!.on('data', d => {
+    stderr += d;
+  });
   const first = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', d => {
-      stderr += d;
-    });
     child.on('exit', code => reject(new Error(`exited ${code}: ${stderr}`)));
     rl.on('line', line => {
       lines.push(line);
       if (lines.length === 1) resolve(line);
     });
   });
-  return { first, rest: () => lines.slice(1).join('\n'), child };
+  return { first, rest: () => lines.slice(1).join('\n'), stderr: () => stderr, child };
 }
 
 describe('alipay-sandbox CLI', () => {
@@ -132,10 +135,11 @@ describe('alipay-sandbox CLI', () => {
     expect(info.merchants).toHaveLength(1);
     expect(info.merchants[0]).toMatchObject({
       partner: '2088000000000042',
-      key: '0123456789abcdefghijklmnopqrstuv',
       sellerEmail: 'shop@example.test',
       sellerId: '2088000000000042',
     });
+    // A key the config file fixed is the operator's own: only a masked hint is echoed.
+    expect(info.merchants[0].key).not.toBe('0123456789abcdefghijklmnopqrstuv');
     expect(info.merchants[0].contract).toEqual([
       'create_partner_trade_by_buyer',
       'notify_verify',
@@ -144,6 +148,58 @@ describe('alipay-sandbox CLI', () => {
     expect(info.apps[0].appId).toBe('9021000122682882');
     expect(info.apps[0].certificates.appCertSn).toMatch(/^[0-9a-f]{32}$/);
     expect(info.apps[0].certificates.alipayRootCertSn).toMatch(/^[0-9a-f]{32}_[0-9a-f]{32}$/);
+  });
+
+  it('--config: keys from the file are echoed only as a masked hint, on every line (issue 15 item 9)', async () => {
+    const accounts = JSON.parse(readFileSync(demoAccounts, 'utf8'));
+    const md5Key: string = accounts.merchants[0].key;
+    const appPrivateKey: string = accounts.apps[0].privateKey;
+    const { first, rest } = await start(['--port', '0', '--config', demoAccounts]);
+    await new Promise(r => setTimeout(r, 100));
+    const output = `${first}\n${rest()}`;
+    const info = JSON.parse(first);
+    // Still usable by scripts: the URLs, the partner, the buyer…
+    expect(info.merchants[0].partner).toBe(accounts.merchants[0].partner);
+    expect(info.buyer.email).toContain('@');
+    // …but neither the MD5 key nor the body of the app's private key appears anywhere.
+    expect(output).not.toContain(md5Key);
+    expect(output).not.toContain(md5Key.slice(0, 12));
+    const keyBody = appPrivateKey.split('\n')[1]!;
+    expect(output).not.toContain(keyBody);
+    expect(output).not.toContain(JSON.stringify(appPrivateKey).slice(1, 60));
+    const alipayKeyBody = accounts.alipayKeys.privateKey.split('\n')[1]!;
+    expect(output).not.toContain(alipayKeyBody);
+    // The hint names the length and a fingerprint, enough to tell two keys apart.
+    expect(info.merchants[0].key).toMatch(/^••••[^ ]{4} \(32 chars, sha256:[0-9a-f]{8}\)$/);
+    expect(info.apps[0].privateKey).toMatch(/^PEM private key \(\d+ chars, sha256:[0-9a-f]{8}\)$/);
+    expect(rest()).toContain(info.merchants[0].key);
+    // Keys the sandbox generated (not in the file) are still printed in full: the alipayPublicKey is public.
+    expect(info.apps[0].alipayPublicKey).toContain('PUBLIC KEY');
+  });
+
+  it('generated keys (no --config) are still printed in full', async () => {
+    const { first } = await start(['--port', '0']);
+    const info = JSON.parse(first);
+    expect(info.merchants[0].key).toMatch(/^[a-z0-9]{32}$/);
+    expect(info.apps[0].privateKey).toContain('-----BEGIN PRIVATE KEY-----');
+  });
+
+  it('warns on stderr, in English and Chinese, when --host is not loopback (issue 15 item 9)', async () => {
+    const { first, stderr } = await start(['--port', '0', '--host', '0.0.0.0']);
+    expect(JSON.parse(first).url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await new Promise(r => setTimeout(r, 50));
+    expect(stderr()).toMatch(/WARNING.*0\.0\.0\.0.*not a loopback/);
+    expect(stderr()).toContain('警告');
+    expect(stderr()).toContain('/__sandbox');
+  });
+
+  it('does not warn for loopback hosts', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1']) {
+      const { first, stderr } = await start(['--port', '0', '--host', host]);
+      expect(JSON.parse(first).url).toMatch(/^http:\/\//);
+      await new Promise(r => setTimeout(r, 50));
+      expect(stderr(), host).toBe('');
+    }
   });
 
   it('exits 1 with a message for a bad config', async () => {
