@@ -17,12 +17,22 @@
  *   after the run (the driver's `snapshot()`); S counts the orders (and the orphan list) that differ.
  * - crashes: the shop process exited, or a request was answered 5xx, reset, or not answered within 15 s.
  *
+ * Endless request bodies (issue 15 item 1): chunked POSTs without `Content-Length` that never end
+ * (test/support/endless-body.ts) — a flood as fast as the kernel takes it, the same body paced so that
+ * what the shop read can be measured, one byte a second — while a normal notification is sent. The shop
+ * must answer 413 (408 for the slow one) with `Connection: close` and close the connection within
+ * seconds, having read at most 64 KiB plus one chunk, and answer the normal request meanwhile. They count
+ * in the summary line as four more requests tried; the endless ones are closed by design, so only a 5xx
+ * answer (or a shop that exits) counts as a crash for them.
+ *
  * Positive controls prove that the counters can count: at the end, the unmodified genuine messages are
  * sent and must be accepted and change state.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  FORM_UTF8,
+  formBody,
   legacyNotificationFields,
   newTradeNo,
   openApiNotificationFields,
@@ -31,6 +41,7 @@ import {
   signRsa2,
 } from '../support/alipay-messages';
 import { registeredDrivers } from '../support/drivers';
+import { sendEndlessBody } from '../support/endless-body';
 import {
   type HostileRequest,
   type HostileTarget,
@@ -43,6 +54,9 @@ import type { PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-dri
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 1200);
 const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31);
 const CONCURRENCY = 16;
+/** The notify endpoints' body policy (docs/security.md): 64 KiB, 10 s for the whole body. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+const BODY_DEADLINE_MS = 10_000;
 
 interface Tally {
   shop: string;
@@ -285,6 +299,134 @@ for (const { name, create } of registeredDrivers()) {
         'a refusal logged with its reason per request',
       ).toBe(requests.length);
       for (const o of outcomes) expect(o.reason).toMatch(/^[\w.:-]+$/);
+    });
+
+    it('endless request bodies (chunked, no Content-Length): answered 413 / 408 with Connection: close and closed within seconds, at most 64 KiB + one chunk read, other requests served meanwhile', async () => {
+      const url = targets[0]!.url;
+      const before = await shop.snapshot();
+      const fromLine = shop.logs().length;
+      const crashes: string[] = [];
+      const slow = sendEndlessBody(url, {
+        pace: 'one-byte-per-second',
+        contentType: FORM_UTF8,
+        giveUpMs: BODY_DEADLINE_MS + 10_000,
+      });
+      await new Promise(resolve => setTimeout(resolve, 1_000));
+      const normalTarget = targets[2]!;
+      const normal = (async () => {
+        const sent = Date.now();
+        try {
+          const response = await fetch(normalTarget.url, {
+            method: 'POST',
+            headers: { 'content-type': FORM_UTF8 },
+            body: formBody(normalTarget.base),
+            signal: AbortSignal.timeout(15_000),
+          });
+          return { status: response.status, text: await response.text(), ms: Date.now() - sent };
+        } catch (error) {
+          crashes.push(`normal request → ${(error as Error).name}: ${(error as Error).message}`);
+          return undefined;
+        }
+      })();
+      const [paced, flood, served] = await Promise.all([
+        sendEndlessBody(url, { pace: 'paced', contentType: FORM_UTF8, giveUpMs: 8_000 }),
+        sendEndlessBody(url, {
+          pace: 'flood',
+          contentType: FORM_UTF8,
+          giveUpMs: 8_000,
+          maxBytes: 512 * 1024 * 1024,
+        }),
+        normal,
+      ]);
+      const slowResult = await slow;
+      const results = { paced, flood, slow: slowResult };
+      console.log(
+        `${name}: endless bodies ${JSON.stringify(
+          Object.fromEntries(
+            Object.entries(results).map(([k, r]) => [
+              k,
+              {
+                status: r.status,
+                connectionClose: r.connectionClose,
+                closedByServer: r.closedByServer,
+                closedAfterMs: r.elapsedMs,
+                written: r.written,
+                taken: r.taken,
+              },
+            ]),
+          ),
+        )}; normal request meanwhile ${JSON.stringify(served)}`,
+      );
+      for (const [k, r] of Object.entries(results)) {
+        if (r.status !== undefined && r.status >= 500) crashes.push(`${k} endless body → HTTP ${r.status}`);
+      }
+      if (served && served.status >= 500) crashes.push(`normal request → HTTP ${served.status}`);
+      const outcomes = await eventually(
+        async () => {
+          const found = shop.notificationOutcomes(fromLine);
+          return found.length >= 4 && found;
+        },
+        'a log line for each of the 4 requests',
+        15_000,
+      ).catch(() => shop.notificationOutcomes(fromLine));
+      const after = await shop.snapshot();
+      if (!shop.isRunning()) crashes.push('the shop process exited');
+      const accepted = outcomes.filter(o => o.verdict === 'accepted');
+      const changed = differences(before, after);
+      const tally: Tally = {
+        shop: name,
+        tried: 4,
+        accepted: accepted.length,
+        stateChanges: changed.length,
+        crashes: crashes.length,
+      };
+      tallies.push(tally);
+      console.log(
+        `${name}: ${tally.tried} endless-body requests tried: ${tally.accepted} accepted, ${tally.stateChanges} state changes, ${tally.crashes} crashes`,
+      );
+
+      // Paced: what the shop read is measured exactly.
+      expect(paced.closedByServer, 'paced: the shop closed the connection').toBe(true);
+      expect(paced.elapsedMs, 'paced: closed within seconds').toBeLessThan(5_000);
+      expect(paced.taken, 'paced: bytes the shop read').toBeLessThanOrEqual(
+        BODY_LIMIT_BYTES + paced.chunkBytes,
+      );
+      expect([paced.status, paced.connectionClose, paced.answerBody]).toEqual([413, true, 'fail']);
+      // Flood: as fast as the kernel takes it; what the client wrote includes the socket buffers.
+      expect(flood.closedByServer, 'flood: the shop closed the connection').toBe(true);
+      expect(flood.elapsedMs, 'flood: closed within seconds').toBeLessThan(5_000);
+      expect([flood.status, flood.connectionClose, flood.answerBody]).toEqual([413, true, 'fail']);
+      // One byte a second: the deadline for the whole body.
+      expect(slowResult.closedByServer, 'slow: the shop closed the connection').toBe(true);
+      expect(slowResult.elapsedMs, 'slow: closed at the deadline').toBeGreaterThanOrEqual(
+        BODY_DEADLINE_MS - 500,
+      );
+      expect(slowResult.elapsedMs, 'slow: closed at the deadline').toBeLessThan(BODY_DEADLINE_MS + 5_000);
+      expect(slowResult.written).toBeLessThanOrEqual(16);
+      expect([slowResult.status, slowResult.connectionClose, slowResult.answerBody]).toEqual([
+        408,
+        true,
+        'fail',
+      ]);
+      // Served meanwhile, promptly.
+      expect(served?.status).toBe(200);
+      expect(['success', 'fail']).toContain(served?.text);
+      expect(served!.ms, 'normal request answered within 5 s').toBeLessThan(5_000);
+
+      expect(
+        accepted.map(o => o.line),
+        'accepted',
+      ).toEqual([]);
+      expect(changed, 'state changes').toEqual([]);
+      expect(crashes, 'crashes').toEqual([]);
+      expect(
+        outcomes
+          .map(o => o.reason)
+          .filter(r => r.startsWith('body:'))
+          .sort(),
+        'each endless body logged with its reason',
+      ).toEqual(['body:entity.too.large', 'body:entity.too.large', 'body:request.timeout']);
+      expect(outcomes.filter(o => o.verdict === 'refused').length, 'a refusal logged per request').toBe(4);
     });
 
     it('positive controls: the unmodified genuine messages are accepted and pay their orders (the counters can count)', async () => {

@@ -7,6 +7,7 @@ export * from './facade';
 export * from './http/encoding';
 export * from './http/fetch';
 export * from './http/form';
+export * from './http/request-body';
 export * from './http/xml';
 export * from './keyed-queue';
 export * from './legacy/client';

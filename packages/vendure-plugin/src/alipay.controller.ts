@@ -27,11 +27,13 @@ export class AlipayController {
   ) {}
 
   /**
-   * Receives an Alipay notification. The body arrives as the raw bytes (the plugin mounts a raw
-   * body parser on this route), because Alipay may post GBK forms that Nest's urlencoded parser
-   * answers with 415, and signatures must be checked on the values decoded with the right charset.
+   * Receives an Alipay notification. The body arrives as the raw bytes (the plugin mounts the core's
+   * body reader on this route, see `notify-body-parser.ts`), because Alipay may post GBK forms that
+   * Nest's urlencoded parser answers with 415, and signatures must be checked on the values decoded
+   * with the right charset.
    *
-   * Always answers 200 `text/plain`: Alipay reads only the body, and retries until it is `success`.
+   * Always answers 200 `text/plain` once the body was read: Alipay reads only the body, and retries
+   * until it is `success`. A body the reader refuses never gets here (413 / 408 / 400 / 415).
    */
   @Post(`${ALIPAY_NOTIFY_SEGMENT}/:channelToken/:paymentMethodCode`)
   async notify(
@@ -40,7 +42,7 @@ export class AlipayController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    // body-parser 2 leaves req.body undefined when a request has no body at all.
+    // Set by the plugin's notify body reader; a Buffer unless another middleware got there first.
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let reply: AlipayNotifyReply;
     try {

@@ -138,7 +138,7 @@ export interface AlipayPluginOptions {
 
 /**
  * Adds the mandatory pieces to Vendure's configuration: the `alipay` payment method handler, the
- * raw-body parser on the notify route, the refund process that lets Alipay refunds start `Pending`,
+ * raw-body reader on the notify route, the refund process that lets Alipay refunds start `Pending`,
  * the order process that lets escrow orders ship before their payment settles, and the
  * reconciliation task. Idempotent: a config object that
  * goes through plugin configuration twice (an app that bootstraps more than once per process) gets
@@ -156,8 +156,8 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   const { middleware } = config.apiOptions;
   if (!middleware.some(m => m.route === ALIPAY_NOTIFY_ROUTE)) {
     // Mounted before Nest's global body parsers: those answer 415 to `charset=GBK` and would
-    // percent-decode bytes with the wrong charset. Once this parser has read the stream, the
-    // global parsers skip the request. Scoped to the notify route only, so GraphQL is unaffected.
+    // percent-decode bytes with the wrong charset. Once this reader has read the stream, the
+    // global parsers skip the request; a body it refuses is answered (and the socket closed) there. Scoped to the notify route only, so GraphQL is unaffected.
     middleware.push({
       route: ALIPAY_NOTIFY_ROUTE,
       handler: createNotifyBodyParser(),

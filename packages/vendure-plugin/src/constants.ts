@@ -27,12 +27,6 @@ export const ALIPAY_RETURN_SEGMENT = 'return';
  */
 export const ALIPAY_NOTIFY_ROUTE = `/${ALIPAY_ROUTE_BASE}/${ALIPAY_NOTIFY_SEGMENT}`;
 
-/**
- * Largest notification body accepted. Real notifications are a few kilobytes; the cap keeps a
- * public, unauthenticated endpoint from buffering arbitrary amounts of memory.
- */
-export const ALIPAY_NOTIFY_BODY_LIMIT = '64kb';
-
 /** Name of the job queue that confirms escrow shipments to Alipay (发货), retried with backoff. */
 export const ALIPAY_SHIPMENT_QUEUE = 'alipay-confirm-shipment';
 

@@ -1,44 +1,38 @@
-import { ALIPAY_NACK } from '@alipay-commerce/core';
+import { ALIPAY_NACK, answerNotifyRequest, RequestBodyError, readRequestBody } from '@alipay-commerce/core';
 import type { MiddlewareHandler } from '@vendure/core';
 import { Logger } from '@vendure/core';
-import { raw } from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { describeTrade } from './alipay-helpers';
-import { ALIPAY_NOTIFY_BODY_LIMIT, loggerCtx } from './constants';
-
-/** The fields of body-parser's errors (from `http-errors`) that decide the response. */
-interface BodyParserError {
-  status?: number;
-  type?: string;
-}
+import { loggerCtx } from './constants';
 
 /**
  * Express middleware for the notify route: reads the body as raw bytes into `req.body` (a Buffer),
- * whatever its content type or charset, up to {@link ALIPAY_NOTIFY_BODY_LIMIT}.
+ * whatever its content type or charset, with the core's {@link readRequestBody} (64 KiB counted as the
+ * bytes arrive, 10 s for the whole body).
  *
- * A body that cannot be read (too large, aborted, unsupported content encoding) is answered here
- * with body-parser's 4xx status and `fail`. Left to Vendure's exception filter it would become
- * a 500 with an error-level stack trace for what is only a bad request.
+ * A body that is not read (too large, too slow, aborted, compressed) is answered here, with the core's
+ * status (413, 408, 400, 415), `fail` and `Connection: close`, and the socket is destroyed
+ * ({@link answerNotifyRequest}). Left to Vendure's exception filter it would become a 500 with an
+ * error-level stack trace for what is only a bad request.
  */
 export function createNotifyBodyParser(): MiddlewareHandler {
-  const readRawBody = raw({ type: '*/*', limit: ALIPAY_NOTIFY_BODY_LIMIT });
   return function alipayNotifyBodyParser(req: Request, res: Response, next: NextFunction): void {
-    readRawBody(req, res, (error?: unknown) => {
-      if (error === undefined || error === null) {
+    readRequestBody(req).then(
+      body => {
+        req.body = body;
         next();
-        return;
-      }
-      const { status, type } = error as BodyParserError;
-      const clientError = status !== undefined && status >= 400 && status < 500;
-      if (!clientError) {
-        next(error);
-        return;
-      }
-      Logger.warn(
-        `${describeTrade({})}: rejected a notify request body (${type ?? 'unreadable'}, HTTP ${status})`,
-        loggerCtx,
-      );
-      res.status(status).type('text/plain').send(ALIPAY_NACK);
-    });
+      },
+      (error: unknown) => {
+        if (!(error instanceof RequestBodyError)) {
+          next(error);
+          return;
+        }
+        Logger.warn(
+          `${describeTrade({})}: rejected a notify request body (${error.type}, HTTP ${error.status}, ${error.received} bytes read)`,
+          loggerCtx,
+        );
+        answerNotifyRequest(req, res, error.status, ALIPAY_NACK);
+      },
+    );
   };
 }

@@ -1,4 +1,9 @@
-import { peekNotification } from '@alipay-commerce/core';
+import {
+  answerNotifyRequest,
+  peekNotification,
+  RequestBodyError,
+  readRequestBody,
+} from '@alipay-commerce/core';
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
@@ -6,10 +11,6 @@ import { type LogIds, logLine } from '../../../../../lib/log';
 import { handleAlipayNotification } from '../../../../../lib/notification';
 import { type NotifyOutcome, notifyOutcomeOf } from '../../../../../lib/notify-outcome';
 import { normalizeProviderId } from '../../../../../lib/provider-options';
-import { RawBodyTooLargeError, readRawBody } from '../../../../../utils/raw-body';
-
-/** Largest notification accepted. Real ones are a few KB; this only bounds memory per request. */
-export const MAX_NOTIFY_BYTES = 64 * 1024;
 
 /** The answer that makes Alipay retry. */
 const ALIPAY_FAIL = 'fail';
@@ -25,7 +26,11 @@ const ALIPAY_FAIL = 'fail';
  * Answers exactly `success` (text/plain) when the notification was processed or deliberately ignored
  * (duplicate, already captured, a late WAIT_BUYER_PAY, a rejection a retry cannot fix), and `fail`
  * only when Alipay's retry can help (bad signature, settings to fix, transient or database failure),
- * both with HTTP 200 once the body was read; 404 / 415 / 413 for requests that are not read.
+ * both with HTTP 200 once the body was read; 404 / 415 for requests that are not read, and the core's
+ * body reader's 413 / 408 / 400 / 415 for a body it refuses (over 64 KiB counted as the bytes arrive,
+ * not complete within 10 s, aborted, compressed). An answer given without the body read to its end
+ * carries `Connection: close` and the socket is destroyed (the core's `answerNotifyRequest`): Node
+ * would otherwise keep reading, and discarding, an endless body.
  *
  * Every request gets exactly one outcome line in the log, also when it is refused before it is read
  * (unknown provider, not a form, too large): `[alipay] notify request accepted (<reason>): …` (info) when
@@ -45,7 +50,7 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
       reply,
       ids,
     );
-    res.status(status).type('text/plain').send(reply);
+    answerNotifyRequest(req, res, status, reply);
   };
   try {
     const providerId = normalizeProviderId(rawProviderId);
@@ -63,14 +68,11 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
 
     let rawBody: Buffer;
     try {
-      rawBody = await readRawBody(req, MAX_NOTIFY_BYTES);
+      rawBody = await readRequestBody(req);
     } catch (error) {
-      if (error instanceof RawBodyTooLargeError) {
-        answer(413, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:entity.too.large' });
-      } else {
-        // The connection broke while the body was being sent: nobody reads the answer.
-        answer(400, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:request.aborted' });
-      }
+      if (!(error instanceof RequestBodyError)) throw error;
+      // Too large, too slow, aborted (nobody reads that answer) or compressed.
+      answer(error.status, ALIPAY_FAIL, { verdict: 'refused', reason: `body:${error.type}` });
       return;
     }
 
