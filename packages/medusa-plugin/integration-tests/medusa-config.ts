@@ -22,7 +22,8 @@ module.exports = defineConfig({
   admin: { disable: true },
   plugins: [
     // A shop writes the package name; here the package is its own workspace, so the directory.
-    { resolve: pluginRoot, options: {} },
+    // The offline sandbox listens on loopback: a development setup, allowed explicitly.
+    { resolve: pluginRoot, options: { allowLoopbackGateway: true } },
   ],
   modules: [
     {
