@@ -216,8 +216,8 @@ export function resolveEnvReference(
       issue: {
         field,
         message: {
-          en: `${field}: the environment variable ${name} is not allowed or not set (names must start with ${policy.envPrefix}).`,
-          zh: `${field}：环境变量 ${name} 不允许使用或未设置（变量名必须以 ${policy.envPrefix} 开头）。`,
+          en: `${field} reads the environment variable ${name}, which is not allowed or not set (names must start with ${policy.envPrefix}).`,
+          zh: `${field} 引用的环境变量 ${name} 不允许使用或未设置（变量名必须以 ${policy.envPrefix} 开头）。`,
         },
       },
     };
