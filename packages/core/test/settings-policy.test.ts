@@ -88,7 +88,8 @@ describe('env: references', () => {
       expect(result.issue.message.en).toMatch(/is not allowed or not set/);
       expect(result.issue.message.zh).toMatch(/不允许使用或未设置/);
     }
-    const text = (r: typeof outside) => (r.ok ? '' : r.issue.message.en.replace(/variable \S+,/, 'variable X,'));
+    const text = (r: typeof outside) =>
+      r.ok ? '' : r.issue.message.en.replace(/variable \S+,/, 'variable X,');
     expect(text(outside)).toBe(text(unsetOutside));
     expect(text(outside)).toBe(text(unset));
     expect(JSON.stringify([outside, unset])).not.toContain('/root');

@@ -379,7 +379,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
   readonly settingsPolicy: SettingsPolicy;
 
   // biome-ignore lint/suspicious/noExplicitAny: MedusaService's constructor takes the module's cradle as it comes
-  constructor(cradle: any, options?: AlipaySettingsModuleOptions) {
+  constructor(_cradle: any, options?: AlipaySettingsModuleOptions) {
     // biome-ignore lint/complexity/noArguments: MedusaService reads every constructor argument
     super(...arguments);
     this.settingsPolicy = resolveSettingsPolicy(
