@@ -117,7 +117,7 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
       charset: 'utf-8',
     });
     guardedId = created.id.replace(/^T_/, '');
-    const form = created.handler.args as Args; // masked key included, as the dashboard re-sends it
+    let form = created.handler.args as Args; // masked key included, as the dashboard re-sends it
     const withValue = (name: string, value: string): Args =>
       form.some(a => a.name === name)
         ? form.map(a => (a.name === name ? { name, value } : a))
@@ -165,6 +165,7 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
       'gbk',
     );
     expect(await storedArgs('alipay-guarded')).toMatchObject({ key: merchant.key, charset: 'gbk' });
+    form = updatePaymentMethod.handler.args as Args; // the form as the dashboard shows it now
 
     // With the permission, the same change goes through.
     await env.adminClient.asSuperAdmin();
