@@ -14,6 +14,8 @@ import { call, type HttpClient, ok } from '../utils/http';
 import { startTestSandbox } from '../utils/sandbox';
 import { alipayTestApp, legacySettings } from '../utils/suite';
 
+// Before the runner loads medusa-config.ts (it applies `env` only after), so the config lists the rbac module.
+process.env.MEDUSA_FF_RBAC = 'true';
 const app = await alipayTestApp('b2'.repeat(32));
 const MD5_KEY = 'rbacTestSecretValue0123456789abc';
 
