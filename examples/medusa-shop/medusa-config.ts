@@ -62,7 +62,9 @@ module.exports = defineConfig({
   plugins: [
     // API routes (notify, return, admin), the alipay_settings module and its migrations, the jobs, the
     // shipment subscriber, the Settings → Alipay page and the order widget.
-    { resolve: '@alipay-commerce/medusa', options: {} },
+    // DEMO ONLY (演示用): the offline sandbox runs on this machine. A real shop leaves this out, so that no
+    // admin can point the gateway at a loopback address; a proxy in front of Alipay goes in allowedGateways.
+    { resolve: '@alipay-commerce/medusa', options: { allowLoopbackGateway: true } },
   ],
   modules: [
     {

@@ -5,7 +5,7 @@
  * database and runs the notification handling inside a transaction.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createAlipay, fenToYuan, settingsToConfig } from '@alipay-commerce/core';
+import { createAlipay, fenToYuan, resolveSettingsPolicy, settingsToConfig } from '@alipay-commerce/core';
 import express from 'express';
 
 /** @typedef {{ id: string, name: string, priceFen: number, goods: 'physical' | 'virtual', shippingFeeFen: number }} Product */
@@ -87,7 +87,9 @@ export function createShop(options) {
     );
   }
   const merchantOnly = requireMerchant(options.merchantToken);
-  const configResult = settingsToConfig(options.settings);
+  // Where the gateway may point is the deployment's decision (ALIPAY_ALLOWED_GATEWAYS, and
+  // ALIPAY_ALLOW_LOOPBACK_GATEWAY=true for the offline sandbox on this machine).
+  const configResult = settingsToConfig(options.settings, resolveSettingsPolicy({}, process.env));
   if (!configResult.ok) {
     // Fail fast at startup, naming every bad field (never printing secrets).
     throw new Error(configResult.issues.map(i => `${i.field}: ${i.message.en}`).join('\n'));

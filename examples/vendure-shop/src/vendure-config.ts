@@ -154,6 +154,9 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
         // The storefront's order page; ":code" becomes the order code.
         storefrontOrderUrl: `${settings.storefrontUrl}/order/:code`,
         autoRefundOrphanPayments: true,
+        // DEMO ONLY (演示用): the offline sandbox runs on this machine. A real shop leaves this out, so that
+        // no admin can point the gateway at a loopback address.
+        allowLoopbackGateway: true,
         // E-books and courses are virtual goods: legacy escrow trades then need no logistics.
         goodsType: goodsTypeOfOrder,
       }),

@@ -73,3 +73,57 @@ export function maskSecret(secret: string | undefined): string {
   if (!secret) return '';
   return secret.length >= 16 ? `••••${secret.slice(-4)}` : '••••';
 }
+
+/**
+ * The settings that decide where money and signed calls go, or whose notifications are believed: the
+ * gateway, the merchant's identifiers and every key or certificate. Changing one needs a permission of
+ * its own (Vendure `UpdateAlipaySettings`, Medusa policy `alipay_credentials:update`).
+ */
+export const PROTECTED_SETTINGS = [
+  'gateway',
+  'partnerId',
+  'key',
+  'sellerEmail',
+  'sellerId',
+  'appId',
+  'appPrivateKey',
+  'alipayPublicKey',
+  'appCertificate',
+  'alipayCertificate',
+  'alipayRootCertificate',
+  'encryptKey',
+  'appAuthToken',
+] as const;
+
+function settingText(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+/**
+ * Names of the settings whose value differs between `before` (undefined for a new configuration) and
+ * `after`, sorted; empty and missing count as the same. Only names: callers log them, never values.
+ */
+export function changedSettingFields(
+  before: Readonly<Record<string, unknown>> | undefined,
+  after: Readonly<Record<string, unknown>>,
+): string[] {
+  const names = new Set([...Object.keys(before ?? {}), ...Object.keys(after)]);
+  return [...names].filter(name => settingText(before?.[name]) !== settingText(after[name])).sort();
+}
+
+/** The {@link PROTECTED_SETTINGS} among `fields`. */
+export function protectedSettingFields(fields: readonly string[]): string[] {
+  return fields.filter(field => (PROTECTED_SETTINGS as readonly string[]).includes(field));
+}
+
+/**
+ * The audit log line of one settings change: who (the admin's ID), where (e.g. a payment method or
+ * sales channel) and which fields, never their values.
+ */
+export function settingsAuditLine(change: {
+  actorId: string;
+  target: string;
+  fields: readonly string[];
+}): string {
+  return `Alipay settings audit: admin ${change.actorId} changed ${change.target}: ${change.fields.join(', ') || '(no field)'}`;
+}

@@ -9,6 +9,7 @@ import {
   checkDeviceCoverage,
   maskSecret,
   parseAlipayConfig,
+  resolveSettingsPolicy,
   safeParseAlipayConfig,
   settingsToConfig,
 } from '../src';
@@ -179,15 +180,19 @@ describe('OpenAPI configuration', () => {
 
 describe('admin settings → config', () => {
   it('legacy interface types', () => {
-    const result = settingsToConfig({
-      interfaceType: 'legacy-escrow',
-      partnerId: legacy.partnerId,
-      key: legacy.key,
-      sellerEmail: '',
-      charset: 'GBK',
-      refundWithoutPassword: 'true',
-      gateway: 'http://127.0.0.1:7010/gateway.do',
-    });
+    const result = settingsToConfig(
+      {
+        interfaceType: 'legacy-escrow',
+        partnerId: legacy.partnerId,
+        key: legacy.key,
+        sellerEmail: '',
+        charset: 'GBK',
+        refundWithoutPassword: 'true',
+        gateway: 'http://127.0.0.1:7010/gateway.do',
+        // The offline sandbox on loopback: a development deployment allows it explicitly.
+      },
+      resolveSettingsPolicy({ allowLoopbackGateway: true }),
+    );
     expect(result.ok).toBe(true);
     expect(result.config).toMatchObject({
       generation: 'legacy',

@@ -22,9 +22,13 @@ module.exports = defineConfig({
   admin: { disable: true },
   plugins: [
     // A shop writes the package name; here the package is its own workspace, so the directory.
-    { resolve: pluginRoot, options: {} },
+    // The offline sandbox listens on loopback: a development setup, allowed explicitly.
+    { resolve: pluginRoot, options: { allowLoopbackGateway: true } },
   ],
   modules: [
+    // RBAC (rbac.spec.ts sets MEDUSA_FF_RBAC=true): Medusa reads this file before it registers its own
+    // feature flags, so defineConfig leaves the rbac module out; a shop that turns RBAC on lists it too.
+    ...(process.env.MEDUSA_FF_RBAC === 'true' ? [{ resolve: '@medusajs/medusa/rbac' }] : []),
     {
       resolve: '@medusajs/medusa/payment',
       // Lets the provider resolve the plugin's settings module from the payment module's container.

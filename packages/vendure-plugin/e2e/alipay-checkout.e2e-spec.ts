@@ -466,7 +466,7 @@ describe('Alipay checkout, every interface type', () => {
       const intent = await createIntent(env.shopClient, 'alipay-env');
       expect(intent).toMatchObject({ reason: 'INVALID_SETTINGS' });
       expect(intent.hint).toContain(
-        'key: Environment variable ALIPAY_E2E_TEMP_KEY, referenced by a secret argument, is not set',
+        'key: key reads the environment variable ALIPAY_E2E_TEMP_KEY, which is not allowed or not set',
       );
     });
 

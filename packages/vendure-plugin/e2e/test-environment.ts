@@ -109,6 +109,8 @@ export async function startAlipayTestEnvironment(
     const pluginOptions: AlipayPluginOptions = {
       publicBaseUrl: baseUrl,
       storefrontOrderUrl: E2E_STOREFRONT_ORDER_URL,
+      // Every spec's gateway is the offline sandbox on loopback: a development setup, allowed explicitly.
+      allowLoopbackGateway: true,
       ...overrides,
     };
     const config = mergeConfig(testConfig, {

@@ -5,6 +5,8 @@ import {
   type ConfigIssue,
   createAlipay,
   type HttpOptions,
+  type SettingsPolicy,
+  STRICT_SETTINGS_POLICY,
   settingsToConfig,
 } from '@alipay-commerce/core';
 import type { PaymentMethod } from '@vendure/core';
@@ -146,11 +148,14 @@ export class AlipayGateways {
   private readonly cache = new Map<string, Alipay>();
 
   /** @param http - timeouts and retries of every call to Alipay (the plugin's `http` option). */
-  constructor(private readonly http: HttpOptions | undefined) {}
+  constructor(
+    private readonly http: HttpOptions | undefined,
+    private readonly policy: SettingsPolicy = STRICT_SETTINGS_POLICY,
+  ) {}
 
   /** The facade for new payments: the method's settings as they are now. */
   current(method: PaymentMethod): GatewayResult {
-    const flat = settingsFromArgs(method.handler.args);
+    const flat = settingsFromArgs(method.handler.args, process.env, this.policy);
     if (!flat.ok) {
       return { ok: false, issues: flat.issues, message: describeIssuesInline(flat.issues) };
     }
@@ -162,7 +167,7 @@ export class AlipayGateways {
    * stored credentials of that generation, whatever the method's current `interfaceType` is.
    */
   forTrade(method: PaymentMethod, origin: TradeOrigin): GatewayResult {
-    const flat = settingsFromArgs(method.handler.args);
+    const flat = settingsFromArgs(method.handler.args, process.env, this.policy);
     const currentType = flat.ok ? String(flat.settings.interfaceType) : origin.interfaceType;
     if (!flat.ok) {
       return {
@@ -188,7 +193,7 @@ export class AlipayGateways {
     if (cached) {
       return { ok: true, alipay: cached, interfaceType, tradeSettings };
     }
-    const parsed = settingsToConfig(settings);
+    const parsed = settingsToConfig(settings, this.policy);
     if (!parsed.ok) {
       return { ok: false, issues: parsed.issues, message: explain(parsed.issues) };
     }

@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { AlipayEvent, AlipaySettings, Bilingual, ConfigIssue } from '@alipay-commerce/core';
+import type {
+  AlipayEvent,
+  AlipaySettings,
+  Bilingual,
+  ConfigIssue,
+  SettingsPolicy,
+} from '@alipay-commerce/core';
 import {
   AlipayError,
   AlipayGatewayError,
   ESCROW_INTERFACE_TYPES,
   FIRST_RETRY_DELAY_MS,
   MAX_RETRY_DELAY_MS,
+  resolveEnvReference,
   SECRET_SETTINGS,
+  STRICT_SETTINGS_POLICY,
 } from '@alipay-commerce/core';
 import type { PaymentMethod } from '@vendure/core';
 import { ALIPAY_SHIPMENT_QUEUE } from './constants';
-import { AlipaySecretArgError, resolveSecretArg } from './secret-arg';
 
 /**
  * Pure helpers of the plugin: no Vendure services, no I/O, so they are unit-tested on their own.
@@ -121,6 +128,7 @@ export type FlatSettingsResult =
 export function settingsFromArgs(
   args: ReadonlyArray<Pick<PaymentMethod['handler']['args'][number], 'name' | 'value'>>,
   env: NodeJS.ProcessEnv = process.env,
+  policy: SettingsPolicy = STRICT_SETTINGS_POLICY,
 ): FlatSettingsResult {
   const settings: Record<string, string | boolean> = {};
   const issues: ConfigIssue[] = [];
@@ -128,22 +136,11 @@ export function settingsFromArgs(
     if (BOOLEAN_ARG_NAMES.has(name)) {
       settings[name] = value === 'true';
     } else if (SECRET_ARG_NAMES.includes(name)) {
-      try {
-        const resolved = resolveSecretArg(value, env);
-        if (resolved !== undefined) {
-          settings[name] = resolved;
-        }
-      } catch (error) {
-        if (!(error instanceof AlipaySecretArgError)) {
-          throw error;
-        }
-        issues.push({
-          field: name,
-          message: {
-            en: error.message,
-            zh: `${name} 引用的环境变量不可用：请设置该变量，或直接填写密钥。`,
-          },
-        });
+      const resolved = resolveEnvReference(name, value, env, policy);
+      if (!resolved.ok) {
+        issues.push(resolved.issue);
+      } else if (resolved.value !== undefined) {
+        settings[name] = resolved.value;
       }
     } else if (value !== undefined && value !== null && value !== '') {
       settings[name] = value;

@@ -37,7 +37,7 @@ export class AlipayLookupService {
     private readonly requestContextService: RequestContextService,
     private readonly historyService: HistoryService,
   ) {
-    this.gateways = new AlipayGateways(options.http);
+    this.gateways = new AlipayGateways(options.http, options.settingsPolicy);
   }
 
   /** The `notify_url` to give Alipay for a payment with `paymentMethodCode` in the context's channel. */

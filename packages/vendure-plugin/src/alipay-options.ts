@@ -1,4 +1,11 @@
-import { MAX_SHIPMENT_ATTEMPTS, RECONCILE_AFTER_MS, RECONCILE_INTERVAL_MS } from '@alipay-commerce/core';
+import {
+  MAX_SHIPMENT_ATTEMPTS,
+  RECONCILE_AFTER_MS,
+  RECONCILE_INTERVAL_MS,
+  resolveSettingsPolicy,
+  type SettingsPolicy,
+  SettingsPolicyError,
+} from '@alipay-commerce/core';
 import type { AlipayGatewayHttpOptions, AlipayGoodsTypeFn, AlipayPluginOptions } from './alipay.plugin';
 import { ORDER_CODE_PLACEHOLDER } from './alipay-urls';
 
@@ -22,6 +29,12 @@ export interface ResolvedAlipayPluginOptions {
   http: AlipayGatewayHttpOptions;
   /** See {@link AlipayPluginOptions.goodsType}. */
   goodsType: AlipayGoodsTypeFn | undefined;
+  /**
+   * What administrators may set: {@link AlipayPluginOptions.allowedGateways},
+   * {@link AlipayPluginOptions.allowLoopbackGateway} and {@link AlipayPluginOptions.envPrefix} merged
+   * with their environment variables.
+   */
+  settingsPolicy: SettingsPolicy;
 }
 
 /** Default of {@link AlipayPluginOptions.reconciliationIntervalMinutes}: the core's schedule. */
@@ -124,7 +137,26 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
         : integerAtLeast('paymentTimeoutMinutes', options.paymentTimeoutMinutes, 1, 1),
     http: resolveHttpOptions(options.http),
     goodsType: resolveGoodsType(options.goodsType),
+    settingsPolicy: resolvePolicy(options),
   };
+}
+
+function resolvePolicy(options: AlipayPluginOptions): SettingsPolicy {
+  try {
+    return resolveSettingsPolicy(
+      {
+        allowedGateways: options.allowedGateways,
+        allowLoopbackGateway: options.allowLoopbackGateway,
+        envPrefix: options.envPrefix,
+      },
+      process.env,
+    );
+  } catch (error) {
+    if (error instanceof SettingsPolicyError) {
+      throw new AlipayPluginOptionsError(`AlipayPlugin: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 function resolveHttpOptions(http: AlipayGatewayHttpOptions | undefined): AlipayGatewayHttpOptions {

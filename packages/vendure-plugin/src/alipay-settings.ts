@@ -86,8 +86,8 @@ export const alipayHandlerArgs = {
     defaultValue: 'production',
     label: enZh('Gateway', '网关'),
     description: enZh(
-      'production (Alipay), sandbox (Alipay OpenAPI sandbox), or a full gateway URL, e.g. the offline sandbox http://127.0.0.1:7010/gateway.do',
-      'production（正式环境）、sandbox（支付宝开放平台沙箱），或填写完整网关地址，例如离线沙箱 http://127.0.0.1:7010/gateway.do',
+      'production (Alipay), sandbox (Alipay OpenAPI sandbox), or a full gateway URL this server allows (allowedGateways), e.g. in development the offline sandbox http://127.0.0.1:7010/gateway.do (allowLoopbackGateway). Changing it needs the UpdateAlipaySettings permission.',
+      'production（正式环境）、sandbox（支付宝开放平台沙箱），或本服务器允许的完整网关地址（allowedGateways），例如开发环境中的离线沙箱 http://127.0.0.1:7010/gateway.do（allowLoopbackGateway）。修改需要 UpdateAlipaySettings 权限。',
     ),
   },
   partnerId: {

@@ -34,7 +34,10 @@ import { AlipayNotificationReceipt } from './entities/alipay-notification-receip
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 import { createNotifyBodyParser } from './notify-body-parser';
-import { AlipayPaymentMethodSubscriber } from './payment-method-settings.subscriber';
+import {
+  AlipayPaymentMethodSubscriber,
+  updateAlipaySettingsPermission,
+} from './payment-method-settings.subscriber';
 
 /** Timeouts and retries of the calls to Alipay's gateway (the core's defaults when omitted). */
 export interface AlipayGatewayHttpOptions {
@@ -128,6 +131,31 @@ export interface AlipayPluginOptions {
   http?: AlipayGatewayHttpOptions;
 
   /**
+   * Gateway URLs an administrator may type in a payment method's `gateway` besides `production` and
+   * `sandbox` (e.g. a forward proxy in front of Alipay). Each is an `https://` URL; a gateway is allowed
+   * when its origin is one of theirs. Added to the comma-separated `ALIPAY_ALLOWED_GATEWAYS`.
+   *
+   * @default []
+   */
+  allowedGateways?: string[];
+
+  /**
+   * Lets a payment method's `gateway` point at this machine (the offline sandbox): development only.
+   * `ALIPAY_ALLOW_LOOPBACK_GATEWAY=true` does the same.
+   *
+   * @default false
+   */
+  allowLoopbackGateway?: boolean;
+
+  /**
+   * The prefix every `env:NAME` secret must start with, so an administrator cannot read other
+   * environment variables (or learn which exist). `ALIPAY_ENV_PREFIX` does the same.
+   *
+   * @default 'ALIPAY_'
+   */
+  envPrefix?: string;
+
+  /**
    * Physical or virtual goods, per order (legacy escrow and dual interfaces only): virtual orders
    * are created with `logistics_type=DIRECT`. Every order is physical when omitted.
    *
@@ -148,6 +176,13 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   const options = AlipayPlugin.options;
   if (!options) {
     throw new Error('Add the Alipay plugin as AlipayPlugin.init({ publicBaseUrl, storefrontOrderUrl, … })');
+  }
+  config.authOptions.customPermissions = config.authOptions.customPermissions ?? [];
+  const { customPermissions } = config.authOptions;
+  if (
+    !customPermissions.some(permission => permission.Permission === updateAlipaySettingsPermission.Permission)
+  ) {
+    customPermissions.push(updateAlipaySettingsPermission);
   }
   const { paymentMethodHandlers } = config.paymentOptions;
   if (!paymentMethodHandlers.includes(alipayPaymentHandler)) {

@@ -9,6 +9,12 @@ export const ALIPAY_PLUGIN_OPTIONS = Symbol('ALIPAY_PLUGIN_OPTIONS');
 /** The single logger context used by every log line of this plugin, so one filter finds them all. */
 export const loggerCtx = 'AlipayPlugin';
 
+/**
+ * The logger context of the settings audit (who changed which Alipay settings, refused changes): lines
+ * about administrators, not orders, kept apart so they can be routed to an audit log.
+ */
+export const auditLoggerCtx = 'AlipayPluginAudit';
+
 /** Code of the Alipay `PaymentMethodHandler`; a `PaymentMethod`'s `handler.code` refers to it. */
 export const ALIPAY_HANDLER_CODE = 'alipay';
 

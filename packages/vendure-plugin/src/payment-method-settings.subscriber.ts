@@ -1,27 +1,64 @@
-import { type ConfigIssue, maskSecret, settingsToConfig } from '@alipay-commerce/core';
-import { Injectable } from '@nestjs/common';
-import { PaymentMethod, TransactionalConnection, UserInputError } from '@vendure/core';
+import {
+  type ConfigIssue,
+  changedSettingFields,
+  maskSecret,
+  protectedSettingFields,
+  type SettingsPolicy,
+  STRICT_SETTINGS_POLICY,
+  settingsAuditLine,
+  settingsToConfig,
+} from '@alipay-commerce/core';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  EventBus,
+  ForbiddenError,
+  Logger,
+  PaymentMethod,
+  PaymentMethodEvent,
+  PermissionDefinition,
+  TransactionalConnection,
+  UserInputError,
+} from '@vendure/core';
 import type { EntitySubscriberInterface, InsertEvent, UpdateEvent } from 'typeorm';
 import { describeIssues, isLiteralSecret, SECRET_ARG_NAMES, settingsFromArgs } from './alipay-helpers';
 import { invalidSettingsMessage } from './alipay-messages';
-import { ALIPAY_HANDLER_CODE } from './constants';
+import type { ResolvedAlipayPluginOptions } from './alipay-options';
+import { ALIPAY_HANDLER_CODE, ALIPAY_PLUGIN_OPTIONS, auditLoggerCtx } from './constants';
 
 type HandlerArgs = PaymentMethod['handler']['args'];
 
 /**
+ * The custom permission `UpdateAlipaySettings`: needed, besides Vendure's `UpdatePaymentMethod`, to
+ * create an Alipay payment method or change its gateway, keys or seller IDs (the core's
+ * `PROTECTED_SETTINGS`). Whoever holds it decides where money and signed calls go, and whose
+ * notifications mark orders paid. SuperAdmin has it; give it to other roles deliberately.
+ */
+export const updateAlipaySettingsPermission = new PermissionDefinition({
+  name: 'UpdateAlipaySettings',
+  description: 'Allows changing the gateway, keys and seller IDs of Alipay payment methods',
+});
+
+/**
  * Checks the arguments of an Alipay payment method with the core's schema (`settingsToConfig`, after
  * resolving `env:NAME` secrets) and returns the issues, each naming the field; empty when usable.
+ *
+ * @param policy - the deployment's settings policy (allowed gateways, `env:` prefix).
  */
 export function validateAlipayHandlerArgs(
   args: HandlerArgs,
   env: NodeJS.ProcessEnv = process.env,
+  policy: SettingsPolicy = STRICT_SETTINGS_POLICY,
 ): ConfigIssue[] {
-  const flat = settingsFromArgs(args, env);
+  const flat = settingsFromArgs(args, env, policy);
   if (!flat.ok) {
     return flat.issues;
   }
-  const result = settingsToConfig(flat.settings);
+  const result = settingsToConfig(flat.settings, policy);
   return result.ok ? [] : result.issues;
+}
+
+function argsRecord(args: HandlerArgs | undefined): Record<string, string> | undefined {
+  return args ? Object.fromEntries(args.map(arg => [arg.name, arg.value])) : undefined;
 }
 
 /**
@@ -64,11 +101,28 @@ function sameArgs(a: HandlerArgs | undefined, b: HandlerArgs | undefined): boole
  */
 @Injectable()
 export class AlipayPaymentMethodSubscriber implements EntitySubscriberInterface<PaymentMethod> {
-  constructor(connection: TransactionalConnection) {
+  /**
+   * Names of the settings each saved entity changed, gathered over its saves (Vendure saves an
+   * updated payment method twice), consumed by the `PaymentMethodEvent` of that save.
+   */
+  private readonly changedFields = new WeakMap<PaymentMethod, Set<string>>();
+
+  constructor(
+    connection: TransactionalConnection,
+    eventBus: EventBus,
+    @Inject(ALIPAY_PLUGIN_OPTIONS) private readonly options: ResolvedAlipayPluginOptions,
+  ) {
     const { subscribers } = connection.rawConnection;
     if (!subscribers.some(subscriber => subscriber instanceof AlipayPaymentMethodSubscriber)) {
       subscribers.push(this);
     }
+    // A blocking handler runs inside the saving transaction, after the save, with the request's
+    // context: a throw rolls the save back. The TypeORM hooks below see the change, not the admin.
+    eventBus.registerBlockingEventHandler({
+      event: PaymentMethodEvent,
+      id: 'alipay-settings-permission-and-audit',
+      handler: event => this.checkAndAudit(event),
+    });
   }
 
   /** Only payment methods concern this subscriber. */
@@ -80,6 +134,7 @@ export class AlipayPaymentMethodSubscriber implements EntitySubscriberInterface<
   beforeInsert(event: InsertEvent<PaymentMethod>): void {
     if (isAlipayMethod(event.entity)) {
       this.assertValid(event.entity.handler.args);
+      this.noteChanges(event.entity, undefined);
     }
   }
 
@@ -96,11 +151,54 @@ export class AlipayPaymentMethodSubscriber implements EntitySubscriberInterface<
     restoreMaskedSecrets(entity.handler.args, stored?.code === ALIPAY_HANDLER_CODE ? stored.args : undefined);
     if (stored?.code !== ALIPAY_HANDLER_CODE || !sameArgs(entity.handler.args, stored.args)) {
       this.assertValid(entity.handler.args);
+      this.noteChanges(entity, stored?.code === ALIPAY_HANDLER_CODE ? stored.args : undefined);
     }
   }
 
+  private noteChanges(entity: PaymentMethod, storedArgs: HandlerArgs | undefined): void {
+    const fields = changedSettingFields(argsRecord(storedArgs), argsRecord(entity.handler.args) ?? {});
+    const noted = this.changedFields.get(entity) ?? new Set<string>();
+    for (const field of fields) noted.add(field);
+    this.changedFields.set(entity, noted);
+  }
+
+  /**
+   * Within the save's transaction: an API request that changes a protected setting needs
+   * {@link updateAlipaySettingsPermission}; every settings change writes one audit line (admin ID and
+   * field names, never values). Saves made by code (imports, scripts: no HTTP request) are the
+   * deployment's own and are only audited.
+   */
+  private async checkAndAudit(event: PaymentMethodEvent): Promise<void> {
+    const noted = this.changedFields.get(event.entity);
+    if (!noted) return;
+    this.changedFields.delete(event.entity);
+    const fields = [...noted].sort();
+    if (fields.length === 0) return;
+    const { ctx } = event;
+    const guarded = protectedSettingFields(fields);
+    if (
+      guarded.length > 0 &&
+      ctx.req &&
+      !ctx.userHasPermissions([updateAlipaySettingsPermission.Permission])
+    ) {
+      Logger.warn(
+        `Refused: admin ${ctx.activeUserId ?? '(none)'} lacks UpdateAlipaySettings to change ${guarded.join(', ')} of payment method ${event.entity.id}`,
+        auditLoggerCtx,
+      );
+      throw new ForbiddenError();
+    }
+    Logger.info(
+      settingsAuditLine({
+        actorId: String(ctx.activeUserId ?? (ctx.req ? '(anonymous)' : '(system)')),
+        target: `payment method ${event.entity.id}`,
+        fields,
+      }),
+      auditLoggerCtx,
+    );
+  }
+
   private assertValid(args: HandlerArgs): void {
-    const issues = validateAlipayHandlerArgs(args);
+    const issues = validateAlipayHandlerArgs(args, process.env, this.options.settingsPolicy);
     if (issues.length > 0) {
       throw new UserInputError(invalidSettingsMessage(describeIssues(issues)));
     }

@@ -21,11 +21,11 @@ describe('settings from payment method arguments', () => {
     const result = settingsFromArgs(
       args({
         interfaceType: 'legacy-direct',
-        key: 'env:MY_KEY',
+        key: 'env:ALIPAY_MY_KEY',
         refundWithoutPassword: 'true',
         sellerId: '',
       }),
-      { MY_KEY: 'k'.repeat(32) },
+      { ALIPAY_MY_KEY: 'k'.repeat(32) },
     );
     expect(result).toEqual({
       ok: true,
@@ -34,14 +34,14 @@ describe('settings from payment method arguments', () => {
   });
 
   it('turns an unset env: reference into an issue on that field, naming only the variable', () => {
-    const result = settingsFromArgs(args({ key: 'env:MISSING_KEY' }), {});
+    const result = settingsFromArgs(args({ key: 'env:ALIPAY_MISSING_KEY' }), {});
     expect(result.ok).toBe(false);
     expect(!result.ok && result.issues).toEqual([
       {
         field: 'key',
         message: {
-          en: 'Environment variable MISSING_KEY, referenced by a secret argument, is not set',
-          zh: 'key 引用的环境变量不可用：请设置该变量，或直接填写密钥。',
+          en: 'key reads the environment variable ALIPAY_MISSING_KEY, which is not allowed or not set (names must start with ALIPAY_).',
+          zh: 'key 引用的环境变量 ALIPAY_MISSING_KEY 不允许使用或未设置（变量名必须以 ALIPAY_ 开头）。',
         },
       },
     ]);

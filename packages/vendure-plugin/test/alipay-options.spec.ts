@@ -25,6 +25,7 @@ describe('resolveAlipayPluginOptions', () => {
       paymentTimeoutMinutes: undefined,
       http: {},
       goodsType: undefined,
+      settingsPolicy: { allowedGatewayOrigins: [], allowLoopbackGateway: false, envPrefix: 'ALIPAY_' },
     });
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AlipaySecretArgError, resolveSecretArg } from '../src/secret-arg';
 
 describe('resolveSecretArg', () => {
-  const env = { ALIPAY_APP_KEY: 'MIIEvQIBADANBg', EMPTY_VAR: '' };
+  const env = { ALIPAY_APP_KEY: 'MIIEvQIBADANBg', ALIPAY_EMPTY_VAR: '', HOME: '/root' };
 
   it('treats empty and missing values as not configured', () => {
     expect(resolveSecretArg(undefined, env)).toBeUndefined();
@@ -31,9 +31,26 @@ describe('resolveSecretArg', () => {
   });
 
   it('names an unset or empty variable without revealing anything else', () => {
-    expect(() => resolveSecretArg('env:MISSING_VAR', env)).toThrow(AlipaySecretArgError);
-    expect(() => resolveSecretArg('env:MISSING_VAR', env)).toThrow(/MISSING_VAR.*not set/);
-    expect(() => resolveSecretArg('env:EMPTY_VAR', env)).toThrow(/EMPTY_VAR/);
+    expect(() => resolveSecretArg('env:ALIPAY_MISSING_VAR', env)).toThrow(AlipaySecretArgError);
+    expect(() => resolveSecretArg('env:ALIPAY_MISSING_VAR', env)).toThrow(
+      /ALIPAY_MISSING_VAR.*not allowed or not set/,
+    );
+    expect(() => resolveSecretArg('env:ALIPAY_EMPTY_VAR', env)).toThrow(/ALIPAY_EMPTY_VAR/);
+  });
+
+  it('reads only variables under the prefix, and says the same for one outside it as for an unset one', () => {
+    const message = (value: string) => {
+      try {
+        resolveSecretArg(value, env);
+        return 'resolved';
+      } catch (error) {
+        return (error as Error).message.replace(/variable \S+,/, 'variable X,');
+      }
+    };
+    expect(message('env:HOME')).toMatch(/not allowed or not set/);
+    expect(message('env:HOME')).toBe(message('env:NO_SUCH_VARIABLE'));
+    expect(message('env:HOME')).toBe(message('env:ALIPAY_MISSING_VAR'));
+    expect(message('env:HOME')).not.toContain('/root');
   });
 
   it('rejects an invalid variable name without echoing the value', () => {

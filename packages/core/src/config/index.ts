@@ -11,10 +11,12 @@ import {
   type OpenApiProduct,
   openApiConfigSchema,
 } from './openapi';
+import { checkGatewayPolicy, type SettingsPolicy, STRICT_SETTINGS_POLICY } from './policy';
 
 export * from '../settings-fields';
 export * from './legacy';
 export * from './openapi';
+export * from './policy';
 
 /** A validated configuration of either generation. */
 export type AlipayConfig = LegacyConfig | OpenApiConfig;
@@ -82,8 +84,21 @@ function text(value: string | undefined): string | undefined {
 /**
  * Turns admin-form settings into a validated {@link AlipayConfig} (or the issues, each naming the settings
  * field, in English and Chinese). Never throws.
+ *
+ * @param policy - what the deployment allows (see `resolveSettingsPolicy`); by default the strictest:
+ *   Alipay's own gateways only.
  */
-export function settingsToConfig(settings: AlipaySettings): ConfigResult {
+export function settingsToConfig(
+  settings: AlipaySettings,
+  policy: SettingsPolicy = STRICT_SETTINGS_POLICY,
+): ConfigResult {
+  const result = settingsToConfigWithoutPolicy(settings);
+  const gatewayIssue = checkGatewayPolicy(text(settings.gateway), policy);
+  if (!gatewayIssue) return result;
+  return { ok: false, issues: [gatewayIssue, ...result.issues.filter(issue => issue.field !== 'gateway')] };
+}
+
+function settingsToConfigWithoutPolicy(settings: AlipaySettings): ConfigResult {
   const type = settings.interfaceType;
   const gatewaySetting = text(settings.gateway);
   if (type === 'legacy-direct' || type === 'legacy-escrow' || type === 'legacy-dual') {

@@ -19,7 +19,7 @@ module.exports = defineConfig({
     },
   },
   admin: { disable: true },
-  plugins: [{ resolve: pluginRoot, options: {} }],
+  plugins: [{ resolve: pluginRoot, options: { allowLoopbackGateway: true } }],
   modules: [
     {
       resolve: '@medusajs/medusa/payment',

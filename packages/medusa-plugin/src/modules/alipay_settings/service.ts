@@ -7,7 +7,9 @@ import {
   FINAL_REFUND_STATUSES,
   holdsRefundLock,
   type RefundOrigin,
+  resolveSettingsPolicy,
   type SellerAccount,
+  type SettingsPolicy,
   type ShopRefundStatus,
   settingsToConfig,
   TRADE_STATUS_ORDER,
@@ -54,6 +56,23 @@ import {
 
 /** Scope value of the shop-wide settings row. */
 export const GLOBAL_SCOPE = 'global';
+
+/**
+ * The plugin's options in medusa-config (`plugins: [{ resolve: "@alipay-commerce/medusa", options }]`),
+ * which Medusa hands to the plugin's modules: what administrators may set.
+ */
+export interface AlipaySettingsModuleOptions {
+  /**
+   * Gateway URLs an admin may type besides `production` and `sandbox`: https URLs, compared by origin.
+   * Added to the comma-separated `ALIPAY_ALLOWED_GATEWAYS`.
+   */
+  allowedGateways?: string[];
+  /**
+   * Lets the gateway point at this machine (the offline sandbox): development only. Also
+   * `ALIPAY_ALLOW_LOOPBACK_GATEWAY=true`.
+   */
+  allowLoopbackGateway?: boolean;
+}
 
 /** Settings from the provider options in medusa-config: the fallback under the stored settings. */
 export type FallbackSettings = Partial<AlipaySettingsValues>;
@@ -354,6 +373,23 @@ export default class AlipaySettingsModuleService extends MedusaService({
   AlipayShipment,
   AlipayRefund,
 }) {
+  /**
+   * What administrators may set (allowed gateways), from the plugin's options in medusa-config
+   * (`allowedGateways`, `allowLoopbackGateway`) and the environment (`ALIPAY_ALLOWED_GATEWAYS`,
+   * `ALIPAY_ALLOW_LOOPBACK_GATEWAY`): the deployment's decision, never the admin's.
+   */
+  readonly settingsPolicy: SettingsPolicy;
+
+  // biome-ignore lint/suspicious/noExplicitAny: MedusaService's constructor takes the module's cradle as it comes
+  constructor(_cradle: any, options?: AlipaySettingsModuleOptions) {
+    // biome-ignore lint/complexity/noArguments: MedusaService reads every constructor argument
+    super(...arguments);
+    this.settingsPolicy = resolveSettingsPolicy(
+      { allowedGateways: options?.allowedGateways, allowLoopbackGateway: options?.allowLoopbackGateway },
+      process.env,
+    );
+  }
+
   /** Facades per scope, rebuilt when the stored rows (or the fallback options) change. */
   private readonly facades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
   /**
@@ -399,7 +435,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
     if (!values.interfaceType) {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, NOT_CONFIGURED_MESSAGE);
     }
-    const result = settingsToConfig({ ...values, interfaceType: values.interfaceType });
+    const result = settingsToConfig({ ...values, interfaceType: values.interfaceType }, this.settingsPolicy);
     if (!result.ok) {
       throw new AlipaySettingsInvalidError(result.issues);
     }
@@ -475,7 +511,10 @@ export default class AlipaySettingsModuleService extends MedusaService({
         tradeValues.sellerId = origin.seller.id;
       }
     }
-    const result = settingsToConfig({ ...tradeValues, interfaceType: origin.interfaceType });
+    const result = settingsToConfig(
+      { ...tradeValues, interfaceType: origin.interfaceType },
+      this.settingsPolicy,
+    );
     if (!result.ok) throw new AlipayTradeCredentialsError(origin.interfaceType, result.issues, outTradeNo);
     const facade: ScopedAlipay = {
       scope,
@@ -537,7 +576,12 @@ export default class AlipaySettingsModuleService extends MedusaService({
     input: SaveAlipaySettingsInput,
     options: { fallback?: FallbackSettings } = {},
   ): Promise<SettingsIssue[]> {
-    return issuesAfter(input, options.fallback ?? {}, await this.scopeRows(input.salesChannelId));
+    return issuesAfter(
+      input,
+      options.fallback ?? {},
+      await this.scopeRows(input.salesChannelId),
+      this.settingsPolicy,
+    );
   }
 
   /** Deletes a sales channel's overrides (the channel then uses the global settings). Idempotent. */
@@ -1381,7 +1425,7 @@ export default class AlipaySettingsModuleService extends MedusaService({
     const existing = rows.find(row => row.scope === scope);
 
     // What the scope will be after this save, checked before anything is written.
-    const issues = issuesAfter(input, fallback, rows);
+    const issues = issuesAfter(input, fallback, rows, this.settingsPolicy);
     if (issues.length) throw new AlipaySettingsInvalidError(issues);
 
     if (existing) {
@@ -1604,10 +1648,11 @@ function issuesAfter(
   input: SaveAlipaySettingsInput,
   fallback: FallbackSettings,
   rows: SettingsRow[],
+  policy: SettingsPolicy,
 ): SettingsIssue[] {
   const scope = input.salesChannelId ?? GLOBAL_SCOPE;
   const next = mergeSettings(fallback, rows, input.salesChannelId, applyInput(input, scope, rows));
   if (!next.interfaceType) return [];
-  const result = settingsToConfig({ ...next, interfaceType: next.interfaceType });
+  const result = settingsToConfig({ ...next, interfaceType: next.interfaceType }, policy);
   return result.ok ? [] : result.issues;
 }

@@ -1,4 +1,4 @@
-import { settingsToConfig } from '@alipay-commerce/core';
+import { checkGatewayPolicy, STRICT_SETTINGS_POLICY, settingsToConfig } from '@alipay-commerce/core';
 import { MedusaError } from '@medusajs/framework/utils';
 import { type AlipaySettingsValues, SETTINGS_FIELD_NAMES } from '../../shared/settings-fields';
 
@@ -157,10 +157,14 @@ export function validateProviderOptions(options: unknown): asserts options is Al
   const fallback = settings as AlipaySettingsValues;
   if (fallback.interfaceType) {
     const result = settingsToConfig({ ...fallback, interfaceType: fallback.interfaceType });
-    if (!result.ok) {
+    // Whether the gateway is allowed is the settings module's check, which knows the plugin's options
+    // (allowedGateways, allowLoopbackGateway); here only the settings themselves are checked.
+    const policyIssue = checkGatewayPolicy(fallback.gateway || undefined, STRICT_SETTINGS_POLICY);
+    const issues = result.issues.filter(issue => JSON.stringify(issue) !== JSON.stringify(policyIssue));
+    if (issues.length) {
       throw invalid(
-        `"settings" are not valid: ${result.issues.map(issue => `${issue.field}: ${issue.message.en}`).join('; ')}`,
-        `"settings" 无效：${result.issues.map(issue => `${issue.field}：${issue.message.zh}`).join('；')}`,
+        `"settings" are not valid: ${issues.map(issue => `${issue.field}: ${issue.message.en}`).join('; ')}`,
+        `"settings" 无效：${issues.map(issue => `${issue.field}：${issue.message.zh}`).join('；')}`,
       );
     }
   }

@@ -2,6 +2,11 @@ import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/frame
 import { ContainerRegistrationKeys, MedusaError } from '@medusajs/framework/utils';
 import { notifyUrlFor, returnUrlFor } from '../../../../lib/provider-options';
 import { alipayRuntime, configuredAlipayProviders, defaultFallbackSettings } from '../../../../lib/runtime';
+import {
+  assertMayChangeCredentials,
+  auditSettingsChange,
+  changedFieldsOf,
+} from '../../../../lib/settings-guard';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
 import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay_settings/service';
@@ -39,6 +44,10 @@ export interface InvalidSettingsResponse {
  * The resulting settings are checked with the core's `settingsToConfig` first (when an interface
  * type is chosen); if the core refuses them, nothing is saved and the answer is 400 with `issues`:
  * `[{ field, message: { en, zh } }]`, which the admin page shows next to each field.
+ *
+ * Changing the gateway, keys, certificates or seller IDs also needs the RBAC policy
+ * `alipay_credentials:update` (when RBAC is on); every change logs the admin's ID and the changed
+ * field names.
  */
 export const POST = async (
   req: AuthenticatedMedusaRequest<AdminSaveAlipaySettingsType>,
@@ -49,10 +58,20 @@ export const POST = async (
     await assertSalesChannelExists(req, input.salesChannelId);
   }
   const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const view = await settings.getAdminView();
+  const before = input.salesChannelId
+    ? view.salesChannels.find(channel => channel.salesChannelId === input.salesChannelId)
+    : view.global;
+  const fields = changedFieldsOf(input, before);
+  await assertMayChangeCredentials(req, fields);
   try {
-    res.json({
-      settings: await settings.saveSettings(input, { fallback: defaultFallbackSettings(req.scope) }),
-    });
+    const saved = await settings.saveSettings(input, { fallback: defaultFallbackSettings(req.scope) });
+    auditSettingsChange(
+      req,
+      input.salesChannelId ? `sales channel ${input.salesChannelId}` : 'the global settings',
+      fields,
+    );
+    res.json({ settings: saved });
   } catch (error) {
     if (!(error instanceof AlipaySettingsInvalidError)) throw error;
     res.status(400).json({ type: 'invalid_data', message: error.message, issues: error.fieldIssues });

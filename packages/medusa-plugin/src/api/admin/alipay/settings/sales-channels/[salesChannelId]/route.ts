@@ -1,10 +1,13 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
+import { auditSettingsChange } from '../../../../../../lib/settings-guard';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import { SETTINGS_FIELD_NAMES } from '../../../../../../shared/settings-fields';
 
 /**
  * `DELETE /admin/alipay/settings/sales-channels/:salesChannelId`: removes that channel's overrides
- * (including its encrypted secrets); the channel then uses the global settings. Idempotent.
+ * (including its encrypted secrets); the channel then uses the global settings. Idempotent. Its
+ * payments then go to the global merchant: the route needs the `alipay_credentials:update` policy.
  */
 export const DELETE = async (
   req: AuthenticatedMedusaRequest,
@@ -12,6 +15,17 @@ export const DELETE = async (
 ) => {
   const salesChannelId = req.params.salesChannelId as string;
   const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const view = await settings.getAdminView();
+  const before = view.salesChannels.find(channel => channel.salesChannelId === salesChannelId) as
+    | Record<string, unknown>
+    | undefined;
   await settings.deleteSalesChannelSettings(salesChannelId);
+  const fields = before
+    ? SETTINGS_FIELD_NAMES.filter(
+        field =>
+          (before[field] ?? '') !== '' || before[`has${field[0]!.toUpperCase()}${field.slice(1)}`] === true,
+      )
+    : [];
+  auditSettingsChange(req, `sales channel ${salesChannelId} (overrides removed)`, fields);
   res.json({ salesChannelId, deleted: true });
 };
