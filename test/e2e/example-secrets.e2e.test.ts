@@ -202,6 +202,8 @@ describe('express-shop', () => {
         PORT: String(port),
         DATA_DIR: dataDir,
         ALIPAY_SETTINGS: settingsFile,
+        // The sandbox runs on loopback: the deployment's explicit opt-in (docs/security.md).
+        ALIPAY_ALLOW_LOOPBACK_GATEWAY: 'true',
         ...extra,
       },
     };
