@@ -216,6 +216,18 @@ describe('admin settings → config', () => {
     expect(result.issues[0]!.message.en).toMatch(/no sandbox/);
   });
 
+  it('every settings error at once: a legacy gateway of `sandbox` does not hide a bad partner ID and key', () => {
+    const result = settingsToConfig({
+      interfaceType: 'legacy-direct',
+      partnerId: '123',
+      key: 'short',
+      gateway: 'sandbox',
+    });
+    expect(result.ok).toBe(false);
+    expect(result.issues.map(issue => issue.field).sort()).toEqual(['gateway', 'key', 'partnerId']);
+    expect(result.issues[0]!.message.en).toMatch(/no sandbox/);
+  });
+
   it('OpenAPI interface types map to products; sandbox maps to Alipay’s sandbox host', () => {
     const result = settingsToConfig({
       interfaceType: 'openapi-page-wap-qr',

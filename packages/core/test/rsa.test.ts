@@ -43,6 +43,9 @@ describe('key formats', () => {
     ['bare base64 PKCS#8 (key tool)', bare(pkcs8)],
     ['bare base64 PKCS#1', bare(pkcs1)],
     ['bare base64 with line breaks', bare(pkcs8).replace(/(.{64})/g, '$1\n')],
+    // A single-line form field (Vendure's password input) or a one-line env var drops the line breaks.
+    ['PKCS#8 PEM on one line', pkcs8.replace(/\n/g, '')],
+    ['PKCS#1 PEM with spaces for line breaks', pkcs1.replace(/\n/g, ' ')],
   ])('private key as %s', (_name, key) => {
     expect(rsaSign(content, key, 'RSA2')).toBe(reference);
   });
@@ -51,6 +54,7 @@ describe('key formats', () => {
     ['PKCS#1 PEM', pkcs1Public],
     ['bare base64 SPKI', bare(spki)],
     ['bare base64 PKCS#1', bare(pkcs1Public)],
+    ['SPKI PEM on one line', spki.replace(/\n/g, '')],
   ])('public key as %s', (_name, key) => {
     expect(rsaVerify(content, reference, key, 'RSA2')).toBe(true);
   });

@@ -1,3 +1,4 @@
+import { APP_PRIVATE_KEY_FORMAT } from '@alipay-commerce/core';
 import { LanguageCode } from '@vendure/core';
 // Not re-exported from the package root; type-only, so the deep path costs nothing at runtime.
 import type {
@@ -62,8 +63,8 @@ export type AlipayInterfaceType = (typeof ALIPAY_INTERFACE_TYPES)[number]['value
  *
  * Secrets use `password-form-input`, which only masks the field: values are still stored in plain
  * text and returned by the Admin API, hence the `env:NAME` indirection (see `resolveSecretArg`).
- * A password input cannot hold line breaks, so PEM keys there must be pasted as single-line base64
- * (the form Alipay's key tool produces).
+ * A password input cannot hold line breaks; the core reads a PEM key whose line breaks were lost, so
+ * every format of the core's `APP_PRIVATE_KEY_FORMAT` can be pasted here.
  */
 export const alipayHandlerArgs = {
   interfaceType: {
@@ -156,8 +157,8 @@ export const alipayHandlerArgs = {
     required: false,
     label: enZh('App private key', '应用私钥'),
     description: secretDescription(
-      'OpenAPI interfaces: the RSA2 application private key, as single-line base64.',
-      '开放平台接口：RSA2 应用私钥，单行 base64 格式。',
+      `OpenAPI interfaces: the RSA2 application private key: ${APP_PRIVATE_KEY_FORMAT.en}.`,
+      `开放平台接口：RSA2 应用私钥：${APP_PRIVATE_KEY_FORMAT.zh}。`,
     ),
     ui: { component: 'password-form-input' },
   },

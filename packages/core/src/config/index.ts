@@ -102,21 +102,18 @@ function settingsToConfigWithoutPolicy(settings: AlipaySettings): ConfigResult {
   const type = settings.interfaceType;
   const gatewaySetting = text(settings.gateway);
   if (type === 'legacy-direct' || type === 'legacy-escrow' || type === 'legacy-dual') {
-    if (gatewaySetting === 'sandbox') {
-      return {
-        ok: false,
-        issues: [
-          {
+    // Every problem at once: a wrong gateway never hides a bad partner ID or key until the next save.
+    const legacySandboxIssue: ConfigIssue | undefined =
+      gatewaySetting === 'sandbox'
+        ? {
             field: 'gateway',
             message: {
               en: 'Alipay has no sandbox for the legacy (partner + key) gateway. Type the URL of the offline sandbox (alipay-sandbox, e.g. http://127.0.0.1:7010/gateway.do) instead.',
               zh: '支付宝旧版（合作者身份 + 安全校验码）网关没有沙箱环境。请填写离线沙箱（alipay-sandbox）的网址，例如 http://127.0.0.1:7010/gateway.do。',
             },
-          },
-        ],
-      };
-    }
-    return safeParseAlipayConfig({
+          }
+        : undefined;
+    const legacy = safeParseAlipayConfig({
       generation: 'legacy',
       interfaceType: type.slice('legacy-'.length),
       partnerId: settings.partnerId ?? '',
@@ -125,11 +122,13 @@ function settingsToConfigWithoutPolicy(settings: AlipaySettings): ConfigResult {
       sellerId: text(settings.sellerId),
       charset: text(settings.charset)?.toLowerCase() ?? 'utf-8',
       gateway:
-        gatewaySetting === undefined || gatewaySetting === 'production'
+        gatewaySetting === undefined || gatewaySetting === 'production' || legacySandboxIssue
           ? LEGACY_PRODUCTION_GATEWAY
           : gatewaySetting,
       refundWithoutPassword: flag(settings.refundWithoutPassword),
     });
+    if (!legacySandboxIssue) return legacy;
+    return { ok: false, issues: [legacySandboxIssue, ...(legacy.ok ? [] : legacy.issues)] };
   }
   const products = PRODUCTS[type];
   if (!products) {

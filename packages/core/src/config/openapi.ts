@@ -9,6 +9,16 @@ export const OPENAPI_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do
 /** Alipay's OpenAPI sandbox (the old openapi.alipaydev.com host was retired in 2023). */
 export const OPENAPI_SANDBOX_GATEWAY = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
 
+/**
+ * The one description of the app private key's accepted format, for every form hint, error and doc: PEM
+ * (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`) or the one-line base64 that Alipay's key tool writes,
+ * pasted as it is or referenced as `env:NAME`.
+ */
+export const APP_PRIVATE_KEY_FORMAT = {
+  en: 'PEM (PKCS#1 or PKCS#8) or the one-line base64 from Alipay’s key tool, pasted or as env:NAME',
+  zh: 'PEM（PKCS#1 或 PKCS#8）或支付宝密钥工具生成的单行 base64，可直接粘贴或写作 env:变量名',
+} as const;
+
 /** OpenAPI products a merchant can sign: 电脑网站支付 (page), 手机网站支付 (wap), 当面付扫码 (qr). */
 export type OpenApiProduct = 'page' | 'wap' | 'qr';
 
@@ -143,8 +153,8 @@ export const openApiConfigSchema = z
       addIssue(
         ctx,
         'appPrivateKey',
-        'appPrivateKey is not a readable RSA private key. Paste the app private key (应用私钥) as PEM or as the one-line base64 from Alipay’s key tool.',
-        'appPrivateKey 不是有效的 RSA 私钥。请粘贴应用私钥（PEM 或支付宝密钥工具生成的单行 base64）。',
+        `appPrivateKey is not a readable RSA private key. Give the app private key (应用私钥) as ${APP_PRIVATE_KEY_FORMAT.en}.`,
+        `appPrivateKey 不是有效的 RSA 私钥。请提供应用私钥：${APP_PRIVATE_KEY_FORMAT.zh}。`,
       );
     }
 

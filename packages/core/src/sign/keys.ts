@@ -29,6 +29,18 @@ function bareBase64(text: string): Buffer | undefined {
   return Buffer.from(compact, 'base64');
 }
 
+/**
+ * A PEM block as OpenSSL reads it, also when its line breaks were lost or turned into spaces: a
+ * single-line form field (Vendure's password input) or an environment variable set on one line.
+ */
+function normalizedPem(text: string): string {
+  const block = /^-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----$/.exec(text.trim());
+  if (!block) return text.trim();
+  const body = (block[2] ?? '').replace(/\s+/g, '');
+  const lines = body.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${block[1]}-----\n${lines.join('\n')}\n-----END ${block[1]}-----\n`;
+}
+
 /** Parses an RSA private key (PEM PKCS#1/PKCS#8 or bare base64 of either); cached. Throws on garbage. */
 export function toPrivateKey(input: KeyInput): KeyObject {
   if (typeof input !== 'string') return input;
@@ -36,7 +48,7 @@ export function toPrivateKey(input: KeyInput): KeyObject {
   if (cached) return cached;
   let key: KeyObject;
   if (input.includes('-----BEGIN')) {
-    key = createPrivateKey(input.trim());
+    key = createPrivateKey(normalizedPem(input));
   } else {
     const der = bareBase64(input);
     if (!der) throw new TypeError('private key is neither PEM nor base64');
@@ -59,9 +71,9 @@ export function toPublicKey(input: KeyInput): KeyObject {
   if (cached) return cached;
   let key: KeyObject;
   if (input.includes('-----BEGIN CERTIFICATE')) {
-    key = new X509Certificate(input.trim()).publicKey;
+    key = new X509Certificate(normalizedPem(input)).publicKey;
   } else if (input.includes('-----BEGIN')) {
-    key = createPublicKey(input.trim());
+    key = createPublicKey(normalizedPem(input));
   } else {
     const der = bareBase64(input);
     if (!der) throw new TypeError('public key is neither PEM nor base64');
