@@ -270,6 +270,8 @@ async function runLifecycle(
   }
   // What the decisions did, in the core's words (`decisionEffect`): an orphan, a change, or nothing.
   const effects = run.applied.map(decisionEffect);
+  // A payment whose cart went away while it was being added became an orphan after the decision.
+  if (io.summary.detail?.startsWith('orphan_')) effects.push('orphan');
   const result: ProcessOutcome['result'] = effects.includes('orphan')
     ? 'orphan'
     : effects.some(effect => effect === 'applied' || effect === 'recorded')

@@ -243,6 +243,13 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     const after = await loadSessionTarget(rt.container, target.sessionId);
     if (!after?.payment) throw new Error('processPaymentWorkflow created no payment for the session');
     if (settled && !after.payment.capturedAt) throw new Error('the payment was not captured');
+    if (!target.deleted && !after.cartId && !after.orderId) {
+      // The collection lost its cart while the payment was being added: an admin deleted it (Medusa
+      // only unlinks it, after checking it is unpaid, and never asks the provider). The money reached
+      // no order: an orphan, refunded per the policy, never a payment the shop records nowhere.
+      await this.orphan('order_missing');
+      return;
+    }
     let orderId = after.orderId;
     let orderCreated = false;
     if (after.cartId && !orderId) {
