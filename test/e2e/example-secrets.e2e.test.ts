@@ -16,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoAccounts, freePort, repoRoot, startDemoSandbox, startExampleShop } from './harness';
+import {
+  demoAccounts,
+  freePort,
+  repoRoot,
+  startDemoSandbox,
+  startExampleShop,
+  stopProcessGroup,
+} from './harness';
 
 /** What a process printed until it exited, became ready, or ran out of time. */
 interface RunResult {
@@ -35,22 +42,8 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** Stops a process group started by {@link spawnGroup} (SIGTERM, then SIGKILL after 10 s). */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  const exited = new Promise(resolve => child.once('exit', resolve));
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 10_000))]);
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
+/** Stops a process group started by {@link spawnGroup}. */
+const stopGroup = stopProcessGroup;
 
 function spawnGroup(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(command, args, {

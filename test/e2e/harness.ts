@@ -126,20 +126,7 @@ export async function startExampleShop(
     dataDir,
     log,
     async stop() {
-      if (child.exitCode === null && child.pid) {
-        const exited = new Promise(resolve => child.once('exit', resolve));
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-        await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 10_000))]);
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      await stopProcessGroup(child);
       if (!env.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -265,5 +252,22 @@ export async function eventually<T>(
       throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     }
     await new Promise(resolve => setTimeout(resolve, 250));
+  }
+}
+
+/** Stops a detached child's process group: SIGTERM, then SIGKILL after 10 s (a no-op once it exited). */
+export async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 10_000))]);
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
