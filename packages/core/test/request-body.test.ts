@@ -3,6 +3,8 @@
  * (issue 15 item 1): bytes are counted as they arrive, whatever the framing; past the limit, or past the
  * deadline, the answer is 413 / 408 with `Connection: close` and the socket is destroyed.
  */
+
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -259,4 +261,59 @@ describe('answerNotifyRequest', () => {
     expect(result.elapsedMs).toBeLessThan(3_000);
     expect(result.answer).toMatch(/^HTTP\/1\.1 404 .*\r\nConnection: close\r\n.*fail$/is);
   });
+
+  it('the 413 reaches a flooding client that is slow to read: the connection is not reset under it', async () => {
+    // Closing a socket whose client still sends makes the kernel reset the connection; a client whose
+    // next write meets the reset fails before it has read the answer its kernel holds (on old code, every
+    // time: the clients below look away for half a second right after sending past the limit).
+    const { port, served } = await serve();
+    const statuses = await floodFromBusyProcess(port, 3);
+    expect(served.map(s => (s.error as RequestBodyError | undefined)?.type)).toEqual(
+      Array(3).fill('entity.too.large'),
+    );
+    expect(statuses).toEqual(Array(3).fill('413 close'));
+  });
 });
+
+/**
+ * Sends `clients` endless chunked POSTs to `port`, one after the other, from a child process: each client
+ * writes 128 KiB, blocks its event loop for 500 ms (less than the server's close grace), then floods.
+ * Returns, per client, the status and ` close` when the answer said `Connection: close`.
+ */
+function floodFromBusyProcess(port: number, clients: number): Promise<string[]> {
+  const script = `
+    const net = require('node:net');
+    const frame = Buffer.concat([Buffer.from('10000\\r\\n'), Buffer.alloc(65536, 97), Buffer.from('\\r\\n')]);
+    const one = () => new Promise(resolve => {
+      const socket = net.connect(${port}, '127.0.0.1');
+      let answer = '';
+      socket.on('data', d => { answer += d.toString('latin1'); });
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        const status = /^HTTP\\/1\\.1 (\\d+)/.exec(answer)?.[1] ?? 'none';
+        resolve(status + (/\\r\\nconnection: close\\r\\n/i.test(answer) ? ' close' : ''));
+      });
+      setTimeout(() => socket.destroy(), 5000);
+      socket.on('connect', async () => {
+        socket.write('POST /notify HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/x-www-form-urlencoded\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n');
+        socket.write(frame);
+        socket.write(frame);
+        const t = Date.now();
+        while (Date.now() - t < 500) {}
+        while (!socket.destroyed) {
+          if (!socket.write(frame)) await new Promise(r => { socket.once('drain', r); socket.once('close', r); });
+        }
+      });
+    });
+    (async () => {
+      const statuses = [];
+      for (let i = 0; i < ${clients}; i++) statuses.push(await one());
+      console.log(JSON.stringify(statuses));
+    })();
+  `;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { timeout: 30_000 }, (error, stdout) =>
+      error ? reject(error) : resolve(JSON.parse(stdout.trim()) as string[]),
+    );
+  });
+}

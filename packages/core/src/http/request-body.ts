@@ -16,9 +16,11 @@ export const NOTIFY_BODY_LIMIT_BYTES = DEFAULT_MAX_FORM_BYTES;
 export const NOTIFY_BODY_DEADLINE_MS = 10_000;
 
 /**
- * How long {@link answerNotifyRequest} waits for its answer to reach the client before destroying the
- * socket anyway: a client that uploads without ever reading would otherwise keep the answer, and the
- * socket, pending.
+ * How long {@link answerNotifyRequest} keeps a refused connection after its answer, before destroying it:
+ * 1 s. Closing a socket whose client is still sending makes the kernel answer with a reset, and a reset
+ * can discard the answer before the client has read it; the pause lets a client that reads see its 413.
+ * Nothing more is read meanwhile, and a client that uploads without ever reading holds the socket no
+ * longer than this.
  */
 export const CLOSE_GRACE_MS = 1_000;
 
@@ -162,10 +164,11 @@ function ignore(): void {}
 /**
  * Answers a request to a notify endpoint: `text` as `text/plain` with `status`. When the request body
  * was not read to its end — a {@link RequestBodyError}, or a refusal decided before reading (unknown
- * endpoint, wrong content type) — the answer carries `Connection: close` and the socket is destroyed once
- * it is written (at the latest after {@link CLOSE_GRACE_MS}, for a client that never reads). Otherwise
- * Node would keep reading, and discarding, whatever the client still sends: endlessly, for an endless
- * body.
+ * endpoint, wrong content type) — the answer carries `Connection: close`, nothing more is read from the
+ * socket, its sending side is closed once the answer is written, and it is destroyed
+ * {@link CLOSE_GRACE_MS} later. Otherwise Node would keep reading, and discarding, whatever the client
+ * still sends (endlessly, for an endless body); and destroying at once would reset the connection while
+ * the client still sends, which can discard the answer before the client reads it.
  */
 export function answerNotifyRequest(
   req: IncomingMessage,
@@ -173,33 +176,36 @@ export function answerNotifyRequest(
   status: number,
   text: string,
 ): void {
-  const keepAlive = req.readableEnded;
-  const socket = req.socket;
-  let destroyed = false;
-  let grace: ReturnType<typeof setTimeout> | undefined;
-  const destroy = () => {
-    if (destroyed) return;
-    destroyed = true;
-    if (grace !== undefined) clearTimeout(grace);
-    socket?.destroy();
-  };
-  if (!keepAlive) {
-    socket?.pause();
-    grace = setTimeout(destroy, CLOSE_GRACE_MS);
-    grace.unref?.();
-    if (res.headersSent) {
-      destroy();
-      return;
-    }
-  }
   const body = Buffer.from(text, 'utf8');
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Content-Length', body.length);
-  if (keepAlive) {
+  if (req.readableEnded) {
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Length', body.length);
     res.end(body);
     return;
   }
+  const socket = req.socket;
+  if (!socket || socket.destroyed) return;
+  // Stop reading, and stay stopped: after the answer Node resumes the request to discard its rest
+  // (`req._dump`), which would resume the socket; it is paused again in the same tick, before any read.
+  const keepPaused = () => socket.pause();
+  socket.pause();
+  socket.on('resume', keepPaused);
+  // Node ends a `Connection: close` answer with `destroySoon()`, which destroys as soon as the answer is
+  // handed to the kernel: too early (see CLOSE_GRACE_MS). This socket only half-closes; the timer destroys it.
+  socket.destroySoon = () => {
+    socket.end();
+  };
+  const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  grace.unref?.();
+  socket.once('close', () => clearTimeout(grace));
+  if (res.headersSent) {
+    socket.end();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
   res.setHeader('Connection', 'close');
-  res.end(body, destroy);
+  res.end(body, () => socket.end());
 }
