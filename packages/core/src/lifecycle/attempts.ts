@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { MAX_OPEN_ATTEMPTS_PER_ORDER, SYNC_MIN_INTERVAL_MS } from './schedules';
 import { UNPAID_RECORDED_STATUSES } from './status';
 
@@ -72,4 +73,15 @@ export function tradesToSync<T extends AttemptView>(trades: readonly T[], now: D
 /** The `lastQueriedAt` before which a trade may be asked about again by a sync at `now`. */
 export function syncClaimCutoff(now: Date = new Date()): Date {
   return new Date(now.getTime() - SYNC_MIN_INTERVAL_MS);
+}
+
+/**
+ * A new payment attempt's `out_trade_no`: `at` and 30 random hex digits (32 characters, within both
+ * generations' 64-character limit, letters and digits only). Random, and unrelated to the order, cart or
+ * payment session: the number appears in payment URLs, on the payer's Alipay bill and in any "pay for
+ * me" link, so it must not lead anyone to the order or the buyer. Store the mapping to the order with the
+ * attempt before the buyer is sent to Alipay; look trades up by it, never parse it.
+ */
+export function newOutTradeNo(): string {
+  return `at${randomBytes(15).toString('hex')}`;
 }

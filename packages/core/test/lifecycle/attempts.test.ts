@@ -3,6 +3,7 @@ import {
   attemptsToCloseBeforeNew,
   isOpenAtAlipay,
   MAX_OPEN_ATTEMPTS_PER_ORDER,
+  newOutTradeNo,
   SYNC_MIN_INTERVAL_MS,
   syncClaimCutoff,
   tradesToSync,
@@ -74,5 +75,13 @@ describe('attempt policy (issue 15 item 5)', () => {
     ];
     expect(tradesToSync(trades, now).map(t => t.id)).toEqual(['n2', 'n1', 'due']);
     expect(syncClaimCutoff(now).getTime()).toBe(now.getTime() - SYNC_MIN_INTERVAL_MS);
+  });
+});
+
+describe('newOutTradeNo (issue 15 item 2)', () => {
+  it('is random, 32 letters and digits, and says nothing about the order', () => {
+    const numbers = Array.from({ length: 1000 }, () => newOutTradeNo());
+    expect(new Set(numbers).size).toBe(1000);
+    for (const number of numbers) expect(number).toMatch(/^at[0-9a-f]{30}$/);
   });
 });
