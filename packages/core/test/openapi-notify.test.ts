@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { NotificationFieldError } from '../src/errors';
 import { parseFormBody } from '../src/http/form';
@@ -98,6 +99,61 @@ describe('verifyOpenApiNotification: published notifications', () => {
     params['sign'] = rsaSign(buildSignString(params), privateKey, 'RSA');
     expect(verifyOpenApiNotification(params, publicKey)).toBe(true);
     expect(verifyOpenApiNotification({ ...params, sign_type: 'RSA2' }, publicKey)).toBe(false);
+  });
+});
+
+describe('verifyOpenApiNotification: how outside clients sign (issue 19 gaps 6 and 7)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const base = (): Record<string, string> => ({
+    app_id: '2021000000000001',
+    notify_id: 'n1',
+    out_trade_no: 'at0123456789abcdef0123456789abcd',
+    subject: '测试订单 · 中文',
+    total_amount: '9.90',
+    trade_status: 'TRADE_SUCCESS',
+    sign_type: 'RSA2',
+  });
+  /** Java SDK `rsaCheckV1(params, key, "GBK")` / a GBK-declared notification: the signed text's GBK bytes. */
+  const signGbk = (params: Record<string, string>) =>
+    rsaSign(iconv.encode(buildSignString(params), 'gbk'), privateKey, 'RSA2');
+  /** Node `checkNotifySignV2`, Python, the Java SDK's `getSignCheckContentV1`: empty values stay in (`k=`). */
+  const keepEmptyText = (params: Record<string, string>) =>
+    Object.keys(params)
+      .filter(key => key !== 'sign' && key !== 'sign_type')
+      .sort()
+      .map(key => `${key}=${params[key]}`)
+      .join('&');
+
+  it('charset=GBK: verified over the GBK bytes of the text; the same signature over UTF-8 text is refused', () => {
+    const gbk = { ...base(), charset: 'GBK' };
+    gbk['sign'] = signGbk(gbk);
+    expect(verifyOpenApiNotification(gbk, publicKey)).toBe(true);
+    // Declared UTF-8 (or nothing), the GBK signature does not verify: the declared charset decides.
+    expect(verifyOpenApiNotification({ ...gbk, charset: 'utf-8' }, publicKey)).toBe(false);
+    const { charset: _none, ...undeclared } = gbk;
+    expect(verifyOpenApiNotification(undeclared, publicKey)).toBe(false);
+    // And a UTF-8 signature does not verify when the notification says GBK.
+    const utf8 = { ...base(), charset: 'utf-8' };
+    utf8['sign'] = rsaSign(buildSignString(utf8), privateKey, 'RSA2');
+    expect(verifyOpenApiNotification(utf8, publicKey)).toBe(true);
+    expect(verifyOpenApiNotification({ ...utf8, charset: 'GBK' }, publicKey)).toBe(false);
+  });
+
+  it('empty values: signed with them kept (k=) or dropped, both verify; nothing else does', () => {
+    const withEmpty = { ...base(), passback_params: '', body: '' };
+    const kept = { ...withEmpty, sign: rsaSign(keepEmptyText(withEmpty), privateKey, 'RSA2') };
+    expect(verifyOpenApiNotification(kept, publicKey)).toBe(true);
+    const dropped = { ...withEmpty, sign: rsaSign(buildSignString(withEmpty), privateKey, 'RSA2') };
+    expect(verifyOpenApiNotification(dropped, publicKey)).toBe(true);
+    // Kept-empty signatures bind the empty fields: removing one, or filling it, breaks the signature.
+    const { passback_params: _removed, ...missing } = kept;
+    expect(verifyOpenApiNotification(missing, publicKey)).toBe(false);
+    expect(verifyOpenApiNotification({ ...kept, passback_params: 'x' }, publicKey)).toBe(false);
+    expect(verifyOpenApiNotification({ ...kept, extra: '' }, publicKey)).toBe(false);
+    // GBK and kept-empty together (a Java merchant SDK sending GBK with an empty passback_params).
+    const both = { ...withEmpty, charset: 'GBK' };
+    both['sign'] = rsaSign(iconv.encode(keepEmptyText(both), 'gbk'), privateKey, 'RSA2');
+    expect(verifyOpenApiNotification(both, publicKey)).toBe(true);
   });
 });
 

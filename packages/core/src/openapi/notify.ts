@@ -1,3 +1,4 @@
+import { encodeText, normalizeCharset } from '../charset';
 import { MoneyError, NotificationFieldError } from '../errors';
 import { type EventSource, type TradeEvent, type TradeTimestamps, toTradeStatus } from '../events';
 import { yuanToFen } from '../money';
@@ -20,9 +21,14 @@ function signTypeOf(params: Readonly<Record<string, string>>): RsaSignType | und
 /**
  * Verifies an OpenAPI notification or return with Alipay's public key (in certificate mode the key of
  * `alipayCertPublicKey_RSA2.crt`): drop `sign` and `sign_type` and empty values, sort, join raw `k=v` and
- * check SHA256withRSA (SHA1withRSA when `sign_type=RSA`). Trade notifications and returns are signed that
- * way; some other notifications (e.g. `servicemarket_order_notify`) sign `sign_type` too, so only when the
- * first check fails is it tried again with `sign_type` included (pitfall D2).
+ * check SHA256withRSA (SHA1withRSA when `sign_type=RSA`) over the text's bytes in the notification's
+ * declared `charset` (UTF-8 when it declares none; GBK when it says GBK, as the Java SDK's
+ * `rsaCheckV1(params, key, "GBK")` checks). Trade notifications and returns are signed that way; some
+ * other notifications (e.g. `servicemarket_order_notify`) sign `sign_type` too, so only when the first
+ * check fails is it tried again with `sign_type` included (pitfall D2). Only when both fail and the
+ * notification has empty values is it checked once more with them kept as `k=` (the rule of Node's
+ * `checkNotifySignV2`, python-alipay-sdk and the Java SDK's `getSignCheckContentV1`). Every attempt is a
+ * text Alipay's private key must have signed; nothing else is ever accepted.
  *
  * Pass the values decoded exactly once (as {@link parseFormBody} or `URLSearchParams` give them); never
  * URL-decode them again (pitfall D3). Returns false, never throws, for any failure.
@@ -35,9 +41,20 @@ export function verifyOpenApiNotification(
   if (typeof sign !== 'string' || sign === '') return false;
   const signType = signTypeOf(params);
   if (!signType) return false;
-  if (rsaVerify(buildSignString(params), sign, alipayPublicKey, signType)) return true;
-  if (params['sign_type'] === undefined || params['sign_type'] === '') return false;
-  return rsaVerify(buildSignString(params, { exclude: ['sign'] }), sign, alipayPublicKey, signType);
+  const declared = params['charset'];
+  const charset = declared === undefined || declared === '' ? 'utf-8' : normalizeCharset(declared);
+  if (!charset) return false;
+  const verifies = (text: string) =>
+    rsaVerify(charset === 'utf-8' ? text : encodeText(text, charset), sign, alipayPublicKey, signType);
+  const signsSignType = params['sign_type'] !== undefined && params['sign_type'] !== '';
+  const hasEmpty = Object.keys(params).some(
+    key => params[key] === '' && key !== 'sign' && key !== 'sign_type',
+  );
+  for (const keepEmpty of hasEmpty ? [false, true] : [false]) {
+    if (verifies(buildSignString(params, { keepEmpty }))) return true;
+    if (signsSignType && verifies(buildSignString(params, { exclude: ['sign'], keepEmpty }))) return true;
+  }
+  return false;
 }
 
 function optional(fields: Readonly<Record<string, string>>, name: string): string | undefined {

@@ -5,6 +5,13 @@ export type SignableValue = string | number | boolean | null | undefined;
 export interface SignStringOptions {
   /** Keys left out of the signed string. Default `['sign', 'sign_type']`. */
   exclude?: readonly string[];
+  /**
+   * Keep keys whose value is the empty string, as `k=` (null and undefined are still left out). Alipay
+   * signs without them; some official clients (Node `checkNotifySignV2`, python-alipay-sdk, the Java
+   * SDK's `getSignCheckContentV1`) keep them. Only {@link verifyOpenApiNotification}'s second attempt
+   * uses this. Default false.
+   */
+  keepEmpty?: boolean;
 }
 
 const DEFAULT_EXCLUDE: readonly string[] = ['sign', 'sign_type'];
@@ -53,13 +60,15 @@ export function buildSignString(
   options: SignStringOptions = {},
 ): string {
   const exclude = options.exclude ?? DEFAULT_EXCLUDE;
+  const keepEmpty = options.keepEmpty === true;
   // Sorting all keys and then dropping some gives the same order as dropping first.
   const keys = sortedKeysOf(params);
   let out = '';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const value = params[key];
-    if (value === undefined || value === null || value === '' || exclude.includes(key)) continue;
+    if (value === undefined || value === null || (value === '' && !keepEmpty) || exclude.includes(key))
+      continue;
     out += `${out === '' ? '' : '&'}${key}=${String(value)}`;
   }
   return out;
