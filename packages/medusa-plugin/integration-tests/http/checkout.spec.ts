@@ -17,6 +17,7 @@ import { call, type Database, type HttpClient, ok } from '../utils/http';
 import { C2C_SELLER, type SandboxControl } from '../utils/sandbox';
 import {
   createAlipaySession,
+  outTradeNoOf,
   type PreparedCart,
   prepareCart,
   replaceSessionWhileAlipayDown,
@@ -150,6 +151,50 @@ medusaIntegrationTestRunner({
       );
       expect(foreign.status).toBe(400);
       expect(foreign.data.message).toContain('return_url');
+    });
+
+    it('names the trade with a random out_trade_no, unrelated to the session, cart or collection (issue 15)', async () => {
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared, { device: 'desktop' });
+      const outTradeNo = session.data.out_trade_no;
+      expect(outTradeNo).toMatch(/^at[0-9a-f]{30}$/);
+      for (const id of [session.id, prepared.cartId, prepared.paymentCollectionId]) {
+        expect(outTradeNo).not.toBe(id);
+        expect(outTradeNo).not.toContain(id.slice(-8).toLowerCase());
+      }
+      expect(new URL(session.data.redirect_url).searchParams.get('out_trade_no')).toBe(outTradeNo);
+      // The stored mapping leads from the trade to its session, for the notify route and the jobs.
+      expect(
+        (await db.raw('select session_id from alipay_trade_start where out_trade_no = ?', [outTradeNo])).rows,
+      ).toEqual([{ session_id: session.id }]);
+      // A second attempt gets a trade number of its own.
+      const second = await createAlipaySession(api, prepared, { device: 'desktop' });
+      expect(second.data.out_trade_no).toMatch(/^at[0-9a-f]{30}$/);
+      expect(second.data.out_trade_no).not.toBe(outTradeNo);
+    });
+
+    it('an unsigned return with a real out_trade_no redirects with a status only: no cart, session or order ID (issue 15)', async () => {
+      const { prepared, session } = await paidSession();
+      const outTradeNo = outTradeNoOf(session);
+      const paid = await control.pay({ outTradeNo, partner: partner() });
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      // Anyone who saw the out_trade_no (a payment URL, the payer's bill, a "pay for me" link) tries it,
+      // with the session ID too (trades started before issue 15 were named by it).
+      for (const tried of [outTradeNo, session.id]) {
+        const back = await api.get(`/hooks/alipay/return/pp_alipay_alipay?out_trade_no=${tried}`, {
+          maxRedirects: 0,
+          validateStatus: () => true,
+        });
+        expect(back.status).toBe(302);
+        const landing = new URL(back.headers.location!);
+        expect(landing.origin + landing.pathname).toBe('http://storefront.test/checkout/alipay');
+        expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'unverified' });
+        for (const id of [prepared.cartId, session.id, after.orders[0].order_id, prepared.paymentCollectionId]) {
+          expect(back.headers.location).not.toContain(id);
+        }
+      }
     });
 
     it('creates the order from the notification alone, and the return route only redirects', async () => {
