@@ -206,10 +206,10 @@ export async function replaceSessionWhileAlipayDown(
   api: HttpClient,
   control: SandboxControl,
   prepared: PreparedCart,
-  session: { id: string },
+  session: { id: string; data?: Record<string, unknown> | null },
   // biome-ignore lint/suspicious/noExplicitAny: the session JSON
 ): Promise<any> {
-  await control.addFault({ scope: { outTradeNo: session.id }, fault: 'gateway-500' });
+  await control.addFault({ scope: { outTradeNo: outTradeNoOf(session) }, fault: 'gateway-500' });
   try {
     return await createAlipaySession(api, prepared, {});
   } finally {
