@@ -27,7 +27,7 @@ export interface AlipayProviderOptions {
    * never a cart, session or order ID: the storefront finds the cart through its own cookie or session.
    */
   storefrontReturnUrl: string;
-  /** Text on Alipay's cashier (商品名称). Default: `Order 订单` followed by the cart's short ID. */
+  /** Text on Alipay's cashier (商品名称). Default: `Order 订单` and the last 8 characters of the random `out_trade_no`. */
   subject?: string;
   /** Unpaid trades close after this many minutes (1 – 21600). Default 120. */
   paymentTimeoutMinutes?: number;
