@@ -1,7 +1,7 @@
 /**
- * Reading the Medusa side of a payment with `query`: the session (found from the trade's
- * `out_trade_no` through the stored mapping), its payment, the cart and the order. Used by the notify route, the reconciliation job and the trusted sales
- * channel middleware, always from the application container.
+ * Reading the Medusa side of a payment with `query`: the session (found from the trade's `out_trade_no`
+ * through the stored mapping), its payment, the cart and the order. Used by the notify route, the
+ * reconciliation job and the trusted sales channel middleware, always from the application container.
  *
  * @packageDocumentation
  */
@@ -123,6 +123,10 @@ export async function loadSessionTarget(
   const start = await settingsOf(container).getTradeStart(outTradeNo);
   // Trades started before issue 15 were named by their session's ID (see sessionIdOfTrade).
   const sessionId = start?.session_id ?? outTradeNo;
+  // Taken as a session ID, the number must be that session's own trade: a session ID is never an alias
+  // of the random out_trade_no its session has now.
+  const names = (data: unknown) =>
+    Boolean(start?.session_id) || (data as Record<string, unknown> | null)?.out_trade_no === outTradeNo;
   const { data } = await queryOf(container).graph({
     entity: 'payment_session',
     fields: [
@@ -143,6 +147,7 @@ export async function loadSessionTarget(
     filters: { id: sessionId },
   });
   const session = data[0];
+  if (session && !names(session.data)) return null;
   if (session) {
     const payment = session.payment as PaymentFields | null | undefined;
     return withCollection(container, {
@@ -158,10 +163,9 @@ export async function loadSessionTarget(
       payment: payment?.id ? paymentOf(payment) : null,
     });
   }
-  return (
-    (await targetOfPayment(container, outTradeNo, sessionId)) ??
-    (start ? targetOfTradeStart(outTradeNo, sessionId, start) : null)
-  );
+  const paid = await targetOfPayment(container, outTradeNo, sessionId);
+  if (paid) return names(paid.data) ? paid : null;
+  return start ? targetOfTradeStart(outTradeNo, sessionId, start) : null;
 }
 
 type PaymentFields = {

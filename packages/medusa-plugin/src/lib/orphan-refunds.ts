@@ -130,7 +130,7 @@ export async function autoRefundOrphan(rt: AlipayRuntime, outTradeNo: string): P
     await refundOrphanPayment(rt, outTradeNo, 'policy');
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
-    rt.logger.error(logLine(`automatic orphan refund failed: ${message}`, { outTradeNo: outTradeNo }));
+    rt.logger.error(logLine(`automatic orphan refund failed: ${message}`, { outTradeNo }));
     await rt.settings
       .recordEvent({
         kind: 'refund',

@@ -197,7 +197,7 @@ async function askAboutTrade(
 ): Promise<void> {
   if (run.asked.has(outTradeNo)) return;
   run.asked.add(outTradeNo);
-  const ids = { outTradeNo: outTradeNo, cart: target?.cartId, order: target?.orderId };
+  const ids = { outTradeNo, cart: target?.cartId, order: target?.orderId };
   try {
     const scoped =
       input.scoped ?? (await rt.facadeForTrade(input.scope, tradeOriginOf(target?.data ?? null), outTradeNo));

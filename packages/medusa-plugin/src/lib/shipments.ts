@@ -116,7 +116,7 @@ export async function confirmShipmentForFulfillment(
     if (!trade?.trade_no || trade.alipay_status !== 'WAIT_SELLER_SEND_GOODS') {
       rt.logger.info(
         logLine(`shipment created; trade ${trade?.status ?? 'unknown'} needs no confirmation`, {
-          outTradeNo: outTradeNo,
+          outTradeNo,
           order: order.id,
           trade: trade?.trade_no,
         }),

@@ -204,7 +204,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const data = input.data ?? {};
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
-    const ids = { outTradeNo: outTradeNo, trade: text(data.trade_no) };
+    const ids = { outTradeNo, trade: text(data.trade_no) };
     // Closed already (Alipay closed a paid escrow trade: the lifecycle cancels its payment): nothing to ask.
     const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
     if (stored?.status === 'closed') {
@@ -236,7 +236,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const data = input.data ?? {};
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
-    const ids = { outTradeNo: outTradeNo, trade: text(data.trade_no) };
+    const ids = { outTradeNo, trade: text(data.trade_no) };
     const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
     let paid = Boolean(stored && isPaidStatus(stored.status));
     if (!paid) {
@@ -293,7 +293,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const amount = fenToAmount(amountFen);
     const medusaRefundId = text(input.context?.idempotency_key) ?? null;
     const settings = this.settingsModule();
-    const ids = { outTradeNo: outTradeNo, trade: text(data.trade_no) };
+    const ids = { outTradeNo, trade: text(data.trade_no) };
 
     const linked = await settings.linkRecordedRefund(outTradeNo, amount, medusaRefundId);
     if (linked) {
@@ -598,7 +598,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       logLine(
         `payment started: ${session.interface} (${start.kind}), ${session.amount} CNY, scope ${scoped.scope}`,
         {
-          outTradeNo: outTradeNo,
+          outTradeNo,
           provider: providerId,
         },
       ),
@@ -660,7 +660,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       if (error instanceof InterfaceNotContractedError) {
         this.logger_.warn(
           logLine('trade query is not in the Alipay contract; relying on notifications', {
-            outTradeNo: outTradeNo,
+            outTradeNo,
           }),
         );
         return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };

@@ -58,16 +58,14 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
           ? 'authorized'
           : 'pending';
     } else if (!verdict.ok) {
-      rt.logger.warn(
-        logLine(`return not verified (${verdict.reason}): ${verdict.message}`, { outTradeNo: outTradeNo }),
-      );
+      rt.logger.warn(logLine(`return not verified (${verdict.reason}): ${verdict.message}`, { outTradeNo }));
     }
   } catch (error) {
-    rt.logger.warn(logLine(`return not verified: ${(error as Error).message}`, { outTradeNo: outTradeNo }));
+    rt.logger.warn(logLine(`return not verified: ${(error as Error).message}`, { outTradeNo }));
   }
   rt.logger.info(
     logLine(`buyer returned from Alipay: ${status}`, {
-      outTradeNo: outTradeNo,
+      outTradeNo,
       cart: target?.cartId,
       trade: tradeNo,
     }),
