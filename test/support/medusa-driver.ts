@@ -453,14 +453,16 @@ export class MedusaDriver implements ShopDriver {
   ): Promise<PendingOrder> {
     const session = sessions.find(s => s.provider_id === PROVIDER_ID);
     const url = session?.data.redirect_url;
-    if (!session || typeof url !== 'string') {
+    const outTradeNo = session?.data.out_trade_no;
+    if (!session || typeof url !== 'string' || typeof outTradeNo !== 'string') {
       throw new Error(`no Alipay redirect in the payment session: ${JSON.stringify(session?.data)}`);
     }
     await openCashier(url);
     return {
       ref,
       kind,
-      outTradeNo: String(session.data.out_trade_no ?? session.id),
+      // Random, unrelated to the session (issue 15): only the session's data names it.
+      outTradeNo,
       amountFen: yuanToFen(String(session.data.amount)),
       notifyUrl: new URL(url).searchParams.get('notify_url') ?? this.notifyUrl(kind),
       paymentUrl: url,

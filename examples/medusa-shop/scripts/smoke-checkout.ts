@@ -6,7 +6,7 @@
  * ```sh
  * node -r ts-node/register/transpile-only scripts/smoke-checkout.ts \
  *   --shop http://localhost:9000 --key pk_… --sandbox http://127.0.0.1:7010 \
- *   [--storefront http://localhost:8080] [--sku LONGJING-250] [--device desktop|mobile]
+ *   [--sku LONGJING-250] [--device desktop|mobile]
  * ```
  *
  * Prints each step and exits 0 when the order exists and its payment is authorized or captured.
@@ -18,7 +18,6 @@ const { values: cli } = parseArgs({
     shop: { type: 'string', default: 'http://localhost:9000' },
     key: { type: 'string' },
     sandbox: { type: 'string', default: 'http://127.0.0.1:7010' },
-    storefront: { type: 'string', default: 'http://localhost:8080' },
     sku: { type: 'string', default: 'LONGJING-250' },
     device: { type: 'string', default: 'desktop' },
   },
@@ -96,12 +95,14 @@ async function main(): Promise<void> {
     `/store/payment-collections/${collection.id}/payment-sessions`,
     {
       provider_id: 'pp_alipay_alipay',
-      data: { device: cli.device, return_url: `${cli.storefront.replace(/\/+$/, '')}/order/${cartId}` },
+      // No return_url naming the cart: the buyer comes back to the provider's storefrontReturnUrl.
+      data: { device: cli.device },
     },
   );
   const session = withSession.payment_sessions.find((s: Json) => s.provider_id === 'pp_alipay_alipay');
   step(
-    `payment session ${session.id}: ${session.data.kind} via ${session.data.interface}, ${session.data.amount} CNY`,
+    `payment session ${session.id} (out_trade_no ${session.data.out_trade_no}): ${session.data.kind} via ` +
+      `${session.data.interface}, ${session.data.amount} CNY`,
   );
 
   if (session.data.kind === 'redirect') {
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   const paid = await fetch(`${cli.sandbox.replace(/\/+$/, '')}/__sandbox/pay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ outTradeNo: session.id, ...owner }),
+    body: JSON.stringify({ outTradeNo: session.data.out_trade_no, ...owner }),
   });
   const payment = (await paid.json()) as Json;
   if (!paid.ok) throw new Error(`sandbox pay → ${paid.status}: ${JSON.stringify(payment)}`);

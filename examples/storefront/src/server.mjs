@@ -34,7 +34,7 @@ export const DEFAULT_SYNC_AFTER_MS = 5000;
  * One browser's state: its shop session, and what the storefront itself remembers for it.
  * @typedef {{ shop: import('./shop-client.mjs').SessionState,
  *   qrCodes: Map<string, { qrCode: string, expiresAt: string }>,
- *   firstSeenUnpaid: Map<string, number> }} Buyer
+ *   firstSeenUnpaid: Map<string, number>, lastOrderCode?: string }} Buyer
  */
 
 /**
@@ -148,6 +148,8 @@ export function createStorefront(options) {
         paymentMethodCode,
       });
       log(`order ${orderCode}: ${paymentMethodCode} answered ${start.kind} for a ${device} buyer`);
+      // Where /order/return sends this browser back to: the return from Alipay names no order.
+      buyer.lastOrderCode = orderCode;
       if (start.kind === 'redirect') return void res.redirect(303, start.url);
       if (start.kind === 'form') return void res.send(start.html);
       if (start.kind === 'error') {
@@ -166,14 +168,17 @@ export function createStorefront(options) {
     }),
   );
 
-  // Medusa's Alipay provider sends a buyer whose payment carried no return URL of its own to its
-  // `storefrontReturnUrl`, `${STOREFRONT_URL}/order/return?cart_id=…` (the order code is the cart ID).
+  // Medusa's Alipay provider sends the buyer back to its `storefrontReturnUrl`,
+  // `${STOREFRONT_URL}/order/return?status=…`. The redirect names no cart or order (anyone holding the
+  // trade's out_trade_no can call the provider's return route), so the order is this browser's own: the
+  // one it last checked out, found through its session cookie. The status is not trusted either: the
+  // order page shows what the shop knows.
   app.get(
     '/order/return',
     route(async (req, res) => {
-      const cartId = typeof req.query['cart_id'] === 'string' ? req.query['cart_id'] : '';
-      if (/^[\w-]{1,100}$/.test(cartId))
-        return void res.redirect(303, `/order/${encodeURIComponent(cartId)}`);
+      const buyer = await buyerOf(req, res);
+      if (buyer.lastOrderCode)
+        return void res.redirect(303, `/order/${encodeURIComponent(buyer.lastOrderCode)}`);
       res.status(404).send(page('订单 Order', '<p data-testid="error">订单不存在 No such order.</p>'));
     }),
   );

@@ -10,7 +10,7 @@ describe('log lines cannot be forged by request data', () => {
     for (const br of ['\n', '\r\n', '\r', '\u2028', '\u2029', '\u0085', '\u000b', '\u000c']) {
       const forged = FORGED.replace('\n', br);
       const line = logLine(`notify request refused (bad_signature) for ${forged}`, {
-        session: forged,
+        outTradeNo: forged,
         trade: forged,
         provider: forged,
       });
@@ -20,9 +20,13 @@ describe('log lines cannot be forged by request data', () => {
   });
 
   it('keeps ordinary IDs as they are and quotes the others', () => {
-    expect(logLine('paid', { session: 'payses_01ABC', trade: '2026112622000001', cart: null })).toBe(
-      '[alipay] paid (session payses_01ABC, cart -, trade 2026112622000001)',
-    );
+    expect(
+      logLine('paid', {
+        outTradeNo: 'at0123456789abcdef0123456789abcd',
+        trade: '2026112622000001',
+        cart: null,
+      }),
+    ).toBe('[alipay] paid (out_trade_no at0123456789abcdef0123456789abcd, cart -, trade 2026112622000001)');
     expect(logSafeId('a b')).toBe('"a b"');
     expect(logSafeId('x'.repeat(100))).toBe(`"${'x'.repeat(64)}…"`);
     expect(logSafeId('a\nb')).toBe('"a\\nb"');

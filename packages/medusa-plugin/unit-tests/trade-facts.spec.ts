@@ -13,6 +13,7 @@ const event: VerifiedLifecycleEvent = {
 
 function session(overrides: Partial<SessionTarget> = {}): SessionTarget {
   return {
+    outTradeNo: 'at0123456789abcdef0123456789abcd',
     sessionId: 'payses_1',
     deleted: null,
     providerId: 'pp_alipay_alipay',

@@ -273,7 +273,7 @@ export function createShopClient(options) {
         }));
     },
 
-    async checkout(state, { customer, device, orderUrl, paymentMethodCode }) {
+    async checkout(state, { customer, device, paymentMethodCode }) {
       const session = sessionOf(state);
       const cart = await openCart(session);
       if (!cart?.items?.length) throw new Error('Your cart is empty / 购物车是空的');
@@ -320,8 +320,10 @@ export function createShopClient(options) {
           'POST',
           `/store/payment-collections/${encodeURIComponent(collection.id)}/payment-sessions`,
           // Creating a session again (the buyer came back to the cart) replaces the earlier one, whose
-          // unpaid trade the provider closes.
-          { provider_id: providerId, data: { device, return_url: orderUrl(cartId) } },
+          // unpaid trade the provider closes. No return_url: the buyer comes back to the provider's
+          // storefrontReturnUrl (/order/return), never to a URL naming the cart — the provider's return
+          // route redirects anyone who knows the trade's out_trade_no there.
+          { provider_id: providerId, data: { device } },
         ));
       } catch (error) {
         // The plugin refuses with a bilingual message (e.g. Alipay not configured): show it.

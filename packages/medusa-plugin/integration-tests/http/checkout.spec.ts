@@ -17,6 +17,7 @@ import { call, type Database, type HttpClient, ok } from '../utils/http';
 import { C2C_SELLER, type SandboxControl } from '../utils/sandbox';
 import {
   createAlipaySession,
+  outTradeNoOf,
   type PreparedCart,
   prepareCart,
   replaceSessionWhileAlipayDown,
@@ -117,7 +118,7 @@ medusaIntegrationTestRunner({
       expect(session.status).toBe('pending');
       expect(session.data).toMatchObject({
         session_id: session.id,
-        out_trade_no: session.id,
+        out_trade_no: outTradeNoOf(session),
         // Overwritten from the cart itself by the plugin's middleware.
         sales_channel_id: shop.salesChannels[0]!.id,
         amount: '35.00',
@@ -133,7 +134,7 @@ medusaIntegrationTestRunner({
       });
       const redirect = new URL(session.data.redirect_url);
       expect(`${redirect.origin}${redirect.pathname}`).toBe(sandbox.legacyGateway);
-      expect(redirect.searchParams.get('out_trade_no')).toBe(session.id);
+      expect(redirect.searchParams.get('out_trade_no')).toBe(outTradeNoOf(session));
       expect(redirect.searchParams.get('total_fee')).toBe('35.00');
       expect(redirect.searchParams.get('notify_url')).toBe(`${app.backendUrl}${notifyPath}`);
       const json = JSON.stringify(session);
@@ -152,11 +153,109 @@ medusaIntegrationTestRunner({
       expect(foreign.data.message).toContain('return_url');
     });
 
+    it('names the trade with a random out_trade_no, unrelated to the session, cart or collection (issue 15)', async () => {
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared, { device: 'desktop' });
+      const outTradeNo = session.data.out_trade_no;
+      expect(outTradeNo).toMatch(/^at[0-9a-f]{30}$/);
+      for (const id of [session.id, prepared.cartId, prepared.paymentCollectionId]) {
+        expect(outTradeNo).not.toBe(id);
+        expect(outTradeNo).not.toContain(id.slice(-8).toLowerCase());
+      }
+      expect(new URL(session.data.redirect_url).searchParams.get('out_trade_no')).toBe(outTradeNo);
+      // The stored mapping leads from the trade to its session, for the notify route and the jobs.
+      expect(
+        (await db.raw('select session_id from alipay_trade_start where out_trade_no = ?', [outTradeNo])).rows,
+      ).toEqual([{ session_id: session.id }]);
+      // A second attempt gets a trade number of its own.
+      const second = await createAlipaySession(api, prepared, { device: 'desktop' });
+      expect(second.data.out_trade_no).toMatch(/^at[0-9a-f]{30}$/);
+      expect(second.data.out_trade_no).not.toBe(outTradeNo);
+    });
+
+    it('an unsigned return with a real out_trade_no redirects with a status only: no cart, session or order ID (issue 15)', async () => {
+      const { prepared, session } = await paidSession();
+      const outTradeNo = outTradeNoOf(session);
+      const paid = await control.pay({ outTradeNo, partner: partner() });
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      const after = await state(prepared, session.id);
+      expect(after.orders).toHaveLength(1);
+      // Anyone who saw the out_trade_no (a payment URL, the payer's bill, a "pay for me" link) tries it,
+      // with the session ID too (trades started before issue 15 were named by it).
+      for (const tried of [outTradeNo, session.id]) {
+        const back = await api.get(`/hooks/alipay/return/pp_alipay_alipay?out_trade_no=${tried}`, {
+          maxRedirects: 0,
+          validateStatus: () => true,
+        });
+        expect(back.status).toBe(302);
+        const landing = new URL(back.headers.location!);
+        expect(landing.origin + landing.pathname).toBe('http://storefront.test/checkout/alipay');
+        expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'unverified' });
+        for (const id of [
+          prepared.cartId,
+          session.id,
+          after.orders[0].order_id,
+          prepared.paymentCollectionId,
+        ]) {
+          expect(back.headers.location).not.toContain(id);
+        }
+      }
+    });
+
+    it('still handles a trade started before issue 15, whose out_trade_no is its session ID', async () => {
+      const container = getContainer() as MedusaContainer;
+      const provider = new AlipayProviderService(
+        {
+          logger: container.resolve('logger'),
+          configModule: container.resolve('configModule'),
+          alipay_settings: container.resolve('alipay_settings'),
+        },
+        { backendUrl: app.backendUrl, storefrontReturnUrl: 'http://storefront.test/checkout/alipay' },
+      );
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared, { device: 'desktop' });
+      // What the provider wrote before issue 15: the session ID as out_trade_no. (Rebuilding a session whose
+      // amount changed keeps its out_trade_no, so an old session's data makes the provider sign one.)
+      const old = await provider.updatePayment({
+        data: { ...session.data, out_trade_no: session.id, amount: '0.01' },
+        amount: 35,
+        currency_code: 'cny',
+      });
+      expect(old.data).toMatchObject({ session_id: session.id, out_trade_no: session.id, amount: '35.00' });
+      await db.raw('update payment_session set data = ? where id = ?', [
+        JSON.stringify(old.data),
+        session.id,
+      ]);
+      // A start record written before the mapping existed, or none at all (older still): both reach the session.
+      await db.raw('update alipay_trade_start set session_id = null where out_trade_no = ?', [session.id]);
+      await control.openRequest(String(old.data!.redirect_url));
+      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      expect((await state(prepared, session.id)).orders).toHaveLength(1);
+
+      const other = await prepareCart(api, shop);
+      const second = await createAlipaySession(api, other, { device: 'desktop' });
+      const older = await provider.updatePayment({
+        data: { ...second.data, out_trade_no: second.id, amount: '0.01' },
+        amount: 35,
+        currency_code: 'cny',
+      });
+      await db.raw('update payment_session set data = ? where id = ?', [
+        JSON.stringify(older.data),
+        second.id,
+      ]);
+      await db.raw('delete from alipay_trade_start where out_trade_no = ?', [second.id]);
+      await control.openRequest(String(older.data!.redirect_url));
+      const paidToo = await control.pay({ outTradeNo: second.id, partner: partner() });
+      expect(paidToo.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
+      expect((await state(other, second.id)).orders).toHaveLength(1);
+    });
+
     it('creates the order from the notification alone, and the return route only redirects', async () => {
       const logger = getContainer().resolve<Logger>(ContainerRegistrationKeys.LOGGER);
       const logged = (['info', 'warn', 'error', 'debug'] as const).map(level => vi.spyOn(logger, level));
       const { prepared, session } = await paidSession();
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       expect(paid.deliveries.map(delivery => [delivery.outcome, delivery.answer])).toEqual([
         ['success', 'success'],
       ]);
@@ -167,7 +266,10 @@ medusaIntegrationTestRunner({
       expect(after.payments).toHaveLength(1);
       expect(Number(after.payments[0].amount)).toBe(35);
       expect(after.payments[0].captured_at).not.toBeNull();
-      expect(after.payments[0].data).toMatchObject({ out_trade_no: session.id, alipay_status: 'paid' });
+      expect(after.payments[0].data).toMatchObject({
+        out_trade_no: outTradeNoOf(session),
+        alipay_status: 'paid',
+      });
       const trade = (await db.raw('select status, trade_no, total_amount, source from alipay_trade')).rows;
       expect(trade).toEqual([
         { status: 'paid', trade_no: paid.trade.tradeNo, total_amount: '35.00', source: 'notify' },
@@ -182,12 +284,8 @@ medusaIntegrationTestRunner({
       expect(back.status).toBe(302);
       const landing = new URL(back.headers.location!);
       expect(landing.origin + landing.pathname).toBe('http://storefront.test/checkout/alipay');
-      expect(Object.fromEntries(landing.searchParams)).toEqual({
-        cart_id: prepared.cartId,
-        session_id: session.id,
-        order_id: after.orders[0].order_id,
-        status: 'paid',
-      });
+      // A status only: the storefront knows its own cart (issue 15: no IDs that lead to the buyer's data).
+      expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'paid' });
       // Completing the cart afterwards (a storefront that still does it) is harmless.
       const completed = await ok(api, 'post', `/store/carts/${prepared.cartId}/complete`, prepared.store);
       expect(completed.order.id).toBe(after.orders[0].order_id);
@@ -197,7 +295,8 @@ medusaIntegrationTestRunner({
       for (const spy of logged) spy.mockRestore();
       const ours = lines.filter(line => line.startsWith('[alipay]'));
       expect(ours.length).toBeGreaterThan(2);
-      for (const line of ours) expect(line).toMatch(/\(session payses_\w+, cart [\w-]+, trade [\w-]+/);
+      for (const line of ours)
+        expect(line).toMatch(/\(out_trade_no at[0-9a-f]{30}, cart [\w-]+, trade [\w-]+/);
       expect(ours.join('\n')).toContain(`trade ${paid.trade.tradeNo}`);
       const everything = lines.join('\n');
       expect(everything).not.toContain(sandbox.merchants[0]!.key);
@@ -207,8 +306,12 @@ medusaIntegrationTestRunner({
     it('processes 15 concurrent deliveries of one notification exactly once', async () => {
       const { prepared, session } = await paidSession();
       // Alipay's first attempt is lost: we keep its genuine body and deliver it 15 times at once.
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       const [dropped] = paid.deliveries;
       expect(dropped!.outcome).toBe('dropped');
 
@@ -229,15 +332,19 @@ medusaIntegrationTestRunner({
 
       // Alipay's own retry later on is a duplicate too.
       await control.advanceClock(5 * 60_000);
-      const deliveries = await control.deliveries({ outTradeNo: session.id });
+      const deliveries = await control.deliveries({ outTradeNo: outTradeNoOf(session) });
       expect(deliveries.at(-1)).toMatchObject({ outcome: 'success', answer: 'success' });
       expect((await state(prepared, session.id)).orders).toHaveLength(1);
     });
 
     it('answers a payment before applying it; an accepted payment whose process died is applied by the resume job', async () => {
       const { prepared, session } = await paidSession();
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       const dropped = paid.deliveries[0]!;
       const rawState = async () => ({
         orders: (await db.raw('select order_id from order_cart where cart_id = ?', [prepared.cartId])).rows,
@@ -253,7 +360,7 @@ medusaIntegrationTestRunner({
       const claim = await settings.claimNotification({
         tradeNo: String(paid.trade.tradeNo),
         claimKey: 'TRADE_SUCCESS',
-        outTradeNo: session.id,
+        outTradeNo: outTradeNoOf(session),
         sessionId: session.id,
         source: 'notify',
       });
@@ -261,7 +368,7 @@ medusaIntegrationTestRunner({
       await settings.acceptClaim(claim.claimId, {
         providerId: 'pp_alipay_alipay',
         scope: shop.salesChannels[0]!.id,
-        outTradeNo: session.id,
+        outTradeNo: outTradeNoOf(session),
         tradeNo: String(paid.trade.tradeNo),
         status: 'paid',
         alipayStatus: 'TRADE_SUCCESS',
@@ -299,8 +406,12 @@ medusaIntegrationTestRunner({
 
     it('a process that died between adding the payment and completing the cart: the next notification completes it', async () => {
       const { prepared, session } = await paidSession();
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       // What Medusa's payment workflow commits before it completes the cart: the session authorized, its
       // payment made (the provider finds the trade paid: captured). Then the process died.
       const payments = getContainer().resolve<IPaymentModuleService>(Modules.PAYMENT);
@@ -318,8 +429,12 @@ medusaIntegrationTestRunner({
 
     it('answers fail to forged notifications and changes nothing', async () => {
       const { prepared, session } = await paidSession();
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       const genuine = paid.deliveries[0]!;
 
       // 1. The amount changed in transit: the MD5 signature no longer matches.
@@ -360,7 +475,7 @@ medusaIntegrationTestRunner({
         `update payment_session set amount = 30, raw_amount = '{"value":"30","precision":20}' where id = ?`,
         [session.id],
       );
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       // Retrying cannot fix an amount: acknowledged, logged, surfaced — and nothing changes.
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
       const after = await state(prepared, session.id);
@@ -380,7 +495,7 @@ medusaIntegrationTestRunner({
       const { prepared, session } = await paidSession();
       // A session Alipay cannot be paying for (its currency changed after the cashier page was opened).
       await db.raw(`update payment_session set currency_code = 'eur' where id = ?`, [session.id]);
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       // The core's currency expectation rejects it; retrying cannot help: acknowledged and surfaced.
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
       const after = await state(prepared, session.id);
@@ -408,7 +523,7 @@ medusaIntegrationTestRunner({
       await ok(api, 'post', '/admin/alipay/settings', admin, { charset: 'gbk' });
       const { prepared, session } = await paidSession();
       expect(new URL(session.data.redirect_url).searchParams.get('_input_charset')).toBe('gbk');
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       expect(paid.deliveries[0]!.contentType.toLowerCase()).toContain('charset=gbk');
       // The Chinese subject travelled as GBK bytes (订 = %B6%A9).
       expect(paid.deliveries[0]!.body).toContain('%B6%A9');
@@ -429,7 +544,7 @@ medusaIntegrationTestRunner({
       expect(session.data.sales_channel_id).toBe(shop.salesChannels[1]!.id);
       expect(new URL(session.data.redirect_url).searchParams.get('seller_email')).toBe(C2C_SELLER.email);
 
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       expect(paid.deliveries[0]!.params.seller_email).toBe(C2C_SELLER.email);
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
       expect((await state(prepared, session.id)).orders).toHaveLength(1);
@@ -440,8 +555,12 @@ medusaIntegrationTestRunner({
 
     it('recovers a dropped notification with the reconciliation job', async () => {
       const { prepared, session } = await paidSession();
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       expect(paid.deliveries.map(delivery => delivery.outcome)).toEqual(['dropped']);
       expect((await state(prepared, session.id)).orders).toEqual([]);
 
@@ -457,7 +576,7 @@ medusaIntegrationTestRunner({
 
       // Alipay's retry arrives later: acknowledged as a duplicate, still one order.
       await control.advanceClock(5 * 60_000);
-      expect((await control.deliveries({ outTradeNo: session.id })).at(-1)).toMatchObject({
+      expect((await control.deliveries({ outTradeNo: outTradeNoOf(session) })).at(-1)).toMatchObject({
         answer: 'success',
       });
       expect((await state(prepared, session.id)).payments).toHaveLength(1);
@@ -465,8 +584,12 @@ medusaIntegrationTestRunner({
 
     it('a new payment attempt on a paid trade is refused: the paid session stays and completes the order', async () => {
       const { prepared, session } = await paidSession();
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       // The shopper starts over before the news arrived: Medusa would delete the paid session (and a second
       // payment could race the first). The plugin refuses to let it go.
       const attempt = await tryAlipaySession(api, prepared);
@@ -490,7 +613,9 @@ medusaIntegrationTestRunner({
       );
       expect(payments.rows).toHaveLength(1);
       const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
-      expect(events.filter((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toEqual([]);
+      expect(
+        events.filter((e: { out_trade_no: string }) => e.out_trade_no === outTradeNoOf(session)),
+      ).toEqual([]);
     });
 
     it('surfaces an orphan payment: a trade paid after its session was replaced', async () => {
@@ -499,11 +624,15 @@ medusaIntegrationTestRunner({
       // not be closed; the buyer then pays its cashier page after all.
       const second = await replaceSessionWhileAlipayDown(api, control, prepared, session);
       expect(second.id).not.toBe(session.id);
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
 
       await control.advanceClock(5 * 60_000);
-      expect((await control.deliveries({ outTradeNo: session.id })).at(-1)).toMatchObject({
+      expect((await control.deliveries({ outTradeNo: outTradeNoOf(session) })).at(-1)).toMatchObject({
         answer: 'success',
       });
       expect((await state(prepared, session.id)).orders).toEqual([]);
@@ -511,7 +640,7 @@ medusaIntegrationTestRunner({
       const orphan = attention.events.find((event: { kind: string }) => event.kind === 'orphan');
       expect(orphan).toMatchObject({
         level: 'error',
-        out_trade_no: session.id,
+        out_trade_no: outTradeNoOf(session),
         // The core's reason: the session (Medusa's side of the order) no longer exists.
         details: { reason: 'order_missing' },
         // This shop does not refund orphans by itself: the admin does, from Settings → Alipay.
@@ -521,7 +650,7 @@ medusaIntegrationTestRunner({
       expect(orphan.message).toContain('无法关联的付款');
 
       // The admin refunds it (a legacy no-password refund: pending until Alipay's batch result).
-      const refunded = await ok(api, 'post', `/admin/alipay/orphans/${session.id}/refund`, admin);
+      const refunded = await ok(api, 'post', `/admin/alipay/orphans/${outTradeNoOf(session)}/refund`, admin);
       expect(refunded).toMatchObject({
         created: true,
         refund: {
@@ -535,9 +664,11 @@ medusaIntegrationTestRunner({
         const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
         return events[0]?.orphan_refund?.status === 'succeeded';
       });
-      expect((await control.trade(session.id, { partner: partner() })).refundedAmount).toBe('35.00');
+      expect((await control.trade(outTradeNoOf(session), { partner: partner() })).refundedAmount).toBe(
+        '35.00',
+      );
       // Asked again: the existing refund, nothing sent. An unknown trade is not an orphan.
-      const again = await ok(api, 'post', `/admin/alipay/orphans/${session.id}/refund`, admin);
+      const again = await ok(api, 'post', `/admin/alipay/orphans/${outTradeNoOf(session)}/refund`, admin);
       expect(again).toMatchObject({
         created: false,
         refund: { id: refunded.refund.id, status: 'succeeded' },
@@ -572,6 +703,8 @@ medusaIntegrationTestRunner({
         data: { session_id: 'payses_01CONTRACTTEST0000000000A' },
       });
       const data = started.data!;
+      expect(data).toMatchObject({ session_id: 'payses_01CONTRACTTEST0000000000A' });
+      expect(data.out_trade_no).toMatch(/^at[0-9a-f]{30}$/);
       // No trade until the buyer opens the cashier.
       await expect(provider.getPaymentStatus({ data })).resolves.toMatchObject({ status: 'pending' });
       await control.openRequest(String(data.redirect_url));
@@ -589,14 +722,14 @@ medusaIntegrationTestRunner({
         data: { alipay_status: 'closed' },
       });
       await expect(provider.getPaymentStatus({ data })).resolves.toMatchObject({ status: 'canceled' });
-      expect((await control.trade('payses_01CONTRACTTEST0000000000A', { partner: partner() })).status).toBe(
+      expect((await control.trade(String(data.out_trade_no), { partner: partner() })).status).toBe(
         'TRADE_CLOSED',
       );
 
       // A paid trade: captured at authorization, capture is a no-op, closing is refused with Alipay's code.
       const { session } = await paidSession();
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify' });
-      await control.pay({ outTradeNo: session.id, partner: partner() });
+      await control.addFault({ scope: { outTradeNo: outTradeNoOf(session) }, fault: 'drop-notify' });
+      await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       const paidData = session.data;
       const authorized = await provider.authorizePayment({ data: paidData });
       expect(authorized).toMatchObject({ status: 'captured', data: { alipay_status: 'paid' } });
@@ -629,7 +762,7 @@ medusaIntegrationTestRunner({
         (
           await db.raw(
             `select status, request_no, in_flight_key, generation from alipay_refund where out_trade_no = ? order by created_at`,
-            [session.id],
+            [outTradeNoOf(session)],
           )
         ).rows;
       await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).resolves.toEqual({
@@ -652,7 +785,10 @@ medusaIntegrationTestRunner({
       // and holds the payment's refund lock; a second refund is refused before anything is sent.
       await control.addFault({ scope: { partner: partner() }, fault: 'gateway-500' });
       await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).resolves.toBeTruthy();
-      expect((await refundRows())[2]).toMatchObject({ status: 'uncertain', in_flight_key: session.id });
+      expect((await refundRows())[2]).toMatchObject({
+        status: 'uncertain',
+        in_flight_key: outTradeNoOf(session),
+      });
       await expect(provider.refundPayment({ data: authorized.data, amount: 5 })).rejects.toThrow(
         /another refund of this payment is in progress.*另一笔退款/s,
       );
@@ -663,7 +799,7 @@ medusaIntegrationTestRunner({
 
     it('refunds partially then fully through the admin, and Alipay reports both', async () => {
       const { prepared, session } = await paidSession();
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       const [payment] = (await state(prepared, session.id)).payments;
 
       await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 10 });
@@ -675,7 +811,7 @@ medusaIntegrationTestRunner({
           await db.raw(
             `select amount, origin, status, request_no, medusa_refund_id from alipay_refund
              where out_trade_no = ? order by created_at`,
-            [session.id],
+            [outTradeNoOf(session)],
           )
         ).rows;
       const rows = await ledger();

@@ -11,7 +11,7 @@ import { vi } from 'vitest';
 import { chromiumPath, launchBrowser, openHarness } from '../utils/browser';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
 import type { SandboxControl } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import { createAlipaySession, outTradeNoOf, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
 import {
   alipayTestApp,
   legacySettings,
@@ -78,7 +78,7 @@ medusaIntegrationTestRunner({
       expect(session.data.interface).toBe('create_partner_trade_by_buyer');
       await control.openRequest(session.data.redirect_url);
       const paid = await control.pay({
-        outTradeNo: session.id,
+        outTradeNo: outTradeNoOf(session),
         partner: sandbox.merchants[0]!.partner,
         mode: 'escrow',
       });
@@ -119,7 +119,7 @@ medusaIntegrationTestRunner({
     it('escrow: authorized on payment, shipment confirmed to Alipay, captured when the buyer confirms receipt', async () => {
       const { session, paid, order } = await escrowOrder();
       // WAIT_BUYER_PAY (cashier opened) is acknowledged and ignored; WAIT_SELLER_SEND_GOODS authorizes.
-      const statuses = (await control.deliveries({ outTradeNo: session.id })).map(d => [
+      const statuses = (await control.deliveries({ outTradeNo: outTradeNoOf(session) })).map(d => [
         d.params.trade_status,
         d.answer,
       ]);
@@ -154,13 +154,16 @@ medusaIntegrationTestRunner({
       expect(trade.status).toBe('WAIT_BUYER_CONFIRM_GOODS');
       expect(JSON.stringify(trade.shipment)).toContain('SF1234567890');
 
-      await control.confirmReceipt({ outTradeNo: session.id, partner: sandbox.merchants[0]!.partner });
+      await control.confirmReceipt({
+        outTradeNo: outTradeNoOf(session),
+        partner: sandbox.merchants[0]!.partner,
+      });
       const captured = await waitFor('capture on TRADE_FINISHED', async () => {
         const row = await payment(session.id);
         return row.captured_at ? row : null;
       });
       expect(captured.data.alipay_status).toBe('finished');
-      const finished = (await control.deliveries({ outTradeNo: session.id })).at(-1);
+      const finished = (await control.deliveries({ outTradeNo: outTradeNoOf(session) })).at(-1);
       expect(finished).toMatchObject({ answer: 'success' });
       expect(finished!.params.trade_status).toBe('TRADE_FINISHED');
     });
@@ -256,7 +259,7 @@ medusaIntegrationTestRunner({
       expect(JSON.stringify(desktop)).not.toContain('PRIVATE KEY');
 
       await control.openRequest(desktop.data.redirect_url);
-      const paid = await control.pay({ outTradeNo: desktop.id, appId: sandbox.apps[0]!.appId });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(desktop), appId: sandbox.apps[0]!.appId });
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
       expect(paid.deliveries[0]!.params.sign_type).toBe('RSA2');
       expect(await orderOf(prepared)).toBeTruthy();
@@ -268,8 +271,8 @@ medusaIntegrationTestRunner({
       expect(qr.data).toMatchObject({ kind: 'qr', interface: 'alipay.trade.precreate', redirect_url: null });
       expect(qr.data.qr_code).toMatch(/^https?:\/\//);
       expect(new Date(qr.data.qr_expires_at).getTime()).toBeGreaterThan(Date.now());
-      await control.openCashier({ outTradeNo: qr.id, appId: sandbox.apps[0]!.appId });
-      await control.pay({ outTradeNo: qr.id, appId: sandbox.apps[0]!.appId });
+      await control.openCashier({ outTradeNo: outTradeNoOf(qr), appId: sandbox.apps[0]!.appId });
+      await control.pay({ outTradeNo: outTradeNoOf(qr), appId: sandbox.apps[0]!.appId });
       expect(await orderOf(qrCart)).toBeTruthy();
     });
 
@@ -278,20 +281,20 @@ medusaIntegrationTestRunner({
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
-      const paid = await control.pay({ outTradeNo: session.id, appId: sandbox.apps[0]!.appId });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), appId: sandbox.apps[0]!.appId });
       const { id: paymentId } = await payment(session.id);
       const ledger = async () =>
         (
           await db.raw(
             'select status, amount, request_no, in_flight_key from alipay_refund where out_trade_no = ? order by created_at',
-            [session.id],
+            [outTradeNoOf(session)],
           )
         ).rows;
 
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
       // OpenAPI also notifies the refund (its out_biz_no is our request number); let it pass before the fault.
       await waitFor('the refund notification', async () => {
-        const deliveries = await control.deliveries({ outTradeNo: session.id });
+        const deliveries = await control.deliveries({ outTradeNo: outTradeNoOf(session) });
         return deliveries.filter(delivery => delivery.answer === 'success').length === 2;
       });
 
@@ -305,7 +308,7 @@ medusaIntegrationTestRunner({
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
       expect((await control.trade(String(paid.trade.tradeNo))).refundedAmount).toBe('20.00');
       const [, lost] = await ledger();
-      expect(lost).toMatchObject({ status: 'uncertain', in_flight_key: session.id });
+      expect(lost).toMatchObject({ status: 'uncertain', in_flight_key: outTradeNoOf(session) });
       // The admin tries again: refused before anything is sent — no second refund.
       const again = await call(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
       expect(again.status).toBe(400);

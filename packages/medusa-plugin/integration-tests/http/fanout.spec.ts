@@ -12,7 +12,7 @@ import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
 import { call, type HttpClient } from '../utils/http';
 import type { SandboxControl } from '../utils/sandbox';
-import { createAlipaySession, prepareCart, type Shop } from '../utils/shop';
+import { createAlipaySession, outTradeNoOf, prepareCart, type Shop } from '../utils/shop';
 import { alipayTestApp, legacySettings, pluginModule, saveSettings, useAlipayShop } from '../utils/suite';
 
 const SETTINGS_SECRET = 'c3'.repeat(32);
@@ -58,7 +58,7 @@ medusaIntegrationTestRunner({
         const sessions: Array<{ id: string; data: Record<string, unknown> }> = [];
         for (let i = 0; i < 8; i++)
           sessions.push(await createAlipaySession(api, prepared, { device: 'desktop' }));
-        const ids = sessions.map(s => s.id);
+        const ids = sessions.map(s => outTradeNoOf(s));
         const current = sessions[sessions.length - 1]!;
         // Medusa deleted each replaced session, and the plugin closed its trade: one close call each.
         expect((await calls('close_trade', ids)).map(nos => nos[0])).toEqual(ids.slice(0, -1));
@@ -74,16 +74,19 @@ medusaIntegrationTestRunner({
           );
           expect(JSON.stringify(completed.data)).not.toMatch(/"order":\{"id"/);
         }
-        expect(await calls('single_trade_query', ids)).toEqual([[current.id]]);
+        expect(await calls('single_trade_query', ids)).toEqual([[outTradeNoOf(current)]]);
 
         // Paid, the notification lost: once the interval has passed, completing the cart asks again.
-        await control.addFault({ scope: { outTradeNo: current.id }, fault: 'drop-notify' });
-        await control.pay({ outTradeNo: current.id, partner: partner() });
+        await control.addFault({ scope: { outTradeNo: outTradeNoOf(current) }, fault: 'drop-notify' });
+        await control.pay({ outTradeNo: outTradeNoOf(current), partner: partner() });
         await new Promise(resolve => setTimeout(resolve, SYNC_INTERVAL_MS + 200));
         const completed = await call(api, 'post', `/store/carts/${prepared.cartId}/complete`, prepared.store);
         expect(completed.status, JSON.stringify(completed.data)).toBe(200);
         expect(completed.data.order?.id).toMatch(/^order_/);
-        expect(await calls('single_trade_query', ids)).toEqual([[current.id], [current.id]]);
+        expect(await calls('single_trade_query', ids)).toEqual([
+          [outTradeNoOf(current)],
+          [outTradeNoOf(current)],
+        ]);
       });
 
       it('concurrent status checks of one trade ask Alipay once', async () => {
@@ -96,13 +99,13 @@ medusaIntegrationTestRunner({
           },
           { backendUrl: app.backendUrl, storefrontReturnUrl: 'http://storefront.test/checkout/alipay' },
         );
-        const outTradeNo = 'payses_01FANOUTTEST000000000000A';
         const started = await provider.initiatePayment({
           amount: 35,
           currency_code: 'cny',
-          data: { session_id: outTradeNo },
+          data: { session_id: 'payses_01FANOUTTEST000000000000A' },
         });
         const data = started.data!;
+        const outTradeNo = outTradeNoOf(started);
         await control.openRequest(String(data.redirect_url));
         const answers = await Promise.all(
           Array.from({ length: 6 }, () => provider.getPaymentStatus({ data })),

@@ -12,7 +12,7 @@ import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
 import type { SandboxControl } from '../utils/sandbox';
-import { createAlipaySession, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
+import { createAlipaySession, outTradeNoOf, type PreparedCart, prepareCart, type Shop } from '../utils/shop';
 import { alipayTestApp, legacySettings, openApiSettings, saveSettings, useAlipayShop } from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
@@ -86,20 +86,24 @@ medusaIntegrationTestRunner({
         gateway: sandbox.legacyGateway,
         seller_email: sandbox.merchants[0]!.sellerEmail,
       });
-      const paid = await control.pay({ outTradeNo: first.session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(first.session), partner: partner() });
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
       expect(await orderOf(first.prepared)).toBeTruthy();
       // Paid before the switch, but Alipay's notification is lost until after it.
       const late = await openedSession();
-      await control.addFault({ scope: { outTradeNo: late.session.id }, fault: 'drop-notify', count: 1 });
-      await control.pay({ outTradeNo: late.session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(late.session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      await control.pay({ outTradeNo: outTradeNoOf(late.session), partner: partner() });
       expect(await orderOf(late.prepared)).toBeUndefined();
 
       await configureOpenApi();
 
       // Alipay's retry: a legacy MD5 notification, verified with the legacy key and notify_verify.
       await control.advanceClock(5 * 60_000);
-      expect((await control.deliveries({ outTradeNo: late.session.id })).at(-1)).toMatchObject({
+      expect((await control.deliveries({ outTradeNo: outTradeNoOf(late.session) })).at(-1)).toMatchObject({
         outcome: 'success',
         answer: 'success',
       });
@@ -118,7 +122,7 @@ medusaIntegrationTestRunner({
         (
           await db.raw(
             `select origin, generation, status, request_no from alipay_refund where out_trade_no = ?`,
-            [first.session.id],
+            [outTradeNoOf(first.session)],
           )
         ).rows;
       expect(await refundRows()).toEqual([
@@ -154,7 +158,7 @@ medusaIntegrationTestRunner({
     it('OpenAPI trade, switched to legacy: refund and close go through OpenAPI', async () => {
       await configureOpenApi();
       const paidCheckout = await openedSession();
-      const paid = await control.pay({ outTradeNo: paidCheckout.session.id, appId: appId() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(paidCheckout.session), appId: appId() });
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'success', answer: 'success' });
       const unpaid = await openedSession();
       expect(unpaid.session.data.interface_type).toBe('openapi-page-wap-qr');
@@ -168,13 +172,13 @@ medusaIntegrationTestRunner({
       expect(
         (
           await db.raw(`select origin, generation, status from alipay_refund where out_trade_no = ?`, [
-            paidCheckout.session.id,
+            outTradeNoOf(paidCheckout.session),
           ])
         ).rows,
       ).toEqual([{ origin: 'shop', generation: 'openapi', status: 'succeeded' }]);
       // OpenAPI also notifies the refund: an RSA2 notification, verified with the app's Alipay key.
       await waitFor('the refund notification', async () => {
-        const deliveries = await control.deliveries({ outTradeNo: paidCheckout.session.id });
+        const deliveries = await control.deliveries({ outTradeNo: outTradeNoOf(paidCheckout.session) });
         return deliveries.filter(delivery => delivery.answer === 'success').length === 2;
       });
 
@@ -186,7 +190,7 @@ medusaIntegrationTestRunner({
         interface_type: 'legacy-direct',
       });
       const closed = await waitFor('the OpenAPI trade closed', async () => {
-        const trade = await control.trade(unpaid.session.id, { appId: appId() });
+        const trade = await control.trade(outTradeNoOf(unpaid.session), { appId: appId() });
         return trade.status === 'TRADE_CLOSED' ? trade : null;
       });
       expect(closed.status).toBe('TRADE_CLOSED');
@@ -196,7 +200,11 @@ medusaIntegrationTestRunner({
       await saveSettings(api, admin, legacySettings(sandbox, 'legacy-escrow'));
       const { prepared, session } = await openedSession();
       expect(session.data.interface_type).toBe('legacy-escrow');
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner(), mode: 'escrow' });
+      const paid = await control.pay({
+        outTradeNo: outTradeNoOf(session),
+        partner: partner(),
+        mode: 'escrow',
+      });
       const orderId = await waitFor('the order', () => orderOf(prepared));
 
       await configureOpenApi();
@@ -233,7 +241,7 @@ medusaIntegrationTestRunner({
       expect((await control.trade(String(paid.trade.tradeNo))).status).toBe('WAIT_BUYER_CONFIRM_GOODS');
 
       // The buyer confirms receipt: TRADE_FINISHED, a legacy notification after the switch, captures.
-      await control.confirmReceipt({ outTradeNo: session.id, partner: partner() });
+      await control.confirmReceipt({ outTradeNo: outTradeNoOf(session), partner: partner() });
       await waitFor('capture on TRADE_FINISHED', async () => {
         const row = (
           await db.raw('select captured_at from payment where payment_session_id = ?', [session.id])
@@ -289,11 +297,15 @@ medusaIntegrationTestRunner({
     it('says clearly that the old generation’s credentials are gone, and never uses the other ones', async () => {
       await configureLegacy();
       const checkout = await openedSession();
-      const paid = await control.pay({ outTradeNo: checkout.session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(checkout.session), partner: partner() });
       expect(await orderOf(checkout.prepared)).toBeTruthy();
       const late = await openedSession();
-      await control.addFault({ scope: { outTradeNo: late.session.id }, fault: 'drop-notify', count: 1 });
-      await control.pay({ outTradeNo: late.session.id, partner: partner() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(late.session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      await control.pay({ outTradeNo: outTradeNoOf(late.session), partner: partner() });
 
       await configureOpenApi();
       // The merchant deletes the legacy credentials.
@@ -303,7 +315,7 @@ medusaIntegrationTestRunner({
       const refused = await call(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
       expect(refused.status).toBe(400);
       const message = String(refused.data.message);
-      expect(message).toContain(`Alipay trade ${checkout.session.id} was created with the legacy`);
+      expect(message).toContain(`Alipay trade ${outTradeNoOf(checkout.session)} was created with the legacy`);
       expect(message).toContain('legacy-direct');
       expect(message).toMatch(/partnerId/);
       expect(message).toContain('Settings → Alipay');
@@ -318,7 +330,7 @@ medusaIntegrationTestRunner({
       // A late legacy notification cannot be verified now: `fail`, so that Alipay retries once the
       // merchant has entered the credentials again; the reason is on Settings → Alipay.
       await control.advanceClock(5 * 60_000);
-      expect((await control.deliveries({ outTradeNo: late.session.id })).at(-1)).toMatchObject({
+      expect((await control.deliveries({ outTradeNo: outTradeNoOf(late.session) })).at(-1)).toMatchObject({
         answer: 'fail',
       });
       expect(await orderOf(late.prepared)).toBeUndefined();
@@ -326,7 +338,7 @@ medusaIntegrationTestRunner({
       const reason = attention.events.find(
         (event: { details?: { reason?: string } }) => event.details?.reason === 'trade_credentials_missing',
       );
-      expect(reason).toMatchObject({ level: 'error', out_trade_no: late.session.id });
+      expect(reason).toMatchObject({ level: 'error', out_trade_no: outTradeNoOf(late.session) });
       expect(reason.message).toContain('partnerId');
       expect(JSON.stringify(attention)).not.toContain(sandbox.merchants[0]!.key);
 

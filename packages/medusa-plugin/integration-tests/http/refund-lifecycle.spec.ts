@@ -17,6 +17,7 @@ import { call, type Database, type HttpClient, ok } from '../utils/http';
 import type { SandboxControl } from '../utils/sandbox';
 import {
   createAlipaySession,
+  outTradeNoOf,
   type PreparedCart,
   prepareCart,
   replaceSessionWhileAlipayDown,
@@ -120,7 +121,7 @@ medusaIntegrationTestRunner({
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
-      const paid = await control.pay({ outTradeNo: session.id, appId: appId() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), appId: appId() });
       const orderId = await waitFor('the order', () => orderOf(prepared));
       const payment = await paymentOf(session.id);
       return {
@@ -138,7 +139,11 @@ medusaIntegrationTestRunner({
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner(), mode: 'escrow' });
+      const paid = await control.pay({
+        outTradeNo: outTradeNoOf(session),
+        partner: partner(),
+        mode: 'escrow',
+      });
       const orderId = await waitFor('the order', () => orderOf(prepared));
       const { order } = await ok(api, 'get', `/admin/orders/${orderId}?fields=*items`, admin);
       return { prepared, session, tradeNo: String(paid.trade.tradeNo), order };
@@ -166,16 +171,16 @@ medusaIntegrationTestRunner({
       expect(refusedBeforeSending.length).toBeLessThan(2);
       // Let Alipay's refund notifications pass.
       await waitFor('the refund notifications', async () => {
-        const deliveries = await control.deliveries({ outTradeNo: session.id });
+        const deliveries = await control.deliveries({ outTradeNo: outTradeNoOf(session) });
         return deliveries.filter(d => d.params.refund_fee).every(d => d.answer === 'success');
       });
 
       const moved = await alipayRefundedFen(tradeNo);
       expect(moved).toBe(1000 * (answers.length - refusedBeforeSending.length));
       expect(await medusaRefundedFen(paymentId)).toBe(moved);
-      expect(await succeededFen(session.id)).toBe(moved);
+      expect(await succeededFen(outTradeNoOf(session))).toBe(moved);
       // Nothing left in flight; every succeeded refund has its own request number and Medusa refund.
-      const rows = await refundRows(session.id);
+      const rows = await refundRows(outTradeNoOf(session));
       expect(rows.every((row: { in_flight_key: string | null }) => row.in_flight_key === null)).toBe(true);
       const succeeded = rows.filter((row: { status: string }) => row.status === 'succeeded');
       expect(new Set(succeeded.map((row: { request_no: string }) => row.request_no)).size).toBe(
@@ -205,7 +210,7 @@ medusaIntegrationTestRunner({
       const fulfillmentId = fulfilled.order.fulfillments[0].id as string;
 
       // The buyer's refund is agreed through Alipay: the escrow trade is refunded whole and closed.
-      const refunded = await control.alipayRefund({ outTradeNo: session.id, partner: partner() });
+      const refunded = await control.alipayRefund({ outTradeNo: outTradeNoOf(session), partner: partner() });
       expect(refunded.deliveries.at(-1)).toMatchObject({ answer: 'success' });
       expect(refunded.deliveries.at(-1)!.params.trade_status).toBe('TRADE_CLOSED');
 
@@ -215,7 +220,11 @@ medusaIntegrationTestRunner({
       });
       expect(cancelled.captured_at).toBeNull();
       expect(
-        (await db.raw('select alipay_status from alipay_trade where out_trade_no = ?', [session.id])).rows,
+        (
+          await db.raw('select alipay_status from alipay_trade where out_trade_no = ?', [
+            outTradeNoOf(session),
+          ])
+        ).rows,
       ).toEqual([{ alipay_status: 'TRADE_CLOSED' }]);
       // Flagged for the merchant (an error in the journal), with the order page showing it.
       const panel = await ok(api, 'get', `/admin/alipay/orders/${order.id}`, admin);
@@ -259,7 +268,11 @@ medusaIntegrationTestRunner({
 
     it('escrow closed without refund_status (a plain TRADE_CLOSED) is the same news', async () => {
       const { session } = await escrowOrder();
-      await control.alipayRefund({ outTradeNo: session.id, partner: partner(), refundStatus: false });
+      await control.alipayRefund({
+        outTradeNo: outTradeNoOf(session),
+        partner: partner(),
+        refundStatus: false,
+      });
       const cancelled = await waitFor('the payment to be cancelled', async () => {
         const row = await paymentOf(session.id);
         return row.canceled_at ? row : null;
@@ -267,20 +280,24 @@ medusaIntegrationTestRunner({
       expect(cancelled.captured_at).toBeNull();
       const alerts = await db.raw(
         `select level from alipay_event where out_trade_no = ? and level = 'error'`,
-        [session.id],
+        [outTradeNoOf(session)],
       );
       expect(alerts.rows).toHaveLength(1);
     });
 
     it('records a partial refund made on Alipay’s side as a Medusa refund; the shop’s own refunds add up with it', async () => {
       const { session, tradeNo, orderId, paymentId } = await paidOpenApiOrder();
-      const refunded = await control.alipayRefund({ outTradeNo: session.id, appId: appId(), amountFen: 500 });
+      const refunded = await control.alipayRefund({
+        outTradeNo: outTradeNoOf(session),
+        appId: appId(),
+        amountFen: 500,
+      });
       expect(refunded.deliveries.at(-1)).toMatchObject({ answer: 'success' });
       await waitFor(
         'the Alipay-side refund in Medusa',
         async () => (await medusaRefundedFen(paymentId)) === 500,
       );
-      const [row] = await refundRows(session.id);
+      const [row] = await refundRows(outTradeNoOf(session));
       expect(row).toMatchObject({
         origin: 'alipay',
         status: 'succeeded',
@@ -294,7 +311,7 @@ medusaIntegrationTestRunner({
       expect(medusaRefund.note).toContain('支付宝侧退款');
 
       // The same notification again changes nothing.
-      const again = await control.deliveries({ outTradeNo: session.id });
+      const again = await control.deliveries({ outTradeNo: outTradeNoOf(session) });
       const notice = again.at(-1)!;
       const replay = await api.post('/hooks/alipay/notify/pp_alipay_alipay', notice.body, {
         headers: { 'content-type': notice.contentType },
@@ -308,7 +325,7 @@ medusaIntegrationTestRunner({
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
       expect(await alipayRefundedFen(tradeNo)).toBe(1500);
       expect(await medusaRefundedFen(paymentId)).toBe(1500);
-      expect(await succeededFen(session.id)).toBe(1500);
+      expect(await succeededFen(outTradeNoOf(session))).toBe(1500);
 
       const panel = await ok(api, 'get', `/admin/alipay/orders/${orderId}`, admin);
       expect(panel.refunds).toEqual([
@@ -322,8 +339,12 @@ medusaIntegrationTestRunner({
       await control.addFault({ scope: { appId: appId() }, fault: 'gateway-500' });
       // No usable answer: the money may have moved, so Medusa keeps its refund (no error for the admin).
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
-      const [open] = await refundRows(session.id);
-      expect(open).toMatchObject({ status: 'uncertain', origin: 'shop', in_flight_key: session.id });
+      const [open] = await refundRows(outTradeNoOf(session));
+      expect(open).toMatchObject({
+        status: 'uncertain',
+        origin: 'shop',
+        in_flight_key: outTradeNoOf(session),
+      });
       expect(open.error).toContain('NETWORK_HTTP_STATUS');
       // A second refund is refused while the first is unresolved, and nothing is sent.
       const second = await call(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
@@ -334,7 +355,7 @@ medusaIntegrationTestRunner({
       await control.clearFaults();
       await reconcileNow();
       expect(await alipayRefundedFen(tradeNo)).toBe(1000);
-      expect(await refundRows(session.id)).toEqual([
+      expect(await refundRows(outTradeNoOf(session))).toEqual([
         expect.objectContaining({ status: 'succeeded', in_flight_key: null, request_no: open.request_no }),
       ]);
       expect(await medusaRefundedFen(paymentId)).toBe(1000);
@@ -346,7 +367,7 @@ medusaIntegrationTestRunner({
     it('records a settled refund again when its Medusa refund was lost, without refunding twice', async () => {
       const { session, tradeNo, paymentId } = await paidOpenApiOrder();
       await ok(api, 'post', `/admin/payments/${paymentId}/refund`, admin, { amount: 10 });
-      const [row] = await refundRows(session.id);
+      const [row] = await refundRows(outTradeNoOf(session));
       expect(row).toMatchObject({ status: 'succeeded', medusa_refund_id: expect.stringMatching(/^ref/) });
       // What Medusa leaves when anything after the provider's answer fails: it deletes its refund.
       await db.raw('delete from refund where id = ?', [row.medusa_refund_id]);
@@ -355,7 +376,7 @@ medusaIntegrationTestRunner({
       await reconcileNow();
       expect(await medusaRefundedFen(paymentId)).toBe(1000);
       expect(await alipayRefundedFen(tradeNo)).toBe(1000);
-      const [after] = await refundRows(session.id);
+      const [after] = await refundRows(outTradeNoOf(session));
       expect(after).toMatchObject({ status: 'succeeded', in_flight_key: null });
       expect(after.medusa_refund_id).not.toBe(row.medusa_refund_id);
       const { rows } = await db.raw('select id from refund where payment_id = ?', [paymentId]);
@@ -397,7 +418,7 @@ medusaIntegrationTestRunner({
         async () => (await db.raw('select attempts from alipay_shipment')).rows[0]?.attempts === 1,
       );
 
-      await control.alipayRefund({ outTradeNo: session.id, partner: partner() });
+      await control.alipayRefund({ outTradeNo: outTradeNoOf(session), partner: partner() });
       await waitFor('the payment to be cancelled', async () => (await paymentOf(session.id)).canceled_at);
       await control.clearFaults();
       await db.raw(`update alipay_shipment set next_attempt_at = now() - interval '1 second'`);
@@ -417,16 +438,16 @@ medusaIntegrationTestRunner({
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       await waitFor('the order', () => orderOf(prepared));
       const payment = await paymentOf(session.id);
 
       await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 10 });
       await waitFor('the batch result', async () => {
-        const rows = await refundRows(session.id);
+        const rows = await refundRows(outTradeNoOf(session));
         return rows.length === 1 && rows[0].status === 'succeeded';
       });
-      const [row] = await refundRows(session.id);
+      const [row] = await refundRows(outTradeNoOf(session));
       // Legacy batch numbers start with the Beijing date.
       expect(row.request_no).toMatch(/^\d{8}/);
       const batches = await control.deliveries({ batchNo: row.request_no });
@@ -436,19 +457,23 @@ medusaIntegrationTestRunner({
 
       // The next batch's result is lost (and the trade's refund report that follows says no amount):
       // reconciliation reads Alipay's refunded total for the pending refund and settles it, once.
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
       await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 5 });
-      const dropped = await control.deliveries({ outTradeNo: session.id });
+      const dropped = await control.deliveries({ outTradeNo: outTradeNoOf(session) });
       expect(dropped.some(d => d.outcome === 'dropped')).toBe(true);
       await reconcileNow();
-      const rows = await refundRows(session.id);
+      const rows = await refundRows(outTradeNoOf(session));
       expect(rows.map((r: { status: string; amount: string }) => [r.status, r.amount])).toEqual([
         ['succeeded', '10.00'],
         ['succeeded', '5.00'],
       ]);
       expect(await alipayRefundedFen(String(paid.trade.tradeNo))).toBe(1500);
       expect(await medusaRefundedFen(payment.id)).toBe(1500);
-      expect(await succeededFen(session.id)).toBe(1500);
+      expect(await succeededFen(outTradeNoOf(session))).toBe(1500);
     });
 
     it('a refund result that overtakes the refund call’s own answer is never overwritten by it', async () => {
@@ -460,13 +485,13 @@ medusaIntegrationTestRunner({
       const prepared = await prepareCart(api, shop);
       const session = await createAlipaySession(api, prepared);
       await control.openRequest(session.data.redirect_url);
-      const paid = await control.pay({ outTradeNo: session.id, partner: partner() });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), partner: partner() });
       await waitFor('the order', () => orderOf(prepared));
       const payment = await paymentOf(session.id);
       // Alipay delivers the batch result (and the trade's refund report) before answering the call.
       await control.addFault({ scope: { partner: partner() }, fault: 'refund-notify-first', count: 1 });
       await ok(api, 'post', `/admin/payments/${payment.id}/refund`, admin, { amount: 10 });
-      const [row] = await refundRows(session.id);
+      const [row] = await refundRows(outTradeNoOf(session));
       expect(row).toMatchObject({ status: 'succeeded', in_flight_key: null, amount: '10.00' });
       const batch = await control.deliveries({ batchNo: row.request_no });
       expect(batch[0]).toMatchObject({ answer: 'success' });
@@ -482,16 +507,23 @@ medusaIntegrationTestRunner({
       // The shopper starts over while Alipay is down (the trade stays open), then pays the old page after
       // all: its payment can reach no order.
       await replaceSessionWhileAlipayDown(api, control, prepared, session);
-      await control.addFault({ scope: { outTradeNo: session.id }, fault: 'drop-notify', count: 1 });
-      const paid = await control.pay({ outTradeNo: session.id, appId: appId() });
+      await control.addFault({
+        scope: { outTradeNo: outTradeNoOf(session) },
+        fault: 'drop-notify',
+        count: 1,
+      });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), appId: appId() });
       await control.advanceClock(5 * 60_000);
 
       await waitFor(
         'the orphan refund',
         async () => (await alipayRefundedFen(String(paid.trade.tradeNo))) === 3500,
       );
-      await waitFor('the orphan refund to be settled', async () => (await succeededFen(session.id)) === 3500);
-      const [row] = await refundRows(session.id);
+      await waitFor(
+        'the orphan refund to be settled',
+        async () => (await succeededFen(outTradeNoOf(session))) === 3500,
+      );
+      const [row] = await refundRows(outTradeNoOf(session));
       expect(row).toMatchObject({
         origin: 'orphan',
         status: 'succeeded',
@@ -501,18 +533,18 @@ medusaIntegrationTestRunner({
       const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
       expect(events).toEqual([
         expect.objectContaining({
-          out_trade_no: session.id,
+          out_trade_no: outTradeNoOf(session),
           details: expect.objectContaining({ reason: 'order_missing' }),
           orphan_refund: expect.objectContaining({ status: 'succeeded', amount_fen: 3500 }),
         }),
       ]);
 
       // Asked again (the admin's button, reconciliation): no second refund.
-      const again = await ok(api, 'post', `/admin/alipay/orphans/${session.id}/refund`, admin);
+      const again = await ok(api, 'post', `/admin/alipay/orphans/${outTradeNoOf(session)}/refund`, admin);
       expect(again.refund).toMatchObject({ status: 'succeeded', amount_fen: 3500 });
       await reconcileNow();
       expect(await alipayRefundedFen(String(paid.trade.tradeNo))).toBe(3500);
-      expect(await refundRows(session.id)).toHaveLength(1);
+      expect(await refundRows(outTradeNoOf(session))).toHaveLength(1);
     });
 
     // Medusa deletes a payment session for good when a new attempt replaces it. The plugin closes its
@@ -531,11 +563,11 @@ medusaIntegrationTestRunner({
       await replaceSessionWhileAlipayDown(api, control, prepared, session);
       expect((await db.raw('select id from payment_session where id = ?', [session.id])).rows).toEqual([]);
       await control.addFault({
-        scope: { outTradeNo: session.id },
+        scope: { outTradeNo: outTradeNoOf(session) },
         fault: 'drop-notify',
         count: lostNotifications,
       });
-      const paid = await control.pay({ outTradeNo: session.id, ...owner });
+      const paid = await control.pay({ outTradeNo: outTradeNoOf(session), ...owner });
       expect(paid.deliveries[0]).toMatchObject({ outcome: 'dropped' });
       return String(paid.trade.tradeNo);
     }
@@ -555,9 +587,14 @@ medusaIntegrationTestRunner({
       // Alipay sends the legacy notification again: verified with the legacy credentials it was made with.
       await control.advanceClock(5 * 60_000);
       await waitFor('the orphan refund', async () => (await alipayRefundedFen(tradeNo)) === 3500);
-      await waitFor('the orphan refund to be settled', async () => (await succeededFen(session.id)) === 3500);
+      await waitFor(
+        'the orphan refund to be settled',
+        async () => (await succeededFen(outTradeNoOf(session))) === 3500,
+      );
       const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
-      expect(events.find((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toMatchObject({
+      expect(
+        events.find((e: { out_trade_no: string }) => e.out_trade_no === outTradeNoOf(session)),
+      ).toMatchObject({
         details: expect.objectContaining({ reason: 'order_missing' }),
         orphan_refund: expect.objectContaining({ origin: 'orphan', status: 'succeeded', amount_fen: 3500 }),
         orphan_refunded_fen: 3500,
@@ -573,7 +610,7 @@ medusaIntegrationTestRunner({
 
       await reconcileNow();
       await waitFor('the orphan refund', async () => (await alipayRefundedFen(tradeNo)) === 3500);
-      expect(await succeededFen(session.id)).toBe(3500);
+      expect(await succeededFen(outTradeNoOf(session))).toBe(3500);
       await control.clearFaults();
     });
 
@@ -611,14 +648,16 @@ medusaIntegrationTestRunner({
         'the shipment confirmation',
         async () => (await control.trade(tradeNo)).status === 'WAIT_BUYER_CONFIRM_GOODS',
       );
-      await control.confirmReceipt({ outTradeNo: session.id, partner: partner() });
+      await control.confirmReceipt({ outTradeNo: outTradeNoOf(session), partner: partner() });
       const captured = await waitFor('the payment to be captured', async () => {
         const row = await paymentOf(session.id);
         return row.captured_at ? row : null;
       });
       expect(captured.canceled_at).toBeNull();
       const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
-      expect(events.filter((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toEqual([]);
+      expect(
+        events.filter((e: { out_trade_no: string }) => e.out_trade_no === outTradeNoOf(session)),
+      ).toEqual([]);
       expect(await alipayRefundedFen(tradeNo)).toBe(0);
     });
 
@@ -630,23 +669,25 @@ medusaIntegrationTestRunner({
       // at first. When the payment's arrives, the shop refunds what its books say is left (35.00), which
       // Alipay refuses: only 25.00 is left.
       const tradeNo = await replacedThenPaid(prepared, session, { appId: appId() }, 2);
-      await control.alipayRefund({ outTradeNo: session.id, appId: appId(), amountFen: 1000 });
+      await control.alipayRefund({ outTradeNo: outTradeNoOf(session), appId: appId(), amountFen: 1000 });
       await control.advanceClock(5 * 60_000);
       await waitFor('the Alipay-side refund to be recorded', async () =>
-        (await refundRows(session.id)).some((row: { origin: string }) => row.origin === 'alipay'),
+        (await refundRows(outTradeNoOf(session))).some((row: { origin: string }) => row.origin === 'alipay'),
       );
 
       await reconcileNow();
       await waitFor('the rest refunded', async () => (await alipayRefundedFen(tradeNo)) === 3500);
-      await waitFor('settled in the books', async () => (await succeededFen(session.id)) === 3500);
+      await waitFor('settled in the books', async () => (await succeededFen(outTradeNoOf(session))) === 3500);
       const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
-      expect(events.find((e: { out_trade_no: string }) => e.out_trade_no === session.id)).toMatchObject({
+      expect(
+        events.find((e: { out_trade_no: string }) => e.out_trade_no === outTradeNoOf(session)),
+      ).toMatchObject({
         orphan_refunded_fen: 3500,
       });
       // Reconciliation again: nothing left, nothing sent.
-      const rowsBefore = (await refundRows(session.id)).length;
+      const rowsBefore = (await refundRows(outTradeNoOf(session))).length;
       await reconcileNow();
-      expect(await refundRows(session.id)).toHaveLength(rowsBefore);
+      expect(await refundRows(outTradeNoOf(session))).toHaveLength(rowsBefore);
       expect(await alipayRefundedFen(tradeNo)).toBe(3500);
     });
   },

@@ -173,6 +173,19 @@ export async function createAlipaySession(
   );
 }
 
+/**
+ * The `out_trade_no` of an Alipay payment session (or of a payment, whose `data` is a copy of its
+ * session's): what Alipay, the sandbox and the plugin's tables know the trade by. Random since issue 15,
+ * never the session ID.
+ */
+export function outTradeNoOf(session: { data?: Record<string, unknown> | null }): string {
+  const outTradeNo = session.data?.out_trade_no;
+  if (typeof outTradeNo !== 'string' || !outTradeNo) {
+    throw new Error(`no out_trade_no in the session data: ${JSON.stringify(session.data)}`);
+  }
+  return outTradeNo;
+}
+
 /** Starts another Alipay session on the cart's collection as a storefront does; the raw answer (it may be refused). */
 export function tryAlipaySession(api: HttpClient, prepared: PreparedCart) {
   return call(
@@ -193,10 +206,10 @@ export async function replaceSessionWhileAlipayDown(
   api: HttpClient,
   control: SandboxControl,
   prepared: PreparedCart,
-  session: { id: string },
+  session: { id: string; data?: Record<string, unknown> | null },
   // biome-ignore lint/suspicious/noExplicitAny: the session JSON
 ): Promise<any> {
-  await control.addFault({ scope: { outTradeNo: session.id }, fault: 'gateway-500' });
+  await control.addFault({ scope: { outTradeNo: outTradeNoOf(session) }, fault: 'gateway-500' });
   try {
     return await createAlipaySession(api, prepared, {});
   } finally {

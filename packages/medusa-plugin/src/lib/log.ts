@@ -1,14 +1,17 @@
 /**
  * One format for every log line of the plugin: what happened, then the identifiers a merchant or an
- * engineer searches for (payment session, cart, order, Alipay trade number). Never pass a key, a
+ * engineer searches for (our `out_trade_no`, cart, order, Alipay trade number). Never pass a key, a
  * signature, a raw body or buyer data.
  *
  * @packageDocumentation
  */
 
-/** Identifiers a log line names. `session` doubles as our `out_trade_no`. */
+/**
+ * Identifiers a log line names. `outTradeNo` is ours (random since issue 15; the trade's start record
+ * maps it to its payment session), `trade` is Alipay's `trade_no`.
+ */
 export interface LogIds {
-  session?: string | null;
+  outTradeNo?: string | null;
   cart?: string | null;
   order?: string | null;
   trade?: string | null;
@@ -16,13 +19,13 @@ export interface LogIds {
 }
 
 /**
- * `[alipay] <message> (session payses_…, cart cart_…, trade 2026…)`; unknown IDs are written `-`.
+ * `[alipay] <message> (out_trade_no at…, cart cart_…, trade 2026…)`; unknown IDs are written `-`.
  * IDs and message are made log-safe ({@link logSafeId}, {@link logSafe}): a notification's fields are
  * logged before it is verified, and must not be able to start a line of their own (log forging).
  */
 export function logLine(message: string, ids: LogIds): string {
   const id = (value: string | null | undefined) => (value ? logSafeId(value) : '-');
-  const parts = [`session ${id(ids.session)}`, `cart ${id(ids.cart)}`, `trade ${id(ids.trade)}`];
+  const parts = [`out_trade_no ${id(ids.outTradeNo)}`, `cart ${id(ids.cart)}`, `trade ${id(ids.trade)}`];
   if (ids.order) parts.push(`order ${id(ids.order)}`);
   if (ids.provider) parts.push(`provider ${id(ids.provider)}`);
   return `[alipay] ${logSafe(message)} (${parts.join(', ')})`;

@@ -1,7 +1,7 @@
 /**
- * Reading the Medusa side of a payment with `query`: the session (= `out_trade_no`), its payment,
- * the cart and the order. Used by the notify route, the reconciliation job and the trusted sales
- * channel middleware, always from the application container.
+ * Reading the Medusa side of a payment with `query`: the session (found from the trade's `out_trade_no`
+ * through the stored mapping), its payment, the cart and the order. Used by the notify route, the
+ * reconciliation job and the trusted sales channel middleware, always from the application container.
  *
  * @packageDocumentation
  */
@@ -9,6 +9,7 @@ import type { MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
+import type { TradeStartRow } from '../modules/alipay_settings/service';
 
 /**
  * The payment session an Alipay trade belongs to, with what processing needs to decide. When Medusa
@@ -18,6 +19,9 @@ import type AlipaySettingsModuleService from '../modules/alipay_settings/service
  * a session that is gone.
  */
 export interface SessionTarget {
+  /** The trade's `out_trade_no` the target was loaded for. */
+  outTradeNo: string;
+  /** The Medusa payment session the trade was started for (its `alipay_trade_start.session_id`). */
   sessionId: string;
   /** `null` for a live session; else what the target was rebuilt from. */
   deleted: null | 'payment' | 'trade_start';
@@ -84,14 +88,45 @@ export async function orderOfCart(container: MedusaContainer, cartId: string): P
 }
 
 /**
- * Everything about the session `sessionId` (= `out_trade_no`); when Medusa deleted the session, what
- * its payment or the trade's start record still tell (see {@link SessionTarget}). `null` when none of
- * them exists: not a trade of this shop, or one started before start records were kept.
+ * What an `out_trade_no` of this plugin looks like: the core's `newOutTradeNo` (`at` + 30 hex digits)
+ * or, for trades started before issue 15, a Medusa payment session ID. Anything else cannot be one of
+ * our trades and is not looked up. Only the shape is checked: the number means nothing by itself.
+ */
+export const OUR_OUT_TRADE_NO = /^(?:at[0-9a-f]{30}|payses_[0-9A-Za-z]+)$/;
+
+/**
+ * The payment session ID of the trade `outTradeNo`: the one its start record maps it to. Since issue 15
+ * an `out_trade_no` is random (the core's `newOutTradeNo`) and public, so only this stored mapping
+ * leads from it to the session. A trade without a start record was started before those were kept,
+ * when the `out_trade_no` was the session ID itself: that number is then taken as the session ID (it
+ * matches no session otherwise). Rows kept before the mapping existed were mapped by a migration.
+ */
+export async function sessionIdOfTrade(container: MedusaContainer, outTradeNo: string): Promise<string> {
+  const start = await settingsOf(container).getTradeStart(outTradeNo);
+  return start?.session_id ?? outTradeNo;
+}
+
+function settingsOf(container: MedusaContainer): AlipaySettingsModuleService {
+  return container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+}
+
+/**
+ * Everything about the payment session of the trade `outTradeNo` (found with {@link sessionIdOfTrade});
+ * when Medusa deleted the session, what its payment or the trade's start record still tell (see
+ * {@link SessionTarget}). `null` when none of them exists: not a trade of this shop, or one started
+ * before start records were kept whose session and payment are gone.
  */
 export async function loadSessionTarget(
   container: MedusaContainer,
-  sessionId: string,
+  outTradeNo: string,
 ): Promise<SessionTarget | null> {
+  const start = await settingsOf(container).getTradeStart(outTradeNo);
+  // Trades started before issue 15 were named by their session's ID (see sessionIdOfTrade).
+  const sessionId = start?.session_id ?? outTradeNo;
+  // Taken as a session ID, the number must be that session's own trade: a session ID is never an alias
+  // of the random out_trade_no its session has now.
+  const names = (data: unknown) =>
+    Boolean(start?.session_id) || (data as Record<string, unknown> | null)?.out_trade_no === outTradeNo;
   const { data } = await queryOf(container).graph({
     entity: 'payment_session',
     fields: [
@@ -112,9 +147,11 @@ export async function loadSessionTarget(
     filters: { id: sessionId },
   });
   const session = data[0];
+  if (session && !names(session.data)) return null;
   if (session) {
     const payment = session.payment as PaymentFields | null | undefined;
     return withCollection(container, {
+      outTradeNo,
       sessionId,
       deleted: null,
       providerId: session.provider_id as string,
@@ -126,7 +163,9 @@ export async function loadSessionTarget(
       payment: payment?.id ? paymentOf(payment) : null,
     });
   }
-  return (await targetOfPayment(container, sessionId)) ?? (await targetOfTradeStart(container, sessionId));
+  const paid = await targetOfPayment(container, outTradeNo, sessionId);
+  if (paid) return names(paid.data) ? paid : null;
+  return start ? targetOfTradeStart(outTradeNo, sessionId, start) : null;
 }
 
 type PaymentFields = {
@@ -147,7 +186,11 @@ function paymentOf(payment: PaymentFields): NonNullable<SessionTarget['payment']
 }
 
 /** A deleted session's payment (Medusa keeps it, with a copy of the session's `data`), as its target. */
-async function targetOfPayment(container: MedusaContainer, sessionId: string): Promise<SessionTarget | null> {
+async function targetOfPayment(
+  container: MedusaContainer,
+  outTradeNo: string,
+  sessionId: string,
+): Promise<SessionTarget | null> {
   const { data } = await queryOf(container).graph({
     entity: 'payment',
     fields: [
@@ -166,6 +209,7 @@ async function targetOfPayment(container: MedusaContainer, sessionId: string): P
   const payment = data[0];
   if (!payment) return null;
   return withCollection(container, {
+    outTradeNo,
     sessionId,
     deleted: 'payment',
     providerId: payment.provider_id as string,
@@ -182,21 +226,16 @@ async function targetOfPayment(container: MedusaContainer, sessionId: string): P
  * A deleted session without a payment, from the trade's start record: its scope, origin and amount, and
  * neither cart nor order (the core then sees a missing order: the money is an orphan payment).
  */
-async function targetOfTradeStart(
-  container: MedusaContainer,
-  sessionId: string,
-): Promise<SessionTarget | null> {
-  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
-  const start = await settings.getTradeStart(sessionId);
-  if (!start) return null;
+function targetOfTradeStart(outTradeNo: string, sessionId: string, start: TradeStartRow): SessionTarget {
   return {
+    outTradeNo,
     sessionId,
     deleted: 'trade_start',
     providerId: start.provider_id,
     amount: start.amount,
     currencyCode: 'cny',
     status: 'deleted',
-    data: { ...start.origin, out_trade_no: sessionId, amount: start.amount },
+    data: { ...start.origin, session_id: sessionId, out_trade_no: outTradeNo, amount: start.amount },
     paymentCollectionId: '',
     payment: null,
     cartId: null,

@@ -21,7 +21,7 @@ import type { MedusaContainer } from '@medusajs/framework/types';
 import type { ScopedAlipay } from '../modules/alipay_settings/service';
 import { AlipayTradeCredentialsError } from '../modules/alipay_settings/service';
 import { logLine } from './log';
-import { loadSessionTarget, type SessionTarget } from './medusa-state';
+import { loadSessionTarget, OUR_OUT_TRADE_NO, type SessionTarget } from './medusa-state';
 import { amountToFen, fenToAmount } from './money';
 import { type ProcessOutcome, processVerifiedTradeEvent } from './process-trade-event';
 import { RERECORDED_REFUND_NOTE, recordRefundInMedusa, toLifecycleRefund } from './refunds';
@@ -37,9 +37,6 @@ export interface NotifyAnswer {
   detail: string;
 }
 
-/** Payment session IDs are our out_trade_no; anything else cannot be one of our trades. */
-const SESSION_ID = /^payses_[0-9A-Za-z]+$/;
-
 /**
  * Handles one notification for the provider `providerId`. Never throws: an unexpected failure
  * (database down…) answers `fail` so that Alipay retries.
@@ -51,7 +48,7 @@ export async function handleAlipayNotification(
   contentType: string,
 ): Promise<NotifyAnswer> {
   let rt = alipayRuntime(container, providerId);
-  let ids: { session?: string; trade?: string; cart?: string | null } = {};
+  let ids: { outTradeNo?: string; trade?: string; cart?: string | null } = {};
   try {
     // Unverified routing fields: only to find which session (and so which settings scope) to verify against.
     const peek = peekNotification(rawBody, contentType);
@@ -59,7 +56,7 @@ export async function handleAlipayNotification(
       rt.logger.warn(logLine('notification rejected: malformed body (not a form)', {}));
       return { status: 200, reply: 'success', result: 'rejected', detail: 'malformed_body' };
     }
-    ids = { session: peek.outTradeNo, trade: peek.tradeNo };
+    ids = { outTradeNo: peek.outTradeNo, trade: peek.tradeNo };
 
     let target: SessionTarget | null = null;
     let scope: string | null = null;
@@ -70,10 +67,10 @@ export async function handleAlipayNotification(
       const found = await scopeOfTradeNos(rt, peek.refundTradeNos);
       scope = found.scope;
       ids = { trade: found.tradeNo };
-      if (found.outTradeNo && SESSION_ID.test(found.outTradeNo)) {
+      if (found.outTradeNo && OUR_OUT_TRADE_NO.test(found.outTradeNo)) {
         originData = (await loadSessionTarget(container, found.outTradeNo))?.data ?? null;
       }
-    } else if (peek.outTradeNo && SESSION_ID.test(peek.outTradeNo)) {
+    } else if (peek.outTradeNo && OUR_OUT_TRADE_NO.test(peek.outTradeNo)) {
       target = await loadSessionTarget(container, peek.outTradeNo);
       if (target) {
         ids.cart = target.cartId;
@@ -145,7 +142,7 @@ export async function handleAlipayNotification(
 
     const expected: NotificationExpectation = { seller: scoped.seller };
     if (target) {
-      expected.outTradeNo = target.sessionId;
+      expected.outTradeNo = target.outTradeNo;
       expected.amountFen = amountToFen(target.amount as never);
       // The core rejects anything but CNY as wrong_currency (acknowledged: a retry cannot fix it).
       // Medusa stores ISO codes in lower case; the journal shows them as ISO writes them.
@@ -217,7 +214,7 @@ async function handleRefundResult(rt: AlipayRuntime, event: RefundEvent): Promis
   try {
     const row = await rt.settings.refundByRequestNo(event.batchNo);
     const decision = decideBatchRefund({ event, refund: row ? toLifecycleRefund(row) : null });
-    const ids = { session: row?.out_trade_no, trade: event.tradeNo };
+    const ids = { outTradeNo: row?.out_trade_no, trade: event.tradeNo };
     const failed = event.items.filter(item => !item.success);
     const amount = fenToAmount(event.amountFen);
     let level: 'info' | 'warning' | 'error' = failed.length ? 'error' : 'info';

@@ -100,7 +100,7 @@ export async function refundOrphanPayment(
   const yuan = fenToAmount(plan.amountFen);
   rt.logger.info(
     logLine(`orphan refund ${after.request_no} of ${yuan} CNY: ${after.status} (${result.detail})`, {
-      session: outTradeNo,
+      outTradeNo,
       trade: trade.trade_no,
     }),
   );
@@ -130,7 +130,7 @@ export async function autoRefundOrphan(rt: AlipayRuntime, outTradeNo: string): P
     await refundOrphanPayment(rt, outTradeNo, 'policy');
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
-    rt.logger.error(logLine(`automatic orphan refund failed: ${message}`, { session: outTradeNo }));
+    rt.logger.error(logLine(`automatic orphan refund failed: ${message}`, { outTradeNo }));
     await rt.settings
       .recordEvent({
         kind: 'refund',

@@ -126,7 +126,7 @@ export async function processVerifiedTradeEvent(
   context: LifecycleContext,
 ): Promise<ProcessOutcome> {
   const ids: LogIds = {
-    session: event.outTradeNo,
+    outTradeNo: event.outTradeNo,
     cart: target?.cartId,
     trade: event.tradeNo,
     order: target?.orderId,
@@ -317,7 +317,7 @@ export async function applyAcceptedTradeEvent(
   event: AcceptedTradeEvent,
   claim: AcceptedClaim,
 ): Promise<ProcessOutcome> {
-  const ids: LogIds = { session: event.outTradeNo, trade: event.tradeNo };
+  const ids: LogIds = { outTradeNo: event.outTradeNo, trade: event.tradeNo };
   holdClaim(rt.settings, claim.id);
   try {
     return await runLifecycle(
@@ -398,7 +398,7 @@ export async function resumeAcceptedPayments(container: MedusaContainer, limit =
             .catch(() => undefined);
           container.resolve<Logger>(ContainerRegistrationKeys.LOGGER).error(
             logLine(`accepted ${claim.event.alipayStatus} not applied: ${(error as Error).message}`, {
-              session: claim.event.outTradeNo,
+              outTradeNo: claim.event.outTradeNo,
               trade: claim.event.tradeNo,
             }),
           );
@@ -406,7 +406,7 @@ export async function resumeAcceptedPayments(container: MedusaContainer, limit =
         }
         rt.logger.warn(
           logLine(`resuming the accepted ${claim.event.alipayStatus} (attempt ${claim.attempts + 1})`, {
-            session: claim.event.outTradeNo,
+            outTradeNo: claim.event.outTradeNo,
             trade: claim.event.tradeNo,
           }),
         );

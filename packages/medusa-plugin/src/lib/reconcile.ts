@@ -41,7 +41,7 @@ import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import type { RefundRow, ScopedAlipay } from '../modules/alipay_settings/service';
 import { logLine } from './log';
-import { graph, loadSessionTarget, type SessionTarget } from './medusa-state';
+import { graph, loadSessionTarget, type SessionTarget, sessionIdOfTrade } from './medusa-state';
 import { amountToFen, fenToAmount } from './money';
 import { autoRefundOrphan } from './orphan-refunds';
 import { processVerifiedTradeEvent } from './process-trade-event';
@@ -142,7 +142,7 @@ async function reconcileTrades(run: Run, providers: string[], options: Reconcile
   const oldestEscrow = new Date(now.getTime() - (options.maxEscrowAgeMs ?? ESCROW_MAX_AGE_MS));
   const { data: sessions } = await graph(container, {
     entity: 'payment_session',
-    fields: ['id'],
+    fields: ['id', 'data'],
     filters: {
       provider_id: providers,
       status: ['pending', 'requires_more'],
@@ -152,7 +152,7 @@ async function reconcileTrades(run: Run, providers: string[], options: Reconcile
   });
   const { data: payments } = await graph(container, {
     entity: 'payment',
-    fields: ['id', 'payment_session_id'],
+    fields: ['id', 'payment_session_id', 'data'],
     filters: {
       provider_id: providers,
       captured_at: null,
@@ -161,22 +161,23 @@ async function reconcileTrades(run: Run, providers: string[], options: Reconcile
     },
     pagination: { take: run.limit, order: { created_at: 'DESC' } },
   });
-  const sessionIds = new Set<string>([
-    ...sessions.map(session => session.id as string),
-    ...payments.map(payment => payment.payment_session_id as string).filter(Boolean),
-  ]);
+  // The trades are known by the out_trade_no the provider wrote into the session's data (the payment's
+  // data is a copy of it); a session that holds none started no trade.
+  const outTradeNos = new Set<string>(
+    [...sessions, ...payments].map(row => outTradeNoOfData(row.data)).filter((no): no is string => !!no),
+  );
   // Trades started in the window that Alipay has not reported paid or closed, whose session is not among
   // the pending ones: mostly sessions Medusa deleted (a new attempt replaced them, the admin deleted the
   // payment collection) while their cashier page stayed open. Only their start record knows them now.
   const starts = await alipaySettings(container).unsettledTradeStarts(oldest, run.due, run.limit);
   for (const start of starts) {
-    if (providers.includes(start.provider_id)) sessionIds.add(start.out_trade_no);
+    if (providers.includes(start.provider_id)) outTradeNos.add(start.out_trade_no);
   }
-  for (const sessionId of sessionIds) {
+  for (const outTradeNo of outTradeNos) {
     run.report.checked++;
-    const target = await loadSessionTarget(container, sessionId);
+    const target = await loadSessionTarget(container, outTradeNo);
     if (!target) continue;
-    await askAboutTrade(run, alipayRuntime(container, target.providerId), sessionId, target, {
+    await askAboutTrade(run, alipayRuntime(container, target.providerId), outTradeNo, target, {
       scope: typeof target.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null,
       onlySettled: true,
     });
@@ -196,7 +197,7 @@ async function askAboutTrade(
 ): Promise<void> {
   if (run.asked.has(outTradeNo)) return;
   run.asked.add(outTradeNo);
-  const ids = { session: outTradeNo, cart: target?.cartId, order: target?.orderId };
+  const ids = { outTradeNo, cart: target?.cartId, order: target?.orderId };
   try {
     const scoped =
       input.scoped ?? (await rt.facadeForTrade(input.scope, tradeOriginOf(target?.data ?? null), outTradeNo));
@@ -260,7 +261,7 @@ async function reconcileRefunds(run: Run): Promise<void> {
     );
     if (check === 'wait') continue;
     run.report.refunds++;
-    const ids = { session: row.out_trade_no, trade: row.trade_no };
+    const ids = { outTradeNo: row.out_trade_no, trade: row.trade_no };
     let rt: AlipayRuntime;
     try {
       rt = alipayRuntime(container, row.provider_id);
@@ -405,7 +406,7 @@ async function recordSettledRefund(run: Run, row: RefundRow, lost: boolean): Pro
       logLine(
         `settled refund ${row.request_no} lost its Medusa refund ${row.medusa_refund_id}; recording it again`,
         {
-          session: row.out_trade_no,
+          outTradeNo: row.out_trade_no,
           trade: row.trade_no,
         },
       ),
@@ -454,8 +455,14 @@ async function journalRefund(
     providerId: row.provider_id,
     outTradeNo: row.out_trade_no,
     tradeNo: row.trade_no,
-    sessionId: row.out_trade_no,
+    sessionId: await sessionIdOfTrade(rt.container, row.out_trade_no),
     message: `Refund ${row.request_no} of ${yuan} CNY (reconciliation): ${status}. ${detail} / 退款 ${row.request_no}（${yuan} 元，对账）：${status}。`,
     details: { refundId: row.id, requestNo: row.request_no, status, origin: row.origin, source: 'query' },
   });
+}
+
+/** The `out_trade_no` an Alipay session's (or payment's) `data` names, if any. */
+function outTradeNoOfData(data: unknown): string | undefined {
+  const value = (data as Record<string, unknown> | null | undefined)?.out_trade_no;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -116,7 +116,7 @@ export async function confirmShipmentForFulfillment(
     if (!trade?.trade_no || trade.alipay_status !== 'WAIT_SELLER_SEND_GOODS') {
       rt.logger.info(
         logLine(`shipment created; trade ${trade?.status ?? 'unknown'} needs no confirmation`, {
-          session: outTradeNo,
+          outTradeNo,
           order: order.id,
           trade: trade?.trade_no,
         }),
@@ -156,7 +156,7 @@ export async function attemptShipmentConfirmation(
   row: ShipmentRow,
 ): Promise<ShipmentRow> {
   const rt = alipayRuntime(container, row.provider_id);
-  const ids = { session: row.out_trade_no, trade: row.trade_no, order: row.order_id };
+  const ids = { outTradeNo: row.out_trade_no, trade: row.trade_no, order: row.order_id };
   const attempts = row.attempts + 1;
   const trade = await rt.settings.getVerifiedTrade(row.out_trade_no);
   if (trade && !isHeldInEscrow(trade.alipay_status)) {

@@ -240,7 +240,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
         },
       });
     }
-    const after = await loadSessionTarget(rt.container, target.sessionId);
+    const after = await loadSessionTarget(rt.container, target.outTradeNo);
     if (!after?.payment) throw new Error('processPaymentWorkflow created no payment for the session');
     if (settled && !after.payment.capturedAt) throw new Error('the payment was not captured');
     if (!target.deleted && !after.cartId && !after.orderId) {
@@ -257,7 +257,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
       const { result } = await completeCartWorkflow(rt.container).run({ input: { id: after.cartId } });
       orderId =
         (result as { id?: string } | undefined)?.id ??
-        (await loadSessionTarget(rt.container, target.sessionId))?.orderId ??
+        (await loadSessionTarget(rt.container, target.outTradeNo))?.orderId ??
         null;
       if (!orderId) throw new Error(`cart ${after.cartId} is paid but could not be completed into an order`);
       orderCreated = true;
@@ -301,7 +301,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     const { result } = await completeCartWorkflow(this.rt.container).run({ input: { id: target.cartId } });
     const orderId =
       (result as { id?: string } | undefined)?.id ??
-      (await loadSessionTarget(this.rt.container, target.sessionId))?.orderId ??
+      (await loadSessionTarget(this.rt.container, target.outTradeNo))?.orderId ??
       null;
     if (!orderId) throw new Error(`cart ${target.cartId} is paid but could not be completed into an order`);
     this.target = { ...target, orderId };
@@ -447,7 +447,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
 
   private ids() {
     return {
-      session: this.event.outTradeNo,
+      outTradeNo: this.event.outTradeNo,
       cart: this.target?.cartId,
       trade: this.event.tradeNo,
       order: this.summary.orderId ?? this.target?.orderId,

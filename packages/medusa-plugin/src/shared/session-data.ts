@@ -20,8 +20,13 @@ export interface AlipaySessionInput {
 
 /** What the provider writes into `data`; the storefront follows one of the three `kind`s. */
 export interface AlipaySessionData {
-  /** The Medusa payment session ID, also the Alipay `out_trade_no`. */
+  /** The Medusa payment session ID. */
   session_id: string;
+  /**
+   * The trade's Alipay `out_trade_no`: random (`at` + 30 hex digits, the core's `newOutTradeNo`), unrelated
+   * to the session, cart or order, since it is public. (Sessions started before issue 15 hold the session
+   * ID here.)
+   */
   out_trade_no: string;
   /** The sales channel whose Alipay settings (seller) apply; written by the plugin, never by the shopper. */
   sales_channel_id: string | null;

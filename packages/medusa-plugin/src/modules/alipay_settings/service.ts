@@ -184,6 +184,11 @@ export interface VerifiedTrade {
 export interface TradeStartRow {
   id: string;
   out_trade_no: string;
+  /**
+   * The payment session the trade was started for: the stored mapping from the random `out_trade_no`.
+   * `null` only for rows of trades started before the column existed, whose `out_trade_no` was the session ID.
+   */
+  session_id: string | null;
   provider_id: string;
   scope: string;
   amount: string;
@@ -692,14 +697,17 @@ export default class AlipaySettingsModuleService extends MedusaService({
   }
 
   /**
-   * Records how a trade was started (see the `alipay_trade_start` model), before the buyer can pay it.
-   * A session rebuilt under the same `out_trade_no` (a changed amount before Alipay knew the trade)
-   * overwrites it.
+   * Records how a trade was started (see the `alipay_trade_start` model), before the buyer can pay it,
+   * with the payment session it belongs to: the only mapping from the random `out_trade_no` to the
+   * session. A session rebuilt under the same `out_trade_no` (a changed amount before Alipay knew the
+   * trade) overwrites it; its session never changes.
    */
   @InjectManager()
   async recordTradeStart(
     input: {
       outTradeNo: string;
+      /** The Medusa payment session the trade is started for. */
+      sessionId: string;
       providerId: string;
       scope: string;
       amount: string;
@@ -709,14 +717,16 @@ export default class AlipaySettingsModuleService extends MedusaService({
   ): Promise<void> {
     const manager = sharedContext.manager as SqlEntityManager;
     await manager.execute(
-      `insert into "alipay_trade_start" ("id", "out_trade_no", "provider_id", "scope", "amount", "origin", "created_at", "updated_at")
-       values (?, ?, ?, ?, ?, ?::jsonb, now(), now())
+      `insert into "alipay_trade_start" ("id", "out_trade_no", "session_id", "provider_id", "scope", "amount", "origin", "created_at", "updated_at")
+       values (?, ?, ?, ?, ?, ?, ?::jsonb, now(), now())
        on conflict ("out_trade_no") where "deleted_at" is null do update set
+         "session_id" = coalesce("alipay_trade_start"."session_id", excluded."session_id"),
          "provider_id" = excluded."provider_id", "scope" = excluded."scope", "amount" = excluded."amount",
          "origin" = excluded."origin", "updated_at" = now()`,
       [
         generateEntityId(undefined, 'alistart'),
         input.outTradeNo,
+        input.sessionId,
         input.providerId,
         input.scope,
         input.amount,

@@ -23,10 +23,11 @@ export interface AlipayProviderOptions {
   /**
    * Where the buyer's browser lands after the cashier, unless the storefront passes its own
    * `return_url` in the session data — which must then have the same origin (no open redirect).
-   * The return route appends `cart_id`, `session_id` and `status` to it.
+   * The return route appends only `status` to it (`paid`, `authorized`, `pending` or `unverified`),
+   * never a cart, session or order ID: the storefront finds the cart through its own cookie or session.
    */
   storefrontReturnUrl: string;
-  /** Text on Alipay's cashier (商品名称). Default: `Order 订单` followed by the cart's short ID. */
+  /** Text on Alipay's cashier (商品名称). Default: `Order 订单` and the last 8 characters of the random `out_trade_no`. */
   subject?: string;
   /** Unpaid trades close after this many minutes (1 – 21600). Default 120. */
   paymentTimeoutMinutes?: number;

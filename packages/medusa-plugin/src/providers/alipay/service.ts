@@ -1,6 +1,7 @@
 import {
   InterfaceNotContractedError,
   isPaidStatus,
+  newOutTradeNo,
   planRefund,
   syncClaimCutoff,
   type TradeEvent,
@@ -113,9 +114,12 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   // Payment module contract
 
   /**
-   * Starts an Alipay trade for the session: `out_trade_no` is the payment session ID. Returns the
-   * redirect URL, the auto-submitting form or the QR code for the storefront, and nothing secret.
-   * The storefront may pass `device`, `return_url` and `as` (see `AlipaySessionInput`).
+   * Starts an Alipay trade for the session under a new random `out_trade_no` (the core's
+   * `newOutTradeNo`): the number is public (payment URLs, the payer's Alipay bill, "pay for me" links),
+   * so it must not lead to the session, cart or order. The mapping to the session is stored in the
+   * trade's start record. Returns the redirect URL, the auto-submitting form or the QR code for the
+   * storefront, and nothing secret. The storefront may pass `device`, `return_url` and `as` (see
+   * `AlipaySessionInput`).
    */
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
     const data = input.data ?? {};
@@ -123,11 +127,12 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     if (!sessionId) {
       throw new MedusaError(
         MedusaError.Types.INVALID_DATA,
-        'Alipay needs the payment session ID as out_trade_no; none was given. / 缺少支付会话 ID（用作商户订单号）。',
+        'Alipay needs the payment session ID; none was given. / 缺少支付会话 ID。',
       );
     }
-    const sessionData = await this.startTrade(sessionId, data, input.amount, input.currency_code);
-    return { id: sessionId, status: PaymentSessionStatus.PENDING, data: sessionData };
+    const outTradeNo = newOutTradeNo();
+    const sessionData = await this.startTrade(sessionId, outTradeNo, data, input.amount, input.currency_code);
+    return { id: outTradeNo, status: PaymentSessionStatus.PENDING, data: sessionData };
   }
 
   /**
@@ -142,7 +147,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const status = this.statusChecked(data, state);
     this.logger_.info(
       logLine(`authorizePayment: trade ${state.status ?? 'not created yet'} → ${status}`, {
-        session: text(data.out_trade_no),
+        outTradeNo: text(data.out_trade_no),
         trade: state.tradeNo,
       }),
     );
@@ -169,7 +174,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const data = input.data ?? {};
     const state = await this.tradeState(data);
-    const ids = { session: text(data.out_trade_no), trade: state.tradeNo };
+    const ids = { outTradeNo: text(data.out_trade_no), trade: state.tradeNo };
     if (state.status === 'paid' || state.status === 'finished') {
       this.logger_.info(logLine(`capturePayment: trade ${state.status}, captured`, ids));
       return { data: withTrade(data, state) };
@@ -184,8 +189,8 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     }
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
-      `Alipay trade ${ids.session} is not paid (${state.status ?? 'no trade'}); nothing to capture. / ` +
-        `支付宝交易 ${ids.session} 未付款（${state.status ?? '无交易'}），无法收款。`,
+      `Alipay trade ${ids.outTradeNo} is not paid (${state.status ?? 'no trade'}); nothing to capture. / ` +
+        `支付宝交易 ${ids.outTradeNo} 未付款（${state.status ?? '无交易'}），无法收款。`,
     );
   }
 
@@ -199,7 +204,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const data = input.data ?? {};
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
-    const ids = { session: outTradeNo, trade: text(data.trade_no) };
+    const ids = { outTradeNo, trade: text(data.trade_no) };
     // Closed already (Alipay closed a paid escrow trade: the lifecycle cancels its payment): nothing to ask.
     const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
     if (stored?.status === 'closed') {
@@ -231,7 +236,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const data = input.data ?? {};
     const outTradeNo = text(data.out_trade_no);
     if (!outTradeNo) return { data };
-    const ids = { session: outTradeNo, trade: text(data.trade_no) };
+    const ids = { outTradeNo, trade: text(data.trade_no) };
     const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
     let paid = Boolean(stored && isPaidStatus(stored.status));
     if (!paid) {
@@ -288,7 +293,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const amount = fenToAmount(amountFen);
     const medusaRefundId = text(input.context?.idempotency_key) ?? null;
     const settings = this.settingsModule();
-    const ids = { session: outTradeNo, trade: text(data.trade_no) };
+    const ids = { outTradeNo, trade: text(data.trade_no) };
 
     const linked = await settings.linkRecordedRefund(outTradeNo, amount, medusaRefundId);
     if (linked) {
@@ -355,7 +360,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       providerId: this.providerId(),
       outTradeNo,
       tradeNo,
-      sessionId: outTradeNo,
+      sessionId: text(data.session_id) ?? null,
       message:
         `Refund of ${amount} CNY (${after.request_no}): ${REFUND_STATUS_LABELS[after.status]}.` +
         `${after.error ? ` ${after.error}` : ''}`,
@@ -390,8 +395,10 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
     const data = input.data ?? {};
-    const sessionId = text(data.out_trade_no) ?? text(data.session_id);
-    if (!sessionId) return { data };
+    const outTradeNo = text(data.out_trade_no);
+    // Sessions written by this provider always hold both; before issue 15 they were the same value.
+    const sessionId = text(data.session_id) ?? outTradeNo;
+    if (!outTradeNo || !sessionId) return { data };
     const unchanged =
       text(data.amount) === fenToAmount(amountToFen(input.amount)) &&
       input.currency_code?.toLowerCase() === 'cny';
@@ -400,12 +407,12 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     if (state.status !== null) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
-        `Alipay trade ${sessionId} already exists with its amount; create a new payment session. / ` +
-          `支付宝交易 ${sessionId} 已创建，金额不能修改，请创建新的支付会话。`,
+        `Alipay trade ${outTradeNo} already exists with its amount; create a new payment session. / ` +
+          `支付宝交易 ${outTradeNo} 已创建，金额不能修改，请创建新的支付会话。`,
       );
     }
     return {
-      data: await this.startTrade(sessionId, data, input.amount, input.currency_code),
+      data: await this.startTrade(sessionId, outTradeNo, data, input.amount, input.currency_code),
       status: PaymentSessionStatus.PENDING,
     };
   }
@@ -509,9 +516,13 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     );
   }
 
-  /** Builds the signed request (or QR code) and the public session data for one trade. */
+  /**
+   * Builds the signed request (or QR code) and the public session data for one trade, and records the
+   * trade's start with its session (the mapping from `outTradeNo` to `sessionId`).
+   */
   private async startTrade(
     sessionId: string,
+    outTradeNo: string,
     data: Record<string, unknown>,
     amount: InitiatePaymentInput['amount'],
     currencyCode: string,
@@ -534,10 +545,11 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     try {
       start = await scoped.alipay.startPayment(
         {
-          outTradeNo: sessionId,
+          outTradeNo,
           amountFen,
           currency: 'CNY',
-          subject: this.options_.subject ?? `Order 订单 ${sessionId.slice(-8)}`,
+          // The cashier and the payer's bill show it: part of the random trade number, never a Medusa ID.
+          subject: this.options_.subject ?? `Order 订单 ${outTradeNo.slice(-8)}`,
           notifyUrl: notifyUrlFor(this.options_, providerId),
           returnUrl: returnUrlFor(this.options_, providerId),
           timeoutMinutes: this.options_.paymentTimeoutMinutes ?? DEFAULT_PAYMENT_TIMEOUT_MINUTES,
@@ -551,7 +563,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     const session: Record<string, unknown> = Object.fromEntries(PLUGIN_SESSION_KEYS.map(key => [key, null]));
     Object.assign(session, {
       session_id: sessionId,
-      out_trade_no: sessionId,
+      out_trade_no: outTradeNo,
       sales_channel_id: salesChannelId,
       amount: fenToAmount(amountFen),
       currency: 'CNY',
@@ -575,7 +587,8 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     // Kept apart from the session, which Medusa deletes when a new attempt replaces it: a late payment
     // of this trade must still be verified, asked about and refunded as it was created.
     await this.settingsModule().recordTradeStart({
-      outTradeNo: sessionId,
+      outTradeNo,
+      sessionId,
       providerId,
       scope: scoped.scope,
       amount: fenToAmount(amountFen),
@@ -585,7 +598,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       logLine(
         `payment started: ${session.interface} (${start.kind}), ${session.amount} CNY, scope ${scoped.scope}`,
         {
-          session: sessionId,
+          outTradeNo,
           provider: providerId,
         },
       ),
@@ -647,7 +660,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       if (error instanceof InterfaceNotContractedError) {
         this.logger_.warn(
           logLine('trade query is not in the Alipay contract; relying on notifications', {
-            session: outTradeNo,
+            outTradeNo,
           }),
         );
         return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
@@ -659,7 +672,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
     const recorded = await settings.recordVerifiedTrade({
       event,
-      sessionId: outTradeNo,
+      sessionId: text(data.session_id) ?? null,
       providerId: this.providerId(),
       scope: scoped.scope,
       source: 'query',
@@ -675,7 +688,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     if (state.amountFen !== null && expected !== undefined && fenToAmount(state.amountFen) !== expected) {
       this.logger_.error(
         logLine(`trade amount ${fenToAmount(state.amountFen)} differs from the session's ${expected} CNY`, {
-          session: text(data.out_trade_no),
+          outTradeNo: text(data.out_trade_no),
           trade: state.tradeNo,
         }),
       );

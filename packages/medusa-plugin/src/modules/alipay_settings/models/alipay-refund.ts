@@ -30,7 +30,7 @@ export const REFUND_GENERATIONS = ['legacy', 'openapi'] as const satisfies reado
 export const AlipayRefund = model
   .define('alipay_refund', {
     id: model.id({ prefix: 'alirefund' }).primaryKey(),
-    /** The trade's `out_trade_no` (the Medusa payment session ID). */
+    /** The trade's `out_trade_no` (random; see `alipay_trade_start`, which maps it to its payment session). */
     out_trade_no: model.text(),
     trade_no: model.text().nullable(),
     provider_id: model.text(),

@@ -18,7 +18,7 @@ import { model } from '@medusajs/framework/utils';
 export const AlipayTrade = model
   .define('alipay_trade', {
     id: model.id({ prefix: 'alitrade' }).primaryKey(),
-    /** Our `out_trade_no`: the Medusa payment session ID. */
+    /** Our `out_trade_no` (random; `alipay_trade_start` maps it to its payment session). */
     out_trade_no: model.text(),
     session_id: model.text().nullable(),
     provider_id: model.text(),

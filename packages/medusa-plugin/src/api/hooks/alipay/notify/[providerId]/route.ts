@@ -78,7 +78,7 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
 
     // Unverified, for the log line only.
     const peek = peekNotification(rawBody, contentType);
-    ids.session = peek?.outTradeNo;
+    ids.outTradeNo = peek?.outTradeNo;
     ids.trade = peek?.tradeNo;
     const handled = await handleAlipayNotification(req.scope, providerId, rawBody, contentType);
     // Alipay reads only the body (anything but `success` is retried); a read notification is answered

@@ -1,7 +1,7 @@
 import { isPaidStatus, isSettledStatus } from '@alipay-commerce/core';
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { logLine } from '../../../../../lib/log';
-import { loadSessionTarget } from '../../../../../lib/medusa-state';
+import { loadSessionTarget, OUR_OUT_TRADE_NO } from '../../../../../lib/medusa-state';
 import { normalizeProviderId } from '../../../../../lib/provider-options';
 import { alipayRuntime } from '../../../../../lib/runtime';
 import { tradeOriginOf } from '../../../../../lib/trade-origin';
@@ -10,9 +10,14 @@ import { tradeOriginOf } from '../../../../../lib/trade-origin';
  * `GET /hooks/alipay/return/:providerId?<Alipay's signed parameters>`: where Alipay sends the buyer's
  * browser after the cashier. It verifies the signature **for display only** — a return URL is
  * forgeable by the buyer and never changes a payment; the notification (or the reconciliation job)
- * does — and redirects to the storefront's return page with `cart_id`, `session_id`, `order_id`
- * (when the order exists already) and `status`: `paid`, `authorized` (escrow), `pending` (not
- * confirmed yet: poll the cart, or complete it) or `unverified`.
+ * does — and redirects to the storefront's return page with `status` only: `paid`, `authorized`
+ * (escrow), `pending` (not confirmed yet) or `unverified`.
+ *
+ * The redirect names no cart, session, payment collection or order (issue 15): anyone can call this
+ * route with an `out_trade_no`, which appears in payment URLs, on the payer's Alipay bill and in "pay
+ * for me" links, and those IDs, with the public publishable key, would show the buyer's e-mail, address
+ * and phone. The storefront knows its own cart (its cookie or session): it polls or completes that
+ * cart, and finds the order through it.
  */
 export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   const providerId = normalizeProviderId(String(req.params.providerId ?? ''));
@@ -28,9 +33,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
     ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1)
     : '';
   const outTradeNo = new URLSearchParams(rawQuery).get('out_trade_no') ?? '';
-  const target = /^payses_[0-9A-Za-z]+$/.test(outTradeNo)
-    ? await loadSessionTarget(req.scope, outTradeNo)
-    : null;
+  const target = OUR_OUT_TRADE_NO.test(outTradeNo) ? await loadSessionTarget(req.scope, outTradeNo) : null;
   const storefront = new URL(
     typeof target?.data.return_url === 'string' ? target.data.return_url : rt.options.storefrontReturnUrl,
   );
@@ -46,7 +49,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
       verdict.ok &&
       verdict.event.type === 'trade' &&
       target &&
-      verdict.event.outTradeNo === target.sessionId
+      verdict.event.outTradeNo === target.outTradeNo
     ) {
       tradeNo = verdict.event.tradeNo;
       status = isSettledStatus(verdict.event.status)
@@ -55,24 +58,19 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
           ? 'authorized'
           : 'pending';
     } else if (!verdict.ok) {
-      rt.logger.warn(
-        logLine(`return not verified (${verdict.reason}): ${verdict.message}`, { session: outTradeNo }),
-      );
+      rt.logger.warn(logLine(`return not verified (${verdict.reason}): ${verdict.message}`, { outTradeNo }));
     }
   } catch (error) {
-    rt.logger.warn(logLine(`return not verified: ${(error as Error).message}`, { session: outTradeNo }));
+    rt.logger.warn(logLine(`return not verified: ${(error as Error).message}`, { outTradeNo }));
   }
   rt.logger.info(
     logLine(`buyer returned from Alipay: ${status}`, {
-      session: outTradeNo,
+      outTradeNo,
       cart: target?.cartId,
       trade: tradeNo,
     }),
   );
 
-  if (target?.cartId) storefront.searchParams.set('cart_id', target.cartId);
-  if (target) storefront.searchParams.set('session_id', target.sessionId);
-  if (target?.orderId) storefront.searchParams.set('order_id', target.orderId);
   storefront.searchParams.set('status', status);
   res.redirect(302, storefront.toString());
 };
