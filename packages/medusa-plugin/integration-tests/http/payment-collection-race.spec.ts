@@ -12,20 +12,29 @@
  * The test waits until the plugin's payment workflow is blocked on that lock, deletes the collection
  * (which does not touch `payment`), then releases the lock. Nothing of the plugin or Medusa is mocked.
  *
+ * The second test holds the trade's `alipay_trade` row as well, so that the orphan record written after
+ * Medusa's commit waits, and then cuts that database connection (as a crash at that moment would): the
+ * accepted payment's retry finds the payment already there, and must still make the money an orphan.
+ *
  * This app runs with `autoRefundOrphanPayments: true`.
  */
 import type { Sandbox } from '@alipay-commerce/sandbox';
+import type { MedusaContainer } from '@medusajs/framework/types';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import pg from 'pg';
 import { vi } from 'vitest';
 import { call, type Database, type HttpClient, ok } from '../utils/http';
 import type { SandboxControl } from '../utils/sandbox';
 import { createAlipaySession, prepareCart, type Shop } from '../utils/shop';
-import { alipayTestApp, openApiSettings, saveSettings, useAlipayShop } from '../utils/suite';
+import { alipayTestApp, openApiSettings, pluginModule, saveSettings, useAlipayShop } from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
 process.env.ALIPAY_TEST_AUTO_REFUND_ORPHANS = 'true';
 const app = await alipayTestApp('e5'.repeat(32));
+
+const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/lib/process-trade-event')>(
+  './lib/process-trade-event.js',
+);
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -69,14 +78,14 @@ medusaIntegrationTestRunner({
       return client;
     }
 
-    /** Backends waiting for a lock that `holder` holds, with the statement each one waits in. */
-    async function blockedBy(holder: pg.Client): Promise<Array<{ pid: number; query: string }>> {
+    /** Backends waiting for a lock that `holder` holds, with the statement each one waits in; `null` when none. */
+    async function waitingOn(holder: pg.Client): Promise<Array<{ pid: number; query: string }> | null> {
       const { rows } = await db.raw(
         `select pid, query from pg_stat_activity
          where datname = current_database() and ? = any(pg_blocking_pids(pid))`,
         [(holder as unknown as { processID: number }).processID],
       );
-      return rows;
+      return rows.length > 0 ? rows : null;
     }
 
     /** What the sandbox (Alipay) moved back to the buyer for a trade, in fen. */
@@ -116,11 +125,10 @@ medusaIntegrationTestRunner({
         const paying = control.pay({ outTradeNo, appId: sandbox.apps[0]!.appId });
         const [held] = await waitFor(
           'the plugin’s payment insert to wait for the lock',
-          async () => {
-            const blocked = await blockedBy(lock);
-            return blocked.length > 0 ? blocked : null;
+          () => waitingOn(lock),
+          {
+            timeoutMs: 30_000,
           },
-          { timeoutMs: 30_000 },
         );
         expect(held!.query).toMatch(/^\s*insert into "payment"/i);
 
@@ -187,6 +195,79 @@ medusaIntegrationTestRunner({
       } finally {
         if (locked) await lock.query('rollback').catch(() => undefined);
         await lock.end();
+      }
+    });
+
+    it('the orphan record fails after Medusa added the payment to the unlinked collection: the retried payment still becomes an orphan, refunded', async () => {
+      await saveSettings(api, admin, openApiSettings(sandbox));
+      const prepared = await prepareCart(api, shop);
+      const session = await createAlipaySession(api, prepared);
+      const outTradeNo = String(session.data.out_trade_no ?? session.id);
+      await control.openRequest(session.data.redirect_url);
+
+      const paymentLock = await separateConnection();
+      const tradeLock = await separateConnection();
+      try {
+        // The same race as above: the payment's insert held, the collection deleted meanwhile.
+        await paymentLock.query('begin');
+        await paymentLock.query('lock table payment in share mode');
+        const paying = control.pay({ outTradeNo, appId: sandbox.apps[0]!.appId });
+        const [insert] = await waitFor('the payment insert to wait', () => waitingOn(paymentLock), {
+          timeoutMs: 30_000,
+        });
+        expect(insert!.query).toMatch(/^\s*insert into "payment"/i);
+        await ok(api, 'delete', `/admin/payment-collections/${prepared.paymentCollectionId}`, admin);
+        // Now the trade's record is held too (its status was written before the payment workflow), so
+        // the orphan record that follows Medusa's payment waits…
+        await tradeLock.query('begin');
+        await tradeLock.query('select id from alipay_trade where out_trade_no = $1 for update', [outTradeNo]);
+        await paymentLock.query('rollback');
+        const paid = await within(30_000, 'the payment notification', paying);
+        const tradeNo = String(paid.trade.tradeNo);
+        const [orphanRecord] = await waitFor('the orphan record to wait', () => waitingOn(tradeLock), {
+          timeoutMs: 30_000,
+        });
+        expect(orphanRecord!.query).toMatch(/^\s*update "alipay_trade" set "orphan_reason"/i);
+        // …after Medusa committed the payment: Alipay's money is in a payment of no cart and no order.
+        const payment = (
+          await db.raw('select id, captured_at from payment where payment_session_id = ?', [session.id])
+        ).rows[0];
+        expect(payment?.captured_at).toBeTruthy();
+        // …and fails there (the database connection is lost, as when the process dies at that moment).
+        await db.raw('select pg_terminate_backend(?)', [orphanRecord!.pid]);
+        await tradeLock.query('rollback');
+        // The attempt failed and is journalled; the accepted payment is left for the resume job.
+        await waitFor('the failed attempt to be journalled', async () => {
+          const { rows } = await db.raw(
+            `select details from alipay_event where out_trade_no = ? and kind = 'error'`,
+            [outTradeNo],
+          );
+          return rows[0]?.details?.attempts === 1;
+        });
+        expect((await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin)).events).toEqual([]);
+
+        // The retry is due (the clock moved on): the payment is there now, the core ignores the event, and
+        // the money must still end up an orphan, refunded.
+        await db.raw(`update alipay_notification_claim set claimed_at = now() - interval '1 hour'`);
+        expect(await resumeAcceptedPayments(getContainer() as MedusaContainer)).toBe(1);
+        await acceptedPaymentsApplied(db);
+        const { events } = await ok(api, 'get', '/admin/alipay/events?kind=orphan', admin);
+        expect(events).toEqual([
+          expect.objectContaining({
+            out_trade_no: outTradeNo,
+            details: expect.objectContaining({ reason: 'order_missing' }),
+          }),
+        ]);
+        await waitFor('the orphan refund', async () => (await alipayRefundedFen(tradeNo)) === 3500);
+        await waitFor('the orphan refund to be settled', async () =>
+          (await settledRefunds(outTradeNo)).some(refund => refund.origin === 'orphan'),
+        );
+        expect(await settledRefunds(outTradeNo)).toEqual([{ origin: 'orphan', fen: 3500 }]);
+      } finally {
+        await paymentLock.query('rollback').catch(() => undefined);
+        await tradeLock.query('rollback').catch(() => undefined);
+        await paymentLock.end();
+        await tradeLock.end();
       }
     });
   },
