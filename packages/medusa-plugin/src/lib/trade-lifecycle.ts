@@ -159,7 +159,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     this.summary.detail = decision.action;
     switch (decision.action) {
       case 'ignore':
-        return;
+        return this.orphanUnlinkedPayment();
       case 'record':
         if (event.status === 'closed') {
           await this.journal(
@@ -312,6 +312,20 @@ export class MedusaTradeIO implements TradeLifecycleIO {
       'The paid cart is completed: order created. / 已付款的购物车已完成：订单已创建。',
       { orderId, details: { orderCreated: true } },
     );
+  }
+
+  /**
+   * The payment of a collection that lost its cart while it was being added (see `payment`), whose
+   * orphan record was never written: the attempt failed, or the process died, after Medusa's commit.
+   * Its retry (the resumed accepted payment, a duplicate) finds the payment, and the core ignores the
+   * event; the money reached no order all the same, so it becomes the orphan the first attempt would
+   * have made it.
+   */
+  private async orphanUnlinkedPayment(): Promise<void> {
+    const target = this.target;
+    if (!target || target.deleted || target.cartId || target.orderId) return;
+    if (!target.payment || target.payment.canceledAt || this.stored?.orphan_reason) return;
+    await this.orphan('order_missing');
   }
 
   /**
