@@ -154,4 +154,45 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
     const intent = await createIntent(usd, 'alipay-unchecked');
     expect(intent).toMatchObject({ reason: 'CURRENCY_NOT_SUPPORTED', hint: 'The order is in USD.' });
   });
+
+  it('the README’s “Selling in CNY” turns a USD channel into one where Alipay is offered', async () => {
+    // A channel as @vendure/create makes it: USD only.
+    const { updateChannel: usdOnly } = await env.adminClient.query(gql`
+      mutation {
+        updateChannel(input: { id: "T_1", defaultCurrencyCode: USD, availableCurrencyCodes: [USD] }) {
+          ... on Channel {
+            defaultCurrencyCode
+          }
+        }
+      }
+    `);
+    expect(usdOnly).toEqual({ defaultCurrencyCode: 'USD' });
+    const before = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    await prepareOrder(before, { variantId: 'T_4', guestEmail: 'scaffold-guest@example.test' });
+    expect((await quotes(before))['alipay-cny']?.isEligible).toBe(false);
+
+    // The recipe's two mutations, with this server's IDs.
+    const { updateChannel } = await env.adminClient.query(gql`
+      mutation {
+        updateChannel(input: { id: "T_1", defaultCurrencyCode: CNY, availableCurrencyCodes: [CNY] }) {
+          ... on Channel {
+            id
+            defaultCurrencyCode
+          }
+        }
+      }
+    `);
+    expect(updateChannel).toMatchObject({ defaultCurrencyCode: 'CNY' });
+    await env.adminClient.query(gql`
+      mutation {
+        updateProductVariants(input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }] }]) {
+          id
+        }
+      }
+    `);
+    const after = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    await prepareOrder(after, { variantId: 'T_4', guestEmail: 'cny-after-guest@example.test' });
+    expect((await quotes(after))['alipay-cny']).toMatchObject({ isEligible: true, eligibilityMessage: null });
+    expect((await createIntent(after, 'alipay-cny')).__typename).toBe('AlipayRedirect');
+  });
 });
