@@ -114,5 +114,5 @@ test('on this machine, with everything installed: prints nothing, exits 0, and i
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout, '');
   assert.equal(result.stderr, '');
-  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
