@@ -34,7 +34,11 @@ const CHROMIUM_FLAGS = [
 export async function launchBrowser(): Promise<Browser> {
   const executablePath =
     process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
-  if (!executablePath) throw new Error('Chromium not found: apt-get install chromium (or set CHROMIUM_PATH)');
+  if (!executablePath) {
+    throw new Error(
+      'Chromium not found: run `pnpm test:deps` (pnpm test does it first) or set CHROMIUM_PATH',
+    );
+  }
   return chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
 }
 

@@ -1,11 +1,12 @@
 /**
  * First-start content of the example shop: a CNY channel in Simplified Chinese and English, China as
  * the tax and shipping zone with Chinese VAT rates, a courier and an online delivery, a few products
- * (physical and virtual goods), and Alipay payment methods pointed at the offline sandbox with the
- * fixed demo accounts of examples/sandbox/demo-accounts.json.
+ * (physical and virtual goods), and Alipay payment methods (offered on CNY orders only) pointed at the
+ * offline sandbox with the fixed demo accounts of examples/sandbox/demo-accounts.json.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ALIPAY_CNY_CHECKER_CODE } from '@alipay-commerce/vendure';
 import {
   type bootstrap,
   ChannelService,
@@ -209,6 +210,8 @@ export async function seedExampleShop(
     await paymentMethods.create(ctx, {
       code: method.code,
       enabled: true,
+      // Offered on CNY orders only: Alipay cannot take another currency.
+      checker: { code: ALIPAY_CNY_CHECKER_CODE, arguments: [] },
       handler: {
         code: 'alipay',
         arguments: Object.entries(method.args).map(([name, value]) => ({ name, value: String(value) })),

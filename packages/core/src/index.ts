@@ -1,5 +1,6 @@
 export * from './charset';
 export * from './config';
+export * from './currency';
 export * from './doctor';
 export * from './errors';
 export * from './events';

@@ -476,29 +476,6 @@ describe('Alipay checkout, every interface type', () => {
       expect(intent.hint).toContain('not in your contract');
       expect(intent.hint).toContain('合同列表');
     });
-
-    it('an order in another currency than CNY → CURRENCY_NOT_SUPPORTED', async () => {
-      await env.adminClient.query(gql`
-        mutation {
-          updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
-            __typename
-          }
-          updateProductVariants(
-            input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
-          ) {
-            id
-          }
-        }
-      `);
-      const guest = newShopClient();
-      const usd = {
-        query: (document: Parameters<SimpleGraphQLClient['query']>[0], variables?: Record<string, unknown>) =>
-          guest.query(document, variables, { currencyCode: 'USD' }),
-      } as SimpleGraphQLClient;
-      await prepareOrder(usd, { variantId: 'T_4', guestEmail: 'usd-guest@example.test' });
-      const intent = await createIntent(usd, 'alipay-direct');
-      expect(intent).toMatchObject({ reason: 'CURRENCY_NOT_SUPPORTED', hint: 'The order is in USD.' });
-    });
   });
 
   it('a new attempt gets a fresh out_trade_no and closes the superseded unpaid trade', async () => {

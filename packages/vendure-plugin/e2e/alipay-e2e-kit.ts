@@ -3,6 +3,7 @@ import { LanguageCode } from '@vendure/core';
 import type { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { expect } from 'vitest';
+import { ALIPAY_CNY_CHECKER_CODE } from '../src';
 
 /**
  * Shared pieces of the e2e specs: the sandbox and its control API, GraphQL documents, and the
@@ -352,16 +353,21 @@ export interface AdminOrder {
   history: { items: Array<{ type: string; data: Record<string, unknown> }> };
 }
 
-/** Creates an Alipay payment method in the admin client's channel. */
+/**
+ * Creates an Alipay payment method in the admin client's channel, with the plugin's CNY-only eligibility
+ * checker as the README's example does (`withCnyChecker: false` leaves the method without a checker).
+ */
 export async function createAlipayMethod(
   adminClient: SimpleGraphQLClient,
   code: string,
   args: Record<string, string | boolean>,
+  { withCnyChecker = true }: { withCnyChecker?: boolean } = {},
 ): Promise<{ id: string; code: string; handler: { args: Array<{ name: string; value: string }> } }> {
   const { createPaymentMethod } = await adminClient.query(CREATE_PAYMENT_METHOD, {
     input: {
       code,
       enabled: true,
+      ...(withCnyChecker ? { checker: { code: ALIPAY_CNY_CHECKER_CODE, arguments: [] } } : {}),
       handler: {
         code: 'alipay',
         arguments: Object.entries(args).map(([name, value]) => ({ name, value: String(value) })),

@@ -2,6 +2,7 @@ export * from './alipay.handler';
 export * from './alipay.plugin';
 export * from './alipay.service';
 export * from './alipay-checkout.service';
+export * from './alipay-eligibility';
 export * from './alipay-event-ledger';
 export * from './alipay-gateways';
 export * from './alipay-helpers';

@@ -1,4 +1,5 @@
 import {
+  currencyRefusal,
   InterfaceNotContractedError,
   isPaidStatus,
   newOutTradeNo,
@@ -527,12 +528,10 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     amount: InitiatePaymentInput['amount'],
     currencyCode: string,
   ): Promise<Record<string, unknown>> {
-    if (currencyCode?.toLowerCase() !== 'cny') {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `Alipay accepts CNY only; this cart is in ${currencyCode?.toUpperCase()}. Use a CNY region. / ` +
-          `支付宝只支持人民币，该购物车的币种为 ${currencyCode?.toUpperCase()}，请使用人民币区域。`,
-      );
+    // The core's currency rule and wording: Medusa offers a region's providers whatever its currency.
+    const refusal = currencyRefusal(currencyCode);
+    if (refusal) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${refusal.en} / ${refusal.zh}`);
     }
     const amountFen = amountToFen(amount);
     // Written by the plugin's middleware from the cart itself (see api/middlewares.ts), not by the shopper.

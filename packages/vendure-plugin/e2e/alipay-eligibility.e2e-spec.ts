@@ -1,0 +1,198 @@
+import { LanguageCode } from '@vendure/core';
+import { SimpleGraphQLClient } from '@vendure/testing';
+import { gql } from 'graphql-tag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALIPAY_CNY_CHECKER_CODE } from '../src';
+import {
+  createAlipayMethod,
+  createIntent,
+  prepareOrder,
+  type Sandbox,
+  startTestSandbox,
+} from './alipay-e2e-kit';
+import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+
+/**
+ * Alipay is offered only where it can work: the plugin's `alipay-cny-only` eligibility checker lists an
+ * Alipay payment method as not eligible, with a bilingual reason, on an order in another currency than
+ * CNY, and as eligible on a CNY order. A method without the checker is still refused when the payment
+ * starts (`CURRENCY_NOT_SUPPORTED`).
+ */
+describe('Alipay payment method eligibility (CNY orders only)', () => {
+  let env: AlipayTestEnvironment;
+  let sandbox: Sandbox;
+
+  const ELIGIBLE_PAYMENT_METHODS = gql`
+    query {
+      eligiblePaymentMethods {
+        code
+        isEligible
+        eligibilityMessage
+      }
+    }
+  `;
+
+  interface Quote {
+    code: string;
+    isEligible: boolean;
+    eligibilityMessage: string | null;
+  }
+
+  async function quotes(client: SimpleGraphQLClient): Promise<Record<string, Quote>> {
+    const { eligiblePaymentMethods } = await client.query<{ eligiblePaymentMethods: Quote[] }>(
+      ELIGIBLE_PAYMENT_METHODS,
+    );
+    return Object.fromEntries(eligiblePaymentMethods.map(quote => [quote.code, quote]));
+  }
+
+  /** A guest Shop API client whose every request asks for prices in USD. */
+  function usdShopClient(): SimpleGraphQLClient {
+    const guest = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    return {
+      query: (document: Parameters<SimpleGraphQLClient['query']>[0], variables?: Record<string, unknown>) =>
+        guest.query(document, variables, { currencyCode: 'USD' }),
+    } as SimpleGraphQLClient;
+  }
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    env = await startAlipayTestEnvironment('alipay-eligibility');
+    await env.adminClient.asSuperAdmin();
+    const [merchant] = sandbox.merchants;
+    if (!merchant) throw new Error('sandbox merchant missing');
+    process.env.ALIPAY_E2E_ELIGIBILITY_KEY = merchant.key;
+    const settings = {
+      interfaceType: 'legacy-direct',
+      gateway: sandbox.legacyGateway,
+      partnerId: merchant.partner,
+      key: 'env:ALIPAY_E2E_ELIGIBILITY_KEY',
+      sellerEmail: merchant.sellerEmail,
+    };
+    // As the README creates it: with the plugin's checker.
+    await createAlipayMethod(env.adminClient, 'alipay-cny', settings);
+    // A method someone created without the checker.
+    await createAlipayMethod(env.adminClient, 'alipay-unchecked', settings, { withCnyChecker: false });
+    // The shop also sells in USD: the channel takes USD, and one variant has a USD price.
+    await env.adminClient.query(gql`
+      mutation {
+        updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
+          __typename
+        }
+        updateProductVariants(
+          input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
+        ) {
+          id
+        }
+      }
+    `);
+  });
+
+  afterAll(async () => {
+    await env?.destroy();
+    await sandbox?.close();
+    delete process.env.ALIPAY_E2E_ELIGIBILITY_KEY;
+  });
+
+  it('registers the checker once, described in English and Chinese', async () => {
+    const CHECKERS = gql`
+      query {
+        paymentMethodEligibilityCheckers {
+          code
+          description
+        }
+      }
+    `;
+    type Checker = { code: string; description: string };
+    const en = await env.adminClient.query<{ paymentMethodEligibilityCheckers: Checker[] }>(CHECKERS);
+    const zh = await env.adminClient.query<{ paymentMethodEligibilityCheckers: Checker[] }>(
+      CHECKERS,
+      {},
+      { languageCode: LanguageCode.zh_Hans },
+    );
+    // Exactly one, although this process bootstrapped Vendure twice (populate, then the server).
+    expect(en.paymentMethodEligibilityCheckers.filter(c => c.code === ALIPAY_CNY_CHECKER_CODE)).toEqual([
+      { code: 'alipay-cny-only', description: 'Alipay: orders in Chinese yuan (CNY) only' },
+    ]);
+    expect(
+      zh.paymentMethodEligibilityCheckers.find(c => c.code === ALIPAY_CNY_CHECKER_CODE)?.description,
+    ).toBe('支付宝：仅限人民币（CNY）订单');
+  });
+
+  it('a CNY order lists Alipay as eligible', async () => {
+    await prepareOrder(env.shopClient, { variantId: 'T_4', guestEmail: 'cny-guest@example.test' });
+    const quote = (await quotes(env.shopClient))['alipay-cny'];
+    expect(quote).toEqual({ code: 'alipay-cny', isEligible: true, eligibilityMessage: null });
+    const intent = await createIntent(env.shopClient, 'alipay-cny');
+    expect(intent.__typename).toBe('AlipayRedirect');
+  });
+
+  it('a USD order lists Alipay as not eligible, saying why in English and Chinese', async () => {
+    const usd = usdShopClient();
+    await prepareOrder(usd, { variantId: 'T_4', guestEmail: 'usd-guest@example.test' });
+    const { activeOrder } = await usd.query(gql`
+      query {
+        activeOrder {
+          currencyCode
+        }
+      }
+    `);
+    expect(activeOrder.currencyCode).toBe('USD');
+    const quote = (await quotes(usd))['alipay-cny'];
+    expect(quote?.isEligible).toBe(false);
+    expect(quote?.eligibilityMessage).toContain('Alipay accepts payments in Chinese yuan (CNY) only');
+    expect(quote?.eligibilityMessage).toContain('this order is in USD');
+    expect(quote?.eligibilityMessage).toContain('支付宝仅支持人民币（CNY）付款');
+    // Starting the payment anyway is refused with the same reason.
+    const intent = await createIntent(usd, 'alipay-cny');
+    expect(intent).toMatchObject({ reason: 'PAYMENT_METHOD_NOT_ELIGIBLE', hint: quote?.eligibilityMessage });
+  });
+
+  it('a method without the checker is listed on a USD order, and its payment is refused: CURRENCY_NOT_SUPPORTED', async () => {
+    const usd = usdShopClient();
+    await prepareOrder(usd, { variantId: 'T_4', guestEmail: 'usd-guest-2@example.test' });
+    expect((await quotes(usd))['alipay-unchecked']?.isEligible).toBe(true);
+    const intent = await createIntent(usd, 'alipay-unchecked');
+    expect(intent).toMatchObject({ reason: 'CURRENCY_NOT_SUPPORTED', hint: 'The order is in USD.' });
+  });
+
+  it('the README’s “Selling in CNY” turns a USD channel into one where Alipay is offered', async () => {
+    // A channel as @vendure/create makes it: USD only.
+    const { updateChannel: usdOnly } = await env.adminClient.query(gql`
+      mutation {
+        updateChannel(input: { id: "T_1", defaultCurrencyCode: USD, availableCurrencyCodes: [USD] }) {
+          ... on Channel {
+            defaultCurrencyCode
+          }
+        }
+      }
+    `);
+    expect(usdOnly).toEqual({ defaultCurrencyCode: 'USD' });
+    const before = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    await prepareOrder(before, { variantId: 'T_4', guestEmail: 'scaffold-guest@example.test' });
+    expect((await quotes(before))['alipay-cny']?.isEligible).toBe(false);
+
+    // The recipe's two mutations, with this server's IDs.
+    const { updateChannel } = await env.adminClient.query(gql`
+      mutation {
+        updateChannel(input: { id: "T_1", defaultCurrencyCode: CNY, availableCurrencyCodes: [CNY] }) {
+          ... on Channel {
+            id
+            defaultCurrencyCode
+          }
+        }
+      }
+    `);
+    expect(updateChannel).toMatchObject({ defaultCurrencyCode: 'CNY' });
+    await env.adminClient.query(gql`
+      mutation {
+        updateProductVariants(input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }] }]) {
+          id
+        }
+      }
+    `);
+    const after = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    await prepareOrder(after, { variantId: 'T_4', guestEmail: 'cny-after-guest@example.test' });
+    expect((await quotes(after))['alipay-cny']).toMatchObject({ isEligible: true, eligibilityMessage: null });
+    expect((await createIntent(after, 'alipay-cny')).__typename).toBe('AlipayRedirect');
+  });
+});
