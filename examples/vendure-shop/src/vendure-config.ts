@@ -153,6 +153,9 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
         publicBaseUrl: settings.publicUrl,
         // The storefront's order page; ":code" becomes the order code.
         storefrontOrderUrl: `${settings.storefrontUrl}/order/:code`,
+        // Where a buyer lands when the plugin must not name the order (an unsigned return, the mobile
+        // cashier's back link): the storefront, which knows its own order from the buyer's session.
+        storefrontHomeUrl: `${settings.storefrontUrl}/`,
         autoRefundOrphanPayments: true,
         // DEMO ONLY (演示用): the offline sandbox runs on this machine. A real shop leaves this out, so that
         // no admin can point the gateway at a loopback address.

@@ -15,6 +15,8 @@ export interface ResolvedAlipayPluginOptions {
   publicBaseUrl: string;
   /** See {@link AlipayPluginOptions.storefrontOrderUrl}. */
   storefrontOrderUrl: string;
+  /** See {@link AlipayPluginOptions.storefrontHomeUrl}; defaulted to the storefront's origin. */
+  storefrontHomeUrl: string;
   /** See {@link AlipayPluginOptions.reconciliationIntervalMinutes}. */
   reconciliationIntervalMinutes: number;
   /** See {@link AlipayPluginOptions.pendingAfterMinutes}. */
@@ -97,7 +99,15 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
       'AlipayPlugin option "publicBaseUrl" must not contain a query or fragment',
     );
   }
-  requireHttpUrl('storefrontOrderUrl', options.storefrontOrderUrl);
+  const storefrontOrderUrl = requireHttpUrl('storefrontOrderUrl', options.storefrontOrderUrl);
+  if (options.storefrontHomeUrl !== undefined) {
+    requireHttpUrl('storefrontHomeUrl', options.storefrontHomeUrl);
+    if (options.storefrontHomeUrl.includes(ORDER_CODE_PLACEHOLDER)) {
+      throw new AlipayPluginOptionsError(
+        `AlipayPlugin option "storefrontHomeUrl" must not name the order (no "${ORDER_CODE_PLACEHOLDER}"): it is where buyers go when the plugin must not say which order is theirs`,
+      );
+    }
+  }
   if (!options.storefrontOrderUrl.includes(ORDER_CODE_PLACEHOLDER)) {
     throw new AlipayPluginOptionsError(
       `AlipayPlugin option "storefrontOrderUrl" must contain the placeholder "${ORDER_CODE_PLACEHOLDER}", e.g. https://shop.example/order/:code`,
@@ -112,6 +122,7 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
   return {
     publicBaseUrl: options.publicBaseUrl.trim().replace(/\/+$/, ''),
     storefrontOrderUrl: options.storefrontOrderUrl.trim(),
+    storefrontHomeUrl: options.storefrontHomeUrl?.trim() ?? `${storefrontOrderUrl.origin}/`,
     reconciliationIntervalMinutes: integerAtLeast(
       'reconciliationIntervalMinutes',
       options.reconciliationIntervalMinutes,

@@ -84,6 +84,17 @@ export interface AlipayPluginOptions {
   storefrontOrderUrl: string;
 
   /**
+   * Where the plugin sends a buyer when it must not name the order: a return whose parameters Alipay did
+   * not sign for the trade (anyone may hold a trade number: it is in payment URLs, on the payer's bill and
+   * in "pay for me" links), and the mobile cashier's back link (`quit_url`, part of the payment URL). The
+   * storefront knows its own order from its session. Must not contain the order code.
+   *
+   * @default the origin of {@link AlipayPluginOptions.storefrontOrderUrl} with `/`, e.g. `https://shop.example/`
+   * @example 'https://shop.example/checkout/alipay'
+   */
+  storefrontHomeUrl?: string;
+
+  /**
    * How often, in minutes, the scheduled task `alipay-reconcile-pending-trades` queries Alipay about
    * trades that are still open, so that a lost notification cannot leave a paid order unpaid (below
    * 60 a cron `*\/N`, above whole hours). `0` registers no task. Scheduled tasks only run with

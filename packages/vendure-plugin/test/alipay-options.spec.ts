@@ -18,6 +18,7 @@ describe('resolveAlipayPluginOptions', () => {
     expect(resolveAlipayPluginOptions(valid)).toEqual({
       publicBaseUrl: 'https://api.shop.example',
       storefrontOrderUrl: 'https://shop.example/order/:code',
+      storefrontHomeUrl: 'https://shop.example/',
       reconciliationIntervalMinutes: DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
       pendingAfterMinutes: DEFAULT_PENDING_AFTER_MINUTES,
       autoRefundOrphanPayments: false,
@@ -43,6 +44,15 @@ describe('resolveAlipayPluginOptions', () => {
     expect(resolved.autoRefundOrphanPayments).toBe(true);
   });
 
+  it('takes storefrontHomeUrl as given, else the storefront origin: never a URL that names the order', () => {
+    const home = 'https://shop.example/zh/checkout/alipay';
+    expect(resolveAlipayPluginOptions({ ...valid, storefrontHomeUrl: home }).storefrontHomeUrl).toBe(home);
+    expect(
+      resolveAlipayPluginOptions({ ...valid, storefrontOrderUrl: 'http://localhost:4000/o/:code?x=1' })
+        .storefrontHomeUrl,
+    ).toBe('http://localhost:4000/');
+  });
+
   it.each([
     [{ publicBaseUrl: '' }, /publicBaseUrl.*required/],
     [{ publicBaseUrl: 'api.shop.example' }, /publicBaseUrl.*absolute URL/],
@@ -50,6 +60,8 @@ describe('resolveAlipayPluginOptions', () => {
     [{ publicBaseUrl: 'https://api.shop.example?x=1' }, /publicBaseUrl.*query/],
     [{ storefrontOrderUrl: 'https://shop.example/order' }, /storefrontOrderUrl.*:code/],
     [{ storefrontOrderUrl: '/order/:code' }, /storefrontOrderUrl.*absolute URL/],
+    [{ storefrontHomeUrl: 'https://shop.example/order/:code' }, /storefrontHomeUrl.*must not name the order/],
+    [{ storefrontHomeUrl: '/' }, /storefrontHomeUrl.*absolute URL/],
     [{ reconciliationIntervalMinutes: -1 }, /reconciliationIntervalMinutes.*>= 0/],
     [{ pendingAfterMinutes: 0 }, /pendingAfterMinutes.*>= 1/],
     [{ pendingAfterMinutes: 2.5 }, /pendingAfterMinutes.*integer/],
