@@ -22,15 +22,12 @@ import {
 } from './alipay-e2e-kit';
 import {
   type AlipayTestEnvironment,
-  E2E_STOREFRONT_ORDER_URL,
+  E2E_STOREFRONT_RETURN_URL,
   startAlipayTestEnvironment,
 } from './test-environment';
 
 /** The shape of `newOutTradeNo()` (the core): `at` and 30 random hex digits. */
 const RANDOM_OUT_TRADE_NO = /^at[0-9a-f]{30}$/;
-
-/** Where a return that Alipay did not sign lands: the storefront's home, naming no order. */
-const E2E_STOREFRONT_HOME_URL = 'https://shop.example/';
 
 /** The status sync, also asking for the buyer's personal data. */
 const SYNC_WITH_BUYER = gql`
@@ -418,14 +415,19 @@ describe('Alipay checkout, every interface type', () => {
     });
     expect(order.payments.map(p => [p.state, p.method])).toEqual([['Settled', 'alipay-openapi']]);
 
-    // The buyer's browser comes back: the return endpoint redirects to the storefront order page.
+    // The buyer's browser comes back: the return endpoint redirects to the storefront's return page
+    // with a status only. Issue 15 item 2: even a return Alipay signed names neither the order nor the
+    // trade — whoever paid brings it back, and a "pay for me" payer is not the buyer. The storefront
+    // finds its own order through its own session.
     const returnUrl = paid.location ?? /action="([^"]+)"/.exec(paid.text)?.[1]?.replace(/&amp;/g, '&');
     expect(returnUrl).toContain('/payments/alipay/return/');
     const back = await open(returnUrl as string);
     expect(back.status).toBe(302);
-    expect(back.location).toBe(E2E_STOREFRONT_ORDER_URL.replace(':code', code));
-    // Issue 15 item 2: whoever has only the trade number (payment URL, the payer's bill, a "pay for me"
-    // link) learns nothing from the return route: without Alipay's signature it names no order.
+    expect(back.location).not.toContain(code);
+    expect(back.location).not.toContain(intent.outTradeNo as string);
+    expect(back.location).toBe(`${E2E_STOREFRONT_RETURN_URL}?status=paid`);
+    // Whoever has only the trade number (payment URL, the payer's bill, a "pay for me" link) learns
+    // nothing either: without Alipay's signature the status is `unverified`.
     const signed = new URL(returnUrl as string);
     const unsigned = new URL(signed.pathname, signed.origin);
     unsigned.searchParams.set('out_trade_no', intent.outTradeNo as string);
@@ -434,7 +436,7 @@ describe('Alipay checkout, every interface type', () => {
     for (const attempt of [unsigned, tampered]) {
       const bounced = await open(attempt.toString());
       expect(bounced.status, attempt.toString()).toBe(302);
-      expect(bounced.location, attempt.toString()).toBe(E2E_STOREFRONT_HOME_URL);
+      expect(bounced.location, attempt.toString()).toBe(`${E2E_STOREFRONT_RETURN_URL}?status=unverified`);
     }
     // Nor does the payment URL: neither the trade number nor anything else in it names the order.
     expect(intent.outTradeNo).toMatch(RANDOM_OUT_TRADE_NO);
@@ -450,7 +452,7 @@ describe('Alipay checkout, every interface type', () => {
     const intent = await createIntent(env.shopClient, 'alipay-openapi', 'mobile');
     expect(new URL(intent.url as string).searchParams.get('method')).toBe('alipay.trade.wap.pay');
     // The cashier's "back" link (quit_url) is in the payment URL too: it names no order (issue 15 item 2).
-    expect(decodeURIComponent(intent.url as string)).toContain(E2E_STOREFRONT_HOME_URL);
+    expect(decodeURIComponent(intent.url as string)).toContain(E2E_STOREFRONT_RETURN_URL);
     expect(decodeURIComponent(intent.url as string)).not.toContain(code);
     await open(intent.url as string);
     await payAsBuyer(sandbox, { outTradeNo: intent.outTradeNo as string, appId });

@@ -5,11 +5,14 @@ import {
   attemptsToCloseBeforeNew,
   type BuyerContext,
   InterfaceNotContractedError,
+  isPaidStatus,
+  isSettledStatus,
   MoneyError,
   newOutTradeNo,
   OPEN_AT_ALIPAY_STATUSES,
   type PaymentOrder,
   syncClaimCutoff,
+  type TradeStatus,
   tradesToSync,
   UNPAID_RECORDED_STATUSES,
 } from '@alipay-commerce/core';
@@ -46,7 +49,7 @@ import {
 import { AlipayLookupService } from './alipay-lookup.service';
 import { type AlipayPaymentIntentErrorReason, INTENT_ERROR_MESSAGES } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
-import { buildStorefrontOrderUrl } from './alipay-urls';
+import { type AlipayReturnStatus, buildStorefrontReturnUrl } from './alipay-urls';
 import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
 import { ALIPAY_TRADE_CREATED, AlipayTrade } from './entities/alipay-trade.entity';
 import type {
@@ -241,11 +244,11 @@ export class AlipayCheckoutService {
   /**
    * Where to send a buyer whom Alipay returned to the shop, or `undefined` when no trade with that
    * `out_trade_no` exists for that channel and payment method (found by the stored mapping, never by
-   * parsing the number). Only a return whose parameters Alipay signed for that trade goes to the
-   * storefront page of its order; any other (unsigned, badly signed, or for unusable settings) goes to
-   * `storefrontHomeUrl` and names no order: a trade number is no proof of owning the order, since it
-   * is in payment URLs, on the payer's bill and in "pay for me" links. The parameters never change
-   * the order (the storefront page asks `syncAlipayPaymentStatus`).
+   * parsing the number). Always `storefrontReturnUrl` with a status only ({@link AlipayReturnStatus}),
+   * never the order, the trade or a session, signed or not: a trade number is no proof of owning the
+   * order (it is in payment URLs, on the payer's bill and in "pay for me" links), and even a return
+   * Alipay signed is followed by whoever paid, who may not be the buyer. The storefront finds its own
+   * order through its own session. The parameters never change the order.
    */
   async findReturnRedirect(input: AlipayReturnInput): Promise<string | undefined> {
     const outTradeNo = input.query.out_trade_no;
@@ -263,10 +266,8 @@ export class AlipayCheckoutService {
     if (!trade) {
       return undefined;
     }
-    const verified = await this.verifyReturn(channel, trade, input.rawQuery);
-    return verified
-      ? buildStorefrontOrderUrl(this.options.storefrontOrderUrl, trade.orderCode)
-      : this.options.storefrontHomeUrl;
+    const status = await this.verifyReturn(channel, trade, input.rawQuery);
+    return buildStorefrontReturnUrl(this.options.storefrontReturnUrl, status);
   }
 
   /**
@@ -378,8 +379,9 @@ export class AlipayCheckoutService {
         trade.amountFen === order.totalWithTax && shipping > 0 && shipping < trade.amountFen ? shipping : 0,
       notifyUrl: this.lookups.notifyUrl(ctx, paymentMethodCode),
       returnUrl: this.lookups.returnUrl(ctx, paymentMethodCode),
-      // Part of the payment URL, so it must not name the order either.
-      quitUrl: this.options.storefrontHomeUrl,
+      // Part of the payment URL, so it must not name the order either: the storefront's return page
+      // shows the buyer's own order from its session.
+      quitUrl: this.options.storefrontReturnUrl,
       timeoutMinutes: this.options.paymentTimeoutMinutes,
       receiver: {
         name: address.fullName || undefined,
@@ -467,41 +469,51 @@ export class AlipayCheckoutService {
   }
 
   /**
-   * Verifies a return's parameters with the trade's settings and logs the result; true only when Alipay
-   * signed them for this very trade.
+   * Verifies a return's parameters with the trade's settings and logs the result; the status for the
+   * storefront is `unverified` unless Alipay signed them for this very trade.
    */
-  private async verifyReturn(channel: Channel, trade: AlipayTrade, rawQuery: string): Promise<boolean> {
+  private async verifyReturn(
+    channel: Channel,
+    trade: AlipayTrade,
+    rawQuery: string,
+  ): Promise<AlipayReturnStatus> {
     const ctx = await this.requestContextService.create({ apiType: 'admin', channelOrToken: channel });
     const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
     const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
     if (!gateway?.ok) {
       Logger.warn(
-        `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}; sent to the storefront home`,
+        `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}; sent to the storefront as unverified`,
         loggerCtx,
       );
-      return false;
+      return 'unverified';
     }
     const verdict = gateway.alipay.handleReturn(rawQuery);
     if (verdict.ok && verdict.event.outTradeNo !== trade.outTradeNo) {
       Logger.warn(
-        `${describeTrade(trade)}: buyer returned with parameters Alipay signed for another trade (${logSafe(verdict.event.outTradeNo)}); sent to the storefront home, nothing changed`,
+        `${describeTrade(trade)}: buyer returned with parameters Alipay signed for another trade (${logSafe(verdict.event.outTradeNo)}); sent to the storefront as unverified, nothing changed`,
         loggerCtx,
       );
-      return false;
+      return 'unverified';
     }
-    if (verdict.ok) {
-      Logger.info(
-        `${describeTrade({ ...trade, tradeNo: verdict.event.tradeNo })}: buyer returned from Alipay (verified, display only: ${verdict.event.alipayStatus || 'paid'})`,
-        loggerCtx,
-      );
-    } else {
+    if (!verdict.ok) {
       Logger.warn(
-        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${logSafe(verdict.message)}; sent to the storefront home, nothing changed`,
+        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${logSafe(verdict.message)}; sent to the storefront as unverified, nothing changed`,
         loggerCtx,
       );
+      return 'unverified';
     }
-    return verdict.ok;
+    const status = returnStatus(verdict.event.status);
+    Logger.info(
+      `${describeTrade({ ...trade, tradeNo: verdict.event.tradeNo })}: buyer returned from Alipay (verified, display only: ${verdict.event.alipayStatus || 'paid'}); sent to the storefront as ${status}`,
+      loggerCtx,
+    );
+    return status;
   }
+}
+
+/** The storefront's status of a return Alipay signed: settled, in escrow, or not paid (yet). */
+function returnStatus(status: TradeStatus): AlipayReturnStatus {
+  return isSettledStatus(status) ? 'paid' : isPaidStatus(status) ? 'authorized' : 'pending';
 }
 
 function intentError(reason: AlipayPaymentIntentErrorReason, hint?: string): AlipayPaymentIntentError {
