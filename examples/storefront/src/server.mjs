@@ -34,7 +34,7 @@ export const DEFAULT_SYNC_AFTER_MS = 5000;
  * One browser's state: its shop session, and what the storefront itself remembers for it.
  * @typedef {{ shop: import('./shop-client.mjs').SessionState,
  *   qrCodes: Map<string, { qrCode: string, expiresAt: string }>,
- *   firstSeenUnpaid: Map<string, number> }} Buyer
+ *   firstSeenUnpaid: Map<string, number>, lastOrderCode?: string }} Buyer
  */
 
 /**
@@ -148,6 +148,8 @@ export function createStorefront(options) {
         paymentMethodCode,
       });
       log(`order ${orderCode}: ${paymentMethodCode} answered ${start.kind} for a ${device} buyer`);
+      // Where /order/return sends this browser back to: the return from Alipay names no order.
+      buyer.lastOrderCode = orderCode;
       if (start.kind === 'redirect') return void res.redirect(303, start.url);
       if (start.kind === 'form') return void res.send(start.html);
       if (start.kind === 'error') {
@@ -166,15 +168,26 @@ export function createStorefront(options) {
     }),
   );
 
-  // Medusa's Alipay provider sends a buyer whose payment carried no return URL of its own to its
-  // `storefrontReturnUrl`, `${STOREFRONT_URL}/order/return?cart_id=…` (the order code is the cart ID).
+  // Both shops' Alipay plugins send the buyer back here (Vendure's `storefrontReturnUrl`, Medusa's
+  // `storefrontReturnUrl`): `${STOREFRONT_URL}/order/return?status=…`. The redirect names no order, cart
+  // or trade, signed or not — whoever paid follows it, a "pay for me" payer too — so the order is this
+  // browser's own: the one it last checked out, found through its session cookie (HttpOnly). A browser
+  // without one gets a page that shows no order. The status is not trusted: the order page shows what
+  // the shop knows.
   app.get(
     '/order/return',
     route(async (req, res) => {
-      const cartId = typeof req.query['cart_id'] === 'string' ? req.query['cart_id'] : '';
-      if (/^[\w-]{1,100}$/.test(cartId))
-        return void res.redirect(303, `/order/${encodeURIComponent(cartId)}`);
-      res.status(404).send(page('订单 Order', '<p data-testid="error">订单不存在 No such order.</p>'));
+      const buyer = await buyerOf(req, res);
+      if (buyer.lastOrderCode)
+        return void res.redirect(303, `/order/${encodeURIComponent(buyer.lastOrderCode)}`);
+      const paid = req.query['status'] === 'paid' || req.query['status'] === 'authorized';
+      res.send(
+        page(
+          '支付宝 Alipay',
+          `<p data-testid="payment-received">${paid ? '已收到付款，谢谢！Payment received, thank you.' : '已从支付宝返回。Back from Alipay.'}</p>
+<p class="muted">订单只在下单的浏览器中显示。The order shows only in the browser that placed it.</p>`,
+        ),
+      );
     }),
   );
 
