@@ -11,7 +11,7 @@
  *   then prints one line `ALIPAY_COMMERCE_READY {"url", "adminUrl", "adminUser", "adminPassword",
  *   "publishableKey"?}` on stdout once it serves requests; `url` is where the storefront reaches the shop.
  * - Environment: `PORT`, `ALIPAY_SANDBOX_URL` (its payment methods point there), `STOREFRONT_URL` (its
- *   Alipay return redirects go to `${STOREFRONT_URL}/order/:code`), `DATA_DIR` (optional: the browser tests
+ *   Alipay return redirects go to `${STOREFRONT_URL}/order/return?status=…`), `DATA_DIR` (optional: the browser tests
  *   pass a throw-away directory; the default is the shop's own git-ignored `.data/`).
  * - SIGTERM to its process group stops it.
  * The browser tests start the shops the same way (test/e2e/harness.ts `startExampleShop`).

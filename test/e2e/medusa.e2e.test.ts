@@ -298,11 +298,15 @@ describe('Medusa example shop in the browser', () => {
     expect(completes[0]?.at).toBeGreaterThanOrEqual(Date.parse(String(cart.completed_at)));
 
     // The provider's return route redirects with a status only (issue 15): the storefront finds the
-    // order through its own session cookie, and a browser without it gets nothing.
+    // order through its own session cookie, and a browser without it gets a page that shows no order.
     await page.goto(`${storefront.url}/order/return?status=paid`);
     await page.waitForURL(`${storefront.url}/order/${code}`);
     const stranger = await fetch(`${storefront.url}/order/return?status=paid`, { redirect: 'manual' });
-    expect(stranger.status).toBe(404);
+    expect(stranger.status).toBe(200);
+    const strangerPage = await stranger.text();
+    expect(strangerPage).toContain('data-testid="payment-received"');
+    expect(strangerPage).not.toContain(code);
+    expect(strangerPage).not.toContain('¥');
     await page.waitForSelector('.status.paid');
     await page.close();
   });

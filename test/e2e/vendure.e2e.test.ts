@@ -6,7 +6,7 @@
  * The tests share one shop and run in order: the refund and the settings tests use the orders and
  * the admin session of the earlier ones.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import demoAccounts from '../../examples/sandbox/demo-accounts.json';
 import {
@@ -163,12 +163,36 @@ describe('Vendure example shop in the browser', () => {
     await page.click('[data-testid="pay-with-alipay"]');
   }
 
-  /** On the sandbox cashier: pays as the test buyer and follows Alipay back to the storefront. */
-  async function payAtCashier(page: Page): Promise<string> {
+  /**
+   * On the sandbox cashier: pays as the test buyer and follows Alipay back to the storefront, checking
+   * that the way back names no order (issue 15 item 2): the plugin's return route sends the browser to
+   * the storefront's `/order/return?status=…`, which finds the order through this browser's own session
+   * and shows it. Returns the order code and the signed return URL Alipay sent the browser to.
+   */
+  async function payAtCashier(page: Page): Promise<{ code: string; signedReturnUrl: string }> {
     await page.waitForURL(`${sandbox.url}/cashier/**`);
+    const navigations: string[] = [];
+    const record = (request: Request) => {
+      if (request.isNavigationRequest()) navigations.push(request.url());
+    };
+    page.on('request', record);
     await page.click('#pay');
     await page.waitForURL(`${storefront.url}/order/**`);
-    return (await page.textContent('[data-testid="order-code"]')) ?? '';
+    await page.waitForSelector('[data-testid="order-code"]');
+    page.off('request', record);
+    const code = (await page.textContent('[data-testid="order-code"]')) ?? '';
+    const signed = navigations.filter(url => url.includes('/payments/alipay/return/'));
+    expect(signed).toHaveLength(1);
+    const signedReturnUrl = signed[0] as string;
+    const outTradeNo = new URL(signedReturnUrl).searchParams.get('out_trade_no') ?? '';
+    expect(outTradeNo).not.toBe('');
+    // The first storefront page after the return route: a status, nothing that names the order.
+    const landing = navigations.find(url => url.startsWith(`${storefront.url}/`)) ?? '';
+    expect(landing.slice(storefront.url.length)).toMatch(/^\/order\/return\?status=(paid|authorized)$/);
+    expect(landing).not.toContain(code);
+    expect(landing).not.toContain(outTradeNo);
+    expect(page.url()).toBe(`${storefront.url}/order/${code}`);
+    return { code, signedReturnUrl };
   }
 
   async function sandboxTrade(outTradeNo: string): Promise<SandboxTrade> {
@@ -198,11 +222,33 @@ describe('Vendure example shop in the browser', () => {
     await page.waitForURL(`${sandbox.url}/cashier/**`);
     await page.waitForSelector('#pay');
     await screenshot(page, 'vendure-cashier');
-    instantOrderCode = await payAtCashier(page);
+    const { code, signedReturnUrl } = await payAtCashier(page);
+    instantOrderCode = code;
     // The order page refreshes every 2 s; it asks the shop to query Alipay only after 5 s.
     await page.waitForSelector('.status.paid', { timeout: 20_000 });
     expect(await page.textContent('[data-testid="order-status"]')).toContain('Paid');
     await screenshot(page, 'vendure-order-paid');
+
+    // Issue 15 item 2: someone else who paid through a "pay for me" link follows the same signed return
+    // in their own browser. They see that the payment was received, and nothing of the buyer's order.
+    const stranger = await desktopContext(browser);
+    const strangerPage = await stranger.newPage();
+    await strangerPage.goto(signedReturnUrl);
+    await strangerPage.waitForSelector('[data-testid="payment-received"]');
+    expect(strangerPage.url()).toBe(`${storefront.url}/order/return?status=paid`);
+    expect(await strangerPage.textContent('[data-testid="payment-received"]')).toContain('已收到付款');
+    expect(await strangerPage.$('[data-testid="order-code"]')).toBeNull();
+    const seen = await strangerPage.content();
+    // The storefront's test buyer (examples/storefront TEST_CUSTOMER), and any amount.
+    for (const secret of [code, 'buyer@example.com', '13800138000', 'Zhang San', '¥']) {
+      expect(seen).not.toContain(secret);
+    }
+    // Nor does the storefront show the order by its code to a browser that did not check it out
+    // (Vendure's orderByCode would show a guest order to anyone holding the code).
+    const byCode = await strangerPage.goto(`${storefront.url}/order/${code}`);
+    expect(byCode?.status()).toBe(404);
+    expect(await strangerPage.content()).not.toContain(code);
+    await stranger.close();
 
     const order = await admin.api.order(instantOrderCode);
     expect(order.state).toBe('PaymentSettled');
@@ -228,7 +274,7 @@ describe('Vendure example shop in the browser', () => {
   it('escrow (担保交易): paid into escrow → shipped in the admin UI → the buyer confirms receipt → settled', async () => {
     const page = await desktop.newPage();
     await checkout(page, 'SCARF-RED', 'alipay-escrow');
-    const code = await payAtCashier(page);
+    const { code } = await payAtCashier(page);
     await page.waitForSelector('.status.paid', { timeout: 20_000 });
     expect(await page.textContent('[data-testid="order-status"]')).toContain('escrow');
     let order = await admin.api.order(code);

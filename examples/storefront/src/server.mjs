@@ -168,18 +168,26 @@ export function createStorefront(options) {
     }),
   );
 
-  // Medusa's Alipay provider sends the buyer back to its `storefrontReturnUrl`,
-  // `${STOREFRONT_URL}/order/return?status=…`. The redirect names no cart or order (anyone holding the
-  // trade's out_trade_no can call the provider's return route), so the order is this browser's own: the
-  // one it last checked out, found through its session cookie. The status is not trusted either: the
-  // order page shows what the shop knows.
+  // Both shops' Alipay plugins send the buyer back here (Vendure's `storefrontReturnUrl`, Medusa's
+  // `storefrontReturnUrl`): `${STOREFRONT_URL}/order/return?status=…`. The redirect names no order, cart
+  // or trade, signed or not — whoever paid follows it, a "pay for me" payer too — so the order is this
+  // browser's own: the one it last checked out, found through its session cookie (HttpOnly). A browser
+  // without one gets a page that shows no order. The status is not trusted: the order page shows what
+  // the shop knows.
   app.get(
     '/order/return',
     route(async (req, res) => {
       const buyer = await buyerOf(req, res);
       if (buyer.lastOrderCode)
         return void res.redirect(303, `/order/${encodeURIComponent(buyer.lastOrderCode)}`);
-      res.status(404).send(page('订单 Order', '<p data-testid="error">订单不存在 No such order.</p>'));
+      const paid = req.query['status'] === 'paid' || req.query['status'] === 'authorized';
+      res.send(
+        page(
+          '支付宝 Alipay',
+          `<p data-testid="payment-received">${paid ? '已收到付款，谢谢！Payment received, thank you.' : '已从支付宝返回。Back from Alipay.'}</p>
+<p class="muted">订单只在下单的浏览器中显示。The order shows only in the browser that placed it.</p>`,
+        ),
+      );
     }),
   );
 

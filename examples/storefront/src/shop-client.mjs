@@ -41,8 +41,8 @@
  *   `paymentMethodCode` (a code from `listPaymentMethods`) for `device` (the storefront decides it from
  *   the User-Agent: phones get Alipay's mobile website payment). `orderUrl(code)` is where the buyer
  *   should land after paying, for shops that take it per payment; Vendure's plugin has it in its
- *   `storefrontOrderUrl` option instead, and the Medusa client does not pass it (a return URL naming the
- *   cart would reach anyone who knows the trade's `out_trade_no`: the buyer comes back to `/order/return`).
+ *   `storefrontReturnUrl` option instead (a page naming no order: `/order/return`), and the Medusa client does
+ *   not pass it (a return URL naming the cart would reach anyone who knows the trade's `out_trade_no`).
  * @property {(session: SessionState, orderCode: string, options: GetOrderOptions) => Promise<OrderView | null>} getOrder
  *   The order as the shop sees it now, or null when this session may not see it. With
  *   `syncWithAlipay` and the order still unpaid, the shop's plugin first asks Alipay about it (Vendure

@@ -28,7 +28,7 @@ export interface ExampleShopSettings {
   publicUrl: string;
   /** The offline Alipay sandbox the seeded payment methods point at. */
   sandboxUrl: string;
-  /** The storefront; its order page is `${storefrontUrl}/order/:code`. */
+  /** The storefront; its return page (Alipay's way back) is `${storefrontUrl}/order/return`. */
   storefrontUrl: string;
   /** Vendure's log level (`LOG_LEVEL=debug|verbose|info|warn|error`). */
   logLevel: LogLevel;
@@ -151,8 +151,9 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
       AlipayPlugin.init({
         // Where Alipay (the sandbox) and the buyer's browser reach this Vendure server.
         publicBaseUrl: settings.publicUrl,
-        // The storefront's order page; ":code" becomes the order code.
-        storefrontOrderUrl: `${settings.storefrontUrl}/order/:code`,
+        // The storefront's return page (also the mobile cashier's back link). The plugin adds only
+        // ?status=…, never the order: the storefront shows the order of the buyer's own session.
+        storefrontReturnUrl: `${settings.storefrontUrl}/order/return`,
         autoRefundOrphanPayments: true,
         // DEMO ONLY (演示用): the offline sandbox runs on this machine. A real shop leaves this out, so that
         // no admin can point the gateway at a loopback address.

@@ -22,9 +22,29 @@ import {
 } from './alipay-e2e-kit';
 import {
   type AlipayTestEnvironment,
-  E2E_STOREFRONT_ORDER_URL,
+  E2E_STOREFRONT_RETURN_URL,
   startAlipayTestEnvironment,
 } from './test-environment';
+
+/** The shape of `newOutTradeNo()` (the core): `at` and 30 random hex digits. */
+const RANDOM_OUT_TRADE_NO = /^at[0-9a-f]{30}$/;
+
+/** The status sync, also asking for the buyer's personal data. */
+const SYNC_WITH_BUYER = gql`
+  mutation SyncWithBuyer($orderCode: String!) {
+    syncAlipayPaymentStatus(orderCode: $orderCode) {
+      code
+      state
+      customer {
+        emailAddress
+      }
+      shippingAddress {
+        fullName
+        phoneNumber
+      }
+    }
+  }
+`;
 
 /**
  * Full checkouts through every interface type against the sandbox: intent → real HTTP into the
@@ -179,10 +199,13 @@ describe('Alipay checkout, every interface type', () => {
     const { code, totalWithTax } = await prepareOrder(env.shopClient);
     const intent = await createIntent(env.shopClient, 'alipay-direct');
     expect(intent.__typename).toBe('AlipayRedirect');
-    expect(intent.outTradeNo).toBe(`${code}-1`);
+    const outTradeNo = intent.outTradeNo as string;
+    expect(outTradeNo).toMatch(RANDOM_OUT_TRADE_NO);
     const url = new URL(intent.url as string);
     expect(`${url.origin}${url.pathname}`).toBe(sandbox.legacyGateway);
     expect(url.searchParams.get('service')).toBe('create_direct_pay_by_user');
+    // Issue 15 item 2: a payment URL (a "pay for me" link) does not lead to the order.
+    expect(decodeURIComponent(url.toString())).not.toContain(code);
     expect(url.searchParams.get('total_fee')).toBe((totalWithTax / 100).toFixed(2));
     expect(url.searchParams.get('notify_url')).toBe(
       `${env.baseUrl}/payments/alipay/notify/e2e-default-channel/alipay-direct`,
@@ -193,7 +216,7 @@ describe('Alipay checkout, every interface type', () => {
     const cashier = await open(intent.url as string);
     expect(cashier.status).toBe(302);
     expect(cashier.location).toMatch(new RegExp(`^${sandbox.url}/cashier/\\d+$`));
-    const { deliveries } = await payAsBuyer(sandbox, { outTradeNo: `${code}-1`, partner: partnerA });
+    const { deliveries } = await payAsBuyer(sandbox, { outTradeNo, partner: partnerA });
     expect(deliveries.map(d => [d.params.trade_status, d.outcome, d.answer])).toEqual([
       ['TRADE_SUCCESS', 'success', 'success'],
     ]);
@@ -208,7 +231,7 @@ describe('Alipay checkout, every interface type', () => {
       transactionId: deliveries[0]?.params.trade_no,
     });
     expect(order.payments[0]?.metadata).toMatchObject({
-      outTradeNo: `${code}-1`,
+      outTradeNo,
       alipayStatus: 'TRADE_SUCCESS',
     });
   });
@@ -392,12 +415,32 @@ describe('Alipay checkout, every interface type', () => {
     });
     expect(order.payments.map(p => [p.state, p.method])).toEqual([['Settled', 'alipay-openapi']]);
 
-    // The buyer's browser comes back: the return endpoint redirects to the storefront order page.
+    // The buyer's browser comes back: the return endpoint redirects to the storefront's return page
+    // with a status only. Issue 15 item 2: even a return Alipay signed names neither the order nor the
+    // trade — whoever paid brings it back, and a "pay for me" payer is not the buyer. The storefront
+    // finds its own order through its own session.
     const returnUrl = paid.location ?? /action="([^"]+)"/.exec(paid.text)?.[1]?.replace(/&amp;/g, '&');
     expect(returnUrl).toContain('/payments/alipay/return/');
     const back = await open(returnUrl as string);
     expect(back.status).toBe(302);
-    expect(back.location).toBe(E2E_STOREFRONT_ORDER_URL.replace(':code', code));
+    expect(back.location).not.toContain(code);
+    expect(back.location).not.toContain(intent.outTradeNo as string);
+    expect(back.location).toBe(`${E2E_STOREFRONT_RETURN_URL}?status=paid`);
+    // Whoever has only the trade number (payment URL, the payer's bill, a "pay for me" link) learns
+    // nothing either: without Alipay's signature the status is `unverified`.
+    const signed = new URL(returnUrl as string);
+    const unsigned = new URL(signed.pathname, signed.origin);
+    unsigned.searchParams.set('out_trade_no', intent.outTradeNo as string);
+    const tampered = new URL(signed);
+    tampered.searchParams.set('sign', `${signed.searchParams.get('sign')?.slice(0, -4)}AAAA`);
+    for (const attempt of [unsigned, tampered]) {
+      const bounced = await open(attempt.toString());
+      expect(bounced.status, attempt.toString()).toBe(302);
+      expect(bounced.location, attempt.toString()).toBe(`${E2E_STOREFRONT_RETURN_URL}?status=unverified`);
+    }
+    // Nor does the payment URL: neither the trade number nor anything else in it names the order.
+    expect(intent.outTradeNo).toMatch(RANDOM_OUT_TRADE_NO);
+    expect(decodeURIComponent(intent.url as string)).not.toContain(code);
     const returned = env.logger
       .plugin()
       .find(l => l.message.includes('buyer returned from Alipay (verified'));
@@ -408,6 +451,9 @@ describe('Alipay checkout, every interface type', () => {
     const { code } = await prepareOrder(env.shopClient);
     const intent = await createIntent(env.shopClient, 'alipay-openapi', 'mobile');
     expect(new URL(intent.url as string).searchParams.get('method')).toBe('alipay.trade.wap.pay');
+    // The cashier's "back" link (quit_url) is in the payment URL too: it names no order (issue 15 item 2).
+    expect(decodeURIComponent(intent.url as string)).toContain(E2E_STOREFRONT_RETURN_URL);
+    expect(decodeURIComponent(intent.url as string)).not.toContain(code);
     await open(intent.url as string);
     await payAsBuyer(sandbox, { outTradeNo: intent.outTradeNo as string, appId });
     expect((await adminOrder(env.adminClient, code)).state).toBe('PaymentSettled');
@@ -478,7 +524,7 @@ describe('Alipay checkout, every interface type', () => {
     });
   });
 
-  it('a new attempt gets a fresh out_trade_no and closes the superseded unpaid trade', async () => {
+  it('a new attempt gets a fresh, random out_trade_no and closes the superseded unpaid trade', async () => {
     const { code } = await prepareOrder(env.shopClient);
     // Earlier attempts of this order (the error tests above) were recorded too, so count from here.
     const first = await createIntent(env.shopClient, 'alipay-qr', 'desktop');
@@ -486,9 +532,13 @@ describe('Alipay checkout, every interface type', () => {
     const scanned = await open(first.qrCode as string);
     await open(new URL(scanned.location as string, sandbox.url).toString());
     const second = await createIntent(env.shopClient, 'alipay-qr', 'desktop');
-    const attempt = Number(first.outTradeNo?.split('-').pop());
-    expect(first.outTradeNo).toBe(`${code}-${attempt}`);
-    expect(second.outTradeNo).toBe(`${code}-${attempt + 1}`);
+    // Issue 15 item 2: random, unrelated to the order (looked up by the stored mapping, never parsed).
+    for (const intent of [first, second]) {
+      expect(intent.outTradeNo).toMatch(RANDOM_OUT_TRADE_NO);
+      expect(intent.outTradeNo).not.toContain(code);
+      expect(intent.outTradeNo?.toLowerCase()).not.toContain(code.toLowerCase());
+    }
+    expect(second.outTradeNo).not.toBe(first.outTradeNo);
     expect((await sandboxTrade(sandbox, first.outTradeNo as string)).status).toBe('TRADE_CLOSED');
     await payAsBuyer(sandbox, { outTradeNo: second.outTradeNo as string, appId });
     const order = await adminOrder(env.adminClient, code);
@@ -506,6 +556,31 @@ describe('Alipay checkout, every interface type', () => {
     // The owner may; nothing was paid yet, so nothing changes.
     const { syncAlipayPaymentStatus } = await env.shopClient.query(SYNC_STATUS, { orderCode: code });
     expect(syncAlipayPaymentStatus).toMatchObject({ code, state: 'AddingItems', payments: [] });
+  });
+
+  it('a paid guest order: another session (a fresh anonymous client) can neither sync nor read it', async () => {
+    const guest = newShopClient();
+    const { code } = await prepareOrder(guest, { guestEmail: 'sync-victim@example.test' });
+    const intent = await createIntent(guest, 'alipay-direct');
+    await open(intent.url as string);
+    await payAsBuyer(sandbox, { outTradeNo: intent.outTradeNo as string, partner: partnerA });
+    expect((await adminOrder(env.adminClient, code)).state).toBe('PaymentSettled');
+
+    // Issue 15 item 2: knowing the order code is not owning the order.
+    const stranger = newShopClient();
+    const failure = await stranger.query(SYNC_WITH_BUYER, { orderCode: code }).then(
+      answer => answer,
+      (error: unknown) => error,
+    );
+    expect(JSON.stringify(failure)).not.toContain('sync-victim@example.test');
+    expect(String(failure)).toMatch(/not currently authorized/i);
+    // The guest's own session still may.
+    const { syncAlipayPaymentStatus } = await guest.query(SYNC_WITH_BUYER, { orderCode: code });
+    expect(syncAlipayPaymentStatus).toMatchObject({
+      code,
+      state: 'PaymentSettled',
+      customer: { emailAddress: 'sync-victim@example.test' },
+    });
   });
 
   describe('escrow edge cases', () => {

@@ -3,7 +3,11 @@ import { E2E_DEFAULT_CHANNEL_TOKEN } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AlipayService, AlipayTrade, buildNotifyUrl, buildReturnUrl } from '../src';
-import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+import {
+  type AlipayTestEnvironment,
+  E2E_STOREFRONT_RETURN_URL,
+  startAlipayTestEnvironment,
+} from './test-environment';
 
 const PAYMENT_METHOD_CODE = 'alipay-e2e';
 
@@ -142,7 +146,7 @@ describe('Alipay notify and return endpoints', () => {
   });
 
   describe('GET return', () => {
-    const OUT_TRADE_NO = 'E2ERETURN1-1';
+    const OUT_TRADE_NO = 'at0123456789abcdef0123456789abcd';
     const ORDER_CODE = 'E2ERETURN1';
 
     beforeAll(async () => {
@@ -167,17 +171,22 @@ describe('Alipay notify and return endpoints', () => {
       return `${buildReturnUrl(env.pluginOptions.publicBaseUrl, E2E_DEFAULT_CHANNEL_TOKEN, paymentMethodCode)}?${query}`;
     }
 
-    it('redirects the buyer to the storefront page of the trade’s order', async () => {
-      const response = await fetch(returnUrl(PAYMENT_METHOD_CODE, `out_trade_no=${OUT_TRADE_NO}&sign=abc`), {
-        redirect: 'manual',
-      });
-      expect(response.status).toBe(302);
-      expect(response.headers.get('location')).toBe(`https://shop.example/order/${ORDER_CODE}`);
+    it('an unsigned or badly signed return lands on the storefront return page as unverified: it never names the order', async () => {
+      // Issue 15 item 2: the trade number is in payment URLs and on the payer's bill; it must not lead
+      // to the order. No return names it, signed or not (a signed one: checkout spec).
+      for (const query of [`out_trade_no=${OUT_TRADE_NO}&sign=abc`, `out_trade_no=${OUT_TRADE_NO}`]) {
+        const response = await fetch(returnUrl(PAYMENT_METHOD_CODE, query), { redirect: 'manual' });
+        expect(response.status, query).toBe(302);
+        expect(response.headers.get('location'), query).toBe(
+          `${E2E_STOREFRONT_RETURN_URL}?status=unverified`,
+        );
+        expect(await response.text(), query).not.toContain(ORDER_CODE);
+      }
     });
 
     it('answers 404 for an unknown trade, another payment method or a repeated parameter', async () => {
       for (const url of [
-        returnUrl(PAYMENT_METHOD_CODE, 'out_trade_no=NOPE-1'),
+        returnUrl(PAYMENT_METHOD_CODE, 'out_trade_no=at00000000000000000000000000000f'),
         returnUrl('other-method', `out_trade_no=${OUT_TRADE_NO}`),
         returnUrl(PAYMENT_METHOD_CODE, `out_trade_no=${OUT_TRADE_NO}&out_trade_no=${OUT_TRADE_NO}`),
         returnUrl(PAYMENT_METHOD_CODE, ''),

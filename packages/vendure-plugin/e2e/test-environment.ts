@@ -24,8 +24,11 @@ const CUSTOMER_COUNT = 2;
 /** Attempts to start a server when the chosen port was taken in between. */
 const MAX_START_ATTEMPTS = 3;
 
-/** The storefront pattern every e2e server uses; tests compare redirects against it. */
-export const E2E_STOREFRONT_ORDER_URL = 'https://shop.example/order/:code';
+/**
+ * The storefront's return page every e2e server uses (`storefrontReturnUrl`); the return route sends
+ * buyers there with a status only, and tests compare redirects against it.
+ */
+export const E2E_STOREFRONT_RETURN_URL = 'https://shop.example/order/return';
 
 /** A running e2e Vendure server with the Alipay plugin, and what tests need to talk to it. */
 export interface AlipayTestEnvironment {
@@ -108,7 +111,7 @@ export async function startAlipayTestEnvironment(
     const baseUrl = `http://localhost:${port}`;
     const pluginOptions: AlipayPluginOptions = {
       publicBaseUrl: baseUrl,
-      storefrontOrderUrl: E2E_STOREFRONT_ORDER_URL,
+      storefrontReturnUrl: E2E_STOREFRONT_RETURN_URL,
       // Every spec's gateway is the offline sandbox on loopback: a development setup, allowed explicitly.
       allowLoopbackGateway: true,
       ...overrides,

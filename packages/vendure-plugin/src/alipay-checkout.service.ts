@@ -5,10 +5,14 @@ import {
   attemptsToCloseBeforeNew,
   type BuyerContext,
   InterfaceNotContractedError,
+  isPaidStatus,
+  isSettledStatus,
   MoneyError,
+  newOutTradeNo,
   OPEN_AT_ALIPAY_STATUSES,
   type PaymentOrder,
   syncClaimCutoff,
+  type TradeStatus,
   tradesToSync,
   UNPAID_RECORDED_STATUSES,
 } from '@alipay-commerce/core';
@@ -16,7 +20,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   ActiveOrderService,
   type Channel,
-  ConfigService,
   ForbiddenError,
   I18nError,
   idsAreEqual,
@@ -46,7 +49,7 @@ import {
 import { AlipayLookupService } from './alipay-lookup.service';
 import { type AlipayPaymentIntentErrorReason, INTENT_ERROR_MESSAGES } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
-import { buildStorefrontOrderUrl } from './alipay-urls';
+import { type AlipayReturnStatus, buildStorefrontReturnUrl } from './alipay-urls';
 import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
 import { ALIPAY_TRADE_CREATED, AlipayTrade } from './entities/alipay-trade.entity';
 import type {
@@ -74,15 +77,15 @@ export class AlipayCheckoutService {
     private readonly activeOrderService: ActiveOrderService,
     private readonly orderService: OrderService,
     private readonly orderStateMachine: OrderStateMachine,
-    private readonly configService: ConfigService,
     private readonly alipay: AlipayService,
     private readonly lookups: AlipayLookupService,
   ) {}
 
   /**
    * Starts an Alipay payment for the caller's active order and says how the storefront presents it
-   * (redirect, form or QR code). Each call is a new attempt with a fresh `out_trade_no`
-   * (`{orderCode}-{n}`), recorded as an {@link AlipayTrade} with the amount the order still owes;
+   * (redirect, form or QR code). Each call is a new attempt with a fresh, random `out_trade_no` (the
+   * core's `newOutTradeNo`, unrelated to the order: it appears in payment URLs and on the payer's
+   * bill), recorded as an {@link AlipayTrade} with its order and the amount the order still owes;
    * earlier unpaid attempts of the order are closed (best effort). At most the core's
    * `MAX_OPEN_ATTEMPTS_PER_ORDER` attempts stay open: beyond that (earlier closes failed) the oldest
    * are closed first, and the attempt is refused (`TOO_MANY_OPEN_ATTEMPTS`) while they cannot be.
@@ -202,48 +205,50 @@ export class AlipayCheckoutService {
    * Trades recorded as paid, closed, finished or superseded (closed by the plugin) are not asked about;
    * the core's `tradesToSync` picks the rest, and a trade asked about within the core's
    * `SYNC_MIN_INTERVAL_MS` is answered from the recorded state — claimed with one conditional update, so
-   * that concurrent syncs query it once. Only the order's customer, or a guest whose active order it is,
-   * may trigger the queries; a guest whose order was already placed gets it back (as Vendure's
-   * `orderByCode` would) without any query.
+   * that concurrent syncs query it once. Only the order's own customer, or the session whose active
+   * order it is (a guest), may sync it and read the answer; anyone else is refused, even where Vendure's
+   * `orderByCode` would show them the order (a guest order within its anonymous-access window): knowing
+   * an order code is not owning the order. A storefront shows an order that is no longer its session's
+   * active order through `orderByCode`, under Vendure's own access rules.
    *
    * @returns the order, or `undefined` when no such order exists in the channel.
-   * @throws ForbiddenError when the caller may not see the order.
+   * @throws ForbiddenError when the caller is neither the order's customer nor its session.
    */
   async syncPaymentStatus(ctx: RequestContext, orderCode: string): Promise<Order | undefined> {
     const order = await this.orderService.findOneByCode(ctx, orderCode, ['customer', 'customer.user']);
     if (!order) {
       return undefined;
     }
-    const access = await this.syncAccess(ctx, order);
-    if (access === 'none') {
+    if (!this.ownsOrder(ctx, order)) {
       Logger.warn(
         `${describeTrade({ orderCode: order.code })}: refused a status sync by someone who does not own the order`,
         loggerCtx,
       );
       throw new ForbiddenError();
     }
-    if (access === 'sync') {
-      // Applied exactly as a notification is: with an admin context of the channel (the handler
-      // records Alipay payments for the admin API only, never for the caller's shop context).
-      const adminCtx = await this.lookups.channelContext(ctx.channelId);
-      const now = new Date();
-      const trades = await this.connection.getRepository(ctx, AlipayTrade).find({
-        where: { orderId: order.id, channelId: ctx.channelId, status: In([...OPEN_AT_ALIPAY_STATUSES]) },
-      });
-      for (const trade of tradesToSync(trades, now)) {
-        if (adminCtx && (await this.claimSyncQuery(trade, now))) {
-          await this.alipay.queryAndApply(adminCtx, trade);
-        }
+    // Applied exactly as a notification is: with an admin context of the channel (the handler
+    // records Alipay payments for the admin API only, never for the caller's shop context).
+    const adminCtx = await this.lookups.channelContext(ctx.channelId);
+    const now = new Date();
+    const trades = await this.connection.getRepository(ctx, AlipayTrade).find({
+      where: { orderId: order.id, channelId: ctx.channelId, status: In([...OPEN_AT_ALIPAY_STATUSES]) },
+    });
+    for (const trade of tradesToSync(trades, now)) {
+      if (adminCtx && (await this.claimSyncQuery(trade, now))) {
+        await this.alipay.queryAndApply(adminCtx, trade);
       }
     }
     return this.orderService.findOne(ctx, order.id);
   }
 
   /**
-   * Where to send a buyer whom Alipay returned to the shop: the storefront page of the order that
-   * the trade in `out_trade_no` belongs to, or `undefined` when no such trade exists for that
-   * channel and payment method. The return parameters are verified and logged, but only for
-   * display: they never change the order (the storefront page asks `syncAlipayPaymentStatus`).
+   * Where to send a buyer whom Alipay returned to the shop, or `undefined` when no trade with that
+   * `out_trade_no` exists for that channel and payment method (found by the stored mapping, never by
+   * parsing the number). Always `storefrontReturnUrl` with a status only ({@link AlipayReturnStatus}),
+   * never the order, the trade or a session, signed or not: a trade number is no proof of owning the
+   * order (it is in payment URLs, on the payer's bill and in "pay for me" links), and even a return
+   * Alipay signed is followed by whoever paid, who may not be the buyer. The storefront finds its own
+   * order through its own session. The parameters never change the order.
    */
   async findReturnRedirect(input: AlipayReturnInput): Promise<string | undefined> {
     const outTradeNo = input.query.out_trade_no;
@@ -261,8 +266,8 @@ export class AlipayCheckoutService {
     if (!trade) {
       return undefined;
     }
-    await this.logReturnVerification(channel, trade, input.rawQuery);
-    return buildStorefrontOrderUrl(this.options.storefrontOrderUrl, trade.orderCode);
+    const status = await this.verifyReturn(channel, trade, input.rawQuery);
+    return buildStorefrontReturnUrl(this.options.storefrontReturnUrl, status);
   }
 
   /**
@@ -281,18 +286,15 @@ export class AlipayCheckoutService {
     return Boolean(stale.affected);
   }
 
-  private async syncAccess(ctx: RequestContext, order: Order): Promise<'sync' | 'read' | 'none'> {
+  /** True for the order's own customer (logged in) or the session whose active order it is. */
+  private ownsOrder(ctx: RequestContext, order: Order): boolean {
     const userId = ctx.activeUserId;
     if (userId !== undefined) {
       const ownerId = order.customer?.user?.id;
-      return ownerId !== undefined && idsAreEqual(ownerId, userId) ? 'sync' : 'none';
+      return ownerId !== undefined && idsAreEqual(ownerId, userId);
     }
     const activeOrderId = ctx.session?.activeOrderId;
-    if (activeOrderId !== undefined && activeOrderId !== null && idsAreEqual(activeOrderId, order.id)) {
-      return 'sync';
-    }
-    const strategy = this.configService.orderOptions.orderByCodeAccessStrategy;
-    return !order.active && (await strategy.canAccessOrder(ctx, order)) ? 'read' : 'none';
+    return activeOrderId !== undefined && activeOrderId !== null && idsAreEqual(activeOrderId, order.id);
   }
 
   /** Why the order cannot be paid now (undefined when it can), dry-running `ArrangingPayment`. */
@@ -330,10 +332,11 @@ export class AlipayCheckoutService {
     amountFen: number,
   ): Promise<AlipayTrade> {
     const repo = this.connection.getRepository(ctx, AlipayTrade);
-    let attempt = (await repo.count({ where: { orderId: order.id } })) + 1;
-    for (;;) {
+    for (let tries = 1; ; tries++) {
       const trade = new AlipayTrade({
-        outTradeNo: `${order.code}-${attempt}`,
+        // Random and unrelated to the order: the number is public (payment URL, the payer's bill).
+        // The order is stored with it; every lookup goes by this row, never by parsing the number.
+        outTradeNo: newOutTradeNo(),
         channelId: ctx.channelId,
         paymentMethodCode,
         interfaceType: gateway.interfaceType,
@@ -347,11 +350,10 @@ export class AlipayCheckoutService {
       try {
         return await repo.save(trade);
       } catch (error) {
-        // A concurrent intent for the same order took this number (or an earlier one was deleted).
-        if (!isUniqueViolation(error) || attempt > 1000) {
+        // 120 random bits: a collision is practically impossible, but costs only a new number.
+        if (!isUniqueViolation(error) || tries >= 3) {
           throw error;
         }
-        attempt++;
       }
     }
   }
@@ -369,18 +371,17 @@ export class AlipayCheckoutService {
       outTradeNo: trade.outTradeNo,
       amountFen: trade.amountFen,
       currency: order.currencyCode,
-      subject: paymentSubject(
-        order.code,
-        (order.lines ?? []).map(line => line.productVariant?.name ?? ''),
-      ),
-      body: `Order ${order.code}`,
+      // Neither names the order: both are in the payment URL and on the payer's bill.
+      subject: paymentSubject((order.lines ?? []).map(line => line.productVariant?.name ?? '')),
       goods,
       // The logistics fee is part of the total and only meaningful when the whole order is paid at once.
       shippingFeeFen:
         trade.amountFen === order.totalWithTax && shipping > 0 && shipping < trade.amountFen ? shipping : 0,
       notifyUrl: this.lookups.notifyUrl(ctx, paymentMethodCode),
       returnUrl: this.lookups.returnUrl(ctx, paymentMethodCode),
-      quitUrl: buildStorefrontOrderUrl(this.options.storefrontOrderUrl, order.code),
+      // Part of the payment URL, so it must not name the order either: the storefront's return page
+      // shows the buyer's own order from its session.
+      quitUrl: this.options.storefrontReturnUrl,
       timeoutMinutes: this.options.paymentTimeoutMinutes,
       receiver: {
         name: address.fullName || undefined,
@@ -467,30 +468,52 @@ export class AlipayCheckoutService {
     }
   }
 
-  private async logReturnVerification(channel: Channel, trade: AlipayTrade, rawQuery: string): Promise<void> {
+  /**
+   * Verifies a return's parameters with the trade's settings and logs the result; the status for the
+   * storefront is `unverified` unless Alipay signed them for this very trade.
+   */
+  private async verifyReturn(
+    channel: Channel,
+    trade: AlipayTrade,
+    rawQuery: string,
+  ): Promise<AlipayReturnStatus> {
     const ctx = await this.requestContextService.create({ apiType: 'admin', channelOrToken: channel });
     const method = await this.lookups.findAlipayMethod(ctx, trade.paymentMethodCode);
     const gateway = method ? this.lookups.gatewayForTrade(method, trade) : undefined;
     if (!gateway?.ok) {
       Logger.warn(
-        `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}`,
+        `${describeTrade(trade)}: buyer returned; parameters not verified: ${gateway ? gateway.message.en : 'payment method missing'}; sent to the storefront as unverified`,
         loggerCtx,
       );
-      return;
+      return 'unverified';
     }
     const verdict = gateway.alipay.handleReturn(rawQuery);
-    if (verdict.ok) {
-      Logger.info(
-        `${describeTrade({ ...trade, tradeNo: verdict.event.tradeNo })}: buyer returned from Alipay (verified, display only: ${verdict.event.alipayStatus || 'paid'})`,
-        loggerCtx,
-      );
-    } else {
+    if (verdict.ok && verdict.event.outTradeNo !== trade.outTradeNo) {
       Logger.warn(
-        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${logSafe(verdict.message)}; redirected anyway, nothing changed`,
+        `${describeTrade(trade)}: buyer returned with parameters Alipay signed for another trade (${logSafe(verdict.event.outTradeNo)}); sent to the storefront as unverified, nothing changed`,
         loggerCtx,
       );
+      return 'unverified';
     }
+    if (!verdict.ok) {
+      Logger.warn(
+        `${describeTrade(trade)}: buyer returned with unverified parameters (${verdict.reason}): ${logSafe(verdict.message)}; sent to the storefront as unverified, nothing changed`,
+        loggerCtx,
+      );
+      return 'unverified';
+    }
+    const status = returnStatus(verdict.event.status);
+    Logger.info(
+      `${describeTrade({ ...trade, tradeNo: verdict.event.tradeNo })}: buyer returned from Alipay (verified, display only: ${verdict.event.alipayStatus || 'paid'}); sent to the storefront as ${status}`,
+      loggerCtx,
+    );
+    return status;
   }
+}
+
+/** The storefront's status of a return Alipay signed: settled, in escrow, or not paid (yet). */
+function returnStatus(status: TradeStatus): AlipayReturnStatus {
+  return isSettledStatus(status) ? 'paid' : isPaidStatus(status) ? 'authorized' : 'pending';
 }
 
 function intentError(reason: AlipayPaymentIntentErrorReason, hint?: string): AlipayPaymentIntentError {

@@ -189,12 +189,14 @@ export function eventFields(event: AlipayEvent): Record<string, string> {
 
 /**
  * The `subject` (商品名称) shown on the Alipay cashier: the first product and how many more there
- * are, e.g. `Celadon Tea Set 等 3 件`. Alipay allows 256 bytes; 60 characters stay well below.
+ * are, e.g. `Celadon Tea Set 等 3 件`. Alipay allows 256 bytes; 60 characters stay well below. It
+ * never names the order: the subject is in the payment URL and on the payer's bill, and the order code
+ * opens a guest order (Vendure's `orderByCode`).
  */
-export function paymentSubject(orderCode: string, lineNames: readonly string[]): string {
+export function paymentSubject(lineNames: readonly string[]): string {
   const [first] = lineNames;
   if (!first) {
-    return `Order ${orderCode}`;
+    return 'Order 订单';
   }
   const subject = lineNames.length > 1 ? `${first} 等 ${lineNames.length} 件` : first;
   return subject.length > 60 ? `${subject.slice(0, 59)}…` : subject;

@@ -13,8 +13,8 @@ import { ORDER_CODE_PLACEHOLDER } from './alipay-urls';
 export interface ResolvedAlipayPluginOptions {
   /** See {@link AlipayPluginOptions.publicBaseUrl}; never ends with a slash. */
   publicBaseUrl: string;
-  /** See {@link AlipayPluginOptions.storefrontOrderUrl}. */
-  storefrontOrderUrl: string;
+  /** See {@link AlipayPluginOptions.storefrontReturnUrl}. */
+  storefrontReturnUrl: string;
   /** See {@link AlipayPluginOptions.reconciliationIntervalMinutes}. */
   reconciliationIntervalMinutes: number;
   /** See {@link AlipayPluginOptions.pendingAfterMinutes}. */
@@ -97,10 +97,12 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
       'AlipayPlugin option "publicBaseUrl" must not contain a query or fragment',
     );
   }
-  requireHttpUrl('storefrontOrderUrl', options.storefrontOrderUrl);
-  if (!options.storefrontOrderUrl.includes(ORDER_CODE_PLACEHOLDER)) {
+  refuseRemovedStorefrontOptions(options);
+  requireHttpUrl('storefrontReturnUrl', options.storefrontReturnUrl);
+  if (options.storefrontReturnUrl.includes(ORDER_CODE_PLACEHOLDER)) {
     throw new AlipayPluginOptionsError(
-      `AlipayPlugin option "storefrontOrderUrl" must contain the placeholder "${ORDER_CODE_PLACEHOLDER}", e.g. https://shop.example/order/:code`,
+      `AlipayPlugin option "storefrontReturnUrl" must not contain "${ORDER_CODE_PLACEHOLDER}": the return redirect names no order — whoever paid follows it, and an order code opens a guest order. The storefront finds its own order from its session. / ` +
+        `AlipayPlugin 选项 "storefrontReturnUrl" 不能包含 "${ORDER_CODE_PLACEHOLDER}"：返回跳转不透露订单——付款人（包括代付的人）都会经过它，而订单号可以打开游客订单。店面应通过自己的会话找到订单。`,
     );
   }
   if (
@@ -111,7 +113,7 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
   }
   return {
     publicBaseUrl: options.publicBaseUrl.trim().replace(/\/+$/, ''),
-    storefrontOrderUrl: options.storefrontOrderUrl.trim(),
+    storefrontReturnUrl: options.storefrontReturnUrl.trim(),
     reconciliationIntervalMinutes: integerAtLeast(
       'reconciliationIntervalMinutes',
       options.reconciliationIntervalMinutes,
@@ -139,6 +141,22 @@ export function resolveAlipayPluginOptions(options: AlipayPluginOptions): Resolv
     goodsType: resolveGoodsType(options.goodsType),
     settingsPolicy: resolvePolicy(options),
   };
+}
+
+/**
+ * Options of earlier versions that sent the buyer to a URL naming the order: a configuration that still
+ * has them stops the server with what to do, instead of running without the page it expects.
+ */
+function refuseRemovedStorefrontOptions(options: AlipayPluginOptions): void {
+  const given = options as unknown as Record<string, unknown>;
+  for (const removed of ['storefrontOrderUrl', 'storefrontHomeUrl']) {
+    if (given[removed] !== undefined) {
+      throw new AlipayPluginOptionsError(
+        `AlipayPlugin option "${removed}" was removed: set "storefrontReturnUrl" instead, a storefront page without "${ORDER_CODE_PLACEHOLDER}" (e.g. https://shop.example/checkout/alipay) that shows the order of the buyer's own session. The return redirect adds only ?status=… and never names the order, signed or not (see the README's upgrade notes). / ` +
+          `AlipayPlugin 选项 "${removed}" 已移除：请改用 "storefrontReturnUrl"，即不含 "${ORDER_CODE_PLACEHOLDER}" 的店面页面（如 https://shop.example/checkout/alipay），由它展示买家自己会话中的订单。返回跳转只附加 ?status=…，无论是否有签名都不透露订单（见 README 的升级说明）。`,
+      );
+    }
+  }
 }
 
 function resolvePolicy(options: AlipayPluginOptions): SettingsPolicy {

@@ -1,7 +1,18 @@
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE } from './constants';
 
-/** The placeholder that {@link buildStorefrontOrderUrl} replaces with the order code. */
+/**
+ * The order-code placeholder of the removed `storefrontOrderUrl` option. `storefrontReturnUrl` must not
+ * contain it: the return redirect names no order (issue 15).
+ */
 export const ORDER_CODE_PLACEHOLDER = ':code';
+
+/**
+ * What the return route tells the storefront, the only thing it adds to `storefrontReturnUrl`: `paid`
+ * (Alipay signed a paid, settled trade), `authorized` (signed, paid into escrow), `pending` (signed,
+ * not paid yet) or `unverified` (not signed for this trade, or the settings cannot verify it). For
+ * display only: the storefront shows the order as the shop knows it.
+ */
+export type AlipayReturnStatus = 'paid' | 'authorized' | 'pending' | 'unverified';
 
 /**
  * Joins the public base URL with one of the plugin's endpoint paths. The base may carry a path
@@ -31,7 +42,7 @@ export function buildNotifyUrl(
 
 /**
  * The `return_url` handed to Alipay: the controller's `GET return/:channelToken/:paymentMethodCode`
- * route under `publicBaseUrl`, which forwards the buyer to the storefront order page.
+ * route under `publicBaseUrl`, which forwards the buyer to the storefront's return page.
  */
 export function buildReturnUrl(
   publicBaseUrl: string,
@@ -42,9 +53,12 @@ export function buildReturnUrl(
 }
 
 /**
- * The storefront page for an order: every `:code` in `pattern` is replaced by the URL-encoded
- * order code, e.g. `https://shop.example/order/:code` → `https://shop.example/order/AB12CD34`.
+ * The storefront's return page with the return's status: `storefrontReturnUrl` with `status` set (any
+ * query it already has is kept), e.g. `https://shop.example/checkout/alipay?status=paid`. Nothing else:
+ * no order code, trade number or session, since whoever paid (a "pay for me" payer too) follows it.
  */
-export function buildStorefrontOrderUrl(pattern: string, orderCode: string): string {
-  return pattern.split(ORDER_CODE_PLACEHOLDER).join(encodeURIComponent(orderCode));
+export function buildStorefrontReturnUrl(storefrontReturnUrl: string, status: AlipayReturnStatus): string {
+  const url = new URL(storefrontReturnUrl);
+  url.searchParams.set('status', status);
+  return url.toString();
 }

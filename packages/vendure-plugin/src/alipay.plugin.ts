@@ -77,12 +77,18 @@ export interface AlipayPluginOptions {
   publicBaseUrl: string;
 
   /**
-   * The storefront page of an order, where the return endpoint sends the buyer back. Every `:code`
-   * is replaced by the order code.
+   * The storefront page where the return endpoint sends the buyer back from Alipay, and the mobile
+   * cashier's back link (`quit_url`). The return endpoint adds only `status` (`paid`, `authorized`,
+   * `pending` or `unverified`, for display) and never names the order, the trade or a session, signed
+   * or not: whoever paid follows it — in a "pay for me" link, someone else than the buyer — and
+   * Vendure's `orderByCode` shows a guest order to anyone holding its code. The page shows the order of
+   * its own session (the storefront remembers which order it sent to Alipay) and, in a browser that has
+   * none, only that the payment was received. Must not contain `:code`; the `storefrontOrderUrl` and
+   * `storefrontHomeUrl` options of earlier versions are refused at startup.
    *
-   * @example 'https://shop.example/order/:code'
+   * @example 'https://shop.example/checkout/alipay'
    */
-  storefrontOrderUrl: string;
+  storefrontReturnUrl: string;
 
   /**
    * How often, in minutes, the scheduled task `alipay-reconcile-pending-trades` queries Alipay about
@@ -176,7 +182,7 @@ export interface AlipayPluginOptions {
 function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   const options = AlipayPlugin.options;
   if (!options) {
-    throw new Error('Add the Alipay plugin as AlipayPlugin.init({ publicBaseUrl, storefrontOrderUrl, … })');
+    throw new Error('Add the Alipay plugin as AlipayPlugin.init({ publicBaseUrl, storefrontReturnUrl, … })');
   }
   config.authOptions.customPermissions = config.authOptions.customPermissions ?? [];
   const { customPermissions } = config.authOptions;
@@ -281,7 +287,7 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
  * plugins: [
  *   AlipayPlugin.init({
  *     publicBaseUrl: 'https://api.shop.example',
- *     storefrontOrderUrl: 'https://shop.example/order/:code',
+ *     storefrontReturnUrl: 'https://shop.example/checkout/alipay',
  *   }),
  * ],
  * ```

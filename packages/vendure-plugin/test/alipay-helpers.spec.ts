@@ -96,10 +96,10 @@ describe('log labels and database errors', () => {
 
 describe('small pieces', () => {
   it('builds the cashier subject from the order lines', () => {
-    expect(paymentSubject('AB12', [])).toBe('Order AB12');
-    expect(paymentSubject('AB12', ['Tea set'])).toBe('Tea set');
-    expect(paymentSubject('AB12', ['Tea set', 'Scarf', 'Book'])).toBe('Tea set 等 3 件');
-    expect(paymentSubject('AB12', ['x'.repeat(80)])).toHaveLength(60);
+    expect(paymentSubject([])).toBe('Order 订单');
+    expect(paymentSubject(['Tea set'])).toBe('Tea set');
+    expect(paymentSubject(['Tea set', 'Scarf', 'Book'])).toBe('Tea set 等 3 件');
+    expect(paymentSubject(['x'.repeat(80)])).toHaveLength(60);
   });
 
   it('turns the reconciliation interval into a cron schedule', () => {

@@ -10,14 +10,14 @@ import {
 
 const valid: AlipayPluginOptions = {
   publicBaseUrl: 'https://api.shop.example/',
-  storefrontOrderUrl: 'https://shop.example/order/:code',
+  storefrontReturnUrl: 'https://shop.example/checkout/alipay',
 };
 
 describe('resolveAlipayPluginOptions', () => {
   it('fills in defaults and strips the trailing slash of publicBaseUrl', () => {
     expect(resolveAlipayPluginOptions(valid)).toEqual({
       publicBaseUrl: 'https://api.shop.example',
-      storefrontOrderUrl: 'https://shop.example/order/:code',
+      storefrontReturnUrl: 'https://shop.example/checkout/alipay',
       reconciliationIntervalMinutes: DEFAULT_RECONCILIATION_INTERVAL_MINUTES,
       pendingAfterMinutes: DEFAULT_PENDING_AFTER_MINUTES,
       autoRefundOrphanPayments: false,
@@ -43,13 +43,36 @@ describe('resolveAlipayPluginOptions', () => {
     expect(resolved.autoRefundOrphanPayments).toBe(true);
   });
 
+  it('refuses the options of earlier versions that named the order, saying what replaces them (issue 15)', () => {
+    // A configuration written for the order-page redirect must not start and keep leaking: it stops
+    // with the new option's name, in English and Chinese.
+    for (const removed of [
+      { storefrontOrderUrl: 'https://shop.example/order/:code' },
+      { storefrontHomeUrl: 'https://shop.example/' },
+    ]) {
+      const old = { ...valid, ...removed } as unknown as AlipayPluginOptions;
+      expect(() => resolveAlipayPluginOptions(old)).toThrow(AlipayPluginOptionsError);
+      expect(() => resolveAlipayPluginOptions(old)).toThrow(/was removed: set "storefrontReturnUrl".*已移除/);
+    }
+    const { storefrontReturnUrl: _, ...withoutReturnUrl } = valid;
+    const oldOnly = {
+      ...withoutReturnUrl,
+      storefrontOrderUrl: 'https://shop.example/order/:code',
+    } as unknown as AlipayPluginOptions;
+    expect(() => resolveAlipayPluginOptions(oldOnly)).toThrow(/storefrontOrderUrl" was removed/);
+  });
+
   it.each([
     [{ publicBaseUrl: '' }, /publicBaseUrl.*required/],
     [{ publicBaseUrl: 'api.shop.example' }, /publicBaseUrl.*absolute URL/],
     [{ publicBaseUrl: 'ftp://api.shop.example' }, /publicBaseUrl.*http/],
     [{ publicBaseUrl: 'https://api.shop.example?x=1' }, /publicBaseUrl.*query/],
-    [{ storefrontOrderUrl: 'https://shop.example/order' }, /storefrontOrderUrl.*:code/],
-    [{ storefrontOrderUrl: '/order/:code' }, /storefrontOrderUrl.*absolute URL/],
+    [{ storefrontReturnUrl: '' }, /storefrontReturnUrl.*required/],
+    [{ storefrontReturnUrl: '/checkout/alipay' }, /storefrontReturnUrl.*absolute URL/],
+    [
+      { storefrontReturnUrl: 'https://shop.example/order/:code' },
+      /storefrontReturnUrl" must not contain ":code".*不能包含/,
+    ],
     [{ reconciliationIntervalMinutes: -1 }, /reconciliationIntervalMinutes.*>= 0/],
     [{ pendingAfterMinutes: 0 }, /pendingAfterMinutes.*>= 1/],
     [{ pendingAfterMinutes: 2.5 }, /pendingAfterMinutes.*integer/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNotifyUrl, buildReturnUrl, buildStorefrontOrderUrl } from '../src/alipay-urls';
+import { buildNotifyUrl, buildReturnUrl, buildStorefrontReturnUrl } from '../src/alipay-urls';
 
 describe('endpoint URLs', () => {
   it('puts channel token and payment method code under the controller routes', () => {
@@ -24,13 +24,13 @@ describe('endpoint URLs', () => {
   });
 });
 
-describe('buildStorefrontOrderUrl', () => {
-  it('replaces every :code with the encoded order code', () => {
-    expect(buildStorefrontOrderUrl('https://shop.example/order/:code', 'AB12CD34')).toBe(
-      'https://shop.example/order/AB12CD34',
+describe('buildStorefrontReturnUrl', () => {
+  it('adds only the status, keeping the page’s own query', () => {
+    expect(buildStorefrontReturnUrl('https://shop.example/checkout/alipay', 'paid')).toBe(
+      'https://shop.example/checkout/alipay?status=paid',
     );
-    expect(buildStorefrontOrderUrl('https://shop.example/o/:code?ref=:code', 'A&B')).toBe(
-      'https://shop.example/o/A%26B?ref=A%26B',
+    expect(buildStorefrontReturnUrl('https://shop.example/r?lang=zh&status=x', 'unverified')).toBe(
+      'https://shop.example/r?lang=zh&status=unverified',
     );
   });
 });

@@ -5,11 +5,18 @@
  * own bearer token (Vendure sends `vendure-auth-token` when it opens a session), so carts never mix.
  *
  * Buyers check out as guests; the order page reads the order as the session's active order until it
- * is placed, then by code (Vendure lets a guest read a placed order by code for two hours).
+ * is placed, then by code (Vendure lets a guest read a placed order by code for two hours). A browser
+ * session sees only the orders it checked out itself: Vendure's `orderByCode` would show a guest order
+ * to anyone holding its code, so the storefront does not hand out other buyers' orders by code. The
+ * plugin's return redirect names no order (its `storefrontReturnUrl` gets `?status=…` only); the
+ * storefront's `/order/return` finds the order through the browser's own session.
  */
 
 /** @typedef {import('../shop-client.mjs').ShopClient} ShopClient */
-/** @typedef {{ token?: string }} VendureSession */
+/**
+ * @typedef {{ token?: string, orderCodes?: string[] }} VendureSession
+ *   `token`: Vendure's session token; `orderCodes`: the orders this browser checked out.
+ */
 
 /** Order states in which the order has been paid (into escrow or to the seller). */
 const PAID_PAYMENT_STATES = ['Authorized', 'Settled'];
@@ -194,7 +201,8 @@ export function createShopClient(options) {
     },
 
     async checkout(session, { customer, device, paymentMethodCode }) {
-      // The order page URL is the plugin's `storefrontOrderUrl` option, set in the shop's config.
+      // Alipay's way back is the plugin's `storefrontReturnUrl` option, set in the shop's config: it
+      // names no order, so this session remembers the order it checked out (server.mjs, /order/return).
       const setCustomer = await graphql(
         session,
         `mutation SetCustomer($input: CreateCustomerInput!) {
@@ -213,6 +221,8 @@ export function createShopClient(options) {
       );
       assertNoErrorResult(setCustomer.setCustomerForOrder, 'Customer details refused / 顾客信息有误');
       const orderCode = /** @type {string} */ (setCustomer.setCustomerForOrder.code);
+      const own = /** @type {VendureSession} */ (session);
+      own.orderCodes = [...(own.orderCodes ?? []).filter(c => c !== orderCode), orderCode];
       const address = await graphql(
         session,
         `mutation SetAddress($input: CreateAddressInput!) {
@@ -285,6 +295,9 @@ export function createShopClient(options) {
     },
 
     async getOrder(session, orderCode, { syncWithAlipay } = { syncWithAlipay: true }) {
+      // Only the orders this browser checked out (see the top of this file).
+      const own = /** @type {VendureSession} */ (session);
+      if (!(own.orderCodes ?? []).includes(orderCode)) return null;
       // Until it is paid, the order is still the session's active (editable) order.
       const { activeOrder } = await graphql(
         session,
