@@ -122,7 +122,8 @@ export function openApiNotificationFields(input: OpenApiNotificationInput): Para
       invoice_amount: amount,
       buyer_pay_amount: amount,
       point_amount: '0.00',
-      fund_bill_list: JSON.stringify([{ amount, fundChannel: 'ALIPAYACCOUNT' }]),
+      // HTML-escaped, as live notifications carry it (issue 19 gap 3); signed as sent.
+      fund_bill_list: JSON.stringify([{ amount, fundChannel: 'ALIPAYACCOUNT' }]).replaceAll('"', '&quot;'),
     });
   }
   return fields;

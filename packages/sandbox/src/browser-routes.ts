@@ -86,7 +86,7 @@ const payAtCashier: RouteHandler = async (ctx, req, res, m) => {
   const form = parseParams(await readBody(req), 'utf-8');
   const buyer = ctx.config.buyer;
   if (form['account'] !== buyer.email || form['password'] !== buyer.password) {
-    return sendHtml(res, 200, cashier(ctx, trade, '账户名或支付密码不正确 Wrong account or password'));
+    return sendHtml(res, 200, cashier(ctx, trade, '账户名或登录密码不正确 Wrong account or login password'));
   }
   const options: PayOptions = {};
   if (form['mode'] === 'instant' || form['mode'] === 'escrow') options.mode = form['mode'];

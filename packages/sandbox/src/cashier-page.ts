@@ -97,7 +97,7 @@ ${logisticsRow(trade)}
   const form = `<form method="post" action="${h(view.payAction)}" id="pay-form" data-testid="pay-form">
 <fieldset><legend>付款方式一：有支付宝账户，使用支付宝账户付款 Pay with your Alipay account</legend>
 <label>账户名 Account: <input type="text" name="account" id="account" data-testid="account" value="${h(view.buyer.email)}" autocomplete="off"></label>
-<label>支付密码 Password: <input type="password" name="password" id="password" data-testid="password" value="${h(view.buyer.password)}" autocomplete="off"></label>
+<label>登录密码 Login password: <input type="password" name="password" id="password" data-testid="password" value="${h(view.buyer.password)}" autocomplete="off"></label>
 <p class="note">测试买家 Test buyer: ${h(view.buyer.email)} / ${h(view.buyer.password)} (已预填 pre-filled)</p>
 </fieldset>
 ${error}

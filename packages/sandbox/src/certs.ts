@@ -219,6 +219,15 @@ export function createCertificateAuthority(rsaPrivateKey: string): CertificateAu
   return { rsaKey, ecKey, rootRsa, rootEc, class2, class2Name };
 }
 
+/**
+ * The root bundle laid out like an Alipay-issued alipayRootCert.crt: CRLF line ends and a blank line
+ * between certificates. Clients split on that blank line (python-alipay-sdk does), so a bundle without it
+ * reads as one certificate there and gives a wrong `alipay_root_cert_sn`.
+ */
+function rootBundle(certs: string[]): string {
+  return `${certs.map(c => c.trim().replace(/\r?\n/g, '\r\n')).join('\r\n\r\n')}\r\n`;
+}
+
 /** Issues the app certificate and the Alipay certificate of one app, both under the Class 2 CA. */
 export function issueAppCertificates(
   ca: CertificateAuthority,
@@ -247,7 +256,7 @@ export function issueAppCertificates(
   });
   // Alipay ships the chain after the leaf in alipayCertPublicKey_RSA2.crt; clients use the first cert.
   const alipayCertChain = alipayCert + ca.class2;
-  const alipayRootCert = ca.rootRsa + ca.rootEc + ca.class2;
+  const alipayRootCert = rootBundle([ca.rootRsa, ca.rootEc, ca.class2]);
   return {
     appCert,
     alipayCert: alipayCertChain,

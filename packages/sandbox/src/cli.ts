@@ -108,7 +108,7 @@ function humanText(info: SandboxInfo): string {
   lines.push(`  Time scale 时间倍率:        ${info.timeScale}`);
   lines.push('');
   lines.push(
-    `Test buyer 测试买家: ${info.buyer.email}  password 支付密码: ${info.buyer.password} (pre-filled on the cashier 收银台已预填)`,
+    `Test buyer 测试买家: ${info.buyer.email}  password 密码: ${info.buyer.password} (cashier 登录密码, confirm receipt 支付密码; pre-filled 已预填)`,
   );
   lines.push('');
   lines.push('Merchants 商户 (partner + MD5 key):');

@@ -64,7 +64,7 @@ export interface AppConfigInput {
   publicKey?: string;
   /** Products the app is signed up for. Default all three. */
   products?: OpenApiProductName[];
-  /** The seller's Alipay user ID (2088…). */
+  /** The seller's Alipay user ID (2088…); when absent, derived as 2088103 + the app ID's last 9 digits, moved to the next free number if that is any account's ID (see README). */
   sellerId?: string;
   /** The seller's Alipay account. */
   sellerEmail?: string;
@@ -269,6 +269,36 @@ function checkApp(a: AppConfigInput, index: number): void {
   }
 }
 
+/** The range derived app seller IDs live in: partner IDs the sandbox hands out are 2088101…, buyers 2088102…. */
+const DERIVED_SELLER_PREFIX = '2088103';
+
+/**
+ * The seller ID of each app: its configured `sellerId`, or one derived as `2088103` + the app ID's last 9
+ * digits. A derived ID never equals an account ID in the config (a partner, a merchant's seller ID or
+ * payee, the buyer, another app's seller): when the number is taken, the next free one in the 2088103
+ * range is used. Two apps share a seller only when the config says so.
+ */
+function appSellerIds(apps: AppConfigInput[], merchants: Merchant[], buyer: Buyer): string[] {
+  const taken = new Set<string>([buyer.userId]);
+  for (const m of merchants) {
+    taken.add(m.partner);
+    taken.add(m.sellerId);
+    for (const p of m.payees) taken.add(p.userId);
+  }
+  for (const a of apps) if (a.sellerId) taken.add(a.sellerId);
+  return apps.map(a => {
+    if (a.sellerId) return a.sellerId;
+    let n = Number(a.appId.slice(-9));
+    let id = `${DERIVED_SELLER_PREFIX}${String(n).padStart(9, '0')}`;
+    while (taken.has(id)) {
+      n = (n + 1) % 1_000_000_000;
+      id = `${DERIVED_SELLER_PREFIX}${String(n).padStart(9, '0')}`;
+    }
+    taken.add(id);
+    return id;
+  });
+}
+
 /** Reads a config file (JSON). */
 export async function loadConfigFile(path: string): Promise<SandboxConfigInput> {
   const text = await readFile(path, 'utf8');
@@ -345,6 +375,8 @@ export async function resolveConfig(input: SandboxConfigInput = {}): Promise<Res
   });
 
   const ca = caKey ? createCertificateAuthority(caKey.privateKey) : undefined;
+  const buyer: Buyer = { ...DEFAULT_BUYER, ...(input.buyer ?? {}) };
+  const sellerIdOf = appSellerIds(appInputs, merchants, buyer);
   const apps: App[] = appInputs.map((a, i) => {
     const { appPair, own } = appKeys[i]!;
     const alipay = own ?? alipayKeys;
@@ -353,7 +385,7 @@ export async function resolveConfig(input: SandboxConfigInput = {}): Promise<Res
       privateKey: appPair.privateKey,
       publicKey: appPair.publicKey,
       products: [...(a.products ?? ['page', 'wap', 'qr'])],
-      sellerId: a.sellerId ?? `2088101${a.appId.slice(-9).padStart(9, '0')}`,
+      sellerId: sellerIdOf[i]!,
       sellerEmail: a.sellerEmail ?? `seller-${a.appId.slice(-4)}@sandbox.alipay.test`,
       name: a.name ?? `Sandbox app ${a.appId}`,
       alipayPrivateKey: alipay.privateKey,
@@ -373,7 +405,6 @@ export async function resolveConfig(input: SandboxConfigInput = {}): Promise<Res
     return app;
   });
 
-  const buyer: Buyer = { ...DEFAULT_BUYER, ...(input.buyer ?? {}) };
   return {
     merchants,
     apps,

@@ -10,6 +10,7 @@ import { charsetOf, mergeParams, ParamsError, parseParams, peekField } from './f
 import { redirect, responseDone, send, sendHtml } from './http-util';
 import { legacyQueryTradeFields, legacyQueryXml } from './legacy-messages';
 import { TradeStateError } from './lifecycle';
+import { isMultipart, MultipartError, parseMultipart } from './multipart';
 import { signLegacy, verifyLegacy } from './signer';
 import { beijingDate, DAY, formatBeijing, MINUTE, parseBeijing, parseRelativeTimeout } from './time';
 import type { LogisticsOption, PendingPwdRefund, Trade, TradeKind } from './trade-store';
@@ -69,13 +70,29 @@ interface LegacyRequest {
 function readRequest(
   query: Buffer,
   body: Buffer,
+  contentType: string | undefined,
 ): { request?: LegacyRequest; charsetLabel?: string; error?: LegacyError } {
-  const label = peekField(query, '_input_charset') ?? peekField(body, '_input_charset');
+  let parts: Array<[string, Buffer]> | undefined;
+  if (body.length > 0 && isMultipart(contentType)) {
+    try {
+      parts = parseMultipart(body, contentType!);
+    } catch (error) {
+      if (error instanceof MultipartError)
+        return { error: new LegacyError('ILLEGAL_ARGUMENT', error.message) };
+      throw error;
+    }
+  }
+  const bodyLabel = parts
+    ? parts.find(([name]) => name === '_input_charset')?.[1].toString('latin1')
+    : peekField(body, '_input_charset');
+  const label = peekField(query, '_input_charset') ?? bodyLabel;
   const charset = label === undefined ? 'utf-8' : charsetOf(label);
   // An unsupported charset still needs parameters for the error page's partner/service: read as UTF-8.
   const decodeAs = charset ?? 'utf-8';
   try {
-    const params = mergeParams(parseParams(query, decodeAs), parseParams(body, decodeAs));
+    const bodyParams = parts ? multipartParams(parts, decodeAs) : parseParams(body, decodeAs);
+    // Query and body merge the same way whatever the body's encoding (a conflict is refused).
+    const params = mergeParams(parseParams(query, decodeAs), bodyParams);
     const request: LegacyRequest = { params, charset: decodeAs, method: 'GET' };
     if (label !== undefined && !charset)
       return { request, charsetLabel: label, error: new LegacyError('ILLEGAL_CHARSET') };
@@ -94,6 +111,17 @@ function readRequest(
   }
 }
 
+/**
+ * Multipart values are raw bytes in the request charset. Decoded without failing: bytes sent in another
+ * charset than declared become garbage and fail the signature check (ILLEGAL_SIGN), as on Alipay.
+ */
+function multipartParams(parts: Array<[string, Buffer]>, charset: AlipayCharset): Record<string, string> {
+  const decoder = new TextDecoder(charset === 'utf-8' ? 'utf-8' : 'gbk', { fatal: false });
+  const params: Record<string, string> = Object.create(null);
+  for (const [name, value] of parts) params[name] = decoder.decode(value);
+  return params;
+}
+
 function sendXml(res: ServerResponse, xml: string, charset: AlipayCharset): void {
   send(res, 200, encodeText(xml, charset), `text/xml; charset=${charset === 'utf-8' ? 'utf-8' : 'GBK'}`);
 }
@@ -107,7 +135,7 @@ export async function handleLegacyGateway(
   body: Buffer,
   forceService?: string,
 ): Promise<void> {
-  const { request, error } = readRequest(query, body);
+  const { request, error } = readRequest(query, body, req.headers['content-type']);
   const params = request?.params ?? {};
   const service = forceService ?? params['service'];
   const charset = request?.charset ?? 'utf-8';

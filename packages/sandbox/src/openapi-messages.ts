@@ -55,7 +55,12 @@ export function openApiNotifyFields(
     out['invoice_amount'] = paid;
     out['buyer_pay_amount'] = paid;
     out['point_amount'] = '0.00';
-    out['fund_bill_list'] = JSON.stringify([{ amount: paid, fundChannel: 'ALIPAYACCOUNT' }]);
+    // Live notifications carry this JSON HTML-escaped (`[{&quot;amount&quot;:…}]`), and the signature
+    // covers the escaped text as sent: merchant code must unescape before JSON.parse.
+    out['fund_bill_list'] = JSON.stringify([{ amount: paid, fundChannel: 'ALIPAYACCOUNT' }]).replaceAll(
+      '"',
+      '&quot;',
+    );
   }
   if (trade.refundedFen > 0) {
     out['refund_fee'] = yuan(trade.refundedFen);
