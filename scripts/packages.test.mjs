@@ -1,7 +1,8 @@
 /**
  * What the four published packages carry (issue 17 item 11): each tarball holds the MIT LICENSE and its
- * README, whatever its `files` list says. `npm pack --dry-run` lists the tarball without building or
- * running scripts.
+ * README, whatever its `files` list says, and its package.json names no file in a folder the tarball does
+ * not ship (a `db:generate` script pointing at the test helpers did). `npm pack --dry-run` lists the
+ * tarball without building or running scripts.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -27,6 +28,15 @@ for (const dir of PACKAGES) {
     assert.ok(paths.includes('LICENSE'), `LICENSE missing from ${paths.join(', ')}`);
     assert.ok(paths.includes('README.md'), `README.md missing from ${paths.join(', ')}`);
     assert.equal(readFileSync(join(cwd, 'LICENSE'), 'utf8'), readFileSync(join(root, 'LICENSE'), 'utf8'));
-    assert.equal(JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).license, 'MIT');
+    const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+    assert.equal(manifest.license, 'MIT');
+    // Paths with a folder in the scripts (`integration-tests/utils/x.ts`); bare config names such as
+    // `tsconfig.test.json` are the developer's and left alone.
+    const shippedFolders = new Set(paths.map(path => path.split('/')[0]));
+    for (const [name, command] of Object.entries(manifest.scripts ?? {})) {
+      for (const path of String(command).match(/[\w.-]+\/[\w./-]+\.(?:[cm]?[jt]s|json)\b/g) ?? []) {
+        assert.ok(shippedFolders.has(path.split('/')[0]), `script ${name} names ${path}, not shipped`);
+      }
+    }
   });
 }

@@ -12,7 +12,7 @@
  * (a shop's development database); without it the cluster is thrown away. `DATABASE_URL` in the
  * environment is used instead of an embedded server, as in `startPostgres()`.
  *
- * This package uses it for `pnpm db:generate` (`medusa plugin:db:generate` needs a live database).
+ * The repository uses it for `pnpm medusa:db:generate` (a root script, so that the published package names no file it does not ship) (`medusa plugin:db:generate` needs a live database).
  *
  * @packageDocumentation
  */
