@@ -1,7 +1,8 @@
 /**
  * What the four published packages carry (issue 17 item 11): each tarball holds the MIT LICENSE and its
  * README, whatever its `files` list says, and its package.json names no file in a folder the tarball does
- * not ship (a `db:generate` script pointing at the test helpers did). `npm pack --dry-run` lists the
+ * not ship (a `db:generate` script pointing at the test helpers did), and the `src/` its source maps
+ * point at. `npm pack --dry-run` lists the
  * tarball without building or running scripts.
  */
 import assert from 'node:assert/strict';
@@ -33,6 +34,9 @@ for (const dir of PACKAGES) {
     // Paths with a folder in the scripts (`integration-tests/utils/x.ts`); bare config names such as
     // `tsconfig.test.json` are the developer's and left alone.
     const shippedFolders = new Set(paths.map(path => path.split('/')[0]));
+    // The builds' source maps (tsup's and tsc's `.map` files, Medusa's inline maps) point at `src/`: it
+    // ships, so that a stack trace or "go to definition" in a shop lands on the TypeScript source.
+    assert.ok(shippedFolders.has('src'), `src/ missing from the tarball (the source maps point at it)`);
     for (const [name, command] of Object.entries(manifest.scripts ?? {})) {
       for (const path of String(command).match(/[\w.-]+\/[\w./-]+\.(?:[cm]?[jt]s|json)\b/g) ?? []) {
         assert.ok(shippedFolders.has(path.split('/')[0]), `script ${name} names ${path}, not shipped`);
