@@ -33,7 +33,9 @@ for (const dir of PACKAGES) {
     assert.equal(manifest.license, 'MIT');
     // Paths with a folder in the scripts (`integration-tests/utils/x.ts`); bare config names such as
     // `tsconfig.test.json` are the developer's and left alone.
-    const shippedFolders = new Set(paths.map(path => path.split('/')[0]));
+    // What ships: what the tarball lists now, and the folders `files` declares (`dist/` is listed only
+    // after a build, and this test also runs before one).
+    const shippedFolders = new Set([...paths, ...(manifest.files ?? [])].map(path => path.split('/')[0]));
     // The builds' source maps (tsup's and tsc's `.map` files, Medusa's inline maps) point at `src/`: it
     // ships, so that a stack trace or "go to definition" in a shop lands on the TypeScript source.
     assert.ok(shippedFolders.has('src'), `src/ missing from the tarball (the source maps point at it)`);
