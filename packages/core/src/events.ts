@@ -148,3 +148,16 @@ export function isPaidStatus(status: TradeStatus): boolean {
 export function isSettledStatus(status: TradeStatus): boolean {
   return status === 'paid' || status === 'finished';
 }
+
+/**
+ * What a shop's return route tells the storefront, the only thing it adds to the storefront's return
+ * URL (`?status=`): `paid` (Alipay signed a paid, settled trade), `authorized` (signed, paid into
+ * escrow), `pending` (signed, not paid yet) or `unverified` (not signed for this trade, or the settings
+ * cannot verify it). For display only: the storefront shows the order as the shop knows it.
+ */
+export type StorefrontReturnStatus = 'paid' | 'authorized' | 'pending' | 'unverified';
+
+/** The {@link StorefrontReturnStatus} of a return Alipay signed for the trade, from its status. */
+export function storefrontReturnStatus(status: TradeStatus): Exclude<StorefrontReturnStatus, 'unverified'> {
+  return isSettledStatus(status) ? 'paid' : isPaidStatus(status) ? 'authorized' : 'pending';
+}

@@ -5,14 +5,12 @@ import {
   attemptsToCloseBeforeNew,
   type BuyerContext,
   InterfaceNotContractedError,
-  isPaidStatus,
-  isSettledStatus,
   MoneyError,
   newOutTradeNo,
   OPEN_AT_ALIPAY_STATUSES,
   type PaymentOrder,
+  storefrontReturnStatus,
   syncClaimCutoff,
-  type TradeStatus,
   tradesToSync,
   UNPAID_RECORDED_STATUSES,
 } from '@alipay-commerce/core';
@@ -502,18 +500,13 @@ export class AlipayCheckoutService {
       );
       return 'unverified';
     }
-    const status = returnStatus(verdict.event.status);
+    const status = storefrontReturnStatus(verdict.event.status);
     Logger.info(
       `${describeTrade({ ...trade, tradeNo: verdict.event.tradeNo })}: buyer returned from Alipay (verified, display only: ${verdict.event.alipayStatus || 'paid'}); sent to the storefront as ${status}`,
       loggerCtx,
     );
     return status;
   }
-}
-
-/** The storefront's status of a return Alipay signed: settled, in escrow, or not paid (yet). */
-function returnStatus(status: TradeStatus): AlipayReturnStatus {
-  return isSettledStatus(status) ? 'paid' : isPaidStatus(status) ? 'authorized' : 'pending';
 }
 
 function intentError(reason: AlipayPaymentIntentErrorReason, hint?: string): AlipayPaymentIntentError {

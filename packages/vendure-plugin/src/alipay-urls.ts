@@ -1,3 +1,4 @@
+import type { StorefrontReturnStatus } from '@alipay-commerce/core';
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE } from './constants';
 
 /**
@@ -6,13 +7,8 @@ import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE } from 
  */
 export const ORDER_CODE_PLACEHOLDER = ':code';
 
-/**
- * What the return route tells the storefront, the only thing it adds to `storefrontReturnUrl`: `paid`
- * (Alipay signed a paid, settled trade), `authorized` (signed, paid into escrow), `pending` (signed,
- * not paid yet) or `unverified` (not signed for this trade, or the settings cannot verify it). For
- * display only: the storefront shows the order as the shop knows it.
- */
-export type AlipayReturnStatus = 'paid' | 'authorized' | 'pending' | 'unverified';
+/** What the return route tells the storefront: the core's {@link StorefrontReturnStatus}. */
+export type AlipayReturnStatus = StorefrontReturnStatus;
 
 /**
  * Joins the public base URL with one of the plugin's endpoint paths. The base may carry a path

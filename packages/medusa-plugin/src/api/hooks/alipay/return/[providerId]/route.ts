@@ -1,4 +1,4 @@
-import { isPaidStatus, isSettledStatus } from '@alipay-commerce/core';
+import { type StorefrontReturnStatus, storefrontReturnStatus } from '@alipay-commerce/core';
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { logLine } from '../../../../../lib/log';
 import { loadSessionTarget, OUR_OUT_TRADE_NO } from '../../../../../lib/medusa-state';
@@ -38,7 +38,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
     typeof target?.data.return_url === 'string' ? target.data.return_url : rt.options.storefrontReturnUrl,
   );
 
-  let status = 'unverified';
+  let status: StorefrontReturnStatus = 'unverified';
   let tradeNo: string | undefined;
   try {
     const scope = typeof target?.data.sales_channel_id === 'string' ? target.data.sales_channel_id : null;
@@ -52,11 +52,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
       verdict.event.outTradeNo === target.outTradeNo
     ) {
       tradeNo = verdict.event.tradeNo;
-      status = isSettledStatus(verdict.event.status)
-        ? 'paid'
-        : isPaidStatus(verdict.event.status)
-          ? 'authorized'
-          : 'pending';
+      status = storefrontReturnStatus(verdict.event.status);
     } else if (!verdict.ok) {
       rt.logger.warn(logLine(`return not verified (${verdict.reason}): ${verdict.message}`, { outTradeNo }));
     }
