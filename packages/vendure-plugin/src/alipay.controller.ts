@@ -1,12 +1,27 @@
 import { ALIPAY_NACK } from '@alipay-commerce/core';
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Logger } from '@vendure/core';
-import type { Request, Response } from 'express';
 import { AlipayService } from './alipay.service';
 import { AlipayCheckoutService } from './alipay-checkout.service';
 import { describeTrade, logSafe, logSafeId } from './alipay-helpers';
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE, loggerCtx } from './constants';
-import type { AlipayNotifyReply } from './types';
+import type { AlipayNotifyReply, VendureHttpRequest } from './types';
+
+/**
+ * The part of Express' response the endpoints use. Written out here, so that the published declarations
+ * import nothing from `express`, which this package does not depend on (Vendure passes Express'
+ * `Response`, which has these methods).
+ */
+export interface AlipayHttpResponse {
+  /** Sets the status code. */
+  status(code: number): AlipayHttpResponse;
+  /** Sets the `Content-Type`. */
+  type(type: string): AlipayHttpResponse;
+  /** Sends the body and ends the response. */
+  send(body: string): unknown;
+  /** Answers with a redirect to `url`. */
+  redirect(status: number, url: string): void;
+}
 
 /** Why an error is worth logging, without ever logging request bodies or keys. */
 function describe(error: unknown): string {
@@ -39,8 +54,8 @@ export class AlipayController {
   async notify(
     @Param('channelToken') channelToken: string,
     @Param('paymentMethodCode') paymentMethodCode: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: VendureHttpRequest,
+    @Res() res: AlipayHttpResponse,
   ): Promise<void> {
     // Set by the plugin's notify body reader; a Buffer unless another middleware got there first.
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -76,8 +91,8 @@ export class AlipayController {
     @Param('channelToken') channelToken: string,
     @Param('paymentMethodCode') paymentMethodCode: string,
     @Query() query: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: VendureHttpRequest,
+    @Res() res: AlipayHttpResponse,
   ): Promise<void> {
     try {
       const queryStart = req.originalUrl.indexOf('?');
