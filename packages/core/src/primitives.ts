@@ -20,7 +20,7 @@ export { parseLegacyXml, xmlDeclaredEncoding } from './http/xml';
 export type * from './legacy/client';
 // The protocol clients the facade is built on.
 export { LegacyClient, legacyBatchNoFor } from './legacy/client';
-export { verifyLegacySignature } from './legacy/notify';
+export { verifyLegacyNotification, verifyLegacyReturn, verifyLegacySignature } from './legacy/notify';
 export { fenToYuan, MAX_AMOUNT_FEN, MIN_AMOUNT_FEN, yuanToFen } from './money';
 export type * from './openapi/client';
 export { OpenApiClient, openApiSignString, outRequestNoFor, signOpenApiParams } from './openapi/client';
