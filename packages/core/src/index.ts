@@ -7,6 +7,11 @@
  * browser-safe settings vocabulary. The main entry stays small on purpose (at most 60 values, checked by
  * `test/public-api.test.ts`): a name belongs here only when an adapter or a shop needs it.
  *
+ * The groups, by module: the facade (`./facade`), events (`./events`, `./rejections`), notification
+ * intake before any facade exists (`./http/request-body`, `./peek`), errors (`./errors`, each with a
+ * bilingual hint), settings (`./settings-fields`, `./config`, `./config/policy`), money (`./money`,
+ * `./currency`) and the one keyed queue both adapters serialise their writes with.
+ *
  * @packageDocumentation
  */
 
@@ -23,10 +28,8 @@ export {
   SettingsPolicyError,
   STRICT_SETTINGS_POLICY,
 } from './config/policy';
-// Money: integer fen, CNY only.
 export { currencyRefusal, isAlipayCurrency } from './currency';
 export type * from './errors';
-// Errors (every one carries a bilingual hint).
 export {
   AlipayConfigError,
   AlipayError,
@@ -38,7 +41,6 @@ export {
   TradeNotClosableError,
 } from './errors';
 export type * from './events';
-// Events: what a notification, a return or a query says, and the verdict on it.
 export {
   isPaidStatus,
   isRefundNotification,
@@ -47,13 +49,17 @@ export {
   toTradeStatus,
 } from './events';
 export type * from './facade';
-// The facade.
 export { createAlipay } from './facade';
 export type { HttpOptions } from './http/fetch';
 export type { ReadRequestBodyOptions, RequestBodyErrorType } from './http/request-body';
-// Notification intake, before any facade exists: the raw body and which settings should verify it.
-export { answerNotifyRequest, RequestBodyError, readRequestBody } from './http/request-body';
-// One queue per key (a trade, a refund): what both adapters serialise their writes with.
+export {
+  answerNotifyRequest,
+  CLOSE_GRACE_MS,
+  NOTIFY_BODY_DEADLINE_MS,
+  NOTIFY_BODY_LIMIT_BYTES,
+  RequestBodyError,
+  readRequestBody,
+} from './http/request-body';
 export { KeyedQueue } from './keyed-queue';
 export type { SellerAccount } from './legacy/client';
 export type { MoneyOptions } from './money';
@@ -65,7 +71,6 @@ export { ALIPAY_ACK, ALIPAY_NACK, isRetryableRejection } from './rejections';
 export type { BuyerContext, Device, PaymentInterface } from './select';
 export { interfaceTypeOfPayment } from './select';
 export type * from './settings-fields';
-// Settings: the admin form's vocabulary, validation into a config, and the deployment's policy.
 export {
   changedSettingFields,
   INTERFACE_TYPE_LABELS,
