@@ -27,6 +27,7 @@ const STATE_ERROR_CODES = new Set([
   'ACQ.TRADE_HAS_FINISHED',
 ]);
 
+/** Refuses an order Alipay (domestic) cannot take: another currency, or an amount out of range. */
 export function currencyCheck(order: PaymentOrder): void {
   if ((order.currency ?? 'CNY').toUpperCase() !== 'CNY') {
     throw new MoneyError(`Alipay (domestic) accepts CNY only; this order is in ${order.currency}`);
@@ -77,6 +78,7 @@ export function checkEvent(event: AlipayEvent, expected: NotificationExpectation
   return undefined;
 }
 
+/** The bilingual verdict of {@link Alipay.testCredentials}. */
 export function credentialMessage(ok: boolean, code: string, error?: unknown): CredentialCheck {
   if (ok) {
     return {
@@ -92,6 +94,10 @@ export function credentialMessage(ok: boolean, code: string, error?: unknown): C
   return { ok, code, message: hint };
 }
 
+/**
+ * What both generations share: interface choice, notification parsing and checks, return-query parsing
+ * and idempotent closing. Each generation supplies its own calls (`legacy.ts`, `openapi.ts`).
+ */
 export abstract class AlipayBase implements Alipay {
   abstract readonly generation: 'legacy' | 'openapi';
   protected abstract readonly config: AlipayConfig;
