@@ -7,7 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { TextDecoder } from 'node:util';
-import type { OpenApiPaymentInput } from '@alipay-commerce/core';
+import type { OpenApiPaymentInput } from '@alipay-commerce/core/primitives';
 
 /**
  * The inputs every implementation gets: two 2048-bit RSA key pairs (the merchant app's and "Alipay's"),

@@ -6,7 +6,11 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ABANDON_AFTER_MS, OPEN_RECORDED_STATUSES, RECONCILE_BATCH_SIZE } from '@alipay-commerce/core';
+import {
+  ABANDON_AFTER_MS,
+  OPEN_RECORDED_STATUSES,
+  RECONCILE_BATCH_SIZE,
+} from '@alipay-commerce/core/lifecycle';
 import Database from 'better-sqlite3';
 import { assertNoErrorResult, GraphQlClient } from './graphql';
 import type {

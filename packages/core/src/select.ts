@@ -2,6 +2,7 @@ import type { AlipayConfig } from './config';
 import { LEGACY_CREATE_SERVICE } from './config/legacy';
 import type { OpenApiProduct } from './config/openapi';
 import { type ConfigIssue, InterfaceNotContractedError } from './errors';
+import type { InterfaceType } from './settings-fields';
 
 /** The buyer's device class, as the storefront knows it or as read from the user agent. */
 export type Device = 'desktop' | 'mobile';
@@ -109,4 +110,25 @@ export function checkDeviceCoverage(config: AlipayConfig): ConfigIssue[] {
     });
   }
   return issues;
+}
+
+/** The narrowest OpenAPI interface type offering each payment method (later calls do not depend on it). */
+const OPENAPI_TYPE_OF_METHOD: Record<string, InterfaceType> = {
+  'alipay.trade.page.pay': 'openapi-page',
+  'alipay.trade.wap.pay': 'openapi-page-wap',
+  'alipay.trade.precreate': 'openapi-qr',
+};
+
+/**
+ * The admin interface type a trade was created with, from the Alipay interface name recorded with it
+ * (a legacy create service such as `create_direct_pay_by_user`, or an OpenAPI method such as
+ * `alipay.trade.page.pay`); undefined for any other name. For an OpenAPI method it is the narrowest type
+ * offering that method: what matters afterwards is the generation, not the products.
+ */
+export function interfaceTypeOfPayment(name: string | undefined): InterfaceType | undefined {
+  if (name === undefined) return undefined;
+  for (const [type, service] of Object.entries(LEGACY_CREATE_SERVICE)) {
+    if (service === name) return `legacy-${type}` as InterfaceType;
+  }
+  return Object.hasOwn(OPENAPI_TYPE_OF_METHOD, name) ? OPENAPI_TYPE_OF_METHOD[name] : undefined;
 }

@@ -3,16 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  AlipayConfigError,
-  type ConfigIssue,
-  checkDeviceCoverage,
-  maskSecret,
-  parseAlipayConfig,
-  resolveSettingsPolicy,
-  safeParseAlipayConfig,
-  settingsToConfig,
-} from '../src';
+import { parseAlipayConfig, safeParseAlipayConfig, settingsToConfig } from '../src/config';
+import { resolveSettingsPolicy } from '../src/config/policy';
+import { AlipayConfigError, type ConfigIssue } from '../src/errors';
+import { checkDeviceCoverage } from '../src/select';
+import { maskSecret } from '../src/settings-fields';
 
 const legacy = {
   generation: 'legacy',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALIPAY_CURRENCY, currencyRefusal, isAlipayCurrency } from '../src';
+import { ALIPAY_CURRENCY, currencyRefusal, isAlipayCurrency } from '../src/currency';
 
 describe('the currency Alipay takes', () => {
   it.each(['CNY', 'cny', ' Cny '])('%j is Alipay’s currency: no refusal', currency => {

@@ -4,8 +4,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSignString, diagnoseNotification, encodeText, md5Sign, rsaSign } from '../src';
+import { encodeText } from '../src/charset';
 import { runCli } from '../src/cli';
+import { diagnoseNotification } from '../src/doctor';
+import { buildSignString } from '../src/sign/canonical';
+import { md5Sign } from '../src/sign/md5';
+import { rsaSign } from '../src/sign/rsa';
 
 const KEY = 'abcdefghijklmnopqrstuvwxyz012345';
 const legacyConfig = {

@@ -1,15 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Alipay,
-  buildSignString,
-  createAlipay,
-  encodeText,
-  md5Sign,
-  parseFormBody,
-  rsaSign,
-  type TradeEvent,
-} from '../src';
+import { encodeText } from '../src/charset';
+import { type TradeEvent } from '../src/events';
+import { type Alipay, createAlipay } from '../src/facade';
+import { parseFormBody } from '../src/http/form';
+import { buildSignString } from '../src/sign/canonical';
+import { md5Sign } from '../src/sign/md5';
+import { rsaSign } from '../src/sign/rsa';
 import { startResponder } from './helpers/http-responder';
 
 const KEY = 'abcdefghijklmnopqrstuvwxyz012345';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeText, FormBodyError, formBodyCharset, parseFormBody } from '../src';
+import { encodeText } from '../src/charset';
+import { FormBodyError } from '../src/errors';
+import { formBodyCharset, parseFormBody } from '../src/http/form';
 
 function gbkBody(pairs: Record<string, string>): Buffer {
   const parts = Object.entries(pairs).map(([k, v]) => {

@@ -7,7 +7,10 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type Alipay, buildSignString, createAlipay, rsaSign, safeParseAlipayConfig } from '../src';
+import { safeParseAlipayConfig } from '../src/config';
+import { type Alipay, createAlipay } from '../src/facade';
+import { buildSignString } from '../src/sign/canonical';
+import { rsaSign } from '../src/sign/rsa';
 
 const alipayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });

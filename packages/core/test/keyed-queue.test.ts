@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedQueue } from '../src';
+import { KeyedQueue } from '../src/keyed-queue';
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 1));
 

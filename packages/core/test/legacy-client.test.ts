@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAlipayConfig } from '../src/config';
+import { type LegacyConfig } from '../src/config/legacy';
 import {
   AlipayGatewayError,
   AlipayNetworkError,
   AlipayResponseError,
   InterfaceNotContractedError,
-  LegacyClient,
-  type LegacyConfig,
-  legacyBatchNoFor,
-  md5Sign,
-  md5Verify,
-  parseAlipayConfig,
-  parseFormBody,
-  parseLegacyXml,
-} from '../src';
+} from '../src/errors';
+import { parseFormBody } from '../src/http/form';
+import { parseLegacyXml } from '../src/http/xml';
+import { LegacyClient, legacyBatchNoFor } from '../src/legacy/client';
+import { md5Sign, md5Verify } from '../src/sign/md5';
 import { startResponder } from './helpers/http-responder';
 import { sharedVectors } from './helpers/vectors';
 

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LegacyClient,
-  type LegacyConfig,
-  md5Sign,
-  parseAlipayConfig,
-  parseFormBody,
-  verifyLegacyNotification,
-  verifyLegacyReturn,
-} from '../src';
+import { parseAlipayConfig } from '../src/config';
+import { type LegacyConfig } from '../src/config/legacy';
+import { parseFormBody } from '../src/http/form';
+import { LegacyClient } from '../src/legacy/client';
+import { verifyLegacyNotification, verifyLegacyReturn } from '../src/legacy/notify';
+import { md5Sign } from '../src/sign/md5';
 import { startResponder } from './helpers/http-responder';
 import { sharedVectors } from './helpers/vectors';
 

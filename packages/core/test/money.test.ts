@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fenToYuan, MAX_AMOUNT_FEN, MoneyError, yuanToFen } from '../src';
+import { MoneyError } from '../src/errors';
+import { fenToYuan, MAX_AMOUNT_FEN, yuanToFen } from '../src/money';
 
 describe('fen ↔ yuan', () => {
   it.each([

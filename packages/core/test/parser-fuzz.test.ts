@@ -7,16 +7,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Alipay,
-  createAlipay,
-  diagnoseNotification,
-  FormBodyError,
-  formBodyCharset,
-  type NotificationResult,
-  parseFormBody,
-  peekNotification,
-} from '../src';
+import { diagnoseNotification } from '../src/doctor';
+import { FormBodyError } from '../src/errors';
+import { type Alipay, createAlipay } from '../src/facade';
+import { formBodyCharset, parseFormBody } from '../src/http/form';
+import { peekNotification } from '../src/peek';
+import { type NotificationResult } from '../src/rejections';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 const alipayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });

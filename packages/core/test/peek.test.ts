@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkEvent, peekNotification, type TradeEvent } from '../src';
+import { type TradeEvent } from '../src/events';
+import { checkEvent } from '../src/facade';
+import { peekNotification } from '../src/peek';
 
 describe('peekNotification (unverified routing fields)', () => {
   it('reads an OpenAPI trade notification', () => {

@@ -15,7 +15,7 @@ import {
   type ReadRequestBodyOptions,
   RequestBodyError,
   readRequestBody,
-} from '../src';
+} from '../src/http/request-body';
 
 interface Served {
   body?: Buffer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storefrontReturnStatus, type TradeStatus } from '../src';
+import { storefrontReturnStatus, type TradeStatus } from '../src/events';
 
 describe('storefrontReturnStatus (issue 15 item 2: the one thing a return redirect carries)', () => {
   it.each<[TradeStatus, string]>([

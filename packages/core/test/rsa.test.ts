@@ -1,7 +1,8 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cachedKeyCount, rsaSign, rsaVerify, toPrivateKey, toPublicKey } from '../src';
+import { cachedKeyCount, toPrivateKey, toPublicKey } from '../src/sign/keys';
+import { rsaSign, rsaVerify } from '../src/sign/rsa';
 import { sharedVectors } from './helpers/vectors';
 
 const derived = sharedVectors('derived-by-us.json');

@@ -1,12 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  type AlipayConfig,
-  detectDevice,
-  InterfaceNotContractedError,
-  parseAlipayConfig,
-  selectInterface,
-} from '../src';
+import { type AlipayConfig, parseAlipayConfig } from '../src/config';
+import { InterfaceNotContractedError } from '../src/errors';
+import { detectDevice, interfaceTypeOfPayment, selectInterface } from '../src/select';
 
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -86,5 +82,22 @@ describe('selectInterface: the selection table', () => {
     expect(() => selectInterface(openapi(['wap']), { device: 'desktop' })).toThrow(
       InterfaceNotContractedError,
     );
+  });
+});
+
+describe('interfaceTypeOfPayment', () => {
+  it('maps a recorded Alipay interface name to the admin interface type it was created with', () => {
+    expect(interfaceTypeOfPayment('create_direct_pay_by_user')).toBe('legacy-direct');
+    expect(interfaceTypeOfPayment('create_partner_trade_by_buyer')).toBe('legacy-escrow');
+    expect(interfaceTypeOfPayment('trade_create_by_buyer')).toBe('legacy-dual');
+    expect(interfaceTypeOfPayment('alipay.trade.page.pay')).toBe('openapi-page');
+    expect(interfaceTypeOfPayment('alipay.trade.wap.pay')).toBe('openapi-page-wap');
+    expect(interfaceTypeOfPayment('alipay.trade.precreate')).toBe('openapi-qr');
+  });
+
+  it('knows no other name (an inherited key included)', () => {
+    expect(interfaceTypeOfPayment('alipay.trade.refund')).toBeUndefined();
+    expect(interfaceTypeOfPayment('constructor')).toBeUndefined();
+    expect(interfaceTypeOfPayment(undefined)).toBeUndefined();
   });
 });

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  changedSettingFields,
-  protectedSettingFields,
-  resolveEnvReference,
-  resolveSettingsPolicy,
-  SettingsPolicyError,
-  settingsAuditLine,
-  settingsToConfig,
-} from '../src';
+import { settingsToConfig } from '../src/config';
+import { resolveEnvReference, resolveSettingsPolicy, SettingsPolicyError } from '../src/config/policy';
+import { changedSettingFields, protectedSettingFields, settingsAuditLine } from '../src/settings-fields';
 
 // Issue 15 item 4: the gateway and env: references are the deployment's decision, not the admin's.
 const legacySettings = {

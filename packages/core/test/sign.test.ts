@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildSignString, encodeText, md5Sign, md5Verify } from '../src';
+import { encodeText } from '../src/charset';
+import { buildSignString } from '../src/sign/canonical';
+import { md5Sign, md5Verify } from '../src/sign/md5';
 import { sharedVectors } from './helpers/vectors';
 
 const basic = sharedVectors('md5-legacy-basic.json');

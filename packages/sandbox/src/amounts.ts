@@ -28,3 +28,13 @@ export function parseYuan(text: string | undefined): number | undefined {
 export const MIN_FEN = 1;
 /** 100000000.00 yuan. */
 export const MAX_FEN = 10_000_000_000;
+
+/**
+ * Integer fen → the yuan text the gateway writes (`1` → `"0.01"`, `0` → `"0.00"`): digits moved, no
+ * floating point. The sandbox's own, so that it checks the core's money conversion instead of sharing it.
+ */
+export function formatYuan(fen: number): string {
+  if (!Number.isSafeInteger(fen) || fen < 0) throw new RangeError(`not an amount in fen: ${fen}`);
+  const digits = String(fen).padStart(3, '0');
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}

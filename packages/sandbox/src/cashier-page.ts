@@ -1,4 +1,4 @@
-import { fenToYuan } from '@alipay-commerce/core';
+import { formatYuan } from './amounts';
 import type { Buyer } from './config';
 import { h, messagePage, page } from './html';
 import { formatBeijing } from './time';
@@ -11,7 +11,7 @@ import type { Trade } from './trade-store';
  * the guide shows. Every control has a stable id and data-testid for browser tests.
  */
 
-const yuan = (fen: number): string => fenToYuan(fen, { allowZero: true });
+const yuan = (fen: number): string => formatYuan(fen);
 
 const LOGISTICS_TYPES: Record<string, string> = {
   POST: '平邮 Post',

@@ -1,5 +1,10 @@
 import { createHash, sign as cryptoSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { certSerialNumber, rootCertSerialNumber, toPrivateKey, toPublicKey } from '@alipay-commerce/core';
+import {
+  certSerialNumber,
+  rootCertSerialNumber,
+  toPrivateKey,
+  toPublicKey,
+} from '@alipay-commerce/core/primitives';
 
 /**
  * Public-key certificate mode (公钥证书模式) without openssl: a few DER writers are enough to issue the

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { maskSecret } from '@alipay-commerce/core';
 import { loadConfigFile, SandboxConfigError, type SandboxConfigInput } from './config';
 import { type SandboxInfo, type SandboxOptions, startSandbox } from './server';
 
@@ -58,7 +57,11 @@ function nonLoopbackWarning(host: string): string {
  */
 function keyHint(key: string): string {
   const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 8);
-  const shown = key.includes('-----BEGIN') ? 'PEM private key' : maskSecret(key) || '••••';
+  const shown = key.includes('-----BEGIN')
+    ? 'PEM private key'
+    : key.length >= 16
+      ? `••••${key.slice(-4)}`
+      : '••••';
   return `${shown} (${key.length} chars, sha256:${fingerprint})`;
 }
 

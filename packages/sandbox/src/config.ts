@@ -1,6 +1,6 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { toPrivateKey, toPublicKey } from '@alipay-commerce/core';
+import { toPrivateKey, toPublicKey } from '@alipay-commerce/core/primitives';
 import { type AppCertificates, createCertificateAuthority, issueAppCertificates } from './certs';
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fenToYuan } from '@alipay-commerce/core';
+import { formatYuan } from './amounts';
 import type { SandboxContext } from './context';
 import { FaultInputError } from './faults';
 import { filterGatewayCalls, type GatewayCallFilter } from './gateway-calls';
@@ -18,7 +18,7 @@ import type { Trade } from './trade-store';
 
 /** A trade as the control API shows it. */
 export function tradeView(trade: Trade): Record<string, unknown> {
-  const yuan = (fen: number): string => fenToYuan(fen, { allowZero: true });
+  const yuan = (fen: number): string => formatYuan(fen);
   const time = (ms: number | undefined): string | undefined =>
     ms === undefined ? undefined : formatBeijing(ms);
   return {

@@ -1,16 +1,13 @@
-import {
-  type AlipayCharset,
-  encodeText,
-  FormBodyError,
-  normalizeCharset,
-  parseFormBody,
-} from '@alipay-commerce/core';
+import { type AlipayCharset, charsetOf, decodeText, encodeText } from './charset';
+
+export { charsetOf };
 
 /**
  * URL and form encoding the way Alipay's Java gateway writes it (java.net.URLEncoder): bytes of the
  * merchant's charset, `A-Z a-z 0-9 . - * _` kept, space as `+`, everything else `%XX` (upper case).
- * Reading is done once, with the core's `parseFormBody`, falling back to a lossy decoder so that bytes
- * sent in the wrong charset end as a failed signature check (ILLEGAL_SIGN), as on the real gateway.
+ * Reading is the sandbox's own (not the core's parser, which it exists to check): strict first, then
+ * lossy, so that bytes sent in the wrong charset end as a failed signature check (ILLEGAL_SIGN), as on
+ * the real gateway.
  */
 
 const SAFE = /[A-Za-z0-9.\-*_]/;
@@ -58,48 +55,47 @@ export class ParamsError extends Error {
   }
 }
 
-function lossyParse(bytes: Uint8Array, charset: AlipayCharset): Record<string, string> {
-  // Decoding with replacement characters instead of failing: a GBK body read as UTF-8 must still yield
-  // (garbled) values, so the signature check is what fails, exactly like Alipay's ILLEGAL_SIGN.
-  const decoder = new TextDecoder(charset === 'utf-8' ? 'utf-8' : 'gbk', { fatal: false });
-  const text = Buffer.from(bytes).toString('latin1');
+/** A field's bytes after `+` → space and `%XX` → byte; a `%` without two hex digits is refused when strict. */
+function unescapeField(field: string, strict: boolean): Uint8Array {
+  const bytes: number[] = [];
+  for (let i = 0; i < field.length; i++) {
+    const ch = field[i]!;
+    if (ch === '+') bytes.push(0x20);
+    else if (ch === '%' && /^[0-9A-Fa-f]{2}$/.test(field.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(field.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch === '%' && strict) throw new ParamsError('malformed', `bad percent escape in ${field}`);
+    else bytes.push(field.charCodeAt(i) & 0xff);
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** Reads `k=v&k=v`; `strict` refuses bad escapes and bytes invalid in the charset (a TypeError). */
+function readParams(bytes: Uint8Array, charset: AlipayCharset, strict: boolean): Record<string, string> {
   const result: Record<string, string> = Object.create(null);
-  for (const part of text.split('&')) {
+  // Latin-1 keeps one character per byte, so escapes and raw bytes are read alike.
+  for (const part of Buffer.from(bytes).toString('latin1').split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const rawKey = eq < 0 ? part : part.slice(0, eq);
-    const rawValue = eq < 0 ? '' : part.slice(eq + 1);
-    const decode = (s: string): string => {
-      const plain = s.replace(/\+/g, ' ');
-      const out: number[] = [];
-      for (let i = 0; i < plain.length; i++) {
-        if (plain[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(plain.slice(i + 1, i + 3))) {
-          out.push(Number.parseInt(plain.slice(i + 1, i + 3), 16));
-          i += 2;
-        } else out.push(plain.charCodeAt(i) & 0xff);
-      }
-      return decoder.decode(Uint8Array.from(out));
-    };
-    result[decode(rawKey)] = decode(rawValue);
+    const key = decodeText(unescapeField(eq < 0 ? part : part.slice(0, eq), strict), charset, strict);
+    const value = decodeText(unescapeField(eq < 0 ? '' : part.slice(eq + 1), strict), charset, strict);
+    if (strict && key === '') throw new ParamsError('malformed', 'a parameter has no name');
+    if (strict && Object.hasOwn(result, key)) throw new ParamsError('duplicate', `parameter ${key} repeated`);
+    result[key] = value;
   }
   return result;
 }
 
 /** Parses one urlencoded part (query string or body) in `charset`. */
 export function parseParams(bytes: Uint8Array, charset: AlipayCharset): Record<string, string> {
-  if (bytes.byteLength === 0) return Object.create(null);
+  if (bytes.byteLength > MAX_BODY_BYTES) {
+    throw new ParamsError('too_large', `body of ${bytes.byteLength} bytes exceeds ${MAX_BODY_BYTES}`);
+  }
   try {
-    return parseFormBody(bytes, `application/x-www-form-urlencoded; charset=${charset}`, {
-      maxBytes: MAX_BODY_BYTES,
-    });
+    return readParams(bytes, charset, true);
   } catch (error) {
-    if (error instanceof FormBodyError) {
-      if (error.reason === 'invalid_bytes') return lossyParse(bytes, charset);
-      if (error.reason === 'duplicate_key') throw new ParamsError('duplicate', error.message);
-      if (error.reason === 'too_large') throw new ParamsError('too_large', error.message);
-      if (error.reason === 'unsupported_charset') throw new ParamsError('charset', error.message);
-      throw new ParamsError('malformed', error.message);
-    }
+    // Bytes invalid in the charset: read them lossily; the signature check is what fails then.
+    if (error instanceof TypeError) return readParams(bytes, charset, false);
     throw error;
   }
 }
@@ -136,11 +132,4 @@ export function mergeParams(
     merged[k] = v;
   }
   return merged;
-}
-
-/** The charset label normalised, or undefined if Alipay would not accept it. */
-export function charsetOf(label: string | undefined): AlipayCharset | undefined {
-  const cs = normalizeCharset(label);
-  // gb18030 is not one of the charsets the gateway lists for `_input_charset`.
-  return cs === 'gb18030' ? undefined : cs;
 }

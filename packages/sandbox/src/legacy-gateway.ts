@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AlipayCharset, encodeText, fenToYuan } from '@alipay-commerce/core';
-import { escrowTotalFen, MAX_FEN, MIN_FEN, parseYuan } from './amounts';
+import { escrowTotalFen, formatYuan, MAX_FEN, MIN_FEN, parseYuan } from './amounts';
 import { renderLegacyError } from './cashier-page';
+import { type AlipayCharset, encodeText } from './charset';
 import { ALWAYS_ALLOWED_SERVICES, type Merchant } from './config';
 import type { SandboxContext } from './context';
 import type { FaultContext } from './faults';
@@ -702,7 +702,7 @@ export async function executeRefundBatch(
         );
         successNum++;
         results.push(
-          `${item.tradeNo}^${fenToYuan(item.amountFen)}^SUCCESS$${trade.sellerEmail}^${trade.sellerId}^0.00^SUCCESS`,
+          `${item.tradeNo}^${formatYuan(item.amountFen)}^SUCCESS$${trade.sellerEmail}^${trade.sellerId}^0.00^SUCCESS`,
         );
       } else {
         results.push(`${item.tradeNo}^${item.amount}^${code}`);

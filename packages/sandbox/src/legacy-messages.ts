@@ -1,4 +1,4 @@
-import { fenToYuan } from '@alipay-commerce/core';
+import { formatYuan } from './amounts';
 import { formatBeijing } from './time';
 import type { Trade } from './trade-store';
 import { xmlDeclaration, xmlEscape, xmlFields } from './xml';
@@ -8,7 +8,7 @@ import { xmlDeclaration, xmlEscape, xmlFields } from './xml';
  * dual-interface escrow lifecycle, the instant-payment return, and the single_trade_query XML.
  */
 
-const yuan = (fen: number): string => fenToYuan(fen, { allowZero: true });
+const yuan = (fen: number): string => formatYuan(fen);
 
 /** Adds a text field unless it is empty (Alipay leaves empty fields out). */
 function setText(out: Record<string, string>, key: string, value: string | undefined): void {

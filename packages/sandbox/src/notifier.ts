@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AlipayCharset } from '@alipay-commerce/core';
+import type { AlipayCharset } from './charset';
 import type { SandboxClock } from './clock';
 import type { FaultContext, FaultRegistry } from './faults';
 import { encodeForm } from './form-codec';

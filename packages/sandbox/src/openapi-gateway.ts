@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AlipayCharset, aesDecrypt, aesEncrypt, encodeText, fenToYuan } from '@alipay-commerce/core';
-import { MAX_FEN, MIN_FEN, parseYuan } from './amounts';
+import { aesDecrypt, aesEncrypt } from '@alipay-commerce/core/primitives';
+import { formatYuan, MAX_FEN, MIN_FEN, parseYuan } from './amounts';
 import { renderOpenApiError } from './cashier-page';
+import { type AlipayCharset, encodeText } from './charset';
 import type { App, OpenApiProductName } from './config';
 import type { SandboxContext } from './context';
 import { charsetOf, mergeParams, ParamsError, parseParams, peekField } from './form-codec';
@@ -488,7 +489,7 @@ function findTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
   return trade;
 }
 
-const yuan = (fen: number): string => fenToYuan(fen, { allowZero: true });
+const yuan = (fen: number): string => formatYuan(fen);
 
 async function dispatch(
   ctx: SandboxContext,

@@ -1,10 +1,10 @@
-import { fenToYuan } from '@alipay-commerce/core';
+import { formatYuan } from './amounts';
 import { formatBeijing } from './time';
 import type { Trade } from './trade-store';
 
 /** Field sets of OpenAPI trade notifications, returns and `alipay.trade.query` answers. */
 
-const yuan = (fen: number): string => fenToYuan(fen, { allowZero: true });
+const yuan = (fen: number): string => formatYuan(fen);
 
 /** Masks a buyer account the way Alipay shows `buyer_logon_id` (`buy***@sandbox.alipay.test`). */
 export function maskLogonId(email: string | undefined): string | undefined {

@@ -1,12 +1,5 @@
-import {
-  type AlipayCharset,
-  buildSignString,
-  encodeText,
-  md5Sign,
-  md5Verify,
-  rsaSign,
-  rsaVerify,
-} from '@alipay-commerce/core';
+import { buildSignString, md5Sign, md5Verify, rsaSign, rsaVerify } from '@alipay-commerce/core/primitives';
+import { type AlipayCharset, encodeText } from './charset';
 import type { App, Merchant } from './config';
 
 /**

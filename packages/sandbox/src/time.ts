@@ -1,27 +1,44 @@
 /**
  * Alipay writes every timestamp in Beijing time (UTC+8, no daylight saving) as `yyyy-MM-dd HH:mm:ss`.
- * These helpers format and parse that form from epoch milliseconds without any timezone database.
+ * These helpers format and parse that form from epoch milliseconds.
  */
 
 const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
 
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
+/*
+ * Formatting goes through Intl with a fixed UTC+8 zone (`Etc/GMT-8`: POSIX signs are inverted), not
+ * through offset arithmetic: the core does the arithmetic, and the emulator must not share its method
+ * if it is to catch the core's mistakes. A fixed zone, not Asia/Shanghai, which had summer time in
+ * 1986–1991 and local mean time before 1901; Alipay's timestamps have neither.
+ */
+const BEIJING = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'Etc/GMT-8',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** The Beijing calendar fields of an instant, as zero-padded text. */
+function beijingParts(ms: number): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+  const parts: Record<string, string> = {};
+  for (const part of BEIJING.formatToParts(ms)) parts[part.type] = part.value;
+  return parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string>;
 }
 
-/** Epoch ms → `yyyy-MM-dd HH:mm:ss` in Asia/Shanghai. */
+/** Epoch ms → `yyyy-MM-dd HH:mm:ss` in Beijing time. */
 export function formatBeijing(ms: number): string {
-  const d = new Date(ms + BEIJING_OFFSET_MS);
-  return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
-  );
+  const p = beijingParts(ms);
+  return `${p.year.padStart(4, '0')}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
-/** Epoch ms → `yyyyMMdd` in Asia/Shanghai (the date prefix of batch numbers and trade numbers). */
+/** Epoch ms → `yyyyMMdd` in Beijing time (the date prefix of batch numbers and trade numbers). */
 export function beijingDate(ms: number): string {
-  const d = new Date(ms + BEIJING_OFFSET_MS);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
+  const p = beijingParts(ms);
+  return `${p.year.padStart(4, '0')}${p.month}${p.day}`;
 }
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;

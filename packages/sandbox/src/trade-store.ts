@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AlipayCharset } from '@alipay-commerce/core';
+import type { AlipayCharset } from './charset';
 import { beijingDate } from './time';
 
 /**

@@ -1,4 +1,4 @@
-import { type AlipayCharset, encodeText } from '@alipay-commerce/core';
+import { type AlipayCharset, encodeText } from './charset';
 
 /** Small parameter checks shared by both gateways. */
 

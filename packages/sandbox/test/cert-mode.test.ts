@@ -8,7 +8,7 @@ import {
   publicKeyFromCert,
   rootCertSerialNumber,
   splitCertificates,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/primitives';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src';
 import { callOpenApi, verifyOpenApiResponse } from './helpers';

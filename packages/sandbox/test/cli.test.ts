@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { md5Sign } from '@alipay-commerce/core';
+import { md5Sign } from '@alipay-commerce/core/primitives';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** The CLI contract scripts rely on: line 1 of stdout is one JSON object with URLs and credentials. */

@@ -1,17 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  type AlipayCharset,
   buildSignString,
-  decodeText,
-  encodeText,
   md5Sign,
   md5Verify,
   parseFormBody,
   rsaSign,
   rsaVerify,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/primitives';
 import type { AppInfo, MerchantInfo, Sandbox } from '../src';
+import { type AlipayCharset, decodeText, encodeText } from '../src/charset';
 
 /** Parsed JSON as tests read it (loosely typed on purpose: assertions check the shape). */
 // biome-ignore lint/suspicious/noExplicitAny: test-side JSON is checked by assertions, not by types

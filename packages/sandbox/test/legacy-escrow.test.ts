@@ -1,4 +1,4 @@
-import { md5Verify } from '@alipay-commerce/core';
+import { md5Verify } from '@alipay-commerce/core/primitives';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src';
 import { control, legacyUrl, payAtCashier, queryOf, Receiver, verifyLegacyMd5, waitFor } from './helpers';

@@ -1,4 +1,4 @@
-import { buildSignString, rsaVerify } from '@alipay-commerce/core';
+import { buildSignString, rsaVerify } from '@alipay-commerce/core/primitives';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src';
 import {

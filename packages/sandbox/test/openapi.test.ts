@@ -2,13 +2,12 @@ import {
   aesDecrypt,
   aesEncrypt,
   buildSignString,
-  decodeText,
-  encodeText,
   rsaSign,
   rsaVerify,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/primitives';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, sandboxAppAuthToken, startSandbox } from '../src';
+import { decodeText, encodeText } from '../src/charset';
 import {
   beijingNow,
   callOpenApi,

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { type AlipayCharset, encodeText, rootCertSerialNumber } from '@alipay-commerce/core';
+import { rootCertSerialNumber } from '@alipay-commerce/core/primitives';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src';
+import { type AlipayCharset, encodeText } from '../src/charset';
 import {
   callOpenApi,
   control,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { buildSignString, md5Sign, rsaSign } from '@alipay-commerce/core';
+import { buildSignString, md5Sign, rsaSign } from '@alipay-commerce/core/primitives';
 import { DEFAULT_APPS, DEFAULT_MERCHANTS, sandboxAppAuthToken } from '@alipay-commerce/sandbox';
 import { DefaultSchedulerPlugin, OrderService, TransactionalConnection } from '@vendure/core';
 import { SimpleGraphQLClient } from '@vendure/testing';

@@ -2,18 +2,20 @@ import {
   type Alipay,
   AlipayError,
   AlipayNetworkError,
-  attemptsToCloseBeforeNew,
   type BuyerContext,
   InterfaceNotContractedError,
   MoneyError,
-  newOutTradeNo,
-  OPEN_AT_ALIPAY_STATUSES,
   type PaymentOrder,
   storefrontReturnStatus,
+} from '@alipay-commerce/core';
+import {
+  attemptsToCloseBeforeNew,
+  newOutTradeNo,
+  OPEN_AT_ALIPAY_STATUSES,
   syncClaimCutoff,
   tradesToSync,
   UNPAID_RECORDED_STATUSES,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ActiveOrderService,

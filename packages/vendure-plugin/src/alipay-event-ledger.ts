@@ -1,10 +1,5 @@
-import {
-  ALIPAY_ACK,
-  eventReceiptKey,
-  KeyedQueue,
-  type RefundEvent,
-  type TradeEvent,
-} from '@alipay-commerce/core';
+import { ALIPAY_ACK, KeyedQueue, type RefundEvent, type TradeEvent } from '@alipay-commerce/core';
+import { eventReceiptKey } from '@alipay-commerce/core/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { type ID, type RequestContext, TransactionalConnection } from '@vendure/core';
 import { BoundedSet, isUniqueViolation } from './alipay-helpers';

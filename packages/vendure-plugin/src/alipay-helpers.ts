@@ -9,13 +9,15 @@ import type {
 import {
   AlipayError,
   AlipayGatewayError,
-  ESCROW_INTERFACE_TYPES,
-  FIRST_RETRY_DELAY_MS,
-  MAX_RETRY_DELAY_MS,
   resolveEnvReference,
   SECRET_SETTINGS,
   STRICT_SETTINGS_POLICY,
 } from '@alipay-commerce/core';
+import {
+  ESCROW_INTERFACE_TYPES,
+  FIRST_RETRY_DELAY_MS,
+  MAX_RETRY_DELAY_MS,
+} from '@alipay-commerce/core/lifecycle';
 import type { PaymentMethod } from '@vendure/core';
 import { ALIPAY_SHIPMENT_QUEUE } from './constants';
 

@@ -1,4 +1,5 @@
-import { type Bilingual, fenToYuan, type OrphanReason, orphanReasonText } from '@alipay-commerce/core';
+import { type Bilingual, fenToYuan } from '@alipay-commerce/core';
+import { type OrphanReason, orphanReasonText } from '@alipay-commerce/core/lifecycle';
 
 /**
  * Every user-facing text of the plugin (errors shown in the storefront or the admin, order history

@@ -1,11 +1,9 @@
+import { resolveSettingsPolicy, type SettingsPolicy, SettingsPolicyError } from '@alipay-commerce/core';
 import {
   MAX_SHIPMENT_ATTEMPTS,
   RECONCILE_AFTER_MS,
   RECONCILE_INTERVAL_MS,
-  resolveSettingsPolicy,
-  type SettingsPolicy,
-  SettingsPolicyError,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import type { AlipayGatewayHttpOptions, AlipayGoodsTypeFn, AlipayPluginOptions } from './alipay.plugin';
 import { ORDER_CODE_PLACEHOLDER } from './alipay-urls';
 

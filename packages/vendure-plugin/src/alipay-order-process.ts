@@ -1,4 +1,4 @@
-import { type ShipmentMoney, type ShopPaymentState, shipmentBlocker } from '@alipay-commerce/core';
+import { type ShipmentMoney, type ShopPaymentState, shipmentBlocker } from '@alipay-commerce/core/lifecycle';
 import {
   type FulfillmentProcess,
   type Injector,

@@ -1,13 +1,13 @@
+import { type Bilingual } from '@alipay-commerce/core';
 import {
   ABANDON_AFTER_MS,
-  type Bilingual,
   isFinalRefundStatus,
   nextRefundCheck,
   OPEN_RECORDED_STATUSES,
   RECONCILE_BATCH_SIZE,
   REFUND_ATTENTION_AFTER_MS,
   refundQueryResult,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import { Inject, Injectable } from '@nestjs/common';
 import { type ID, Logger, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
 import { In, IsNull, LessThan, type SelectQueryBuilder } from 'typeorm';

@@ -1,5 +1,5 @@
+import { type Bilingual } from '@alipay-commerce/core';
 import {
-  type Bilingual,
   holdsRefundLock,
   isFinalRefundStatus,
   type LifecycleRefund,
@@ -11,7 +11,7 @@ import {
   type RefundAttemptResult,
   type RefundCallOutcome,
   refundAttemptResult,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   type CreateRefundResult,

@@ -1,4 +1,5 @@
-import { AlipayError, isHeldInEscrow } from '@alipay-commerce/core';
+import { AlipayError } from '@alipay-commerce/core';
+import { isHeldInEscrow } from '@alipay-commerce/core/lifecycle';
 import {
   Inject,
   Injectable,

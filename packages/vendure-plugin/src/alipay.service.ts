@@ -2,6 +2,11 @@ import {
   ALIPAY_ACK,
   ALIPAY_NACK,
   type Alipay,
+  peekNotification,
+  type RefundEvent,
+  type TradeEvent,
+} from '@alipay-commerce/core';
+import {
   decideBatchRefund,
   decisionEffect,
   isReleasedStatus,
@@ -10,17 +15,14 @@ import {
   nextRecordedStatus,
   type OrphanReason,
   orphanReasonText,
-  peekNotification,
   type RecordingDecision,
-  type RefundEvent,
   refundAmountFromQuery,
   runTradeLifecycle,
   type ShopPaymentState,
   type TradeDecision,
-  type TradeEvent,
   type TradeFacts,
   UNPAID_RECORDED_STATUSES,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type CancelPaymentErrorResult,

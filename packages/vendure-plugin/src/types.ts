@@ -1,4 +1,4 @@
-import type { OrphanReason } from '@alipay-commerce/core';
+import type { OrphanReason } from '@alipay-commerce/core/lifecycle';
 import type { ID, RequestContextService } from '@vendure/core';
 import type { AlipayPaymentIntentErrorReason } from './alipay-messages';
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { toTradeStatus } from '../../src/events';
 import {
   decideBatchRefund,
   decideTradeEvent,
@@ -10,8 +11,7 @@ import {
   recordedStatusRank,
   type TradeAction,
   type TradeFacts,
-} from '../../src';
-import { toTradeStatus } from '../../src/events';
+} from '../../src/lifecycle';
 
 /**
  * The lifecycle decision over every (shop state, Alipay event) pair: each cell of the table below is the

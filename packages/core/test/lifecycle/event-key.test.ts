@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AlipayEvent, eventReceiptKey, type TradeEvent } from '../../src';
+import { type AlipayEvent, type TradeEvent } from '../../src/events';
+import { eventReceiptKey } from '../../src/lifecycle';
 
 const base: TradeEvent = {
   type: 'trade',

@@ -7,7 +7,7 @@ import {
   type OrphanTradeRefund,
   orphanReasonText,
   planOrphanRefund,
-} from '../../src';
+} from '../../src/lifecycle';
 
 describe('orphan reasons', () => {
   it('every reason has its text in English and Chinese', () => {

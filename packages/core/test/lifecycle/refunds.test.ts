@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { AlipayGatewayError, AlipayNetworkError, AlipayResponseError } from '../../src/errors';
+import { legacyGatewayError } from '../../src/legacy/errors';
 import {
-  AlipayGatewayError,
-  AlipayNetworkError,
-  AlipayResponseError,
   holdsRefundLock,
   type LifecycleRefund,
-  legacyGatewayError,
   nextRefundCheck,
-  openApiGatewayError,
   planRefund,
   reconcileRefundedTotal,
   refundAmountFromQuery,
   refundAttemptResult,
   refundQueryResult,
-} from '../../src';
+} from '../../src/lifecycle';
+import { openApiGatewayError } from '../../src/openapi/errors';
 
 const HINT = { en: 'x', zh: 'x' };
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type LifecycleRefund, runTradeLifecycle, type TradeDecision, type TradeFacts } from '../../src';
+import {
+  type LifecycleRefund,
+  runTradeLifecycle,
+  type TradeDecision,
+  type TradeFacts,
+} from '../../src/lifecycle';
 
 /** A minimal shop: one trade, its payment and refunds, changed by the decisions it is asked to apply. */
 function shop(

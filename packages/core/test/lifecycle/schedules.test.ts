@@ -5,7 +5,7 @@ import {
   MAX_SHIPMENT_ATTEMPTS,
   RECONCILE_AFTER_MS,
   retryDelayMs,
-} from '../../src';
+} from '../../src/lifecycle';
 
 describe('schedules', () => {
   it('retries 15 s, 30 s, 1 min … doubling up to an hour', () => {

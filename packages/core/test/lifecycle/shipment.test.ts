@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHIPMENT_REFUSED, SHIPMENT_UNPAID, type ShipmentMoney, shipmentBlocker } from '../../src';
+import { SHIPMENT_REFUSED, SHIPMENT_UNPAID, type ShipmentMoney, shipmentBlocker } from '../../src/lifecycle';
 
 const money = (
   recordedStatus: string,

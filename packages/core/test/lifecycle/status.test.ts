@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toTradeStatus } from '../../src/events';
 import {
   hasKnownTradeStatus,
   isHeldInEscrow,
@@ -6,9 +7,8 @@ import {
   nextRecordedStatus,
   recordedStatusRank,
   TRADE_STATUS_ORDER,
-  toTradeStatus,
   tradeStatusRank,
-} from '../../src';
+} from '../../src/lifecycle';
 
 const ALIPAY = [
   'WAIT_BUYER_PAY',

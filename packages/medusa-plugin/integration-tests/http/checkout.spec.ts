@@ -7,7 +7,7 @@
  *
  * One app boot for the file; the database is restored to the state after `beforeAll` before each test.
  */
-import { md5Sign } from '@alipay-commerce/core';
+import { md5Sign } from '@alipay-commerce/core/primitives';
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';

@@ -8,7 +8,7 @@
  *
  * This app runs with `autoRefundOrphanPayments: true`.
  */
-import { SHIPMENT_REFUSED } from '@alipay-commerce/core';
+import { SHIPMENT_REFUSED } from '@alipay-commerce/core/lifecycle';
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';

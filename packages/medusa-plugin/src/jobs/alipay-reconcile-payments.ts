@@ -1,4 +1,4 @@
-import { RECONCILE_INTERVAL_MS } from '@alipay-commerce/core';
+import { RECONCILE_INTERVAL_MS } from '@alipay-commerce/core/lifecycle';
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { reconcileAlipayPayments } from '../lib/reconcile';

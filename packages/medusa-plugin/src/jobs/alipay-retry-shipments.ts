@@ -1,4 +1,4 @@
-import { FIRST_RETRY_DELAY_MS } from '@alipay-commerce/core';
+import { FIRST_RETRY_DELAY_MS } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { retryDueShipments } from '../lib/shipments';
 

@@ -11,12 +11,11 @@
  */
 import {
   type AlipayEvent,
-  decideBatchRefund,
-  eventReceiptKey,
   type NotificationExpectation,
   peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
+import { decideBatchRefund, eventReceiptKey } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import type { ScopedAlipay } from '../modules/alipay_settings/service';
 import { AlipayTradeCredentialsError } from '../modules/alipay_settings/service';

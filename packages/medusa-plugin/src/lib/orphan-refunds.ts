@@ -13,7 +13,7 @@ import {
   type OrphanRefundAsker,
   planOrphanRefund,
   planRefund,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';
 import type { RefundRow } from '../modules/alipay_settings/service';
 import { logLine } from './log';

@@ -31,17 +31,15 @@
  *
  * @packageDocumentation
  */
+
+import { isPaidStatus, isRefundNotification, KeyedQueue, type TradeEvent } from '@alipay-commerce/core';
 import {
   decideTradeEvent,
   decisionEffect,
   eventReceiptKey,
-  isPaidStatus,
-  isRefundNotification,
-  KeyedQueue,
   retryDelayMs,
   runTradeLifecycle,
-  type TradeEvent,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';

@@ -23,18 +23,17 @@
  *
  * @packageDocumentation
  */
+
+import { InterfaceNotContractedError, isPaidStatus, type TradeEvent } from '@alipay-commerce/core';
 import {
   ESCROW_MAX_AGE_MS,
-  InterfaceNotContractedError,
-  isPaidStatus,
   nextRefundCheck,
   RECONCILE_AFTER_MS,
   RECONCILE_BATCH_SIZE,
   REFUND_ATTENTION_AFTER_MS,
   refundQueryResult,
-  type TradeEvent,
   UNPAID_MAX_AGE_MS,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework/types';
 import { Modules } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';

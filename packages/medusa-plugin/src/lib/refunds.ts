@@ -9,15 +9,14 @@
  *
  * @packageDocumentation
  */
+import { type Alipay, type Bilingual } from '@alipay-commerce/core';
 import {
-  type Alipay,
-  type Bilingual,
   type LifecycleRefund,
   REFUND_NEEDS_CHECK,
   type RefundAttemptResult,
   type RefundCallOutcome,
   refundAttemptResult,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { refundPaymentWorkflow } from '@medusajs/medusa/core-flows';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';

@@ -13,7 +13,12 @@
  *
  * @packageDocumentation
  */
-import { isHeldInEscrow, MAX_SHIPMENT_ATTEMPTS, retryDelayMs, SHIPMENT_REFUSED } from '@alipay-commerce/core';
+import {
+  isHeldInEscrow,
+  MAX_SHIPMENT_ATTEMPTS,
+  retryDelayMs,
+  SHIPMENT_REFUSED,
+} from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';

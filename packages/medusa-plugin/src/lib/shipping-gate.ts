@@ -7,7 +7,8 @@
  *
  * @packageDocumentation
  */
-import { type Bilingual, type ShipmentMoney, shipmentBlocker } from '@alipay-commerce/core';
+import { type Bilingual } from '@alipay-commerce/core';
+import { type ShipmentMoney, shipmentBlocker } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';

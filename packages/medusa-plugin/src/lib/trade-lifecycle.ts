@@ -6,10 +6,10 @@
  *
  * @packageDocumentation
  */
+
+import { type Bilingual, InterfaceNotContractedError } from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
-  type Bilingual,
-  InterfaceNotContractedError,
   isFinalRefundStatus,
   type LifecycleEvent,
   MISSING_ORDER,
@@ -19,7 +19,7 @@ import {
   type TradeDecision,
   type TradeFacts,
   type TradeLifecycleIO,
-} from '@alipay-commerce/core';
+} from '@alipay-commerce/core/lifecycle';
 import type { IPaymentModuleService } from '@medusajs/framework/types';
 import { BigNumber, Modules, PaymentActions } from '@medusajs/framework/utils';
 import {

@@ -12,7 +12,7 @@ import {
   type AlipayGeneration,
   INTERFACE_TYPES,
   type InterfaceType,
-  LEGACY_CREATE_SERVICE,
+  interfaceTypeOfPayment,
   type SellerAccount,
 } from '@alipay-commerce/core';
 
@@ -56,21 +56,6 @@ export function generationOf(interfaceType: string): AlipayGeneration {
   return interfaceType.startsWith('legacy-') ? 'legacy' : 'openapi';
 }
 
-/** The admin interface type of each legacy create service (`create_direct_pay_by_user` → `legacy-direct`). */
-const LEGACY_TYPE_OF_SERVICE: Record<string, InterfaceType> = Object.fromEntries(
-  Object.entries(LEGACY_CREATE_SERVICE).map(([type, service]) => [
-    service,
-    `legacy-${type}` as InterfaceType,
-  ]),
-);
-
-/** The narrowest OpenAPI interface type containing each payment method (post-payment calls do not depend on it). */
-const OPENAPI_TYPE_OF_METHOD: Record<string, InterfaceType> = {
-  'alipay.trade.page.pay': 'openapi-page',
-  'alipay.trade.wap.pay': 'openapi-page-wap',
-  'alipay.trade.precreate': 'openapi-qr',
-};
-
 /** A representative interface type of a generation, when only the generation is known. */
 export function originOfGeneration(generation: AlipayGeneration): TradeOrigin {
   return {
@@ -103,7 +88,7 @@ export function tradeOriginOf(data: Record<string, unknown> | null | undefined):
   }
   const name = typeof data.interface === 'string' ? data.interface : undefined;
   if (!name) return null;
-  const inferred = LEGACY_TYPE_OF_SERVICE[name] ?? OPENAPI_TYPE_OF_METHOD[name];
+  const inferred = interfaceTypeOfPayment(name);
   if (!inferred) return null;
   return { interfaceType: inferred, exact: false, gateway: null, seller: null };
 }

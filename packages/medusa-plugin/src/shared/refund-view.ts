@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import type { RefundOrigin, ShopRefundStatus } from '@alipay-commerce/core';
+import type { RefundOrigin, ShopRefundStatus } from '@alipay-commerce/core/lifecycle';
 
 /** Where a refund stands (the core's `ShopRefundStatus`). */
 export type RefundViewStatus = ShopRefundStatus;

@@ -1,4 +1,4 @@
-import type { RefundOrigin, ShopRefundStatus } from '@alipay-commerce/core';
+import type { RefundOrigin, ShopRefundStatus } from '@alipay-commerce/core/lifecycle';
 import type { DeepPartial, ID } from '@vendure/core';
 import { EntityId, VendureEntity } from '@vendure/core';
 import { Column, Entity, Index } from 'typeorm';

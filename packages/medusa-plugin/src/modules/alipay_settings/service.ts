@@ -4,18 +4,20 @@ import {
   type AlipayConfig,
   type AlipayGeneration,
   createAlipay,
-  FINAL_REFUND_STATUSES,
-  holdsRefundLock,
-  type RefundOrigin,
   resolveSettingsPolicy,
   type SellerAccount,
   type SettingsPolicy,
-  type ShopRefundStatus,
   settingsToConfig,
-  TRADE_STATUS_ORDER,
   type TradeEvent,
   toTradeStatus,
 } from '@alipay-commerce/core';
+import {
+  FINAL_REFUND_STATUSES,
+  holdsRefundLock,
+  type RefundOrigin,
+  type ShopRefundStatus,
+  TRADE_STATUS_ORDER,
+} from '@alipay-commerce/core/lifecycle';
 import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
 import {

@@ -2,13 +2,11 @@ import {
   currencyRefusal,
   InterfaceNotContractedError,
   isPaidStatus,
-  newOutTradeNo,
-  planRefund,
-  syncClaimCutoff,
   type TradeEvent,
   TradeNotClosableError,
   type TradeStatus,
 } from '@alipay-commerce/core';
+import { newOutTradeNo, planRefund, syncClaimCutoff } from '@alipay-commerce/core/lifecycle';
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,

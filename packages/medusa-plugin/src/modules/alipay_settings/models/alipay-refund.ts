@@ -1,4 +1,5 @@
-import { type AlipayGeneration, type RefundOrigin, SHOP_REFUND_STATUSES } from '@alipay-commerce/core';
+import { type AlipayGeneration } from '@alipay-commerce/core';
+import { type RefundOrigin, SHOP_REFUND_STATUSES } from '@alipay-commerce/core/lifecycle';
 import { model } from '@medusajs/framework/utils';
 
 /** Where a refund stands: the core's `ShopRefundStatus` values. */

@@ -1,4 +1,4 @@
-import { TRADE_STATUS_ORDER } from '@alipay-commerce/core';
+import { TRADE_STATUS_ORDER } from '@alipay-commerce/core/lifecycle';
 import { model } from '@medusajs/framework/utils';
 
 /**

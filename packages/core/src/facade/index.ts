@@ -1,0 +1,29 @@
+/**
+ * The facade adapters use: {@link createAlipay} builds one {@link Alipay} for a merchant of either
+ * generation. The generation-independent part (types, notification checks, closing) is in `base.ts`
+ * and `types.ts`; each generation's calls are in `legacy.ts` and `openapi.ts`.
+ *
+ * @packageDocumentation
+ */
+import type { AlipayConfig } from '../config';
+import { parseAlipayConfig } from '../config';
+import { LegacyAlipay } from './legacy';
+import { OpenApiAlipay } from './openapi';
+import type { Alipay, AlipayOptions } from './types';
+
+export { checkEvent } from './base';
+export type * from './types';
+
+/**
+ * Creates the facade adapters use, from a config of either generation (validated again here, so an
+ * invalid config fails fast with an `AlipayConfigError` naming the fields).
+ */
+export function createAlipay(
+  config: AlipayConfig | Record<string, unknown>,
+  options: AlipayOptions = {},
+): Alipay {
+  const parsed = parseAlipayConfig(config);
+  return parsed.generation === 'legacy'
+    ? new LegacyAlipay(parsed, options)
+    : new OpenApiAlipay(parsed, options);
+}
