@@ -125,7 +125,7 @@ describe('verifyOpenApiNotification: how outside clients sign (issue 19 gaps 6 a
       .join('&');
 
   it('charset=GBK: verified over the GBK bytes of the text; the same signature over UTF-8 text is refused', () => {
-    const gbk = { ...base(), charset: 'GBK' };
+    const gbk: Record<string, string> = { ...base(), charset: 'GBK' };
     gbk['sign'] = signGbk(gbk);
     expect(verifyOpenApiNotification(gbk, publicKey)).toBe(true);
     // Declared UTF-8 (or nothing), the GBK signature does not verify: the declared charset decides.
@@ -133,7 +133,7 @@ describe('verifyOpenApiNotification: how outside clients sign (issue 19 gaps 6 a
     const { charset: _none, ...undeclared } = gbk;
     expect(verifyOpenApiNotification(undeclared, publicKey)).toBe(false);
     // And a UTF-8 signature does not verify when the notification says GBK.
-    const utf8 = { ...base(), charset: 'utf-8' };
+    const utf8: Record<string, string> = { ...base(), charset: 'utf-8' };
     utf8['sign'] = rsaSign(buildSignString(utf8), privateKey, 'RSA2');
     expect(verifyOpenApiNotification(utf8, publicKey)).toBe(true);
     expect(verifyOpenApiNotification({ ...utf8, charset: 'GBK' }, publicKey)).toBe(false);
@@ -151,7 +151,7 @@ describe('verifyOpenApiNotification: how outside clients sign (issue 19 gaps 6 a
     expect(verifyOpenApiNotification({ ...kept, passback_params: 'x' }, publicKey)).toBe(false);
     expect(verifyOpenApiNotification({ ...kept, extra: '' }, publicKey)).toBe(false);
     // GBK and kept-empty together (a Java merchant SDK sending GBK with an empty passback_params).
-    const both = { ...withEmpty, charset: 'GBK' };
+    const both: Record<string, string> = { ...withEmpty, charset: 'GBK' };
     both['sign'] = rsaSign(iconv.encode(keepEmptyText(both), 'gbk'), privateKey, 'RSA2');
     expect(verifyOpenApiNotification(both, publicKey)).toBe(true);
   });
