@@ -20,7 +20,7 @@ process.env.TZ = 'Asia/Shanghai';
 import { startSandbox } from '@alipay-commerce/sandbox';
 import { AlipaySdk } from 'alipay-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReceivedNotification, startNotifyReceiver } from '../helpers/notify-receiver';
+import { type ReceivedNotification, startNotifyReceiver } from '../support/notify-receiver';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 /** An answer value as the SDK returns it (loosely typed on purpose: assertions check the shape). */

@@ -13,7 +13,7 @@ import {
 } from '@alipay-commerce/core';
 import { startSandbox } from '@alipay-commerce/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fieldOf, type ReceivedNotification, startNotifyReceiver } from '../helpers/notify-receiver';
+import { fieldOf, type ReceivedNotification, startNotifyReceiver } from '../support/notify-receiver';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sandbox: Sandbox;

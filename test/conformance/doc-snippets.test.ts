@@ -13,7 +13,7 @@
  * - Medusa config blocks are also run: `defineConfig` from `@medusajs/framework`, then every Alipay
  *   provider entry goes through the provider's own boot validation (`validateProviderOptions`).
  *
- * Markers, on the line just before a fence (see `test/helpers/doc-snippets.ts`):
+ * Markers, on the line just before a fence (see `test/support/doc-snippets.ts`):
  * `<!-- snippet: fragment -->` keeps the type check but tolerates names the block uses without
  * declaring them (`req`, `settings`…) and a config object's elided required members (`// ...`);
  * `<!-- snippet: output -->` marks JSON that shows what a program prints (parsed only).
@@ -33,7 +33,7 @@ import {
   extractDocSnippets,
   extractDocTables,
   isTypeScript,
-} from '../helpers/doc-snippets';
+} from '../support/doc-snippets';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
