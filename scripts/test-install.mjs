@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * `pnpm test:install`: installs the packed packages into brand-new shops the way a shop owner would, and
+ * takes one Alipay payment and one refund in each.
+ *
+ * 1. Packs the four publishable packages (`pnpm pack`; needs `pnpm build`).
+ * 2. At the same time: scaffolds a Vendure shop with `npx @vendure/create <dir> --ci` (SQLite, React
+ *    Dashboard), writes the minimal Medusa app `create-medusa-app` would give and installs it with npm,
+ *    installs the sandbox, starts an embedded PostgreSQL.
+ * 3. Installs the tarballs with npm (never through the workspace) and applies each plugin README's
+ *    installation steps as code.
+ * 4. Starts the sandbox (from its tarball) and both shops, configures Alipay and a CNY channel/region
+ *    through each admin API as the READMEs say, pays one order per shop through the sandbox's control API,
+ *    checks it is paid, refunds it through the admin API and checks the sandbox shows the refund.
+ * 5. Takes a Chromium screenshot of the Alipay payment-method form in the Vendure Dashboard
+ *    (`artifacts/install/`).
+ *
+ * Versions: Vendure at the lowest supported minor, Medusa at the lowest supported minor (see the
+ * plugins' READMEs, "Requirements"); `INSTALL_TEST_VENDURE_VERSION` / `INSTALL_TEST_MEDUSA_VERSION`
+ * override them. `INSTALL_TEST_DIR` keeps the work folder (default: a temporary one, deleted on success).
+ * Every server is stopped on any failure; the error names the step that failed and its log file.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startServer, stopAllServers, waitFor } from '../test/install/lib.mjs';
+import {
+  configureMedusa,
+  payAndRefundMedusa,
+  setUpMedusaShop,
+  startMedusa,
+  writeMedusaApp,
+} from '../test/install/medusa.mjs';
+import { installNpm } from '../test/install/npm.mjs';
+import { packPackages } from '../test/install/pack.mjs';
+import { installSandbox, startSandbox } from '../test/install/sandbox.mjs';
+import {
+  configureVendure,
+  payAndRefundVendure,
+  scaffoldVendure,
+  screenshotDashboard,
+  setUpVendureShop,
+  startVendure,
+} from '../test/install/vendure.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** The tested versions: the lowest minor each plugin supports (peerDependencies say the same). */
+const VENDURE_VERSION = process.env.INSTALL_TEST_VENDURE_VERSION || '3.5.4';
+const MEDUSA_VERSION = process.env.INSTALL_TEST_MEDUSA_VERSION || '2.13.6';
+const artifacts = join(root, 'artifacts', 'install');
+
+const started = Date.now();
+const seconds = (/** @type {number} */ since) => `${((Date.now() - since) / 1000).toFixed(0)}s`;
+
+/**
+ * Runs one named step: prints its start and duration, and on failure rethrows with the step's name (the
+ * first line of the failure says which step broke).
+ *
+ * @template T
+ * @param {string} name
+ * @param {() => Promise<T>} body
+ * @returns {Promise<T>}
+ */
+async function step(name, body) {
+  const at = Date.now();
+  console.log(`[install] ${name} …`);
+  try {
+    const result = await body();
+    console.log(`[install] ${name}: done (${seconds(at)})`);
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`step "${name}" failed / 步骤“${name}”失败:\n${message}`);
+  }
+}
+
+async function main() {
+  const work = process.env.INSTALL_TEST_DIR || mkdtempSync(join(tmpdir(), 'alipay-install-'));
+  mkdirSync(work, { recursive: true });
+  // As root the embedded PostgreSQL runs as `postgres`, which must traverse to its data directory.
+  await chmod(work, 0o755);
+  const logs = join(work, 'logs');
+  mkdirSync(logs, { recursive: true });
+  mkdirSync(artifacts, { recursive: true });
+  console.log(
+    `[install] Vendure ${VENDURE_VERSION}, Medusa ${MEDUSA_VERSION}; work folder ${work}, logs in ${logs}`,
+  );
+
+  const vendureDir = join(work, 'vendure-shop');
+  const medusaDir = join(work, 'medusa-shop');
+  const sandboxDir = join(work, 'sandbox');
+
+  // The scaffold needs no tarball: it starts at once, the packing runs beside it.
+  const scaffolded = step(`scaffold Vendure ${VENDURE_VERSION} (npx @vendure/create --ci)`, () =>
+    scaffoldVendure(work, 'vendure-shop', VENDURE_VERSION, join(logs, 'vendure-create.log')),
+  );
+  const postgres = step('start an embedded PostgreSQL', () => startPostgres(join(logs, 'postgres.log')));
+  const tarballs = await step('pack the four packages (pnpm pack)', async () => {
+    const packed = await packPackages(root, join(work, 'tarballs'));
+    const byName = Object.fromEntries(packed.map(p => [p.name.replace('@alipay-commerce/', ''), p.tarball]));
+    return /** @type {{ core: string, sandbox: string, vendure: string, medusa: string }} */ (byName);
+  });
+  const sandboxReady = step('install the sandbox tarball with npm', () =>
+    installSandbox(sandboxDir, tarballs, join(logs, 'sandbox-install.log')),
+  );
+  const medusaInstalled = step(
+    `write the Medusa ${MEDUSA_VERSION} app and npm install it with the tarballs`,
+    async () => {
+      writeMedusaApp(medusaDir, MEDUSA_VERSION, tarballs);
+      await installNpm(medusaDir, [], join(logs, 'medusa-install.log'));
+    },
+  );
+  const results = await Promise.allSettled([scaffolded, postgres, sandboxReady, medusaInstalled]);
+  const failed = results.find(r => r.status === 'rejected');
+  if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+  const pg = /** @type {PromiseFulfilledResult<Awaited<ReturnType<typeof startPostgres>>>} */ (results[1])
+    .value;
+
+  const sandbox = await step('start the sandbox (alipay-sandbox from its tarball)', () =>
+    startSandbox(sandboxDir, join(logs, 'sandbox.log')),
+  );
+
+  /** @type {string[]} */
+  const summary = [];
+  const vendure = (async () => {
+    const at = Date.now();
+    await step('install @alipay-commerce/vendure into the Vendure shop (npm, README step 1)', () =>
+      installNpm(vendureDir, [tarballs.core, tarballs.vendure], join(logs, 'vendure-install.log')),
+    );
+    const port = await freePort();
+    await step('apply the Vendure README (config, migration, build)', () =>
+      configureVendure(vendureDir, { port, logFile: join(logs, 'vendure-build.log') }),
+    );
+    const shop = await step('start the Vendure shop (npm run start)', () =>
+      startVendure(vendureDir, { port, logFile: join(logs, 'vendure.log') }),
+    );
+    const setUp = await step('Vendure: CNY channel and price, Alipay payment method (Admin API)', () =>
+      setUpVendureShop(shop.url, sandbox),
+    );
+    const paid = await step('Vendure: pay one order through the sandbox, refund it (Admin API)', () =>
+      payAndRefundVendure(shop.url, setUp, sandbox),
+    );
+    const screenshot = await step('Vendure Dashboard: screenshot of the Alipay payment-method form', () =>
+      screenshotDashboard(
+        shop.url,
+        setUp.paymentMethodId,
+        join(artifacts, 'vendure-dashboard-alipay-form.png'),
+      ),
+    );
+    summary.push(
+      `Vendure ${VENDURE_VERSION}: order ${paid.order} paid ${paid.amount} (Alipay ${paid.tradeNo}) and refunded; ` +
+        `dashboard screenshot ${screenshot} — ${seconds(at)} after the scaffold`,
+    );
+  })();
+  const medusa = (async () => {
+    const at = Date.now();
+    const port = await freePort();
+    await step('apply the Medusa README (medusa-config.ts, .env)', async () =>
+      configureMedusa(medusaDir, { port, databaseUrl: pg.url('medusa') }),
+    );
+    const shop = await step('start Medusa (medusa db:migrate, medusa user, medusa develop)', () =>
+      startMedusa(medusaDir, { port, logFile: join(logs, 'medusa.log') }),
+    );
+    const setUp = await step('Medusa: Alipay settings, CNY store and region (admin API)', () =>
+      setUpMedusaShop(shop.url, sandbox),
+    );
+    const paid = await step('Medusa: pay one order through the sandbox, refund it (admin API)', () =>
+      payAndRefundMedusa(shop.url, setUp, sandbox),
+    );
+    summary.push(
+      `Medusa ${MEDUSA_VERSION}: order ${paid.order} paid ${paid.amount} (Alipay ${paid.tradeNo}) and refunded — ` +
+        `${seconds(at)} after the install`,
+    );
+  })();
+  const shops = await Promise.allSettled([vendure, medusa]);
+  const shopFailure = shops.find(r => r.status === 'rejected');
+  if (shopFailure) throw /** @type {PromiseRejectedResult} */ (shopFailure).reason;
+
+  for (const line of summary) console.log(`[install] ✔ ${line}`);
+  console.log(`[install] passed in ${seconds(started)} / 安装测试通过，用时 ${seconds(started)}`);
+  await stopAllServers();
+  if (!process.env.INSTALL_TEST_DIR) rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * An embedded PostgreSQL for Medusa, started by the workspace's tested helper
+ * (packages/medusa-plugin/integration-tests/utils/postgres.ts) in a child process that prints its URL.
+ *
+ * @param {string} logFile
+ */
+async function startPostgres(logFile) {
+  /** @type {string | undefined} */
+  let url;
+  const server = startServer(
+    'PostgreSQL',
+    process.execPath,
+    [join(root, 'test', 'install', 'postgres-server.cjs')],
+    {
+      cwd: join(root, 'packages', 'medusa-plugin'),
+      logFile,
+      onLine: line => {
+        if (line.startsWith('POSTGRES_URL ')) url = line.slice('POSTGRES_URL '.length).trim();
+      },
+    },
+  );
+  await waitFor('PostgreSQL', async () => url, { timeoutMs: 120_000, intervalMs: 200, server });
+  const base = /** @type {string} */ (url);
+  return { server, url: (/** @type {string} */ database) => base.replace(/\/[^/]*$/, `/${database}`) };
+}
+
+// Ctrl-C or a CI timeout: the shops, the sandbox and PostgreSQL run in their own process groups and
+// would outlive this process.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, async () => {
+    console.error(`\n[install] ${signal}: stopping the servers / 正在停止服务`);
+    await stopAllServers();
+    process.exit(130);
+  });
+}
+
+main().catch(async error => {
+  console.error(
+    `\n[install] FAILED after ${seconds(started)} / 安装测试失败:\n${error instanceof Error ? error.message : error}`,
+  );
+  await stopAllServers();
+  process.exit(1);
+});
