@@ -49,7 +49,7 @@ import {
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** The tested versions: the lowest minor each plugin supports (peerDependencies say the same). */
 const VENDURE_VERSION = process.env.INSTALL_TEST_VENDURE_VERSION || '3.5.4';
-const MEDUSA_VERSION = process.env.INSTALL_TEST_MEDUSA_VERSION || '2.13.6';
+const MEDUSA_VERSION = process.env.INSTALL_TEST_MEDUSA_VERSION || '2.15.5';
 const artifacts = join(root, 'artifacts', 'install');
 
 const started = Date.now();
