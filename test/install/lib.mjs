@@ -9,8 +9,10 @@ import { createServer } from 'node:net';
 
 /** Every server started by {@link startServer}, stopped by {@link stopAllServers}. */
 const servers = new Set();
+/** Process groups of the commands {@link run} is running (an npm install, a build), killed by {@link stopAllServers}. */
+const commands = new Set();
 
-/** Environment of every command: no telemetry, no prompts, npm quiet about funding and audits. */
+/** Environment of every command: no telemetry, no prompts, npm from its cache where it can and quiet about funding and audits. */
 export function baseEnv(extra = {}) {
   return {
     ...process.env,
@@ -21,6 +23,8 @@ export function baseEnv(extra = {}) {
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     npm_config_update_notifier: 'false',
+    // Also for the npm installs @vendure/create runs itself: the local cache first.
+    npm_config_prefer_offline: 'true',
     ...extra,
   };
 }
@@ -39,6 +43,7 @@ export function run(command, args, { cwd, env = baseEnv(), logFile, timeoutMs = 
     const log = createWriteStream(logFile, { flags: 'a' });
     log.write(`\n$ (cd ${cwd} && ${command} ${args.join(' ')})\n`);
     const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    commands.add(child.pid);
     let stdout = '';
     let tail = '';
     const keep = (/** @type {Buffer} */ chunk, /** @type {boolean} */ isStdout) => {
@@ -59,6 +64,7 @@ export function run(command, args, { cwd, env = baseEnv(), logFile, timeoutMs = 
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      commands.delete(child.pid);
       log.end();
       if (code === 0) resolve(stdout);
       else
@@ -121,8 +127,13 @@ export function startServer(name, command, args, { cwd, env = baseEnv(), logFile
   return server;
 }
 
-/** Stops every server still running, newest first (the shops before the database they use). */
+/**
+ * Kills the commands still running (a failure elsewhere ends the run), then stops every server still
+ * running, newest first (the shops before the database they use).
+ */
 export async function stopAllServers() {
+  for (const pid of commands) killGroup(pid, 'SIGKILL');
+  commands.clear();
   for (const server of [...servers].reverse()) {
     await server.stop().catch(() => {});
   }

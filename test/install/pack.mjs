@@ -3,9 +3,12 @@
  * Packs the four publishable packages as npm tarballs, as `npm publish` would ship them: what the install
  * test installs into the scaffolded shops (never the workspace folders).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 /** The publishable packages: workspace folder and the build output `pnpm pack` must find. */
 export const PUBLISHABLE = [
@@ -35,13 +38,14 @@ export async function packPackages(root, outDir) {
   const packed = [];
   for (const pkg of PUBLISHABLE) {
     const before = new Set(readdirSync(outDir));
-    const result = spawnSync('pnpm', ['pack', '--pack-destination', outDir], {
-      cwd: join(root, pkg.dir),
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) {
-      throw new Error(`pnpm pack of ${pkg.name} failed:\n${result.stdout}\n${result.stderr}`);
-    }
+    // Asynchronous: the Vendure scaffold and PostgreSQL start at the same time in this process.
+    await execFileAsync('pnpm', ['pack', '--pack-destination', outDir], { cwd: join(root, pkg.dir) }).catch(
+      error => {
+        throw new Error(
+          `pnpm pack of ${pkg.name} failed:\n${error.stdout ?? ''}\n${error.stderr ?? error.message}`,
+        );
+      },
+    );
     const version = JSON.parse(readFileSync(join(root, pkg.dir, 'package.json'), 'utf8')).version;
     const fileName = `${pkg.name.replace('@', '').replace('/', '-')}-${version}.tgz`;
     if (!existsSync(join(outDir, fileName))) {
