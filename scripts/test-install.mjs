@@ -16,9 +16,11 @@
  * 5. Takes a Chromium screenshot of the Alipay payment-method form in the Vendure Dashboard
  *    (`artifacts/install/`).
  *
- * Versions: Vendure at the lowest supported minor, Medusa at the lowest supported minor (see the
- * plugins' READMEs, "Requirements"); `INSTALL_TEST_VENDURE_VERSION` / `INSTALL_TEST_MEDUSA_VERSION`
- * override them. `INSTALL_TEST_DIR` keeps the work folder (default: a temporary one, deleted on success).
+ * Versions: Vendure and Medusa at the lowest supported minor (see the plugins' READMEs, "Requirements",
+ * and their peerDependencies), plus a second Medusa pass at the latest tested version (2.21.2). Why not
+ * Vendure at the latest too: its scaffold alone takes 4–7 minutes, and 3.7.3 is what the plugin's own e2e
+ * tests run; the Medusa passes fit inside the scaffold's minutes. `INSTALL_TEST_VENDURE_VERSION`,
+ * `INSTALL_TEST_MEDUSA_VERSION` and `INSTALL_TEST_MEDUSA_LATEST` (empty: no second pass) override them. `INSTALL_TEST_DIR` keeps the work folder (default: a temporary one, deleted on success).
  * Every server is stopped on any failure; the error names the step that failed and its log file.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -50,6 +52,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** The tested versions: the lowest minor each plugin supports (peerDependencies say the same). */
 const VENDURE_VERSION = process.env.INSTALL_TEST_VENDURE_VERSION || '3.5.4';
 const MEDUSA_VERSION = process.env.INSTALL_TEST_MEDUSA_VERSION || '2.15.5';
+/**
+ * A second Medusa pass at the latest tested version (the workspace's): cheap, because both Medusa installs
+ * and runs fit in the minutes the Vendure scaffold takes anyway. `INSTALL_TEST_MEDUSA_LATEST=` (empty) skips it.
+ */
+const MEDUSA_LATEST = process.env.INSTALL_TEST_MEDUSA_LATEST ?? '2.21.2';
+const MEDUSA_VERSIONS = [
+  MEDUSA_VERSION,
+  ...(MEDUSA_LATEST && MEDUSA_LATEST !== MEDUSA_VERSION ? [MEDUSA_LATEST] : []),
+];
 const artifacts = join(root, 'artifacts', 'install');
 
 const started = Date.now();
@@ -86,18 +97,22 @@ async function main() {
   mkdirSync(logs, { recursive: true });
   mkdirSync(artifacts, { recursive: true });
   console.log(
-    `[install] Vendure ${VENDURE_VERSION}, Medusa ${MEDUSA_VERSION}; work folder ${work}, logs in ${logs}`,
+    `[install] Vendure ${VENDURE_VERSION}, Medusa ${MEDUSA_VERSIONS.join(' and ')}; work folder ${work}, logs in ${logs}`,
   );
 
   const vendureDir = join(work, 'vendure-shop');
-  const medusaDir = join(work, 'medusa-shop');
   const sandboxDir = join(work, 'sandbox');
 
   // The scaffold needs no tarball: it starts at once, the packing runs beside it.
   const scaffolded = step(`scaffold Vendure ${VENDURE_VERSION} (npx @vendure/create --ci)`, () =>
     scaffoldVendure(work, 'vendure-shop', VENDURE_VERSION, join(logs, 'vendure-create.log')),
   );
-  const postgres = step('start an embedded PostgreSQL', () => startPostgres(join(logs, 'postgres.log')));
+  const postgres = step('start an embedded PostgreSQL', () =>
+    startPostgres(
+      MEDUSA_VERSIONS.map(version => databaseOf(version)),
+      join(logs, 'postgres.log'),
+    ),
+  );
   const tarballs = await step('pack the four packages (pnpm pack)', async () => {
     const packed = await packPackages(root, join(work, 'tarballs'));
     const byName = Object.fromEntries(packed.map(p => [p.name.replace('@alipay-commerce/', ''), p.tarball]));
@@ -110,16 +125,16 @@ async function main() {
       startSandbox(sandboxDir, join(logs, 'sandbox.log')),
     ),
   );
-  const medusaInstalled = step(
-    `write the Medusa ${MEDUSA_VERSION} app and npm install it with the tarballs`,
-    async () => {
-      writeMedusaApp(medusaDir, MEDUSA_VERSION, tarballs);
-      await installNpm(medusaDir, [], join(logs, 'medusa-install.log'));
-    },
+  // Both Medusa apps install at once (network and disk); they run one after the other (CPU).
+  const medusaInstalled = MEDUSA_VERSIONS.map(version =>
+    step(`write the Medusa ${version} app and npm install it with the tarballs`, async () => {
+      writeMedusaApp(medusaDirOf(work, version), version, tarballs);
+      await installNpm(medusaDirOf(work, version), [], join(logs, `medusa-${version}-install.log`));
+    }),
   );
   // Each shop goes on as soon as what it needs is ready; a failure is seen when its shop awaits it (the
   // empty handlers only keep Node from calling an early failure unhandled).
-  for (const pending of [scaffolded, postgres, sandboxStarted, medusaInstalled]) pending.catch(() => {});
+  for (const pending of [scaffolded, postgres, sandboxStarted, ...medusaInstalled]) pending.catch(() => {});
 
   /** @type {string[]} */
   const summary = [];
@@ -156,29 +171,44 @@ async function main() {
     );
   })();
   const medusa = (async () => {
-    await medusaInstalled;
-    const pg = await postgres;
-    const sandbox = await sandboxStarted;
+    for (const [index, version] of MEDUSA_VERSIONS.entries()) {
+      await medusaInstalled[index];
+      const line = await runMedusa(version, await postgres, await sandboxStarted);
+      summary.push(line);
+    }
+  })();
+
+  /**
+   * One Medusa app from its README to a refunded order; the summary line.
+   *
+   * @param {string} version
+   * @param {Awaited<typeof postgres>} pg
+   * @param {Awaited<typeof sandboxStarted>} sandbox
+   */
+  async function runMedusa(version, pg, sandbox) {
+    const dir = medusaDirOf(work, version);
     const port = await freePort();
-    await step('apply the Medusa README (medusa-config.ts, .env)', async () =>
-      configureMedusa(medusaDir, { port, databaseUrl: pg.url('medusa') }),
+    await step(`Medusa ${version}: apply the README (medusa-config.ts, .env)`, async () =>
+      configureMedusa(dir, { port, databaseUrl: pg.url(databaseOf(version)) }),
     );
-    const shop = await step('start Medusa (medusa db:migrate, medusa user, medusa develop)', () =>
-      startMedusa(medusaDir, { port, logFile: join(logs, 'medusa.log') }),
+    const shop = await step(`Medusa ${version}: start (medusa db:migrate, medusa user, medusa develop)`, () =>
+      startMedusa(dir, { port, logFile: join(logs, `medusa-${version}.log`) }),
     );
-    const setUp = await step('Medusa: Alipay settings, CNY store and region (admin API)', () =>
+    const setUp = await step(`Medusa ${version}: Alipay settings, CNY store and region (admin API)`, () =>
       setUpMedusaShop(shop.url, sandbox),
     );
-    const paid = await step('Medusa: pay one order through the sandbox, refund it (admin API)', () =>
-      payAndRefundMedusa(shop.url, setUp, sandbox),
+    const paid = await step(
+      `Medusa ${version}: pay one order through the sandbox, refund it (admin API)`,
+      () => payAndRefundMedusa(shop.url, setUp, sandbox),
     );
-    // Medusa's process is heavy: stop it now, so that it does not slow the Vendure build down.
+    // Medusa's process is heavy: stop it now, so that it does not slow the next pass or the Vendure build.
     await shop.server.stop();
-    summary.push(
-      `Medusa ${MEDUSA_VERSION} (create-medusa-app layout): order ${paid.order} paid ${paid.amount} through the ` +
-        `sandbox (trade ${paid.tradeNo}) and refunded; done ${seconds(started)} after the start`,
+    return (
+      `Medusa ${version} (create-medusa-app layout): order ${paid.order} paid ${paid.amount} through the ` +
+      `sandbox (trade ${paid.tradeNo}) and refunded; done ${seconds(started)} after the start`
     );
-  })();
+  }
+
   // The first failure ends the run (the other shop's commands and servers are stopped by the caller).
   await Promise.all([vendure, medusa]);
 
@@ -188,19 +218,30 @@ async function main() {
   if (!process.env.INSTALL_TEST_DIR) rmSync(work, { recursive: true, force: true });
 }
 
+/** The folder of the Medusa app of `version`. */
+function medusaDirOf(/** @type {string} */ work, /** @type {string} */ version) {
+  return join(work, `medusa-shop-${version}`);
+}
+
+/** The database of the Medusa app of `version`. */
+function databaseOf(/** @type {string} */ version) {
+  return `medusa_${version.replaceAll('.', '_')}`;
+}
+
 /**
  * An embedded PostgreSQL for Medusa, started by the workspace's tested helper
  * (packages/medusa-plugin/integration-tests/utils/postgres.ts) in a child process that prints its URL.
  *
+ * @param {string[]} databases created before the URL is printed
  * @param {string} logFile
  */
-async function startPostgres(logFile) {
+async function startPostgres(databases, logFile) {
   /** @type {string | undefined} */
   let url;
   const server = startServer(
     'PostgreSQL',
     process.execPath,
-    [join(root, 'test', 'install', 'postgres-server.cjs')],
+    [join(root, 'test', 'install', 'postgres-server.cjs'), ...databases],
     {
       cwd: join(root, 'packages', 'medusa-plugin'),
       logFile,

