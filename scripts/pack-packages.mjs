@@ -9,8 +9,9 @@
  *   node scripts/pack-packages.mjs <outDir>    prints one `name<TAB>tarball path` line per package
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -24,6 +25,15 @@ export const PUBLISHED_PACKAGE_DIRS = ['core', 'sandbox', 'vendure-plugin', 'med
   join(ROOT, 'packages', dir),
 );
 
+/** What each package's build writes; `pnpm pack` of an unbuilt package would ship no code. */
+/** @type {Record<string, string>} */
+const BUILD_OUTPUT = {
+  core: 'dist',
+  sandbox: 'dist',
+  'vendure-plugin': 'dist',
+  'medusa-plugin': '.medusa/server',
+};
+
 /**
  * Packs every published package into `outDir` (created when missing).
  *
@@ -32,6 +42,13 @@ export const PUBLISHED_PACKAGE_DIRS = ['core', 'sandbox', 'vendure-plugin', 'med
  *   path of its tarball, in {@link PUBLISHED_PACKAGE_DIRS} order
  */
 export async function packPackages(outDir) {
+  const unbuilt = PUBLISHED_PACKAGE_DIRS.filter(dir => !existsSync(join(dir, BUILD_OUTPUT[basename(dir)])));
+  if (unbuilt.length > 0) {
+    const names = unbuilt.map(dir => `packages/${basename(dir)}`);
+    throw new Error(
+      `Not built: ${names.join(', ')}. Run \`pnpm build\` first. / 尚未构建：${names.join('、')}，请先运行 \`pnpm build\`。`,
+    );
+  }
   const destination = resolve(outDir);
   await mkdir(destination, { recursive: true });
   const packed = [];
