@@ -9,12 +9,26 @@
  */
 import { defineDashboardExtension } from '@vendure/dashboard';
 import { AlipayHandlerInput } from './alipay-handler-input';
+import { AlipayOrderPanel, AlipayOrderPanelTitle } from './alipay-order-panel';
 
 defineDashboardExtension({
   detailForms: [
     {
       pageId: 'payment-method-detail',
       inputs: [{ blockId: 'payment-handler', field: 'handler', component: AlipayHandlerInput }],
+    },
+  ],
+  pageBlocks: [
+    {
+      id: 'alipay-order-panel',
+      title: <AlipayOrderPanelTitle />,
+      location: {
+        pageId: 'order-detail',
+        column: 'main',
+        position: { blockId: 'payment-details', order: 'after' },
+      },
+      component: AlipayOrderPanel,
+      requiresPermission: 'ReadOrder',
     },
   ],
 });
