@@ -23,6 +23,8 @@ export default defineConfig({
       vendureConfigExport: 'dashboardBuildConfig',
       // The Dashboard is served by the shop itself: the Admin API is on the page's own origin.
       api: { host: 'auto', port: 'auto', adminApiPath: 'admin-api' },
+      // The demo shop is bilingual: the Dashboard offers English and 简体中文 (the Alipay form follows it).
+      // LanguageCode values as strings: @vendure/common, which types them, is not a dependency of this shop.
       i18n: { defaultLanguage: 'en' as never, availableLanguages: ['en', 'zh_Hans'] as never },
     }),
   ],

@@ -302,8 +302,16 @@ describe('Vendure example shop in the browser', () => {
     await details.nth(1).fill('SF1234567890');
     await dialog.getByRole('button', { name: 'Fulfill order' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await ui.getByRole('button', { name: 'Transition to Shipped' }).click();
-    await ui.getByText('Transition to Delivered').first().waitFor();
+    // The fulfillment's state menu (the one showing its tracking code) → Transition to Shipped.
+    const fulfillment = ui
+      .locator('div.rounded-md', { hasText: 'SF1234567890', has: ui.getByTestId('state-transition-trigger') })
+      .last();
+    await fulfillment.getByTestId('state-transition-trigger').click();
+    await ui.getByRole('menuitem', { name: 'Transition to Shipped' }).click();
+    await eventually(
+      async () => (await admin.api.order(code)).state === 'Shipped',
+      'the order to be shipped from the Dashboard',
+    );
 
     // The plugin's job confirms the shipment to Alipay (send_goods_confirm_by_platform).
     const shipped = await eventually(async () => {
