@@ -17,10 +17,9 @@ import {
   Textarea,
 } from '@vendure/dashboard';
 import type { ReactNode } from 'react';
+// constants.ts has no imports, so the browser bundle takes only these strings from it.
+import { ALIPAY_HANDLER_CODE } from '../constants';
 import { type AdminLanguage, inLanguage, useAdminLanguage } from './i18n';
-
-/** The code of the plugin's payment method handler (`alipayPaymentHandler.code`). */
-export const ALIPAY_HANDLER_CODE = 'alipay';
 
 /** What the payment method form stores under `handler`: Vendure's `ConfigurableOperationInput`. */
 interface HandlerValue {
