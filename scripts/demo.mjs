@@ -14,7 +14,8 @@
  *   Alipay return redirects go to `${STOREFRONT_URL}/order/return?status=…`), `DATA_DIR` (optional: the browser tests
  *   pass a throw-away directory; the default is the shop's own git-ignored `.data/`).
  * - SIGTERM to its process group stops it.
- * The browser tests start the shops the same way (test/e2e/harness.ts `startExampleShop`).
+ * The browser tests start the shops the same way (test/e2e/harness.ts `startExampleShop`). The Vendure shop's
+ * start also builds its Dashboard (vite, 1–2 min) when that build's inputs changed, so the first demo takes longer.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -223,7 +224,7 @@ async function main() {
     line => (line.startsWith('Storefront on') ? true : undefined),
   );
 
-  const adminLabel = shopName === 'medusa' ? 'Medusa admin 商家后台 ' : 'Vendure admin 商家后台';
+  const adminLabel = shopName === 'medusa' ? 'Medusa admin 商家后台 ' : 'Vendure Dashboard 后台  ';
   const howTo =
     shopName === 'medusa'
       ? `  Pick a product and pay with Alipay on the sandbox cashier (the test buyer is pre-filled); you come back
@@ -235,10 +236,10 @@ async function main() {
   当前为开放平台电脑网站 + 手机网站 + 扫码（开启“电脑端始终显示二维码”即为扫码）。担保交易：选择「旧版：担保交易」，网关填
   ${sandbox.legacyGateway}，付款后在后台发货（Fulfill items → Mark as shipped），再到 ${sandbox.url}/buyer/trades 确认收货。`
       : `  Pick a product, choose how to pay with Alipay, pay on the sandbox cashier (the test buyer is pre-filled),
-  and come back to a paid order. Escrow (担保交易) orders are settled after you ship them in the admin
-  (Fulfill order → Mark as shipped) and confirm receipt at ${sandbox.url}/buyer/trades.
+  and come back to a paid order. Escrow (担保交易) orders are settled after you ship them in the Dashboard
+  (Fulfill order → Transition to Shipped) and confirm receipt at ${sandbox.url}/buyer/trades.
   选择商品和支付宝付款方式，在沙箱收银台付款（测试买家已预填），返回即可看到已支付的订单。担保交易订单需在后台
-  发货（Fulfill order → Mark as shipped），并在 ${sandbox.url}/buyer/trades 确认收货后才结算。`;
+  发货（Fulfill order → Transition to Shipped），并在 ${sandbox.url}/buyer/trades 确认收货后才结算。`;
   console.log(`
   ✔ Alipay commerce demo (${shopName}) is running / 演示已启动
 

@@ -1,7 +1,7 @@
 /**
  * The Vendure example shop in a real browser: the storefront, the sandbox cashier and buyer pages, and
- * Vendure's admin UI, with the shop started exactly as `pnpm demo` starts it (fresh data directory,
- * free ports). Screenshots go to artifacts/e2e/.
+ * the Vendure Dashboard (`@vendure/dashboard` with the Alipay plugin's extension), with the shop started
+ * exactly as `pnpm demo` starts it (fresh data directory, free ports). Screenshots go to artifacts/e2e/.
  *
  * The tests share one shop and run in order: the refund and the settings tests use the orders and
  * the admin session of the earlier ones.
@@ -204,16 +204,25 @@ describe('Vendure example shop in the browser', () => {
     return trade;
   }
 
-  /** Logs in to Vendure's admin UI once; the page is reused by the admin tests. */
+  /** Logs in to the Vendure Dashboard once; the page is reused by the admin tests. */
   async function adminUi(): Promise<Page> {
     if (adminPage) return adminPage;
     adminPage = await desktop.newPage();
+    await adminPage.setViewportSize({ width: 1400, height: 1500 });
     await adminPage.goto(`${shop.adminUrl}/`);
-    await adminPage.fill('#login_username', shop.adminUser);
-    await adminPage.fill('#login_password', shop.adminPassword);
-    await adminPage.click('button.login-button');
+    await adminPage.fill('input[name="username"]', shop.adminUser);
+    await adminPage.fill('input[name="password"]', shop.adminPassword);
+    await adminPage.getByRole('button', { name: 'Sign in' }).click();
     await adminPage.waitForURL(url => !url.pathname.includes('/login'), { timeout: 30_000 });
     return adminPage;
+  }
+
+  /** The Alipay panel of an order page in the Dashboard, once it shows the order's trade. */
+  async function alipayPanel(ui: Page, orderId: string) {
+    await ui.goto(`${shop.adminUrl}/orders/${orderId}`);
+    const panel = ui.getByTestId('alipay-order-panel');
+    await panel.getByTestId('alipay-trade-no').first().waitFor({ timeout: 30_000 });
+    return panel;
   }
 
   it('instant payment (即时到账): product → cart → cashier → the notification makes the order paid', async () => {
@@ -271,7 +280,7 @@ describe('Vendure example shop in the browser', () => {
     await page.close();
   });
 
-  it('escrow (担保交易): paid into escrow → shipped in the admin UI → the buyer confirms receipt → settled', async () => {
+  it('escrow (担保交易): paid into escrow → shipped in the Dashboard → the buyer confirms receipt → settled', async () => {
     const page = await desktop.newPage();
     await checkout(page, 'SCARF-RED', 'alipay-escrow');
     const { code } = await payAtCashier(page);
@@ -283,17 +292,26 @@ describe('Vendure example shop in the browser', () => {
     const outTradeNo = String(order.payments[0]?.metadata.outTradeNo);
     expect((await sandboxTrade(outTradeNo)).status).toBe('WAIT_SELLER_SEND_GOODS');
 
-    // The merchant ships in Vendure's admin UI: Fulfill order, then Mark as Shipped.
+    // The merchant ships in the Dashboard: Fulfill order, then the fulfillment to Shipped.
     const ui = await adminUi();
     await ui.goto(`${shop.adminUrl}/orders/${order.id}`);
     await ui.getByRole('button', { name: 'Fulfill order' }).click();
-    const details = ui.locator('vdr-fulfill-order-dialog input[type="text"]');
+    const dialog = ui.getByRole('dialog');
+    const details = dialog.locator('input:not([type="number"]):not([type="checkbox"]):not([type="hidden"])');
     await details.nth(0).fill('SF Express 顺丰速运');
     await details.nth(1).fill('SF1234567890');
-    await ui.getByRole('button', { name: 'Create fulfillment' }).click();
-    await ui.getByRole('button', { name: 'Mark as Shipped' }).click();
-    await ui.getByRole('button', { name: 'Mark as Delivered' }).waitFor();
-    await screenshot(ui, 'vendure-admin-escrow-shipped');
+    await dialog.getByRole('button', { name: 'Fulfill order' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // The fulfillment's state menu (the one showing its tracking code) → Transition to Shipped.
+    const fulfillment = ui
+      .locator('div.rounded-md', { hasText: 'SF1234567890', has: ui.getByTestId('state-transition-trigger') })
+      .last();
+    await fulfillment.getByTestId('state-transition-trigger').click();
+    await ui.getByRole('menuitem', { name: 'Transition to Shipped' }).click();
+    await eventually(
+      async () => (await admin.api.order(code)).state === 'Shipped',
+      'the order to be shipped from the Dashboard',
+    );
 
     // The plugin's job confirms the shipment to Alipay (send_goods_confirm_by_platform).
     const shipped = await eventually(async () => {
@@ -304,6 +322,17 @@ describe('Vendure example shop in the browser', () => {
     order = await admin.api.order(code);
     expect(order.state).toBe('Shipped');
     expect(order.payments.map(p => p.state)).toEqual(['Authorized']);
+
+    // The order page's Alipay panel: Alipay's trade number, the escrow state, the shipment confirmed.
+    const panel = await eventually(async () => {
+      const current = await alipayPanel(ui, order.id);
+      const text = (await current.textContent()) ?? '';
+      return text.includes('WAIT_BUYER_CONFIRM_GOODS') && text.includes('confirmed to Alipay') && current;
+    }, 'the Alipay panel to show the confirmed shipment');
+    expect(await panel.getByTestId('alipay-trade-no').first().textContent()).toBe(shipped.tradeNo);
+    expect(await panel.textContent()).toContain('Shipped, waiting for the buyer to confirm receipt');
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(ui, 'vendure-admin-escrow-shipped');
 
     // The buyer confirms receipt on the sandbox's buyer page.
     await page.goto(`${sandbox.url}/buyer/trades/${shipped.tradeNo}`);
@@ -323,23 +352,25 @@ describe('Vendure example shop in the browser', () => {
     await page.close();
   });
 
-  it('a refund from the admin UI: Pending (legacy batch) → batch_refund_notify → Settled; the sandbox trade is refunded', async () => {
+  it('a refund from the Dashboard: Pending (legacy batch) → batch_refund_notify → Settled; the sandbox trade is refunded', async () => {
     const before = await admin.api.order(instantOrderCode);
     const payment = before.payments[0] as AdminPayment;
     const ui = await adminUi();
-    await ui.goto(`${shop.adminUrl}/orders/${before.id}`);
-    await ui.locator('vdr-action-bar button.icon-button').first().click();
-    await ui.getByRole('button', { name: 'Refund & cancel order' }).click();
+    // The Alipay panel names the trade by Alipay's trade number (the payment's transaction ID).
+    const panel = await alipayPanel(ui, before.id);
+    expect(await panel.getByTestId('alipay-trade-no').first().textContent()).toBe(payment.transactionId);
+    expect(await panel.textContent()).toContain('TRADE_SUCCESS');
+    await ui.getByTestId('action-bar-dropdown-trigger').click();
+    await ui.getByRole('menuitem', { name: 'Refund & Cancel' }).click();
     // Refund the one line (not the shipping): ¥288.00 of ¥298.00.
-    const dialog = ui.locator('vdr-refund-order-dialog');
+    const dialog = ui.getByRole('dialog');
     await dialog.locator('input[type="number"]').first().fill('1');
-    const reason = dialog.locator('input[role="combobox"]');
-    await reason.click();
-    await reason.fill('买家不想要了 Customer changed mind');
-    await reason.press('Enter');
-    const submit = ui.getByRole('button', { name: /^Refund CN¥288\.00$/ });
+    await dialog.getByText('Select a reason...').click();
+    await ui.getByRole('option', { name: 'Other' }).click();
+    await dialog.getByPlaceholder('Enter custom reason...').fill('买家不想要了 Customer changed mind');
+    const submit = dialog.getByRole('button', { name: /^Refund CN¥288\.00$/ });
     await submit.click();
-    await ui.waitForSelector('vdr-refund-order-dialog', { state: 'detached' });
+    await dialog.waitFor({ state: 'detached' });
 
     const refund = await eventually(async () => {
       const order = await admin.api.order(instantOrderCode);
@@ -357,17 +388,25 @@ describe('Vendure example shop in the browser', () => {
     expect(trade.refundedAmount).toBe('288.00');
     await ui.reload();
     await ui.getByText('Settled').first().waitFor();
+    // The refund in the Alipay panel, by its batch number.
+    const refunds = (await alipayPanel(ui, before.id)).getByTestId('alipay-refunds');
+    await refunds.getByText('Refunded').waitFor();
+    expect(await refunds.textContent()).toContain(String(refund.transactionId));
   });
+
+  /** The Alipay settings shown by the Dashboard's payment method form, in form order. */
+  async function shownSettings(ui: Page): Promise<string[]> {
+    return ui
+      .locator('[data-alipay-setting]')
+      .evaluateAll(rows => rows.map(row => row.getAttribute('data-alipay-setting') ?? ''));
+  }
 
   it('the Alipay settings form: a change is saved and reloaded, the secret stays masked and working', async () => {
     const ui = await adminUi();
     const methodId = await admin.api.paymentMethodId('alipay-escrow');
-    await ui.setViewportSize({ width: 1400, height: 1500 });
-    await ui.goto(`${shop.adminUrl}/settings/payment-methods/${methodId}`);
-    const field = (label: string) =>
-      ui.locator('.arg-row', { has: ui.locator('label', { hasText: new RegExp(`^${label}$`) }) });
-    const charset = field('Charset').locator('select');
-    const key = field('MD5 key').locator('input');
+    await ui.goto(`${shop.adminUrl}/payment-methods/${methodId}`);
+    const charset = ui.locator('#alipay-setting-charset');
+    const key = ui.locator('#alipay-setting-key');
     await charset.waitFor();
     expect(await charset.locator('option:checked').textContent()).toContain('UTF-8');
     const maskedKey = await key.inputValue();
@@ -389,7 +428,6 @@ describe('Vendure example shop in the browser', () => {
     await charset.waitFor();
     expect(await charset.locator('option:checked').textContent()).toContain('GBK');
     expect(await key.inputValue()).toBe(maskedKey);
-    await field('Charset').scrollIntoViewIfNeeded();
     await screenshot(ui, 'vendure-admin-settings');
 
     // The stored key survived the save of the masked form: a GBK-signed escrow payment still opens.
@@ -399,6 +437,73 @@ describe('Vendure example shop in the browser', () => {
     await page.waitForSelector('#pay');
     expect(new URL(page.url()).pathname).toMatch(/^\/cashier\/\d+$/);
     await page.close();
+  });
+
+  it('the Alipay form groups the settings: a legacy interface type shows only legacy fields, an OpenAPI one only OpenAPI fields', async () => {
+    const ui = await adminUi();
+    const methodId = await admin.api.paymentMethodId('alipay-escrow');
+    await ui.goto(`${shop.adminUrl}/payment-methods/${methodId}`);
+    const interfaceType = ui.locator('#alipay-setting-interfaceType');
+    await interfaceType.waitFor();
+    const common = ['interfaceType', 'gateway', 'sellerId'];
+    const legacy = ['partnerId', 'key', 'sellerEmail', 'charset', 'refundWithoutPassword'];
+    const openapi = [
+      'appId',
+      'appPrivateKey',
+      'alipayPublicKey',
+      'appCertificate',
+      'alipayCertificate',
+      'alipayRootCertificate',
+      'encryptKey',
+      'appAuthToken',
+      'alwaysQrOnDesktop',
+    ];
+    expect(await shownSettings(ui)).toEqual([...common, ...legacy]);
+    // The select groups the interface types by generation.
+    expect(
+      await interfaceType.locator('optgroup').evaluateAll(groups => groups.map(g => g.getAttribute('label'))),
+    ).toEqual(['Legacy interface (partner + MD5)', 'OpenAPI (app ID + RSA2)']);
+    await interfaceType.selectOption('openapi-page-qr');
+    expect(await shownSettings(ui)).toEqual([...common, ...openapi]);
+    await screenshot(ui, 'vendure-admin-settings-openapi');
+    await interfaceType.selectOption('legacy-dual');
+    expect(await shownSettings(ui)).toEqual([...common, ...legacy]);
+    // Switching back and forth kept the legacy values (hidden fields are not cleared).
+    expect(await ui.locator('#alipay-setting-partnerId').inputValue()).toBe(merchantA?.partner);
+    // Nothing saved: leave the page unchanged.
+    await ui.reload();
+    await interfaceType.waitFor();
+    expect(await interfaceType.inputValue()).toBe('legacy-escrow');
+  });
+
+  it('with the Dashboard in 中文 the Alipay form and order panel are labelled in Chinese', async () => {
+    const ui = await adminUi();
+    // The user menu → Language → display language 简体中文 (the Dashboard keeps it per administrator).
+    await ui.getByRole('button', { name: /Super Admin/ }).click();
+    await ui.getByRole('menu').getByText('Language', { exact: true }).click();
+    const languageDialog = ui.getByRole('dialog');
+    await languageDialog.getByRole('combobox').first().click();
+    await ui.getByRole('option', { name: /zh_Hans/i }).click();
+    await ui.keyboard.press('Escape');
+    await languageDialog.waitFor({ state: 'detached' });
+    const methodId = await admin.api.paymentMethodId('alipay-escrow');
+    await ui.goto(`${shop.adminUrl}/payment-methods/${methodId}`);
+    await ui.locator('#alipay-setting-interfaceType').waitFor();
+    const form = ui.getByTestId('alipay-settings-form');
+    await form.getByText('旧版接口（合作者身份 + 安全校验码）').waitFor();
+    const labels = await form.locator('label').allTextContents();
+    expect(labels).toEqual(
+      expect.arrayContaining(['接口类型', '网关', '合作者身份 (PID)', 'MD5 安全校验码', '字符集']),
+    );
+    expect(await ui.locator('#alipay-setting-interfaceType option:checked').textContent()).toBe(
+      '旧版：担保交易',
+    );
+    await screenshot(ui, 'vendure-admin-settings-zh');
+
+    const order = await admin.api.order(instantOrderCode);
+    const panel = await alipayPanel(ui, order.id);
+    expect(await panel.textContent()).toContain('支付宝交易号');
+    await screenshot(ui, 'vendure-admin-order-panel-zh');
   });
 
   it('a phone gets the mobile website payment (wap); a desktop QR method gets the QR page, paid by scanning', async () => {

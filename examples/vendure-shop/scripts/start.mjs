@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * `pnpm start`: compiles src/ with tsc when a source is newer than the last build, then runs
- * dist/index.js in this process. tsc (not esbuild/tsx) because Vendure's dependency injection needs
+ * `pnpm start`: compiles src/ with tsc when a source is newer than the last build, builds the Vendure
+ * Dashboard when its inputs changed (scripts/build-dashboard.mjs), then runs dist/index.js in this process. tsc (not esbuild/tsx) because Vendure's dependency injection needs
  * the decorator metadata only tsc emits; skipping an unchanged build saves ~3 s on every later start.
  */
 import { spawnSync } from 'node:child_process';
@@ -38,4 +38,8 @@ if (newestSource() > mtimeOf(entry)) {
   });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
+const dashboard = spawnSync(process.execPath, [join(packageDir, 'scripts', 'build-dashboard.mjs')], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+if (dashboard.status !== 0) process.exit(dashboard.status ?? 1);
 await import(pathToFileURL(entry).href);

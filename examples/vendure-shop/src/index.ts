@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   );
   const ready = {
     url: settings.publicUrl,
-    adminUrl: `${settings.publicUrl}/admin`,
+    adminUrl: `${settings.publicUrl}/dashboard`,
     adminUser: settings.superadmin.identifier,
     // The demo's throw-away password is printed on purpose; a password of your own never is.
     adminPassword:

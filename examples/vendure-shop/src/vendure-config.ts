@@ -2,11 +2,10 @@
  * The example shop's Vendure configuration. The Alipay part (`DefaultJobQueuePlugin` with
  * `alipayBackoffStrategy()`, `DefaultSchedulerPlugin`, `AlipayPlugin.init({...})`) is exactly what
  * packages/vendure-plugin/README.md tells a merchant to add; everything else is an ordinary small
- * Vendure server on SQLite with the prebuilt admin UI.
+ * Vendure server on SQLite with the Vendure Dashboard.
  */
 import { join } from 'node:path';
 import { AlipayPlugin, alipayBackoffStrategy } from '@alipay-commerce/vendure';
-import { AdminUiPlugin } from '@vendure/admin-ui-plugin';
 import {
   DefaultJobQueuePlugin,
   DefaultLogger,
@@ -15,12 +14,13 @@ import {
   LogLevel,
   type VendureConfig,
 } from '@vendure/core';
+import { DashboardPlugin } from '@vendure/dashboard/plugin';
 import { ExampleShopPlugin, goodsTypeOfOrder } from './example-shop.plugin';
 import { loadSecrets } from './secrets';
 
 /** The example shop's settings, read from the environment by {@link settingsFromEnv}. */
 export interface ExampleShopSettings {
-  /** Port of the Vendure server (Shop API, Admin API, admin UI, Alipay endpoints). */
+  /** Port of the Vendure server (Shop API, Admin API, Dashboard, Alipay endpoints). */
   port: number;
   /** Where the SQLite database lives; kept between starts. */
   dataDir: string;
@@ -105,6 +105,12 @@ export function databasePath(settings: ExampleShopSettings): string {
   return join(settings.dataDir, 'vendure.sqlite');
 }
 
+/**
+ * Where the built Dashboard is (vite.config.mts writes it): `dist/dashboard` of this package, the same
+ * path from src/ (the Dashboard build reads the config there) and from dist/ (the running shop).
+ */
+export const dashboardDir = join(__dirname, '..', 'dist', 'dashboard');
+
 /** The Vendure configuration of the example shop. */
 export function createVendureConfig(settings: ExampleShopSettings): VendureConfig {
   return {
@@ -112,14 +118,14 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
       port: settings.port,
       adminApiPath: 'admin-api',
       shopApiPath: 'shop-api',
-      // The admin UI is served from this origin and the storefront calls the Shop API from its
+      // The Dashboard is served from this origin and the storefront calls the Shop API from its
       // server, so browsers need no other origin.
       cors: { origin: [settings.publicUrl, settings.storefrontUrl], credentials: true },
-      // JSON POSTs only (the admin UI, the storefront): Apollo's CSRF check costs nothing here.
+      // JSON POSTs only (the Dashboard, the storefront): Apollo's CSRF check costs nothing here.
       csrfPrevention: true,
     },
     authOptions: {
-      // Bearer for the storefront (one token per buyer session), cookie for the admin UI.
+      // Bearer for the storefront (one token per buyer session), cookie for the Dashboard.
       tokenMethod: ['bearer', 'cookie'],
       superadminCredentials: { ...settings.superadmin },
       // Generated on the first start (or COOKIE_SECRET): a copied shop never signs sessions with a known key.
@@ -167,12 +173,9 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
       // index.ts flushes the buffer every few seconds as one merged job (docs/performance.md).
       DefaultSearchPlugin.init({ bufferUpdates: true, indexStockStatus: true }),
       ExampleShopPlugin,
-      // The prebuilt Angular admin: nothing to compile, so a fresh clone starts in seconds.
-      AdminUiPlugin.init({
-        route: 'admin',
-        port: settings.port,
-        adminUiConfig: { brand: 'Alipay commerce demo', hideVendureBranding: false },
-      }),
+      // The Vendure Dashboard (React), built by `pnpm build:dashboard` (vite.config.mts) with the Alipay
+      // plugin's extension compiled in; `pnpm start` builds it when its inputs changed.
+      DashboardPlugin.init({ route: 'dashboard', appDir: dashboardDir }),
     ],
   };
 }

@@ -62,6 +62,250 @@ export interface AlipaySettings {
   alwaysQrOnDesktop?: boolean | string;
 }
 
+/** A text in English and Simplified Chinese, for admin forms. */
+export interface EnZhText {
+  en: string;
+  zh: string;
+}
+
+/**
+ * The one description of the app private key's accepted format, for every form hint, error and doc: PEM
+ * (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`) or the one-line base64 that Alipay's key tool writes,
+ * pasted as it is or referenced as `env:NAME`.
+ */
+export const APP_PRIVATE_KEY_FORMAT = {
+  en: 'PEM (PKCS#1 or PKCS#8) or the one-line base64 from Alipay’s key tool, pasted or as env:NAME',
+  zh: 'PEM（PKCS#1 或 PKCS#8）或支付宝密钥工具生成的单行 base64，可直接粘贴或写作 env:变量名',
+} as const satisfies EnZhText;
+
+/** The interface generation of an {@link InterfaceType}: `legacy` (partner ID + MD5) or `openapi` (app ID + RSA2). */
+export type InterfaceGeneration = 'legacy' | 'openapi';
+
+/** The generation of an interface type, or `undefined` for a value that is none of {@link INTERFACE_TYPES}. */
+export function interfaceGeneration(
+  interfaceType: string | null | undefined,
+): InterfaceGeneration | undefined {
+  if (!(INTERFACE_TYPES as readonly string[]).includes(interfaceType ?? '')) return undefined;
+  return interfaceType?.startsWith('legacy-') ? 'legacy' : 'openapi';
+}
+
+/**
+ * Which part of an admin form a setting belongs to: `common` (every interface type), or only the
+ * `legacy` or the `openapi` generation. Forms show a generation's settings only when the chosen
+ * interface type is of that generation.
+ */
+export type SettingGroup = 'common' | InterfaceGeneration;
+
+/** How an admin form edits a setting. */
+export type SettingInput = 'select' | 'text' | 'secret' | 'textarea' | 'boolean';
+
+/** One setting of an admin form: its group, its input and its bilingual label and description. */
+export interface SettingField {
+  name: keyof AlipaySettings;
+  group: SettingGroup;
+  input: SettingInput;
+  label: EnZhText;
+  description: EnZhText;
+}
+
+/** Headings of the {@link SettingGroup}s in admin forms. */
+export const SETTING_GROUP_LABELS: Record<SettingGroup, EnZhText> = {
+  common: { en: 'Interface and gateway', zh: '接口与网关' },
+  legacy: { en: 'Legacy interface (partner + MD5)', zh: '旧版接口（合作者身份 + 安全校验码）' },
+  openapi: { en: 'OpenAPI (app ID + RSA2)', zh: '开放平台（应用 ID + RSA2）' },
+};
+
+/** Charsets Alipay's legacy interfaces sign and notify in, with their labels. */
+export const CHARSET_LABELS: Record<'utf-8' | 'gbk', EnZhText> = {
+  'utf-8': { en: 'UTF-8', zh: 'UTF-8' },
+  gbk: { en: 'GBK', zh: 'GBK' },
+};
+
+/**
+ * Every setting of {@link AlipaySettings} in form order, grouped by generation, with bilingual labels and
+ * descriptions: the one vocabulary of the Vendure handler arguments, the Vendure Dashboard form and
+ * Medusa's settings page. Descriptions say what Alipay calls the value; adapters add their own
+ * mechanics (e.g. Vendure's `env:NAME` secrets, its permission for the gateway).
+ */
+export const SETTING_FIELDS: readonly SettingField[] = [
+  {
+    name: 'interfaceType',
+    group: 'common',
+    input: 'select',
+    label: { en: 'Interface type', zh: '接口类型' },
+    description: {
+      en: 'The Alipay product this payment method uses. Legacy interfaces sign with the partner MD5 key; OpenAPI ones with the app RSA2 key.',
+      zh: '此支付方式使用的支付宝产品。旧版接口使用合作者 MD5 安全校验码签名，开放平台接口使用应用 RSA2 私钥签名。',
+    },
+  },
+  {
+    name: 'gateway',
+    group: 'common',
+    input: 'text',
+    label: { en: 'Gateway', zh: '网关' },
+    description: {
+      en: 'production (Alipay), sandbox (Alipay OpenAPI sandbox), or a full gateway URL this server allows, e.g. in development the offline sandbox http://127.0.0.1:7010/gateway.do.',
+      zh: 'production（正式环境）、sandbox（支付宝开放平台沙箱），或本服务器允许的完整网关地址，例如开发环境中的离线沙箱 http://127.0.0.1:7010/gateway.do。',
+    },
+  },
+  {
+    name: 'sellerId',
+    group: 'common',
+    input: 'text',
+    label: { en: 'Seller user ID', zh: '卖家支付宝用户号' },
+    description: {
+      en: 'The seller user ID (2088…) notifications must carry; defaults to the partner ID for legacy interfaces.',
+      zh: '通知中须出现的卖家支付宝用户号（2088 开头）；旧版接口默认为合作者身份 ID。',
+    },
+  },
+  {
+    name: 'partnerId',
+    group: 'legacy',
+    input: 'text',
+    label: { en: 'Partner ID (PID)', zh: '合作者身份 (PID)' },
+    description: { en: 'The 2088… partner ID.', zh: '以 2088 开头的合作者身份 ID。' },
+  },
+  {
+    name: 'key',
+    group: 'legacy',
+    input: 'secret',
+    label: { en: 'MD5 key', zh: 'MD5 安全校验码' },
+    description: { en: 'The partner MD5 key.', zh: '合作者 MD5 安全校验码 (Key)。' },
+  },
+  {
+    name: 'sellerEmail',
+    group: 'legacy',
+    input: 'text',
+    label: { en: 'Seller account e-mail', zh: '卖家支付宝账号' },
+    description: {
+      en: 'The seller Alipay account (e-mail or mobile number).',
+      zh: '卖家支付宝账号（邮箱或手机号）。',
+    },
+  },
+  {
+    name: 'charset',
+    group: 'legacy',
+    input: 'select',
+    label: { en: 'Charset', zh: '字符集' },
+    description: { en: 'Charset of requests sent to Alipay.', zh: '发往支付宝的请求所用字符集。' },
+  },
+  {
+    name: 'refundWithoutPassword',
+    group: 'legacy',
+    input: 'boolean',
+    label: { en: 'Refund without password', zh: '无密退款' },
+    description: {
+      en: 'The account has the refund-without-password product, so refunds need no seller confirmation page.',
+      zh: '账号已签约无密退款，退款无需卖家在收银台确认。',
+    },
+  },
+  {
+    name: 'appId',
+    group: 'openapi',
+    input: 'text',
+    label: { en: 'App ID', zh: '应用 ID (APPID)' },
+    description: { en: 'The application ID.', zh: '应用 ID。' },
+  },
+  {
+    name: 'appPrivateKey',
+    group: 'openapi',
+    input: 'secret',
+    label: { en: 'App private key', zh: '应用私钥' },
+    description: {
+      en: `The RSA2 application private key: ${APP_PRIVATE_KEY_FORMAT.en}.`,
+      zh: `RSA2 应用私钥：${APP_PRIVATE_KEY_FORMAT.zh}。`,
+    },
+  },
+  {
+    name: 'alipayPublicKey',
+    group: 'openapi',
+    input: 'textarea',
+    label: { en: 'Alipay public key', zh: '支付宝公钥' },
+    description: {
+      en: 'Public-key mode: the Alipay public key used to verify responses and notifications.',
+      zh: '公钥模式：用于验证响应与通知的支付宝公钥。',
+    },
+  },
+  {
+    name: 'appCertificate',
+    group: 'openapi',
+    input: 'textarea',
+    label: { en: 'App public key certificate', zh: '应用公钥证书' },
+    description: {
+      en: 'Certificate mode: appCertPublicKey_….crt.',
+      zh: '证书模式：应用公钥证书 appCertPublicKey_….crt。',
+    },
+  },
+  {
+    name: 'alipayCertificate',
+    group: 'openapi',
+    input: 'textarea',
+    label: { en: 'Alipay public key certificate', zh: '支付宝公钥证书' },
+    description: {
+      en: 'Certificate mode: alipayCertPublicKey_RSA2.crt.',
+      zh: '证书模式：支付宝公钥证书 alipayCertPublicKey_RSA2.crt。',
+    },
+  },
+  {
+    name: 'alipayRootCertificate',
+    group: 'openapi',
+    input: 'textarea',
+    label: { en: 'Alipay root certificate', zh: '支付宝根证书' },
+    description: {
+      en: 'Certificate mode: alipayRootCert.crt.',
+      zh: '证书模式：支付宝根证书 alipayRootCert.crt。',
+    },
+  },
+  {
+    name: 'encryptKey',
+    group: 'openapi',
+    input: 'secret',
+    label: { en: 'Content encryption key (AES)', zh: '接口内容加密密钥 (AES)' },
+    description: {
+      en: 'The AES key, if content encryption is enabled for the app.',
+      zh: '应用开启接口内容加密时的 AES 密钥。',
+    },
+  },
+  {
+    name: 'appAuthToken',
+    group: 'openapi',
+    input: 'secret',
+    label: { en: 'App auth token (ISV)', zh: '应用授权令牌 (app_auth_token)' },
+    description: {
+      en: 'Service-provider mode: the merchant authorisation token.',
+      zh: '服务商模式：商户授权令牌。',
+    },
+  },
+  {
+    name: 'alwaysQrOnDesktop',
+    group: 'openapi',
+    input: 'boolean',
+    label: { en: 'Always show a QR code on desktop', zh: '电脑端始终显示二维码' },
+    description: {
+      en: 'On desktop, show a QR code to scan instead of redirecting to the Alipay cashier (needs a QR-capable product).',
+      zh: '电脑端显示扫码二维码，而不跳转到支付宝收银台（须所选接口支持扫码）。',
+    },
+  },
+];
+
+/** The {@link SETTING_FIELDS} entry of one setting. */
+export function settingField(name: keyof AlipaySettings): SettingField {
+  const field = SETTING_FIELDS.find(candidate => candidate.name === name);
+  if (!field) throw new Error(`no Alipay setting ${String(name)}`);
+  return field;
+}
+
+/**
+ * Whether an admin form shows a setting for this interface type: common settings always, a generation's
+ * settings only for an interface type of that generation (none of them before a type is chosen).
+ */
+export function settingAppliesTo(
+  field: Pick<SettingField, 'group'>,
+  interfaceType: string | null | undefined,
+): boolean {
+  return field.group === 'common' || field.group === interfaceGeneration(interfaceType);
+}
+
 /** Names of the settings that are secrets: stored encrypted or masked, never shown back. */
 export const SECRET_SETTINGS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'] as const;
 

@@ -332,6 +332,33 @@ describe('Alipay checkout, every interface type', () => {
     expect(notesOf(order).join('\n')).toContain('SF Express (SF1234567890)');
     expect(order.payments[0]?.state).toBe('Authorized');
 
+    // The Dashboard's Alipay panel reads the order's trades through alipayOrder (issue 17 item 6).
+    const { alipayOrder } = await env.adminClient.query(
+      gql`
+        query ($orderId: ID!) {
+          alipayOrder(orderId: $orderId) {
+            trades { outTradeNo tradeNo paymentMethodCode interfaceType status amount refundedAmount shipmentConfirmedAt orphanReason }
+            refunds { requestNo status }
+          }
+        }
+      `,
+      { orderId: order.id },
+    );
+    expect(alipayOrder.trades).toEqual([
+      {
+        outTradeNo,
+        tradeNo: shipped.tradeNo,
+        paymentMethodCode: 'alipay-escrow',
+        interfaceType: 'legacy-escrow',
+        status: 'WAIT_BUYER_CONFIRM_GOODS',
+        amount: totalWithTax,
+        refundedAmount: 0,
+        shipmentConfirmedAt: expect.any(String),
+        orphanReason: null,
+      },
+    ]);
+    expect(alipayOrder.refunds).toEqual([]);
+
     const confirmed = await fetch(`${sandbox.url}/__sandbox/confirm-receipt`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

@@ -311,7 +311,7 @@ describe('AlipayPlugin in a Vendure server', () => {
       expect(argNamed(zh, 'key').label).toBe('MD5 安全校验码');
       expect(argNamed(zh, 'key').description).toContain('env:变量名');
       const en = await alipayHandler(LanguageCode.en);
-      expect(argNamed(en, 'interfaceType').label).toBe('Alipay product');
+      expect(argNamed(en, 'interfaceType').label).toBe('Interface type');
     });
   });
 

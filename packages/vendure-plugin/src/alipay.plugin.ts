@@ -324,6 +324,9 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
     resolvers: [AlipayAdminResolver, AlipayPaymentMethodResolver],
   },
   configuration: configureAlipay,
+  // The Dashboard extension (src/dashboard, shipped as source): compiled by the shop's Dashboard build.
+  // Relative to this file, and '../src/' resolves to the same folder from src/ and from dist/.
+  dashboard: '../src/dashboard/index.tsx',
   compatibility: '^3.0.0',
 })
 // biome-ignore lint/complexity/noStaticOnlyClass: Vendure plugins are classes configured through a static init()

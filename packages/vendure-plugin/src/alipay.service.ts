@@ -65,9 +65,9 @@ import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { AlipayRefundService } from './alipay-refund.service';
 import type { AlipayHandlerArgs, AlipayHandlerArgValues } from './alipay-settings';
 import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
-import type { AlipayRefund } from './entities/alipay-refund.entity';
+import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
-import type { AlipayNotifyInput, AlipayNotifyReply, AlipayOrphanPayment } from './types';
+import type { AlipayNotifyInput, AlipayNotifyReply, AlipayOrderSummary, AlipayOrphanPayment } from './types';
 
 /** The refund input Vendure hands to `createRefund` (not exported by `@vendure/core` itself). */
 export type AlipayRefundOrderInput = Parameters<CreateRefundFn<AlipayHandlerArgs>>[1];
@@ -632,6 +632,52 @@ export class AlipayService {
     return trades.map(trade =>
       toOrphanPayment(trade, refunds.get(trade.outTradeNo), refunded.get(trade.outTradeNo) ?? 0),
     );
+  }
+
+  /**
+   * The Alipay trades of one order of the channel and their refunds, oldest first: what the admin's
+   * order page shows (trade numbers, escrow shipment, orphan payments, refunds still open).
+   */
+  async orderSummary(ctx: RequestContext, orderId: ID): Promise<AlipayOrderSummary> {
+    const trades = await this.connection.getRepository(ctx, AlipayTrade).find({
+      where: { channelId: ctx.channelId, orderId },
+      order: { createdAt: 'ASC' },
+    });
+    const outTradeNos = trades.map(trade => trade.outTradeNo);
+    const refunds = outTradeNos.length
+      ? await this.connection.getRepository(ctx, AlipayRefund).find({
+          where: { channelId: ctx.channelId, outTradeNo: In(outTradeNos) },
+          order: { createdAt: 'ASC' },
+        })
+      : [];
+    const refunded = await this.refunds.settledFenOf(ctx, outTradeNos);
+    return {
+      trades: trades.map(trade => ({
+        outTradeNo: trade.outTradeNo,
+        tradeNo: trade.tradeNo,
+        paymentMethodCode: trade.paymentMethodCode,
+        interfaceType: trade.interfaceType,
+        status: trade.status,
+        amount: trade.amountFen,
+        refundedAmount: refunded.get(trade.outTradeNo) ?? 0,
+        shipmentConfirmedAt: trade.shipmentConfirmedAt,
+        orphanReason: trade.orphanReason,
+        orphanReasonText: trade.orphanReason
+          ? bilingual(orphanReasonText(trade.orphanReason as OrphanReason))
+          : null,
+        createdAt: trade.createdAt,
+      })),
+      refunds: refunds.map(refund => ({
+        outTradeNo: refund.outTradeNo,
+        requestNo: refund.requestNo,
+        amount: refund.amountFen,
+        status: refund.status,
+        origin: refund.origin,
+        error: refund.error,
+        confirmUrl: refund.confirmUrl,
+        createdAt: refund.createdAt,
+      })),
+    };
   }
 
   /**

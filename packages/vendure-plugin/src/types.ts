@@ -136,3 +136,51 @@ export interface AlipayReconciliationSummary {
   /** Of those, refunds whose outcome is now known (settled or failed). */
   refundsResolved: number;
 }
+
+/** One Alipay trade of an order, for the admin's order page (`alipayOrder`). */
+export interface AlipayOrderTrade {
+  outTradeNo: string;
+  /** Alipay's trade number, once Alipay reported the trade. */
+  tradeNo: string | null;
+  paymentMethodCode: string;
+  interfaceType: string;
+  /**
+   * What the plugin last knew: `CREATED`, Alipay's `trade_status` (e.g. `TRADE_SUCCESS`, the escrow
+   * states `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS`) or `START_FAILED`, `SUPERSEDED`, `ABANDONED`.
+   */
+  status: string;
+  /** The amount in fen. */
+  amount: number;
+  /** Settled refunds of the trade so far, in fen. */
+  refundedAmount: number;
+  /** Escrow trades: when Alipay accepted the shipment confirmation. */
+  shipmentConfirmedAt: Date | null;
+  /** Set when the paid trade could not be applied to its order (an orphan payment). */
+  orphanReason: string | null;
+  /** The orphan reason in English and Simplified Chinese. */
+  orphanReasonText: string | null;
+  createdAt: Date;
+}
+
+/** One refund of an order's Alipay trades, for the admin's order page (`alipayOrder`). */
+export interface AlipayOrderRefund {
+  outTradeNo: string;
+  requestNo: string;
+  /** The amount in fen. */
+  amount: number;
+  /** The core's `ShopRefundStatus` (`requested`, `uncertain`, `pending`, `requires_action`, `succeeded`, `failed`). */
+  status: string;
+  /** Who asked: `shop`, `alipay` or `orphan`. */
+  origin: string;
+  /** Why it failed or is uncertain (bilingual, never a secret). */
+  error: string | null;
+  /** Legacy refunds without the no-password contract: where the seller confirms. */
+  confirmUrl: string | null;
+  createdAt: Date;
+}
+
+/** The Alipay side of one order: its trades and their refunds, oldest first. */
+export interface AlipayOrderSummary {
+  trades: AlipayOrderTrade[];
+  refunds: AlipayOrderRefund[];
+}

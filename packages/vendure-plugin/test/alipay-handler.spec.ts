@@ -83,6 +83,8 @@ describe('alipay payment method handler', () => {
       'openapi-page-qr',
       'openapi-qr',
     ]);
-    expect(ALIPAY_INTERFACE_TYPES.find(t => t.value === 'legacy-escrow')?.label[1]?.value).toBe('担保交易');
+    expect(ALIPAY_INTERFACE_TYPES.find(t => t.value === 'legacy-escrow')?.label[1]?.value).toBe(
+      '旧版：担保交易',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { APP_PRIVATE_KEY_FORMAT } from '../settings-fields';
 import { splitCertificates } from '../sign/cert';
 import { toPrivateKey, toPublicKey } from '../sign/keys';
 import { addIssue, checkPasted, checkUrl } from './issues';
@@ -8,16 +9,6 @@ import { addIssue, checkPasted, checkUrl } from './issues';
 export const OPENAPI_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 /** Alipay's OpenAPI sandbox (the old openapi.alipaydev.com host was retired in 2023). */
 export const OPENAPI_SANDBOX_GATEWAY = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-
-/**
- * The one description of the app private key's accepted format, for every form hint, error and doc: PEM
- * (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`) or the one-line base64 that Alipay's key tool writes,
- * pasted as it is or referenced as `env:NAME`.
- */
-export const APP_PRIVATE_KEY_FORMAT = {
-  en: 'PEM (PKCS#1 or PKCS#8) or the one-line base64 from Alipay’s key tool, pasted or as env:NAME',
-  zh: 'PEM（PKCS#1 或 PKCS#8）或支付宝密钥工具生成的单行 base64，可直接粘贴或写作 env:变量名',
-} as const;
 
 /** OpenAPI products a merchant can sign: 电脑网站支付 (page), 手机网站支付 (wap), 当面付扫码 (qr). */
 export type OpenApiProduct = 'page' | 'wap' | 'qr';

@@ -1,10 +1,10 @@
 import { maskSecret } from '@alipay-commerce/core';
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Allow, Ctx, type PaymentMethod, Permission, RequestContext } from '@vendure/core';
+import { Allow, Ctx, type ID, type PaymentMethod, Permission, RequestContext } from '@vendure/core';
 import { AlipayService } from '../alipay.service';
 import { isLiteralSecret, SECRET_ARG_NAMES } from '../alipay-helpers';
 import { ALIPAY_HANDLER_CODE } from '../constants';
-import type { AlipayOrphanPayment } from '../types';
+import type { AlipayOrderSummary, AlipayOrphanPayment } from '../types';
 
 /** Admin API queries and mutations of the plugin; they only delegate to {@link AlipayService}. */
 @Resolver()
@@ -16,6 +16,13 @@ export class AlipayAdminResolver {
   @Allow(Permission.ReadOrder)
   alipayOrphanPayments(@Ctx() ctx: RequestContext): Promise<AlipayOrphanPayment[]> {
     return this.alipayService.findOrphanPayments(ctx);
+  }
+
+  /** `alipayOrder`: the Alipay trades and refunds of one order of the channel (the Dashboard's panel). */
+  @Query()
+  @Allow(Permission.ReadOrder)
+  alipayOrder(@Ctx() ctx: RequestContext, @Args('orderId') orderId: ID): Promise<AlipayOrderSummary> {
+    return this.alipayService.orderSummary(ctx, orderId);
   }
 
   /** `refundAlipayOrphanPayment`: refunds an orphan payment in full (once, whatever the calls). */

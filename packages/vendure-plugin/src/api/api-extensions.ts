@@ -69,7 +69,8 @@ export const shopApiExtensions: DocumentNode = gql`
 
 /**
  * Admin API additions: the orphan payments (paid Alipay trades that could not be applied to their
- * order) and a mutation to refund one on demand (idempotent).
+ * order), a mutation to refund one on demand (idempotent), and one order's Alipay trades and refunds
+ * (`alipayOrder`, the Dashboard's order panel).
  */
 export const adminApiExtensions: DocumentNode = gql`
   type AlipayOrphanPayment {
@@ -90,8 +91,46 @@ export const adminApiExtensions: DocumentNode = gql`
     refundError: String
   }
 
+  "One Alipay trade of an order."
+  type AlipayOrderTrade {
+    outTradeNo: String!
+    tradeNo: String
+    paymentMethodCode: String!
+    interfaceType: String!
+    "CREATED, Alipay's trade_status (e.g. TRADE_SUCCESS, WAIT_SELLER_SEND_GOODS), START_FAILED, SUPERSEDED or ABANDONED."
+    status: String!
+    amount: Money!
+    refundedAmount: Money!
+    "Escrow trades: when Alipay accepted the shipment confirmation."
+    shipmentConfirmedAt: DateTime
+    orphanReason: String
+    orphanReasonText: String
+    createdAt: DateTime!
+  }
+
+  "One refund of an order's Alipay trades."
+  type AlipayOrderRefund {
+    outTradeNo: String!
+    requestNo: String!
+    amount: Money!
+    "requested, uncertain, pending, requires_action, succeeded or failed."
+    status: String!
+    "shop, alipay or orphan."
+    origin: String!
+    error: String
+    confirmUrl: String
+    createdAt: DateTime!
+  }
+
+  "The Alipay side of one order (the Dashboard's Alipay panel)."
+  type AlipayOrderSummary {
+    trades: [AlipayOrderTrade!]!
+    refunds: [AlipayOrderRefund!]!
+  }
+
   extend type Query {
     alipayOrphanPayments: [AlipayOrphanPayment!]!
+    alipayOrder(orderId: ID!): AlipayOrderSummary!
   }
 
   extend type Mutation {

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AlipaySettings,
+  INTERFACE_TYPES,
+  interfaceGeneration,
+  SECRET_SETTINGS,
+  SETTING_FIELDS,
+  settingAppliesTo,
+  settingField,
+} from '../src/settings-fields';
+
+/** Every key of AlipaySettings, spelled out so that a new setting without a form entry fails here. */
+const ALL_SETTINGS: Record<keyof AlipaySettings, true> = {
+  interfaceType: true,
+  gateway: true,
+  partnerId: true,
+  key: true,
+  sellerEmail: true,
+  sellerId: true,
+  charset: true,
+  refundWithoutPassword: true,
+  appId: true,
+  appPrivateKey: true,
+  alipayPublicKey: true,
+  appCertificate: true,
+  alipayCertificate: true,
+  alipayRootCertificate: true,
+  encryptKey: true,
+  appAuthToken: true,
+  alwaysQrOnDesktop: true,
+};
+
+describe('the admin-form vocabulary (SETTING_FIELDS)', () => {
+  it('describes every setting once, in both languages', () => {
+    expect(SETTING_FIELDS.map(field => field.name).sort()).toEqual(Object.keys(ALL_SETTINGS).sort());
+    for (const field of SETTING_FIELDS) {
+      for (const text of [field.label, field.description]) {
+        expect(text.en.trim(), field.name).not.toBe('');
+        expect(text.zh, field.name).toMatch(/[\u4e00-\u9fff]/);
+      }
+    }
+  });
+
+  it('edits exactly the secrets with a secret input', () => {
+    const secrets = SETTING_FIELDS.filter(field => field.input === 'secret').map(field => field.name);
+    expect(secrets.sort()).toEqual([...SECRET_SETTINGS].sort());
+  });
+
+  it('shows a generation’s settings only for an interface type of that generation', () => {
+    expect(INTERFACE_TYPES.map(type => interfaceGeneration(type))).toEqual([
+      'legacy',
+      'legacy',
+      'legacy',
+      'openapi',
+      'openapi',
+      'openapi',
+      'openapi',
+      'openapi',
+    ]);
+    expect(interfaceGeneration('legacy-nonsense')).toBeUndefined();
+    const shown = (type: string) =>
+      SETTING_FIELDS.filter(field => settingAppliesTo(field, type)).map(field => field.name);
+    expect(shown('legacy-escrow')).toEqual([
+      'interfaceType',
+      'gateway',
+      'sellerId',
+      'partnerId',
+      'key',
+      'sellerEmail',
+      'charset',
+      'refundWithoutPassword',
+    ]);
+    expect(shown('openapi-page-qr')).not.toContain('partnerId');
+    expect(shown('openapi-page-qr')).toContain('appPrivateKey');
+    expect(shown('')).toEqual(['interfaceType', 'gateway', 'sellerId']);
+    expect(settingField('appPrivateKey').description.en).toContain('PKCS#8');
+  });
+});
