@@ -19,7 +19,6 @@ export type { AlipayConfig, AlipayConfigInput, ConfigResult } from './config';
 export { parseAlipayConfig, safeParseAlipayConfig, settingsToConfig } from './config';
 export type { LegacyConfig, LegacyInterfaceType } from './config/legacy';
 export type { OpenApiConfig, OpenApiProduct } from './config/openapi';
-export { APP_PRIVATE_KEY_FORMAT } from './config/openapi';
 export type * from './config/policy';
 export {
   checkGatewayPolicy,
@@ -72,6 +71,7 @@ export type { BuyerContext, Device, PaymentInterface } from './select';
 export { interfaceTypeOfPayment } from './select';
 export type * from './settings-fields';
 export {
+  APP_PRIVATE_KEY_FORMAT,
   changedSettingFields,
   INTERFACE_TYPE_LABELS,
   INTERFACE_TYPES,
