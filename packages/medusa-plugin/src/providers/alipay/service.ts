@@ -37,22 +37,22 @@ import {
   PaymentActions,
   PaymentSessionStatus,
 } from '@medusajs/framework/utils';
-import { alipayError } from '../../lib/errors';
-import { logLine } from '../../lib/log';
-import { amountToFen, fenToAmount } from '../../lib/money';
+import { alipayError } from '../../logging/alipay-error';
+import { logLine } from '../../logging/log-line';
+import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
+import type { RefundRow, ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
+import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../refunds/refund-attempts';
 import {
   alipayProviderIds,
   notifyUrlFor,
   PROVIDER_IDENTIFIER,
   returnUrlFor,
-} from '../../lib/provider-options';
-import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../lib/refunds';
-import { originDataOf, tradeOriginOf } from '../../lib/trade-origin';
-import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
-import type { RefundRow, ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
+} from '../../settings/provider-options';
 import { REFUND_STATUS_LABELS } from '../../shared/refund-view';
 import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
+import { amountToFen, fenToAmount } from '../../trades/money';
+import { originDataOf, tradeOriginOf } from '../../trades/trade-origin';
 import {
   type AlipayProviderOptions,
   DEFAULT_PAYMENT_TIMEOUT_MINUTES,
@@ -565,7 +565,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       amount: fenToAmount(amountFen),
       currency: 'CNY',
       interface: start.interface.generation === 'legacy' ? start.interface.service : start.interface.method,
-      // How the trade is created: every later call on it is routed by these (see lib/trade-origin.ts).
+      // How the trade is created: every later call on it is routed by these (see trades/trade-origin.ts).
       interface_type: scoped.interfaceType,
       gateway: scoped.config.gateway,
       seller_email: scoped.seller.email ?? null,
