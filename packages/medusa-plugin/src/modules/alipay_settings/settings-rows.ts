@@ -146,6 +146,7 @@ export function readRow(
   return { values: values as AlipaySettingsValues, masked: masked as MaskedAlipaySettings, undecryptable };
 }
 
+/** The admin view of a scope with nothing stored: every field `null`, no secret set. */
 export function emptyMasked(): MaskedAlipaySettings {
   const masked: Record<string, unknown> = {};
   for (const field of NON_SECRET_FIELDS) masked[field] = null;
@@ -164,6 +165,10 @@ function settingsKeyFromEnvSafe(): Buffer | undefined {
   }
 }
 
+/**
+ * Whether secrets can be saved and read (`ALIPAY_SETTINGS_SECRET` usable) and which stored secrets the
+ * current key cannot open, for the admin view. English / 简体中文.
+ */
 export function encryptionStatus(undecryptable: SecretLocation[]): AlipaySettingsAdminView['encryption'] {
   let key: Buffer | undefined;
   try {
