@@ -5,16 +5,16 @@ import {
 } from '@alipay-commerce/core';
 import type { ConfigModule } from '@medusajs/framework/types';
 import { PaymentSessionStatus } from '@medusajs/framework/utils';
-import { amountToFen, fenToAmount } from '../src/lib/money';
+import { toSessionStatus } from '../src/providers/alipay/status';
 import {
   alipayProviderIds,
   alipayProviderOptions,
   notifyUrlFor,
   returnUrlFor,
-} from '../src/lib/provider-options';
-import { carrierOf } from '../src/lib/shipments';
-import { toSessionStatus } from '../src/providers/alipay/status';
+} from '../src/settings/provider-options';
 import { INTERFACE_TYPE_LABELS, INTERFACE_TYPES, SECRET_FIELDS } from '../src/shared/settings-fields';
+import { carrierOf } from '../src/shipments/shipment-confirmation';
+import { amountToFen, fenToAmount } from '../src/trades/money';
 
 describe('toSessionStatus (the one status mapping)', () => {
   it('maps every core trade status as the README table says', () => {

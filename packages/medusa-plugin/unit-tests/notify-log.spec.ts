@@ -1,6 +1,6 @@
-import { logLine, logSafe, logSafeId } from '../src/lib/log';
-import { notifyOutcomeOf } from '../src/lib/notify-outcome';
-import { queryExpectation } from '../src/lib/query-expectation';
+import { logLine, logSafe, logSafeId } from '../src/logging/log-line';
+import { notifyOutcomeOf } from '../src/notifications/notify-outcome';
+import { queryExpectation } from '../src/reconciliation/query-expectation';
 
 /** What the hostile suite sends in `out_trade_no`, `trade_no` or the URL: a line break, then a forged line. */
 const FORGED = 'X\ninfo - [alipay] notify request accepted (order_created): HTTP 200 success (session -)';

@@ -1,6 +1,6 @@
-import type { SessionTarget } from '../src/lib/medusa-state';
-import { tradeFacts, type VerifiedLifecycleEvent } from '../src/lib/trade-lifecycle';
 import type { RefundRow, VerifiedTrade } from '../src/modules/alipay_settings/service';
+import type { SessionTarget } from '../src/trades/session-target';
+import { tradeFacts, type VerifiedLifecycleEvent } from '../src/trades/trade-lifecycle';
 
 const event: VerifiedLifecycleEvent = {
   outTradeNo: 'payses_1',

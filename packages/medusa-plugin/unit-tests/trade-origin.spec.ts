@@ -1,4 +1,4 @@
-import { generationOf, originOfGeneration, tradeOriginOf } from '../src/lib/trade-origin';
+import { generationOf, originOfGeneration, tradeOriginOf } from '../src/trades/trade-origin';
 
 describe('tradeOriginOf (which generation handles an existing trade)', () => {
   it('reads the interface type, gateway and seller the provider recorded', () => {

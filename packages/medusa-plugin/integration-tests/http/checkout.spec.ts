@@ -30,10 +30,11 @@ import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 const SETTINGS_SECRET = 'b2'.repeat(32);
 const app = await alipayTestApp(SETTINGS_SECRET);
 
-const { reconcileAlipayPayments } =
-  pluginModule<typeof import('../../src/lib/reconcile')>('./lib/reconcile.js');
-const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/lib/process-trade-event')>(
-  './lib/process-trade-event.js',
+const { reconcileAlipayPayments } = pluginModule<typeof import('../../src/reconciliation/reconcile')>(
+  './reconciliation/reconcile.js',
+);
+const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/trades/process-trade-event')>(
+  './trades/process-trade-event.js',
 );
 const { ALIPAY_SETTINGS_MODULE } = pluginModule<typeof import('../../src/modules/alipay_settings/constants')>(
   './modules/alipay_settings/constants.js',

@@ -22,9 +22,12 @@ import {
 } from '../utils/suite';
 import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 
-const { retryDueShipments } = pluginModule<typeof import('../../src/lib/shipments')>('./lib/shipments.js');
-const { reconcileAlipayPayments } =
-  pluginModule<typeof import('../../src/lib/reconcile')>('./lib/reconcile.js');
+const { retryDueShipments } = pluginModule<typeof import('../../src/shipments/shipment-confirmation')>(
+  './shipments/shipment-confirmation.js',
+);
+const { reconcileAlipayPayments } = pluginModule<typeof import('../../src/reconciliation/reconcile')>(
+  './reconciliation/reconcile.js',
+);
 
 const app = await alipayTestApp('c3'.repeat(32));
 

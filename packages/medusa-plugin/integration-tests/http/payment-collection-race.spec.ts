@@ -32,8 +32,8 @@ import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 process.env.ALIPAY_TEST_AUTO_REFUND_ORPHANS = 'true';
 const app = await alipayTestApp('e5'.repeat(32));
 
-const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/lib/process-trade-event')>(
-  './lib/process-trade-event.js',
+const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/trades/process-trade-event')>(
+  './trades/process-trade-event.js',
 );
 
 vi.setConfig({ testTimeout: 90_000 });

@@ -37,9 +37,12 @@ import { acceptedPaymentsApplied, waitFor } from '../utils/wait';
 process.env.ALIPAY_TEST_AUTO_REFUND_ORPHANS = 'true';
 const app = await alipayTestApp('d4'.repeat(32));
 
-const { reconcileAlipayPayments } =
-  pluginModule<typeof import('../../src/lib/reconcile')>('./lib/reconcile.js');
-const { retryDueShipments } = pluginModule<typeof import('../../src/lib/shipments')>('./lib/shipments.js');
+const { reconcileAlipayPayments } = pluginModule<typeof import('../../src/reconciliation/reconcile')>(
+  './reconciliation/reconcile.js',
+);
+const { retryDueShipments } = pluginModule<typeof import('../../src/shipments/shipment-confirmation')>(
+  './shipments/shipment-confirmation.js',
+);
 
 vi.setConfig({ testTimeout: 90_000 });
 

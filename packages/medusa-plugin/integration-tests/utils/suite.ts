@@ -38,7 +38,7 @@ export async function alipayTestApp(settingsSecret: string): Promise<AlipayTestA
 const pluginRequire = createRequire(fileURLToPath(new URL('../../.medusa/server/src/', import.meta.url)));
 
 /**
- * A module of the plugin's build (`./lib/reconcile.js`), through Node's own require: the same module
+ * A module of the plugin's build (`./reconciliation/reconcile.js`), through Node's own require: the same module
  * instances as the running app, which a TypeScript import of `src/` would not be.
  */
 export function pluginModule<T>(path: string): T {

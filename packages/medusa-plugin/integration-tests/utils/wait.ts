@@ -18,7 +18,7 @@ export async function waitFor<T>(
 /**
  * Waits until every accepted notification has been applied: the plugin answers Alipay `success` as
  * soon as a payment notification is verified and stored, and applies the payment right after
- * (`lib/process-trade-event.ts`), so the order appears a moment after the answer.
+ * (`trades/process-trade-event.ts`), so the order appears a moment after the answer.
  */
 export async function acceptedPaymentsApplied(db: Database): Promise<void> {
   await waitFor('the accepted payments to be applied', async () => {

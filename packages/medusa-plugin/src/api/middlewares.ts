@@ -1,5 +1,5 @@
 import { defineMiddlewares, validateAndTransformBody } from '@medusajs/framework/http';
-import { trustedSalesChannel } from '../lib/trusted-sales-channel';
+import { trustedSalesChannel } from '../checkout/trusted-sales-channel';
 import { ALIPAY_RBAC } from '../policies/alipay';
 import { AdminSaveAlipaySettings } from './admin/alipay/settings/validators';
 

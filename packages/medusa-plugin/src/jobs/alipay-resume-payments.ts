@@ -1,5 +1,5 @@
 import type { MedusaContainer } from '@medusajs/framework/types';
-import { resumeAcceptedPayments } from '../lib/process-trade-event';
+import { resumeAcceptedPayments } from '../trades/process-trade-event';
 
 /** How often the `alipay-resume-payments` job looks for accepted payments nobody is applying. */
 export const RESUME_PAYMENTS_INTERVAL_MS = 10_000;

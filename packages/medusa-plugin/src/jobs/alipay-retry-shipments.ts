@@ -1,6 +1,6 @@
 import { FIRST_RETRY_DELAY_MS } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
-import { retryDueShipments } from '../lib/shipments';
+import { retryDueShipments } from '../shipments/shipment-confirmation';
 
 /**
  * Every `FIRST_RETRY_DELAY_MS` (the core's first retry delay, 15 s): retries escrow shipment

@@ -1,6 +1,6 @@
 import type { SubscriberArgs, SubscriberConfig } from '@medusajs/framework';
 import { FulfillmentWorkflowEvents } from '@medusajs/framework/utils';
-import { confirmShipmentForFulfillment } from '../lib/shipments';
+import { confirmShipmentForFulfillment } from '../shipments/shipment-confirmation';
 
 /**
  * `shipment.created` (emitted by Medusa 2.21's `createOrderShipmentWorkflow` with the fulfillment

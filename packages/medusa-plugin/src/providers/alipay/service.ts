@@ -1,12 +1,5 @@
-import {
-  currencyRefusal,
-  InterfaceNotContractedError,
-  isPaidStatus,
-  type TradeEvent,
-  TradeNotClosableError,
-  type TradeStatus,
-} from '@alipay-commerce/core';
-import { newOutTradeNo, planRefund, syncClaimCutoff } from '@alipay-commerce/core/lifecycle';
+import { isPaidStatus, TradeNotClosableError } from '@alipay-commerce/core';
+import { newOutTradeNo } from '@alipay-commerce/core/lifecycle';
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -37,28 +30,19 @@ import {
   PaymentActions,
   PaymentSessionStatus,
 } from '@medusajs/framework/utils';
-import { alipayError } from '../../lib/errors';
-import { logLine } from '../../lib/log';
-import { amountToFen, fenToAmount } from '../../lib/money';
-import {
-  alipayProviderIds,
-  notifyUrlFor,
-  PROVIDER_IDENTIFIER,
-  returnUrlFor,
-} from '../../lib/provider-options';
-import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../lib/refunds';
-import { originDataOf, tradeOriginOf } from '../../lib/trade-origin';
+import { alipayError } from '../../logging/alipay-error';
+import { logLine } from '../../logging/log-line';
 import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
-import type { RefundRow, ScopedAlipay, VerifiedTrade } from '../../modules/alipay_settings/service';
-import { REFUND_STATUS_LABELS } from '../../shared/refund-view';
-import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
-import {
-  type AlipayProviderOptions,
-  DEFAULT_PAYMENT_TIMEOUT_MINUTES,
-  validateProviderOptions,
-} from './options';
-import { toSessionStatus } from './status';
+import type { ScopedAlipay } from '../../modules/alipay_settings/service';
+import { alipayProviderIds, PROVIDER_IDENTIFIER } from '../../settings/provider-options';
+import { amountToFen, fenToAmount } from '../../trades/money';
+import { tradeOriginOf } from '../../trades/trade-origin';
+import { type AlipayProviderOptions, validateProviderOptions } from './options';
+import { type ProviderContext, text } from './provider-context';
+import { refundPayment } from './refund-payment';
+import { startTrade } from './start-trade';
+import { statusChecked, tradeState, withTrade } from './trade-state';
 
 export type { AlipayProviderOptions } from './options';
 
@@ -69,14 +53,6 @@ export type { AlipayProviderOptions } from './options';
 export const PAID_SESSION_KEPT_MESSAGE =
   'Alipay: this order is already paid (the payment is being recorded), so it cannot be paid again. / ' +
   '支付宝：该订单已付款（付款正在入账），不能再次付款。';
-
-/** What the provider knows about a trade at one moment: the verified status, or `null` (no trade yet). */
-interface TradeState {
-  status: TradeStatus | null;
-  tradeNo: string | null;
-  amountFen: number | null;
-  source: 'stored' | 'query' | 'none';
-}
 
 /**
  * Alipay (支付宝) payment provider for Medusa v2's payment module: both generations of Alipay
@@ -130,7 +106,14 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       );
     }
     const outTradeNo = newOutTradeNo();
-    const sessionData = await this.startTrade(sessionId, outTradeNo, data, input.amount, input.currency_code);
+    const sessionData = await startTrade(
+      this.steps_(),
+      sessionId,
+      outTradeNo,
+      data,
+      input.amount,
+      input.currency_code,
+    );
     return { id: outTradeNo, status: PaymentSessionStatus.PENDING, data: sessionData };
   }
 
@@ -142,8 +125,8 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
     const data = input.data ?? {};
-    const state = await this.tradeState(data, { rateLimited: true });
-    const status = this.statusChecked(data, state);
+    const state = await tradeState(this.steps_(), data, { rateLimited: true });
+    const status = statusChecked(this.steps_(), data, state);
     this.logger_.info(
       logLine(`authorizePayment: trade ${state.status ?? 'not created yet'} → ${status}`, {
         outTradeNo: text(data.out_trade_no),
@@ -160,8 +143,8 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
     const data = input.data ?? {};
-    const state = await this.tradeState(data, { rateLimited: true });
-    return { status: this.statusChecked(data, state), data: withTrade(data, state) };
+    const state = await tradeState(this.steps_(), data, { rateLimited: true });
+    return { status: statusChecked(this.steps_(), data, state), data: withTrade(data, state) };
   }
 
   /**
@@ -172,7 +155,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const data = input.data ?? {};
-    const state = await this.tradeState(data);
+    const state = await tradeState(this.steps_(), data);
     const ids = { outTradeNo: text(data.out_trade_no), trade: state.tradeNo };
     if (state.status === 'paid' || state.status === 'finished') {
       this.logger_.info(logLine(`capturePayment: trade ${state.status}, captured`, ids));
@@ -259,132 +242,16 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     }
     return { data };
   }
-
-  /**
-   * Refunds part or all of a payment, safe under concurrency and crashes (the core's refund rules):
-   *
-   * 1. A refund Alipay already made and the plugin is recording in Medusa (an Alipay-side refund, or a
-   *    refund whose Medusa record was lost) is linked to this Medusa refund: Alipay is not called.
-   * 2. Otherwise the core plans the refund (`planRefund`: a random refund ID and request number) and
-   *    it is stored in `alipay_refund` — with the trade's refund lock and Medusa's refund ID
-   *    (`context.idempotency_key`: Medusa commits its refund row before calling the provider) — before
-   *    Alipay is called. When another refund of the payment holds the lock nothing is sent and the
-   *    refund is refused, in English and Chinese: two admins at once cannot refund twice.
-   * 3. Alipay's answer is classified by the core (`refundAttemptResult`: the trade's refunded total
-   *    must be what was settled before plus this refund) and stored. Only a refusal (`failed`: nothing
-   *    moved) is thrown, so that Medusa deletes its refund row. Succeeded, pending (legacy: the
-   *    `batch_refund_notify` settles it), requires_action (the seller confirms on Alipay's page, the link
-   *    is journalled) and uncertain (no usable answer: reconciliation asks Alipay and completes it with
-   *    the same request number) return normally — never an error after money may have moved.
-   *
-   * The refund ledger is the `alipay_refund` table; the payment's `data` is returned unchanged.
-   */
+  /** See {@link refundPayment} (refund-payment.ts): the core's refund rules, safe under concurrency and crashes. */
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    const data = input.data ?? {};
-    const outTradeNo = text(data.out_trade_no);
-    if (!outTradeNo) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        'This payment has no Alipay trade. / 该付款没有支付宝交易。',
-      );
-    }
-    const amountFen = amountToFen(input.amount);
-    const amount = fenToAmount(amountFen);
-    const medusaRefundId = text(input.context?.idempotency_key) ?? null;
-    const settings = this.settingsModule();
-    const ids = { outTradeNo, trade: text(data.trade_no) };
-
-    const linked = await settings.linkRecordedRefund(outTradeNo, amount, medusaRefundId);
-    if (linked) {
-      this.logger_.info(
-        logLine(
-          `refund of ${amount} CNY recorded (${linked.origin} refund ${linked.request_no}), Alipay not called`,
-          ids,
-        ),
-      );
-      return { data };
-    }
-
-    const stored = await settings.getVerifiedTrade(outTradeNo);
-    const tradeNo = text(data.trade_no) ?? stored?.trade_no ?? null;
-    // The generation the trade was created with, even if the shop has switched since; throws (and
-    // Medusa shows the message) when that generation's credentials are gone — never the other's.
-    const scoped = await this.facadeForTrade(data);
-    const refunds = await settings.listTradeRefunds(outTradeNo);
-    const plan = planRefund(scoped.config.generation);
-    const row = await settings.openRefund({
-      outTradeNo,
-      tradeNo,
-      providerId: this.providerId(),
-      scope: stored?.scope ?? scoped.scope,
-      generation: scoped.config.generation,
-      refundId: plan.refundId,
-      requestNo: plan.requestNo,
-      amount,
-      origin: 'shop',
-      settledBefore: fenToAmount(settledFen(refunds)),
-      medusaRefundId,
-      reason: null,
-    });
-    if (!row) {
-      this.logger_.warn(logLine(`refund of ${amount} CNY refused: another refund is in flight`, ids));
-      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, REFUND_IN_FLIGHT_MESSAGE);
-    }
-
-    let after: RefundRow;
-    let detail: string;
-    try {
-      const sent = await sendRefund(settings, scoped.alipay, row, {
-        notifyUrl: notifyUrlFor(this.options_, this.providerId()),
-      });
-      after = sent.row;
-      detail = sent.result.detail;
-    } catch (error) {
-      // Alipay was called but its answer could not be stored: the row stays open (and locked), and
-      // reconciliation sends it again with the same request number. Never an error now: money may have moved.
-      this.logger_.error(
-        logLine(
-          `refund ${row.request_no} of ${amount} CNY: answer not stored (${(error as Error).message})`,
-          ids,
-        ),
-      );
-      return { data };
-    }
-    this.logger_.info(
-      logLine(`refund ${after.request_no} of ${amount} CNY: ${after.status} (${detail})`, ids),
-    );
-    await settings.recordEvent({
-      kind: 'refund',
-      level: after.status === 'failed' || after.status === 'uncertain' ? 'warning' : 'info',
-      providerId: this.providerId(),
-      outTradeNo,
-      tradeNo,
-      sessionId: text(data.session_id) ?? null,
-      message:
-        `Refund of ${amount} CNY (${after.request_no}): ${REFUND_STATUS_LABELS[after.status]}.` +
-        `${after.error ? ` ${after.error}` : ''}`,
-      details: {
-        refundId: after.id,
-        requestNo: after.request_no,
-        amount,
-        status: after.status,
-        ...(after.confirm_url ? { confirmUrl: after.confirm_url } : {}),
-      },
-    });
-    if (after.status === 'failed') {
-      throw new MedusaError(
-        MedusaError.Types.NOT_ALLOWED,
-        `Alipay refused the refund of ${amount} CNY; nothing was refunded. ${after.error ?? ''} / 支付宝拒绝了 ${amount} 元的退款，未退款。`,
-      );
-    }
-    return { data };
+    return refundPayment(this.steps_(), input);
   }
 
   /** The stored data, with the trade's current verified state when Alipay knows the trade. */
   async retrievePayment(input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
     const data = input.data ?? {};
     if (!text(data.out_trade_no)) return { data };
-    return { data: withTrade(data, await this.tradeState(data)) };
+    return { data: withTrade(data, await tradeState(this.steps_(), data)) };
   }
 
   /**
@@ -402,7 +269,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       text(data.amount) === fenToAmount(amountToFen(input.amount)) &&
       input.currency_code?.toLowerCase() === 'cny';
     if (unchanged) return { data, status: PaymentSessionStatus.PENDING };
-    const state = await this.tradeState(data);
+    const state = await tradeState(this.steps_(), data);
     if (state.status !== null) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
@@ -411,7 +278,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       );
     }
     return {
-      data: await this.startTrade(sessionId, outTradeNo, data, input.amount, input.currency_code),
+      data: await startTrade(this.steps_(), sessionId, outTradeNo, data, input.amount, input.currency_code),
       status: PaymentSessionStatus.PENDING,
     };
   }
@@ -515,200 +382,15 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     );
   }
 
-  /**
-   * Builds the signed request (or QR code) and the public session data for one trade, and records the
-   * trade's start with its session (the mapping from `outTradeNo` to `sessionId`).
-   */
-  private async startTrade(
-    sessionId: string,
-    outTradeNo: string,
-    data: Record<string, unknown>,
-    amount: InitiatePaymentInput['amount'],
-    currencyCode: string,
-  ): Promise<Record<string, unknown>> {
-    // The core's currency rule and wording: Medusa offers a region's providers whatever its currency.
-    const refusal = currencyRefusal(currencyCode);
-    if (refusal) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${refusal.en} / ${refusal.zh}`);
-    }
-    const amountFen = amountToFen(amount);
-    // Written by the plugin's middleware from the cart itself (see api/middlewares.ts), not by the shopper.
-    const salesChannelId = text(data.sales_channel_id) ?? null;
-    const scoped = await this.facade(salesChannelId);
-    const device = data.device === 'mobile' ? 'mobile' : 'desktop';
-    const storefrontReturnUrl = this.checkedReturnUrl(data.return_url);
-    const providerId = this.providerId();
-    let start: Awaited<ReturnType<ScopedAlipay['alipay']['startPayment']>>;
-    try {
-      start = await scoped.alipay.startPayment(
-        {
-          outTradeNo,
-          amountFen,
-          currency: 'CNY',
-          // The cashier and the payer's bill show it: part of the random trade number, never a Medusa ID.
-          subject: this.options_.subject ?? `Order 订单 ${outTradeNo.slice(-8)}`,
-          notifyUrl: notifyUrlFor(this.options_, providerId),
-          returnUrl: returnUrlFor(this.options_, providerId),
-          timeoutMinutes: this.options_.paymentTimeoutMinutes ?? DEFAULT_PAYMENT_TIMEOUT_MINUTES,
-        },
-        { device },
-        { as: data.as === 'form' ? 'form' : 'redirect' },
-      );
-    } catch (error) {
-      throw alipayError({ en: 'start payment', zh: '发起支付' }, error);
-    }
-    const session: Record<string, unknown> = Object.fromEntries(PLUGIN_SESSION_KEYS.map(key => [key, null]));
-    Object.assign(session, {
-      session_id: sessionId,
-      out_trade_no: outTradeNo,
-      sales_channel_id: salesChannelId,
-      amount: fenToAmount(amountFen),
-      currency: 'CNY',
-      interface: start.interface.generation === 'legacy' ? start.interface.service : start.interface.method,
-      // How the trade is created: every later call on it is routed by these (see lib/trade-origin.ts).
-      interface_type: scoped.interfaceType,
-      gateway: scoped.config.gateway,
-      seller_email: scoped.seller.email ?? null,
-      seller_id: scoped.seller.id ?? null,
-      device,
-      kind: start.kind,
-      return_url: storefrontReturnUrl,
-      alipay_status: 'waiting_payment',
-    } satisfies Partial<AlipaySessionData>);
-    if (start.kind === 'redirect') session.redirect_url = start.url;
-    if (start.kind === 'form') session.form_html = start.html;
-    if (start.kind === 'qr') {
-      session.qr_code = start.qrCode;
-      session.qr_expires_at = start.expiresAt.toISOString();
-    }
-    // Kept apart from the session, which Medusa deletes when a new attempt replaces it: a late payment
-    // of this trade must still be verified, asked about and refunded as it was created.
-    await this.settingsModule().recordTradeStart({
-      outTradeNo,
-      sessionId,
-      providerId,
-      scope: scoped.scope,
-      amount: fenToAmount(amountFen),
-      origin: originDataOf(session),
-    });
-    this.logger_.info(
-      logLine(
-        `payment started: ${session.interface} (${start.kind}), ${session.amount} CNY, scope ${scoped.scope}`,
-        {
-          outTradeNo,
-          provider: providerId,
-        },
-      ),
-    );
-    return session;
+  /** What the provider's steps (start-trade.ts, trade-state.ts, refund-payment.ts) use of it. */
+  private steps_(): ProviderContext {
+    return {
+      logger: this.logger_,
+      options: this.options_,
+      providerId: () => this.providerId(),
+      settingsModule: () => this.settingsModule(),
+      facade: salesChannelId => this.facade(salesChannelId),
+      facadeForTrade: data => this.facadeForTrade(data),
+    };
   }
-
-  /**
-   * The storefront's `return_url` when it has the origin of the `storefrontReturnUrl` option, else
-   * that option itself. Refusing foreign origins keeps the return route from being an open redirect.
-   */
-  private checkedReturnUrl(requested: unknown): string {
-    const fallback = this.options_.storefrontReturnUrl;
-    if (requested === undefined || requested === null || requested === '') return fallback;
-    let url: URL | undefined;
-    try {
-      url = typeof requested === 'string' ? new URL(requested) : undefined;
-    } catch {
-      url = undefined;
-    }
-    if (!url || url.origin !== new URL(fallback).origin) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `return_url must be an absolute URL on ${new URL(fallback).origin}. / return_url 必须是 ${new URL(fallback).origin} 下的绝对网址。`,
-      );
-    }
-    return url.toString();
-  }
-
-  /**
-   * The trade's state: the verified stored status when it says the trade is paid or closed (no
-   * network call), else Alipay's signed query answer (recorded as verified state). A merchant whose
-   * contract lacks the query interface gets the stored state (or "no trade yet"). With `rateLimited`
-   * (the checks a storefront can repeat), Alipay is asked at most once per the core's
-   * `SYNC_MIN_INTERVAL_MS` per trade, claimed atomically on its start record so that concurrent checks
-   * query once; the others answer from the stored state.
-   */
-  private async tradeState(
-    data: Record<string, unknown>,
-    options: { rateLimited?: boolean } = {},
-  ): Promise<TradeState> {
-    const outTradeNo = text(data.out_trade_no);
-    if (!outTradeNo) return { status: null, tradeNo: null, amountFen: null, source: 'none' };
-    const settings = this.settingsModule();
-    const stored = await settings.getVerifiedTrade(outTradeNo);
-    if (stored && (isPaidStatus(stored.status) || stored.status === 'closed')) return fromStored(stored);
-    if (options.rateLimited) {
-      const now = new Date();
-      if ((await settings.claimTradeQuery(outTradeNo, now, syncClaimCutoff(now))) === 'recent') {
-        return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
-      }
-    }
-
-    const scoped = await this.facadeForTrade(data);
-    let event: TradeEvent | null;
-    try {
-      event = await scoped.alipay.queryTrade({ outTradeNo, tradeNo: text(data.trade_no) });
-    } catch (error) {
-      if (error instanceof InterfaceNotContractedError) {
-        this.logger_.warn(
-          logLine('trade query is not in the Alipay contract; relying on notifications', {
-            outTradeNo,
-          }),
-        );
-        return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
-      }
-      if (stored) return fromStored(stored);
-      throw alipayError({ en: 'trade query', zh: '交易查询' }, error);
-    }
-    if (!event)
-      return stored ? fromStored(stored) : { status: null, tradeNo: null, amountFen: null, source: 'none' };
-    const recorded = await settings.recordVerifiedTrade({
-      event,
-      sessionId: text(data.session_id) ?? null,
-      providerId: this.providerId(),
-      scope: scoped.scope,
-      source: 'query',
-      totalAmount: fenToAmount(event.amountFen),
-      refundedAmount: event.refundedFen !== undefined ? fenToAmount(event.refundedFen) : null,
-    });
-    return fromStored(recorded, 'query');
-  }
-
-  /** Maps the state, refusing a trade whose amount differs from the session's (never "paid" then). */
-  private statusChecked(data: Record<string, unknown>, state: TradeState): PaymentSessionStatus {
-    const expected = text(data.amount);
-    if (state.amountFen !== null && expected !== undefined && fenToAmount(state.amountFen) !== expected) {
-      this.logger_.error(
-        logLine(`trade amount ${fenToAmount(state.amountFen)} differs from the session's ${expected} CNY`, {
-          outTradeNo: text(data.out_trade_no),
-          trade: state.tradeNo,
-        }),
-      );
-      return PaymentSessionStatus.ERROR;
-    }
-    return toSessionStatus(state.status);
-  }
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function fromStored(stored: VerifiedTrade, source: TradeState['source'] = 'stored'): TradeState {
-  return {
-    status: stored.status,
-    tradeNo: stored.trade_no,
-    amountFen: amountToFen(stored.total_amount),
-    source,
-  };
-}
-
-function withTrade(data: Record<string, unknown>, state: TradeState): Record<string, unknown> {
-  if (state.status === null) return data;
-  return { ...data, trade_no: state.tradeNo ?? data.trade_no ?? null, alipay_status: state.status };
 }

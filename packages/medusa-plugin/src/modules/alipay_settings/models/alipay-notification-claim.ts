@@ -9,7 +9,7 @@ export const CLAIM_STATES = ['processing', 'processed', 'ignored'] as const;
  * touching payments, so two concurrent deliveries of the same notification cannot both process it.
  * A processing failure deletes the row (releases the claim) so that Alipay's next retry can succeed.
  *
- * A notification whose payment is applied after Alipay was answered (see `lib/accepted-payments.ts`)
+ * A notification whose payment is applied after Alipay was answered (see `trades/process-trade-event.ts`)
  * keeps its claim `processing` with `outcome = 'accepted'` and the verified event in `event` until it
  * is applied: the row is what makes the acceptance durable. Its holder keeps `claimed_at` fresh while
  * it lives; a claim whose `claimed_at` is older than the lease belongs to a process that died (or to a

@@ -25,7 +25,7 @@ export const REFUND_GENERATIONS = ['legacy', 'openapi'] as const satisfies reado
  * refund of a payment is in flight at a time, so two admins refunding at once cannot both send.
  *
  * Amounts are yuan strings (`"12.50"`) as in `alipay_trade` (an integer column of fen would overflow
- * above 21 474 836.47 CNY); the plugin converts them to integer fen with `lib/money.ts`. `error` is
+ * above 21 474 836.47 CNY); the plugin converts them to integer fen with `trades/money.ts`. `error` is
  * bilingual (`English / 中文`) and never holds a secret.
  */
 export const AlipayRefund = model

@@ -25,7 +25,8 @@ export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse)
     return;
   }
   // The plugin ships its built JavaScript without typings: loaded through its `./*` export.
-  const { reconcileAlipayPayments } = require('@alipay-commerce/medusa/lib/reconcile') as ReconcileModule;
+  const { reconcileAlipayPayments } =
+    require('@alipay-commerce/medusa/reconciliation/reconcile') as ReconcileModule;
   const report = await reconcileAlipayPayments(req.scope, { minAgeMs: 0, limit: 1000 });
   res.json(report);
 };

@@ -1,9 +1,9 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { fenToAmount } from '../../../../lib/money';
-import { type RefundView, refundView } from '../../../../lib/refund-view';
-import { settledFen } from '../../../../lib/refunds';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
+import { settledFen } from '../../../../refunds/refund-attempts';
+import { type RefundView, refundView } from '../../../../refunds/refund-view';
+import { fenToAmount } from '../../../../trades/money';
 
 /** One journal entry as the admin API returns it. */
 export interface AlipayEventView {

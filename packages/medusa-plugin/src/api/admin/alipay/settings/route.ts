@@ -1,15 +1,19 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { ContainerRegistrationKeys, MedusaError } from '@medusajs/framework/utils';
-import { notifyUrlFor, returnUrlFor } from '../../../../lib/provider-options';
-import { alipayRuntime, configuredAlipayProviders, defaultFallbackSettings } from '../../../../lib/runtime';
+import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
+import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
+import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay_settings/service';
+import { notifyUrlFor, returnUrlFor } from '../../../../settings/provider-options';
+import {
+  alipayRuntime,
+  configuredAlipayProviders,
+  defaultFallbackSettings,
+} from '../../../../settings/runtime';
 import {
   assertMayChangeCredentials,
   auditSettingsChange,
   changedFieldsOf,
-} from '../../../../lib/settings-guard';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
-import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay_settings/service';
+} from '../../../../settings/settings-guard';
 import type { AlipaySettingsAdminView, MaskedAlipaySettings } from '../../../../shared/settings-fields';
 import type { AdminSaveAlipaySettingsType } from './validators';
 

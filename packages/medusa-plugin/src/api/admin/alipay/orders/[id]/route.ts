@@ -1,8 +1,8 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { graph } from '../../../../../lib/medusa-state';
-import { refundView } from '../../../../../lib/refund-view';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
+import { refundView } from '../../../../../refunds/refund-view';
+import { graph } from '../../../../../trades/session-target';
 
 /**
  * `GET /admin/alipay/orders/:id`: what the order page widget shows — the order's Alipay trades

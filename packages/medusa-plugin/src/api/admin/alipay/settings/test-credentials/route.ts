@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { MedusaError } from '@medusajs/framework/utils';
-import { alipayRuntime, configuredAlipayProviders } from '../../../../../lib/runtime';
 import { AlipaySettingsInvalidError } from '../../../../../modules/alipay_settings/service';
+import { alipayRuntime, configuredAlipayProviders } from '../../../../../settings/runtime';
 
 /** Answer of the credentials test: the core's `CredentialCheck`. */
 export interface CredentialTestResponse {

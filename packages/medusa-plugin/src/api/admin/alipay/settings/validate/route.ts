@@ -1,8 +1,8 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { defaultFallbackSettings } from '../../../../../lib/runtime';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
 import type { SettingsIssue } from '../../../../../modules/alipay_settings/service';
+import { defaultFallbackSettings } from '../../../../../settings/runtime';
 import type { AdminSaveAlipaySettingsType } from '../validators';
 
 /**

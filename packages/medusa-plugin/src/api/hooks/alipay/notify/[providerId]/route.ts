@@ -7,10 +7,10 @@ import {
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
-import { type LogIds, logLine } from '../../../../../lib/log';
-import { handleAlipayNotification } from '../../../../../lib/notification';
-import { type NotifyOutcome, notifyOutcomeOf } from '../../../../../lib/notify-outcome';
-import { normalizeProviderId } from '../../../../../lib/provider-options';
+import { type LogIds, logLine } from '../../../../../logging/log-line';
+import { handleAlipayNotification } from '../../../../../notifications/handle-notification';
+import { type NotifyOutcome, notifyOutcomeOf } from '../../../../../notifications/notify-outcome';
+import { normalizeProviderId } from '../../../../../settings/provider-options';
 
 /** The answer that makes Alipay retry. */
 const ALIPAY_FAIL = 'fail';

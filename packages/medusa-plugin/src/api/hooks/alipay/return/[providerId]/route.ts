@@ -1,10 +1,10 @@
 import { type StorefrontReturnStatus, storefrontReturnStatus } from '@alipay-commerce/core';
 import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { logLine } from '../../../../../lib/log';
-import { loadSessionTarget, OUR_OUT_TRADE_NO } from '../../../../../lib/medusa-state';
-import { normalizeProviderId } from '../../../../../lib/provider-options';
-import { alipayRuntime } from '../../../../../lib/runtime';
-import { tradeOriginOf } from '../../../../../lib/trade-origin';
+import { logLine } from '../../../../../logging/log-line';
+import { normalizeProviderId } from '../../../../../settings/provider-options';
+import { alipayRuntime } from '../../../../../settings/runtime';
+import { loadSessionTarget, OUR_OUT_TRADE_NO } from '../../../../../trades/session-target';
+import { tradeOriginOf } from '../../../../../trades/trade-origin';
 
 /**
  * `GET /hooks/alipay/return/:providerId?<Alipay's signed parameters>`: where Alipay sends the buyer's

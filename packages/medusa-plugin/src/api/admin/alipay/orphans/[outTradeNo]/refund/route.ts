@@ -1,10 +1,10 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { MedusaError } from '@medusajs/framework/utils';
-import { refundOrphanPayment } from '../../../../../../lib/orphan-refunds';
-import { refundView } from '../../../../../../lib/refund-view';
-import { alipayRuntime } from '../../../../../../lib/runtime';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import { refundOrphanPayment } from '../../../../../../refunds/orphan-refunds';
+import { refundView } from '../../../../../../refunds/refund-view';
+import { alipayRuntime } from '../../../../../../settings/runtime';
 
 /**
  * `POST /admin/alipay/orphans/:outTradeNo/refund`: refunds an orphan payment (the button on Settings →

@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { auditSettingsChange } from '../../../../../../lib/settings-guard';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import { auditSettingsChange } from '../../../../../../settings/settings-guard';
 import { SETTINGS_FIELD_NAMES } from '../../../../../../shared/settings-fields';
 
 /**

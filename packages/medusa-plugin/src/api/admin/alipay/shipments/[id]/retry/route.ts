@@ -1,7 +1,10 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { attemptShipmentConfirmation, type ShipmentRow } from '../../../../../../lib/shipments';
 import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import {
+  attemptShipmentConfirmation,
+  type ShipmentRow,
+} from '../../../../../../shipments/shipment-confirmation';
 
 /**
  * `POST /admin/alipay/shipments/:id/retry`: confirms an escrow shipment to Alipay again now (after

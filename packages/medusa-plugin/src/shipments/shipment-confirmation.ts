@@ -20,13 +20,13 @@ import {
   SHIPMENT_REFUSED,
 } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
+import { alipayError } from '../logging/alipay-error';
+import { logLine } from '../logging/log-line';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import { alipayError } from './errors';
-import { logLine } from './log';
-import { graph, loadSessionTarget } from './medusa-state';
-import { alipayRuntime } from './runtime';
-import { originOfGeneration, tradeOriginOf } from './trade-origin';
+import { alipayRuntime } from '../settings/runtime';
+import { graph, loadSessionTarget } from '../trades/session-target';
+import { originOfGeneration, tradeOriginOf } from '../trades/trade-origin';
 
 /** A row of `alipay_shipment` (the columns used here). */
 export interface ShipmentRow {

@@ -13,9 +13,9 @@ import type { MedusaContainer } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import { graph } from './medusa-state';
-import { amountToFen } from './money';
-import { settledFen } from './refunds';
+import { settledFen } from '../refunds/refund-attempts';
+import { amountToFen } from '../trades/money';
+import { graph } from '../trades/session-target';
 
 interface PaymentView {
   id: string;

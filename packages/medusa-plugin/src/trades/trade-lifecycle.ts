@@ -27,15 +27,13 @@ import {
   completeCartWorkflow,
   processPaymentWorkflow,
 } from '@medusajs/medusa/core-flows';
+import { logLine } from '../logging/log-line';
 import type {
   JournalEntry,
   RefundRow,
   ScopedAlipay,
   VerifiedTrade,
 } from '../modules/alipay_settings/service';
-import { logLine } from './log';
-import { loadSessionTarget, type SessionTarget } from './medusa-state';
-import { amountToFen, fenToAmount } from './money';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
   bilingualText,
@@ -43,8 +41,10 @@ import {
   recordRefundInMedusa,
   settledFen,
   toLifecycleRefund,
-} from './refunds';
-import type { AlipayRuntime } from './runtime';
+} from '../refunds/refund-attempts';
+import type { AlipayRuntime } from '../settings/runtime';
+import { amountToFen, fenToAmount } from './money';
+import { loadSessionTarget, type SessionTarget } from './session-target';
 import { generationOf, tradeOriginOf } from './trade-origin';
 
 /** A verified trade event as the lifecycle reads it, with the trade it is about. */

@@ -36,25 +36,25 @@ import {
 } from '@alipay-commerce/core/lifecycle';
 import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework/types';
 import { Modules } from '@medusajs/framework/utils';
+import { logLine } from '../logging/log-line';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import type { RefundRow, ScopedAlipay } from '../modules/alipay_settings/service';
-import { logLine } from './log';
-import { graph, loadSessionTarget, type SessionTarget, sessionIdOfTrade } from './medusa-state';
-import { amountToFen, fenToAmount } from './money';
-import { autoRefundOrphan } from './orphan-refunds';
-import { processVerifiedTradeEvent } from './process-trade-event';
-import { notifyUrlFor } from './provider-options';
-import { queryExpectation } from './query-expectation';
+import { autoRefundOrphan } from '../refunds/orphan-refunds';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
   needsPerson,
   RERECORDED_REFUND_NOTE,
   recordRefundInMedusa,
   sendRefund,
-} from './refunds';
-import { type AlipayRuntime, alipayRuntime, configuredAlipayProviders } from './runtime';
-import { originOfGeneration, tradeOriginOf } from './trade-origin';
+} from '../refunds/refund-attempts';
+import { notifyUrlFor } from '../settings/provider-options';
+import { type AlipayRuntime, alipayRuntime, configuredAlipayProviders } from '../settings/runtime';
+import { amountToFen, fenToAmount } from '../trades/money';
+import { processVerifiedTradeEvent } from '../trades/process-trade-event';
+import { graph, loadSessionTarget, type SessionTarget, sessionIdOfTrade } from '../trades/session-target';
+import { originOfGeneration, tradeOriginOf } from '../trades/trade-origin';
+import { queryExpectation } from './query-expectation';
 
 /** How far back reconciliation looks for settled refunds whose Medusa refund may have been lost. */
 const LOST_RECORD_WINDOW_MS = 24 * 60 * 60_000;

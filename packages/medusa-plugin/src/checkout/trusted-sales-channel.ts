@@ -1,6 +1,6 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { PLUGIN_SESSION_KEYS, SESSION_INPUT_KEYS } from '../shared/session-data';
-import { cartOfPaymentCollection } from './medusa-state';
+import { cartOfPaymentCollection } from '../trades/session-target';
 
 /**
  * The shopper's session `data` with every key the plugin owns removed (`out_trade_no`, `trade_no`,

@@ -9,8 +9,8 @@ import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import { GLOBAL_SCOPE, type ScopedAlipay } from '../modules/alipay_settings/service';
 import type { AlipayProviderOptions } from '../providers/alipay/options';
+import type { TradeOrigin } from '../trades/trade-origin';
 import { alipayProviderIds, alipayProviderOptions } from './provider-options';
-import type { TradeOrigin } from './trade-origin';
 
 /** What a route, subscriber or job needs for one Alipay provider. */
 export interface AlipayRuntime {

@@ -7,7 +7,7 @@
  */
 import type { RefundRow } from '../modules/alipay_settings/service';
 import type { RefundView } from '../shared/refund-view';
-import { amountToFen, fenToAmount } from './money';
+import { amountToFen, fenToAmount } from '../trades/money';
 
 export type { RefundView } from '../shared/refund-view';
 

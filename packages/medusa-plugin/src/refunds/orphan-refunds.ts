@@ -15,14 +15,14 @@ import {
   planRefund,
 } from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';
+import { logLine } from '../logging/log-line';
 import type { RefundRow } from '../modules/alipay_settings/service';
-import { logLine } from './log';
-import { loadSessionTarget } from './medusa-state';
-import { amountToFen, fenToAmount } from './money';
-import { notifyUrlFor } from './provider-options';
-import { REFUND_IN_FLIGHT_MESSAGE, sendRefund } from './refunds';
-import type { AlipayRuntime } from './runtime';
-import { tradeOriginOf } from './trade-origin';
+import { notifyUrlFor } from '../settings/provider-options';
+import type { AlipayRuntime } from '../settings/runtime';
+import { amountToFen, fenToAmount } from '../trades/money';
+import { loadSessionTarget } from '../trades/session-target';
+import { tradeOriginOf } from '../trades/trade-origin';
+import { REFUND_IN_FLIGHT_MESSAGE, sendRefund } from './refund-attempts';
 
 /** What {@link refundOrphanPayment} did. */
 export interface OrphanRefundResult {

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import type { NotifyAnswer } from './notification';
+import type { NotifyAnswer } from './handle-notification';
 
 /** Whether the shop processed a notify request as news, and why (machine-readable). */
 export interface NotifyOutcome {

@@ -21,7 +21,7 @@ import type { MedusaContainer } from '@medusajs/framework/types';
 import { refundPaymentWorkflow } from '@medusajs/medusa/core-flows';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import type { RefundRow } from '../modules/alipay_settings/service';
-import { amountToFen, fenToAmount } from './money';
+import { amountToFen, fenToAmount } from '../trades/money';
 
 /**
  * The refusal of a second refund while one of the same payment is unanswered: nothing was sent.

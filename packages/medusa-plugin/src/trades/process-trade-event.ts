@@ -42,14 +42,14 @@ import {
 } from '@alipay-commerce/core/lifecycle';
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
+import { type LogIds, logLine } from '../logging/log-line';
+import { dropClaim, holdClaim } from '../modules/alipay_settings/claim-store';
 import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
 import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
 import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
-import { dropClaim, holdClaim } from './claim-heartbeat';
-import { type LogIds, logLine } from './log';
-import { loadSessionTarget, type SessionTarget } from './medusa-state';
-import { autoRefundOrphan } from './orphan-refunds';
-import { type AlipayRuntime, alipayRuntime } from './runtime';
+import { autoRefundOrphan } from '../refunds/orphan-refunds';
+import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
+import { loadSessionTarget, type SessionTarget } from './session-target';
 import { type LifecycleContext, MedusaTradeIO, type VerifiedLifecycleEvent } from './trade-lifecycle';
 
 /** What happened to one event, and what to answer Alipay. */

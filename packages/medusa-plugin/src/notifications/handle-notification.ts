@@ -17,15 +17,15 @@ import {
 } from '@alipay-commerce/core';
 import { decideBatchRefund, eventReceiptKey } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
+import { logLine } from '../logging/log-line';
 import type { ScopedAlipay } from '../modules/alipay_settings/service';
 import { AlipayTradeCredentialsError } from '../modules/alipay_settings/service';
-import { logLine } from './log';
-import { loadSessionTarget, OUR_OUT_TRADE_NO, type SessionTarget } from './medusa-state';
-import { amountToFen, fenToAmount } from './money';
-import { type ProcessOutcome, processVerifiedTradeEvent } from './process-trade-event';
-import { RERECORDED_REFUND_NOTE, recordRefundInMedusa, toLifecycleRefund } from './refunds';
-import { type AlipayRuntime, alipayRuntime } from './runtime';
-import { generationOf, tradeOriginOf } from './trade-origin';
+import { RERECORDED_REFUND_NOTE, recordRefundInMedusa, toLifecycleRefund } from '../refunds/refund-attempts';
+import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
+import { amountToFen, fenToAmount } from '../trades/money';
+import { type ProcessOutcome, processVerifiedTradeEvent } from '../trades/process-trade-event';
+import { loadSessionTarget, OUR_OUT_TRADE_NO, type SessionTarget } from '../trades/session-target';
+import { generationOf, tradeOriginOf } from '../trades/trade-origin';
 
 /** The answer to send Alipay, with the HTTP status. */
 export interface NotifyAnswer {
