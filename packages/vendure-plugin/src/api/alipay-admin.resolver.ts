@@ -1,21 +1,21 @@
 import { maskSecret } from '@alipay-commerce/core';
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Allow, Ctx, type PaymentMethod, Permission, RequestContext } from '@vendure/core';
-import { AlipayService } from '../alipay.service';
-import { isLiteralSecret, SECRET_ARG_NAMES } from '../alipay-helpers';
+import { isLiteralSecret, SECRET_ARG_NAMES } from '../alipay-method-args';
+import { AlipayOrphanService } from '../alipay-orphan.service';
 import { ALIPAY_HANDLER_CODE } from '../constants';
 import type { AlipayOrphanPayment } from '../types';
 
-/** Admin API queries and mutations of the plugin; they only delegate to {@link AlipayService}. */
+/** Admin API queries and mutations of the plugin; they only delegate to {@link AlipayOrphanService}. */
 @Resolver()
 export class AlipayAdminResolver {
-  constructor(private readonly alipayService: AlipayService) {}
+  constructor(private readonly orphans: AlipayOrphanService) {}
 
   /** `alipayOrphanPayments`: paid trades of the channel that could not be applied to their order. */
   @Query()
   @Allow(Permission.ReadOrder)
   alipayOrphanPayments(@Ctx() ctx: RequestContext): Promise<AlipayOrphanPayment[]> {
-    return this.alipayService.findOrphanPayments(ctx);
+    return this.orphans.findOrphanPayments(ctx);
   }
 
   /** `refundAlipayOrphanPayment`: refunds an orphan payment in full (once, whatever the calls). */
@@ -25,7 +25,7 @@ export class AlipayAdminResolver {
     @Ctx() ctx: RequestContext,
     @Args('outTradeNo') outTradeNo: string,
   ): Promise<AlipayOrphanPayment | undefined> {
-    return this.alipayService.refundOrphanPayment(ctx, outTradeNo);
+    return this.orphans.refundOrphanPayment(ctx, outTradeNo);
   }
 }
 
