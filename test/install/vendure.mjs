@@ -83,7 +83,10 @@ export async function configureVendure(dir, { port, logFile }) {
   );
   writeFileSync(configPath, config);
   const envPath = join(dir, '.env');
-  writeFileSync(envPath, edit(readFileSync(envPath, 'utf8'), 'PORT=3000', `PORT=${port}`));
+  // The scaffold writes the first free port from 3000 up (3001 when something else holds 3000).
+  const env = readFileSync(envPath, 'utf8');
+  check(/^PORT=\d+$/m.test(env), "the scaffold's .env no longer sets PORT");
+  writeFileSync(envPath, env.replace(/^PORT=\d+$/m, `PORT=${port}`));
 
   await run('npx', ['vendure', 'migrate', '--generate', 'alipay'], {
     cwd: dir,

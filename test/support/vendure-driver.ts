@@ -85,8 +85,9 @@ function sqliteTime(date: Date): string {
 }
 
 /**
- * The plugin's log line for one notify request (see packages/vendure-plugin/src/alipay.service.ts and
- * notify-body-parser.ts); `verdict` says whether the shop treated the notification as genuine news.
+ * The plugin's log line for one notify request (see packages/vendure-plugin/src/alipay-notification.service.ts,
+ * alipay-trade-events.service.ts and notify-body-parser.ts); `verdict` says whether the shop treated the
+ * notification as genuine news.
  */
 /**
  * The start of every line the plugin writes about a trade: `[AlipayPlugin] order X · trade Y · Alipay Z: `,

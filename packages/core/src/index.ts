@@ -9,7 +9,7 @@
  *
  * The groups, by module: the facade (`./facade`), events (`./events`, `./rejections`), notification
  * intake before any facade exists (`./http/request-body`, `./peek`), errors (`./errors`, each with a
- * bilingual hint), settings (`./settings-fields`, `./config`, `./config/policy`), money (`./money`,
+ * bilingual hint) and their text for logs (`./log-text`: log-safe text, error descriptions), settings (`./settings-fields`, `./config`, `./config/policy`), money (`./money`,
  * `./currency`) and the one keyed queue both adapters serialise their writes with.
  *
  * @packageDocumentation
@@ -61,6 +61,7 @@ export {
 } from './http/request-body';
 export { KeyedQueue } from './keyed-queue';
 export type { SellerAccount } from './legacy/client';
+export { describeError, gatewayDetail, LOG_SAFE_MAX_CHARS, logSafe, logSafeId } from './log-text';
 export type { MoneyOptions } from './money';
 export { fenToYuan, yuanToFen } from './money';
 export type { NotificationPeek } from './peek';

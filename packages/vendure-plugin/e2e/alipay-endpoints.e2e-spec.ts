@@ -2,7 +2,9 @@ import { ChannelService, TransactionalConnection } from '@vendure/core';
 import { E2E_DEFAULT_CHANNEL_TOKEN } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AlipayService, AlipayTrade, buildNotifyUrl, buildReturnUrl } from '../src';
+import { AlipayNotificationService } from '../src/alipay-notification.service';
+import { buildNotifyUrl, buildReturnUrl } from '../src/alipay-urls';
+import { AlipayTrade } from '../src/entities/alipay-trade.entity';
 import {
   type AlipayTestEnvironment,
   E2E_STOREFRONT_RETURN_URL,
@@ -56,7 +58,7 @@ describe('Alipay notify and return endpoints', () => {
     });
 
     it('hands the raw GBK bytes of a charset=GBK form to the service', async () => {
-      const handleNotify = vi.spyOn(env.server.app.get(AlipayService), 'handleNotify');
+      const handleNotify = vi.spyOn(env.server.app.get(AlipayNotificationService), 'handleNotify');
       const body = gbkNotificationBody();
       const contentType = 'application/x-www-form-urlencoded; charset=GBK';
 
@@ -90,7 +92,9 @@ describe('Alipay notify and return endpoints', () => {
     });
 
     it("sends the service's reply verbatim (no JSON quoting)", async () => {
-      vi.spyOn(env.server.app.get(AlipayService), 'handleNotify').mockResolvedValueOnce('success');
+      vi.spyOn(env.server.app.get(AlipayNotificationService), 'handleNotify').mockResolvedValueOnce(
+        'success',
+      );
       const response = await fetch(notifyUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -101,14 +105,14 @@ describe('Alipay notify and return endpoints', () => {
     });
 
     it('passes an empty Buffer when the request has no body', async () => {
-      const handleNotify = vi.spyOn(env.server.app.get(AlipayService), 'handleNotify');
+      const handleNotify = vi.spyOn(env.server.app.get(AlipayNotificationService), 'handleNotify');
       const response = await fetch(notifyUrl, { method: 'POST' });
       expect(response.status).toBe(200);
       expect(handleNotify.mock.calls[0]?.[0].rawBody).toEqual(Buffer.alloc(0));
     });
 
     it('rejects a body over 64 KiB before it reaches the service', async () => {
-      const handleNotify = vi.spyOn(env.server.app.get(AlipayService), 'handleNotify');
+      const handleNotify = vi.spyOn(env.server.app.get(AlipayNotificationService), 'handleNotify');
       const response = await fetch(notifyUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

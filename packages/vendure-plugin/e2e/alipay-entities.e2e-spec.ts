@@ -1,7 +1,8 @@
 import { TransactionalConnection } from '@vendure/core';
 import type { Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlipayNotificationReceipt, AlipayTrade } from '../src';
+import { AlipayNotificationReceipt } from '../src/entities/alipay-notification-receipt.entity';
+import { AlipayTrade } from '../src/entities/alipay-trade.entity';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
 
 /** A trade row with every mandatory column; `overrides` set what a test is about. */

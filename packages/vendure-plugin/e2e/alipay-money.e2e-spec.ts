@@ -7,13 +7,11 @@ import {
 } from '@vendure/core';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AlipayLookupService,
-  AlipayReconciliationService,
-  AlipayRefund,
-  AlipayRefundService,
-  AlipayService,
-} from '../src';
+import { AlipayReconciliationService } from '../src';
+import { AlipayService } from '../src/alipay.service';
+import { AlipayLookupService } from '../src/alipay-lookup.service';
+import { AlipayRefundService } from '../src/alipay-refund.service';
+import { AlipayRefund } from '../src/entities/alipay-refund.entity';
 import {
   type AdminOrder,
   adminOrder,

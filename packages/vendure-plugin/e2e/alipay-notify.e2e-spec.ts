@@ -5,7 +5,10 @@ import { DefaultSchedulerPlugin, OrderService, TransactionalConnection } from '@
 import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AlipayReconciliationService, AlipayRefund, AlipayTrade, buildNotifyUrl } from '../src';
+import { AlipayReconciliationService } from '../src';
+import { buildNotifyUrl } from '../src/alipay-urls';
+import { AlipayRefund } from '../src/entities/alipay-refund.entity';
+import { AlipayTrade } from '../src/entities/alipay-trade.entity';
 import {
   activeOrderState,
   adminOrder,

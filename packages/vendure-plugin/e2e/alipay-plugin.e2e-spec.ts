@@ -3,7 +3,8 @@ import { CurrencyCode, LanguageCode } from '@vendure/core';
 import { ClientError } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AlipayCheckoutService, AlipayService } from '../src';
+import { AlipayService } from '../src/alipay.service';
+import { AlipayCheckoutService } from '../src/alipay-checkout.service';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
 
 const PAYMENT_METHOD_CODE = 'alipay-e2e';

@@ -1,6 +1,8 @@
 import { PaymentMethod, RequestContextService, TransactionalConnection } from '@vendure/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AlipayLookupService, AlipayReconciliationService, AlipayRefund } from '../src';
+import { AlipayReconciliationService } from '../src';
+import { AlipayLookupService } from '../src/alipay-lookup.service';
+import { AlipayRefund } from '../src/entities/alipay-refund.entity';
 import {
   type AdminOrder,
   adminOrder,

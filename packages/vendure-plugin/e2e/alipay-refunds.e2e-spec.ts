@@ -6,7 +6,8 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlipayRefund, AlipayRefundService } from '../src';
+import { AlipayRefundService } from '../src/alipay-refund.service';
+import { AlipayRefund } from '../src/entities/alipay-refund.entity';
 import {
   type AdminOrder,
   adminOrder,

@@ -11,7 +11,7 @@ import {
 import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildNotifyUrl } from '../src';
+import { buildNotifyUrl } from '../src/alipay-urls';
 import {
   adminOrder,
   CREATE_PAYMENT_METHOD,

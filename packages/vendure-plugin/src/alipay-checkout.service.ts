@@ -3,7 +3,9 @@ import {
   AlipayError,
   AlipayNetworkError,
   type BuyerContext,
+  describeError,
   InterfaceNotContractedError,
+  logSafe,
   MoneyError,
   type PaymentOrder,
   storefrontReturnStatus,
@@ -33,22 +35,13 @@ import {
   totalCoveredByPayments,
 } from '@vendure/core';
 import { In, IsNull, LessThan, Not } from 'typeorm';
-import { AlipayService } from './alipay.service';
 import type { GatewayResult } from './alipay-gateways';
-import {
-  bilingual,
-  describeError,
-  describeIssues,
-  describeTrade,
-  isUniqueViolation,
-  logSafe,
-  PAYABLE_ORDER_STATES,
-  paymentSubject,
-  type TradeLabel,
-} from './alipay-helpers';
+import { describeTrade, type TradeLabel } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { type AlipayPaymentIntentErrorReason, INTENT_ERROR_MESSAGES } from './alipay-messages';
+import { type AlipayPaymentIntentErrorReason, bilingual, INTENT_ERROR_MESSAGES } from './alipay-messages';
+import { describeIssues } from './alipay-method-args';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
+import { AlipayTradeEventService, PAYABLE_ORDER_STATES } from './alipay-trade-events.service';
 import { type AlipayReturnStatus, buildStorefrontReturnUrl } from './alipay-urls';
 import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
 import { ALIPAY_TRADE_CREATED, AlipayTrade } from './entities/alipay-trade.entity';
@@ -58,6 +51,22 @@ import type {
   AlipayPaymentIntentResult,
   AlipayReturnInput,
 } from './types';
+import { isUniqueViolation } from './unique-violation';
+
+/**
+ * The `subject` (商品名称) shown on the Alipay cashier: the first product and how many more there
+ * are, e.g. `Celadon Tea Set 等 3 件`. Alipay allows 256 bytes; 60 characters stay well below. It
+ * never names the order: the subject is in the payment URL and on the payer's bill, and the order code
+ * opens a guest order (Vendure's `orderByCode`).
+ */
+export function paymentSubject(lineNames: readonly string[]): string {
+  const [first] = lineNames;
+  if (!first) {
+    return 'Order 订单';
+  }
+  const subject = lineNames.length > 1 ? `${first} 等 ${lineNames.length} 件` : first;
+  return subject.length > 60 ? `${subject.slice(0, 59)}…` : subject;
+}
 
 /** Signed GET URLs longer than this are handed out as an auto-submitting form instead. */
 const MAX_REDIRECT_URL_LENGTH = 2000;
@@ -65,8 +74,7 @@ const MAX_REDIRECT_URL_LENGTH = 2000;
 /**
  * The storefront's side of a payment: starting an attempt (which interface, redirect, form or QR code),
  * the buyer's return from Alipay, and the return page's status sync. Nothing here marks an order paid:
- * only verified Alipay news does, through {@link AlipayService.applyTradeEvent}. Exported by the
- * plugin, so a shop can build its own checkout flow on it.
+ * only verified Alipay news does, through {@link AlipayTradeEventService.applyTradeEvent}.
  */
 @Injectable()
 export class AlipayCheckoutService {
@@ -77,7 +85,7 @@ export class AlipayCheckoutService {
     private readonly activeOrderService: ActiveOrderService,
     private readonly orderService: OrderService,
     private readonly orderStateMachine: OrderStateMachine,
-    private readonly alipay: AlipayService,
+    private readonly tradeEvents: AlipayTradeEventService,
     private readonly lookups: AlipayLookupService,
   ) {}
 
@@ -201,7 +209,7 @@ export class AlipayCheckoutService {
 
   /**
    * For the storefront's return page: asks Alipay about the order's trades that are still open there
-   * and applies each answer exactly as a notification would ({@link AlipayService.applyTradeEvent}).
+   * and applies each answer exactly as a notification would ({@link AlipayTradeEventService.applyTradeEvent}).
    * Trades recorded as paid, closed, finished or superseded (closed by the plugin) are not asked about;
    * the core's `tradesToSync` picks the rest, and a trade asked about within the core's
    * `SYNC_MIN_INTERVAL_MS` is answered from the recorded state — claimed with one conditional update, so
@@ -235,7 +243,7 @@ export class AlipayCheckoutService {
     });
     for (const trade of tradesToSync(trades, now)) {
       if (adminCtx && (await this.claimSyncQuery(trade, now))) {
-        await this.alipay.queryAndApply(adminCtx, trade);
+        await this.tradeEvents.queryAndApply(adminCtx, trade);
       }
     }
     return this.orderService.findOne(ctx, order.id);

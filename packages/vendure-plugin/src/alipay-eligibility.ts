@@ -1,6 +1,6 @@
 import { currencyRefusal } from '@alipay-commerce/core';
 import { LanguageCode, PaymentMethodEligibilityChecker } from '@vendure/core';
-import { bilingual } from './alipay-helpers';
+import { bilingual } from './alipay-messages';
 
 /** The code of {@link alipayCnyOnlyChecker}, as a payment method's `checker.code` names it. */
 export const ALIPAY_CNY_CHECKER_CODE = 'alipay-cny-only';

@@ -2,9 +2,9 @@ import { ALIPAY_ACK, KeyedQueue, type RefundEvent, type TradeEvent } from '@alip
 import { eventReceiptKey } from '@alipay-commerce/core/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { type ID, type RequestContext, TransactionalConnection } from '@vendure/core';
-import { BoundedSet, isUniqueViolation } from './alipay-helpers';
 import { AlipayNotificationReceipt } from './entities/alipay-notification-receipt.entity';
 import type { AlipayNotifyReply } from './types';
+import { isUniqueViolation } from './unique-violation';
 
 /** Receipts of events this process committed that it remembers, to answer Alipay's repeats at once. */
 const RECENT_RECEIPTS = 10_000;
@@ -18,6 +18,38 @@ const SINGLE_CONNECTION_DATABASES = new Set([
   'cordova',
   'expo',
 ]);
+
+/**
+ * A set of at most `capacity` strings that forgets the oldest first: the plugin's memory of receipts it
+ * committed recently. Bounded, so a process that handles millions of notifications keeps a fixed amount
+ * of them in memory (the database's receipts remain the record; this only saves work).
+ */
+export class BoundedSet {
+  private readonly items = new Set<string>();
+
+  constructor(readonly capacity: number) {}
+
+  has(item: string): boolean {
+    return this.items.has(item);
+  }
+
+  add(item: string): void {
+    if (this.items.has(item)) {
+      return;
+    }
+    if (this.items.size >= this.capacity) {
+      const oldest = this.items.values().next().value;
+      if (oldest !== undefined) {
+        this.items.delete(oldest);
+      }
+    }
+    this.items.add(item);
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+}
 
 /** What processing one verified event led to; `reply` is what Alipay must read. */
 export interface EventOutcome {

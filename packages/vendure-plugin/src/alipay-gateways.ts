@@ -9,8 +9,14 @@ import {
   STRICT_SETTINGS_POLICY,
   settingsToConfig,
 } from '@alipay-commerce/core';
+import {
+  type TradeOrigin as CoreTradeOrigin,
+  generationOf,
+  settingsForTrade,
+  tradeSettingsOf,
+} from '@alipay-commerce/core/lifecycle';
 import type { PaymentMethod } from '@vendure/core';
-import { describeIssues, settingsFingerprint, settingsFromArgs } from './alipay-helpers';
+import { describeIssues, settingsFingerprint, settingsFromArgs } from './alipay-method-args';
 import type { AlipayTradeSettings } from './entities/alipay-trade.entity';
 
 /**
@@ -19,7 +25,7 @@ import type { AlipayTradeSettings } from './entities/alipay-trade.entity';
  * `interfaceType` in the admin. New payments follow the current `interfaceType`; every operation on an
  * existing trade (refund, close, query, shipment confirmation, verifying its notifications and returns)
  * must follow the generation the trade was made with, or Alipay would be asked about a trade it files
- * under another contract. When that generation's credentials are gone, the operation fails with a message
+ * under another contract (the core's `settingsForTrade` says which settings serve a trade). When that generation's credentials are gone, the operation fails with a message
  * saying so: the other generation's credentials are never used instead.
  *
  * @packageDocumentation
@@ -27,11 +33,6 @@ import type { AlipayTradeSettings } from './entities/alipay-trade.entity';
 
 /** `legacy` (partner + MD5 key, mapi gateway) or `openapi` (app + RSA2). */
 export type AlipayGeneration = Alipay['generation'];
-
-/** The generation of an `interfaceType` value (`legacy-direct` → `legacy`, `openapi-page` → `openapi`). */
-export function generationOf(interfaceType: string): AlipayGeneration {
-  return interfaceType.startsWith('legacy-') ? 'legacy' : 'openapi';
-}
 
 /** A usable Alipay facade, or why there is none (issues per field and one bilingual explanation). */
 export type GatewayResult =
@@ -45,51 +46,15 @@ export type GatewayResult =
     }
   | { ok: false; issues: ConfigIssue[]; message: Bilingual };
 
-/** What an existing trade says about how it was made (the {@link AlipayTrade} columns used here). */
-export interface TradeOrigin {
+/**
+ * What an existing trade says about how it was made (the {@link AlipayTrade} columns used here): the
+ * core's {@link CoreTradeOrigin}, with the trade's `out_trade_no` for messages.
+ */
+export interface TradeOrigin extends CoreTradeOrigin {
   /** The trade's `out_trade_no`, for messages. */
   outTradeNo: string;
-  /** The `interfaceType` the trade was made with. */
-  interfaceType: string;
   /** The shared settings recorded when the trade was made; `null` for trades made before they were. */
   createdWith: AlipayTradeSettings | null;
-}
-
-/** Settings both generations read from the same argument, recorded per trade (never secrets). */
-const SHARED_SETTINGS = ['gateway', 'sellerId', 'sellerEmail'] as const;
-
-/** The shared settings of a method's current settings, as a new trade records them. */
-export function tradeSettingsOf(settings: AlipaySettings): AlipayTradeSettings {
-  const recorded: AlipayTradeSettings = {};
-  for (const name of SHARED_SETTINGS) {
-    const value = settings[name];
-    if (typeof value === 'string' && value !== '') {
-      recorded[name] = value;
-    }
-  }
-  return recorded;
-}
-
-/**
- * The settings that serve an existing trade: the method's stored settings (both credential sets) with the
- * trade's `interfaceType`. `gateway`, `sellerId` and `sellerEmail` are one argument each for both
- * generations; after a switch to the other generation they hold that generation's values (an offline
- * sandbox URL is per generation, the OpenAPI seller need not be the legacy partner), so the values
- * recorded with the trade are used then. Within one generation the current values stay authoritative, as
- * before, so a corrected gateway or seller applies to older trades too.
- */
-export function settingsForTrade(current: AlipaySettings, origin: TradeOrigin): AlipaySettings {
-  const settings: AlipaySettings = { ...current, interfaceType: origin.interfaceType };
-  if (origin.createdWith && generationOf(origin.interfaceType) !== generationOf(current.interfaceType)) {
-    for (const name of SHARED_SETTINGS) {
-      delete settings[name];
-      const value = origin.createdWith[name];
-      if (value !== undefined) {
-        settings[name] = value;
-      }
-    }
-  }
-  return settings;
 }
 
 /** Human names of a generation's credentials, for the messages below. */

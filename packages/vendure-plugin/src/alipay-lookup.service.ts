@@ -14,7 +14,7 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { AlipayGateways, type GatewayResult, type TradeOrigin } from './alipay-gateways';
-import { bilingual } from './alipay-helpers';
+import { bilingual } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { buildNotifyUrl, buildReturnUrl } from './alipay-urls';
 import { ALIPAY_HANDLER_CODE, ALIPAY_PLUGIN_OPTIONS } from './constants';

@@ -1,4 +1,9 @@
-import { type ShipmentMoney, type ShopPaymentState, shipmentBlocker } from '@alipay-commerce/core/lifecycle';
+import {
+  ESCROW_INTERFACE_TYPES,
+  type ShipmentMoney,
+  type ShopPaymentState,
+  shipmentBlocker,
+} from '@alipay-commerce/core/lifecycle';
 import {
   type FulfillmentProcess,
   type Injector,
@@ -9,9 +14,28 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { In } from 'typeorm';
-import { bilingual, isHeldInAlipayEscrow } from './alipay-helpers';
+import { bilingual } from './alipay-messages';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
+
+/** Payment states that carry no money. */
+const DEAD_PAYMENT_STATES = ['Cancelled', 'Declined', 'Error'];
+
+/**
+ * True when an order's money waits in Alipay escrow: at least one `Authorized` payment recorded by
+ * this plugin from an escrow-capable interface, and every other live payment `Settled`. Such an
+ * order may ship before its payment settles (see `alipayEscrowOrderProcess`).
+ */
+export function isHeldInAlipayEscrow(
+  payments: ReadonlyArray<{ state: string; metadata?: Record<string, unknown> | null }>,
+): boolean {
+  const live = payments.filter(p => !DEAD_PAYMENT_STATES.includes(p.state));
+  const inEscrow = (p: (typeof live)[number]) =>
+    p.state === 'Authorized' &&
+    typeof p.metadata?.tradeNo === 'string' &&
+    ESCROW_INTERFACE_TYPES.includes(String(p.metadata?.interfaceType));
+  return live.some(inEscrow) && live.every(p => p.state === 'Settled' || inEscrow(p));
+}
 
 let connection: TransactionalConnection | undefined;
 

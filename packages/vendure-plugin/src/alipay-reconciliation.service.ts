@@ -1,4 +1,4 @@
-import { type Bilingual } from '@alipay-commerce/core';
+import { type Bilingual, describeError } from '@alipay-commerce/core';
 import {
   ABANDON_AFTER_MS,
   isFinalRefundStatus,
@@ -11,17 +11,31 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { type ID, Logger, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
 import { In, IsNull, LessThan, type SelectQueryBuilder } from 'typeorm';
-import { AlipayService } from './alipay.service';
 import { AlipayEventLedger } from './alipay-event-ledger';
-import { describeError, describeTrade } from './alipay-helpers';
+import { describeTrade } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
 import { HISTORY } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
+import { AlipayOrphanService } from './alipay-orphan.service';
 import { AlipayRefundService } from './alipay-refund.service';
+import { AlipayRefundBookService } from './alipay-refund-book.service';
+import { AlipayTradeEventService } from './alipay-trade-events.service';
 import { ALIPAY_PLUGIN_OPTIONS, loggerCtx } from './constants';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 import type { AlipayReconciliationSummary } from './types';
+
+/**
+ * The cron schedule of the reconciliation task for an interval in minutes: every N minutes below an
+ * hour, every whole number of hours above (cron cannot express "every 90 minutes").
+ */
+export function reconciliationSchedule(intervalMinutes: number): string {
+  if (intervalMinutes < 60) {
+    return `*/${Math.max(1, intervalMinutes)} * * * *`;
+  }
+  const hours = Math.max(1, Math.round(intervalMinutes / 60));
+  return hours >= 24 ? '0 0 * * *' : `0 */${hours} * * *`;
+}
 
 /** Refund statuses reconciliation completes. */
 const OPEN_REFUND_STATUSES = ['requested', 'uncertain', 'pending', 'requires_action'] as const;
@@ -30,7 +44,7 @@ const OPEN_REFUND_STATUSES = ['requested', 'uncertain', 'pending', 'requires_act
  * The plugin's background catch-up, run by the `alipay-reconcile-pending-trades` scheduled task: what
  * Alipay never told the shop (lost notifications) or the shop never heard back (lost refund answers,
  * refunds never sent because the process died) is asked again, and every answer goes through the same
- * core lifecycle as a notification. Exported by the plugin, so a shop can also run it on its own schedule.
+ * core lifecycle as a notification. Exported by the package, so a shop can also run it on its own schedule.
  */
 @Injectable()
 export class AlipayReconciliationService {
@@ -38,8 +52,10 @@ export class AlipayReconciliationService {
     @Inject(ALIPAY_PLUGIN_OPTIONS) private readonly options: ResolvedAlipayPluginOptions,
     private readonly connection: TransactionalConnection,
     private readonly lookups: AlipayLookupService,
-    private readonly alipay: AlipayService,
+    private readonly tradeEvents: AlipayTradeEventService,
     private readonly refunds: AlipayRefundService,
+    private readonly book: AlipayRefundBookService,
+    private readonly orphans: AlipayOrphanService,
     private readonly ledger: AlipayEventLedger,
   ) {}
 
@@ -78,7 +94,7 @@ export class AlipayReconciliationService {
       if (!ctx) continue;
       summary.checked++;
       try {
-        const outcome = await this.alipay.queryAndApply(ctx, trade, ABANDON_AFTER_MS);
+        const outcome = await this.tradeEvents.queryAndApply(ctx, trade, ABANDON_AFTER_MS);
         if (outcome?.kind === 'applied') summary.applied++;
         if (outcome?.kind === 'orphan') summary.orphans++;
       } catch (error) {
@@ -141,7 +157,7 @@ export class AlipayReconciliationService {
     for (const orphan of orphans) {
       const orphanCtx = await contextOf(orphan.channelId);
       if (!orphanCtx) continue;
-      if (!(await this.refunds.refundOrphan(orphanCtx, orphan, 'policy'))) attempted++;
+      if (!(await this.orphans.refundOrphan(orphanCtx, orphan, 'policy'))) attempted++;
     }
     return attempted;
   }
@@ -185,8 +201,8 @@ export class AlipayReconciliationService {
         await repo.update({ id: now.id }, { updatedAt: new Date() });
       }
     }
-    await this.refunds.syncFinishedRefunds(contextOf, RECONCILE_BATCH_SIZE);
-    await this.refunds.recordUnlinkedAlipaySideRefunds(contextOf, RECONCILE_BATCH_SIZE);
+    await this.book.syncFinishedRefunds(contextOf, RECONCILE_BATCH_SIZE);
+    await this.book.recordUnlinkedAlipaySideRefunds(contextOf, RECONCILE_BATCH_SIZE);
     return { checked: rows.length, resolved };
   }
 
@@ -213,12 +229,12 @@ export class AlipayReconciliationService {
         await this.refunds.send(ctx, row, await this.reasonOf(row));
         return;
       case 'query_trade':
-        await this.alipay.queryAndApply(ctx, trade);
+        await this.tradeEvents.queryAndApply(ctx, trade);
         return;
       case 'query_trade_then_send': {
         // Legacy has no refund query: the trade's refunded total settles it if it went through; if not,
         // the batch is sent again under its stored number.
-        await this.alipay.queryAndApply(ctx, trade);
+        await this.tradeEvents.queryAndApply(ctx, trade);
         const now = await this.connection.rawConnection.getRepository(AlipayRefund).findOneBy({ id: row.id });
         if (now?.status === 'uncertain') await this.refunds.send(ctx, now, await this.reasonOf(now));
         return;

@@ -1,5 +1,5 @@
-import { AlipayError } from '@alipay-commerce/core';
-import { isHeldInEscrow } from '@alipay-commerce/core/lifecycle';
+import { AlipayError, describeError } from '@alipay-commerce/core';
+import { FIRST_RETRY_DELAY_MS, isHeldInEscrow, MAX_RETRY_DELAY_MS } from '@alipay-commerce/core/lifecycle';
 import {
   Inject,
   Injectable,
@@ -20,12 +20,37 @@ import {
 } from '@vendure/core';
 import { IsNull, Not } from 'typeorm';
 import type { GatewayResult } from './alipay-gateways';
-import { describeError, describeTrade } from './alipay-helpers';
+import { describeTrade } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
 import { HISTORY } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { ALIPAY_PLUGIN_OPTIONS, ALIPAY_SHIPMENT_QUEUE, loggerCtx } from './constants';
 import { AlipayTrade } from './entities/alipay-trade.entity';
+
+/**
+ * An exponential backoff for Vendure's job queue: the core's retry schedule (15 s, 30 s, 1 min …
+ * capped at an hour) for the plugin's queue (a confirmation that Alipay refuses now often works minutes
+ * later), and `fallback`'s delay (1 s by default, Vendure's own default) for every other queue.
+ *
+ * Vendure configures backoff per job queue strategy, not per queue, so pass it to
+ * `DefaultJobQueuePlugin.init({ backoffStrategy: alipayBackoffStrategy() })`.
+ */
+export function alipayBackoffStrategy(
+  options: {
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    fallback?: (queueName: string, attemptsMade: number) => number;
+  } = {},
+): (queueName: string, attemptsMade: number) => number {
+  const base = options.baseDelayMs ?? FIRST_RETRY_DELAY_MS;
+  const max = options.maxDelayMs ?? MAX_RETRY_DELAY_MS;
+  return (queueName, attemptsMade) => {
+    if (queueName !== ALIPAY_SHIPMENT_QUEUE) {
+      return options.fallback ? options.fallback(queueName, attemptsMade) : 1_000;
+    }
+    return Math.min(max, base * 2 ** Math.max(0, attemptsMade - 1));
+  };
+}
 
 /** Data of one job on the {@link ALIPAY_SHIPMENT_QUEUE}. */
 export interface AlipayShipmentJobData {

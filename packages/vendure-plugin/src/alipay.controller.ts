@@ -1,9 +1,9 @@
-import { ALIPAY_NACK } from '@alipay-commerce/core';
+import { ALIPAY_NACK, logSafe, logSafeId } from '@alipay-commerce/core';
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Logger } from '@vendure/core';
-import { AlipayService } from './alipay.service';
 import { AlipayCheckoutService } from './alipay-checkout.service';
-import { describeTrade, logSafe, logSafeId } from './alipay-helpers';
+import { describeTrade } from './alipay-log';
+import { AlipayNotificationService } from './alipay-notification.service';
 import { ALIPAY_NOTIFY_SEGMENT, ALIPAY_RETURN_SEGMENT, ALIPAY_ROUTE_BASE, loggerCtx } from './constants';
 import type { AlipayNotifyReply, VendureHttpRequest } from './types';
 
@@ -32,12 +32,12 @@ function describe(error: unknown): string {
  * The two HTTP endpoints Alipay and the buyer's browser reach directly, outside GraphQL:
  * `POST /payments/alipay/notify/:channelToken/:paymentMethodCode` (asynchronous notification) and
  * `GET /payments/alipay/return/:channelToken/:paymentMethodCode` (browser return). Both only
- * translate HTTP to {@link AlipayService} and {@link AlipayCheckoutService} calls.
+ * translate HTTP to {@link AlipayNotificationService} and {@link AlipayCheckoutService} calls.
  */
 @Controller(ALIPAY_ROUTE_BASE)
 export class AlipayController {
   constructor(
-    private readonly alipayService: AlipayService,
+    private readonly notifications: AlipayNotificationService,
     private readonly checkoutService: AlipayCheckoutService,
   ) {}
 
@@ -61,7 +61,7 @@ export class AlipayController {
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let reply: AlipayNotifyReply;
     try {
-      reply = await this.alipayService.handleNotify({
+      reply = await this.notifications.handleNotify({
         channelToken,
         paymentMethodCode,
         rawBody,

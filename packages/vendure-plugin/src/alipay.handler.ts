@@ -1,6 +1,6 @@
 import { ForbiddenError, LanguageCode, Logger, PaymentMethodHandler } from '@vendure/core';
 import { AlipayService } from './alipay.service';
-import { describeTrade } from './alipay-helpers';
+import { describeTrade } from './alipay-log';
 import { alipayHandlerArgs } from './alipay-settings';
 import { ALIPAY_HANDLER_CODE, loggerCtx } from './constants';
 

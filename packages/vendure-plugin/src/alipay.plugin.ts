@@ -1,8 +1,6 @@
 import {
   LanguageCode,
-  type Order,
   PluginCommonModule,
-  type RequestContext,
   RuntimeVendureConfig,
   ScheduledTask,
   Type,
@@ -14,14 +12,22 @@ import { AlipayService } from './alipay.service';
 import { AlipayCheckoutService } from './alipay-checkout.service';
 import { alipayCnyOnlyChecker } from './alipay-eligibility';
 import { AlipayEventLedger } from './alipay-event-ledger';
-import { reconciliationSchedule } from './alipay-helpers';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { type ResolvedAlipayPluginOptions, resolveAlipayPluginOptions } from './alipay-options';
+import { AlipayNotificationService } from './alipay-notification.service';
+import {
+  type AlipayPluginOptions,
+  type ResolvedAlipayPluginOptions,
+  resolveAlipayPluginOptions,
+} from './alipay-options';
 import { alipayEscrowOrderProcess, alipayFulfillmentProcess } from './alipay-order-process';
-import { AlipayReconciliationService } from './alipay-reconciliation.service';
+import { AlipayOrderViewService } from './alipay-order-view.service';
+import { AlipayOrphanService } from './alipay-orphan.service';
+import { AlipayReconciliationService, reconciliationSchedule } from './alipay-reconciliation.service';
 import { AlipayRefundService } from './alipay-refund.service';
+import { AlipayRefundBookService } from './alipay-refund-book.service';
 import { alipayRefundProcess } from './alipay-refund-process';
 import { AlipayShipmentService } from './alipay-shipment.service';
+import { AlipayTradeEventService } from './alipay-trade-events.service';
 import { AlipayAdminResolver, AlipayPaymentMethodResolver } from './api/alipay-admin.resolver';
 import { AlipayPaymentIntentResultResolver, AlipayShopResolver } from './api/alipay-shop.resolver';
 import { adminApiExtensions, shopApiExtensions } from './api/api-extensions';
@@ -39,137 +45,6 @@ import {
   AlipayPaymentMethodSubscriber,
   updateAlipaySettingsPermission,
 } from './payment-method-settings.subscriber';
-
-/** Timeouts and retries of the calls to Alipay's gateway (the core's defaults when omitted). */
-export interface AlipayGatewayHttpOptions {
-  /** Abort a call after this many milliseconds. Core default 10 000. */
-  timeoutMs?: number;
-  /** Extra attempts for idempotent calls (queries, notify_verify, close). Core default 2. */
-  retries?: number;
-  /** Delay before the first retry in milliseconds, doubled each time. Core default 200. */
-  retryDelayMs?: number;
-}
-
-/**
- * Decides whether an order holds physical goods (escrow and dual trades then carry logistics and
- * need a shipment confirmation) or only virtual ones (`logistics_type=DIRECT`).
- */
-export type AlipayGoodsTypeFn = (
-  ctx: RequestContext,
-  order: Order,
-) => 'physical' | 'virtual' | Promise<'physical' | 'virtual'>;
-
-/**
- * Options of {@link AlipayPlugin}, given to `AlipayPlugin.init()`. Per-merchant settings (keys,
- * gateway, Alipay product) are not here: they are the arguments of each Alipay payment method,
- * so every channel can have its own.
- */
-export interface AlipayPluginOptions {
-  /**
-   * The public base URL of this Vendure server as Alipay's servers and the buyer's browser reach
-   * it, without a trailing slash. The notify and return URLs are built under it:
-   * `{publicBaseUrl}/payments/alipay/notify/{channelToken}/{paymentMethodCode}` and
-   * `{publicBaseUrl}/payments/alipay/return/{channelToken}/{paymentMethodCode}`.
-   * It may include a path prefix when a proxy mounts Vendure under one.
-   *
-   * @example 'https://api.shop.example'
-   */
-  publicBaseUrl: string;
-
-  /**
-   * The storefront page where the return endpoint sends the buyer back from Alipay, and the mobile
-   * cashier's back link (`quit_url`). The return endpoint adds only `status` (`paid`, `authorized`,
-   * `pending` or `unverified`, for display) and never names the order, the trade or a session, signed
-   * or not: whoever paid follows it — in a "pay for me" link, someone else than the buyer — and
-   * Vendure's `orderByCode` shows a guest order to anyone holding its code. The page shows the order of
-   * its own session (the storefront remembers which order it sent to Alipay) and, in a browser that has
-   * none, only that the payment was received. Must not contain `:code`; the `storefrontOrderUrl` and
-   * `storefrontHomeUrl` options of earlier versions are refused at startup.
-   *
-   * @example 'https://shop.example/checkout/alipay'
-   */
-  storefrontReturnUrl: string;
-
-  /**
-   * How often, in minutes, the scheduled task `alipay-reconcile-pending-trades` queries Alipay about
-   * trades that are still open, so that a lost notification cannot leave a paid order unpaid (below
-   * 60 a cron `*\/N`, above whole hours). `0` registers no task. Scheduled tasks only run with
-   * Vendure's `DefaultSchedulerPlugin` (or another scheduler strategy), by default in the worker.
-   *
-   * @default 5 (the core's `RECONCILE_INTERVAL_MS`)
-   */
-  reconciliationIntervalMinutes?: number;
-
-  /**
-   * Minutes after creating a trade (or requesting a refund) before reconciliation asks Alipay about it:
-   * its own notification or answer may still come before that.
-   *
-   * @default 5 (the core's `RECONCILE_AFTER_MS`)
-   */
-  pendingAfterMinutes?: number;
-
-  /**
-   * What to do with an orphan payment: money Alipay reports for an order that cannot take it
-   * (gone, cancelled, already paid by another trade, total changed meanwhile). Orphans are always
-   * logged, written to the order history and listed by the Admin API query `alipayOrphanPayments`;
-   * `true` also refunds them automatically (once, idempotently).
-   *
-   * @default false
-   */
-  autoRefundOrphanPayments?: boolean;
-
-  /**
-   * How many times a failed escrow shipment confirmation (发货) is retried by the job queue
-   * `alipay-confirm-shipment` before the failure is written to the order history. Vendure sets the
-   * delay between attempts per job queue strategy: pass `alipayBackoffStrategy()` to
-   * `DefaultJobQueuePlugin.init({ backoffStrategy })` for the core's schedule (15 s doubling to an hour).
-   *
-   * @default 9 (the core's `MAX_SHIPMENT_ATTEMPTS` attempts in all)
-   */
-  shipmentConfirmationRetries?: number;
-
-  /**
-   * Minutes after which Alipay closes an unpaid trade (`timeout_express` / `it_b_pay`). Alipay's own
-   * default applies when omitted.
-   */
-  paymentTimeoutMinutes?: number;
-
-  /** Timeouts and retries of the calls to Alipay. */
-  http?: AlipayGatewayHttpOptions;
-
-  /**
-   * Gateway URLs an administrator may type in a payment method's `gateway` besides `production` and
-   * `sandbox` (e.g. a forward proxy in front of Alipay). Each is an `https://` URL; a gateway is allowed
-   * when its origin is one of theirs. Added to the comma-separated `ALIPAY_ALLOWED_GATEWAYS`.
-   *
-   * @default []
-   */
-  allowedGateways?: string[];
-
-  /**
-   * Lets a payment method's `gateway` point at this machine (the offline sandbox): development only.
-   * `ALIPAY_ALLOW_LOOPBACK_GATEWAY=true` does the same.
-   *
-   * @default false
-   */
-  allowLoopbackGateway?: boolean;
-
-  /**
-   * The prefix every `env:NAME` secret must start with, so an administrator cannot read other
-   * environment variables (or learn which exist). `ALIPAY_ENV_PREFIX` does the same.
-   *
-   * @default 'ALIPAY_'
-   */
-  envPrefix?: string;
-
-  /**
-   * Physical or virtual goods, per order (legacy escrow and dual interfaces only): virtual orders
-   * are created with `logistics_type=DIRECT`. Every order is physical when omitted.
-   *
-   * @example (ctx, order) => order.lines.every(l => l.productVariant.sku.startsWith('EBOOK')) ? 'virtual' : 'physical'
-   */
-  goodsType?: AlipayGoodsTypeFn;
-}
 
 /**
  * Adds the mandatory pieces to Vendure's configuration: the `alipay` payment method handler, the
@@ -299,7 +174,12 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   providers: [
     AlipayLookupService,
     AlipayEventLedger,
+    AlipayRefundBookService,
     AlipayRefundService,
+    AlipayOrphanService,
+    AlipayOrderViewService,
+    AlipayTradeEventService,
+    AlipayNotificationService,
     AlipayService,
     AlipayCheckoutService,
     AlipayShipmentService,
@@ -309,8 +189,13 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   ],
   exports: [
     AlipayService,
+    AlipayNotificationService,
+    AlipayTradeEventService,
     AlipayLookupService,
     AlipayRefundService,
+    AlipayRefundBookService,
+    AlipayOrphanService,
+    AlipayOrderViewService,
     AlipayCheckoutService,
     AlipayShipmentService,
     AlipayReconciliationService,

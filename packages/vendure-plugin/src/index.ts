@@ -1,28 +1,25 @@
-export * from './alipay.handler';
-export * from './alipay.plugin';
-export * from './alipay.service';
-export * from './alipay-checkout.service';
-export * from './alipay-eligibility';
-export * from './alipay-event-ledger';
-export * from './alipay-gateways';
-export * from './alipay-helpers';
-export * from './alipay-lookup.service';
-export * from './alipay-messages';
-export * from './alipay-options';
-export * from './alipay-order-process';
-export * from './alipay-reconciliation.service';
-export * from './alipay-refund.service';
-export * from './alipay-refund-process';
-export * from './alipay-settings';
-export * from './alipay-shipment.service';
-export * from './alipay-urls';
-export * from './api/alipay-admin.resolver';
-export * from './api/alipay-shop.resolver';
-export * from './api/api-extensions';
-export * from './constants';
-export * from './entities/alipay-notification-receipt.entity';
-export * from './entities/alipay-refund.entity';
-export * from './entities/alipay-trade.entity';
-export * from './payment-method-settings.subscriber';
-export * from './secret-arg';
-export * from './types';
+/**
+ * `@alipay-commerce/vendure`: Alipay (支付宝) payments for Vendure 3. What a shop uses: the plugin and its
+ * options, the payment method handler and eligibility checker it registers, the job-queue backoff for its
+ * shipment queue, the reconciliation service (to run reconciliation on a schedule of one's own), and the
+ * types a storefront reads. The plugin's other services, entities and helpers are its own business.
+ *
+ * @packageDocumentation
+ */
+
+export { alipayPaymentHandler } from './alipay.handler';
+export { AlipayPlugin } from './alipay.plugin';
+export { ALIPAY_CNY_CHECKER_CODE, alipayCnyOnlyChecker } from './alipay-eligibility';
+export type { AlipayPaymentIntentErrorReason } from './alipay-messages';
+export type { AlipayGatewayHttpOptions, AlipayGoodsTypeFn, AlipayPluginOptions } from './alipay-options';
+export { AlipayPluginOptionsError } from './alipay-options';
+export { AlipayReconciliationService } from './alipay-reconciliation.service';
+export type { AlipayHandlerArgs } from './alipay-settings';
+export { alipayBackoffStrategy } from './alipay-shipment.service';
+export type { AlipayReturnStatus } from './alipay-urls';
+export type {
+  AlipayOrphanPayment,
+  AlipayPaymentIntentResult,
+  AlipayPaymentMetadata,
+  AlipayReconciliationSummary,
+} from './types';

@@ -2,7 +2,7 @@ import { ALIPAY_NACK, answerNotifyRequest, RequestBodyError, readRequestBody } f
 import type { MiddlewareHandler } from '@vendure/core';
 import { Logger } from '@vendure/core';
 import type { NextFunction, Request, Response } from 'express';
-import { describeTrade } from './alipay-helpers';
+import { describeTrade } from './alipay-log';
 import { loggerCtx } from './constants';
 
 /**

@@ -20,8 +20,8 @@ import {
   UserInputError,
 } from '@vendure/core';
 import type { EntitySubscriberInterface, InsertEvent, UpdateEvent } from 'typeorm';
-import { describeIssues, isLiteralSecret, SECRET_ARG_NAMES, settingsFromArgs } from './alipay-helpers';
 import { invalidSettingsMessage } from './alipay-messages';
+import { describeIssues, isLiteralSecret, SECRET_ARG_NAMES, settingsFromArgs } from './alipay-method-args';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { ALIPAY_HANDLER_CODE, ALIPAY_PLUGIN_OPTIONS, auditLoggerCtx } from './constants';
 

@@ -184,3 +184,27 @@ export interface AlipayOrderSummary {
   trades: AlipayOrderTrade[];
   refunds: AlipayOrderRefund[];
 }
+
+/** The payment `metadata` of an Alipay payment (the admin sees all of it, the storefront `public`). */
+export interface AlipayPaymentMetadata {
+  /** Alipay's trade number, also the payment's `transactionId`. */
+  tradeNo: string;
+  /** The merchant trade number of the attempt that was paid. */
+  outTradeNo: string;
+  /** Alipay's `trade_status` when the payment was recorded. */
+  alipayStatus: string;
+  /** The paid amount in fen. */
+  amountFen: number;
+  /** The `interfaceType` setting the trade was made with. */
+  interfaceType: string;
+  /** The Alipay interface (service or method) the payment was started with. */
+  paymentInterface: string | null;
+  /** Alipay's buyer user ID, when reported. */
+  buyerId: string | null;
+  /** When Alipay says the buyer paid (Beijing time), when reported. */
+  paidAt: string | null;
+  /** Whether a notification or a status query (sync, reconciliation) reported the payment. */
+  source: string;
+  /** What the storefront may see. */
+  public: { tradeNo: string; outTradeNo: string };
+}

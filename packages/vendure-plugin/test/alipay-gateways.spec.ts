@@ -1,12 +1,7 @@
+import { generationOf, settingsForTrade, tradeSettingsOf } from '@alipay-commerce/core/lifecycle';
 import type { PaymentMethod } from '@vendure/core';
 import { describe, expect, it } from 'vitest';
-import {
-  AlipayGateways,
-  generationOf,
-  settingsForTrade,
-  tradeSettingsMessage,
-  tradeSettingsOf,
-} from '../src/alipay-gateways';
+import { AlipayGateways, tradeSettingsMessage } from '../src/alipay-gateways';
 
 const LEGACY = {
   partnerId: '2088101000000001',

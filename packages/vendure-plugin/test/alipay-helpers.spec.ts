@@ -1,17 +1,14 @@
+import { logSafe, logSafeId } from '@alipay-commerce/core';
 import { describe, expect, it } from 'vitest';
-import {
-  alipayBackoffStrategy,
-  BoundedSet,
-  describeTrade,
-  isHeldInAlipayEscrow,
-  isUniqueViolation,
-  logSafe,
-  logSafeId,
-  paymentSubject,
-  reconciliationSchedule,
-  settingsFromArgs,
-} from '../src/alipay-helpers';
+import { paymentSubject } from '../src/alipay-checkout.service';
+import { BoundedSet } from '../src/alipay-event-ledger';
+import { describeTrade } from '../src/alipay-log';
+import { settingsFromArgs } from '../src/alipay-method-args';
+import { isHeldInAlipayEscrow } from '../src/alipay-order-process';
+import { reconciliationSchedule } from '../src/alipay-reconciliation.service';
+import { alipayBackoffStrategy } from '../src/alipay-shipment.service';
 import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
+import { isUniqueViolation } from '../src/unique-violation';
 
 const args = (values: Record<string, string>) =>
   Object.entries(values).map(([name, value]) => ({ name, value }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AlipayPluginOptions } from '../src/alipay.plugin';
 import {
+  type AlipayPluginOptions,
   AlipayPluginOptionsError,
   DEFAULT_PENDING_AFTER_MINUTES,
   DEFAULT_RECONCILIATION_INTERVAL_MINUTES,

@@ -7,3 +7,4 @@ export * from './run';
 export * from './schedules';
 export * from './shipment';
 export * from './status';
+export * from './trade-origin';

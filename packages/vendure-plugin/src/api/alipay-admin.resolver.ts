@@ -1,28 +1,35 @@
 import { maskSecret } from '@alipay-commerce/core';
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Allow, Ctx, type ID, type PaymentMethod, Permission, RequestContext } from '@vendure/core';
-import { AlipayService } from '../alipay.service';
-import { isLiteralSecret, SECRET_ARG_NAMES } from '../alipay-helpers';
+import { isLiteralSecret, SECRET_ARG_NAMES } from '../alipay-method-args';
+import { AlipayOrderViewService } from '../alipay-order-view.service';
+import { AlipayOrphanService } from '../alipay-orphan.service';
 import { ALIPAY_HANDLER_CODE } from '../constants';
 import type { AlipayOrderSummary, AlipayOrphanPayment } from '../types';
 
-/** Admin API queries and mutations of the plugin; they only delegate to {@link AlipayService}. */
+/**
+ * Admin API queries and mutations of the plugin; they only delegate to {@link AlipayOrphanService} and
+ * {@link AlipayOrderViewService}.
+ */
 @Resolver()
 export class AlipayAdminResolver {
-  constructor(private readonly alipayService: AlipayService) {}
+  constructor(
+    private readonly orphans: AlipayOrphanService,
+    private readonly orderView: AlipayOrderViewService,
+  ) {}
 
   /** `alipayOrphanPayments`: paid trades of the channel that could not be applied to their order. */
   @Query()
   @Allow(Permission.ReadOrder)
   alipayOrphanPayments(@Ctx() ctx: RequestContext): Promise<AlipayOrphanPayment[]> {
-    return this.alipayService.findOrphanPayments(ctx);
+    return this.orphans.findOrphanPayments(ctx);
   }
 
   /** `alipayOrder`: the Alipay trades and refunds of one order of the channel (the Dashboard's panel). */
   @Query()
   @Allow(Permission.ReadOrder)
   alipayOrder(@Ctx() ctx: RequestContext, @Args('orderId') orderId: ID): Promise<AlipayOrderSummary> {
-    return this.alipayService.orderSummary(ctx, orderId);
+    return this.orderView.orderSummary(ctx, orderId);
   }
 
   /** `refundAlipayOrphanPayment`: refunds an orphan payment in full (once, whatever the calls). */
@@ -32,7 +39,7 @@ export class AlipayAdminResolver {
     @Ctx() ctx: RequestContext,
     @Args('outTradeNo') outTradeNo: string,
   ): Promise<AlipayOrphanPayment | undefined> {
-    return this.alipayService.refundOrphanPayment(ctx, outTradeNo);
+    return this.orphans.refundOrphanPayment(ctx, outTradeNo);
   }
 }
 
