@@ -1,19 +1,13 @@
-import { AlipayError, AlipayGatewayError } from '@alipay-commerce/core';
+import { AlipayError, gatewayDetail } from '@alipay-commerce/core';
 import { MedusaError } from '@medusajs/framework/utils';
+
+/** The core's codes of an error (`GATEWAY_ERROR / ACQ.TRADE_NOT_EXIST`), re-exported for the plugin's messages. */
+export { gatewayDetail };
 
 /** What was being done, for messages: English and 简体中文. */
 export interface AlipayAction {
   en: string;
   zh: string;
-}
-
-/** Gateway detail of an error: the core's code, plus Alipay's code and sub-code when it answered. */
-export function gatewayDetail(error: unknown): string {
-  if (error instanceof AlipayGatewayError) {
-    return [error.code, error.gatewayCode, error.subCode].filter(Boolean).join(' / ');
-  }
-  if (error instanceof AlipayError) return error.code;
-  return 'UNEXPECTED';
 }
 
 /**

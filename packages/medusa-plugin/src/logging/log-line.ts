@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 
+import { logSafe as coreLogSafe, logSafeId } from '@alipay-commerce/core';
+
 /**
  * Identifiers a log line names. `outTradeNo` is ours (random since issue 15; the trade's start record
  * maps it to its payment session), `trade` is Alipay's `trade_no`.
@@ -31,34 +33,18 @@ export function logLine(message: string, ids: LogIds): string {
   return `[alipay] ${logSafe(message)} (${parts.join(', ')})`;
 }
 
-/** Line breaks and other control characters: C0, DEL, C1 and the Unicode line and paragraph separators. */
-function isUnsafeInLog(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
-}
-
-function escapeUnsafe(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.charCodeAt(0);
-    out += char.length === 1 && isUnsafeInLog(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }
-  return out;
-}
+/**
+ * Medusa's lines quote whole messages (the core's bilingual hints, Medusa's own errors), so they are cut
+ * later than the core's default for a single value.
+ */
+const MESSAGE_MAX_CHARS = 2000;
 
 /**
- * Text for a log line: every control character (line breaks included: `\n`, `\r`, U+0085, U+2028,
- * U+2029) written as a `\uXXXX` escape, so that text from a request can never start a line of its
- * own; cut after `max` characters.
+ * Text for a log line: the core's {@link coreLogSafe} (every control character escaped, so that text from a
+ * request can never start a line of its own), cut after `max` characters.
  */
-export function logSafe(text: string, max = 2000): string {
-  return escapeUnsafe(text.length > max ? `${text.slice(0, max)}…` : text);
+export function logSafe(text: string, max = MESSAGE_MAX_CHARS): string {
+  return coreLogSafe(text, max);
 }
 
-/**
- * An identifier for a log line: as it is when it looks like one (`[\w.:-]`, at most 64 characters),
- * else JSON-quoted, cut after 64 characters and escaped as {@link logSafe} does.
- */
-export function logSafeId(value: string): string {
-  if (/^[\w.:-]{1,64}$/.test(value)) return value;
-  return escapeUnsafe(JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value));
-}
+export { logSafeId };

@@ -15,6 +15,7 @@ import {
   interfaceTypeOfPayment,
   type SellerAccount,
 } from '@alipay-commerce/core';
+import { generationOf } from '@alipay-commerce/core/lifecycle';
 
 /** How a trade was created: what the facade for every later operation on it is built from. */
 export interface TradeOrigin {
@@ -51,10 +52,8 @@ export function originDataOf(data: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(TRADE_ORIGIN_KEYS.filter(key => key in data).map(key => [key, data[key]]));
 }
 
-/** `legacy` or `openapi`, from an admin interface type. */
-export function generationOf(interfaceType: string): AlipayGeneration {
-  return interfaceType.startsWith('legacy-') ? 'legacy' : 'openapi';
-}
+/** `legacy` or `openapi`, from an admin interface type: the core's rule. */
+export { generationOf };
 
 /** A representative interface type of a generation, when only the generation is known. */
 export function originOfGeneration(generation: AlipayGeneration): TradeOrigin {
