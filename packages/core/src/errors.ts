@@ -9,6 +9,16 @@ export interface Bilingual {
   zh: string;
 }
 
+/**
+ * The one-string form of a {@link Bilingual} text, `English / 中文`, for places that hold a single
+ * string: platform errors, order history notes, journal rows, log lines. Text that travels as data
+ * (errors' hints, settings vocabulary, admin screens that pick a language) stays a `Bilingual`
+ * object; this is the only way the plugins join the two halves.
+ */
+export function bilingualLine(text: Bilingual): string {
+  return `${text.en} / ${text.zh}`;
+}
+
 /** Base class of every error thrown by `@alipay-commerce/core`. */
 export class AlipayError extends Error {
   /** Stable machine-readable code, e.g. `CONFIG_INVALID`, `INTERFACE_NOT_CONTRACTED`. */

@@ -35,6 +35,7 @@ export {
   AlipayGatewayError,
   AlipayNetworkError,
   AlipayResponseError,
+  bilingualLine,
   InterfaceNotContractedError,
   MoneyError,
   TradeNotClosableError,

@@ -3,6 +3,7 @@ import {
   AlipayError,
   AlipayNetworkError,
   type BuyerContext,
+  bilingualLine,
   describeError,
   InterfaceNotContractedError,
   logSafe,
@@ -38,7 +39,7 @@ import { In, IsNull, LessThan, Not } from 'typeorm';
 import type { GatewayResult } from './alipay-gateways';
 import { describeTrade, type TradeLabel } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { type AlipayPaymentIntentErrorReason, bilingual, INTENT_ERROR_MESSAGES } from './alipay-messages';
+import { type AlipayPaymentIntentErrorReason, INTENT_ERROR_MESSAGES } from './alipay-messages';
 import { describeIssues } from './alipay-method-args';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { AlipayTradeEventService, PAYABLE_ORDER_STATES } from './alipay-trade-events.service';
@@ -141,7 +142,7 @@ export class AlipayCheckoutService {
           .join(', ')}); no payment started`,
         loggerCtx,
       );
-      return intentError('INVALID_SETTINGS', bilingual(describeIssues(gateway.issues)));
+      return intentError('INVALID_SETTINGS', bilingualLine(describeIssues(gateway.issues)));
     }
     const buyer: BuyerContext = {
       device: input.device ?? undefined,
@@ -152,7 +153,7 @@ export class AlipayCheckoutService {
       gateway.alipay.interfaceFor(buyer);
     } catch (error) {
       if (error instanceof InterfaceNotContractedError) {
-        return intentError('INTERFACE_NOT_CONTRACTED', bilingual(error.hint));
+        return intentError('INTERFACE_NOT_CONTRACTED', bilingualLine(error.hint));
       }
       throw error;
     }
@@ -524,23 +525,23 @@ function intentError(reason: AlipayPaymentIntentErrorReason, hint?: string): Ali
     __typename: 'AlipayPaymentIntentError',
     errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
     reason,
-    message: bilingual(INTENT_ERROR_MESSAGES[reason]),
+    message: bilingualLine(INTENT_ERROR_MESSAGES[reason]),
     hint: hint ?? null,
   };
 }
 
 function intentErrorFor(error: unknown): AlipayPaymentIntentError {
   if (error instanceof InterfaceNotContractedError) {
-    return intentError('INTERFACE_NOT_CONTRACTED', bilingual(error.hint));
+    return intentError('INTERFACE_NOT_CONTRACTED', bilingualLine(error.hint));
   }
   if (error instanceof MoneyError) {
-    return intentError('AMOUNT_NOT_ACCEPTED', bilingual(error.hint));
+    return intentError('AMOUNT_NOT_ACCEPTED', bilingualLine(error.hint));
   }
   if (error instanceof AlipayNetworkError) {
-    return intentError('GATEWAY_UNAVAILABLE', bilingual(error.hint));
+    return intentError('GATEWAY_UNAVAILABLE', bilingualLine(error.hint));
   }
   if (error instanceof AlipayError) {
-    return intentError('GATEWAY_ERROR', bilingual(error.hint));
+    return intentError('GATEWAY_ERROR', bilingualLine(error.hint));
   }
   throw error;
 }

@@ -1,6 +1,5 @@
-import { currencyRefusal } from '@alipay-commerce/core';
+import { bilingualLine, currencyRefusal } from '@alipay-commerce/core';
 import { LanguageCode, PaymentMethodEligibilityChecker } from '@vendure/core';
-import { bilingual } from './alipay-messages';
 
 /** The code of {@link alipayCnyOnlyChecker}, as a payment method's `checker.code` names it. */
 export const ALIPAY_CNY_CHECKER_CODE = 'alipay-cny-only';
@@ -21,6 +20,6 @@ export const alipayCnyOnlyChecker = new PaymentMethodEligibilityChecker({
   args: {},
   check: (_ctx, order) => {
     const refusal = currencyRefusal(order.currencyCode);
-    return refusal === undefined ? true : bilingual(refusal);
+    return refusal === undefined ? true : bilingualLine(refusal);
   },
 });

@@ -1,4 +1,5 @@
 import type { Bilingual } from '@alipay-commerce/core';
+import { bilingualLine } from '@alipay-commerce/core';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type Channel,
@@ -14,7 +15,6 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { AlipayGateways, type GatewayResult, type TradeOrigin } from './alipay-gateways';
-import { bilingual } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { buildNotifyUrl, buildReturnUrl } from './alipay-urls';
 import { ALIPAY_HANDLER_CODE, ALIPAY_PLUGIN_OPTIONS } from './constants';
@@ -153,7 +153,7 @@ export class AlipayLookupService {
         orderId,
         // HistoryEntryType.ORDER_NOTE: an admin-only note in the order's timeline.
         type: 'ORDER_NOTE' as HistoryType,
-        data: { note: bilingual(note) },
+        data: { note: bilingualLine(note) },
       },
       false,
     );
@@ -166,7 +166,7 @@ export class AlipayLookupService {
   async flagOrder(ctx: RequestContext, orderId: ID, alert: Bilingual): Promise<void> {
     await this.connection
       .getRepository(ctx, Order)
-      .update({ id: orderId }, { customFields: { alipayAlert: bilingual(alert) } } as never);
+      .update({ id: orderId }, { customFields: { alipayAlert: bilingualLine(alert) } } as never);
     await this.addOrderNote(ctx, orderId, alert);
   }
 }

@@ -1,11 +1,6 @@
 import { type Bilingual, fenToYuan } from '@alipay-commerce/core';
 import { type OrphanReason, orphanReasonText } from '@alipay-commerce/core/lifecycle';
 
-/** Joins the English and Chinese halves of a user-facing text, English first. */
-export function bilingual(text: Bilingual): string {
-  return `${text.en} / ${text.zh}`;
-}
-
 /**
  * Every user-facing text of the plugin (errors shown in the storefront or the admin, order history
  * entries) in English and Simplified Chinese, in one place so translations stay consistent.

@@ -1,3 +1,4 @@
+import { bilingualLine } from '@alipay-commerce/core';
 import {
   ESCROW_INTERFACE_TYPES,
   type ShipmentMoney,
@@ -14,7 +15,6 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { In } from 'typeorm';
-import { bilingual } from './alipay-messages';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 
@@ -66,7 +66,7 @@ async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise
     const attempts = await connection.getRepository(ctx, AlipayTrade).count({ where: { orderId: order.id } });
     const otherLive = payments.some(p => PAYMENT_STATE[p.state] !== undefined);
     const blocker = shipmentBlocker([], { otherLivePayments: otherLive, alipayTrades: attempts });
-    return blocker ? bilingual(blocker) : undefined;
+    return blocker ? bilingualLine(blocker) : undefined;
   }
   const trades = await connection
     .getRepository(ctx, AlipayTrade)
@@ -87,7 +87,7 @@ async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise
   });
   const otherLive = payments.some(p => !ours.includes(p) && PAYMENT_STATE[p.state] !== undefined);
   const blocker = shipmentBlocker(money, { otherLivePayments: otherLive });
-  return blocker ? bilingual(blocker) : undefined;
+  return blocker ? bilingualLine(blocker) : undefined;
 }
 
 /**

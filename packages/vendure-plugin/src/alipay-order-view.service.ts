@@ -1,8 +1,8 @@
+import { bilingualLine } from '@alipay-commerce/core';
 import { type OrphanReason, orphanReasonText } from '@alipay-commerce/core/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { type ID, type RequestContext, TransactionalConnection } from '@vendure/core';
 import { In } from 'typeorm';
-import { bilingual } from './alipay-messages';
 import { AlipayRefundBookService } from './alipay-refund-book.service';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
@@ -48,7 +48,7 @@ export class AlipayOrderViewService {
         shipmentConfirmedAt: trade.shipmentConfirmedAt,
         orphanReason: trade.orphanReason,
         orphanReasonText: trade.orphanReason
-          ? bilingual(orphanReasonText(trade.orphanReason as OrphanReason))
+          ? bilingualLine(orphanReasonText(trade.orphanReason as OrphanReason))
           : null,
         createdAt: trade.createdAt,
       })),

@@ -1,4 +1,5 @@
 import type { Bilingual } from '@alipay-commerce/core';
+import { bilingualLine } from '@alipay-commerce/core';
 import {
   isFinalRefundStatus,
   type OrphanReason,
@@ -13,7 +14,7 @@ import { IsNull, Not } from 'typeorm';
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { describeTrade } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { bilingual, HISTORY, INTENT_ERROR_MESSAGES, REFUND_IN_PROGRESS } from './alipay-messages';
+import { HISTORY, INTENT_ERROR_MESSAGES, REFUND_IN_PROGRESS } from './alipay-messages';
 import type { ResolvedAlipayPluginOptions } from './alipay-options';
 import { AlipayRefundService } from './alipay-refund.service';
 import { AlipayRefundBookService } from './alipay-refund-book.service';
@@ -195,7 +196,7 @@ function toOrphanPayment(
     amount: trade.amountFen,
     refundedAmount: refundedFen,
     reason,
-    reasonText: bilingual(orphanReasonText(reason)),
+    reasonText: bilingualLine(orphanReasonText(reason)),
     detectedAt: trade.orphanDetectedAt ?? trade.updatedAt,
     refundStatus: refund?.status ?? null,
     refundRequestNo: refund?.requestNo ?? null,

@@ -1,4 +1,4 @@
-import { type Bilingual } from '@alipay-commerce/core';
+import { type Bilingual, bilingualLine } from '@alipay-commerce/core';
 import { holdsRefundLock, isFinalRefundStatus, type LifecycleRefund } from '@alipay-commerce/core/lifecycle';
 import { Injectable } from '@nestjs/common';
 import {
@@ -15,7 +15,7 @@ import { In, IsNull, Not } from 'typeorm';
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { describeTrade } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { bilingual, HISTORY } from './alipay-messages';
+import { HISTORY } from './alipay-messages';
 import { loggerCtx } from './constants';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import type { AlipayTrade } from './entities/alipay-trade.entity';
@@ -101,7 +101,7 @@ export class AlipayRefundBookService {
 
   /** Fails a refund row and its Vendure refund (inside the caller's transaction). */
   async fail(ctx: RequestContext, row: AlipayRefund, message: Bilingual | string): Promise<void> {
-    const text = typeof message === 'string' ? message : bilingual(message);
+    const text = typeof message === 'string' ? message : bilingualLine(message);
     row.status = 'failed';
     row.inFlightKey = null;
     row.error = text;

@@ -1,4 +1,4 @@
-import { describeError } from '@alipay-commerce/core';
+import { bilingualLine, describeError } from '@alipay-commerce/core';
 import {
   holdsRefundLock,
   isFinalRefundStatus,
@@ -27,7 +27,7 @@ import {
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { describeTrade } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { bilingual, HISTORY, REFUND_IN_PROGRESS } from './alipay-messages';
+import { HISTORY, REFUND_IN_PROGRESS } from './alipay-messages';
 import { AlipayRefundBookService } from './alipay-refund-book.service';
 import { loggerCtx } from './constants';
 import { AlipayRefund } from './entities/alipay-refund.entity';
@@ -111,7 +111,7 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
         state: 'Failed',
         metadata: {
           errorCode: gateway.ok ? 'TRADE_UNKNOWN' : 'SETTINGS_INVALID',
-          errorMessage: bilingual(message),
+          errorMessage: bilingualLine(message),
           ...(gateway.ok ? {} : { missingSettings: gateway.issues.map(issue => issue.field) }),
         },
       };
@@ -133,7 +133,7 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
         `${describeTrade(label)}: refund of ${amount} fen refused: another one is in flight`,
         loggerCtx,
       );
-      throw new UserInputError(bilingual(REFUND_IN_PROGRESS));
+      throw new UserInputError(bilingualLine(REFUND_IN_PROGRESS));
     }
     Logger.info(
       `${describeTrade(label)}: refund ${plan.requestNo} of ${amount} fen recorded; sent to Alipay once committed`,
@@ -236,7 +236,7 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
     row.status = result.status;
     row.inFlightKey = holdsRefundLock(result.status) ? row.outTradeNo : null;
     row.confirmUrl = result.confirmUrl ?? row.confirmUrl;
-    row.error = result.error ? bilingual(result.error.message) : null;
+    row.error = result.error ? bilingualLine(result.error.message) : null;
     await repo.save(row, { reload: false });
     await this.book.updateVendureRefund(ctx, row, {
       alipayRefundStatus: result.status,

@@ -1,4 +1,4 @@
-import { describeError } from '@alipay-commerce/core';
+import { bilingualLine, describeError } from '@alipay-commerce/core';
 import { isReleasedStatus, nextRecordedStatus } from '@alipay-commerce/core/lifecycle';
 import { Injectable } from '@nestjs/common';
 import type {
@@ -20,7 +20,7 @@ import type {
 import { Logger, TransactionalConnection } from '@vendure/core';
 import { describeTrade } from './alipay-log';
 import { AlipayLookupService } from './alipay-lookup.service';
-import { bilingual, closeRefusedMessage, escrowNotFinishedMessage } from './alipay-messages';
+import { closeRefusedMessage, escrowNotFinishedMessage } from './alipay-messages';
 import { AlipayRefundService } from './alipay-refund.service';
 import type { AlipayHandlerArgs, AlipayHandlerArgValues } from './alipay-settings';
 import { AlipayTradeEventService, eventFields } from './alipay-trade-events.service';
@@ -129,7 +129,7 @@ export class AlipayService {
     }
     const message = escrowNotFinishedMessage(alipayStatus);
     Logger.warn(`${describeTrade(label)}: refused to settle: ${message.en}`, loggerCtx);
-    return { success: false, state: 'Authorized', errorMessage: bilingual(message) };
+    return { success: false, state: 'Authorized', errorMessage: bilingualLine(message) };
   }
 
   /**
@@ -154,13 +154,13 @@ export class AlipayService {
     const gateway = this.lookups.gatewayForPayment(method, payment, trade);
     if (!gateway.ok) {
       Logger.error(`${describeTrade(label)}: cancel refused: ${gateway.message.en}`, loggerCtx);
-      return { success: false, state: keepState, errorMessage: bilingual(gateway.message) };
+      return { success: false, state: keepState, errorMessage: bilingualLine(gateway.message) };
     }
     if (!outTradeNo) {
       return {
         success: false,
         state: keepState,
-        errorMessage: bilingual(closeRefusedMessage('unknown trade')),
+        errorMessage: bilingualLine(closeRefusedMessage('unknown trade')),
       };
     }
     try {
@@ -175,7 +175,7 @@ export class AlipayService {
     } catch (error) {
       const message = closeRefusedMessage(describeError(error));
       Logger.warn(`${describeTrade(label)}: cancel refused: ${message.en}`, loggerCtx);
-      return { success: false, state: keepState, errorMessage: bilingual(message) };
+      return { success: false, state: keepState, errorMessage: bilingualLine(message) };
     }
   }
 

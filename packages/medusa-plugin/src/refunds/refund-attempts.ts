@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { type Alipay, type Bilingual } from '@alipay-commerce/core';
+import { type Alipay, bilingualLine } from '@alipay-commerce/core';
 import {
   type LifecycleRefund,
   REFUND_NEEDS_CHECK,
@@ -39,15 +39,10 @@ export const ALIPAY_SIDE_REFUND_NOTE = 'Alipay-side refund / 支付宝侧退款'
 /** The note of a Medusa refund that re-records a settled refund whose Medusa record was lost. */
 export const RERECORDED_REFUND_NOTE = 'Alipay refund recorded again / 支付宝退款重新入账';
 
-/** `English / 中文` of a bilingual text, as the journal and `alipay_refund.error` keep it. */
-export function bilingualText(text: Bilingual): string {
-  return `${text.en} / ${text.zh}`;
-}
-
 /** A classified attempt's reason for the admin: `CODE: English / 中文`. */
 export function attemptErrorText(result: RefundAttemptResult): string | null {
   if (!result.error) return null;
-  return `${result.error.code}: ${bilingualText(result.error.message)}`;
+  return `${result.error.code}: ${bilingualLine(result.error.message)}`;
 }
 
 /** A stored refund as the core's lifecycle reads it (amount in fen). */

@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-import { type Bilingual } from '@alipay-commerce/core';
+import { type Bilingual, bilingualLine } from '@alipay-commerce/core';
 import { type ShipmentMoney, shipmentBlocker } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
@@ -91,5 +91,5 @@ export async function refuseShippingWithoutMoney(
   fulfillmentId: string,
 ): Promise<void> {
   const blocker = await shippingBlockerOfFulfillment(container, fulfillmentId);
-  if (blocker) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `${blocker.en} / ${blocker.zh}`);
+  if (blocker) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, bilingualLine(blocker));
 }

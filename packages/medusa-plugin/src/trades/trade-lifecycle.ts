@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-import { type Bilingual, InterfaceNotContractedError } from '@alipay-commerce/core';
+import { type Bilingual, bilingualLine, InterfaceNotContractedError } from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
   isFinalRefundStatus,
@@ -36,7 +36,6 @@ import type {
 } from '../modules/alipay_settings/service';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
-  bilingualText,
   RERECORDED_REFUND_NOTE,
   recordRefundInMedusa,
   settledFen,
@@ -189,7 +188,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
         await this.journal(
           decision.alert ? 'warning' : 'info',
           decision.alert
-            ? bilingualText(decision.alert)
+            ? bilingualLine(decision.alert)
             : `Alipay reports ${fenToAmount(refundedFen ?? 0)} CNY refunded in total; the refunds are settled. / ` +
                 `支付宝报告累计退款 ${fenToAmount(refundedFen ?? 0)} 元，退款已确认。`,
           { kind: 'refund' },
@@ -197,14 +196,14 @@ export class MedusaTradeIO implements TradeLifecycleIO {
         return;
       case 'settle_refund':
         await this.settle([decision.refundId]);
-        if (decision.alert) await this.journal('error', bilingualText(decision.alert), { kind: 'refund' });
+        if (decision.alert) await this.journal('error', bilingualLine(decision.alert), { kind: 'refund' });
         return;
       case 'orphan':
         return this.orphan(decision.reason);
       case 'orphan_refunded':
         return this.orphanRefunded();
       case 'alert':
-        await this.journal('error', bilingualText(decision.alert));
+        await this.journal('error', bilingualLine(decision.alert));
         return;
     }
   }
@@ -342,7 +341,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     }
     this.summary.detail = 'payment_cancelled';
     this.rt.logger.error(logLine(alert.en, this.ids()));
-    await this.journal('error', bilingualText(alert), { details: { alert: 'escrow_closed' } });
+    await this.journal('error', bilingualLine(alert), { details: { alert: 'escrow_closed' } });
   }
 
   /** Settles the shop's refunds Alipay reports refunded; one that was recorded as failed is recorded in Medusa again. */

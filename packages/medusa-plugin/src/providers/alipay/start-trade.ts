@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { currencyRefusal } from '@alipay-commerce/core';
+import { bilingualLine, currencyRefusal } from '@alipay-commerce/core';
 import type { InitiatePaymentInput } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
@@ -32,7 +32,7 @@ export async function startTrade(
   // The core's currency rule and wording: Medusa offers a region's providers whatever its currency.
   const refusal = currencyRefusal(currencyCode);
   if (refusal) {
-    throw new MedusaError(MedusaError.Types.INVALID_DATA, `${refusal.en} / ${refusal.zh}`);
+    throw new MedusaError(MedusaError.Types.INVALID_DATA, bilingualLine(refusal));
   }
   const amountFen = amountToFen(amount);
   // Written by the plugin's middleware from the cart itself (see api/middlewares.ts), not by the shopper.
