@@ -4,7 +4,7 @@
  * its real notification reaches the shop's notify route → the cart becomes an order without the
  * shopper coming back. Plus duplicates, a process that died mid-way, a trade started before issue 15,
  * a GBK merchant, a marketplace seller, a dropped notification recovered by the job, an orphan payment
- * and refunds. Forged and unusable notifications: `notifications.spec.ts`.
+ * and refunds. Forged and unusable notifications: `notify-route.spec.ts`.
  *
  * One app boot for the file; the database is restored to the state after `beforeAll` before each test.
  */
