@@ -32,7 +32,7 @@ module.exports = defineConfig({
     {
       resolve: '@medusajs/medusa/payment',
       // Lets the provider resolve the plugin's settings module from the payment module's container.
-      dependencies: ['alipay_settings'],
+      dependencies: ['alipay'],
       options: {
         providers: [
           {

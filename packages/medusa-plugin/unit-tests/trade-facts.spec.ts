@@ -1,4 +1,4 @@
-import type { RefundRow, VerifiedTrade } from '../src/modules/alipay_settings/service';
+import type { RefundRow, VerifiedTrade } from '../src/modules/alipay/service';
 import type { SessionTarget } from '../src/trades/session-target';
 import { tradeFacts, type VerifiedLifecycleEvent } from '../src/trades/trade-lifecycle';
 

@@ -36,8 +36,8 @@ const { reconcileAlipayPayments } = pluginModule<typeof import('../../src/reconc
 const { resumeAcceptedPayments } = pluginModule<typeof import('../../src/trades/process-trade-event')>(
   './trades/process-trade-event.js',
 );
-const { ALIPAY_SETTINGS_MODULE } = pluginModule<typeof import('../../src/modules/alipay_settings/constants')>(
-  './modules/alipay_settings/constants.js',
+const { ALIPAY_MODULE } = pluginModule<typeof import('../../src/modules/alipay/constants')>(
+  './modules/alipay/constants.js',
 );
 const { default: AlipayProviderService } = pluginModule<typeof import('../../src/providers/alipay/service')>(
   './providers/alipay/service.js',
@@ -209,7 +209,7 @@ medusaIntegrationTestRunner({
         {
           logger: container.resolve('logger'),
           configModule: container.resolve('configModule'),
-          alipay_settings: container.resolve('alipay_settings'),
+          alipay: container.resolve('alipay'),
         },
         { backendUrl: app.backendUrl, storefrontReturnUrl: 'http://storefront.test/checkout/alipay' },
       );
@@ -355,9 +355,7 @@ medusaIntegrationTestRunner({
       // What a process that died right after answering Alipay leaves: an accepted claim with its event,
       // which nobody refreshes any more (made with the plugin's own service, as the notify route does).
       const settings =
-        getContainer().resolve<import('../../src/modules/alipay_settings/service').default>(
-          ALIPAY_SETTINGS_MODULE,
-        );
+        getContainer().resolve<import('../../src/modules/alipay/service').default>(ALIPAY_MODULE);
       const claim = await settings.claimNotification({
         tradeNo: String(paid.trade.tradeNo),
         claimKey: 'TRADE_SUCCESS',
@@ -691,7 +689,7 @@ medusaIntegrationTestRunner({
         {
           logger: container.resolve('logger'),
           configModule: container.resolve('configModule'),
-          alipay_settings: container.resolve('alipay_settings'),
+          alipay: container.resolve('alipay'),
         },
         {
           backendUrl: app.backendUrl,

@@ -95,7 +95,7 @@ medusaIntegrationTestRunner({
           {
             logger: container.resolve('logger'),
             configModule: container.resolve('configModule'),
-            alipay_settings: container.resolve('alipay_settings'),
+            alipay: container.resolve('alipay'),
           },
           { backendUrl: app.backendUrl, storefrontReturnUrl: 'http://storefront.test/checkout/alipay' },
         );

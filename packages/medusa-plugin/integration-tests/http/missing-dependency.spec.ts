@@ -1,5 +1,5 @@
 /**
- * Without `dependencies: ["alipay_settings"]` the payment module's container cannot resolve the
+ * Without `dependencies: ["alipay"]` the payment module's container cannot resolve the
  * settings module; the provider must turn that into an actionable error.
  */
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 medusaIntegrationTestRunner({
   cwd: fileURLToPath(new URL('../app-without-dependencies', import.meta.url)),
   testSuite: ({ getContainer }) => {
-    it('tells the shop to add dependencies: ["alipay_settings"] to the payment module', async () => {
+    it('tells the shop to add dependencies: ["alipay"] to the payment module', async () => {
       const payment = getContainer().resolve<IPaymentModuleService>(Modules.PAYMENT);
       const collection = await payment.createPaymentCollections({ currency_code: 'cny', amount: 10 });
       const attempt = payment.createPaymentSession(collection.id, {
@@ -19,9 +19,7 @@ medusaIntegrationTestRunner({
         currency_code: 'cny',
         data: {},
       });
-      await expect(attempt).rejects.toThrow(
-        /cannot reach the "alipay_settings" module.*dependencies: \["alipay_settings"\]/,
-      );
+      await expect(attempt).rejects.toThrow(/cannot reach the "alipay" module.*dependencies: \["alipay"\]/);
     });
   },
 });

@@ -13,7 +13,7 @@ import type {
 import { Modules } from '@medusajs/framework/utils';
 import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
 import { vi } from 'vitest';
-import type AlipaySettingsModuleService from '../../src/modules/alipay_settings/service';
+import type AlipayModuleService from '../../src/modules/alipay/service';
 import { createAdminUser } from '../utils/admin';
 import { chromiumPath, launchBrowser, openHarness } from '../utils/browser';
 import { call, type Database, type HttpClient } from '../utils/http';
@@ -70,9 +70,9 @@ medusaIntegrationTestRunner({
         }
       });
 
-      it('lets the provider read the alipay_settings module from inside the payment module', async () => {
+      it('lets the provider read the alipay module from inside the payment module', async () => {
         const payment = getContainer().resolve<IPaymentModuleService>(Modules.PAYMENT);
-        const settings = getContainer().resolve<AlipaySettingsModuleService>('alipay_settings');
+        const settings = getContainer().resolve<AlipayModuleService>('alipay');
         const collection = await payment.createPaymentCollections({ currency_code: 'cny', amount: 25 });
         const startSession = () =>
           payment.createPaymentSession(collection.id, {
@@ -94,7 +94,7 @@ medusaIntegrationTestRunner({
       });
 
       it('takes medusa-config options as a fallback under the stored settings', async () => {
-        const settings = getContainer().resolve<AlipaySettingsModuleService>('alipay_settings');
+        const settings = getContainer().resolve<AlipayModuleService>('alipay');
         const fallback = {
           interfaceType: 'legacy-escrow' as const,
           sellerEmail: 'fallback@example.com',
@@ -169,7 +169,7 @@ medusaIntegrationTestRunner({
         expect(rowJson).not.toContain(PRIVATE_KEY_BODY);
 
         // The server side still gets the plaintext back.
-        const settings = getContainer().resolve<AlipaySettingsModuleService>('alipay_settings');
+        const settings = getContainer().resolve<AlipayModuleService>('alipay');
         await expect(settings.getSettings()).resolves.toMatchObject({
           key: MD5_KEY,
           appPrivateKey: APP_PRIVATE_KEY.trim(),
@@ -329,7 +329,7 @@ medusaIntegrationTestRunner({
         });
         expect(override.status).toBe(200);
 
-        const settings = getContainer().resolve<AlipaySettingsModuleService>('alipay_settings');
+        const settings = getContainer().resolve<AlipayModuleService>('alipay');
         await expect(settings.getSettings(salesChannelId)).resolves.toMatchObject({
           sellerEmail: 'seller-a@example.com',
           partnerId: '2088000000000001',

@@ -37,9 +37,9 @@ import {
 import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework/types';
 import { Modules } from '@medusajs/framework/utils';
 import { logLine } from '../logging/log-line';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import type { RefundRow, ScopedAlipay } from '../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type AlipayModuleService from '../modules/alipay/service';
+import type { RefundRow, ScopedAlipay } from '../modules/alipay/service';
 import { autoRefundOrphan } from '../refunds/orphan-refunds';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
@@ -436,8 +436,8 @@ async function recordSettledRefund(run: Run, row: RefundRow, lost: boolean): Pro
   }
 }
 
-function alipaySettings(container: MedusaContainer): AlipaySettingsModuleService {
-  return container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+function alipaySettings(container: MedusaContainer): AlipayModuleService {
+  return container.resolve<AlipayModuleService>(ALIPAY_MODULE);
 }
 
 async function journalRefund(
