@@ -18,8 +18,9 @@ import {
 import { decideBatchRefund, eventReceiptKey, generationOf } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { logLine } from '../logging/log-line';
-import type { JournalEntry, ScopedAlipay } from '../modules/alipay/service';
-import { AlipayTradeCredentialsError } from '../modules/alipay/service';
+import type { JournalEntry } from '../modules/alipay/journal';
+import { AlipayTradeCredentialsError } from '../modules/alipay/settings-errors';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import { RERECORDED_REFUND_NOTE, recordRefundInMedusa, toLifecycleRefund } from '../refunds/refund-attempts';
 import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from '../trades/money';

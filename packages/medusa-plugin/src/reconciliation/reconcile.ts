@@ -38,8 +38,9 @@ import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework
 import { Modules } from '@medusajs/framework/utils';
 import { logLine } from '../logging/log-line';
 import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type { RefundRow } from '../modules/alipay/refund-store';
 import type AlipayModuleService from '../modules/alipay/service';
-import type { RefundRow, ScopedAlipay } from '../modules/alipay/service';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import { autoRefundOrphan } from '../refunds/orphan-refunds';
 import {
   ALIPAY_SIDE_REFUND_NOTE,

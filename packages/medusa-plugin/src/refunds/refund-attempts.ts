@@ -19,8 +19,8 @@ import {
 } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { refundPaymentWorkflow } from '@medusajs/medusa/core-flows';
+import type { RefundRow } from '../modules/alipay/refund-store';
 import type AlipayModuleService from '../modules/alipay/service';
-import type { RefundRow } from '../modules/alipay/service';
 import { amountToFen, fenToAmount } from '../trades/money';
 
 /**

@@ -7,7 +7,8 @@ import type { ConfigModule, Logger, MedusaContainer } from '@medusajs/framework/
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_MODULE } from '../modules/alipay/constants';
 import type AlipayModuleService from '../modules/alipay/service';
-import { GLOBAL_SCOPE, type ScopedAlipay } from '../modules/alipay/service';
+import { GLOBAL_SCOPE } from '../modules/alipay/settings-rows';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import type { AlipayProviderOptions } from '../providers/alipay/options';
 import type { TradeOrigin } from '../trades/trade-origin';
 import { alipayProviderIds, alipayProviderOptions } from './provider-options';

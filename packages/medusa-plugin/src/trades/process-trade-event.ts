@@ -43,10 +43,10 @@ import {
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { type LogIds, logLine } from '../logging/log-line';
+import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay/claim-store';
 import { dropClaim, holdClaim } from '../modules/alipay/claim-store';
 import { ALIPAY_MODULE } from '../modules/alipay/constants';
 import type AlipayModuleService from '../modules/alipay/service';
-import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay/service';
 import { autoRefundOrphan } from '../refunds/orphan-refunds';
 import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
 import { loadSessionTarget, type SessionTarget } from './session-target';

@@ -9,7 +9,7 @@ import type { MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_MODULE } from '../modules/alipay/constants';
 import type AlipayModuleService from '../modules/alipay/service';
-import type { TradeStartRow } from '../modules/alipay/service';
+import type { TradeStartRow } from '../modules/alipay/trade-store';
 
 /**
  * The payment session an Alipay trade belongs to, with what processing needs to decide. When Medusa

@@ -29,7 +29,10 @@ import {
   processPaymentWorkflow,
 } from '@medusajs/medusa/core-flows';
 import { logLine } from '../logging/log-line';
-import type { JournalEntry, RefundRow, ScopedAlipay, VerifiedTrade } from '../modules/alipay/service';
+import type { JournalEntry } from '../modules/alipay/journal';
+import type { RefundRow } from '../modules/alipay/refund-store';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
+import type { VerifiedTrade } from '../modules/alipay/trade-store';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
   RERECORDED_REFUND_NOTE,

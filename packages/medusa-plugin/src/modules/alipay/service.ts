@@ -15,26 +15,6 @@ import { type AlipayModuleOptions, type SettingsRecords, SettingsStore } from '.
 import type { ModuleRepository } from './sql-store';
 import { TradeStore } from './trade-store';
 
-export type {
-  AcceptedClaim,
-  AcceptedTradeEvent,
-  ClaimResult,
-  ClaimState,
-} from './claim-store';
-export { CLAIM_HEARTBEAT_MS, DEFAULT_CLAIM_LEASE_MS } from './claim-store';
-export type { JournalEntry } from './journal';
-export type { SettledRefund } from './refund-recording-store';
-export type { NewRefund, RefundRow } from './refund-store';
-export {
-  AlipaySettingsInvalidError,
-  AlipayTradeCredentialsError,
-  NOT_CONFIGURED_MESSAGE,
-  type SettingsIssue,
-} from './settings-errors';
-export { type FallbackSettings, GLOBAL_SCOPE } from './settings-rows';
-export type { AlipayModuleOptions, ScopedAlipay } from './settings-store';
-export type { TradeStartRow, VerifiedTrade } from './trade-store';
-
 /**
  * The store methods the module service offers, by store: each is callable on the service as
  * `container.resolve("alipay").<method>` and runs on its store (see {@link AlipayModuleService}).

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@medusajs/framework/types';
 import type AlipayModuleService from '../../modules/alipay/service';
-import type { ScopedAlipay } from '../../modules/alipay/service';
+import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import type { AlipayProviderOptions } from './options';
 
 /** The provider as its steps see it (see `AlipayProviderService`). */

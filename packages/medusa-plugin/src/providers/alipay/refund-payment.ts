@@ -7,7 +7,7 @@ import { planRefund } from '@alipay-commerce/core/lifecycle';
 import type { RefundPaymentInput, RefundPaymentOutput } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { logLine } from '../../logging/log-line';
-import type { RefundRow } from '../../modules/alipay/service';
+import type { RefundRow } from '../../modules/alipay/refund-store';
 import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../refunds/refund-attempts';
 import { notifyUrlFor } from '../../settings/provider-options';
 import { REFUND_STATUS_LABELS } from '../../shared/refund-view';

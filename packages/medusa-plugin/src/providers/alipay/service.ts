@@ -34,7 +34,7 @@ import { alipayError } from '../../logging/alipay-error';
 import { logLine } from '../../logging/log-line';
 import { ALIPAY_MODULE } from '../../modules/alipay/constants';
 import type AlipayModuleService from '../../modules/alipay/service';
-import type { ScopedAlipay } from '../../modules/alipay/service';
+import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import { alipayProviderIds, PROVIDER_IDENTIFIER } from '../../settings/provider-options';
 import { amountToFen, fenToAmount } from '../../trades/money';
 import { tradeOriginOf } from '../../trades/trade-origin';

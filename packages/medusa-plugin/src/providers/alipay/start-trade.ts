@@ -9,7 +9,7 @@ import type { InitiatePaymentInput } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
 import { logLine } from '../../logging/log-line';
-import type { ScopedAlipay } from '../../modules/alipay/service';
+import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import { notifyUrlFor, returnUrlFor } from '../../settings/provider-options';
 import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
 import { amountToFen, fenToAmount } from '../../trades/money';

@@ -14,7 +14,7 @@ import { syncClaimCutoff } from '@alipay-commerce/core/lifecycle';
 import { PaymentSessionStatus } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
 import { logLine } from '../../logging/log-line';
-import type { VerifiedTrade } from '../../modules/alipay/service';
+import type { VerifiedTrade } from '../../modules/alipay/trade-store';
 import { amountToFen, fenToAmount } from '../../trades/money';
 import { type ProviderContext, text } from './provider-context';
 import { toSessionStatus } from './status';

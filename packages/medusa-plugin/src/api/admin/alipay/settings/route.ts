@@ -2,7 +2,7 @@ import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/frame
 import { ContainerRegistrationKeys, MedusaError } from '@medusajs/framework/utils';
 import { ALIPAY_MODULE } from '../../../../modules/alipay/constants';
 import type AlipayModuleService from '../../../../modules/alipay/service';
-import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay/service';
+import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay/settings-errors';
 import { notifyUrlFor, returnUrlFor } from '../../../../settings/provider-options';
 import {
   alipayRuntime,

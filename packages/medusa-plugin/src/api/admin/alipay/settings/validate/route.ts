@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { ALIPAY_MODULE } from '../../../../../modules/alipay/constants';
 import type AlipayModuleService from '../../../../../modules/alipay/service';
-import type { SettingsIssue } from '../../../../../modules/alipay/service';
+import type { SettingsIssue } from '../../../../../modules/alipay/settings-errors';
 import { defaultFallbackSettings } from '../../../../../settings/runtime';
 import type { AdminSaveAlipaySettingsType } from '../validators';
 
