@@ -10,7 +10,7 @@ import type { RefundOrigin } from '@alipay-commerce/core/lifecycle';
 import type { Context } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { type RefundRow, refundInsert } from './refund-store';
-import { SqlStore } from './sql-store';
+import { type RowWindow, SqlStore } from './sql-store';
 
 /** A refund Alipay already made, as {@link RefundRecordingStore.insertSettledRefund} stores it. */
 export interface SettledRefund {
@@ -133,19 +133,14 @@ export class RefundRecordingStore extends SqlStore {
     );
   }
 
-  /** Settled refunds linked to a Medusa refund, last changed between `since` and `before`. */
-  async linkedRefundsBetween(
-    since: Date,
-    before: Date,
-    limit: number,
-    context?: Context,
-  ): Promise<RefundRow[]> {
+  /** Settled refunds linked to a Medusa refund, last changed after `window.from` until `window.to`. */
+  async linkedRefundsBetween(window: RowWindow, context?: Context): Promise<RefundRow[]> {
     return this.execute<RefundRow[]>(
       `select * from "alipay_refund"
        where "status" = 'succeeded' and "medusa_refund_id" is not null
          and "updated_at" > ? and "updated_at" <= ? and "deleted_at" is null
        order by "updated_at" limit ?`,
-      [since, before, limit],
+      [window.from, window.to, window.limit],
       context,
     );
   }

@@ -17,6 +17,13 @@ import { InjectManager, MedusaContext } from '@medusajs/framework/utils';
  */
 export type ModuleRepository = unknown;
 
+/** The rows of a reconciliation pass: those of a time window (each query says which timestamp), at most `limit`. */
+export interface RowWindow {
+  from: Date;
+  to: Date;
+  limit: number;
+}
+
 /** A store of the module: SQL run with the caller's context, or a fresh entity manager without one. */
 export abstract class SqlStore {
   /**

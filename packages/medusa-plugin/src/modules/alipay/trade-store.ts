@@ -8,7 +8,7 @@ import { type TradeEvent, toTradeStatus } from '@alipay-commerce/core';
 import { TRADE_STATUS_ORDER } from '@alipay-commerce/core/lifecycle';
 import type { Context } from '@medusajs/framework/types';
 import { generateEntityId, MedusaError } from '@medusajs/framework/utils';
-import { SqlStore } from './sql-store';
+import { type RowWindow, SqlStore } from './sql-store';
 
 /** A row of `alipay_trade`: the last verified state of a trade. */
 export interface VerifiedTrade {
@@ -229,23 +229,18 @@ export class TradeStore extends SqlStore {
   }
 
   /**
-   * Trades started between `from` and `to` that Alipay has not reported paid or closed (no verified
-   * state, or still waiting for the buyer), newest first: reconciliation asks about those whose session
-   * Medusa deleted.
+   * Trades started from `window.from` to `window.to` that Alipay has not reported paid or closed (no
+   * verified state, or still waiting for the buyer), newest first: reconciliation asks about those whose
+   * session Medusa deleted.
    */
-  async unsettledTradeStarts(
-    from: Date,
-    to: Date,
-    limit: number,
-    context?: Context,
-  ): Promise<TradeStartRow[]> {
+  async unsettledTradeStarts(window: RowWindow, context?: Context): Promise<TradeStartRow[]> {
     return this.execute<TradeStartRow[]>(
       `select s.* from "alipay_trade_start" s
        left join "alipay_trade" t on t."out_trade_no" = s."out_trade_no" and t."deleted_at" is null
        where s."deleted_at" is null and s."created_at" >= ? and s."created_at" <= ?
          and (t."id" is null or t."status" = 'waiting_payment')
        order by s."created_at" desc limit ?`,
-      [from, to, limit],
+      [window.from, window.to, window.limit],
       context,
     );
   }
