@@ -1,7 +1,7 @@
 /**
  * The example shop's Medusa configuration: the Alipay plugin installed exactly as
  * `packages/medusa-plugin/README.md` tells a merchant (the plugin under `plugins`, the provider under the
- * payment module with `dependencies: ['alipay_settings']`), nothing else added. The Alipay credentials are
+ * payment module with `dependencies: ['alipay']`), nothing else added. The Alipay credentials are
  * not here: they are saved in the admin (Settings → Alipay), which the first start seeds.
  *
  * Read by every Medusa command (`medusa db:migrate`, `exec`, `build`, `start`); `scripts/start.ts` sets the
@@ -60,7 +60,7 @@ module.exports = defineConfig({
     path: '/app',
   },
   plugins: [
-    // API routes (notify, return, admin), the alipay_settings module and its migrations, the jobs, the
+    // API routes (notify, return, admin), the alipay module and its migrations, the jobs, the
     // shipment subscriber, the Settings → Alipay page and the order widget.
     // DEMO ONLY (演示用): the offline sandbox runs on this machine. A real shop leaves this out, so that no
     // admin can point the gateway at a loopback address; a proxy in front of Alipay goes in allowedGateways.
@@ -70,7 +70,7 @@ module.exports = defineConfig({
     {
       resolve: '@medusajs/medusa/payment',
       // Lets the provider read the settings saved in the admin.
-      dependencies: ['alipay_settings'],
+      dependencies: ['alipay'],
       options: {
         providers: [
           {

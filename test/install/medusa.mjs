@@ -140,14 +140,14 @@ module.exports = defineConfig({
     }
   },
   plugins: [
-    // API routes, the alipay_settings module and its migrations, jobs, subscriber, admin page and widget
+    // API routes, the alipay module and its migrations, jobs, subscriber, admin page and widget
     { resolve: '@alipay-commerce/medusa', options: { allowLoopbackGateway: true } },
   ],
   modules: [
     {
       resolve: '@medusajs/medusa/payment',
       // Required: lets the provider read the settings saved in the admin.
-      dependencies: ['alipay_settings'],
+      dependencies: ['alipay'],
       options: {
         providers: [
           {

@@ -23,7 +23,7 @@ describe('medusa plugin:build', () => {
   it('emits the backend files a shop loads, and no test sources', () => {
     for (const file of [
       'src/providers/alipay/index.js',
-      'src/modules/alipay_settings/index.js',
+      'src/modules/alipay/index.js',
       'src/api/middlewares.js',
       'src/api/admin/alipay/settings/route.js',
       'src/api/admin/alipay/settings/test-credentials/route.js',
@@ -36,12 +36,12 @@ describe('medusa plugin:build', () => {
       'src/jobs/alipay-reconcile-payments.js',
       'src/jobs/alipay-retry-shipments.js',
       'src/subscribers/alipay-shipment-created.js',
-      'src/modules/alipay_settings/migrations/Migration20261125211736.js',
+      'src/modules/alipay/migrations/Migration20261125211736.js',
     ]) {
       expect(existsSync(built(file)), file).toBe(true);
     }
     const migrations = readFileSync(
-      join(packageRoot, 'src/modules/alipay_settings/migrations/.snapshot-medusa-alipay-settings.json'),
+      join(packageRoot, 'src/modules/alipay/migrations/.snapshot-medusa-alipay-settings.json'),
       'utf8',
     );
     expect(migrations).toContain('"key_ciphertext"');
@@ -53,8 +53,8 @@ describe('medusa plugin:build', () => {
     const require = createRequire(join(packageRoot, 'package.json'));
     const provider = require('@alipay-commerce/medusa/providers/alipay');
     expect(provider.default.services[0].identifier).toBe('alipay');
-    const settingsModule = require('@alipay-commerce/medusa/modules/alipay_settings');
-    expect(settingsModule.default.service.name).toBe('AlipaySettingsModuleService');
+    const alipayModule = require('@alipay-commerce/medusa/modules/alipay');
+    expect(alipayModule.default.service.name).toBe('AlipayModuleService');
     expect(require.resolve('@alipay-commerce/medusa/admin')).toBe(built('src/admin/index.js'));
   });
 

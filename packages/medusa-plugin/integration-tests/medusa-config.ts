@@ -11,7 +11,7 @@ module.exports = testAppConfig([
   {
     resolve: '@medusajs/medusa/payment',
     // Lets the provider resolve the plugin's settings module from the payment module's container.
-    dependencies: ['alipay_settings'],
+    dependencies: ['alipay'],
     options: {
       providers: [
         alipayProviderEntry({

@@ -8,7 +8,7 @@ import {
   SETTINGS_SECRET_ENV,
   secretHint,
   settingsKeyFromEnv,
-} from '../src/modules/alipay_settings/secret-box';
+} from '../src/modules/alipay/secret-box';
 
 const here = { scope: 'global', field: 'key' };
 

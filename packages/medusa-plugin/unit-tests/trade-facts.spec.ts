@@ -1,4 +1,5 @@
-import type { RefundRow, VerifiedTrade } from '../src/modules/alipay_settings/service';
+import type { RefundRow } from '../src/modules/alipay/refund-store';
+import type { VerifiedTrade } from '../src/modules/alipay/trade-store';
 import type { SessionTarget } from '../src/trades/session-target';
 import { tradeFacts, type VerifiedLifecycleEvent } from '../src/trades/trade-lifecycle';
 

@@ -1,4 +1,5 @@
-import { generationOf, originOfGeneration, tradeOriginOf } from '../src/trades/trade-origin';
+import { generationOf } from '@alipay-commerce/core/lifecycle';
+import { originOfGeneration, tradeOriginOf } from '../src/trades/trade-origin';
 
 describe('tradeOriginOf (which generation handles an existing trade)', () => {
   it('reads the interface type, gateway and seller the provider recorded', () => {
@@ -12,16 +13,12 @@ describe('tradeOriginOf (which generation handles an existing trade)', () => {
       }),
     ).toEqual({
       interfaceType: 'legacy-direct',
-      exact: true,
-      gateway: 'http://127.0.0.1:7010/gateway.do',
-      seller: { email: 'seller@example.com' },
+      createdWith: { gateway: 'http://127.0.0.1:7010/gateway.do', sellerEmail: 'seller@example.com' },
     });
     // Recorded with no seller configured: the trade has none (not "unknown").
     expect(tradeOriginOf({ interface_type: 'openapi-page', seller_email: null, seller_id: null })).toEqual({
       interfaceType: 'openapi-page',
-      exact: true,
-      gateway: null,
-      seller: {},
+      createdWith: {},
     });
   });
 
@@ -29,8 +26,7 @@ describe('tradeOriginOf (which generation handles an existing trade)', () => {
     expect(tradeOriginOf({ interface: 'create_partner_trade_by_buyer' })).toMatchObject({
       interfaceType: 'legacy-escrow',
       exact: false,
-      gateway: null,
-      seller: null,
+      createdWith: null,
     });
     expect(tradeOriginOf({ interface: 'alipay.trade.precreate' })?.interfaceType).toBe('openapi-qr');
     expect(tradeOriginOf({ interface: 'alipay.trade.wap.pay' })?.interfaceType).toBe('openapi-page-wap');
@@ -51,8 +47,7 @@ describe('tradeOriginOf (which generation handles an existing trade)', () => {
     expect(originOfGeneration('legacy')).toEqual({
       interfaceType: 'legacy-direct',
       exact: false,
-      gateway: null,
-      seller: null,
+      createdWith: null,
     });
     expect(originOfGeneration('openapi').interfaceType).toBe('openapi-page');
   });

@@ -11,12 +11,14 @@ import {
 } from '@alipay-commerce/core';
 import {
   type TradeOrigin as CoreTradeOrigin,
+  FacadeCache,
   generationOf,
+  settingsFingerprint,
   settingsForTrade,
   tradeSettingsOf,
 } from '@alipay-commerce/core/lifecycle';
 import type { PaymentMethod } from '@vendure/core';
-import { describeIssues, settingsFingerprint, settingsFromArgs } from './alipay-method-args';
+import { describeIssues, settingsFromArgs } from './alipay-method-args';
 import type { AlipayTradeSettings } from './entities/alipay-trade.entity';
 
 /**
@@ -96,21 +98,13 @@ export function tradeSettingsMessage(
 }
 
 /**
- * Facades kept at most. Each one holds parsed keys; a new one is built on every settings change, so an
- * unbounded cache would grow with every save in a long-running process. Far above what a shop uses
- * (methods × 2 generations), so in practice nothing is rebuilt.
- */
-const MAX_CACHED_GATEWAYS = 64;
-
-/**
  * Builds and caches the Alipay facades of payment methods: one for new payments (the method's current
  * `interfaceType`) and one per generation of existing trades. Facades are cached per (method,
- * interfaceType, settings fingerprint), so a changed setting builds a new one and the fingerprint (a
- * SHA-256) never keeps a secret in clear.
+ * interfaceType) in the core's {@link FacadeCache}, valid for the settings' fingerprint (a SHA-256, never a
+ * secret in clear), so a changed setting builds a new one.
  */
 export class AlipayGateways {
-  /** Facades by key, oldest first (insertion order): the oldest is dropped when the cache is full. */
-  private readonly cache = new Map<string, Alipay>();
+  private readonly cache = new FacadeCache<Alipay>();
 
   /** @param http - timeouts and retries of every call to Alipay (the plugin's `http` option). */
   constructor(
@@ -141,9 +135,12 @@ export class AlipayGateways {
         message: tradeSettingsMessage(method.code, origin, currentType, flat.issues),
       };
     }
-    return this.build(method, settingsForTrade(flat.settings, origin), issues =>
-      tradeSettingsMessage(method.code, origin, currentType, issues),
-    );
+    const explain = (issues: ConfigIssue[]) => tradeSettingsMessage(method.code, origin, currentType, issues);
+    const trade = settingsForTrade(flat.settings, origin);
+    if (!trade.ok) {
+      return { ok: false, issues: trade.issues, message: explain(trade.issues) };
+    }
+    return this.build(method, trade.settings, explain);
   }
 
   private build(
@@ -153,8 +150,9 @@ export class AlipayGateways {
   ): GatewayResult {
     const interfaceType = String(settings.interfaceType);
     const tradeSettings = tradeSettingsOf(settings);
-    const key = `${method.id}\u0000${interfaceType}\u0000${settingsFingerprint(settings)}`;
-    const cached = this.cache.get(key);
+    const key = `${method.id}\u0000${interfaceType}`;
+    const fingerprint = settingsFingerprint(settings);
+    const cached = this.cache.get(key, fingerprint);
     if (cached) {
       return { ok: true, alipay: cached, interfaceType, tradeSettings };
     }
@@ -162,12 +160,7 @@ export class AlipayGateways {
     if (!parsed.ok) {
       return { ok: false, issues: parsed.issues, message: explain(parsed.issues) };
     }
-    const alipay = createAlipay(parsed.config, { http: this.http });
-    if (this.cache.size >= MAX_CACHED_GATEWAYS) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(key, alipay);
+    const alipay = this.cache.set(key, fingerprint, createAlipay(parsed.config, { http: this.http }));
     return { ok: true, alipay, interfaceType, tradeSettings };
   }
 }

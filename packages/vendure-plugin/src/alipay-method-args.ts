@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AlipaySettings, Bilingual, ConfigIssue, SettingsPolicy } from '@alipay-commerce/core';
 import { resolveEnvReference, SECRET_SETTINGS, STRICT_SETTINGS_POLICY } from '@alipay-commerce/core';
 import type { PaymentMethod } from '@vendure/core';
@@ -51,12 +50,6 @@ export function settingsFromArgs(
     return { ok: false, issues };
   }
   return { ok: true, settings: settings as unknown as AlipaySettings };
-}
-
-/** A cache key for settings that never keeps a secret in clear: a SHA-256 of the resolved values. */
-export function settingsFingerprint(settings: AlipaySettings): string {
-  const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }
 
 /**

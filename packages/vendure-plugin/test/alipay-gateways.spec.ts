@@ -34,11 +34,13 @@ describe('settingsForTrade', () => {
   };
 
   it('uses the trade’s interface type and, across generations, the shared settings it recorded', () => {
-    const settings = settingsForTrade(current, {
+    const result = settingsForTrade(current, {
       outTradeNo: 'A-1',
       interfaceType: 'legacy-direct',
       createdWith: { gateway: 'http://127.0.0.1:7010/gateway.do', sellerEmail: LEGACY.sellerEmail },
     });
+    if (!result.ok) throw new Error('refused');
+    const settings = result.settings;
     expect(settings).toMatchObject({
       interfaceType: 'legacy-direct',
       gateway: 'http://127.0.0.1:7010/gateway.do',
@@ -57,10 +59,15 @@ describe('settingsForTrade', () => {
         interfaceType: 'openapi-qr',
         createdWith: { gateway: 'production' },
       }),
-    ).toEqual({ ...current, interfaceType: 'openapi-qr' });
+    ).toEqual({ ok: true, settings: { ...current, interfaceType: 'openapi-qr' } });
+    // A named gateway resolves per generation; the current custom URL is the OpenAPI one and is refused.
+    const named = { ...current, gateway: 'production' };
     expect(
-      settingsForTrade(current, { outTradeNo: 'A-3', interfaceType: 'legacy-direct', createdWith: null }),
-    ).toEqual({ ...current, interfaceType: 'legacy-direct' });
+      settingsForTrade(named, { outTradeNo: 'A-3', interfaceType: 'legacy-direct', createdWith: null }),
+    ).toEqual({ ok: true, settings: { ...named, interfaceType: 'legacy-direct' } });
+    expect(
+      settingsForTrade(current, { outTradeNo: 'A-3', interfaceType: 'legacy-direct', createdWith: null }).ok,
+    ).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@
  *   option (10 CNY) and a return option, so physical goods can be fulfilled and shipped in the admin,
  * - the catalogue of the Vendure example (same SKUs and prices): three physical products with stock and
  *   two virtual ones (no shipping profile, no inventory: carts of them need no shipping method),
- * - the Alipay settings, saved through the plugin's own `alipay_settings` module exactly as the admin
+ * - the Alipay settings, saved through the plugin's own `alipay` module exactly as the admin
  *   page saves them: OpenAPI app `2021000100000001` (page + wap + QR) active, and legacy merchant A's
  *   partner ID and key stored too, so Settings → Alipay can switch to 即时到账 / 担保交易 / 双接口,
  * - last, the publishable API key of the sales channel (its presence marks the seed as done).
@@ -44,7 +44,7 @@ interface DemoAccounts {
   alipayKeys: { publicKey: string };
 }
 
-/** The part of the plugin's `alipay_settings` module service the seed uses (the plugin ships no typings). */
+/** The part of the plugin's `alipay` module service the seed uses (the plugin ships no typings). */
 interface AlipaySettingsModule {
   saveSettings(input: Record<string, unknown>): Promise<unknown>;
 }
@@ -304,7 +304,7 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
   const [merchant] = accounts.merchants;
   const [app] = accounts.apps;
   if (!merchant || !app) throw new Error('demo-accounts.json needs a merchant and an app');
-  const alipaySettings = container.resolve<AlipaySettingsModule>('alipay_settings');
+  const alipaySettings = container.resolve<AlipaySettingsModule>('alipay');
   await alipaySettings.saveSettings({
     interfaceType: 'openapi-page-wap-qr',
     // One gateway field for both generations: the legacy one is `${sandboxUrl}/gateway.do` (see README).

@@ -1,6 +1,7 @@
 export * from './attempts';
 export * from './decide';
 export * from './event-key';
+export * from './facade-cache';
 export * from './orphans';
 export * from './refunds';
 export * from './run';

@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import type { ConfigIssue } from '../errors';
 import type { AlipayGeneration } from '../events';
 import type { AlipaySettings } from '../settings-fields';
 
@@ -33,6 +34,12 @@ export interface TradeOrigin {
   createdWith: TradeSharedSettings | null;
   /** The trade's `out_trade_no`, for messages about it. */
   outTradeNo?: string;
+  /**
+   * `false` when only the generation is certain: the interface type was inferred (from the Alipay interface
+   * name of a trade made before the adapter recorded its interface type, or from a notification's shape).
+   * A trade of the current generation is then served by the current interface type. Default `true`.
+   */
+  exact?: boolean;
 }
 
 /** The shared settings of a method's current settings, as a new trade records them (non-empty only). */
@@ -48,23 +55,65 @@ export function tradeSettingsOf(settings: AlipaySettings): TradeSharedSettings {
 }
 
 /**
- * The settings that serve an existing trade: the stored settings (both credential sets) with the trade's
- * interface type. After a switch to the other generation the shared fields hold that generation's values
- * (an offline sandbox URL is per generation, the OpenAPI seller need not be the legacy partner), so the
- * values recorded with the trade are used then. Within one generation the current values stay
- * authoritative, so a corrected gateway or seller applies to older trades too. The other generation's
- * credentials are never used instead: the facade built from the result fails when the trade's own are gone.
+ * Why a trade of the other generation has no usable gateway: it recorded none (made before the adapter
+ * recorded it), and the configured gateway is a custom URL, which belongs to the current generation
+ * (a named gateway — unset, `production`, `sandbox` — resolves per generation and is kept).
  */
-export function settingsForTrade(current: AlipaySettings, origin: TradeOrigin): AlipaySettings {
+export const UNKNOWN_TRADE_GATEWAY_ISSUE: ConfigIssue = {
+  field: 'gateway',
+  message: {
+    en:
+      'the trade did not record its gateway and the configured custom gateway belongs to the current ' +
+      'interface type; set the gateway to "production" (or the one this trade used) while handling it',
+    zh: '该交易未记录其网关，而当前配置的自定义网关属于当前接口类型；处理该交易时请将网关设为 production（或该交易使用的网关）',
+  },
+};
+
+/** The settings that serve an existing trade, or why there are none (see {@link settingsForTrade}). */
+export type TradeSettingsResult =
+  | { ok: true; settings: AlipaySettings }
+  | { ok: false; issues: ConfigIssue[] };
+
+/** Gateway values that name a gateway per generation rather than a URL of one. */
+function isNamedGateway(gateway: string | undefined): boolean {
+  return gateway === undefined || gateway === '' || gateway === 'production' || gateway === 'sandbox';
+}
+
+/**
+ * The settings that serve an existing trade: the stored settings (both credential sets) with the trade's
+ * interface type.
+ *
+ * - Same generation as the current interface type: the current values stay authoritative, so a corrected
+ *   gateway or seller applies to older trades too; an inferred origin (`exact: false`) is served by the
+ *   current interface type itself.
+ * - The other generation (or no current interface type): the shared fields hold the current generation's
+ *   values (an offline sandbox URL is per generation, the OpenAPI seller need not be the legacy partner),
+ *   so the values recorded with the trade are used. A trade that recorded nothing keeps the current values,
+ *   except a custom gateway URL, which is refused ({@link UNKNOWN_TRADE_GATEWAY_ISSUE}) rather than sent
+ *   the other generation's calls.
+ *
+ * The other generation's credentials are never used instead: the facade built from the result fails when
+ * the trade's own are gone.
+ */
+export function settingsForTrade(current: AlipaySettings, origin: TradeOrigin): TradeSettingsResult {
+  const currentType = current.interfaceType ? String(current.interfaceType) : undefined;
+  if (currentType && generationOf(currentType) === generationOf(origin.interfaceType)) {
+    const interfaceType = origin.exact === false ? currentType : origin.interfaceType;
+    return { ok: true, settings: { ...current, interfaceType } };
+  }
   const settings: AlipaySettings = { ...current, interfaceType: origin.interfaceType };
-  if (origin.createdWith && generationOf(origin.interfaceType) !== generationOf(current.interfaceType)) {
-    for (const name of TRADE_SHARED_SETTINGS) {
-      delete settings[name];
-      const value = origin.createdWith[name];
-      if (value !== undefined) {
-        settings[name] = value;
-      }
+  if (!origin.createdWith) {
+    const gateway = typeof current.gateway === 'string' ? current.gateway : undefined;
+    return isNamedGateway(gateway)
+      ? { ok: true, settings }
+      : { ok: false, issues: [UNKNOWN_TRADE_GATEWAY_ISSUE] };
+  }
+  for (const name of TRADE_SHARED_SETTINGS) {
+    delete settings[name];
+    const value = origin.createdWith[name];
+    if (value !== undefined) {
+      settings[name] = value;
     }
   }
-  return settings;
+  return { ok: true, settings };
 }

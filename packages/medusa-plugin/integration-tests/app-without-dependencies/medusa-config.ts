@@ -1,5 +1,5 @@
 /**
- * A shop that forgot `dependencies: ["alipay_settings"]` on the payment module: the most likely
+ * A shop that forgot `dependencies: ["alipay"]` on the payment module: the most likely
  * installation mistake. The provider must say how to fix it instead of failing obscurely.
  */
 import { alipayProviderEntry, testAppConfig } from '../utils/app-config';

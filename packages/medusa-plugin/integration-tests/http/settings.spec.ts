@@ -37,7 +37,7 @@ await alipaySpec({ settingsSecret: 'a1'.repeat(32), prepare: 'admin', testTimeou
       }
     });
 
-    it('lets the provider read the alipay_settings module from inside the payment module', async () => {
+    it('lets the provider read the alipay module from inside the payment module', async () => {
       const payment = t.container.resolve<IPaymentModuleService>(Modules.PAYMENT);
       const settings = t.container.resolve<AlipayModuleService>(ALIPAY_MODULE);
       const collection = await payment.createPaymentCollections({ currency_code: 'cny', amount: 25 });

@@ -18,12 +18,12 @@ function pluginModule<T>(path: string): T {
 }
 
 /** The plugin's Medusa module service (settings, trades, claims, refunds, journal). */
-export type AlipayModuleService = import('../../src/modules/alipay_settings/service').default;
+export type AlipayModuleService = import('../../src/modules/alipay/service').default;
 
 /** The plugin module's registration name: `container.resolve(ALIPAY_MODULE)`. */
-export const ALIPAY_MODULE: string = pluginModule<
-  typeof import('../../src/modules/alipay_settings/constants')
->('./modules/alipay_settings/constants.js').ALIPAY_SETTINGS_MODULE;
+export const ALIPAY_MODULE: string = pluginModule<typeof import('../../src/modules/alipay/constants')>(
+  './modules/alipay/constants.js',
+).ALIPAY_MODULE;
 
 /** The reconciliation job's work (`alipay-reconcile-payments`). */
 export const { reconcileAlipayPayments } = pluginModule<typeof import('../../src/reconciliation/reconcile')>(

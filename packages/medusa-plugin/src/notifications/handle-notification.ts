@@ -15,17 +15,18 @@ import {
   peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
-import { decideBatchRefund, eventReceiptKey } from '@alipay-commerce/core/lifecycle';
+import { decideBatchRefund, eventReceiptKey, generationOf } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { logLine } from '../logging/log-line';
-import type { ScopedAlipay } from '../modules/alipay_settings/service';
-import { AlipayTradeCredentialsError } from '../modules/alipay_settings/service';
+import type { JournalEntry } from '../modules/alipay/journal';
+import { AlipayTradeCredentialsError } from '../modules/alipay/settings-errors';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import { RERECORDED_REFUND_NOTE, recordRefundInMedusa, toLifecycleRefund } from '../refunds/refund-attempts';
 import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from '../trades/money';
 import { type ProcessOutcome, processVerifiedTradeEvent } from '../trades/process-trade-event';
 import { loadSessionTarget, OUR_OUT_TRADE_NO, type SessionTarget } from '../trades/session-target';
-import { generationOf, tradeOriginOf } from '../trades/trade-origin';
+import { tradeOriginOf } from '../trades/trade-origin';
 
 /** The answer to send Alipay, with the HTTP status. */
 export interface NotifyAnswer {
@@ -121,18 +122,13 @@ export async function handleAlipayNotification(
       rt.logger.error(logLine(`notification not verified: ${(error as Error).message}`, ids));
       if (error instanceof AlipayTradeCredentialsError) {
         await rt.settings
-          .recordEvent({
-            kind: 'rejection',
-            level: 'error',
-            providerId: rt.providerId,
-            outTradeNo: peek.outTradeNo ?? null,
-            tradeNo: peek.tradeNo ?? null,
-            sessionId: target?.sessionId,
-            cartId: target?.cartId,
-            orderId: target?.orderId,
-            message: error.message,
-            details: { reason: 'trade_credentials_missing', interfaceType: error.interfaceType },
-          })
+          .recordEvent(
+            rejection(rt, target, peek, {
+              level: 'error',
+              message: error.message,
+              details: { reason: 'trade_credentials_missing', interfaceType: error.interfaceType },
+            }),
+          )
           .catch(() => undefined);
         return { status: 503, reply: 'fail', result: 'failed', detail: 'trade_credentials_missing' };
       }
@@ -159,18 +155,13 @@ export async function handleAlipayNotification(
           ids,
         ),
       );
-      await rt.settings.recordEvent({
-        kind: 'rejection',
-        level,
-        providerId: rt.providerId,
-        outTradeNo: verdict.outTradeNo ?? null,
-        tradeNo: verdict.tradeNo ?? null,
-        sessionId: target?.sessionId,
-        cartId: target?.cartId,
-        orderId: target?.orderId,
-        message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
-        details: { reason: verdict.reason, retryable: verdict.retryable },
-      });
+      await rt.settings.recordEvent(
+        rejection(rt, target, verdict, {
+          level,
+          message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
+          details: { reason: verdict.reason, retryable: verdict.retryable },
+        }),
+      );
       return {
         status: verdict.retryable ? 400 : 200,
         reply: verdict.reply,
@@ -305,4 +296,23 @@ async function scopeOfTradeNos(
     if (stored) return { scope: stored.scope, tradeNo, outTradeNo: stored.out_trade_no };
   }
   return { scope: null, tradeNo: tradeNos[0] };
+}
+
+/** The journal entry of a refused notification, naming its trade and the session, cart and order it is for. */
+function rejection(
+  rt: AlipayRuntime,
+  target: SessionTarget | null,
+  trade: { outTradeNo?: string | null; tradeNo?: string | null },
+  entry: Pick<JournalEntry, 'level' | 'message' | 'details'>,
+): JournalEntry {
+  return {
+    kind: 'rejection',
+    providerId: rt.providerId,
+    outTradeNo: trade.outTradeNo ?? null,
+    tradeNo: trade.tradeNo ?? null,
+    sessionId: target?.sessionId,
+    cartId: target?.cartId,
+    orderId: target?.orderId,
+    ...entry,
+  };
 }

@@ -37,9 +37,10 @@ import {
 import type { IPaymentModuleService, MedusaContainer } from '@medusajs/framework/types';
 import { Modules } from '@medusajs/framework/utils';
 import { logLine } from '../logging/log-line';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import type { RefundRow, ScopedAlipay } from '../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type { RefundRow } from '../modules/alipay/refund-store';
+import type AlipayModuleService from '../modules/alipay/service';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import { autoRefundOrphan } from '../refunds/orphan-refunds';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
@@ -168,7 +169,11 @@ async function reconcileTrades(run: Run, providers: string[], options: Reconcile
   // Trades started in the window that Alipay has not reported paid or closed, whose session is not among
   // the pending ones: mostly sessions Medusa deleted (a new attempt replaced them, the admin deleted the
   // payment collection) while their cashier page stayed open. Only their start record knows them now.
-  const starts = await alipaySettings(container).unsettledTradeStarts(oldest, run.due, run.limit);
+  const starts = await alipaySettings(container).unsettledTradeStarts({
+    from: oldest,
+    to: run.due,
+    limit: run.limit,
+  });
   for (const start of starts) {
     if (providers.includes(start.provider_id)) outTradeNos.add(start.out_trade_no);
   }
@@ -369,7 +374,7 @@ async function recordSettledRefunds(run: Run): Promise<void> {
   const { container } = run;
   const settings = alipaySettings(container);
   const since = new Date(run.now.getTime() - LOST_RECORD_WINDOW_MS);
-  const linked = await settings.linkedRefundsBetween(since, run.due, run.limit);
+  const linked = await settings.linkedRefundsBetween({ from: since, to: run.due, limit: run.limit });
   if (linked.length) {
     const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT);
     const found = await paymentModule.listRefunds(
@@ -436,8 +441,8 @@ async function recordSettledRefund(run: Run, row: RefundRow, lost: boolean): Pro
   }
 }
 
-function alipaySettings(container: MedusaContainer): AlipaySettingsModuleService {
-  return container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+function alipaySettings(container: MedusaContainer): AlipayModuleService {
+  return container.resolve<AlipayModuleService>(ALIPAY_MODULE);
 }
 
 async function journalRefund(

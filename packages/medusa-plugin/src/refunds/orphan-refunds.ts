@@ -16,7 +16,7 @@ import {
 } from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';
 import { logLine } from '../logging/log-line';
-import type { RefundRow } from '../modules/alipay_settings/service';
+import type { RefundRow } from '../modules/alipay/refund-store';
 import { notifyUrlFor } from '../settings/provider-options';
 import type { AlipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from '../trades/money';

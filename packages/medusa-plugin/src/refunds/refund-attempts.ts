@@ -19,8 +19,8 @@ import {
 } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { refundPaymentWorkflow } from '@medusajs/medusa/core-flows';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import type { RefundRow } from '../modules/alipay_settings/service';
+import type { RefundRow } from '../modules/alipay/refund-store';
+import type AlipayModuleService from '../modules/alipay/service';
 import { amountToFen, fenToAmount } from '../trades/money';
 
 /**
@@ -75,7 +75,7 @@ export function settledFen(rows: readonly RefundRow[]): number {
  * stays open and reconciliation completes it).
  */
 export async function sendRefund(
-  settings: AlipaySettingsModuleService,
+  settings: AlipayModuleService,
   alipay: Alipay,
   row: RefundRow,
   options: { notifyUrl: string },
@@ -136,7 +136,7 @@ export type RecordOutcome = 'recorded' | 'busy' | 'failed';
  */
 export async function recordRefundInMedusa(
   container: MedusaContainer,
-  settings: AlipaySettingsModuleService,
+  settings: AlipayModuleService,
   row: RefundRow,
   paymentId: string,
   note: string,

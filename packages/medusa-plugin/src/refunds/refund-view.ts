@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { RefundRow } from '../modules/alipay_settings/service';
+import type { RefundRow } from '../modules/alipay/refund-store';
 import type { RefundView } from '../shared/refund-view';
 import { amountToFen, fenToAmount } from '../trades/money';
 

@@ -5,9 +5,10 @@
  */
 import type { ConfigModule, Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import { GLOBAL_SCOPE, type ScopedAlipay } from '../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type AlipayModuleService from '../modules/alipay/service';
+import { GLOBAL_SCOPE } from '../modules/alipay/settings-rows';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import type { AlipayProviderOptions } from '../providers/alipay/options';
 import type { TradeOrigin } from '../trades/trade-origin';
 import { alipayProviderIds, alipayProviderOptions } from './provider-options';
@@ -16,7 +17,7 @@ import { alipayProviderIds, alipayProviderOptions } from './provider-options';
 export interface AlipayRuntime {
   container: MedusaContainer;
   logger: Logger;
-  settings: AlipaySettingsModuleService;
+  settings: AlipayModuleService;
   providerId: string;
   options: AlipayProviderOptions;
   /**
@@ -40,7 +41,7 @@ export interface AlipayRuntime {
 export function alipayRuntime(container: MedusaContainer, providerId: string): AlipayRuntime {
   const configModule = container.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE);
   const options = alipayProviderOptions(configModule, providerId);
-  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = container.resolve<AlipayModuleService>(ALIPAY_MODULE);
   return {
     container,
     logger: container.resolve<Logger>(ContainerRegistrationKeys.LOGGER),

@@ -22,8 +22,8 @@ import {
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { alipayError } from '../logging/alipay-error';
 import { logLine } from '../logging/log-line';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type AlipayModuleService from '../modules/alipay/service';
 import { alipayRuntime } from '../settings/runtime';
 import { graph, loadSessionTarget } from '../trades/session-target';
 import { originOfGeneration, tradeOriginOf } from '../trades/trade-origin';
@@ -257,7 +257,7 @@ export async function attemptShipmentConfirmation(
 
 /** Retries every pending confirmation that is due (the `alipay-retry-shipments` job). */
 export async function retryDueShipments(container: MedusaContainer, now = new Date()): Promise<number> {
-  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = container.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const due = (await settings.listAlipayShipments(
     { status: 'pending', next_attempt_at: { $lte: now } },
     { take: 50, order: { next_attempt_at: 'ASC' } },

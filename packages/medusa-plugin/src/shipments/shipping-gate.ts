@@ -11,8 +11,8 @@ import { type Bilingual, bilingualLine } from '@alipay-commerce/core';
 import { type ShipmentMoney, shipmentBlocker } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type AlipayModuleService from '../modules/alipay/service';
 import { settledFen } from '../refunds/refund-attempts';
 import { amountToFen } from '../trades/money';
 import { graph } from '../trades/session-target';
@@ -56,7 +56,7 @@ export async function shippingBlockerOfFulfillment(
   } | null;
   if (!order) return undefined;
   const payments = (order.payment_collections ?? []).flatMap(collection => collection.payments ?? []);
-  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = container.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const money: ShipmentMoney[] = [];
   let otherLivePayments = false;
   for (const payment of payments) {

@@ -43,10 +43,10 @@ import {
 import type { Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { type LogIds, logLine } from '../logging/log-line';
-import { dropClaim, holdClaim } from '../modules/alipay_settings/claim-store';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay_settings/service';
+import type { AcceptedClaim, AcceptedTradeEvent, ClaimResult } from '../modules/alipay/claim-store';
+import { dropClaim, holdClaim } from '../modules/alipay/claim-store';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type AlipayModuleService from '../modules/alipay/service';
 import { autoRefundOrphan } from '../refunds/orphan-refunds';
 import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
 import { loadSessionTarget, type SessionTarget } from './session-target';
@@ -195,22 +195,12 @@ export async function processVerifiedTradeEvent(
     rt.logger.error(
       logLine(`processing ${event.alipayStatus} failed, claim released for a retry: ${message}`, ids),
     );
-    await rt.settings
-      .recordEvent({
-        kind: 'error',
-        level: 'error',
-        providerId: rt.providerId,
-        outTradeNo: event.outTradeNo,
-        tradeNo: event.tradeNo,
-        sessionId: target?.sessionId,
-        cartId: target?.cartId,
-        orderId: target?.orderId,
-        message:
-          `Processing ${event.alipayStatus} failed; Alipay will retry. ${message} / ` +
-          `处理 ${event.alipayStatus} 失败，支付宝将重试。`,
-        details: { alipayStatus: event.alipayStatus, source: context.source },
-      })
-      .catch(() => undefined);
+    await journalFailure(rt, event, target, {
+      message:
+        `Processing ${event.alipayStatus} failed; Alipay will retry. ${message} / ` +
+        `处理 ${event.alipayStatus} 失败，支付宝将重试。`,
+      details: { alipayStatus: event.alipayStatus, source: context.source },
+    });
     return { reply: 'fail', result: 'failed', detail: 'processing_failed' };
   } finally {
     if (!handedOver) dropClaim(claim.claimId);
@@ -350,26 +340,44 @@ export async function applyAcceptedTradeEvent(
         ids,
       ),
     );
-    await rt.settings
-      .recordEvent({
-        kind: 'error',
-        level: 'error',
-        providerId: rt.providerId,
-        outTradeNo: event.outTradeNo,
-        tradeNo: event.tradeNo,
-        message: givenUp
-          ? `Alipay's ${event.alipayStatus} was verified and acknowledged, but applying it failed ${attempts} times: ` +
-            `${message}. Reconciliation keeps asking Alipay about this payment; check the order. / ` +
-            `支付宝 ${event.alipayStatus} 通知已验证并确认，但处理失败 ${attempts} 次，对账任务将继续向支付宝查询，请检查订单。`
-          : `Applying Alipay's ${event.alipayStatus} failed (attempt ${attempts}); retried in ${delayS} s. ${message} / ` +
-            `处理支付宝 ${event.alipayStatus} 失败（第 ${attempts} 次），${delayS} 秒后重试。`,
-        details: { alipayStatus: event.alipayStatus, attempts, givenUp, source: 'notify' },
-      })
-      .catch(() => undefined);
+    await journalFailure(rt, event, null, {
+      message: givenUp
+        ? `Alipay's ${event.alipayStatus} was verified and acknowledged, but applying it failed ${attempts} times: ` +
+          `${message}. Reconciliation keeps asking Alipay about this payment; check the order. / ` +
+          `支付宝 ${event.alipayStatus} 通知已验证并确认，但处理失败 ${attempts} 次，对账任务将继续向支付宝查询，请检查订单。`
+        : `Applying Alipay's ${event.alipayStatus} failed (attempt ${attempts}); retried in ${delayS} s. ${message} / ` +
+          `处理支付宝 ${event.alipayStatus} 失败（第 ${attempts} 次），${delayS} 秒后重试。`,
+      details: { alipayStatus: event.alipayStatus, attempts, givenUp, source: 'notify' },
+    });
     return { reply: 'success', result: 'failed', detail: 'apply_failed' };
   } finally {
     dropClaim(claim.id);
   }
+}
+
+/**
+ * Journals a failure to process a verified trade event for the merchant. Never throws: what Alipay is
+ * answered, and the claim's release, come first.
+ */
+async function journalFailure(
+  rt: AlipayRuntime,
+  event: { outTradeNo: string; tradeNo?: string | null },
+  target: SessionTarget | null | undefined,
+  entry: { message: string; details: Record<string, unknown> },
+): Promise<void> {
+  await rt.settings
+    .recordEvent({
+      kind: 'error',
+      level: 'error',
+      providerId: rt.providerId,
+      outTradeNo: event.outTradeNo,
+      tradeNo: event.tradeNo,
+      sessionId: target?.sessionId,
+      cartId: target?.cartId,
+      orderId: target?.orderId,
+      ...entry,
+    })
+    .catch(() => undefined);
 }
 
 /**
@@ -379,7 +387,7 @@ export async function applyAcceptedTradeEvent(
  * @returns how many accepted payments were taken over.
  */
 export async function resumeAcceptedPayments(container: MedusaContainer, limit = 20): Promise<number> {
-  const settings = container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = container.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const claims = await settings.takeOverStaleAcceptedClaims(limit);
   await Promise.all(
     claims.map(async claim => {

@@ -7,9 +7,9 @@
  */
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
-import { ALIPAY_SETTINGS_MODULE } from '../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../modules/alipay_settings/service';
-import type { TradeStartRow } from '../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../modules/alipay/constants';
+import type AlipayModuleService from '../modules/alipay/service';
+import type { TradeStartRow } from '../modules/alipay/trade-store';
 
 /**
  * The payment session an Alipay trade belongs to, with what processing needs to decide. When Medusa
@@ -106,8 +106,25 @@ export async function sessionIdOfTrade(container: MedusaContainer, outTradeNo: s
   return start?.session_id ?? outTradeNo;
 }
 
-function settingsOf(container: MedusaContainer): AlipaySettingsModuleService {
-  return container.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+/**
+ * What a target is read from, the same on a payment session and on the payment Medusa keeps of a
+ * deleted one (it copies the session's amount, currency, `data` and collection).
+ */
+const TARGET_FIELDS = [
+  'id',
+  'provider_id',
+  'amount',
+  'raw_amount',
+  'currency_code',
+  'data',
+  'payment_collection_id',
+];
+
+/** The payment's own fields a target reports (see `PaymentFields`). */
+const PAYMENT_FIELDS = ['id', 'amount', 'raw_amount', 'captured_at', 'canceled_at'];
+
+function settingsOf(container: MedusaContainer): AlipayModuleService {
+  return container.resolve<AlipayModuleService>(ALIPAY_MODULE);
 }
 
 /**
@@ -129,21 +146,7 @@ export async function loadSessionTarget(
     Boolean(start?.session_id) || (data as Record<string, unknown> | null)?.out_trade_no === outTradeNo;
   const { data } = await queryOf(container).graph({
     entity: 'payment_session',
-    fields: [
-      'id',
-      'provider_id',
-      'amount',
-      'raw_amount',
-      'currency_code',
-      'status',
-      'data',
-      'payment_collection_id',
-      'payment.id',
-      'payment.amount',
-      'payment.raw_amount',
-      'payment.captured_at',
-      'payment.canceled_at',
-    ],
+    fields: [...TARGET_FIELDS, 'status', ...PAYMENT_FIELDS.map(field => `payment.${field}`)],
     filters: { id: sessionId },
   });
   const session = data[0];
@@ -193,17 +196,7 @@ async function targetOfPayment(
 ): Promise<SessionTarget | null> {
   const { data } = await queryOf(container).graph({
     entity: 'payment',
-    fields: [
-      'id',
-      'provider_id',
-      'amount',
-      'raw_amount',
-      'currency_code',
-      'data',
-      'payment_collection_id',
-      'captured_at',
-      'canceled_at',
-    ],
+    fields: [...new Set([...TARGET_FIELDS, ...PAYMENT_FIELDS])],
     filters: { payment_session_id: sessionId },
   });
   const payment = data[0];

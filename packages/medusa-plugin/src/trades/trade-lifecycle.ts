@@ -10,6 +10,7 @@
 import { type Bilingual, bilingualLine, InterfaceNotContractedError } from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
+  generationOf,
   isFinalRefundStatus,
   type LifecycleEvent,
   MISSING_ORDER,
@@ -28,12 +29,10 @@ import {
   processPaymentWorkflow,
 } from '@medusajs/medusa/core-flows';
 import { logLine } from '../logging/log-line';
-import type {
-  JournalEntry,
-  RefundRow,
-  ScopedAlipay,
-  VerifiedTrade,
-} from '../modules/alipay_settings/service';
+import type { JournalEntry } from '../modules/alipay/journal';
+import type { RefundRow } from '../modules/alipay/refund-store';
+import type { ScopedAlipay } from '../modules/alipay/settings-store';
+import type { VerifiedTrade } from '../modules/alipay/trade-store';
 import {
   ALIPAY_SIDE_REFUND_NOTE,
   RERECORDED_REFUND_NOTE,
@@ -44,7 +43,7 @@ import {
 import type { AlipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from './money';
 import { loadSessionTarget, type SessionTarget } from './session-target';
-import { generationOf, tradeOriginOf } from './trade-origin';
+import { tradeOriginOf } from './trade-origin';
 
 /** A verified trade event as the lifecycle reads it, with the trade it is about. */
 export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string };

@@ -8,30 +8,11 @@
  *
  * @packageDocumentation
  */
-import {
-  type AlipayGeneration,
-  INTERFACE_TYPES,
-  type InterfaceType,
-  interfaceTypeOfPayment,
-  type SellerAccount,
-} from '@alipay-commerce/core';
-import { generationOf } from '@alipay-commerce/core/lifecycle';
+import { type AlipayGeneration, INTERFACE_TYPES, interfaceTypeOfPayment } from '@alipay-commerce/core';
+import type { TradeOrigin, TradeSharedSettings } from '@alipay-commerce/core/lifecycle';
 
-/** How a trade was created: what the facade for every later operation on it is built from. */
-export interface TradeOrigin {
-  /** The admin interface type (`legacy-direct`, `openapi-page-wap`, …). */
-  interfaceType: InterfaceType;
-  /**
-   * `true` when the session recorded the interface type itself; `false` when it was inferred (from the
-   * Alipay interface name of an older session, or a notification's shape): then only the generation
-   * is certain, and the current settings are used when they are of that generation.
-   */
-  exact: boolean;
-  /** The gateway URL the trade was created at, when recorded. */
-  gateway: string | null;
-  /** The seller the trade was created for, when recorded (`null`: unknown; `{}`: none configured). */
-  seller: SellerAccount | null;
-}
+/** How a trade was created: the core's trade origin (interface type, shared settings it recorded, `exact`). */
+export type { TradeOrigin };
 
 /**
  * The session data keys a trade's origin and settings scope are read from: what `alipay_trade_start`
@@ -52,42 +33,50 @@ export function originDataOf(data: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(TRADE_ORIGIN_KEYS.filter(key => key in data).map(key => [key, data[key]]));
 }
 
-/** `legacy` or `openapi`, from an admin interface type: the core's rule. */
-export { generationOf };
-
 /** A representative interface type of a generation, when only the generation is known. */
 export function originOfGeneration(generation: AlipayGeneration): TradeOrigin {
   return {
     interfaceType: generation === 'legacy' ? 'legacy-direct' : 'openapi-page',
     exact: false,
-    gateway: null,
-    seller: null,
+    createdWith: null,
   };
 }
 
+/** The session data keys of the shared settings a trade recorded, by the core's setting name. */
+const RECORDED_SETTINGS = {
+  gateway: 'gateway',
+  sellerEmail: 'seller_email',
+  sellerId: 'seller_id',
+} as const satisfies Record<keyof TradeSharedSettings, string>;
+
 /**
- * The origin recorded in a payment session's (or payment's) `data`: the plugin's `interface_type`,
- * `gateway` and `seller_email` / `seller_id`; for sessions created before these were recorded, the
- * generation inferred from the Alipay `interface` name. `null` when the data names no trade.
+ * The origin recorded in a payment session's (or payment's) `data`, as the core's {@link TradeOrigin}: the
+ * plugin's `interface_type`, with `gateway` and `seller_email` / `seller_id` as the shared settings it was
+ * created with (`createdWith`; a recorded `null` is a setting that was empty then). For sessions created
+ * before these were recorded, the generation inferred from the Alipay `interface` name (`exact: false`,
+ * nothing recorded). `null` when the data names no trade.
+ *
+ * The provider records the resolved gateway URL and both seller keys together with the interface type
+ * (see `start-trade.ts`), so stored data has either all of them or only `interface`.
  */
 export function tradeOriginOf(data: Record<string, unknown> | null | undefined): TradeOrigin | null {
   if (!data) return null;
   const recorded = data.interface_type;
   if (typeof recorded === 'string' && (INTERFACE_TYPES as readonly string[]).includes(recorded)) {
-    const sellerKnown = 'seller_email' in data || 'seller_id' in data;
-    const seller: SellerAccount = {};
-    if (typeof data.seller_email === 'string' && data.seller_email) seller.email = data.seller_email;
-    if (typeof data.seller_id === 'string' && data.seller_id) seller.id = data.seller_id;
+    const keys = Object.entries(RECORDED_SETTINGS);
+    const createdWith: TradeSharedSettings = {};
+    for (const [name, key] of keys) {
+      const value = data[key];
+      if (typeof value === 'string' && value) createdWith[name as keyof TradeSharedSettings] = value;
+    }
     return {
-      interfaceType: recorded as InterfaceType,
-      exact: true,
-      gateway: typeof data.gateway === 'string' && data.gateway ? data.gateway : null,
-      seller: sellerKnown ? seller : null,
+      interfaceType: recorded,
+      createdWith: keys.some(([, key]) => key in data) ? createdWith : null,
     };
   }
   const name = typeof data.interface === 'string' ? data.interface : undefined;
   if (!name) return null;
   const inferred = interfaceTypeOfPayment(name);
   if (!inferred) return null;
-  return { interfaceType: inferred, exact: false, gateway: null, seller: null };
+  return { interfaceType: inferred, exact: false, createdWith: null };
 }

@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import type { Logger } from '@medusajs/framework/types';
-import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
-import type { ScopedAlipay } from '../../modules/alipay_settings/service';
+import type AlipayModuleService from '../../modules/alipay/service';
+import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import type { AlipayProviderOptions } from './options';
 
 /** The provider as its steps see it (see `AlipayProviderService`). */
@@ -15,8 +15,8 @@ export interface ProviderContext {
   options: AlipayProviderOptions;
   /** The ID the provider is registered under (`pp_alipay_<id>`). */
   providerId(): string;
-  /** The `alipay_settings` module, resolved at call time. */
-  settingsModule(): AlipaySettingsModuleService;
+  /** The `alipay` module, resolved at call time. */
+  alipayModule(): AlipayModuleService;
   /** The facade of a settings scope, for new payments. */
   facade(salesChannelId: string | undefined | null): Promise<ScopedAlipay>;
   /** The facade of the existing trade of a session's (or payment's) `data`. */

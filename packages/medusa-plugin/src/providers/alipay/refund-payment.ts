@@ -7,7 +7,7 @@ import { planRefund } from '@alipay-commerce/core/lifecycle';
 import type { RefundPaymentInput, RefundPaymentOutput } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { logLine } from '../../logging/log-line';
-import type { RefundRow } from '../../modules/alipay_settings/service';
+import type { RefundRow } from '../../modules/alipay/refund-store';
 import { REFUND_IN_FLIGHT_MESSAGE, sendRefund, settledFen } from '../../refunds/refund-attempts';
 import { notifyUrlFor } from '../../settings/provider-options';
 import { REFUND_STATUS_LABELS } from '../../shared/refund-view';
@@ -48,7 +48,7 @@ export async function refundPayment(
   const amountFen = amountToFen(input.amount);
   const amount = fenToAmount(amountFen);
   const medusaRefundId = text(input.context?.idempotency_key) ?? null;
-  const settings = provider.settingsModule();
+  const settings = provider.alipayModule();
   const ids = { outTradeNo, trade: text(data.trade_no) };
 
   const linked = await settings.linkRecordedRefund(outTradeNo, amount, medusaRefundId);

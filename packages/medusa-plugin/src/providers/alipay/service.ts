@@ -32,9 +32,9 @@ import {
 } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
 import { logLine } from '../../logging/log-line';
-import { ALIPAY_SETTINGS_MODULE } from '../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../modules/alipay_settings/service';
-import type { ScopedAlipay } from '../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../modules/alipay/constants';
+import type AlipayModuleService from '../../modules/alipay/service';
+import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import { alipayProviderIds, PROVIDER_IDENTIFIER } from '../../settings/provider-options';
 import { amountToFen, fenToAmount } from '../../trades/money';
 import { tradeOriginOf } from '../../trades/trade-origin';
@@ -59,8 +59,8 @@ export const PAID_SESSION_KEPT_MESSAGE =
  * contracts (legacy partner + MD5 key, OpenAPI app + RSA2) through the `@alipay-commerce/core` facade.
  *
  * Registered from `@alipay-commerce/medusa/providers/alipay`; with `id: "alipay"` its ID is
- * `pp_alipay_alipay`. Credentials come from the `alipay_settings` module (Settings → Alipay) at call
- * time — reachable only when the payment module lists `dependencies: ["alipay_settings"]` — with the
+ * `pp_alipay_alipay`. Credentials come from the `alipay` module (Settings → Alipay) at call
+ * time — reachable only when the payment module lists `dependencies: ["alipay"]` — with the
  * provider option `settings` as a fallback.
  *
  * Money decisions never trust session `data` written by the shopper: a trade counts as paid only
@@ -184,11 +184,10 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data ?? {};
-    const outTradeNo = text(data.out_trade_no);
-    if (!outTradeNo) return { data };
-    const ids = { outTradeNo, trade: text(data.trade_no) };
+    const trade = await this.sessionTrade(data);
+    if (!trade) return { data };
+    const { outTradeNo, ids, stored } = trade;
     // Closed already (Alipay closed a paid escrow trade: the lifecycle cancels its payment): nothing to ask.
-    const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
     if (stored?.status === 'closed') {
       this.logger_.info(logLine('cancel: the trade is closed already', ids));
       return { data: { ...data, alipay_status: 'closed' } };
@@ -200,9 +199,17 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     } catch (error) {
       throw alipayError({ en: 'close trade', zh: '关闭交易' }, error);
     }
-    await this.settingsModule().releaseTradeQuery(outTradeNo);
+    await this.alipayModule().releaseTradeQuery(outTradeNo);
     this.logger_.info(logLine(existed ? 'trade closed' : 'cancel: Alipay has no such trade', ids));
     return { data: { ...data, alipay_status: 'closed' } };
+  }
+
+  /** The trade a session's `data` names, with its verified state; `null` when it names none. */
+  private async sessionTrade(data: Record<string, unknown>) {
+    const outTradeNo = text(data.out_trade_no);
+    if (!outTradeNo) return null;
+    const ids = { outTradeNo, trade: text(data.trade_no) };
+    return { outTradeNo, ids, stored: await this.alipayModule().getVerifiedTrade(outTradeNo) };
   }
 
   /**
@@ -216,10 +223,9 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
     const data = input.data ?? {};
-    const outTradeNo = text(data.out_trade_no);
-    if (!outTradeNo) return { data };
-    const ids = { outTradeNo, trade: text(data.trade_no) };
-    const stored = await this.settingsModule().getVerifiedTrade(outTradeNo);
+    const trade = await this.sessionTrade(data);
+    if (!trade) return { data };
+    const { outTradeNo, ids, stored } = trade;
     let paid = Boolean(stored && isPaidStatus(stored.status));
     if (!paid) {
       try {
@@ -337,24 +343,24 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
   }
 
   /**
-   * The `alipay_settings` module, resolved from the payment module's container at call time (never
+   * The `alipay` module, resolved from the payment module's container at call time (never
    * in the constructor: module containers are wired lazily).
-   * @throws MedusaError explaining the missing `dependencies: ["alipay_settings"]` when unreachable.
+   * @throws MedusaError explaining the missing `dependencies: ["alipay"]` when unreachable.
    */
-  protected settingsModule(): AlipaySettingsModuleService {
+  protected alipayModule(): AlipayModuleService {
     try {
-      const module = this.container[ALIPAY_SETTINGS_MODULE] as AlipaySettingsModuleService | undefined;
+      const module = this.container[ALIPAY_MODULE] as AlipayModuleService | undefined;
       if (module) return module;
     } catch {
       // Awilix throws a resolution error; replaced below by one that says how to fix it.
     }
     throw new MedusaError(
       MedusaError.Types.UNEXPECTED_STATE,
-      'The Alipay payment provider cannot reach the "alipay_settings" module. In medusa-config, list ' +
-        '"@alipay-commerce/medusa" under plugins and add dependencies: ["alipay_settings"] to the ' +
-        '"@medusajs/medusa/payment" module entry. / 支付宝支付提供方无法访问 "alipay_settings" 模块：请在 ' +
+      'The Alipay payment provider cannot reach the "alipay" module. In medusa-config, list ' +
+        '"@alipay-commerce/medusa" under plugins and add dependencies: ["alipay"] to the ' +
+        '"@medusajs/medusa/payment" module entry. / 支付宝支付提供方无法访问 "alipay" 模块：请在 ' +
         'medusa-config 的 plugins 中加入 "@alipay-commerce/medusa"，并在 "@medusajs/medusa/payment" 模块配置中加入 ' +
-        'dependencies: ["alipay_settings"]。',
+        'dependencies: ["alipay"]。',
     );
   }
 
@@ -363,7 +369,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    * current settings: for starting new payments only.
    */
   protected facade(salesChannelId: string | undefined | null): Promise<ScopedAlipay> {
-    return this.settingsModule().getAlipay(salesChannelId ?? null, this.options_.settings ?? {});
+    return this.alipayModule().getAlipay(salesChannelId ?? null, this.options_.settings ?? {});
   }
 
   /**
@@ -374,7 +380,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    * @throws AlipayTradeCredentialsError when that generation's credentials are no longer configured.
    */
   protected facadeForTrade(data: Record<string, unknown>): Promise<ScopedAlipay> {
-    return this.settingsModule().getAlipayForTrade(
+    return this.alipayModule().getAlipayForTrade(
       text(data.sales_channel_id) ?? null,
       tradeOriginOf(data),
       this.options_.settings ?? {},
@@ -388,7 +394,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
       logger: this.logger_,
       options: this.options_,
       providerId: () => this.providerId(),
-      settingsModule: () => this.settingsModule(),
+      alipayModule: () => this.alipayModule(),
       facade: salesChannelId => this.facade(salesChannelId),
       facadeForTrade: data => this.facadeForTrade(data),
     };

@@ -9,7 +9,7 @@ import type { InitiatePaymentInput } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
 import { logLine } from '../../logging/log-line';
-import type { ScopedAlipay } from '../../modules/alipay_settings/service';
+import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import { notifyUrlFor, returnUrlFor } from '../../settings/provider-options';
 import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
 import { amountToFen, fenToAmount } from '../../trades/money';
@@ -86,7 +86,7 @@ export async function startTrade(
   }
   // Kept apart from the session, which Medusa deletes when a new attempt replaces it: a late payment
   // of this trade must still be verified, asked about and refunded as it was created.
-  await provider.settingsModule().recordTradeStart({
+  await provider.alipayModule().recordTradeStart({
     outTradeNo,
     sessionId,
     providerId,

@@ -14,7 +14,7 @@ import { syncClaimCutoff } from '@alipay-commerce/core/lifecycle';
 import { PaymentSessionStatus } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
 import { logLine } from '../../logging/log-line';
-import type { VerifiedTrade } from '../../modules/alipay_settings/service';
+import type { VerifiedTrade } from '../../modules/alipay/trade-store';
 import { amountToFen, fenToAmount } from '../../trades/money';
 import { type ProviderContext, text } from './provider-context';
 import { toSessionStatus } from './status';
@@ -42,7 +42,7 @@ export async function tradeState(
 ): Promise<TradeState> {
   const outTradeNo = text(data.out_trade_no);
   if (!outTradeNo) return { status: null, tradeNo: null, amountFen: null, source: 'none' };
-  const settings = provider.settingsModule();
+  const settings = provider.alipayModule();
   const stored = await settings.getVerifiedTrade(outTradeNo);
   if (stored && (isPaidStatus(stored.status) || stored.status === 'closed')) return fromStored(stored);
   if (options.rateLimited) {

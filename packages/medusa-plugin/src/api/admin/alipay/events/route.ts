@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../modules/alipay/service';
 import { settledFen } from '../../../../refunds/refund-attempts';
 import { type RefundView, refundView } from '../../../../refunds/refund-view';
 import { fenToAmount } from '../../../../trades/money';
@@ -45,7 +45,7 @@ export const GET = async (
   req: AuthenticatedMedusaRequest,
   res: MedusaResponse<{ events: AlipayEventView[] }>,
 ) => {
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const query = req.query as Record<string, string | undefined>;
   const filters: Record<string, unknown> = {};
   if (query.kind) filters.kind = query.kind;

@@ -1,8 +1,8 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { ContainerRegistrationKeys, MedusaError } from '@medusajs/framework/utils';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../modules/alipay_settings/service';
-import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../modules/alipay/service';
+import { AlipaySettingsInvalidError, type SettingsIssue } from '../../../../modules/alipay/settings-errors';
 import { notifyUrlFor, returnUrlFor } from '../../../../settings/provider-options';
 import {
   alipayRuntime,
@@ -22,7 +22,7 @@ import type { AdminSaveAlipaySettingsType } from './validators';
  * never returned: each comes as `has<Field>` and a `<field>Hint` of at most its last 4 characters.
  */
 export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse<AlipaySettingsAdminView>) => {
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const providers = configuredAlipayProviders(req.scope).flatMap(id => {
     try {
       const { options } = alipayRuntime(req.scope, id);
@@ -61,7 +61,7 @@ export const POST = async (
   if (input.salesChannelId) {
     await assertSalesChannelExists(req, input.salesChannelId);
   }
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const view = await settings.getAdminView();
   const before = input.salesChannelId
     ? view.salesChannels.find(channel => channel.salesChannelId === input.salesChannelId)

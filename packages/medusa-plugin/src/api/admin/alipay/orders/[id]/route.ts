@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../../modules/alipay/service';
 import { refundView } from '../../../../../refunds/refund-view';
 import { graph } from '../../../../../trades/session-target';
 
@@ -13,7 +13,7 @@ import { graph } from '../../../../../trades/session-target';
  */
 export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {
   const orderId = req.params.id as string;
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const { data } = await graph(req.scope, {
     entity: 'order',
     fields: ['id', 'payment_collections.payments.provider_id', 'payment_collections.payments.data'],

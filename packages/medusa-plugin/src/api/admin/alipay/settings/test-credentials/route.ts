@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { MedusaError } from '@medusajs/framework/utils';
-import { AlipaySettingsInvalidError } from '../../../../../modules/alipay_settings/service';
+import { AlipaySettingsInvalidError } from '../../../../../modules/alipay/settings-errors';
 import { alipayRuntime, configuredAlipayProviders } from '../../../../../settings/runtime';
 
 /** Answer of the credentials test: the core's `CredentialCheck`. */

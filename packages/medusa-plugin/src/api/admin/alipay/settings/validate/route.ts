@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../../modules/alipay_settings/service';
-import type { SettingsIssue } from '../../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../../modules/alipay/service';
+import type { SettingsIssue } from '../../../../../modules/alipay/settings-errors';
 import { defaultFallbackSettings } from '../../../../../settings/runtime';
 import type { AdminSaveAlipaySettingsType } from '../validators';
 
@@ -16,7 +16,7 @@ export const POST = async (
   req: AuthenticatedMedusaRequest<AdminSaveAlipaySettingsType>,
   res: MedusaResponse<{ ok: boolean; issues: SettingsIssue[] }>,
 ) => {
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const issues = await settings.checkSettings(req.validatedBody, {
     fallback: defaultFallbackSettings(req.scope),
   });

@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { MedusaError } from '@medusajs/framework/utils';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../../../modules/alipay/service';
 import { refundOrphanPayment } from '../../../../../../refunds/orphan-refunds';
 import { refundView } from '../../../../../../refunds/refund-view';
 import { alipayRuntime } from '../../../../../../settings/runtime';
@@ -15,7 +15,7 @@ import { alipayRuntime } from '../../../../../../settings/runtime';
  */
 export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {
   const outTradeNo = String(req.params.outTradeNo ?? '');
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const trade = outTradeNo ? await settings.getVerifiedTrade(outTradeNo) : null;
   if (!trade?.orphan_reason) {
     throw new MedusaError(

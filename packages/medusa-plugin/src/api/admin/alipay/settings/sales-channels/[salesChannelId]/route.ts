@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../../../modules/alipay/service';
 import { auditSettingsChange } from '../../../../../../settings/settings-guard';
 import { SETTINGS_FIELD_NAMES } from '../../../../../../shared/settings-fields';
 
@@ -14,7 +14,7 @@ export const DELETE = async (
   res: MedusaResponse<{ salesChannelId: string; deleted: true }>,
 ) => {
   const salesChannelId = req.params.salesChannelId as string;
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const view = await settings.getAdminView();
   const before = view.salesChannels.find(channel => channel.salesChannelId === salesChannelId) as
     | Record<string, unknown>

@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
-import { ALIPAY_SETTINGS_MODULE } from '../../../../../../modules/alipay_settings/constants';
-import type AlipaySettingsModuleService from '../../../../../../modules/alipay_settings/service';
+import { ALIPAY_MODULE } from '../../../../../../modules/alipay/constants';
+import type AlipayModuleService from '../../../../../../modules/alipay/service';
 import {
   attemptShipmentConfirmation,
   type ShipmentRow,
@@ -11,7 +11,7 @@ import {
  * the automatic retries gave up, or to skip the wait). Answers the shipment after the attempt.
  */
 export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {
-  const settings = req.scope.resolve<AlipaySettingsModuleService>(ALIPAY_SETTINGS_MODULE);
+  const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const row = (await settings.retrieveAlipayShipment(req.params.id as string)) as unknown as ShipmentRow;
   if (row.status === 'confirmed') {
     res.json({ shipment: row });

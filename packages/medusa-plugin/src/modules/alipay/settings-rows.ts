@@ -1,11 +1,10 @@
 /**
  * The `alipay_settings` rows and the values they hold: the column of each field, secrets encrypted
  * on write and decrypted (or masked) on read, the merge fallback ← global ← sales channel, and the
- * fingerprint the facade caches compare. Pure functions over rows; the store does the I/O.
+ * content the facade cache fingerprints. Pure functions over rows; the store does the I/O.
  *
  * @packageDocumentation
  */
-import { createHash } from 'node:crypto';
 import {
   type AlipayConfig,
   type SellerAccount,
@@ -241,18 +240,8 @@ function definedOnly(settings: FallbackSettings): AlipaySettingsValues {
   ) as AlipaySettingsValues;
 }
 
-/**
- * The settings version the facade caches compare: a digest of the stored rows (ciphertexts included,
- * never decrypted here) and of the fallback options.
- */
-export function settingsFingerprint(rows: SettingsRow[], fallback: FallbackSettings): string {
-  return createHash('sha256')
-    .update(JSON.stringify([rows.map(rowFingerprint), fallback]))
-    .digest('hex');
-}
-
 /** What identifies a row's content for the facade cache (ciphertexts included, never decrypted here). */
-function rowFingerprint(row: SettingsRow): unknown[] {
+export function rowContent(row: SettingsRow): unknown[] {
   return [row.scope, ...Object.values(COLUMN_OF).map(column => row[column] ?? null)];
 }
 

@@ -25,7 +25,11 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const MIN_PASSPHRASE_LENGTH = 16;
-/** Fixed salt: the key must be re-derivable from the environment alone, on every server. */
+/**
+ * Fixed salt: the key must be re-derivable from the environment alone, on every server. It still names
+ * the module's former key `alipay_settings` and must stay byte-identical: changing it would derive
+ * another key, and every secret already stored would no longer decrypt.
+ */
 const SCRYPT_SALT = 'alipay-commerce/alipay_settings/v1';
 const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
@@ -104,6 +108,10 @@ export function requireSettingsKey(env: NodeJS.ProcessEnv = process.env): Buffer
   return key;
 }
 
+/**
+ * The authenticated data binding a ciphertext to its scope and field. The `alipay_settings/` prefix is the
+ * module's former name, kept byte-identical: stored ciphertexts were sealed with it.
+ */
 function additionalData(location: SecretLocation): Buffer {
   return Buffer.from(`alipay_settings/${location.scope}/${location.field}`, 'utf8');
 }

@@ -1,5 +1,6 @@
 import { TRADE_STATUS_ORDER } from '@alipay-commerce/core/lifecycle';
 import { model } from '@medusajs/framework/utils';
+import { tradeColumns } from './trade-columns';
 
 /**
  * The last **verified** state of one Alipay trade, written only from a notification whose signature
@@ -18,12 +19,8 @@ import { model } from '@medusajs/framework/utils';
 export const AlipayTrade = model
   .define('alipay_trade', {
     id: model.id({ prefix: 'alitrade' }).primaryKey(),
-    /** Our `out_trade_no` (random; `alipay_trade_start` maps it to its payment session). */
-    out_trade_no: model.text(),
+    ...tradeColumns(),
     session_id: model.text().nullable(),
-    provider_id: model.text(),
-    /** Settings scope the trade was created with: `global` or a sales channel ID. */
-    scope: model.text(),
     trade_no: model.text().nullable(),
     /** The core's `TradeStatus` of `alipay_status` (the core's rank orders both). */
     status: model.enum([...TRADE_STATUS_ORDER]),

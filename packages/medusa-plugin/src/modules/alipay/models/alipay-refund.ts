@@ -1,6 +1,7 @@
 import { type AlipayGeneration } from '@alipay-commerce/core';
 import { type RefundOrigin, SHOP_REFUND_STATUSES } from '@alipay-commerce/core/lifecycle';
 import { model } from '@medusajs/framework/utils';
+import { tradeColumns } from './trade-columns';
 
 /** Where a refund stands: the core's `ShopRefundStatus` values. */
 export const REFUND_STATUSES = SHOP_REFUND_STATUSES;
@@ -31,12 +32,8 @@ export const REFUND_GENERATIONS = ['legacy', 'openapi'] as const satisfies reado
 export const AlipayRefund = model
   .define('alipay_refund', {
     id: model.id({ prefix: 'alirefund' }).primaryKey(),
-    /** The trade's `out_trade_no` (random; see `alipay_trade_start`, which maps it to its payment session). */
-    out_trade_no: model.text(),
+    ...tradeColumns(),
     trade_no: model.text().nullable(),
-    provider_id: model.text(),
-    /** Settings scope of the trade: `global` or a sales channel ID. */
-    scope: model.text(),
     generation: model.enum([...REFUND_GENERATIONS]),
     /** The core's refund ID (`rf…`, the idempotency key of the facade's refund calls). */
     refund_id: model.text(),

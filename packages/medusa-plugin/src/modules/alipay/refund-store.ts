@@ -15,13 +15,12 @@ import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
 import {
   generateEntityId,
-  InjectManager,
   InjectTransactionManager,
   MedusaContext,
   MedusaError,
 } from '@medusajs/framework/utils';
 import { REFUND_STATUSES } from './models/alipay-refund';
-import type { ModuleRepository } from './store-types';
+import { SqlStore } from './sql-store';
 
 /** A row of `alipay_refund` (see the model): one refund of a trade, amounts in yuan text. */
 export interface RefundRow {
@@ -73,70 +72,90 @@ const OPEN_REFUND_STATUSES_SQL = `(${REFUND_STATUSES.filter(status => !FINAL_REF
   .map(status => `'${status}'`)
   .join(', ')})`;
 
-/** The refund ledger. */
-export class RefundStore {
-  /**
-   * @param baseRepository_ the module's repository (MedusaService's `baseRepository_`): where
-   *   `@InjectManager` takes a fresh entity manager when the caller passes no context.
-   */
-  constructor(protected readonly baseRepository_: ModuleRepository) {}
+/** What every new refund names: its trade, the request Alipay knows it by, its amount and who asked. */
+export type RefundOfTrade = Pick<
+  NewRefund,
+  'outTradeNo' | 'tradeNo' | 'providerId' | 'scope' | 'generation' | 'requestNo' | 'amount'
+> & { origin: RefundOrigin };
 
+/**
+ * The statement inserting one `alipay_refund` row (a new ID, no attempts yet, the refund's trade and
+ * request, and the given columns), or nothing when one of its unique keys is taken: the request
+ * (`out_trade_no`, `request_no`) or the trade's refund lock (`in_flight_key`). Returns the row inserted.
+ * Column names come from {@link RefundRow}, never from input.
+ */
+export function refundInsert(
+  refund: RefundOfTrade,
+  columns: Partial<Omit<RefundRow, 'id' | keyof typeof TRADE_COLUMNS | 'created_at' | 'updated_at'>>,
+): { sql: string; params: unknown[] } {
+  const row: Record<string, unknown> = {
+    id: generateEntityId(undefined, 'alirefund'),
+    attempts: 0,
+    ...columns,
+  };
+  for (const [column, field] of Object.entries(TRADE_COLUMNS)) row[column] = refund[field];
+  const names = Object.keys(row);
+  return {
+    sql: `insert into "alipay_refund" (${names.map(name => `"${name}"`).join(', ')}, "created_at", "updated_at")
+       values (${names.map(() => '?').join(', ')}, now(), now())
+       on conflict do nothing
+       returning *`,
+    params: Object.values(row),
+  };
+}
+
+/** The column of each {@link RefundOfTrade} field. */
+const TRADE_COLUMNS = {
+  out_trade_no: 'outTradeNo',
+  trade_no: 'tradeNo',
+  provider_id: 'providerId',
+  scope: 'scope',
+  generation: 'generation',
+  request_no: 'requestNo',
+  amount: 'amount',
+  origin: 'origin',
+} as const satisfies Partial<Record<keyof RefundRow, keyof RefundOfTrade>>;
+
+/** The refund ledger. */
+export class RefundStore extends SqlStore {
   // ---------------------------------------------------------------------------------------------
   // Refund ledger (alipay_refund)
 
   /** Every refund of a trade, oldest first. */
-  @InjectManager()
-  async listTradeRefunds(
-    outTradeNo: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow[]> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    return manager.execute<RefundRow[]>(
+  async listTradeRefunds(outTradeNo: string, context?: Context): Promise<RefundRow[]> {
+    return this.execute<RefundRow[]>(
       `select * from "alipay_refund" where "out_trade_no" = ? and "deleted_at" is null order by "created_at", "id"`,
       [outTradeNo],
+      context,
     );
   }
 
   /** The refunds of several trades (the admin's order view), oldest first. */
-  @InjectManager()
-  async listRefundsOfTrades(
-    outTradeNos: string[],
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow[]> {
+  async listRefundsOfTrades(outTradeNos: string[], context?: Context): Promise<RefundRow[]> {
     if (!outTradeNos.length) return [];
-    const manager = sharedContext.manager as SqlEntityManager;
-    return manager.execute<RefundRow[]>(
+    return this.execute<RefundRow[]>(
       `select * from "alipay_refund" where "out_trade_no" in (?) and "deleted_at" is null order by "created_at", "id"`,
       [outTradeNos],
+      context,
     );
   }
 
   /** The refund Alipay knows by `requestNo` (a legacy `batch_no` is unique per partner and day). */
-  @InjectManager()
-  async refundByRequestNo(
-    requestNo: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+  async refundByRequestNo(requestNo: string, context?: Context): Promise<RefundRow | null> {
+    return this.first<RefundRow>(
       `select * from "alipay_refund" where "request_no" = ? and "deleted_at" is null order by "created_at" limit 1`,
       [requestNo],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /** The refund a Medusa refund records, if any. */
-  @InjectManager()
-  async refundByMedusaRefundId(
-    medusaRefundId: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+  async refundByMedusaRefundId(medusaRefundId: string, context?: Context): Promise<RefundRow | null> {
+    return this.first<RefundRow>(
       `select * from "alipay_refund" where "medusa_refund_id" = ? and "deleted_at" is null limit 1`,
       [medusaRefundId],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /**
@@ -144,50 +163,28 @@ export class RefundStore {
    * (`in_flight_key`), committed before Alipay is called. Returns `null` — nothing stored — when
    * another refund of the trade holds the lock: the caller must not call Alipay then.
    */
-  @InjectManager()
-  async openRefund(
-    input: NewRefund,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
-      `insert into "alipay_refund" ("id", "out_trade_no", "trade_no", "provider_id", "scope", "generation",
-         "refund_id", "request_no", "amount", "status", "origin", "in_flight_key", "settled_before",
-         "medusa_refund_id", "reason", "attempts", "created_at", "updated_at")
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, 0, now(), now())
-       on conflict do nothing
-       returning *`,
-      [
-        generateEntityId(undefined, 'alirefund'),
-        input.outTradeNo,
-        input.tradeNo,
-        input.providerId,
-        input.scope,
-        input.generation,
-        input.refundId,
-        input.requestNo,
-        input.amount,
-        input.origin,
-        input.outTradeNo,
-        input.settledBefore,
-        input.medusaRefundId,
-        input.reason,
-      ],
-    );
-    return rows[0] ?? null;
+  async openRefund(input: NewRefund, context?: Context): Promise<RefundRow | null> {
+    const { sql, params } = refundInsert(input, {
+      refund_id: input.refundId,
+      status: 'requested',
+      in_flight_key: input.outTradeNo,
+      settled_before: input.settledBefore,
+      medusa_refund_id: input.medusaRefundId,
+      reason: input.reason,
+    });
+    return this.first<RefundRow>(sql, params, context);
   }
 
   /**
    * Counts a call to Alipay for a refund, before it is made: returns how many calls were made before
    * this one (whose fate may be unknown).
    */
-  @InjectManager()
-  async countRefundAttempt(id: string, @MedusaContext() sharedContext: Context = {}): Promise<number> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<Array<{ attempts: number }>>(
+  async countRefundAttempt(id: string, context?: Context): Promise<number> {
+    const rows = await this.execute<Array<{ attempts: number }>>(
       `update "alipay_refund" set "attempts" = "attempts" + 1, "updated_at" = now()
        where "id" = ? returning "attempts"`,
       [id],
+      context,
     );
     return Math.max(0, (rows[0]?.attempts ?? 1) - 1);
   }
@@ -197,23 +194,22 @@ export class RefundStore {
    * final (the core's `FINAL_REFUND_STATUSES`) is never overwritten: the stored row is returned as it
    * is. The lock stays only while the core's `holdsRefundLock` says so (the answer is still unknown).
    */
-  @InjectManager()
   async storeRefundAttempt(
     id: string,
     result: { status: ShopRefundStatus; error?: string | null; confirmUrl?: string | null },
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<RefundRow> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+    const rows = await this.execute<RefundRow[]>(
       `update "alipay_refund" set "status" = ?, "error" = ?, "confirm_url" = coalesce(?, "confirm_url"),
          "in_flight_key" = case when ? then "out_trade_no" else null end,
          "updated_at" = now()
        where "id" = ? and "status" not in ${FINAL_REFUND_STATUSES_SQL}
        returning *`,
       [result.status, result.error ?? null, result.confirmUrl ?? null, holdsRefundLock(result.status), id],
+      context,
     );
     if (rows[0]) return rows[0];
-    return this.requireRefund(id, sharedContext);
+    return this.requireRefund(id, context);
   }
 
   /**
@@ -250,55 +246,42 @@ export class RefundStore {
   }
 
   /** Marks an unfinished refund `failed` (Alipay's result says it did not go through); lock released. */
-  @InjectManager()
-  async failRefund(
-    id: string,
-    error: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+  async failRefund(id: string, error: string, context?: Context): Promise<RefundRow | null> {
+    return this.first<RefundRow>(
       `update "alipay_refund" set "status" = 'failed', "error" = ?, "in_flight_key" = null, "updated_at" = now()
        where "id" = ? and "status" not in ${FINAL_REFUND_STATUSES_SQL} returning *`,
       [error, id],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /** Replaces a refund's note for the merchant (why it is uncertain, why it cannot be recorded…). */
-  @InjectManager()
-  async noteRefundError(
-    id: string,
-    error: string | null,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+  async noteRefundError(id: string, error: string | null, context?: Context): Promise<void> {
+    await this.execute(
       `update "alipay_refund" set "error" = ?, "updated_at" = now() where "id" = ?`,
       [error, id],
+      context,
       'run',
     );
   }
 
   /** Refunds still waiting for Alipay's answer or result, requested before `before`, oldest first. */
-  @InjectManager()
-  async openRefundsBefore(
-    before: Date,
-    limit: number,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow[]> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    return manager.execute<RefundRow[]>(
+  async openRefundsBefore(before: Date, limit: number, context?: Context): Promise<RefundRow[]> {
+    return this.execute<RefundRow[]>(
       `select * from "alipay_refund"
        where "status" in ${OPEN_REFUND_STATUSES_SQL} and "created_at" <= ? and "deleted_at" is null
        order by "created_at" limit ?`,
       [before, limit],
+      context,
     );
   }
 
-  private async requireRefund(id: string, sharedContext: Context): Promise<RefundRow> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(`select * from "alipay_refund" where "id" = ?`, [id]);
+  private async requireRefund(id: string, context?: Context): Promise<RefundRow> {
+    const rows = await this.execute<RefundRow[]>(
+      `select * from "alipay_refund" where "id" = ?`,
+      [id],
+      context,
+    );
     if (!rows[0]) throw new MedusaError(MedusaError.Types.NOT_FOUND, `refund ${id} not found`);
     return rows[0];
   }

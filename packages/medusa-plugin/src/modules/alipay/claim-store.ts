@@ -10,10 +10,9 @@
  * @packageDocumentation
  */
 import type { TradeEvent } from '@alipay-commerce/core';
-import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
-import { generateEntityId, InjectManager, MedusaContext, MedusaError } from '@medusajs/framework/utils';
-import type { ModuleRepository } from './store-types';
+import { generateEntityId, MedusaError } from '@medusajs/framework/utils';
+import { SqlStore } from './sql-store';
 
 /** State of an existing claim; `released` when it vanished between the insert and the read. */
 export type ClaimState = 'processing' | 'processed' | 'ignored' | 'released';
@@ -56,13 +55,7 @@ export interface AcceptedClaim {
 }
 
 /** Notification claims. */
-export class ClaimStore {
-  /**
-   * @param baseRepository_ the module's repository (MedusaService's `baseRepository_`): where
-   *   `@InjectManager` takes a fresh entity manager when the caller passes no context.
-   */
-  constructor(protected readonly baseRepository_: ModuleRepository) {}
-
+export class ClaimStore extends SqlStore {
   // ---------------------------------------------------------------------------------------------
   // Notification claims (idempotency)
 
@@ -71,7 +64,6 @@ export class ClaimStore {
    * the row is inserted under a UNIQUE index with `on conflict do nothing`. A claim left `processing`
    * for longer than `leaseMs` (its holder crashed) is taken over atomically.
    */
-  @InjectManager()
   async claimNotification(
     input: {
       tradeNo: string;
@@ -81,10 +73,9 @@ export class ClaimStore {
       source: 'notify' | 'query';
       leaseMs?: number;
     },
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<ClaimResult> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const inserted = await manager.execute<Array<{ id: string }>>(
+    const inserted = await this.execute<Array<{ id: string }>>(
       `insert into "alipay_notification_claim" ("id", "trade_no", "claim_key", "out_trade_no", "session_id",
          "source", "state", "claimed_at", "created_at", "updated_at")
        values (?, ?, ?, ?, ?, ?, 'processing', now(), now(), now())
@@ -98,23 +89,26 @@ export class ClaimStore {
         input.sessionId,
         input.source,
       ],
+      context,
     );
     if (inserted[0]) return { claimed: true, claimId: inserted[0].id };
 
     const leaseSeconds = Math.ceil((input.leaseMs ?? DEFAULT_CLAIM_LEASE_MS) / 1000);
-    const takenOver = await manager.execute<Array<{ id: string }>>(
+    const takenOver = await this.execute<Array<{ id: string }>>(
       `update "alipay_notification_claim" set "claimed_at" = now(), "source" = ?, "updated_at" = now()
        where "trade_no" = ? and "claim_key" = ? and "deleted_at" is null and "state" = 'processing'
          and "claimed_at" < now() - (? * interval '1 second')
        returning "id"`,
       [input.source, input.tradeNo, input.claimKey, leaseSeconds],
+      context,
     );
     if (takenOver[0]) return { claimed: true, claimId: takenOver[0].id, tookOver: true };
 
-    const existing = await manager.execute<Array<{ id: string; state: ClaimState; outcome: string | null }>>(
+    const existing = await this.execute<Array<{ id: string; state: ClaimState; outcome: string | null }>>(
       `select "id", "state", "outcome" from "alipay_notification_claim"
        where "trade_no" = ? and "claim_key" = ? and "deleted_at" is null`,
       [input.tradeNo, input.claimKey],
+      context,
     );
     const row = existing[0];
     // The holder released the claim between our insert and this read: report it as free to retry.
@@ -123,17 +117,16 @@ export class ClaimStore {
   }
 
   /** Marks a claim as done: `processed` (state changed) or `ignored` (nothing to do), with why. */
-  @InjectManager()
   async finishClaim(
     claimId: string,
     state: 'processed' | 'ignored',
     outcome: string,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+    await this.execute(
       `update "alipay_notification_claim" set "state" = ?, "outcome" = ?, "updated_at" = now() where "id" = ?`,
       [state, outcome, claimId],
+      context,
       'run',
     );
   }
@@ -143,18 +136,13 @@ export class ClaimStore {
    * is answered. Stored with the claim, `event` is what the `alipay-resume-payments` job applies if
    * this process dies first. Duplicates of an accepted claim are answered `success` at once.
    */
-  @InjectManager()
-  async acceptClaim(
-    claimId: string,
-    event: AcceptedTradeEvent,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<Array<{ id: string }>>(
+  async acceptClaim(claimId: string, event: AcceptedTradeEvent, context?: Context): Promise<void> {
+    const rows = await this.execute<Array<{ id: string }>>(
       `update "alipay_notification_claim" set "outcome" = 'accepted', "event" = ?::jsonb, "updated_at" = now()
        where "id" = ? and "state" = 'processing' and "deleted_at" is null
        returning "id"`,
       [JSON.stringify(event), claimId],
+      context,
     );
     if (!rows[0]) {
       throw new MedusaError(MedusaError.Types.CONFLICT, `claim ${claimId} is no longer held`);
@@ -162,14 +150,13 @@ export class ClaimStore {
   }
 
   /** The heartbeat of the claims this process holds: keeps them from being taken over. */
-  @InjectManager()
-  async refreshClaims(claimIds: string[], @MedusaContext() sharedContext: Context = {}): Promise<void> {
+  async refreshClaims(claimIds: string[], context?: Context): Promise<void> {
     if (!claimIds.length) return;
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+    await this.execute(
       `update "alipay_notification_claim" set "claimed_at" = now()
        where "id" in (?) and "state" = 'processing' and "deleted_at" is null`,
       [claimIds],
+      context,
       'run',
     );
   }
@@ -179,14 +166,12 @@ export class ClaimStore {
    * died) or whose retry is due, oldest first. Concurrent callers (several server instances) never get
    * the same claim: rows are locked with `skip locked` and their `claimed_at` moved to now.
    */
-  @InjectManager()
   async takeOverStaleAcceptedClaims(
     limit: number,
     leaseMs: number = DEFAULT_CLAIM_LEASE_MS,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<AcceptedClaim[]> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<Array<{ id: string; event: AcceptedTradeEvent; attempts: number }>>(
+    const rows = await this.execute<Array<{ id: string; event: AcceptedTradeEvent; attempts: number }>>(
       `update "alipay_notification_claim" set "claimed_at" = now(), "updated_at" = now()
        where "id" in (
          select "id" from "alipay_notification_claim"
@@ -195,6 +180,7 @@ export class ClaimStore {
          order by "claimed_at" limit ? for update skip locked)
        returning "id", "event", "attempts"`,
       [leaseMs, limit],
+      context,
     );
     return rows.filter(row => row.event && typeof row.event === 'object');
   }
@@ -204,29 +190,26 @@ export class ClaimStore {
    * `delayMs` from now, when the resume job takes it over again. `claimed_at` is set so that it
    * passes the lease exactly then.
    */
-  @InjectManager()
   async postponeAcceptedClaim(
     claimId: string,
     attempts: number,
     delayMs: number,
     leaseMs: number = DEFAULT_CLAIM_LEASE_MS,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+    await this.execute(
       `update "alipay_notification_claim"
        set "attempts" = ?, "claimed_at" = now() + (? * interval '1 millisecond'), "updated_at" = now()
        where "id" = ? and "state" = 'processing'`,
       [attempts, delayMs - leaseMs, claimId],
+      context,
       'run',
     );
   }
 
   /** Releases a claim after a failed processing, so that Alipay's next retry can claim it again. */
-  @InjectManager()
-  async releaseClaim(claimId: string, @MedusaContext() sharedContext: Context = {}): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(`delete from "alipay_notification_claim" where "id" = ?`, [claimId], 'run');
+  async releaseClaim(claimId: string, context?: Context): Promise<void> {
+    await this.execute(`delete from "alipay_notification_claim" where "id" = ?`, [claimId], context, 'run');
   }
 }
 

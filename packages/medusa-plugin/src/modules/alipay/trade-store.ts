@@ -6,10 +6,9 @@
  */
 import { type TradeEvent, toTradeStatus } from '@alipay-commerce/core';
 import { TRADE_STATUS_ORDER } from '@alipay-commerce/core/lifecycle';
-import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
-import { generateEntityId, InjectManager, MedusaContext, MedusaError } from '@medusajs/framework/utils';
-import type { ModuleRepository } from './store-types';
+import { generateEntityId, MedusaError } from '@medusajs/framework/utils';
+import { type RowWindow, SqlStore } from './sql-store';
 
 /** A row of `alipay_trade`: the last verified state of a trade. */
 export interface VerifiedTrade {
@@ -54,13 +53,7 @@ export interface TradeStartRow {
 const STATUS_ORDER_SQL = TRADE_STATUS_ORDER.map(status => `'${status}'`).join(', ');
 
 /** Verified trade state and trade starts. */
-export class TradeStore {
-  /**
-   * @param baseRepository_ the module's repository (MedusaService's `baseRepository_`): where
-   *   `@InjectManager` takes a fresh entity manager when the caller passes no context.
-   */
-  constructor(protected readonly baseRepository_: ModuleRepository) {}
-
+export class TradeStore extends SqlStore {
   // ---------------------------------------------------------------------------------------------
   // Verified trade state
 
@@ -71,7 +64,6 @@ export class TradeStore {
    * race: a late `WAIT_BUYER_PAY` after `TRADE_SUCCESS` leaves the stored state as it is.
    * @returns the stored row after the write.
    */
-  @InjectManager()
   async recordVerifiedTrade(
     input: {
       event: Pick<TradeEvent, 'outTradeNo' | 'tradeNo' | 'alipayStatus'>;
@@ -82,16 +74,15 @@ export class TradeStore {
       totalAmount: string;
       refundedAmount: string | null;
     },
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<VerifiedTrade> {
-    const manager = sharedContext.manager as SqlEntityManager;
     const { event } = input;
     const status = toTradeStatus(event.alipayStatus);
     if (!status) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `unknown trade status ${event.alipayStatus}`);
     }
     const rank = (column: string) => `array_position(ARRAY[${STATUS_ORDER_SQL}]::text[], ${column}::text)`;
-    const rows = await manager.execute<VerifiedTrade[]>(
+    const rows = await this.execute<VerifiedTrade[]>(
       `insert into "alipay_trade" ("id", "out_trade_no", "session_id", "provider_id", "scope", "trade_no",
          "status", "alipay_status", "total_amount", "refunded_amount", "source", "created_at", "updated_at")
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
@@ -119,41 +110,32 @@ export class TradeStore {
         input.refundedAmount,
         input.source,
       ],
+      context,
     );
     if (rows[0]) return rows[0];
     // The write was skipped because the stored state is further along: return that one.
-    const stored = await this.getVerifiedTrade(event.outTradeNo, sharedContext);
+    const stored = await this.getVerifiedTrade(event.outTradeNo, context);
     if (!stored)
       throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, 'alipay_trade upsert lost its row');
     return stored;
   }
 
   /** The verified state of the trade with this `out_trade_no`, or `null` when none was verified yet. */
-  @InjectManager()
-  async getVerifiedTrade(
-    outTradeNo: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<VerifiedTrade | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<VerifiedTrade[]>(
+  async getVerifiedTrade(outTradeNo: string, context?: Context): Promise<VerifiedTrade | null> {
+    return this.first<VerifiedTrade>(
       `select * from "alipay_trade" where "out_trade_no" = ? and "deleted_at" is null`,
       [outTradeNo],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /** The verified state of the trade with Alipay's `trade_no`, or `null`. */
-  @InjectManager()
-  async getVerifiedTradeByTradeNo(
-    tradeNo: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<VerifiedTrade | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<VerifiedTrade[]>(
+  async getVerifiedTradeByTradeNo(tradeNo: string, context?: Context): Promise<VerifiedTrade | null> {
+    return this.first<VerifiedTrade>(
       `select * from "alipay_trade" where "trade_no" = ? and "deleted_at" is null order by "updated_at" desc limit 1`,
       [tradeNo],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /**
@@ -162,7 +144,6 @@ export class TradeStore {
    * session. A session rebuilt under the same `out_trade_no` (a changed amount before Alipay knew the
    * trade) overwrites it; its session never changes.
    */
-  @InjectManager()
   async recordTradeStart(
     input: {
       outTradeNo: string;
@@ -173,10 +154,9 @@ export class TradeStore {
       amount: string;
       origin: Record<string, unknown>;
     },
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+    await this.execute(
       `insert into "alipay_trade_start" ("id", "out_trade_no", "session_id", "provider_id", "scope", "amount", "origin", "created_at", "updated_at")
        values (?, ?, ?, ?, ?, ?, ?::jsonb, now(), now())
        on conflict ("out_trade_no") where "deleted_at" is null do update set
@@ -192,6 +172,7 @@ export class TradeStore {
         input.amount,
         JSON.stringify(input.origin),
       ],
+      context,
       'run',
     );
   }
@@ -202,25 +183,25 @@ export class TradeStore {
    * asks Alipay. `recent` when another check asked after `cutoff` (answer from the recorded state);
    * `unknown` when the trade has no start record (started before they were kept: query as before).
    */
-  @InjectManager()
   async claimTradeQuery(
     outTradeNo: string,
     now: Date,
     cutoff: Date,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<'claimed' | 'recent' | 'unknown'> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const claimed = await manager.execute<Array<{ id: string }>>(
+    const claimed = await this.execute<Array<{ id: string }>>(
       `update "alipay_trade_start" set "last_queried_at" = ?
        where "out_trade_no" = ? and "deleted_at" is null
          and ("last_queried_at" is null or "last_queried_at" < ?)
        returning "id"`,
       [now, outTradeNo, cutoff],
+      context,
     );
     if (claimed.length > 0) return 'claimed';
-    const exists = await manager.execute<Array<{ id: string }>>(
+    const exists = await this.execute<Array<{ id: string }>>(
       `select "id" from "alipay_trade_start" where "out_trade_no" = ? and "deleted_at" is null`,
       [outTradeNo],
+      context,
     );
     return exists.length > 0 ? 'recent' : 'unknown';
   }
@@ -229,65 +210,48 @@ export class TradeStore {
    * Forgets the last status query of the trade: the shop itself changed it on Alipay (closed it), so the
    * next status check must ask again rather than answer from the state before.
    */
-  @InjectManager()
-  async releaseTradeQuery(outTradeNo: string, @MedusaContext() sharedContext: Context = {}): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+  async releaseTradeQuery(outTradeNo: string, context?: Context): Promise<void> {
+    await this.execute(
       `update "alipay_trade_start" set "last_queried_at" = null where "out_trade_no" = ? and "deleted_at" is null`,
       [outTradeNo],
+      context,
       'run',
     );
   }
 
   /** How the trade `outTradeNo` was started, or `null` (started before this was recorded, or not ours). */
-  @InjectManager()
-  async getTradeStart(
-    outTradeNo: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<TradeStartRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<TradeStartRow[]>(
+  async getTradeStart(outTradeNo: string, context?: Context): Promise<TradeStartRow | null> {
+    return this.first<TradeStartRow>(
       `select * from "alipay_trade_start" where "out_trade_no" = ? and "deleted_at" is null`,
       [outTradeNo],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /**
-   * Trades started between `from` and `to` that Alipay has not reported paid or closed (no verified
-   * state, or still waiting for the buyer), newest first: reconciliation asks about those whose session
-   * Medusa deleted.
+   * Trades started from `window.from` to `window.to` that Alipay has not reported paid or closed (no
+   * verified state, or still waiting for the buyer), newest first: reconciliation asks about those whose
+   * session Medusa deleted.
    */
-  @InjectManager()
-  async unsettledTradeStarts(
-    from: Date,
-    to: Date,
-    limit: number,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<TradeStartRow[]> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    return manager.execute<TradeStartRow[]>(
+  async unsettledTradeStarts(window: RowWindow, context?: Context): Promise<TradeStartRow[]> {
+    return this.execute<TradeStartRow[]>(
       `select s.* from "alipay_trade_start" s
        left join "alipay_trade" t on t."out_trade_no" = s."out_trade_no" and t."deleted_at" is null
        where s."deleted_at" is null and s."created_at" >= ? and s."created_at" <= ?
          and (t."id" is null or t."status" = 'waiting_payment')
        order by s."created_at" desc limit ?`,
-      [from, to, limit],
+      [window.from, window.to, window.limit],
+      context,
     );
   }
 
   /** Marks a trade as an orphan payment (its money could not reach its order), with the core's reason. */
-  @InjectManager()
-  async markOrphanTrade(
-    outTradeNo: string,
-    reason: string,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<void> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    await manager.execute(
+  async markOrphanTrade(outTradeNo: string, reason: string, context?: Context): Promise<void> {
+    await this.execute(
       `update "alipay_trade" set "orphan_reason" = ?, "updated_at" = now()
        where "out_trade_no" = ? and "deleted_at" is null`,
       [reason, outTradeNo],
+      context,
       'run',
     );
   }
@@ -298,18 +262,16 @@ export class TradeStore {
    * all back, no orphan refund succeeded or open, no refusal since which nothing settled) so that held
    * orphans never fill the batch; the caller still decides with the core.
    */
-  @InjectManager()
   async orphanTradesWithoutRefund(
     providerIds: readonly string[],
     before: Date,
     limit: number,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<VerifiedTrade[]> {
     if (!providerIds.length) return [];
-    const manager = sharedContext.manager as SqlEntityManager;
     const settled = `coalesce((select sum(s."amount"::numeric) from "alipay_refund" s
            where s."out_trade_no" = t."out_trade_no" and s."status" = 'succeeded' and s."deleted_at" is null), 0)`;
-    return manager.execute<VerifiedTrade[]>(
+    return this.execute<VerifiedTrade[]>(
       `select t.* from "alipay_trade" t
        where t."orphan_reason" is not null and t."deleted_at" is null and t."status" <> 'closed'
          and t."provider_id" in (${providerIds.map(() => '?').join(', ')})
@@ -320,6 +282,7 @@ export class TradeStore {
              and (r."status" <> 'failed' or r."settled_before"::numeric = ${settled}))
        order by t."updated_at" limit ?`,
       [...providerIds, before, limit],
+      context,
     );
   }
 }

@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import type { AlipayGeneration } from '@alipay-commerce/core';
+import { generationOf } from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';
-import { generationOf } from '../../trades/trade-origin';
 
 /** Shown when neither the admin nor the provider options chose an interface type. English / 简体中文. */
 export const NOT_CONFIGURED_MESSAGE =
@@ -80,17 +80,3 @@ export class AlipayTradeCredentialsError extends MedusaError {
     this.interfaceType = interfaceType;
   }
 }
-
-/**
- * Why a trade of the other generation has no usable gateway: the configured custom gateway URL is the
- * current generation's, and the trade did not record its own (created before the plugin recorded it).
- */
-export const UNKNOWN_GATEWAY_ISSUE: SettingsIssue = {
-  field: 'gateway',
-  message: {
-    en:
-      'the trade did not record its gateway and the configured custom gateway belongs to the current ' +
-      'interface type; set the gateway to "production" (or the one this trade used) while handling it',
-    zh: '该交易未记录其网关，而当前配置的自定义网关属于当前接口类型；处理该交易时请将网关设为 production（或该交易使用的网关）',
-  },
-};

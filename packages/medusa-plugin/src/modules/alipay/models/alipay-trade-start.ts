@@ -1,4 +1,5 @@
 import { model } from '@medusajs/framework/utils';
+import { tradeColumns } from './trade-columns';
 
 /**
  * How a trade was started: written by the payment provider when it builds the signed request, before
@@ -18,20 +19,17 @@ export const AlipayTradeStart = model
   .define('alipay_trade_start', {
     id: model.id({ prefix: 'alistart' }).primaryKey(),
     /**
-     * Our `out_trade_no`: random (the core's `newOutTradeNo`, `at` + 30 hex digits) and unrelated to the
+     * The trade. Its `out_trade_no` is random (the core's `newOutTradeNo`, `at` + 30 hex digits) and unrelated to the
      * session, cart or order, because it is public (payment URLs, the payer's Alipay bill, "pay for me"
      * links). Trades started before issue 15 used the payment session ID here.
      */
-    out_trade_no: model.text(),
+    ...tradeColumns(),
     /**
      * The Medusa payment session the trade was started for: the stored mapping from `out_trade_no` to
      * the session. Null only in rows written before the column existed (the migration fills those with
      * `out_trade_no`, which was the session ID then).
      */
     session_id: model.text().nullable(),
-    provider_id: model.text(),
-    /** Settings scope the trade was created with: `global` or a sales channel ID. */
-    scope: model.text(),
     amount: model.text(),
     origin: model.json(),
     /**

@@ -1,4 +1,5 @@
 import { model } from '@medusajs/framework/utils';
+import { tradeColumns } from './trade-columns';
 
 /** States of a shipment confirmation. */
 export const SHIPMENT_STATES = ['pending', 'confirmed', 'failed'] as const;
@@ -15,9 +16,7 @@ export const AlipayShipment = model
     fulfillment_id: model.text(),
     order_id: model.text(),
     payment_id: model.text().nullable(),
-    provider_id: model.text(),
-    scope: model.text(),
-    out_trade_no: model.text(),
+    ...tradeColumns(),
     trade_no: model.text(),
     carrier: model.text(),
     tracking_number: model.text().nullable(),

@@ -7,11 +7,10 @@
  */
 import type { AlipayGeneration } from '@alipay-commerce/core';
 import type { RefundOrigin } from '@alipay-commerce/core/lifecycle';
-import type { SqlEntityManager } from '@medusajs/framework/mikro-orm/knex';
 import type { Context } from '@medusajs/framework/types';
-import { generateEntityId, InjectManager, MedusaContext, MedusaError } from '@medusajs/framework/utils';
-import type { RefundRow } from './refund-store';
-import type { ModuleRepository } from './store-types';
+import { MedusaError } from '@medusajs/framework/utils';
+import { type RefundRow, refundInsert } from './refund-store';
+import { type RowWindow, SqlStore } from './sql-store';
 
 /** A refund Alipay already made, as {@link RefundRecordingStore.insertSettledRefund} stores it. */
 export interface SettledRefund {
@@ -29,13 +28,7 @@ export interface SettledRefund {
 }
 
 /** Settled refunds and their recording in Medusa. */
-export class RefundRecordingStore {
-  /**
-   * @param baseRepository_ the module's repository (MedusaService's `baseRepository_`): where
-   *   `@InjectManager` takes a fresh entity manager when the caller passes no context.
-   */
-  constructor(protected readonly baseRepository_: ModuleRepository) {}
-
+export class RefundRecordingStore extends SqlStore {
   // ---------------------------------------------------------------------------------------------
   // Refund ledger (alipay_refund)
 
@@ -45,43 +38,28 @@ export class RefundRecordingStore {
    * until Medusa has recorded it (see {@link linkRecordedRefund}); when another refund holds the lock
    * it is stored without. Returns the row and whether this call created it.
    */
-  @InjectManager()
   async insertSettledRefund(
     input: SettledRefund,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<{ row: RefundRow; created: boolean }> {
-    const manager = sharedContext.manager as SqlEntityManager;
     const existing = async () =>
       (
-        await manager.execute<RefundRow[]>(
+        await this.execute<RefundRow[]>(
           `select * from "alipay_refund" where "out_trade_no" = ? and "request_no" = ? and "deleted_at" is null`,
           [input.outTradeNo, input.requestNo],
+          context,
         )
       )[0];
     const found = await existing();
     if (found) return { row: found, created: false };
     for (const lock of input.lock ? [true, false] : [false]) {
-      const rows = await manager.execute<RefundRow[]>(
-        `insert into "alipay_refund" ("id", "out_trade_no", "trade_no", "provider_id", "scope", "generation",
-           "refund_id", "request_no", "amount", "status", "origin", "in_flight_key", "settled_before",
-           "attempts", "created_at", "updated_at")
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'succeeded', ?, ?, '0.00', 0, now(), now())
-         on conflict do nothing
-         returning *`,
-        [
-          generateEntityId(undefined, 'alirefund'),
-          input.outTradeNo,
-          input.tradeNo,
-          input.providerId,
-          input.scope,
-          input.generation,
-          input.requestNo,
-          input.requestNo,
-          input.amount,
-          input.origin,
-          lock ? input.outTradeNo : null,
-        ],
-      );
+      const { sql, params } = refundInsert(input, {
+        refund_id: input.requestNo,
+        status: 'succeeded',
+        in_flight_key: lock ? input.outTradeNo : null,
+        settled_before: '0.00',
+      });
+      const rows = await this.execute<RefundRow[]>(sql, params, context);
       if (rows[0]) return { row: rows[0], created: true };
       const raced = await existing();
       if (raced) return { row: raced, created: false };
@@ -95,21 +73,15 @@ export class RefundRecordingStore {
    * was last touched before `staleBefore` (its holder died): of two reconciliation runs at once, one
    * wins. Returns null when the lock is held (by another refund, or a live holder).
    */
-  @InjectManager()
-  async lockForRecording(
-    id: string,
-    staleBefore: Date | null,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+  async lockForRecording(id: string, staleBefore: Date | null, context?: Context): Promise<RefundRow | null> {
+    return this.first<RefundRow>(
       `update "alipay_refund" set "in_flight_key" = "out_trade_no", "medusa_refund_id" = null, "updated_at" = now()
        where "id" = ? and "status" = 'succeeded'
          and ("in_flight_key" is null or ("in_flight_key" = "out_trade_no" and "updated_at" <= ?))
        returning *`,
       [id, staleBefore ?? new Date(0)],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /**
@@ -117,15 +89,13 @@ export class RefundRecordingStore {
    * for a refund Alipay already made; the row being recorded (settled, unlinked, holding the lock) of
    * that trade and amount is linked to Medusa's refund instead of calling Alipay. Null when none waits.
    */
-  @InjectManager()
   async linkRecordedRefund(
     outTradeNo: string,
     amount: string,
     medusaRefundId: string | null,
-    @MedusaContext() sharedContext: Context = {},
+    context?: Context,
   ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+    return this.first<RefundRow>(
       `update "alipay_refund" set "medusa_refund_id" = ?, "in_flight_key" = null, "error" = null, "updated_at" = now()
        where "id" = (
          select "id" from "alipay_refund"
@@ -134,61 +104,44 @@ export class RefundRecordingStore {
          order by "created_at" limit 1 for update skip locked)
        returning *`,
       [medusaRefundId, outTradeNo, amount],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /** Releases the lock of a settled refund after recording it (or failing to), with an optional note. */
-  @InjectManager()
-  async releaseRecordingLock(
-    id: string,
-    error: string | null,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow | null> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    const rows = await manager.execute<RefundRow[]>(
+  async releaseRecordingLock(id: string, error: string | null, context?: Context): Promise<RefundRow | null> {
+    return this.first<RefundRow>(
       `update "alipay_refund" set "in_flight_key" = null, "error" = coalesce(?, "error"), "updated_at" = now()
        where "id" = ? and "status" = 'succeeded' returning *`,
       [error, id],
+      context,
     );
-    return rows[0] ?? null;
   }
 
   /**
    * Settled refunds of the shop or of Alipay's side that no Medusa refund records (yet): never linked,
    * or whose recording lock was last touched before `before` (its holder died).
    */
-  @InjectManager()
-  async unrecordedRefunds(
-    before: Date,
-    limit: number,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow[]> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    return manager.execute<RefundRow[]>(
+  async unrecordedRefunds(before: Date, limit: number, context?: Context): Promise<RefundRow[]> {
+    return this.execute<RefundRow[]>(
       `select * from "alipay_refund"
        where "status" = 'succeeded' and "origin" in ('shop', 'alipay') and "medusa_refund_id" is null
          and "updated_at" <= ? and "deleted_at" is null
        order by "updated_at" limit ?`,
       [before, limit],
+      context,
     );
   }
 
-  /** Settled refunds linked to a Medusa refund, last changed between `since` and `before`. */
-  @InjectManager()
-  async linkedRefundsBetween(
-    since: Date,
-    before: Date,
-    limit: number,
-    @MedusaContext() sharedContext: Context = {},
-  ): Promise<RefundRow[]> {
-    const manager = sharedContext.manager as SqlEntityManager;
-    return manager.execute<RefundRow[]>(
+  /** Settled refunds linked to a Medusa refund, last changed after `window.from` until `window.to`. */
+  async linkedRefundsBetween(window: RowWindow, context?: Context): Promise<RefundRow[]> {
+    return this.execute<RefundRow[]>(
       `select * from "alipay_refund"
        where "status" = 'succeeded' and "medusa_refund_id" is not null
          and "updated_at" > ? and "updated_at" <= ? and "deleted_at" is null
        order by "updated_at" limit ?`,
-      [since, before, limit],
+      [window.from, window.to, window.limit],
+      context,
     );
   }
 }

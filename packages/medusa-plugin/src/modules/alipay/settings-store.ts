@@ -7,11 +7,20 @@
 import {
   type Alipay,
   type AlipayConfig,
+  type AlipaySettings,
+  type ConfigIssue,
   createAlipay,
   type SellerAccount,
   type SettingsPolicy,
   settingsToConfig,
 } from '@alipay-commerce/core';
+import {
+  FacadeCache,
+  type SettingsFingerprint,
+  settingsFingerprint,
+  settingsForTrade,
+  type TradeOrigin,
+} from '@alipay-commerce/core/lifecycle';
 import type { Context } from '@medusajs/framework/types';
 import { InjectTransactionManager, MedusaContext, MedusaError } from '@medusajs/framework/utils';
 import type {
@@ -20,13 +29,11 @@ import type {
   MaskedAlipaySettings,
   SaveAlipaySettingsInput,
 } from '../../shared/settings-fields';
-import { generationOf, type TradeOrigin } from '../../trades/trade-origin';
 import {
   AlipaySettingsInvalidError,
   AlipayTradeCredentialsError,
   NOT_CONFIGURED_MESSAGE,
   type SettingsIssue,
-  UNKNOWN_GATEWAY_ISSUE,
 } from './settings-errors';
 import {
   columnsToWrite,
@@ -37,17 +44,28 @@ import {
   issuesAfter,
   mergeSettings,
   readRow,
+  rowContent,
   type SettingsRow,
   sellerOf,
-  settingsFingerprint,
 } from './settings-rows';
-import type { ModuleRepository } from './store-types';
+import type { ModuleRepository } from './sql-store';
+
+/** Facades the store keeps at most (see {@link SettingsStore}). */
+const FACADES_KEPT = 256;
+
+/**
+ * The settings version the facade cache compares: the core's fingerprint (a SHA-256) of the stored rows
+ * (ciphertexts included, never decrypted for this) and of the fallback options.
+ */
+function fingerprintOf(rows: SettingsRow[], fallback: FallbackSettings): SettingsFingerprint {
+  return settingsFingerprint({ rows: rows.map(rowContent), fallback });
+}
 
 /**
  * The plugin's options in medusa-config (`plugins: [{ resolve: "@alipay-commerce/medusa", options }]`),
  * which Medusa hands to the plugin's modules: what administrators may set.
  */
-export interface AlipaySettingsModuleOptions {
+export interface AlipayModuleOptions {
   /**
    * Gateway URLs an admin may type besides `production` and `sandbox`: https URLs, compared by origin.
    * Added to the comma-separated `ALIPAY_ALLOWED_GATEWAYS`.
@@ -99,13 +117,12 @@ export class SettingsStore {
     private readonly settingsPolicy: SettingsPolicy,
   ) {}
 
-  /** Facades per scope, rebuilt when the stored rows (or the fallback options) change. */
-  private readonly facades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
   /**
-   * Facades of existing trades (see {@link getAlipayForTrade}), per scope and trade origin (interface
-   * type, gateway, seller); same fingerprint rule as `facades_`.
+   * Facades per scope (`scope` keys) and per scope and trade origin (`trade` keys, see
+   * {@link getAlipayForTrade}), rebuilt when the stored rows (or the fallback options) change. Bounded far
+   * above a marketplace's channels × interface types; an evicted facade is only rebuilt.
    */
-  private readonly tradeFacades_ = new Map<string, { fingerprint: string; facade: ScopedAlipay }>();
+  private readonly facades_ = new FacadeCache<ScopedAlipay>(FACADES_KEPT);
 
   /**
    * The effective settings for a payment, secrets decrypted: `fallback` (the provider options in
@@ -136,27 +153,19 @@ export class SettingsStore {
   async getAlipay(salesChannelId?: string | null, fallback: FallbackSettings = {}): Promise<ScopedAlipay> {
     const scope = salesChannelId || GLOBAL_SCOPE;
     const rows = await this.scopeRows(salesChannelId);
-    const fingerprint = settingsFingerprint(rows, fallback);
-    const cached = this.facades_.get(scope);
-    if (cached?.fingerprint === fingerprint) return cached.facade;
+    const fingerprint = fingerprintOf(rows, fallback);
+    const key = `scope\u0000${scope}`;
+    const cached = this.facades_.get(key, fingerprint);
+    if (cached) return cached;
 
     const values = mergeSettings(fallback, rows, salesChannelId);
     if (!values.interfaceType) {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, NOT_CONFIGURED_MESSAGE);
     }
-    const result = settingsToConfig({ ...values, interfaceType: values.interfaceType }, this.settingsPolicy);
-    if (!result.ok) {
-      throw new AlipaySettingsInvalidError(result.issues);
-    }
-    const facade: ScopedAlipay = {
-      scope,
-      alipay: createAlipay(result.config),
-      config: result.config,
-      seller: sellerOf(result.config),
-      interfaceType: values.interfaceType,
-    };
-    this.facades_.set(scope, { fingerprint, facade });
-    return facade;
+    const facade = this.buildFacade(scope, { ...values, interfaceType: values.interfaceType }, issues => {
+      throw new AlipaySettingsInvalidError(issues);
+    });
+    return this.facades_.set(key, fingerprint, facade);
   }
 
   /**
@@ -192,48 +201,24 @@ export class SettingsStore {
     const rows = await this.scopeRows(salesChannelId);
     // The facade is a function of the rows, the fallback and the origin: look it up before anything
     // is decrypted, so that a refund or a notification of an older trade costs one SELECT.
-    const fingerprint = settingsFingerprint(rows, fallback);
-    const key = JSON.stringify([scope, origin]);
-    const cached = this.tradeFacades_.get(key);
-    if (cached?.fingerprint === fingerprint) return cached.facade;
+    const fingerprint = fingerprintOf(rows, fallback);
+    const key = `trade\u0000${JSON.stringify([scope, origin])}`;
+    const cached = this.facades_.get(key, fingerprint);
+    if (cached) return cached;
 
     const values = mergeSettings(fallback, rows, salesChannelId);
-    const current = values.interfaceType;
-    const sameGeneration =
-      current !== undefined && generationOf(current) === generationOf(origin.interfaceType);
-    if (sameGeneration && (!origin.exact || current === origin.interfaceType)) {
-      const facade = await this.getAlipay(salesChannelId, fallback);
-      this.tradeFacades_.set(key, { fingerprint, facade });
-      return facade;
-    }
-
-    const tradeValues: AlipaySettingsValues = { ...values, interfaceType: origin.interfaceType };
-    if (!sameGeneration) {
-      const namedGateway =
-        values.gateway === undefined || values.gateway === 'production' || values.gateway === 'sandbox';
-      if (origin.gateway) tradeValues.gateway = origin.gateway;
-      else if (!namedGateway) {
-        throw new AlipayTradeCredentialsError(origin.interfaceType, [UNKNOWN_GATEWAY_ISSUE], outTradeNo);
-      }
-      if (origin.seller) {
-        tradeValues.sellerEmail = origin.seller.email;
-        tradeValues.sellerId = origin.seller.id;
-      }
-    }
-    const result = settingsToConfig(
-      { ...tradeValues, interfaceType: origin.interfaceType },
-      this.settingsPolicy,
-    );
-    if (!result.ok) throw new AlipayTradeCredentialsError(origin.interfaceType, result.issues, outTradeNo);
-    const facade: ScopedAlipay = {
-      scope,
-      alipay: createAlipay(result.config),
-      config: result.config,
-      seller: sellerOf(result.config),
-      interfaceType: origin.interfaceType,
+    const refuse = (issues: ConfigIssue[]): never => {
+      throw new AlipayTradeCredentialsError(origin.interfaceType, issues, outTradeNo);
     };
-    this.tradeFacades_.set(key, { fingerprint, facade });
-    return facade;
+    // Which settings serve the trade is the core's rule (same generation: the current values; the
+    // other one: what the trade recorded; never the other generation's credentials).
+    const trade = settingsForTrade(values as AlipaySettings, origin);
+    if (!trade.ok) return refuse(trade.issues);
+    const facade =
+      trade.settings.interfaceType === values.interfaceType
+        ? await this.getAlipay(salesChannelId, fallback)
+        : this.buildFacade(scope, trade.settings, refuse);
+    return this.facades_.set(key, fingerprint, facade);
   }
 
   /**
@@ -275,7 +260,6 @@ export class SettingsStore {
   ): Promise<MaskedAlipaySettings> {
     const row = await this.saveSettingsInTransaction(input, options.fallback ?? {});
     this.facades_.clear();
-    this.tradeFacades_.clear();
     return readRow(row, { decrypt: false }).masked;
   }
 
@@ -307,7 +291,6 @@ export class SettingsStore {
     // Hard delete: a soft-deleted row would keep encrypted secrets around after the admin removed them.
     if (rows.length) await this.records.deleteAlipaySettings(rows.map(row => row.id));
     this.facades_.clear();
-    this.tradeFacades_.clear();
   }
 
   @InjectTransactionManager()
@@ -331,6 +314,26 @@ export class SettingsStore {
     }
     const created = await this.records.createAlipaySettings({ scope, ...columns }, sharedContext);
     return created as unknown as SettingsRow;
+  }
+
+  /**
+   * The facade of `settings` for `scope`; `refuse` turns the core's issues into the caller's error (it
+   * throws, so nothing is cached for unusable settings).
+   */
+  private buildFacade(
+    scope: string,
+    settings: AlipaySettings,
+    refuse: (issues: ConfigIssue[]) => never,
+  ): ScopedAlipay {
+    const result = settingsToConfig(settings, this.settingsPolicy);
+    if (!result.ok) return refuse(result.issues);
+    return {
+      scope,
+      alipay: createAlipay(result.config),
+      config: result.config,
+      seller: sellerOf(result.config),
+      interfaceType: settings.interfaceType as ScopedAlipay['interfaceType'],
+    };
   }
 
   /** The global row and, when given, the sales channel's row. */
