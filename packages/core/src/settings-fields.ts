@@ -1,8 +1,15 @@
 /**
  * The admin-form vocabulary shared by every adapter and its browser UI: interface types with labels, the
- * flat settings shape, which settings are secrets, and how to mask them. This module has no Node-only
- * imports, so admin bundles can use it through `@alipay-commerce/core/settings`.
+ * flat settings shape, which settings are secrets, and how to mask them. This module imports nothing
+ * Node-only (only `./errors`, which imports nothing), so admin bundles can use it through
+ * `@alipay-commerce/core/settings`.
  */
+
+import { type Bilingual, bilingualLine } from './errors';
+
+// Admin bundles cannot import the main entry (it pulls `node:crypto`), yet they join English and 中文
+// into one line too: they get the one join from here.
+export { type Bilingual, bilingualLine };
 
 /**
  * The interface types a merchant picks in an admin form: the legacy contract (即时到账 / 担保交易 /
@@ -62,11 +69,8 @@ export interface AlipaySettings {
   alwaysQrOnDesktop?: boolean | string;
 }
 
-/** A text in English and Simplified Chinese, for admin forms. */
-export interface EnZhText {
-  en: string;
-  zh: string;
-}
+/** A text in English and Simplified Chinese, for admin forms: the core's {@link Bilingual}. */
+export type EnZhText = Bilingual;
 
 /**
  * The one description of the app private key's accepted format, for every form hint, error and doc: PEM
@@ -99,13 +103,32 @@ export type SettingGroup = 'common' | InterfaceGeneration;
 /** How an admin form edits a setting. */
 export type SettingInput = 'select' | 'text' | 'secret' | 'textarea' | 'boolean';
 
-/** One setting of an admin form: its group, its input and its bilingual label and description. */
+/**
+ * One setting of an admin form: its group (generation), its input (whether it is a secret) and its
+ * bilingual label and description.
+ */
 export interface SettingField {
   name: keyof AlipaySettings;
   group: SettingGroup;
   input: SettingInput;
+  /** A text or secret input that takes several lines (a PEM key), where the form can show one. */
+  multiline?: boolean;
   label: EnZhText;
   description: EnZhText;
+}
+
+/**
+ * An OpenAPI certificate-mode setting: a `.crt` file Alipay gives the merchant, pasted as text. The
+ * three differ only in their name, label and file.
+ */
+function certificateField<const N extends keyof AlipaySettings>(name: N, label: EnZhText, file: string) {
+  return {
+    name,
+    group: 'openapi',
+    input: 'textarea',
+    label,
+    description: { en: `Certificate mode: ${file}.`, zh: `证书模式：${label.zh} ${file}。` },
+  } as const satisfies SettingField;
 }
 
 /** Headings of the {@link SettingGroup}s in admin forms. */
@@ -127,7 +150,7 @@ export const CHARSET_LABELS: Record<'utf-8' | 'gbk', EnZhText> = {
  * Medusa's settings page. Descriptions say what Alipay calls the value; adapters add their own
  * mechanics (e.g. Vendure's `env:NAME` secrets, its permission for the gateway).
  */
-export const SETTING_FIELDS: readonly SettingField[] = [
+export const SETTING_FIELDS = [
   {
     name: 'interfaceType',
     group: 'common',
@@ -210,6 +233,7 @@ export const SETTING_FIELDS: readonly SettingField[] = [
     name: 'appPrivateKey',
     group: 'openapi',
     input: 'secret',
+    multiline: true,
     label: { en: 'App private key', zh: '应用私钥' },
     description: {
       en: `The RSA2 application private key: ${APP_PRIVATE_KEY_FORMAT.en}.`,
@@ -226,36 +250,21 @@ export const SETTING_FIELDS: readonly SettingField[] = [
       zh: '公钥模式：用于验证响应与通知的支付宝公钥。',
     },
   },
-  {
-    name: 'appCertificate',
-    group: 'openapi',
-    input: 'textarea',
-    label: { en: 'App public key certificate', zh: '应用公钥证书' },
-    description: {
-      en: 'Certificate mode: appCertPublicKey_….crt.',
-      zh: '证书模式：应用公钥证书 appCertPublicKey_….crt。',
-    },
-  },
-  {
-    name: 'alipayCertificate',
-    group: 'openapi',
-    input: 'textarea',
-    label: { en: 'Alipay public key certificate', zh: '支付宝公钥证书' },
-    description: {
-      en: 'Certificate mode: alipayCertPublicKey_RSA2.crt.',
-      zh: '证书模式：支付宝公钥证书 alipayCertPublicKey_RSA2.crt。',
-    },
-  },
-  {
-    name: 'alipayRootCertificate',
-    group: 'openapi',
-    input: 'textarea',
-    label: { en: 'Alipay root certificate', zh: '支付宝根证书' },
-    description: {
-      en: 'Certificate mode: alipayRootCert.crt.',
-      zh: '证书模式：支付宝根证书 alipayRootCert.crt。',
-    },
-  },
+  certificateField(
+    'appCertificate',
+    { en: 'App public key certificate', zh: '应用公钥证书' },
+    'appCertPublicKey_….crt',
+  ),
+  certificateField(
+    'alipayCertificate',
+    { en: 'Alipay public key certificate', zh: '支付宝公钥证书' },
+    'alipayCertPublicKey_RSA2.crt',
+  ),
+  certificateField(
+    'alipayRootCertificate',
+    { en: 'Alipay root certificate', zh: '支付宝根证书' },
+    'alipayRootCert.crt',
+  ),
   {
     name: 'encryptKey',
     group: 'openapi',
@@ -286,7 +295,26 @@ export const SETTING_FIELDS: readonly SettingField[] = [
       zh: '电脑端显示扫码二维码，而不跳转到支付宝收银台（须所选接口支持扫码）。',
     },
   },
-];
+] as const satisfies readonly SettingField[];
+
+/** The name of one of {@link SETTING_FIELDS}. */
+export type SettingName = (typeof SETTING_FIELDS)[number]['name'];
+
+/** The names of the {@link SETTING_FIELDS} an admin form edits with one of the inputs `I`. */
+export type SettingNameOf<I extends SettingInput> = Extract<
+  (typeof SETTING_FIELDS)[number],
+  { input: I }
+>['name'];
+
+/**
+ * The names of the {@link SETTING_FIELDS} edited with one of `inputs`, in form order: e.g. the
+ * booleans (stored as switches) or the plain-text settings of a store.
+ */
+export function settingNamesOf<I extends SettingInput>(...inputs: I[]): SettingNameOf<I>[] {
+  return SETTING_FIELDS.filter(field => (inputs as SettingInput[]).includes(field.input)).map(
+    field => field.name as SettingNameOf<I>,
+  );
+}
 
 /** The {@link SETTING_FIELDS} entry of one setting. */
 export function settingField(name: keyof AlipaySettings): SettingField {

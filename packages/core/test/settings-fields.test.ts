@@ -7,6 +7,7 @@ import {
   SETTING_FIELDS,
   settingAppliesTo,
   settingField,
+  settingNamesOf,
 } from '../src/settings-fields';
 
 /** Every key of AlipaySettings, spelled out so that a new setting without a form entry fails here. */
@@ -74,5 +75,38 @@ describe('the admin-form vocabulary (SETTING_FIELDS)', () => {
     expect(shown('openapi-page-qr')).toContain('appPrivateKey');
     expect(shown('')).toEqual(['interfaceType', 'gateway', 'sellerId']);
     expect(settingField('appPrivateKey').description.en).toContain('PKCS#8');
+  });
+
+  it('lists the settings of one kind of input, in form order, for stores and forms', () => {
+    expect(settingNamesOf('boolean')).toEqual(['refundWithoutPassword', 'alwaysQrOnDesktop']);
+    expect(settingNamesOf('secret')).toEqual([...SECRET_SETTINGS]);
+    expect(settingNamesOf('text', 'textarea')).toEqual([
+      'gateway',
+      'sellerId',
+      'partnerId',
+      'sellerEmail',
+      'appId',
+      'alipayPublicKey',
+      'appCertificate',
+      'alipayCertificate',
+      'alipayRootCertificate',
+    ]);
+    // Only the app private key (a PEM) asks for a multi-line input.
+    expect(SETTING_FIELDS.filter(field => 'multiline' in field).map(field => field.name)).toEqual([
+      'appPrivateKey',
+    ]);
+  });
+
+  it('describes each certificate by the file Alipay gives the merchant', () => {
+    expect(settingField('alipayRootCertificate')).toEqual({
+      name: 'alipayRootCertificate',
+      group: 'openapi',
+      input: 'textarea',
+      label: { en: 'Alipay root certificate', zh: '支付宝根证书' },
+      description: {
+        en: 'Certificate mode: alipayRootCert.crt.',
+        zh: '证书模式：支付宝根证书 alipayRootCert.crt。',
+      },
+    });
   });
 });

@@ -1,19 +1,24 @@
 /**
  * The Alipay settings an admin edits under Settings → Alipay, shared by the backend (settings module,
- * admin API) and the admin page. Pure constants and types: no imports, so the admin bundle can use it.
+ * admin API) and the admin page: what Medusa adds to the core's settings schema (`SETTING_FIELDS`),
+ * i.e. its stored types, the admin API's masked view and request body.
  *
- * The field names are the flat names the core's `settingsToConfig` validates. Interface types, labels
- * and secret names come from the core's browser-safe `@alipay-commerce/core/settings` entry; the main
- * entry must not be imported here (it pulls `node:crypto` into the admin bundle).
+ * The field list, interface types, labels and secret names are the core's, from its browser-safe
+ * `@alipay-commerce/core/settings` entry; the main entry must not be imported here (it pulls
+ * `node:crypto` into the admin bundle).
  *
  * @packageDocumentation
  */
 
 import {
+  type AlipaySettings,
   INTERFACE_TYPE_LABELS,
   INTERFACE_TYPES,
   type InterfaceType,
   SECRET_SETTINGS,
+  SETTING_FIELDS,
+  type SettingNameOf,
+  settingNamesOf,
 } from '@alipay-commerce/core/settings';
 
 /**
@@ -23,7 +28,7 @@ import {
  */
 export { INTERFACE_TYPE_LABELS, INTERFACE_TYPES, type InterfaceType };
 
-/** Charsets Alipay signs and sends notifications in. */
+/** Charsets Alipay signs and sends notifications in (the database column is an enum of them). */
 export const CHARSETS = ['utf-8', 'gbk'] as const;
 
 /** One of {@link CHARSETS}. */
@@ -38,65 +43,23 @@ export const SECRET_FIELDS = SECRET_SETTINGS;
 /** One of {@link SECRET_FIELDS}. */
 export type SecretField = (typeof SECRET_FIELDS)[number];
 
-/** Plain-text (non-secret) string fields. */
-export const TEXT_FIELDS = [
-  'gateway',
-  'partnerId',
-  'sellerEmail',
-  'sellerId',
-  'appId',
-  'alipayPublicKey',
-  'appCertificate',
-  'alipayCertificate',
-  'alipayRootCertificate',
-] as const;
-
-/** One of {@link TEXT_FIELDS}. */
-export type TextField = (typeof TEXT_FIELDS)[number];
-
-/** Boolean switches. */
-export const BOOLEAN_FIELDS = ['refundWithoutPassword', 'alwaysQrOnDesktop'] as const;
+/** Boolean switches (stored as booleans, `false` when unset): the core's boolean settings. */
+export const BOOLEAN_FIELDS = settingNamesOf('boolean');
 
 /** One of {@link BOOLEAN_FIELDS}. */
-export type BooleanField = (typeof BOOLEAN_FIELDS)[number];
+export type BooleanField = SettingNameOf<'boolean'>;
 
 /**
- * The complete settings of one scope, secrets in plain text. `undefined` means "not set"
- * (for a sales-channel scope: "inherit from the global settings").
+ * The complete settings of one scope, secrets in plain text: the core's `AlipaySettings`, with the
+ * types this store keeps (a known interface type and charset, real booleans). `undefined` means
+ * "not set" (for a sales-channel scope: "inherit from the global settings").
  */
-export interface AlipaySettingsValues {
-  interfaceType?: InterfaceType;
-  /** `production`, `sandbox`, or a custom http(s) gateway URL (e.g. the offline sandbox). */
-  gateway?: string;
-  /** Legacy partner ID (PID, 2088…). */
-  partnerId?: string;
-  /** Legacy MD5 key. Secret. */
-  key?: string;
-  sellerEmail?: string;
-  /** Seller's Alipay user ID (2088…), legacy `seller_id` / OpenAPI `seller_id`. */
-  sellerId?: string;
-  charset?: Charset;
-  /** Legacy: refund without the merchant's payment password (有密退款 vs 无密退款). */
-  refundWithoutPassword?: boolean;
-  /** OpenAPI app ID. */
-  appId?: string;
-  /** OpenAPI application private key (PKCS#1 or PKCS#8). Secret. */
-  appPrivateKey?: string;
-  /** OpenAPI Alipay public key (public-key mode). */
-  alipayPublicKey?: string;
-  /** OpenAPI application public-key certificate (certificate mode). */
-  appCertificate?: string;
-  /** OpenAPI Alipay public-key certificate (certificate mode). */
-  alipayCertificate?: string;
-  /** OpenAPI Alipay root certificate (certificate mode). */
-  alipayRootCertificate?: string;
-  /** OpenAPI content-encryption (AES) key. Secret. */
-  encryptKey?: string;
-  /** OpenAPI app_auth_token for service-provider (ISV) mode. Secret. */
-  appAuthToken?: string;
-  /** Show a QR code on desktop browsers instead of redirecting to the cashier page. */
-  alwaysQrOnDesktop?: boolean;
-}
+export type AlipaySettingsValues = Partial<
+  Omit<AlipaySettings, 'interfaceType' | 'charset' | BooleanField> & {
+    interfaceType: InterfaceType;
+    charset: Charset;
+  } & Record<BooleanField, boolean>
+>;
 
 /** What the admin API returns for one secret field: never the value, at most its last four characters. */
 export interface MaskedSecret {
@@ -157,23 +120,5 @@ export function hasFlagName<F extends SecretField>(field: F): `has${Capitalize<F
   return `has${field.charAt(0).toUpperCase()}${field.slice(1)}` as `has${Capitalize<F>}`;
 }
 
-/** Every settings field name, in form order. */
-export const SETTINGS_FIELD_NAMES = [
-  'interfaceType',
-  'gateway',
-  'partnerId',
-  'key',
-  'sellerEmail',
-  'sellerId',
-  'charset',
-  'refundWithoutPassword',
-  'appId',
-  'appPrivateKey',
-  'alipayPublicKey',
-  'appCertificate',
-  'alipayCertificate',
-  'alipayRootCertificate',
-  'encryptKey',
-  'appAuthToken',
-  'alwaysQrOnDesktop',
-] as const satisfies ReadonlyArray<keyof AlipaySettingsValues>;
+/** Every settings field name, in the core's form order. */
+export const SETTINGS_FIELD_NAMES = SETTING_FIELDS.map(field => field.name);

@@ -19,7 +19,7 @@ import {
 import type { ReactNode } from 'react';
 // constants.ts has no imports, so the browser bundle takes only these strings from it.
 import { ALIPAY_HANDLER_CODE } from '../constants';
-import { type AdminLanguage, inLanguage, useAdminLanguage } from './i18n';
+import { type AdminLanguage, inLanguage, say, useAdminLanguage } from './i18n';
 
 /** What the payment method form stores under `handler`: Vendure's `ConfigurableOperationInput`. */
 interface HandlerValue {
@@ -38,15 +38,6 @@ const PAYMENT_HANDLERS_QUERY = `
   }
 `;
 
-/** Texts of the form itself (not of a setting). */
-const TEXTS = {
-  chooseType: { en: 'Choose an interface type to see its settings.', zh: '请选择接口类型以显示相应设置。' },
-  remove: { en: 'Use another payment handler', zh: '改用其他支付处理程序' },
-  pickHandler: { en: 'Select payment handler', zh: '选择支付处理程序' },
-  yes: { en: 'On', zh: '开启' },
-  no: { en: 'Off', zh: '关闭' },
-} as const;
-
 const SELECT_CLASS =
   'border-input bg-background h-9 w-full rounded-md border px-3 text-sm shadow-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring';
 
@@ -63,10 +54,16 @@ function SettingRow({
   onChange: (value: string) => void;
 }) {
   const id = `alipay-setting-${field.name}`;
+  // What every text-like input of a setting shares: its ID, its value and how a change reaches the form.
+  const bound = {
+    id,
+    value,
+    onChange: (event: { target: { value: string } }) => onChange(event.target.value),
+  };
   let input: ReactNode;
   if (field.name === 'interfaceType') {
     input = (
-      <select id={id} className={SELECT_CLASS} value={value} onChange={event => onChange(event.target.value)}>
+      <select {...bound} className={SELECT_CLASS}>
         <option value="" disabled>
           —
         </option>
@@ -83,12 +80,7 @@ function SettingRow({
     );
   } else if (field.name === 'charset') {
     input = (
-      <select
-        id={id}
-        className={SELECT_CLASS}
-        value={value || 'utf-8'}
-        onChange={event => onChange(event.target.value)}
-      >
+      <select {...bound} className={SELECT_CLASS} value={value || 'utf-8'}>
         {Object.entries(CHARSET_LABELS).map(([charset, label]) => (
           <option key={charset} value={charset}>
             {inLanguage(label, language)}
@@ -101,31 +93,18 @@ function SettingRow({
     input = (
       <div className="flex items-center gap-2">
         <Switch id={id} checked={checked} onCheckedChange={next => onChange(String(next))} />
-        <span className="text-sm text-muted-foreground">
-          {inLanguage(checked ? TEXTS.yes : TEXTS.no, language)}
-        </span>
+        <span className="text-sm text-muted-foreground">{say(checked ? 'yes' : 'no', language)}</span>
       </div>
     );
   } else if (field.input === 'textarea') {
-    input = (
-      <Textarea
-        id={id}
-        spellCheck={false}
-        className="font-mono text-xs"
-        rows={4}
-        value={value}
-        onChange={event => onChange(event.target.value)}
-      />
-    );
+    input = <Textarea {...bound} spellCheck={false} className="font-mono text-xs" rows={4} />;
   } else {
     input = (
       <Input
-        id={id}
+        {...bound}
         type={field.input === 'secret' ? 'password' : 'text'}
         autoComplete="off"
         spellCheck={false}
-        value={value}
-        onChange={event => onChange(event.target.value)}
       />
     );
   }
@@ -193,12 +172,10 @@ function AlipaySettingsForm({
           </section>
         );
       })}
-      {!generation && (
-        <p className="text-sm text-muted-foreground">{inLanguage(TEXTS.chooseType, language)}</p>
-      )}
+      {!generation && <p className="text-sm text-muted-foreground">{say('chooseType', language)}</p>}
       <div>
         <button type="button" className="text-xs text-muted-foreground underline" onClick={onRemove}>
-          {inLanguage(TEXTS.remove, language)}
+          {say('remove', language)}
         </button>
       </div>
     </div>
@@ -223,7 +200,7 @@ export const AlipayHandlerInput: DashboardFormComponent = ({ value, onChange }) 
       queryDocument={PAYMENT_HANDLERS_QUERY}
       queryKey="alipayExtensionPaymentMethodHandlers"
       dataPath="paymentMethodHandlers"
-      buttonText={inLanguage(TEXTS.pickHandler, language)}
+      buttonText={say('pickHandler', language)}
     />
   );
 };

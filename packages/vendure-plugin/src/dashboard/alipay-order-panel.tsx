@@ -1,31 +1,18 @@
 import { api, Badge, type PageContextValue } from '@vendure/dashboard';
 import { useEffect, useState } from 'react';
-import { type AdminLanguage, inLanguage, useAdminLanguage } from './i18n';
+import type { AlipayOrderRefund, AlipayOrderTrade } from '../types';
+import { type AdminLanguage, inLanguage, say, useAdminLanguage } from './i18n';
 
-/** One trade as `alipayOrder` answers it. */
-interface TradeView {
-  outTradeNo: string;
-  tradeNo: string | null;
-  paymentMethodCode: string;
-  interfaceType: string;
-  status: string;
-  amount: number;
-  refundedAmount: number;
-  shipmentConfirmedAt: string | null;
-  orphanReason: string | null;
-  orphanReasonText: string | null;
-}
+/** A GraphQL answer's shape: its dates arrive as ISO strings. */
+type Answered<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
 
-/** One refund as `alipayOrder` answers it. */
-interface RefundView {
-  outTradeNo: string;
-  requestNo: string;
-  amount: number;
-  status: string;
-  origin: string;
-  error: string | null;
-  confirmUrl: string | null;
-}
+/** One trade as `alipayOrder` answers it (the fields the panel asks for). */
+type TradeView = Omit<Answered<AlipayOrderTrade>, 'createdAt'>;
+
+/** One refund as `alipayOrder` answers it (the fields the panel asks for). */
+type RefundView = Omit<Answered<AlipayOrderRefund>, 'createdAt'>;
 
 interface OrderAlipay {
   trades: TradeView[];
@@ -71,21 +58,6 @@ const REFUND_STATUS: Record<string, { en: string; zh: string; open: boolean }> =
   failed: { en: 'Failed', zh: '失败', open: false },
 };
 
-const TEXTS = {
-  title: { en: 'Alipay', zh: '支付宝' },
-  tradeNo: { en: 'Trade number', zh: '支付宝交易号' },
-  outTradeNo: { en: 'Merchant order number', zh: '商户订单号' },
-  amount: { en: 'Amount', zh: '金额' },
-  refunded: { en: 'refunded', zh: '已退' },
-  escrow: { en: 'Escrow shipment', zh: '担保交易发货' },
-  shipmentConfirmed: { en: 'confirmed to Alipay', zh: '已向支付宝确认发货' },
-  shipmentNotConfirmed: { en: 'not confirmed to Alipay yet', zh: '尚未向支付宝确认发货' },
-  orphan: { en: 'Orphan payment: paid, but not applied to the order', zh: '孤立付款：已付款但未计入订单' },
-  refunds: { en: 'Refunds', zh: '退款' },
-  confirm: { en: 'Confirm on Alipay', zh: '在支付宝确认退款' },
-  loading: { en: 'Loading…', zh: '加载中…' },
-} as const;
-
 function yuan(fen: number): string {
   return `¥${(fen / 100).toFixed(2)}`;
 }
@@ -100,27 +72,23 @@ function Trade({ trade, language }: { trade: TradeView; language: AdminLanguage 
         <span className="text-sm font-medium">{status ? inLanguage(status, language) : trade.status}</span>
       </div>
       <dl className="grid grid-cols-[max-content_1fr] gap-x-3 text-xs">
-        <dt className="text-muted-foreground">{inLanguage(TEXTS.tradeNo, language)}</dt>
+        <dt className="text-muted-foreground">{say('tradeNo', language)}</dt>
         <dd className="font-mono" data-testid="alipay-trade-no">
           {trade.tradeNo ?? '—'}
         </dd>
-        <dt className="text-muted-foreground">{inLanguage(TEXTS.outTradeNo, language)}</dt>
+        <dt className="text-muted-foreground">{say('outTradeNo', language)}</dt>
         <dd className="font-mono">{trade.outTradeNo}</dd>
-        <dt className="text-muted-foreground">{inLanguage(TEXTS.amount, language)}</dt>
+        <dt className="text-muted-foreground">{say('amount', language)}</dt>
         <dd>
           {yuan(trade.amount)}
-          {trade.refundedAmount > 0 &&
-            ` · ${inLanguage(TEXTS.refunded, language)} ${yuan(trade.refundedAmount)}`}
+          {trade.refundedAmount > 0 && ` · ${say('refunded', language)} ${yuan(trade.refundedAmount)}`}
           {` · ${trade.paymentMethodCode}`}
         </dd>
         {escrow && (
           <>
-            <dt className="text-muted-foreground">{inLanguage(TEXTS.escrow, language)}</dt>
+            <dt className="text-muted-foreground">{say('escrow', language)}</dt>
             <dd data-testid="alipay-escrow-shipment">
-              {inLanguage(
-                trade.shipmentConfirmedAt ? TEXTS.shipmentConfirmed : TEXTS.shipmentNotConfirmed,
-                language,
-              )}
+              {say(trade.shipmentConfirmedAt ? 'shipmentConfirmed' : 'shipmentNotConfirmed', language)}
               {trade.shipmentConfirmedAt && ` (${new Date(trade.shipmentConfirmedAt).toLocaleString()})`}
             </dd>
           </>
@@ -128,7 +96,7 @@ function Trade({ trade, language }: { trade: TradeView; language: AdminLanguage 
       </dl>
       {trade.orphanReason && (
         <p className="text-xs text-destructive" data-testid="alipay-orphan">
-          {inLanguage(TEXTS.orphan, language)}: {trade.orphanReasonText}
+          {say('orphan', language)}: {trade.orphanReasonText}
         </p>
       )}
     </div>
@@ -157,7 +125,7 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
     };
   }, [orderId]);
   if (error) return <p className="text-xs text-destructive">{error}</p>;
-  if (!state) return <p className="text-xs text-muted-foreground">{inLanguage(TEXTS.loading, language)}</p>;
+  if (!state) return <p className="text-xs text-muted-foreground">{say('loading', language)}</p>;
   if (state.trades.length === 0) return null;
   return (
     <div className="flex flex-col divide-y" data-testid="alipay-order-panel">
@@ -166,7 +134,7 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
       ))}
       {state.refunds.length > 0 && (
         <div className="flex flex-col gap-1 py-2" data-testid="alipay-refunds">
-          <span className="text-sm font-medium">{inLanguage(TEXTS.refunds, language)}</span>
+          <span className="text-sm font-medium">{say('refunds', language)}</span>
           {state.refunds.map(refund => {
             const status = REFUND_STATUS[refund.status];
             return (
@@ -183,7 +151,7 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
                 {refund.error && <span className="text-destructive">{refund.error}</span>}
                 {refund.confirmUrl && refund.status === 'requires_action' && (
                   <a className="underline" href={refund.confirmUrl} target="_blank" rel="noreferrer">
-                    {inLanguage(TEXTS.confirm, language)}
+                    {say('confirm', language)}
                   </a>
                 )}
               </div>
@@ -197,5 +165,5 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
 
 /** The panel's title, in the admin's language. */
 export function AlipayOrderPanelTitle() {
-  return <>{inLanguage(TEXTS.title, useAdminLanguage())}</>;
+  return <>{say('title', useAdminLanguage())}</>;
 }

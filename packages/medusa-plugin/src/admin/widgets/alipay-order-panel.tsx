@@ -1,13 +1,16 @@
+import type { Bilingual } from '@alipay-commerce/core/settings';
 import { defineWidgetConfig } from '@medusajs/admin-sdk';
 import type { AdminOrder, DetailWidgetProps } from '@medusajs/framework/types';
 import { Badge, Button, Container, Heading, Text, toast } from '@medusajs/ui';
-import { useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import {
   REFUND_ORIGIN_LABELS,
   REFUND_STATUS_COLORS,
   REFUND_STATUS_LABELS,
   type RefundView,
 } from '../../shared/refund-view';
+import { ErrorText } from '../components/text-blocks';
+import { both, say } from '../lib/messages';
 import { errorMessage, sdk } from '../lib/sdk';
 
 /** One verified Alipay trade of the order. */
@@ -50,17 +53,38 @@ interface OrderAlipay {
   alerts: EventView[];
 }
 
-const STATUS_LABELS: Record<string, string> = {
-  waiting_payment: 'Waiting for payment / 等待付款',
-  paid_awaiting_shipment: 'Paid into escrow, ship now / 已付款至担保账户，请发货',
-  shipped_awaiting_receipt: 'Shipped, waiting for the buyer / 已发货，等待买家确认收货',
-  paid: 'Paid / 已付款',
-  finished: 'Finished / 交易完成',
-  closed: 'Closed / 已关闭',
+/** What the plugin's trade statuses mean to a merchant. */
+const STATUS_LABELS: Record<string, Bilingual> = {
+  waiting_payment: { en: 'Waiting for payment', zh: '等待付款' },
+  paid_awaiting_shipment: { en: 'Paid into escrow, ship now', zh: '已付款至担保账户，请发货' },
+  shipped_awaiting_receipt: { en: 'Shipped, waiting for the buyer', zh: '已发货，等待买家确认收货' },
+  paid: { en: 'Paid', zh: '已付款' },
+  finished: { en: 'Finished', zh: '交易完成' },
+  closed: { en: 'Closed', zh: '已关闭' },
 };
 
 const SHIPMENT_COLORS = { pending: 'orange', confirmed: 'green', failed: 'red' } as const;
 const LEVEL_COLORS = { info: 'grey', warning: 'orange', error: 'red' } as const;
+
+/** One line of the journal (or an alert): a coloured badge and the entry's text. */
+function JournalLine({
+  badge,
+  color,
+  children,
+}: {
+  badge: string;
+  color: 'grey' | 'orange' | 'red';
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex items-start gap-x-2">
+      <Badge size="2xsmall" color={color}>
+        {badge}
+      </Badge>
+      {children}
+    </div>
+  );
+}
 
 /**
  * Order page: alerts first (a trade Alipay closed after payment: do not ship), the order's Alipay
@@ -103,37 +127,32 @@ const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
   return (
     <Container className="divide-y p-0" data-testid="alipay-order-panel">
       <div className="px-6 py-4">
-        <Heading level="h2">Alipay / 支付宝</Heading>
+        <Heading level="h2">{say('title')}</Heading>
       </div>
       {state.alerts.length > 0 && (
         <div className="flex flex-col gap-y-2 px-6 py-4" data-testid="alipay-alerts">
           {state.alerts.map(alert => (
-            <div key={alert.id} className="flex items-start gap-x-2">
-              <Badge size="2xsmall" color="red">
-                Alert / 警告
-              </Badge>
-              <Text size="small" className="text-ui-fg-error">
-                {alert.message}
-              </Text>
-            </div>
+            <JournalLine key={alert.id} badge={say('alert')} color="red">
+              <ErrorText size="small">{alert.message}</ErrorText>
+            </JournalLine>
           ))}
         </div>
       )}
       {state.trades.map(trade => (
         <div key={trade.out_trade_no} className="flex flex-col gap-y-1 px-6 py-4">
           <Text size="small" weight="plus">
-            {STATUS_LABELS[trade.status] ?? trade.status} ({trade.alipay_status})
+            {`${both(STATUS_LABELS[trade.status] ?? { en: trade.status, zh: trade.status })} (${trade.alipay_status})`}
           </Text>
           <Text size="xsmall" className="text-ui-fg-subtle font-mono">
             trade {trade.trade_no ?? '-'} · {trade.total_amount} CNY
-            {trade.refunded_amount ? ` · refunded / 已退 ${trade.refunded_amount}` : ''}
+            {trade.refunded_amount ? ` · ${say('refunded')} ${trade.refunded_amount}` : ''}
           </Text>
         </div>
       ))}
       {state.refunds.length > 0 && (
         <div className="flex flex-col gap-y-2 px-6 py-4" data-testid="alipay-refunds">
           <Text size="small" weight="plus">
-            Refunds / 退款
+            {say('refunds')}
           </Text>
           {state.refunds.map(refund => (
             <div key={refund.id} className="flex flex-col gap-y-1">
@@ -156,14 +175,10 @@ const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
                   rel="noreferrer"
                   className="text-ui-fg-interactive"
                 >
-                  <Text size="xsmall">Confirm on Alipay / 在支付宝确认退款</Text>
+                  <Text size="xsmall">{say('confirmOnAlipay')}</Text>
                 </a>
               )}
-              {refund.error && (
-                <Text size="xsmall" className="text-ui-fg-error">
-                  {refund.error}
-                </Text>
-              )}
+              {refund.error && <ErrorText>{refund.error}</ErrorText>}
             </div>
           ))}
         </div>
@@ -173,41 +188,36 @@ const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
           <div className="flex flex-col gap-y-1">
             <div className="flex items-center gap-x-2">
               <Text size="small" weight="plus">
-                Shipment confirmation / 确认发货: {shipment.carrier} {shipment.tracking_number ?? ''}
+                {say('shipmentConfirmation')}: {shipment.carrier} {shipment.tracking_number ?? ''}
               </Text>
               <Badge size="2xsmall" color={SHIPMENT_COLORS[shipment.status]}>
                 {shipment.status}
               </Badge>
             </div>
-            {shipment.last_error && (
-              <Text size="xsmall" className="text-ui-fg-error">
-                {shipment.last_error}
-              </Text>
-            )}
+            {shipment.last_error && <ErrorText>{shipment.last_error}</ErrorText>}
             {shipment.status === 'pending' && shipment.next_attempt_at && (
               <Text size="xsmall" className="text-ui-fg-subtle">
-                Attempt {shipment.attempts}; next try {new Date(shipment.next_attempt_at).toLocaleString()} /
-                第 {shipment.attempts} 次尝试，将自动重试
+                {both({
+                  en: `Attempt ${shipment.attempts}; next try ${new Date(shipment.next_attempt_at).toLocaleString()}`,
+                  zh: `第 ${shipment.attempts} 次尝试，将自动重试`,
+                })}
               </Text>
             )}
           </div>
           {shipment.status !== 'confirmed' && (
             <Button size="small" variant="secondary" isLoading={busy} onClick={() => retry(shipment.id)}>
-              Retry now / 立即重试
+              {say('retryNow')}
             </Button>
           )}
         </div>
       ))}
       <div className="flex flex-col gap-y-2 px-6 py-4">
         {state.events.map(event => (
-          <div key={event.id} className="flex items-start gap-x-2">
-            <Badge size="2xsmall" color={LEVEL_COLORS[event.level]}>
-              {event.kind}
-            </Badge>
+          <JournalLine key={event.id} badge={event.kind} color={LEVEL_COLORS[event.level]}>
             <Text size="xsmall">
               {new Date(event.created_at).toLocaleString()} — {event.message}
             </Text>
-          </div>
+          </JournalLine>
         ))}
       </div>
     </Container>
