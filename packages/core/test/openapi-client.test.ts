@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlipayNetworkError } from '../src/errors';
 import { openApiSignString, outRequestNoFor } from '../src/openapi/client';
-import {
-  APP_ID,
-  allParams,
-  expectSignedByApp,
-  HTTP,
-  NOW,
-  signedAnswer,
-  success,
-  useFakeOpenApiGateway,
-} from './helpers/openapi-gateway';
+import * as fake from './helpers/openapi-gateway';
 
 // The OpenAPI client's requests: browser payments (signed URL and form) and the shape of each server call.
 // Answers it must refuse and the errors it maps are in openapi-errors.test.ts; AES and certificate mode in
 // openapi-client-cert-aes.test.ts.
-const gateway = useFakeOpenApiGateway();
+const gateway = fake.useFakeOpenApiGateway();
 
 describe('pagePay / wapPay: signed browser gateway.requests, no server call', () => {
   it('pagePay puts every parameter, biz_content included, in a signed GET URL', () => {
@@ -37,7 +28,7 @@ describe('pagePay / wapPay: signed browser gateway.requests, no server call', ()
     const params = Object.fromEntries(url.searchParams);
     expect(params).toEqual(result.params);
     expect(params).toMatchObject({
-      app_id: APP_ID,
+      app_id: fake.APP_ID,
       method: 'alipay.trade.page.pay',
       format: 'JSON',
       charset: 'utf-8',
@@ -59,7 +50,7 @@ describe('pagePay / wapPay: signed browser gateway.requests, no server call', ()
       goods_type: '0',
       product_code: 'FAST_INSTANT_TRADE_PAY',
     });
-    expectSignedByApp(params);
+    fake.expectSignedByApp(params);
   });
 
   it('pagePay also gives an auto-submitting form posting to the gateway with ?charset=utf-8, values escaped', () => {
@@ -84,7 +75,7 @@ describe('pagePay / wapPay: signed browser gateway.requests, no server call', ()
         .replaceAll('&amp;', '&');
     const posted = Object.fromEntries(inputs.map(m => [m[1]!, decodeHtml(m[2]!)]));
     expect(posted).toEqual(result.params);
-    expectSignedByApp(posted);
+    fake.expectSignedByApp(posted);
   });
 
   it('wapPay uses QUICK_WAP_WAY and quit_url (default: the return URL)', () => {
@@ -103,7 +94,7 @@ describe('pagePay / wapPay: signed browser gateway.requests, no server call', ()
       total_amount: '1.00',
       goods_type: '1',
     });
-    expectSignedByApp(explicit.params);
+    fake.expectSignedByApp(explicit.params);
     const fallback = gateway.client().wapPay({
       outTradeNo: 'w2',
       amountFen: 100,
@@ -132,16 +123,16 @@ describe('pagePay / wapPay: signed browser gateway.requests, no server call', ()
     }).params;
     expect(params['app_auth_token']).toBe('202401BBxyz');
     expect(openApiSignString(params)).toContain('app_auth_token=202401BBxyz');
-    expectSignedByApp(params);
+    fake.expectSignedByApp(params);
   });
 });
 
 describe('server calls: request shape', () => {
   it('precreate POSTs common params in the query (charset first) and only biz_content in the form body', async () => {
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.precreate',
-        success({ out_trade_no: 'qr-1', qr_code: 'https://qr.alipay.com/bax0001' }),
+        fake.success({ out_trade_no: 'qr-1', qr_code: 'https://qr.alipay.com/bax0001' }),
       ),
     });
     const result = await gateway.client().precreate({
@@ -153,7 +144,7 @@ describe('server calls: request shape', () => {
     expect(result).toEqual({
       outTradeNo: 'qr-1',
       qrCode: 'https://qr.alipay.com/bax0001',
-      expiresAt: new Date(NOW.getTime() + 15 * 60_000),
+      expiresAt: new Date(fake.NOW.getTime() + 15 * 60_000),
     });
     expect(gateway.requests).toHaveLength(1);
     const [request] = gateway.requests;
@@ -164,7 +155,7 @@ describe('server calls: request shape', () => {
     expect(Object.keys(request!.form)).toEqual(['biz_content']);
     expect(request!.query['biz_content']).toBeUndefined();
     expect(request!.query).toMatchObject({
-      app_id: APP_ID,
+      app_id: fake.APP_ID,
       method: 'alipay.trade.precreate',
       format: 'JSON',
       sign_type: 'RSA2',
@@ -179,12 +170,12 @@ describe('server calls: request shape', () => {
       timeout_express: '15m',
       product_code: 'FACE_TO_FACE_PAYMENT',
     });
-    expectSignedByApp(allParams(request!));
+    fake.expectSignedByApp(fake.allParams(request!));
   });
 
   it('precreate honours timeoutMinutes for timeout_express and expiresAt', async () => {
     gateway.respond = () => ({
-      body: signedAnswer('alipay.trade.precreate', success({ qr_code: 'https://qr.alipay.com/x' })),
+      body: fake.signedAnswer('alipay.trade.precreate', fake.success({ qr_code: 'https://qr.alipay.com/x' })),
     });
     const result = await gateway.client().precreate({
       outTradeNo: 'qr-2',
@@ -193,15 +184,15 @@ describe('server calls: request shape', () => {
       timeoutMinutes: 90,
     });
     expect(JSON.parse(gateway.requests[0]!.form['biz_content']!).timeout_express).toBe('90m');
-    expect(result.expiresAt.getTime() - NOW.getTime()).toBe(90 * 60_000);
+    expect(result.expiresAt.getTime() - fake.NOW.getTime()).toBe(90 * 60_000);
     expect(result.outTradeNo).toBe('qr-2');
   });
 
   it('query maps the answer to a query event (the truth, not display-only)', async () => {
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.query',
-        success({
+        fake.success({
           trade_no: '2024030122001400000000000001',
           out_trade_no: 'order-9',
           buyer_logon_id: 'ghd***@sandbox.com',
@@ -236,9 +227,14 @@ describe('server calls: request shape', () => {
 
   it('query by trade number sends trade_no; query without a reference is refused', async () => {
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.query',
-        success({ trade_no: 't', out_trade_no: 'o', trade_status: 'WAIT_BUYER_PAY', total_amount: '1.00' }),
+        fake.success({
+          trade_no: 't',
+          out_trade_no: 'o',
+          trade_status: 'WAIT_BUYER_PAY',
+          total_amount: '1.00',
+        }),
       ),
     });
     const event = await gateway.client().query({ tradeNo: 't' });
@@ -249,7 +245,7 @@ describe('server calls: request shape', () => {
 
   it('query returns null for ACQ.TRADE_NOT_EXIST', async () => {
     gateway.respond = () => ({
-      body: signedAnswer('alipay.trade.query', {
+      body: fake.signedAnswer('alipay.trade.query', {
         code: '40004',
         msg: 'Business Failed',
         sub_code: 'ACQ.TRADE_NOT_EXIST',
@@ -261,9 +257,9 @@ describe('server calls: request shape', () => {
 
   it('refund derives out_request_no from the refund ID, the same on every attempt', async () => {
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.refund',
-        success({ trade_no: 't', out_trade_no: 'o', refund_fee: '30.00', fund_change: 'Y' }),
+        fake.success({ trade_no: 't', out_trade_no: 'o', refund_fee: '30.00', fund_change: 'Y' }),
       ),
     });
     const c = gateway.client();
@@ -279,9 +275,9 @@ describe('server calls: request shape', () => {
       fundChange: true,
     });
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.refund',
-        success({ trade_no: 't', out_trade_no: 'o', refund_fee: '30.00', fund_change: 'N' }),
+        fake.success({ trade_no: 't', out_trade_no: 'o', refund_fee: '30.00', fund_change: 'N' }),
       ),
     });
     const again = await c.refund({
@@ -310,15 +306,15 @@ describe('server calls: request shape', () => {
     expect(gateway.requests).toHaveLength(1);
     gateway.requests = [];
     await expect(gateway.client().query({ tradeNo: 't' })).rejects.toBeInstanceOf(AlipayNetworkError);
-    expect(gateway.requests).toHaveLength(1 + HTTP.retries);
+    expect(gateway.requests).toHaveLength(1 + fake.HTTP.retries);
   });
 
   it('refundQuery is a success only when refund_amount comes back', async () => {
     const c = gateway.client();
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.fastpay.refund.query',
-        success({ out_request_no: 'r1', refund_amount: '10.00', total_amount: '30.00' }),
+        fake.success({ out_request_no: 'r1', refund_amount: '10.00', total_amount: '30.00' }),
       ),
     });
     expect(await c.refundQuery({ outTradeNo: 'o', refundId: 'r1' })).toEqual({
@@ -330,12 +326,14 @@ describe('server calls: request shape', () => {
       out_request_no: 'r1',
       query_options: ['gmt_refund_pay'],
     });
-    gateway.respond = () => ({ body: signedAnswer('alipay.trade.fastpay.refund.query', success({})) });
+    gateway.respond = () => ({
+      body: fake.signedAnswer('alipay.trade.fastpay.refund.query', fake.success({})),
+    });
     expect(await c.refundQuery({ outTradeNo: 'o', refundId: 'r1' })).toEqual({ refunded: false });
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.fastpay.refund.query',
-        success({ refund_amount: '10.00', refund_status: 'REFUND_PROCESSING' }),
+        fake.success({ refund_amount: '10.00', refund_status: 'REFUND_PROCESSING' }),
       ),
     });
     expect(await c.refundQuery({ tradeNo: 't', refundId: 'r1' })).toEqual({ refunded: false });
@@ -343,19 +341,21 @@ describe('server calls: request shape', () => {
 
   it('close and cancel send the trade reference; cancel reports action and retry_flag', async () => {
     const c = gateway.client();
-    gateway.respond = () => ({ body: signedAnswer('alipay.trade.close', success({ out_trade_no: 'o' })) });
+    gateway.respond = () => ({
+      body: fake.signedAnswer('alipay.trade.close', fake.success({ out_trade_no: 'o' })),
+    });
     await expect(c.close({ outTradeNo: 'o' })).resolves.toBeUndefined();
     expect(gateway.requests[0]!.query['method']).toBe('alipay.trade.close');
     expect(JSON.parse(gateway.requests[0]!.form['biz_content']!)).toEqual({ out_trade_no: 'o' });
     gateway.respond = () => ({
-      body: signedAnswer('alipay.trade.cancel', success({ action: 'refund', retry_flag: 'N' })),
+      body: fake.signedAnswer('alipay.trade.cancel', fake.success({ action: 'refund', retry_flag: 'N' })),
     });
     expect(await c.cancel({ outTradeNo: 'o', tradeNo: 't' })).toEqual({ action: 'refund', retry: false });
     expect(JSON.parse(gateway.requests[1]!.form['biz_content']!)).toEqual({
       out_trade_no: 'o',
       trade_no: 't',
     });
-    expectSignedByApp(allParams(gateway.requests[1]!));
+    fake.expectSignedByApp(fake.allParams(gateway.requests[1]!));
   });
 });
 
@@ -367,7 +367,7 @@ describe('process time zone', () => {
 
   it('sends the timestamp in Beijing time under TZ=America/New_York', async () => {
     process.env['TZ'] = 'America/New_York';
-    gateway.respond = () => ({ body: signedAnswer('alipay.trade.close', success({})) });
+    gateway.respond = () => ({ body: fake.signedAnswer('alipay.trade.close', fake.success({})) });
     await gateway.client().close({ tradeNo: 't' });
     expect(gateway.requests[0]!.query['timestamp']).toBe('2024-03-01 10:03:04');
   });

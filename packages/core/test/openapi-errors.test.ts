@@ -7,15 +7,15 @@ import {
 } from '../src/errors';
 import type { OpenApiClient } from '../src/openapi/client';
 import { OpenApiSignatureRejectedError } from '../src/openapi/errors';
-import { signedAnswer, strangerKeys, success, useFakeOpenApiGateway } from './helpers/openapi-gateway';
+import * as fake from './helpers/openapi-gateway';
 
 // What an OpenAPI answer becomes when it is not a verified success: an AlipayResponseError when it cannot be
 // trusted, a typed gateway error with a bilingual hint when it is a verified (or unsigned error_response) error.
-const gateway = useFakeOpenApiGateway();
+const gateway = fake.useFakeOpenApiGateway();
 
 describe('server calls: answers that must not be trusted', () => {
   const query = () => gateway.client().query({ outTradeNo: 'o' });
-  const paid = success({
+  const paid = fake.success({
     trade_no: 't',
     out_trade_no: 'o',
     trade_status: 'TRADE_SUCCESS',
@@ -23,25 +23,27 @@ describe('server calls: answers that must not be trusted', () => {
   });
 
   it('a success answer without sign is an AlipayResponseError', async () => {
-    gateway.respond = () => ({ body: signedAnswer('alipay.trade.query', paid, { unsigned: true }) });
+    gateway.respond = () => ({ body: fake.signedAnswer('alipay.trade.query', paid, { unsigned: true }) });
     await expect(query()).rejects.toBeInstanceOf(AlipayResponseError);
   });
 
   it('an answer signed with another key, or tampered after signing, is an AlipayResponseError', async () => {
     gateway.respond = () => ({
-      body: signedAnswer('alipay.trade.query', paid, { key: strangerKeys.privateKey }),
+      body: fake.signedAnswer('alipay.trade.query', paid, { key: fake.strangerKeys.privateKey }),
     });
     await expect(query()).rejects.toBeInstanceOf(AlipayResponseError);
-    gateway.respond = () => ({ body: signedAnswer('alipay.trade.query', paid).replace('"1.00"', '"9.00"') });
+    gateway.respond = () => ({
+      body: fake.signedAnswer('alipay.trade.query', paid).replace('"1.00"', '"9.00"'),
+    });
     await expect(query()).rejects.toBeInstanceOf(AlipayResponseError);
   });
 
   it('an error answer with a bad sign is an AlipayResponseError, not the error it claims', async () => {
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.query',
         { code: '40004', sub_code: 'ACQ.TRADE_NOT_EXIST' },
-        { key: strangerKeys.privateKey },
+        { key: fake.strangerKeys.privateKey },
       ),
     });
     await expect(query()).rejects.toBeInstanceOf(AlipayResponseError);
@@ -60,9 +62,9 @@ describe('server calls: answers that must not be trusted', () => {
 
   it('a verified answer whose trade fields are unusable is an AlipayResponseError', async () => {
     gateway.respond = () => ({
-      body: signedAnswer(
+      body: fake.signedAnswer(
         'alipay.trade.query',
-        success({ trade_no: 't', out_trade_no: 'o', trade_status: 'TRADE_SUCCESS' }),
+        fake.success({ trade_no: 't', out_trade_no: 'o', trade_status: 'TRADE_SUCCESS' }),
       ),
     });
     await expect(query()).rejects.toBeInstanceOf(AlipayResponseError);
@@ -85,7 +87,7 @@ describe('server calls: error mapping', () => {
 
   it('ACQ.ACCESS_FORBIDDEN → InterfaceNotContractedError with the contract-list hint', async () => {
     const error = await errorOf(
-      signedAnswer('alipay.trade.precreate', {
+      fake.signedAnswer('alipay.trade.precreate', {
         code: '40004',
         msg: 'Business Failed',
         sub_code: 'ACQ.ACCESS_FORBIDDEN',
@@ -103,7 +105,7 @@ describe('server calls: error mapping', () => {
 
   it('40006 isv.insufficient-isv-permissions in an unsigned error_response → InterfaceNotContractedError', async () => {
     const error = await errorOf(
-      signedAnswer(
+      fake.signedAnswer(
         'alipay.trade.close',
         {
           code: '40006',
@@ -122,7 +124,7 @@ describe('server calls: error mapping', () => {
     const subMsg =
       '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：app_auth_token=202401BBsecret&amp;app_id=2021000000000001&amp;biz_content={"out_trade_no":"o"}&amp;charset=utf-8&amp;method=alipay.trade.close&amp;sign_type=RSA2&amp;timestamp=2024-03-01 10:03:04&amp;version=1.0';
     const error = await errorOf(
-      signedAnswer(
+      fake.signedAnswer(
         'alipay.trade.close',
         { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: subMsg },
         { unsigned: true },
@@ -158,7 +160,7 @@ describe('server calls: error mapping', () => {
     ];
     for (const [code, subCode, retryable, hint] of cases) {
       const error = await errorOf(
-        signedAnswer('alipay.trade.close', { code, msg: 'm', sub_code: subCode, sub_msg: 'detail' }),
+        fake.signedAnswer('alipay.trade.close', { code, msg: 'm', sub_code: subCode, sub_msg: 'detail' }),
       );
       expect(error, subCode).toBeInstanceOf(AlipayGatewayError);
       expect(error).not.toBeInstanceOf(InterfaceNotContractedError);
