@@ -25,20 +25,21 @@
  * three are set. Every Medusa command gets them in its environment (medusa-config.ts has no fallback).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
 import {
   type RunningPostgres,
   startPostgres,
 } from '../../../packages/medusa-plugin/integration-tests/utils/postgres';
-import { DATABASE_NAME, DEMO_ADMIN, PUBLISHABLE_KEY_TITLE } from '../src/demo';
+import { DATABASE_NAME, DEMO_ADMIN } from '../src/demo';
+import { acquireLock, exists, filesUnder, fingerprintOf, pruneOldBuilds, versionOf } from './builds';
+import { describe, say, seconds, stopChildren } from './processes';
 import { loadSecrets, MissingSecretsError } from './secrets';
+import { createDatabaseIfMissing, dropDatabase, readState, type ShopState, saveState } from './shop-state';
 
 const exampleDir = path.resolve(__dirname, '..');
 const port = Number(process.env.PORT || 9000);
@@ -68,8 +69,6 @@ const buildsDir = path.join(exampleDir, '.medusa', 'builds');
 const BUILD_COMPLETE_FILE = 'alipay-example-build.json';
 /** Builds kept besides the current one (a running shop may still serve from an older one). */
 const OLD_BUILDS_KEPT = 2;
-/** Small table of this start script in the shop's database (not Medusa's, not the plugin's). */
-const STATE_TABLE = 'example_shop_state';
 /** How long a child may take to stop after SIGTERM before it is killed. */
 const CHILD_STOP_TIMEOUT_MS = 10_000;
 /** How long Medusa may take to answer after `medusa start` was spawned. */
@@ -79,15 +78,6 @@ const startedAt = Date.now();
 const children = new Set<ChildProcess>();
 let postgres: RunningPostgres | undefined;
 let stopping = false;
-
-/** Progress lines (stderr: stdout carries only the children's logs and the ready line). */
-function say(message: string): void {
-  process.stderr.write(`[medusa-shop] ${message}\n`);
-}
-
-function seconds(sinceMs: number): string {
-  return `${((Date.now() - sinceMs) / 1000).toFixed(1)} s`;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes
@@ -143,56 +133,12 @@ function runMedusa(args: string[], env: NodeJS.ProcessEnv, options: RunOptions):
   });
 }
 
-/**
- * Every descendant of `pid` (children, grandchildren…), from /proc: `medusa db:migrate` forks further
- * Medusa commands, which must stop with it. Empty where /proc does not exist.
- */
-async function descendantsOf(pid: number): Promise<number[]> {
-  const parentOf = new Map<number, number>();
-  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry)) continue;
-    // "<pid> (<command>) <state> <ppid> …": the command may hold spaces and parentheses.
-    const line = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(line.slice(line.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid) parentOf.set(Number(entry), ppid);
-  }
-  const found: number[] = [];
-  for (let generation = [pid]; generation.length > 0; ) {
-    generation = [...parentOf].filter(([, parent]) => generation.includes(parent)).map(([child]) => child);
-    found.push(...generation);
-  }
-  return found;
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // gone already
-  }
-}
-
-/** Stops the children and their descendants: SIGTERM, then SIGKILL for what still runs after the timeout. */
-async function stopChildren(): Promise<void> {
-  const pids: number[] = [];
-  for (const child of children) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
-    pids.push(child.pid, ...(await descendantsOf(child.pid)));
-  }
-  for (const pid of pids) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + CHILD_STOP_TIMEOUT_MS;
-  while (pids.some(isAlive) && Date.now() < deadline) {
-    await new Promise(resolveWait => setTimeout(resolveWait, 100));
-  }
-  for (const pid of pids.filter(isAlive)) signal(pid, 'SIGKILL');
-}
-
 /** Medusa first, PostgreSQL last, then exit. Safe to call more than once. */
 async function shutdown(reason: string, exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   say(`stopping (${reason}) / 正在停止`);
-  await stopChildren();
+  await stopChildren(children, CHILD_STOP_TIMEOUT_MS);
   await postgres?.stop().catch(error => say(`PostgreSQL did not stop cleanly: ${describe(error)}`));
   process.exit(exitCode);
 }
@@ -203,35 +149,6 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 
 // ---------------------------------------------------------------------------------------------------
 // Fingerprints
-
-/** Every file under `dir` (recursively), relative paths sorted; [] when it does not exist. */
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries
-      .filter(entry => entry.isFile())
-      .map(entry => path.join(entry.parentPath, entry.name))
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
-/** sha256 over names and contents of files, plus extra strings; 16 hex characters. */
-async function fingerprintOf(files: string[], extra: string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of files) {
-    hash.update(path.relative(exampleDir, file)).update('\0');
-    hash.update(await readFile(file)).update('\0');
-  }
-  for (const value of extra) hash.update(value).update('\0');
-  return hash.digest('hex').slice(0, 16);
-}
-
-async function versionOf(packageName: string): Promise<string> {
-  const manifest = require.resolve(`${packageName}/package.json`, { paths: [exampleDir] });
-  return `${packageName}@${JSON.parse(await readFile(manifest, 'utf8')).version}`;
-}
 
 /** What the build depends on: this app's config and sources, the plugin's built admin, Medusa's version. */
 async function buildFingerprint(): Promise<string> {
@@ -247,8 +164,9 @@ async function buildFingerprint(): Promise<string> {
     ...(await filesUnder(path.join(exampleDir, 'src'))),
   ];
   return fingerprintOf(
+    exampleDir,
     [...appFiles, ...pluginAdmin],
-    await Promise.all(['@medusajs/medusa', '@medusajs/dashboard'].map(versionOf)),
+    await Promise.all(['@medusajs/medusa', '@medusajs/dashboard'].map(name => versionOf(exampleDir, name))),
   );
 }
 
@@ -259,60 +177,14 @@ async function schemaFingerprint(): Promise<string> {
     file.includes(`${path.sep}migrations${path.sep}`),
   );
   return fingerprintOf(
+    exampleDir,
     [path.join(exampleDir, 'medusa-config.ts'), ...migrations],
-    [await versionOf('@medusajs/medusa')],
+    [await versionOf(exampleDir, '@medusajs/medusa')],
   );
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Build
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Whether `pid` runs (a zombie — exited, never reaped by a container's init — does not). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const line = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return line.slice(line.lastIndexOf(')') + 2, line.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
-
-/**
- * A directory lock (mkdir is atomic) with the holder's PID inside, so that two starts never run
- * `medusa build` into the same `.medusa/server` at once; a lock whose holder died is taken over.
- */
-async function acquireLock(lockDir: string): Promise<() => Promise<void>> {
-  const ownerFile = path.join(lockDir, 'pid');
-  for (let waited = 0; ; waited += 500) {
-    try {
-      await mkdir(lockDir);
-      await writeFile(ownerFile, String(process.pid));
-      return () => rm(lockDir, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number(await readFile(ownerFile, 'utf8').catch(() => ''));
-    // No PID yet: the holder is between mkdir and writeFile, unless it died there (then after 10 s).
-    if ((holder && !isAlive(holder)) || (!holder && waited >= 10_000)) {
-      await rm(lockDir, { recursive: true, force: true });
-      continue;
-    }
-    if (waited % 10_000 === 0) say(`waiting for another start's build (PID ${holder || '?'})…`);
-    await new Promise(resolveWait => setTimeout(resolveWait, 500));
-  }
-}
 
 /**
  * The directory to run Medusa from: an existing build for the current inputs, or a new one. Builds are
@@ -342,95 +214,15 @@ async function ensureBuild(): Promise<string> {
     await rename(output, buildDir);
     await writeFile(complete, JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }));
     say(`build ${fingerprint} done in ${seconds(started)}`);
-    await pruneOldBuilds(fingerprint);
+    await pruneOldBuilds(buildsDir, fingerprint, OLD_BUILDS_KEPT);
     return buildDir;
   } finally {
     await release();
   }
 }
 
-/** Deletes all but the newest {@link OLD_BUILDS_KEPT} other builds. */
-async function pruneOldBuilds(current: string): Promise<void> {
-  const others = await Promise.all(
-    (await readdir(buildsDir))
-      .filter(name => name !== current)
-      .map(async name => ({ name, mtime: (await stat(path.join(buildsDir, name))).mtimeMs })),
-  );
-  others.sort((a, b) => b.mtime - a.mtime);
-  for (const { name } of others.slice(OLD_BUILDS_KEPT)) {
-    await rm(path.join(buildsDir, name), { recursive: true, force: true });
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Database
-
-/** What this script remembers in the database, and the publishable key the seed created. */
-interface ShopState {
-  schema?: string;
-  sandboxUrl?: string;
-  publishableKey?: string;
-}
-
-async function withClient<T>(databaseUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function readState(databaseUrl: string): Promise<ShopState> {
-  return withClient(databaseUrl, async client => {
-    await client.query(
-      `create table if not exists ${STATE_TABLE} (name text primary key, value text not null)`,
-    );
-    const rows = (await client.query(`select name, value from ${STATE_TABLE}`)).rows as Array<{
-      name: string;
-      value: string;
-    }>;
-    const state: ShopState = Object.fromEntries(rows.map(row => [row.name, row.value]));
-    const hasApiKeys = (await client.query("select to_regclass('public.api_key') as name")).rows[0]?.name;
-    if (hasApiKeys) {
-      const keys = await client.query(
-        `select token from api_key
-          where title = $1 and type = 'publishable' and revoked_at is null and deleted_at is null
-          order by created_at limit 1`,
-        [PUBLISHABLE_KEY_TITLE],
-      );
-      state.publishableKey = keys.rows[0]?.token;
-    }
-    return state;
-  });
-}
-
-async function saveState(databaseUrl: string, name: keyof ShopState, value: string): Promise<void> {
-  await withClient(databaseUrl, client =>
-    client.query(
-      `insert into ${STATE_TABLE} (name, value) values ($1, $2)
-         on conflict (name) do update set value = excluded.value`,
-      [name, value],
-    ),
-  );
-}
-
-/** Creates the database when missing; true when it did. */
-async function createDatabaseIfMissing(server: RunningPostgres, database: string): Promise<boolean> {
-  return withClient(server.url('postgres'), async client => {
-    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (found.rowCount) return false;
-    await client.query(`create database ${client.escapeIdentifier(database)}`);
-    return true;
-  });
-}
-
-async function dropDatabase(server: RunningPostgres, database: string): Promise<void> {
-  await withClient(server.url('postgres'), client =>
-    client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`),
-  );
-}
 
 /**
  * Migrates when the schema inputs changed and seeds on the first start; returns the publishable key
@@ -549,10 +341,6 @@ async function followSandboxUrl(databaseUrl: string, seededWith: string | undefi
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * As root, the embedded PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR

@@ -2,55 +2,28 @@
  * The Medusa app the integration tests boot: the plugin installed the way the README tells a shop
  * to, loaded from its build output through the package's `exports`.
  */
-import path from 'node:path';
-import { defineConfig } from '@medusajs/framework/utils';
+import { alipayProviderEntry, testAppConfig } from './utils/app-config';
 
-const pluginRoot = path.resolve(__dirname, '..');
-
-module.exports = defineConfig({
-  projectConfig: {
-    // Replaced by @medusajs/test-utils with its per-run test database.
-    databaseUrl: process.env.DATABASE_URL,
-    http: {
-      jwtSecret: 'integration-tests-jwt-secret',
-      cookieSecret: 'integration-tests-cookie-secret',
-      storeCors: 'http://localhost',
-      adminCors: 'http://localhost',
-      authCors: 'http://localhost',
+module.exports = testAppConfig([
+  // RBAC (rbac.spec.ts sets MEDUSA_FF_RBAC=true): Medusa reads this file before it registers its own
+  // feature flags, so defineConfig leaves the rbac module out; a shop that turns RBAC on lists it too.
+  ...(process.env.MEDUSA_FF_RBAC === 'true' ? [{ resolve: '@medusajs/medusa/rbac' }] : []),
+  {
+    resolve: '@medusajs/medusa/payment',
+    // Lets the provider resolve the plugin's settings module from the payment module's container.
+    dependencies: ['alipay_settings'],
+    options: {
+      providers: [
+        alipayProviderEntry({
+          // The test server's own URL: the spec picks the port before booting (PORT) and sets this.
+          backendUrl: process.env.ALIPAY_TEST_BACKEND_URL ?? 'http://localhost:9000',
+          storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
+          // A spec file that tests the orphan policy turns it on through its app's environment.
+          ...(process.env.ALIPAY_TEST_AUTO_REFUND_ORPHANS === 'true'
+            ? { autoRefundOrphanPayments: true }
+            : {}),
+        }),
+      ],
     },
   },
-  admin: { disable: true },
-  plugins: [
-    // A shop writes the package name; here the package is its own workspace, so the directory.
-    // The offline sandbox listens on loopback: a development setup, allowed explicitly.
-    { resolve: pluginRoot, options: { allowLoopbackGateway: true } },
-  ],
-  modules: [
-    // RBAC (rbac.spec.ts sets MEDUSA_FF_RBAC=true): Medusa reads this file before it registers its own
-    // feature flags, so defineConfig leaves the rbac module out; a shop that turns RBAC on lists it too.
-    ...(process.env.MEDUSA_FF_RBAC === 'true' ? [{ resolve: '@medusajs/medusa/rbac' }] : []),
-    {
-      resolve: '@medusajs/medusa/payment',
-      // Lets the provider resolve the plugin's settings module from the payment module's container.
-      dependencies: ['alipay_settings'],
-      options: {
-        providers: [
-          {
-            // Self-reference through the package's exports map: exactly what a shop resolves.
-            resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'),
-            id: 'alipay',
-            options: {
-              // The test server's own URL: the spec picks the port before booting (PORT) and sets this.
-              backendUrl: process.env.ALIPAY_TEST_BACKEND_URL ?? 'http://localhost:9000',
-              storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
-              // A spec file that tests the orphan policy turns it on through its app's environment.
-              ...(process.env.ALIPAY_TEST_AUTO_REFUND_ORPHANS === 'true'
-                ? { autoRefundOrphanPayments: true }
-                : {}),
-            },
-          },
-        ],
-      },
-    },
-  ],
-});
+]);

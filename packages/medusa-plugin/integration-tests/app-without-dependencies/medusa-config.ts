@@ -2,36 +2,18 @@
  * A shop that forgot `dependencies: ["alipay_settings"]` on the payment module: the most likely
  * installation mistake. The provider must say how to fix it instead of failing obscurely.
  */
-import path from 'node:path';
-import { defineConfig } from '@medusajs/framework/utils';
+import { alipayProviderEntry, testAppConfig } from '../utils/app-config';
 
-const pluginRoot = path.resolve(__dirname, '../..');
-
-module.exports = defineConfig({
-  projectConfig: {
-    databaseUrl: process.env.DATABASE_URL,
-    http: {
-      jwtSecret: 'integration-tests-jwt-secret',
-      cookieSecret: 'integration-tests-cookie-secret',
-      storeCors: 'http://localhost',
-      adminCors: 'http://localhost',
-      authCors: 'http://localhost',
+module.exports = testAppConfig([
+  {
+    resolve: '@medusajs/medusa/payment',
+    options: {
+      providers: [
+        alipayProviderEntry({
+          backendUrl: 'http://localhost:9000',
+          storefrontReturnUrl: 'http://storefront.test/',
+        }),
+      ],
     },
   },
-  admin: { disable: true },
-  plugins: [{ resolve: pluginRoot, options: { allowLoopbackGateway: true } }],
-  modules: [
-    {
-      resolve: '@medusajs/medusa/payment',
-      options: {
-        providers: [
-          {
-            resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'),
-            id: 'alipay',
-            options: { backendUrl: 'http://localhost:9000', storefrontReturnUrl: 'http://storefront.test/' },
-          },
-        ],
-      },
-    },
-  ],
-});
+]);

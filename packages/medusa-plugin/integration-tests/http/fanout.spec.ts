@@ -6,81 +6,47 @@
  *
  * One app boot for the file; the database is restored to the state after `beforeAll` before each test.
  */
-import type { Sandbox } from '@alipay-commerce/sandbox';
-import type { MedusaContainer } from '@medusajs/framework/types';
-import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
-import { vi } from 'vitest';
-import { call, type HttpClient } from '../utils/http';
-import type { SandboxControl } from '../utils/sandbox';
-import { createAlipaySession, outTradeNoOf, prepareCart, type Shop } from '../utils/shop';
-import { alipayTestApp, legacySettings, pluginModule, saveSettings, useAlipayShop } from '../utils/suite';
-
-const SETTINGS_SECRET = 'c3'.repeat(32);
-const app = await alipayTestApp(SETTINGS_SECRET);
-
-const { default: AlipayProviderService } = pluginModule<typeof import('../../src/providers/alipay/service')>(
-  './providers/alipay/service.js',
-);
+import type { GatewayCall } from '@alipay-commerce/sandbox';
+import { alipaySpec } from '../utils/alipay-spec';
+import { call } from '../utils/http';
+import { outTradeNoOf, type StoreSession } from '../utils/shop';
 
 /** The core's `SYNC_MIN_INTERVAL_MS`. */
 const SYNC_INTERVAL_MS = 5_000;
 
-vi.setConfig({ testTimeout: 90_000 });
-
-medusaIntegrationTestRunner({
-  cwd: app.cwd,
-  env: app.env,
-  testSuite: ({ api: runnerApi, getContainer }) => {
-    const api = runnerApi as unknown as HttpClient;
-    let sandbox: Sandbox;
-    let control: SandboxControl;
-    let admin: Record<string, string>;
-    let shop: Shop;
-    const partner = () => sandbox.merchants[0]!.partner;
-
-    useAlipayShop(api, getContainer, {
-      ready: async fixture => {
-        ({ sandbox, control, admin, shop } = fixture);
-        await saveSettings(api, admin, legacySettings(sandbox, 'legacy-direct', { charset: 'utf-8' }));
-      },
-    });
-
+await alipaySpec(
+  { settingsSecret: 'c3'.repeat(32), settings: t => t.legacySettings('legacy-direct', { charset: 'utf-8' }) },
+  t => {
     /** The gateway calls of one kind (legacy service) the sandbox received about `outTradeNos`. */
     async function calls(name: string, outTradeNos: string[]): Promise<string[][]> {
-      const response = await fetch(`${sandbox.url}/__sandbox/gateway-calls?name=${encodeURIComponent(name)}`);
-      const { calls: all } = (await response.json()) as { calls: Array<{ outTradeNos: string[] }> };
+      const all = await t.control.gatewayCalls<GatewayCall>({ name });
       return all.map(c => c.outTradeNos).filter(nos => nos.some(no => outTradeNos.includes(no)));
     }
 
     describe('Alipay calls per cart are bounded (issue 15 item 5)', () => {
       it('many attempts leave one open trade; repeated cart completions query it once per interval', async () => {
-        const prepared = await prepareCart(api, shop);
-        const sessions: Array<{ id: string; data: Record<string, unknown> }> = [];
-        for (let i = 0; i < 8; i++)
-          sessions.push(await createAlipaySession(api, prepared, { device: 'desktop' }));
+        const prepared = await t.prepareCart();
+        const sessions: StoreSession[] = [];
+        for (let i = 0; i < 8; i++) sessions.push(await t.createSession(prepared, { device: 'desktop' }));
         const ids = sessions.map(s => outTradeNoOf(s));
         const current = sessions[sessions.length - 1]!;
         // Medusa deleted each replaced session, and the plugin closed its trade: one close call each.
         expect((await calls('close_trade', ids)).map(nos => nos[0])).toEqual(ids.slice(0, -1));
 
-        await control.openRequest(String(current.data.redirect_url));
+        await t.control.openRequest(String(current.data.redirect_url));
+        const complete = () =>
+          call(t.api, 'post', `/store/carts/${prepared.cartId}/complete`, prepared.store);
         // The shopper hammers "complete": the cart is not paid, so each is refused, but only the first asks Alipay.
         for (let i = 0; i < 4; i++) {
-          const completed = await call(
-            api,
-            'post',
-            `/store/carts/${prepared.cartId}/complete`,
-            prepared.store,
-          );
-          expect(JSON.stringify(completed.data)).not.toMatch(/"order":\{"id"/);
+          expect(JSON.stringify((await complete()).data)).not.toMatch(/"order":\{"id"/);
         }
         expect(await calls('single_trade_query', ids)).toEqual([[outTradeNoOf(current)]]);
 
         // Paid, the notification lost: once the interval has passed, completing the cart asks again.
-        await control.addFault({ scope: { outTradeNo: outTradeNoOf(current) }, fault: 'drop-notify' });
-        await control.pay({ outTradeNo: outTradeNoOf(current), partner: partner() });
+        await t.loseNotifications(current, 'all');
+        await t.pay(current);
         await new Promise(resolve => setTimeout(resolve, SYNC_INTERVAL_MS + 200));
-        const completed = await call(api, 'post', `/store/carts/${prepared.cartId}/complete`, prepared.store);
+        const completed = await complete();
         expect(completed.status, JSON.stringify(completed.data)).toBe(200);
         expect(completed.data.order?.id).toMatch(/^order_/);
         expect(await calls('single_trade_query', ids)).toEqual([
@@ -90,23 +56,9 @@ medusaIntegrationTestRunner({
       });
 
       it('concurrent status checks of one trade ask Alipay once', async () => {
-        const container = getContainer() as MedusaContainer;
-        const provider = new AlipayProviderService(
-          {
-            logger: container.resolve('logger'),
-            configModule: container.resolve('configModule'),
-            alipay_settings: container.resolve('alipay_settings'),
-          },
-          { backendUrl: app.backendUrl, storefrontReturnUrl: 'http://storefront.test/checkout/alipay' },
-        );
-        const started = await provider.initiatePayment({
-          amount: 35,
-          currency_code: 'cny',
-          data: { session_id: 'payses_01FANOUTTEST000000000000A' },
-        });
-        const data = started.data!;
-        const outTradeNo = outTradeNoOf(started);
-        await control.openRequest(String(data.redirect_url));
+        const { provider, data } = await t.providerPayment('payses_01FANOUTTEST000000000000A');
+        const outTradeNo = outTradeNoOf({ data });
+        await t.control.openRequest(String(data.redirect_url));
         const answers = await Promise.all(
           Array.from({ length: 6 }, () => provider.getPaymentStatus({ data })),
         );
@@ -119,4 +71,4 @@ medusaIntegrationTestRunner({
       });
     });
   },
-});
+);

@@ -5,21 +5,14 @@
  * `alipay_credentials:update`; the gateway must be one the deployment allows; every change writes one
  * audit line with the admin's ID and the field names, never the values.
  */
-import type { Sandbox } from '@alipay-commerce/sandbox';
-import type { Logger, MedusaContainer } from '@medusajs/framework/types';
-import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
-import { medusaIntegrationTestRunner } from '@medusajs/test-utils';
+import type { Logger } from '@medusajs/framework/types';
+import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { vi } from 'vitest';
-import { call, type HttpClient, ok } from '../utils/http';
-import { startTestSandbox } from '../utils/sandbox';
-import { alipayTestApp, legacySettings } from '../utils/suite';
+import { createAdminUser } from '../utils/admin';
+import { alipaySpec } from '../utils/alipay-spec';
+import { call, ok } from '../utils/http';
 
-// Before the runner loads medusa-config.ts (it applies `env` only after), so the config lists the rbac module.
-process.env.MEDUSA_FF_RBAC = 'true';
-const app = await alipayTestApp('b2'.repeat(32));
 const MD5_KEY = 'rbacTestSecretValue0123456789abc';
-
-vi.setConfig({ testTimeout: 120_000 });
 
 /** Every admin route of the plugin, with a request that reaches its handler when allowed. */
 const ROUTES: Array<{ method: 'get' | 'post' | 'delete'; url: string; body?: unknown }> = [
@@ -35,38 +28,33 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'delete'; url: string; body?: unk
   { method: 'post', url: '/admin/alipay/shipments/none/retry', body: {} },
 ];
 
-medusaIntegrationTestRunner({
-  cwd: app.cwd,
-  env: { ...app.env, MEDUSA_FF_RBAC: 'true' },
-  testSuite: ({ api: runnerApi, getContainer }) => {
-    const api = runnerApi as unknown as HttpClient;
-    let sandbox: Sandbox;
+// MEDUSA_FF_RBAC before the runner loads medusa-config.ts (it applies `env` only after), so the config
+// lists the rbac module.
+await alipaySpec(
+  {
+    settingsSecret: 'b2'.repeat(32),
+    prepare: 'sandbox',
+    env: { MEDUSA_FF_RBAC: 'true' },
+    testTimeout: 120_000,
+  },
+  t => {
     let superAdmin: Record<string, string>;
     const users: Record<string, { id: string; headers: Record<string, string> }> = {};
     const logged: string[] = [];
 
     /** A user with `roleIds`, linked before the login so that the token carries the roles. */
     async function userWithRoles(email: string, roleIds: string[]) {
-      const container = getContainer() as MedusaContainer;
-      const user = await container.resolve(Modules.USER).createUsers({ email });
-      const auth = container.resolve(Modules.AUTH);
-      const password = 'rbac-test-password';
-      const { authIdentity, error } = await auth.register('emailpass', {
-        body: { email, password },
-      } as Parameters<typeof auth.register>[1]);
-      if (error || !authIdentity) throw new Error(`register: ${error}`);
-      await auth.updateAuthIdentities({ id: authIdentity.id, app_metadata: { user_id: user.id } });
-      const link = container.resolve(ContainerRegistrationKeys.LINK);
-      for (const roleId of roleIds) {
-        await link.create({ [Modules.USER]: { user_id: user.id }, [Modules.RBAC]: { rbac_role_id: roleId } });
-      }
-      const { data } = await api.post('/auth/user/emailpass', { email, password });
-      return { id: user.id, headers: { authorization: `Bearer ${data.token}` } };
+      const user = await createAdminUser(t.container, t.api, {
+        email,
+        password: 'rbac-test-password',
+        roleIds,
+      });
+      return { id: user.userId, headers: user.headers };
     }
 
     /** A role holding the policies of `keys` (`resource:operation`). */
     async function role(name: string, keys: string[]): Promise<string> {
-      const { policies } = await ok(api, 'get', '/admin/rbac/policies?limit=1000', superAdmin);
+      const { policies } = await ok(t.api, 'get', '/admin/rbac/policies?limit=1000', superAdmin);
       const ids = keys.map(key => {
         const policy = policies.find(
           (p: { resource: string; operation: string }) => `${p.resource}:${p.operation}` === key,
@@ -75,7 +63,7 @@ medusaIntegrationTestRunner({
           throw new Error(`No policy ${key}: ${policies.map((p: { key: string }) => p.key).join(', ')}`);
         return policy.id;
       });
-      const { role: created } = await ok(api, 'post', '/admin/rbac/roles', superAdmin, {
+      const { role: created } = await ok(t.api, 'post', '/admin/rbac/roles', superAdmin, {
         name,
         policy_ids: ids,
       });
@@ -83,8 +71,7 @@ medusaIntegrationTestRunner({
     }
 
     beforeAll(async () => {
-      sandbox = await startTestSandbox();
-      const logger = (getContainer() as MedusaContainer).resolve<Logger>(ContainerRegistrationKeys.LOGGER);
+      const logger = t.container.resolve<Logger>(ContainerRegistrationKeys.LOGGER);
       for (const level of ['info', 'warn'] as const) {
         const original = logger[level].bind(logger);
         vi.spyOn(logger, level).mockImplementation((message: string, ...rest: unknown[]) => {
@@ -109,55 +96,51 @@ medusaIntegrationTestRunner({
       users.editor = await userWithRoles('editor@rbac.test', [editor]);
     });
 
-    afterAll(async () => {
-      await sandbox?.close();
-    });
-
     it('a role without the plugin’s policies, and a secret API key, get 403 on every /admin/alipay route', async () => {
-      const { api_key } = await ok(api, 'post', '/admin/api-keys', superAdmin, {
+      const { api_key } = await ok(t.api, 'post', '/admin/api-keys', superAdmin, {
         title: 'CI',
         type: 'secret',
       });
       const apiKey = { authorization: `Basic ${Buffer.from(`${api_key.token}:`).toString('base64')}` };
       // The key works where Medusa lets it (so a 403 below is the policies, not a broken key).
-      expect((await call(api, 'get', '/admin/regions', apiKey)).status).not.toBe(401);
+      expect((await call(t.api, 'get', '/admin/regions', apiKey)).status).not.toBe(401);
       for (const route of ROUTES) {
         for (const [who, headers] of [
           ['support role', users.support!.headers],
           ['secret API key', apiKey],
         ] as const) {
-          const response = await call(api, route.method, route.url, headers, route.body);
+          const response = await call(t.api, route.method, route.url, headers, route.body);
           expect(response.status, `${who}: ${route.method.toUpperCase()} ${route.url}`).toBe(403);
         }
       }
     });
 
     it('a role with the policies reaches every route', async () => {
-      await ok(api, 'post', '/admin/alipay/settings', superAdmin, legacySettings(sandbox, 'legacy-direct'));
+      await ok(t.api, 'post', '/admin/alipay/settings', superAdmin, t.legacySettings());
       for (const route of ROUTES) {
-        const response = await call(api, route.method, route.url, users.manager!.headers, route.body);
+        const response = await call(t.api, route.method, route.url, users.manager!.headers, route.body);
         expect(response.status, `${route.method.toUpperCase()} ${route.url}`).not.toBe(403);
         expect(response.status, `${route.method.toUpperCase()} ${route.url}`).toBeLessThan(500);
       }
     });
 
     it('changing the gateway, keys or seller IDs needs alipay_credentials:update; other fields do not', async () => {
-      const settings = legacySettings(sandbox, 'legacy-direct');
-      await ok(api, 'post', '/admin/alipay/settings', superAdmin, settings);
+      const settings = t.legacySettings();
+      await ok(t.api, 'post', '/admin/alipay/settings', superAdmin, settings);
       const editor = users.editor!.headers;
       for (const change of [{ gateway: 'production' }, { key: MD5_KEY }, { sellerId: '2088000000000099' }]) {
-        const refused = await call(api, 'post', '/admin/alipay/settings', editor, change);
+        const refused = await call(t.api, 'post', '/admin/alipay/settings', editor, change);
         expect(refused.status, JSON.stringify(change)).toBe(403);
       }
       // The whole form sent back unchanged (secrets left empty = kept), with another charset: allowed.
       const { key: _key, ...form } = settings;
-      const saved = await call(api, 'post', '/admin/alipay/settings', editor, {
+      const saved = await call(t.api, 'post', '/admin/alipay/settings', editor, {
         ...form,
         key: '',
         charset: 'gbk',
       });
       expect(saved.status).toBe(200);
-      const { global } = await ok(api, 'get', '/admin/alipay/settings', superAdmin);
+      const { global } = await ok(t.api, 'get', '/admin/alipay/settings', superAdmin);
       expect(global).toMatchObject({ gateway: settings.gateway, charset: 'gbk', hasKey: true });
       expect(global.sellerId ?? null).toBeNull();
       expect(logged).toContain(
@@ -167,7 +150,7 @@ medusaIntegrationTestRunner({
         true,
       );
       // The manager may.
-      const allowed = await call(api, 'post', '/admin/alipay/settings', users.manager!.headers, {
+      const allowed = await call(t.api, 'post', '/admin/alipay/settings', users.manager!.headers, {
         key: MD5_KEY,
       });
       expect(allowed.status).toBe(200);
@@ -177,8 +160,8 @@ medusaIntegrationTestRunner({
     });
 
     it('audit lines name the admin and the fields, never a value', async () => {
-      const settings = legacySettings(sandbox, 'legacy-direct');
-      await ok(api, 'post', '/admin/alipay/settings', superAdmin, settings);
+      const settings = t.legacySettings();
+      await ok(t.api, 'post', '/admin/alipay/settings', superAdmin, settings);
       const audit = logged.filter(line => line.startsWith('Alipay settings audit'));
       expect(
         audit.some(line =>
@@ -186,13 +169,13 @@ medusaIntegrationTestRunner({
         ),
       ).toBe(true);
       const text = logged.join('\n');
-      expect(text).not.toContain(sandbox.merchants[0]!.key);
+      expect(text).not.toContain(t.sandbox.merchants[0]!.key);
       expect(text).not.toContain(MD5_KEY);
     });
 
     it('the gateway must be one the deployment allows', async () => {
-      const response = await call(api, 'post', '/admin/alipay/settings', superAdmin, {
-        ...legacySettings(sandbox, 'legacy-direct'),
+      const response = await call(t.api, 'post', '/admin/alipay/settings', superAdmin, {
+        ...t.legacySettings(),
         gateway: 'https://attacker.example/gateway.do',
       });
       expect(response.status).toBe(400);
@@ -201,4 +184,4 @@ medusaIntegrationTestRunner({
       expect(issue.message.zh).toContain('本服务器允许的网址');
     });
   },
-});
+);

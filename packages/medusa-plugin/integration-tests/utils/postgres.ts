@@ -181,7 +181,7 @@ async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningP
         'the PostgreSQL binaries under',
       );
     }
-    const port = options.port ?? (await findFreePort());
+    const port = options.port ?? (await freePort());
     const server = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -448,8 +448,11 @@ async function isInitialised(dataDir: string): Promise<boolean> {
   }
 }
 
-/** Asks the OS for a free TCP port on localhost. Another process may take it before PostgreSQL does, hence the retries. */
-function findFreePort(): Promise<number> {
+/**
+ * Asks the OS for a free TCP port on localhost. Another process may take it before the caller binds it
+ * (PostgreSQL here retries for that reason); the specs pick their apps' ports with it too.
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();

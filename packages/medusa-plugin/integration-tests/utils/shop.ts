@@ -4,7 +4,6 @@
  * keys, a stock location with a shipping option (顺丰速运, 10 CNY), and a product at 12.50 CNY.
  */
 import { call, type HttpClient, ok } from './http';
-import type { SandboxControl } from './sandbox';
 
 /** What {@link setupShop} created. */
 export interface Shop {
@@ -154,13 +153,16 @@ export async function prepareCart(
   return { cartId: cart.id, paymentCollectionId: payment_collection.id, store };
 }
 
+/** A payment session as the store API answers it, with its public `data`. */
+// biome-ignore lint/suspicious/noExplicitAny: the session JSON
+export type StoreSession = { id: string; status: string; data: Record<string, any> };
+
 /** Creates the Alipay payment session as a storefront does; returns the session (with its public `data`). */
 export async function createAlipaySession(
   api: HttpClient,
   prepared: PreparedCart,
   data: Record<string, unknown> = {},
-  // biome-ignore lint/suspicious/noExplicitAny: the session JSON
-): Promise<any> {
+): Promise<StoreSession> {
   const { payment_collection } = await ok(
     api,
     'post',
@@ -195,24 +197,4 @@ export function tryAlipaySession(api: HttpClient, prepared: PreparedCart) {
     prepared.store,
     { provider_id: 'pp_alipay_alipay', data: {} },
   );
-}
-
-/**
- * The shopper starts over while Alipay cannot be reached: Medusa deletes the session, and the plugin
- * could not close its trade, whose cashier page stays payable. (A trade already paid is never replaced:
- * the plugin refuses the new attempt.) Clears every fault afterwards; returns the new session.
- */
-export async function replaceSessionWhileAlipayDown(
-  api: HttpClient,
-  control: SandboxControl,
-  prepared: PreparedCart,
-  session: { id: string; data?: Record<string, unknown> | null },
-  // biome-ignore lint/suspicious/noExplicitAny: the session JSON
-): Promise<any> {
-  await control.addFault({ scope: { outTradeNo: outTradeNoOf(session) }, fault: 'gateway-500' });
-  try {
-    return await createAlipaySession(api, prepared, {});
-  } finally {
-    await control.clearFaults();
-  }
 }
