@@ -8,7 +8,7 @@ import * as fake from './helpers/openapi-gateway';
 // openapi-client-cert-aes.test.ts.
 const gateway = fake.useFakeOpenApiGateway();
 
-describe('pagePay / wapPay: signed browser gateway.requests, no server call', () => {
+describe('pagePay / wapPay: signed browser requests, no server call', () => {
   it('pagePay puts every parameter, biz_content included, in a signed GET URL', () => {
     const result = gateway.client().pagePay({
       outTradeNo: 'order-1',
