@@ -5,7 +5,15 @@
  * database and runs the notification handling inside a transaction.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createAlipay, fenToYuan, resolveSettingsPolicy, settingsToConfig } from '@alipay-commerce/core';
+import {
+  answerNotifyRequest,
+  createAlipay,
+  fenToYuan,
+  RequestBodyError,
+  readRequestBody,
+  resolveSettingsPolicy,
+  settingsToConfig,
+} from '@alipay-commerce/core';
 import express from 'express';
 
 /** @typedef {{ id: string, name: string, priceFen: number, goods: 'physical' | 'virtual', shippingFeeFen: number }} Product */
@@ -211,9 +219,19 @@ export function createShop(options) {
     }
   });
 
-  // The notification: the RAW body, whatever its charset — never Express' own form parser.
-  app.post('/alipay/notify', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  // The notification: the RAW body bytes, whatever its charset — never Express' own form parser. The core's
+  // readRequestBody counts them as they arrive (64 KiB, 10 s for the whole body); a body it refuses is
+  // answered `fail` and its connection closed, so an endless body cannot keep the server reading.
+  app.post('/alipay/notify', async (req, res) => {
+    /** @type {Buffer} */
+    let raw;
+    try {
+      raw = await readRequestBody(req);
+    } catch (error) {
+      const refused = error instanceof RequestBodyError ? error : undefined;
+      log(`notify body refused (${refused?.type ?? /** @type {Error} */ (error).message})`);
+      return void answerNotifyRequest(req, res, refused?.status ?? 400, 'fail');
+    }
     try {
       const verdict = await alipay.handleNotification(raw, req.get('content-type'));
       if (!verdict.ok) {

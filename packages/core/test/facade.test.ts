@@ -90,6 +90,19 @@ function openApiAnswer(method: string, body: Record<string, unknown>): Answer {
   };
 }
 
+/** Alipay's answer for a trade it never saw (a business error, signed like any answer). */
+const TRADE_NOT_EXIST = {
+  code: '40004',
+  msg: 'Business Failed',
+  sub_code: 'ACQ.TRADE_NOT_EXIST',
+  sub_msg: '交易不存在',
+};
+
+/** A signed successful OpenAPI answer with the method's business fields. */
+function openApiSuccess(method: string, fields: Record<string, unknown>): Answer {
+  return openApiAnswer(method, { code: '10000', msg: 'Success', ...fields });
+}
+
 const xmlOk = '<?xml version="1.0" encoding="utf-8"?><alipay><is_success>T</is_success></alipay>';
 const xmlFail = (code: string) =>
   `<?xml version="1.0" encoding="utf-8"?><alipay><is_success>F</is_success><error>${code}</error></alipay>`;
@@ -161,9 +174,7 @@ describe('startPayment', () => {
       'alipay.trade.wap.pay',
     );
     handler = () =>
-      openApiAnswer('alipay.trade.precreate', {
-        code: '10000',
-        msg: 'Success',
+      openApiSuccess('alipay.trade.precreate', {
         out_trade_no: 'ORDER-1',
         qr_code: 'https://qr.alipay.com/abc',
       });
@@ -322,9 +333,7 @@ describe('handleReturn', () => {
 describe('server calls through the facade', () => {
   it('queryTrade: both generations give the same event type; not found → null', async () => {
     handler = () =>
-      openApiAnswer('alipay.trade.query', {
-        code: '10000',
-        msg: 'Success',
+      openApiSuccess('alipay.trade.query', {
         out_trade_no: 'ORDER-1',
         trade_no: 'T9',
         trade_status: 'TRADE_SUCCESS',
@@ -336,13 +345,7 @@ describe('server calls through the facade', () => {
       status: 'paid',
       amountFen: 1234,
     });
-    handler = () =>
-      openApiAnswer('alipay.trade.query', {
-        code: '40004',
-        msg: 'Business Failed',
-        sub_code: 'ACQ.TRADE_NOT_EXIST',
-        sub_msg: '交易不存在',
-      });
+    handler = () => openApiAnswer('alipay.trade.query', TRADE_NOT_EXIST);
     expect(await openapi.queryTrade({ outTradeNo: 'nope' })).toBeNull();
     handler = () => ({ body: xmlFail('TRADE_NOT_EXIST') });
     expect(await legacy.queryTrade({ outTradeNo: 'nope' })).toBeNull();
@@ -378,9 +381,7 @@ describe('server calls through the facade', () => {
     const seen: string[] = [];
     handler = p => {
       seen.push(JSON.parse(p['biz_content'] ?? '{}').out_request_no);
-      return openApiAnswer('alipay.trade.refund', {
-        code: '10000',
-        msg: 'Success',
+      return openApiSuccess('alipay.trade.refund', {
         out_trade_no: 'ORDER-1',
         trade_no: 'T9',
         refund_fee: '2.00',
@@ -415,13 +416,7 @@ describe('server calls through the facade', () => {
   });
 
   it('closeTrade: a trade Alipay never saw has nothing to close', async () => {
-    handler = () =>
-      openApiAnswer('alipay.trade.close', {
-        code: '40004',
-        msg: 'Business Failed',
-        sub_code: 'ACQ.TRADE_NOT_EXIST',
-        sub_msg: 'x',
-      });
+    handler = () => openApiAnswer('alipay.trade.close', TRADE_NOT_EXIST);
     expect(await openapi.closeTrade({ outTradeNo: 'ORDER-1' })).toEqual({ existed: false });
     handler = () => ({ body: xmlOk });
     expect(await legacy.closeTrade({ outTradeNo: 'ORDER-1' })).toEqual({ existed: true });
@@ -432,13 +427,7 @@ describe('testCredentials', () => {
   it('"trade not found" means the credentials work', async () => {
     handler = () => ({ body: xmlFail('TRADE_NOT_EXIST') });
     expect(await legacy.testCredentials()).toMatchObject({ ok: true });
-    handler = () =>
-      openApiAnswer('alipay.trade.query', {
-        code: '40004',
-        msg: 'Business Failed',
-        sub_code: 'ACQ.TRADE_NOT_EXIST',
-        sub_msg: 'x',
-      });
+    handler = () => openApiAnswer('alipay.trade.query', TRADE_NOT_EXIST);
     expect(await openapi.testCredentials()).toMatchObject({ ok: true });
   });
   it('a signature or partner error says which', async () => {
@@ -460,12 +449,7 @@ describe('testCredentials', () => {
   it('a wrong Alipay public key shows as an unverifiable answer', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
     handler = () => {
-      const content = JSON.stringify({
-        code: '40004',
-        msg: 'Business Failed',
-        sub_code: 'ACQ.TRADE_NOT_EXIST',
-        sub_msg: 'x',
-      });
+      const content = JSON.stringify(TRADE_NOT_EXIST);
       return {
         body: `{"alipay_trade_query_response":${content},"sign":"${rsaSign(content, other.privateKey, 'RSA2')}"}`,
       };

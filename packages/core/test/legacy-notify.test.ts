@@ -46,7 +46,8 @@ beforeAll(async () => {
     sellerEmail: 'maotm@sina.cn',
     gateway: `${responder.url}/gateway.do`,
   }) as LegacyConfig;
-  client = new LegacyClient({ config, http: { retries: 0, timeoutMs: 200 } });
+  // 1 s leaves room for a loaded machine; the hanging answer below waits 3 s, well past it.
+  client = new LegacyClient({ config, http: { retries: 0, timeoutMs: 1_000 } });
 });
 afterAll(() => responder.close());
 
@@ -144,7 +145,7 @@ describe('verifyLegacyNotification: rejections', () => {
       retryable: true,
       reply: 'fail',
     });
-    verifyAnswer = () => ({ body: 'true', delayMs: 1000 });
+    verifyAnswer = () => ({ body: 'true', delayMs: 3_000 });
     expect(await verifyLegacyNotification(paid(), config, { client })).toMatchObject({
       reason: 'notify_verify_unavailable',
     });

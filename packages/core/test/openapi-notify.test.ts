@@ -157,6 +157,17 @@ describe('verifyOpenApiNotification: how outside clients sign (issue 19 gaps 6 a
   });
 });
 
+/** The fields of a trade notification for trade `t` (order `o`, paid, 1.00 CNY), with a test's changes. */
+function tradeFields(changes: Record<string, string> = {}): Record<string, string> {
+  return {
+    out_trade_no: 'o',
+    trade_no: 't',
+    trade_status: 'TRADE_SUCCESS',
+    total_amount: '1.00',
+    ...changes,
+  };
+}
+
 describe('openApiNotificationToEvent', () => {
   it('maps the production trade notification', () => {
     const params = paramsOf(byId(vectors.notifications, 'node-yuque-trade-notify'));
@@ -185,11 +196,10 @@ describe('openApiNotificationToEvent', () => {
     expect(Object.isFrozen(event.raw)).toBe(true);
   });
 
-  it('maps a refund notification: refund_fee, out_biz_no, gmt_refund, gmt_close and a passback', () => {
-    const event = openApiNotificationToEvent(
+  it.each([
+    [
+      'maps a refund notification: refund_fee, out_biz_no, gmt_refund, gmt_close and a passback',
       {
-        out_trade_no: 'o1',
-        trade_no: 't1',
         trade_status: 'TRADE_CLOSED',
         total_amount: '88.80',
         refund_fee: '88.8',
@@ -198,36 +208,22 @@ describe('openApiNotificationToEvent', () => {
         gmt_close: '2024-01-02 03:04:06',
         passback_params: 'order%3D1%20%E4%B8%AD',
       },
-      'notify',
-    );
-    expect(event).toMatchObject({
-      status: 'closed',
-      amountFen: 8880,
-      refundedFen: 8880,
-      refundRequestNo: 'refund_1',
-      timestamps: { refunded: '2024-01-02 03:04:05.678', closed: '2024-01-02 03:04:06' },
-      passback: 'order=1 中',
-    });
-  });
-
-  it('accepts refund_fee 0.00 and keeps a malformed passback as received', () => {
-    const event = openApiNotificationToEvent(
       {
-        out_trade_no: 'o',
-        trade_no: 't',
-        trade_status: 'WAIT_BUYER_PAY',
-        total_amount: '1',
-        refund_fee: '0.00',
-        passback_params: '100%',
+        status: 'closed',
+        amountFen: 8880,
+        refundedFen: 8880,
+        refundRequestNo: 'refund_1',
+        timestamps: { refunded: '2024-01-02 03:04:05.678', closed: '2024-01-02 03:04:06' },
+        passback: 'order=1 中',
       },
-      'notify',
-    );
-    expect(event).toMatchObject({
-      status: 'waiting_payment',
-      amountFen: 100,
-      refundedFen: 0,
-      passback: '100%',
-    });
+    ],
+    [
+      'accepts refund_fee 0.00 and keeps a malformed passback as received',
+      { trade_status: 'WAIT_BUYER_PAY', total_amount: '1', refund_fee: '0.00', passback_params: '100%' },
+      { status: 'waiting_payment', amountFen: 100, refundedFen: 0, passback: '100%' },
+    ],
+  ])('%s', (_name, changes: Record<string, string>, expected) => {
+    expect(openApiNotificationToEvent(tradeFields(changes), 'notify')).toMatchObject(expected);
   });
 
   it('maps a verified return as display-only "paid" with no Alipay status (Alipay redirects only after paying)', () => {
@@ -251,14 +247,14 @@ describe('openApiNotificationToEvent', () => {
 
   it('keeps a return display-only even when it carries a trade_status', () => {
     const event = openApiNotificationToEvent(
-      { out_trade_no: 'o', trade_no: 't', trade_status: 'TRADE_FINISHED', total_amount: '2.00' },
+      tradeFields({ trade_status: 'TRADE_FINISHED', total_amount: '2.00' }),
       'return',
     );
     expect(event).toMatchObject({ displayOnly: true, status: 'finished', alipayStatus: 'TRADE_FINISHED' });
   });
 
   it('throws NotificationFieldError naming the field for missing or invalid values', () => {
-    const base = { out_trade_no: 'o', trade_no: 't', trade_status: 'TRADE_SUCCESS', total_amount: '1.00' };
+    const base = tradeFields();
     const cases: [Record<string, string>, string][] = [
       [{ ...base, out_trade_no: '' }, 'out_trade_no'],
       [{ ...base, trade_no: '' }, 'trade_no'],

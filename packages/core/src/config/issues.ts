@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AlipayConfigError, type Bilingual, type ConfigIssue } from '../errors';
 
 /** Adds a bilingual issue on `field` to a zod refinement context. */
@@ -33,6 +33,15 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
 export function hasStrayWhitespace(value: string): boolean {
   return /\s/.test(value);
 }
+
+/** An Alipay user ID: the partner ID (PID) of a legacy contract, or a seller's user ID (2088 and 12 digits). */
+export const ALIPAY_USER_ID = /^2088[0-9]{12}$/;
+
+/** An optional text setting: an empty string (an untouched form field) counts as not set. */
+export const optionalText = z
+  .string()
+  .optional()
+  .transform(v => (v === '' ? undefined : v));
 
 /** Checks a pasted identifier: whitespace is reported as such, then the pattern. */
 export function checkPasted(
@@ -72,4 +81,12 @@ export function checkUrl(ctx: z.RefinementCtx, field: string, value: string): vo
       `${field} 必须是 http(s) 网址，例如 https://mapi.alipay.com/gateway.do。`,
     );
   }
+}
+
+/** Checks `sellerId`, the same Alipay user ID in both generations. */
+export function checkSellerId(ctx: z.RefinementCtx, value: string | undefined): void {
+  checkPasted(ctx, 'sellerId', value, ALIPAY_USER_ID, {
+    en: 'sellerId must be a 16-digit Alipay user ID starting with 2088.',
+    zh: 'sellerId 应为以 2088 开头的 16 位支付宝用户号。',
+  });
 }

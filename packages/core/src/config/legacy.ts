@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toPrivateKey, toPublicKey } from '../sign/keys';
-import { addIssue, checkPasted, checkUrl } from './issues';
+import { ALIPAY_USER_ID, addIssue, checkPasted, checkSellerId, checkUrl, optionalText } from './issues';
 
 /** Alipay's legacy (mapi) production gateway. */
 export const LEGACY_PRODUCTION_GATEWAY = 'https://mapi.alipay.com/gateway.do';
@@ -42,14 +42,8 @@ export interface LegacyConfig {
   refundWithoutPassword: boolean;
 }
 
-const PARTNER = /^2088[0-9]{12}$/;
 const MD5_KEY = /^[0-9a-zA-Z]{32}$/;
 const SELLER_ACCOUNT = /^(?:[^\s@]+@[^\s@]+\.[^\s@]+|1[0-9]{10})$/;
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform(v => (v === '' ? undefined : v));
 
 /**
  * zod schema of {@link LegacyConfig}. Every issue names the field and says how to fix it, in English and
@@ -71,7 +65,7 @@ export const legacyConfigSchema = z
     refundWithoutPassword: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
-    checkPasted(ctx, 'partnerId', c.partnerId, PARTNER, {
+    checkPasted(ctx, 'partnerId', c.partnerId, ALIPAY_USER_ID, {
       en: 'partnerId must be the 16-digit partner ID (合作者身份) that starts with 2088.',
       zh: 'partnerId 应为以 2088 开头的 16 位合作者身份（PID）。',
     });
@@ -96,10 +90,7 @@ export const legacyConfigSchema = z
       en: 'sellerEmail must be the seller’s Alipay account: an e-mail address or an 11-digit mobile number.',
       zh: 'sellerEmail 应为卖家支付宝账号：邮箱或 11 位手机号。',
     });
-    checkPasted(ctx, 'sellerId', c.sellerId, PARTNER, {
-      en: 'sellerId must be a 16-digit Alipay user ID starting with 2088.',
-      zh: 'sellerId 应为以 2088 开头的 16 位支付宝用户号。',
-    });
+    checkSellerId(ctx, c.sellerId);
     checkUrl(ctx, 'gateway', c.gateway);
   })
   .transform((c): LegacyConfig => {

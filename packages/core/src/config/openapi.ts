@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { APP_PRIVATE_KEY_FORMAT } from '../settings-fields';
 import { splitCertificates } from '../sign/cert';
 import { toPrivateKey, toPublicKey } from '../sign/keys';
-import { addIssue, checkPasted, checkUrl } from './issues';
+import { addIssue, checkPasted, checkSellerId, checkUrl, optionalText } from './issues';
 
 /** Alipay's OpenAPI production gateway. */
 export const OPENAPI_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -46,12 +46,6 @@ export interface OpenApiConfig {
 }
 
 const APP_ID = /^[0-9]{16}$/;
-const USER_ID = /^2088[0-9]{12}$/;
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform(v => (v === '' ? undefined : v));
 
 /** A certificate field holds PEM contents or a file path; read the file so the config holds contents. */
 function loadCertificate(value: string | undefined): string | undefined {
@@ -92,10 +86,7 @@ export const openApiConfigSchema = z
       en: 'appId must be the 16-digit app ID (APPID) from the Alipay open platform.',
       zh: 'appId 应为支付宝开放平台上的 16 位应用 APPID。',
     });
-    checkPasted(ctx, 'sellerId', c.sellerId, USER_ID, {
-      en: 'sellerId must be a 16-digit Alipay user ID starting with 2088.',
-      zh: 'sellerId 应为以 2088 开头的 16 位支付宝用户号。',
-    });
+    checkSellerId(ctx, c.sellerId);
     checkUrl(ctx, 'gateway', c.gateway);
     if (c.appAuthToken !== undefined && c.sellerId === undefined) {
       // The provider's app_id is shared by every merchant it serves: only the seller tells them apart.

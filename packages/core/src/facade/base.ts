@@ -98,12 +98,13 @@ export function credentialMessage(ok: boolean, code: string, error?: unknown): C
  * What both generations share: interface choice, notification parsing and checks, return-query parsing
  * and idempotent closing. Each generation supplies its own calls (`legacy.ts`, `openapi.ts`).
  */
-export abstract class AlipayBase implements Alipay {
-  abstract readonly generation: 'legacy' | 'openapi';
-  protected abstract readonly config: AlipayConfig;
+export abstract class AlipayBase<C extends AlipayConfig = AlipayConfig> implements Alipay {
+  abstract readonly generation: C['generation'];
+  protected readonly config: C;
   protected readonly now: () => Date;
 
-  constructor(options: AlipayOptions) {
+  constructor(config: C, options: AlipayOptions) {
+    this.config = config;
     this.now = options.now ?? (() => new Date());
   }
 

@@ -17,14 +17,12 @@ import type {
 } from './types';
 
 /** The facade of a legacy (mapi: partner + MD5/RSA) merchant. */
-export class LegacyAlipay extends AlipayBase {
+export class LegacyAlipay extends AlipayBase<LegacyConfig> {
   readonly generation = 'legacy' as const;
-  protected readonly config: LegacyConfig;
   private readonly client: LegacyClient;
 
   constructor(config: LegacyConfig, options: AlipayOptions) {
-    super(options);
-    this.config = config;
+    super(config, options);
     this.client = new LegacyClient({ config, http: options.http, now: this.now });
   }
 

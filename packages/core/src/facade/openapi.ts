@@ -24,15 +24,13 @@ import type {
 } from './types';
 
 /** The facade of an OpenAPI (app + RSA2) merchant. */
-export class OpenApiAlipay extends AlipayBase {
+export class OpenApiAlipay extends AlipayBase<OpenApiConfig> {
   readonly generation = 'openapi' as const;
-  protected readonly config: OpenApiConfig;
   private readonly client: OpenApiClient;
   private readonly verifyKey: KeyObject;
 
   constructor(config: OpenApiConfig, options: AlipayOptions) {
-    super(options);
-    this.config = config;
+    super(config, options);
     this.client = new OpenApiClient({ config, http: options.http, now: this.now });
     this.verifyKey = this.client.alipayVerifyKey;
   }

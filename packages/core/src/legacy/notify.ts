@@ -1,43 +1,17 @@
 import { encodeText } from '../charset';
 import type { LegacyConfig } from '../config/legacy';
-import { AlipayError, MoneyError, NotificationFieldError } from '../errors';
-import {
-  type RefundEvent,
-  type RefundItem,
-  type TradeEvent,
-  type TradeTimestamps,
-  toTradeStatus,
-} from '../events';
+import { AlipayError, NotificationFieldError } from '../errors';
+import { type RefundEvent, type RefundItem, type TradeEvent, toTradeStatus } from '../events';
 import { yuanToFen } from '../money';
 import { accept, type NotificationResult, reject } from '../rejections';
 import { buildSignString } from '../sign/canonical';
 import { md5Verify } from '../sign/md5';
 import { rsaVerify } from '../sign/rsa';
+import { compact, fieldAmountFen, optionalField, requiredField, tradeEventHead } from '../trade-fields';
 import type { LegacyClient, SellerAccount } from './client';
 
-function required(fields: Record<string, string>, name: string): string {
-  const value = fields[name];
-  if (value === undefined || value === '') throw new NotificationFieldError(name, `missing field ${name}`);
-  return value;
-}
-
-function amount(fields: Record<string, string>, name: string, allowZero = false): number {
-  try {
-    return yuanToFen(required(fields, name), { allowZero });
-  } catch (error) {
-    if (error instanceof MoneyError) throw new NotificationFieldError(name, `${name} is not a valid amount`);
-    throw error;
-  }
-}
-
-function optional(fields: Record<string, string>, name: string): string | undefined {
-  const value = fields[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function compact<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
+function amount(fields: Readonly<Record<string, string>>, name: string, allowZero = false): number {
+  return fieldAmountFen(requiredField(fields, name), name, allowZero);
 }
 
 /**
@@ -49,37 +23,22 @@ export function legacyFieldsToTradeEvent(
   fields: Record<string, string>,
   source: 'notify' | 'return' | 'query',
 ): TradeEvent {
-  const alipayStatus = required(fields, 'trade_status');
+  const alipayStatus = requiredField(fields, 'trade_status');
   const status = toTradeStatus(alipayStatus);
   if (!status) throw new NotificationFieldError('trade_status', `unknown trade_status ${alipayStatus}`);
-  const timestamps: TradeTimestamps = compact({
-    created: optional(fields, 'gmt_create'),
-    paid: optional(fields, 'gmt_payment'),
-    shipped: optional(fields, 'gmt_send_goods'),
-    closed: optional(fields, 'gmt_close'),
-    refunded: optional(fields, 'gmt_refund'),
-  });
   return {
-    type: 'trade',
-    generation: 'legacy',
-    source,
-    displayOnly: source === 'return',
-    notifyId: optional(fields, 'notify_id'),
-    notifyTime: optional(fields, 'notify_time'),
-    raw: Object.freeze({ ...fields }),
-    outTradeNo: required(fields, 'out_trade_no'),
-    tradeNo: required(fields, 'trade_no'),
-    status,
-    alipayStatus,
+    ...tradeEventHead(fields, 'legacy', source, {
+      status,
+      alipayStatus,
+      paidAt: 'gmt_payment',
+      shippedAt: 'gmt_send_goods',
+    }),
     amountFen: amount(fields, 'total_fee'),
     refundedFen: refundedFenOf(fields, source),
     refundRequestNo: undefined,
-    refundStatus: optional(fields, 'refund_status'),
-    buyer: compact({ id: optional(fields, 'buyer_id'), account: optional(fields, 'buyer_email') }),
-    seller: compact({ id: optional(fields, 'seller_id'), email: optional(fields, 'seller_email') }),
+    buyer: compact({ id: optionalField(fields, 'buyer_id'), account: optionalField(fields, 'buyer_email') }),
     appId: undefined,
-    timestamps,
-    passback: optional(fields, 'extra_common_param'),
+    passback: optionalField(fields, 'extra_common_param'),
   };
 }
 
@@ -101,7 +60,7 @@ function refundedFenOf(
  * `tradeNo^amount^RESULT[$account^userId^fee^RESULT]`, joined by `#`.
  */
 export function legacyFieldsToRefundEvent(fields: Record<string, string>): RefundEvent {
-  const details = required(fields, 'result_details');
+  const details = requiredField(fields, 'result_details');
   const items: RefundItem[] = details.split('#').map(entry => {
     const [refundPart = ''] = entry.split('$');
     const [tradeNo, yuan, result] = refundPart.split('^');
@@ -116,7 +75,7 @@ export function legacyFieldsToRefundEvent(fields: Record<string, string>): Refun
     }
     return { tradeNo, amountFen, result, success: result.toUpperCase() === 'SUCCESS' };
   });
-  const successCount = Number(required(fields, 'success_num'));
+  const successCount = Number(requiredField(fields, 'success_num'));
   if (!Number.isInteger(successCount) || successCount < 0) {
     throw new NotificationFieldError('success_num', 'success_num is not a count');
   }
@@ -125,10 +84,10 @@ export function legacyFieldsToRefundEvent(fields: Record<string, string>): Refun
     generation: 'legacy',
     source: 'notify',
     displayOnly: false,
-    notifyId: optional(fields, 'notify_id'),
-    notifyTime: optional(fields, 'notify_time'),
+    notifyId: optionalField(fields, 'notify_id'),
+    notifyTime: optionalField(fields, 'notify_time'),
     raw: Object.freeze({ ...fields }),
-    batchNo: required(fields, 'batch_no'),
+    batchNo: requiredField(fields, 'batch_no'),
     tradeNo: items[0]!.tradeNo,
     amountFen: items.filter(i => i.success).reduce((sum, i) => sum + i.amountFen, 0),
     successCount,

@@ -306,16 +306,13 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
     }
     if (payment.state === 'cancelled')
       return { action: 'ignore', status, note: 'the payment is already cancelled' };
-    if (payment.state === 'authorized') {
-      return {
-        action: 'cancel_payment',
-        status,
-        alert: LIFECYCLE_ALERTS.escrowClosed(event.tradeNo),
-        note: 'Alipay closed the paid escrow trade: the held money went back to the buyer',
-      };
-    }
     // Settled and closed: refunded in full, whoever asked.
-    return readRefundReport(facts, status, payment.amountFen);
+    return moneyWentBack(facts, status, payment, {
+      action: 'cancel_payment',
+      status,
+      alert: LIFECYCLE_ALERTS.escrowClosed(event.tradeNo),
+      note: 'Alipay closed the paid escrow trade: the held money went back to the buyer',
+    });
   }
 
   // 5. Paid statuses. A refund report is news whenever it arrives; a late status is not.
@@ -343,15 +340,12 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
     };
   }
   if (refundReport) {
-    if (payment.state === 'authorized') {
-      return {
-        action: 'alert',
-        status,
-        alert: LIFECYCLE_ALERTS.escrowPartlyRefunded(event.tradeNo),
-        note: 'a refund on an escrow trade whose money is still held',
-      };
-    }
-    return readRefundReport(facts, status, payment.amountFen);
+    return moneyWentBack(facts, status, payment, {
+      action: 'alert',
+      status,
+      alert: LIFECYCLE_ALERTS.escrowPartlyRefunded(event.tradeNo),
+      note: 'a refund on an escrow trade whose money is still held',
+    });
   }
   if (payment.state === 'authorized' && isSettledStatus(event.status)) {
     return { action: 'settle_payment', status, note: 'escrow released: the payment is settled' };
@@ -364,6 +358,21 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
     return { action: 'await_receipt', status, note: 'shipped, waiting for the buyer to confirm receipt' };
   }
   return { action: 'ignore', status, note: `the payment is already ${payment.state}` };
+}
+
+/**
+ * Alipay gave (some of) a recorded payment's money back. A settled payment reads the refund report; an
+ * escrow payment whose money is still held (`authorized`) takes `whileHeld` instead, since nothing was
+ * settled that a refund could be booked against.
+ */
+function moneyWentBack(
+  facts: TradeFacts,
+  status: string,
+  payment: LifecyclePayment,
+  whileHeld: TradeDecision,
+): TradeDecision {
+  if (payment.state === 'authorized') return whileHeld;
+  return readRefundReport(facts, status, payment.amountFen);
 }
 
 /** A refund report about a payment the shop has not recorded: the payment's own notification comes first. */

@@ -1,10 +1,10 @@
 import { encodeText, normalizeCharset } from '../charset';
-import { MoneyError, NotificationFieldError } from '../errors';
-import { type EventSource, type TradeEvent, type TradeTimestamps, toTradeStatus } from '../events';
-import { yuanToFen } from '../money';
+import { NotificationFieldError } from '../errors';
+import { type EventSource, type TradeEvent, toTradeStatus } from '../events';
 import { buildSignString } from '../sign/canonical';
 import type { KeyInput } from '../sign/keys';
 import { type RsaSignType, rsaVerify } from '../sign/rsa';
+import { compact, fieldAmountFen, optionalField, requiredField, tradeEventHead } from '../trade-fields';
 
 /**
  * OpenAPI asynchronous notifications (notify_url POST) and synchronous returns (return_url GET): signature
@@ -57,33 +57,6 @@ export function verifyOpenApiNotification(
   return false;
 }
 
-function optional(fields: Readonly<Record<string, string>>, name: string): string | undefined {
-  const value = fields[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function required(fields: Readonly<Record<string, string>>, name: string): string {
-  const value = optional(fields, name);
-  if (value === undefined) throw new NotificationFieldError(name, `missing field ${name}`);
-  return value;
-}
-
-function amountFen(yuan: string, field: string, allowZero: boolean): number {
-  try {
-    return yuanToFen(yuan, { allowZero });
-  } catch (error) {
-    if (error instanceof MoneyError)
-      throw new NotificationFieldError(field, `${field} is not a valid amount`);
-    throw error;
-  }
-}
-
-/** Drops undefined members so events compare and serialize cleanly. */
-function compact<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
-}
-
 /**
  * `passback_params` must be URL-encoded when sent (the client does that) and comes back still encoded;
  * undo that one encoding so the caller gets back exactly what it passed. Malformed text is kept as is.
@@ -117,7 +90,7 @@ export function openApiFieldsToTradeEvent(
   source: EventSource,
 ): TradeEvent {
   const names = FIELD_NAMES[source];
-  const tradeStatus = optional(fields, 'trade_status');
+  const tradeStatus = optionalField(fields, 'trade_status');
   let alipayStatus: string;
   let status: TradeEvent['status'];
   if (tradeStatus === undefined && source === 'return') {
@@ -126,39 +99,23 @@ export function openApiFieldsToTradeEvent(
     alipayStatus = '';
     status = 'paid';
   } else {
-    alipayStatus = required(fields, 'trade_status');
+    alipayStatus = requiredField(fields, 'trade_status');
     const known = toTradeStatus(alipayStatus);
     if (!known) throw new NotificationFieldError('trade_status', `unknown trade_status ${alipayStatus}`);
     status = known;
   }
-  const refundFee = optional(fields, 'refund_fee');
-  const timestamps: TradeTimestamps = compact({
-    created: optional(fields, 'gmt_create'),
-    paid: optional(fields, names.paidAt),
-    closed: optional(fields, 'gmt_close'),
-    refunded: optional(fields, 'gmt_refund'),
-  });
+  const refundFee = optionalField(fields, 'refund_fee');
   return {
-    type: 'trade',
-    generation: 'openapi',
-    source,
-    displayOnly: source === 'return',
-    notifyId: optional(fields, 'notify_id'),
-    notifyTime: optional(fields, 'notify_time'),
-    raw: Object.freeze({ ...fields }),
-    outTradeNo: required(fields, 'out_trade_no'),
-    tradeNo: required(fields, 'trade_no'),
-    status,
-    alipayStatus,
-    amountFen: amountFen(required(fields, 'total_amount'), 'total_amount', false),
-    refundedFen: refundFee === undefined ? undefined : amountFen(refundFee, 'refund_fee', true),
-    refundRequestNo: optional(fields, 'out_biz_no'),
-    refundStatus: optional(fields, 'refund_status'),
-    buyer: compact({ id: optional(fields, names.buyerId), account: optional(fields, 'buyer_logon_id') }),
-    seller: compact({ id: optional(fields, 'seller_id'), email: optional(fields, 'seller_email') }),
-    appId: optional(fields, 'app_id'),
-    timestamps,
-    passback: decodePassback(optional(fields, 'passback_params')),
+    ...tradeEventHead(fields, 'openapi', source, { status, alipayStatus, paidAt: names.paidAt }),
+    amountFen: fieldAmountFen(requiredField(fields, 'total_amount'), 'total_amount', false),
+    refundedFen: refundFee === undefined ? undefined : fieldAmountFen(refundFee, 'refund_fee', true),
+    refundRequestNo: optionalField(fields, 'out_biz_no'),
+    buyer: compact({
+      id: optionalField(fields, names.buyerId),
+      account: optionalField(fields, 'buyer_logon_id'),
+    }),
+    appId: optionalField(fields, 'app_id'),
+    passback: decodePassback(optionalField(fields, 'passback_params')),
   };
 }
 

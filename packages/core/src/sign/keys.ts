@@ -46,19 +46,28 @@ export function toPrivateKey(input: KeyInput): KeyObject {
   if (typeof input !== 'string') return input;
   const cached = privateCache.get(input);
   if (cached) return cached;
-  let key: KeyObject;
-  if (input.includes('-----BEGIN')) {
-    key = createPrivateKey(normalizedPem(input));
-  } else {
-    const der = bareBase64(input);
-    if (!der) throw new TypeError('private key is neither PEM nor base64');
-    try {
-      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    } catch {
-      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
-    }
-  }
+  const key = input.includes('-----BEGIN')
+    ? createPrivateKey(normalizedPem(input))
+    : fromBareBase64(input, 'private');
   return remember(privateCache, input, key);
+}
+
+/**
+ * A key pasted as bare base64 DER (what Alipay's key tool shows): the PKCS#8 / SPKI wrapping first, then
+ * the older PKCS#1. Throws on text that is not base64.
+ */
+function fromBareBase64(input: string, kind: 'private' | 'public'): KeyObject {
+  const der = bareBase64(input);
+  if (!der) throw new TypeError(`${kind} key is neither PEM nor base64`);
+  const parse = (wrapping: 'modern' | 'pkcs1'): KeyObject =>
+    kind === 'private'
+      ? createPrivateKey({ key: der, format: 'der', type: wrapping === 'modern' ? 'pkcs8' : 'pkcs1' })
+      : createPublicKey({ key: der, format: 'der', type: wrapping === 'modern' ? 'spki' : 'pkcs1' });
+  try {
+    return parse('modern');
+  } catch {
+    return parse('pkcs1');
+  }
 }
 
 /**
@@ -75,13 +84,7 @@ export function toPublicKey(input: KeyInput): KeyObject {
   } else if (input.includes('-----BEGIN')) {
     key = createPublicKey(normalizedPem(input));
   } else {
-    const der = bareBase64(input);
-    if (!der) throw new TypeError('public key is neither PEM nor base64');
-    try {
-      key = createPublicKey({ key: der, format: 'der', type: 'spki' });
-    } catch {
-      key = createPublicKey({ key: der, format: 'der', type: 'pkcs1' });
-    }
+    key = fromBareBase64(input, 'public');
   }
   return remember(publicCache, input, key);
 }

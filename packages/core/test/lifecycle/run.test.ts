@@ -64,17 +64,31 @@ const base: Omit<TradeFacts, 'event'> = {
   refunds: [],
 };
 
+/** The shop after a settled payment of trade t1 (1000 fen). */
+const paidAndSettled: Omit<TradeFacts, 'event'> = {
+  ...base,
+  payment: { state: 'settled', amountFen: 1000 },
+  trade: { ...base.trade, recordedStatus: 'TRADE_SUCCESS', tradeNo: 't1' },
+};
+
+/** A paid notification for trade t1 (1000 fen), with what a test adds (a refund report's fields). */
+function paidNotification(extra: Partial<TradeFacts['event']> = {}): TradeFacts['event'] {
+  return {
+    status: 'paid',
+    alipayStatus: 'TRADE_SUCCESS',
+    amountFen: 1000,
+    tradeNo: 't1',
+    source: 'notify',
+    ...extra,
+  };
+}
+
 describe('runTradeLifecycle', () => {
   it('a trade query of a partly refunded trade: the payment, then the refund Alipay made', async () => {
-    const s = shop(base, {
-      status: 'paid',
-      alipayStatus: 'TRADE_SUCCESS',
-      amountFen: 1000,
-      tradeNo: 't1',
-      source: 'query',
-      refundStatus: 'REFUND_SUCCESS',
-      refundedFen: 300,
-    });
+    const s = shop(
+      base,
+      paidNotification({ source: 'query', refundStatus: 'REFUND_SUCCESS', refundedFen: 300 }),
+    );
     const run = await runTradeLifecycle(s.io);
     expect(s.applied.map(d => d.action)).toEqual(['add_payment', 'reconcile_refunds']);
     expect(run.reply).toBe('success');
@@ -83,46 +97,21 @@ describe('runTradeLifecycle', () => {
   });
 
   it('a legacy refund report without an amount asks Alipay once, then decides with the total', async () => {
-    const paid = {
-      ...base,
-      payment: { state: 'settled' as const, amountFen: 1000 },
-      trade: { ...base.trade, recordedStatus: 'TRADE_SUCCESS', tradeNo: 't1' },
-    };
-    const report = {
-      status: 'paid' as const,
-      alipayStatus: 'TRADE_SUCCESS',
-      amountFen: 1000,
-      tradeNo: 't1',
-      source: 'notify' as const,
-      refundStatus: 'REFUND_SUCCESS',
-    };
-    const s = shop(paid, report, 250);
+    const report = paidNotification({ refundStatus: 'REFUND_SUCCESS' });
+    const s = shop(paidAndSettled, report, 250);
     const run = await runTradeLifecycle(s.io);
     expect(s.queries()).toBe(1);
     expect(run.decision).toMatchObject({ action: 'reconcile_refunds', alipaySideFen: 250 });
     // Alipay cannot say: answered fail, nothing applied.
-    const unknown = shop(paid, report, undefined);
+    const unknown = shop(paidAndSettled, report, undefined);
     const retry = await runTradeLifecycle(unknown.io);
     expect(retry).toMatchObject({ reply: 'fail', decision: { action: 'retry_later' } });
     expect(unknown.applied).toEqual([]);
   });
 
   it('a refund made on Alipay’s side is recorded for the amount Alipay reports for its number', async () => {
-    const paid = {
-      ...base,
-      payment: { state: 'settled' as const, amountFen: 1000 },
-      trade: { ...base.trade, recordedStatus: 'TRADE_SUCCESS', tradeNo: 't1' },
-    };
-    const report = {
-      status: 'paid' as const,
-      alipayStatus: 'TRADE_SUCCESS',
-      amountFen: 1000,
-      tradeNo: 't1',
-      source: 'notify' as const,
-      refundRequestNo: 'ALIPAY-1',
-      refundedFen: 900,
-    };
-    const s = shop(paid, report, undefined, { 'ALIPAY-1': 150 });
+    const report = paidNotification({ refundRequestNo: 'ALIPAY-1', refundedFen: 900 });
+    const s = shop(paidAndSettled, report, undefined, { 'ALIPAY-1': 150 });
     const run = await runTradeLifecycle(s.io);
     expect(run.decision).toMatchObject({
       action: 'reconcile_refunds',
@@ -131,7 +120,7 @@ describe('runTradeLifecycle', () => {
     });
     expect(s.queries()).toBe(1);
     // Alipay has no such refund (yet): answered fail, nothing applied.
-    const missing = shop(paid, report, undefined, { 'ALIPAY-1': null });
+    const missing = shop(paidAndSettled, report, undefined, { 'ALIPAY-1': null });
     expect(await runTradeLifecycle(missing.io)).toMatchObject({
       reply: 'fail',
       decision: { action: 'retry_later' },
@@ -140,13 +129,7 @@ describe('runTradeLifecycle', () => {
   });
 
   it('refusals are returned, never applied', async () => {
-    const s = shop(base, {
-      status: 'paid',
-      alipayStatus: 'TRADE_SUCCESS',
-      amountFen: 1,
-      tradeNo: 't1',
-      source: 'notify',
-    });
+    const s = shop(base, paidNotification({ amountFen: 1 }));
     const run = await runTradeLifecycle(s.io);
     expect(run).toMatchObject({ reply: 'success', decision: { action: 'reject', reason: 'wrong_amount' } });
     expect(s.applied).toEqual([]);
