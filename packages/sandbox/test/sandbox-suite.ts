@@ -1,0 +1,102 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type AppInfo, type MerchantInfo, type Sandbox, type SandboxOptions, startSandbox } from '../src';
+import { control, type Json, paidDirectTrade, paidOpenApiTrade, Receiver } from './helpers';
+
+/**
+ * The fixture every sandbox test file shares: one sandbox and one notify_url receiver per file, started
+ * before its tests and closed after them. Between tests the faults are cleared and the receiver's
+ * scripted answers forgotten, so that no test leaks a fault or a hung answer into the next one.
+ */
+export interface SandboxSuite {
+  /** The running sandbox (set once the file's `beforeAll` ran). */
+  readonly sandbox: Sandbox;
+  /** The merchant's notify_url server (`${receiver.url}/notify`). */
+  readonly receiver: Receiver;
+  /** A fresh merchant order number: the file's prefix, the time and a counter. */
+  order(): string;
+  /** The first configured merchant (A in the default accounts). */
+  A(): MerchantInfo;
+  /** The second configured merchant (B: instant payment only, in the default accounts). */
+  B(): MerchantInfo;
+  /** The first configured OpenAPI app. */
+  app(): AppInfo;
+  /** A paid legacy instant trade (default merchant A) notifying `${receiver.url}/notify`. */
+  paidDirect(
+    totalFee?: string,
+    options?: { subject?: string; merchant?: MerchantInfo },
+  ): Promise<{ outTradeNo: string; tradeNo: string }>;
+  /** A paid OpenAPI trade of the first app notifying `${receiver.url}/notify`; its out_trade_no. */
+  paidOpenApi(amount?: string, subject?: string): Promise<string>;
+  /**
+   * A fresh refund batch_no: today's date on the sandbox clock (tests may have advanced it), the file's
+   * prefix, the time and a counter.
+   */
+  batchNo(): Promise<string>;
+  /** The notification attempts of one trade, oldest first (control API). */
+  deliveries(outTradeNo: string): Promise<Json[]>;
+}
+
+/**
+ * Registers the file's hooks and returns the suite. `prefix` keeps order numbers of different files
+ * apart in logs; `options` are the sandbox's (accounts, time scale).
+ */
+export function sandboxSuite(prefix: string, options: SandboxOptions = {}): SandboxSuite {
+  let sandbox: Sandbox | undefined;
+  let receiver: Receiver | undefined;
+  let seq = 0;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the sandbox suite is used before its beforeAll ran');
+    return value;
+  };
+  beforeAll(async () => {
+    sandbox = await startSandbox(options);
+    receiver = await new Receiver().start();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await receiver?.close();
+  });
+  afterEach(async () => {
+    if (sandbox) await control(sandbox, 'DELETE', '/faults');
+    if (receiver) {
+      receiver.replies = [];
+      receiver.fallback = 'success';
+    }
+  });
+  const suite: SandboxSuite = {
+    get sandbox() {
+      return started(sandbox);
+    },
+    get receiver() {
+      return started(receiver);
+    },
+    order: () => `${prefix}${Date.now()}${++seq}`,
+    A: () => suite.sandbox.merchants[0]!,
+    B: () => suite.sandbox.merchants[1]!,
+    app: () => suite.sandbox.apps[0]!,
+    paidDirect: (totalFee = '10.00', options = {}) => {
+      const input = {
+        outTradeNo: suite.order(),
+        totalFee,
+        subject: options.subject ?? '即时到账 instant',
+        notifyUrl: `${suite.receiver.url}/notify`,
+      };
+      return paidDirectTrade(
+        suite.sandbox,
+        options.merchant ? { ...input, merchant: options.merchant } : input,
+      );
+    },
+    paidOpenApi: (amount = '10.00', subject = 'paid OpenAPI trade') => {
+      const input = { outTradeNo: suite.order(), amount, subject, notifyUrl: `${suite.receiver.url}/notify` };
+      return paidOpenApiTrade(suite.sandbox, input);
+    },
+    batchNo: async () => {
+      const clock = await control(suite.sandbox, 'GET', '/clock');
+      const today = String(clock.nowBeijing).slice(0, 10).replace(/-/g, '');
+      return `${today}${prefix}${Date.now() % 1_000_000_000}${++seq}`;
+    },
+    deliveries: async outTradeNo =>
+      (await control(suite.sandbox, 'GET', `/deliveries?outTradeNo=${outTradeNo}`)).deliveries,
+  };
+  return suite;
+}
