@@ -19,29 +19,13 @@ import { sandboxSuite } from './sandbox-suite';
 const DAY = 24 * 3600_000;
 
 const suite = sandboxSuite('AR');
-const { order, A, app, paidDirect, paidOpenApi, deliveries } = suite;
+const { order, A, app, paidDirect, paidOpenApi, deliveries, createEscrow } = suite;
 
 async function escrowTrade(
   service = 'create_partner_trade_by_buyer',
   price = '20.00',
 ): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(suite.sandbox, A(), {
-      service,
-      out_trade_no: outTradeNo,
-      subject: '担保退款',
-      payment_type: '1',
-      price,
-      quantity: '1',
-      logistics_type: 'EXPRESS',
-      logistics_fee: '0.00',
-      logistics_payment: 'SELLER_PAY',
-      seller_email: A().sellerEmail,
-      notify_url: `${suite.receiver.url}/notify`,
-    }),
-    { redirect: 'manual' },
-  );
+  const outTradeNo = await createEscrow({ service, price, subject: '担保退款' });
   const paid = await control(suite.sandbox, 'POST', '/pay', {
     outTradeNo,
     partner: A().partner,
@@ -153,22 +137,12 @@ describe('Alipay-side refund of a legacy escrow trade', () => {
     const done = await alipayRefund({ outTradeNo: dual.outTradeNo, partner: A().partner });
     expect(done.trade.status).toBe('TRADE_CLOSED');
 
-    const instant = order();
-    await fetch(
-      legacyUrl(suite.sandbox, A(), {
-        service: 'trade_create_by_buyer',
-        out_trade_no: instant,
-        subject: 'dual instant',
-        payment_type: '1',
-        price: '5.00',
-        quantity: '1',
-        logistics_type: 'EXPRESS',
-        logistics_fee: '0.00',
-        logistics_payment: 'SELLER_PAY',
-        seller_email: A().sellerEmail,
-      }),
-      { redirect: 'manual' },
-    );
+    const instant = await createEscrow({
+      service: 'trade_create_by_buyer',
+      price: '5.00',
+      subject: 'dual instant',
+      notify: false,
+    });
     await control(suite.sandbox, 'POST', '/pay', {
       outTradeNo: instant,
       partner: A().partner,
@@ -303,22 +277,7 @@ describe('POST /__sandbox/alipay-refund: refusals and options', () => {
       status: 409,
       code: 'TRADE_STATUS_NOT_AVAILD',
     });
-    const escrowUnpaid = order();
-    await fetch(
-      legacyUrl(suite.sandbox, A(), {
-        service: 'create_partner_trade_by_buyer',
-        out_trade_no: escrowUnpaid,
-        subject: 'x',
-        payment_type: '1',
-        price: '1.00',
-        quantity: '1',
-        logistics_type: 'EXPRESS',
-        logistics_fee: '0.00',
-        logistics_payment: 'SELLER_PAY',
-        seller_email: A().sellerEmail,
-      }),
-      { redirect: 'manual' },
-    );
+    const escrowUnpaid = await createEscrow({ subject: 'x', notify: false });
     expect((await alipayRefund({ outTradeNo: escrowUnpaid, partner: A().partner })).status).toBe(409);
 
     const finished = await escrowTrade();

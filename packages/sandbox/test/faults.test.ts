@@ -7,7 +7,7 @@ import { sandboxSuite } from './sandbox-suite';
 const MIN = 60_000;
 
 const suite = sandboxSuite('F');
-const { order, A, app, deliveries } = suite;
+const { order, A, app, deliveries, createEscrow } = suite;
 
 async function directTrade(extra: Record<string, string> = {}): Promise<string> {
   const outTradeNo = order();
@@ -75,23 +75,7 @@ describe('faults', () => {
   });
 
   it('reorder-notify delivers a later status change first', async () => {
-    const outTradeNo = order();
-    await fetch(
-      legacyUrl(suite.sandbox, A(), {
-        service: 'create_partner_trade_by_buyer',
-        out_trade_no: outTradeNo,
-        subject: 'reorder',
-        payment_type: '1',
-        price: '1.00',
-        quantity: '1',
-        logistics_type: 'EXPRESS',
-        logistics_fee: '0.00',
-        logistics_payment: 'SELLER_PAY',
-        seller_email: A().sellerEmail,
-        notify_url: `${suite.receiver.url}/notify`,
-      }),
-      { redirect: 'manual' },
-    );
+    const outTradeNo = await createEscrow({ subject: 'reorder' });
     await control(suite.sandbox, 'POST', '/open-cashier', { outTradeNo, partner: A().partner });
     await fault({ scope: { outTradeNo }, fault: 'reorder-notify', count: 1 });
     const paid = await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });

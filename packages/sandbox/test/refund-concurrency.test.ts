@@ -9,7 +9,7 @@ import { sandboxSuite } from './sandbox-suite';
  */
 
 const suite = sandboxSuite('C');
-const { order, A, app, paidDirect, paidOpenApi, batchNo } = suite;
+const { A, app, paidDirect, paidOpenApi, batchNo } = suite;
 
 async function refund(biz: Record<string, unknown>): Promise<Json> {
   const res = await callOpenApi(suite.sandbox, app(), 'alipay.trade.refund', biz);

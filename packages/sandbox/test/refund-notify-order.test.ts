@@ -20,7 +20,7 @@ import { sandboxSuite } from './sandbox-suite';
  */
 
 const suite = sandboxSuite('NO');
-const { order, A, app, paidDirect, paidOpenApi, deliveries, batchNo } = suite;
+const { A, app, paidDirect, paidOpenApi, deliveries, batchNo } = suite;
 /** The batches' notify_url: answers `success` after 300 ms, so ordering after its answer is visible. */
 let batchReceiver: Receiver;
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type AppInfo, type MerchantInfo, type Sandbox, type SandboxOptions, startSandbox } from '../src';
-import { control, type Json, paidDirectTrade, paidOpenApiTrade, Receiver } from './helpers';
+import { control, type Json, legacyUrl, paidDirectTrade, paidOpenApiTrade, Receiver } from './helpers';
 
 /**
  * The fixture every sandbox test file shares: one sandbox and one notify_url receiver per file, started
@@ -25,6 +25,17 @@ export interface SandboxSuite {
     totalFee?: string,
     options?: { subject?: string; merchant?: MerchantInfo },
   ): Promise<{ outTradeNo: string; tradeNo: string }>;
+  /**
+   * Creates an unpaid escrow trade of merchant A (or a dual one with `trade_create_by_buyer`): price × 1,
+   * express shipping the seller pays, notifying `${receiver.url}/notify` unless `notify` is false. The
+   * gateway's redirect is not followed. Returns its out_trade_no.
+   */
+  createEscrow(options?: {
+    service?: string;
+    price?: string;
+    subject?: string;
+    notify?: boolean;
+  }): Promise<string>;
   /** A paid OpenAPI trade of the first app notifying `${receiver.url}/notify`; its out_trade_no. */
   paidOpenApi(amount?: string, subject?: string): Promise<string>;
   /**
@@ -85,6 +96,24 @@ export function sandboxSuite(prefix: string, options: SandboxOptions = {}): Sand
         suite.sandbox,
         options.merchant ? { ...input, merchant: options.merchant } : input,
       );
+    },
+    createEscrow: async (options = {}) => {
+      const outTradeNo = suite.order();
+      const params: Record<string, string> = {
+        service: options.service ?? 'create_partner_trade_by_buyer',
+        out_trade_no: outTradeNo,
+        subject: options.subject ?? '担保交易 escrow',
+        payment_type: '1',
+        price: options.price ?? '1.00',
+        quantity: '1',
+        logistics_type: 'EXPRESS',
+        logistics_fee: '0.00',
+        logistics_payment: 'SELLER_PAY',
+        seller_email: suite.A().sellerEmail,
+      };
+      if (options.notify !== false) params['notify_url'] = `${suite.receiver.url}/notify`;
+      await fetch(legacyUrl(suite.sandbox, suite.A(), params), { redirect: 'manual' });
+      return outTradeNo;
     },
     paidOpenApi: (amount = '10.00', subject = 'paid OpenAPI trade') => {
       const input = { outTradeNo: suite.order(), amount, subject, notifyUrl: `${suite.receiver.url}/notify` };
