@@ -4,6 +4,7 @@ import { type AlipayCharset, encodeText } from './charset';
 import { ALWAYS_ALLOWED_SERVICES } from './config';
 import type { SandboxContext } from './context';
 import type { FaultContext } from './faults';
+import { gatewayCall } from './gateway-calls';
 import { redirect, responseDone, send, sendHtml } from './http-util';
 import { CREATE_SERVICES, createLegacyTrade } from './legacy-create';
 import { executeRefundBatch, holdPwdRefund, validateRefundBatch } from './legacy-refunds';
@@ -51,13 +52,10 @@ export async function handleLegacyGateway(
   const charset = request?.charset ?? 'utf-8';
   const faultCtx: FaultContext = { outTradeNos: outTradeNosOf(ctx, params) };
   if (params['partner']) faultCtx.partner = params['partner'];
-  ctx.gatewayCalls.push({
-    at: ctx.clock.now(),
-    api: 'legacy',
-    name: service ?? '',
-    owner: params['partner'] ?? '',
-    outTradeNos: [...(faultCtx.outTradeNos ?? [])],
-  });
+  const arrived = ctx.clock.now();
+  ctx.gatewayCalls.push(
+    gatewayCall('legacy', arrived, service, params['partner'], faultCtx.outTradeNos ?? []),
+  );
 
   const verifyCall = service === 'notify_verify';
   if (ctx.faults.take(verifyCall ? 'notify-verify-hang' : 'gateway-hang', faultCtx)) {

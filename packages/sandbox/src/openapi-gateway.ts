@@ -4,6 +4,7 @@ import { renderOpenApiError } from './cashier-page';
 import type { AlipayCharset } from './charset';
 import type { SandboxContext } from './context';
 import { charsetOf, mergeParams, ParamsError, parseParams, peekField } from './form-codec';
+import { gatewayCall } from './gateway-calls';
 import { redirect, responseDone, sendHtml } from './http-util';
 import { TradeStateError } from './lifecycle';
 import { createOpenApiTrade, precreate } from './openapi-create';
@@ -16,6 +17,7 @@ import {
   OPENAPI_METHODS,
   OpenApiError,
   type OpenApiRequest,
+  successAbout,
 } from './openapi-request';
 import {
   checkCertificates,
@@ -61,13 +63,8 @@ export async function handleOpenApiGateway(
   const app = ctx.app(params['app_id']);
   const faultCtx = { outTradeNos: peekOutTradeNos(ctx, params) } as { appId?: string; outTradeNos: string[] };
   if (params['app_id']) faultCtx.appId = params['app_id'];
-  ctx.gatewayCalls.push({
-    at: ctx.clock.now(),
-    api: 'openapi',
-    name: method ?? '',
-    owner: params['app_id'] ?? '',
-    outTradeNos: [...faultCtx.outTradeNos],
-  });
+  const arrived = ctx.clock.now();
+  ctx.gatewayCalls.push(gatewayCall('openapi', arrived, method, params['app_id'], faultCtx.outTradeNos));
   if (ctx.faults.take('gateway-hang', faultCtx)) {
     ctx.hang(res);
     return;
@@ -239,7 +236,7 @@ async function dispatch(
     case 'alipay.trade.close': {
       const trade = findTrade(ctx, request);
       await ctx.lifecycle.close(trade, 'merchant');
-      return { code: '10000', msg: 'Success', trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
+      return successAbout(trade);
     }
     case 'alipay.trade.cancel':
       return cancel(ctx, request, answered);

@@ -8,6 +8,7 @@ import {
   invalidParameter,
   type OpenApiRequest,
   requiredBiz,
+  successAbout,
 } from './openapi-request';
 import { formatBeijing } from './time';
 import type { RefundRecord, Trade } from './trade-store';
@@ -87,10 +88,7 @@ export async function refund(
     }
     const notified = applyRefund(ctx, trade, fen!, { outRequestNo, reason }, answered);
     const answer: Record<string, unknown> = {
-      code: '10000',
-      msg: 'Success',
-      trade_no: trade.tradeNo,
-      out_trade_no: trade.outTradeNo,
+      ...successAbout(trade),
       buyer_logon_id: maskLogonId(trade.buyerEmail),
       fund_change: 'Y',
       refund_fee: yuan(trade.refundedFen),
@@ -114,10 +112,7 @@ export function refundQuery(ctx: SandboxContext, request: OpenApiRequest): Recor
     r => (r.source === 'openapi' || r.source === 'alipay') && r.outRequestNo === outRequestNo,
   );
   const answer: Record<string, unknown> = {
-    code: '10000',
-    msg: 'Success',
-    trade_no: trade.tradeNo,
-    out_trade_no: trade.outTradeNo,
+    ...successAbout(trade),
     out_request_no: outRequestNo,
   };
   // code=10000 without refund_amount means "no such refund": Alipay answers like that, not with an error.
@@ -140,10 +135,7 @@ export async function cancel(
 ): Promise<Record<string, unknown>> {
   const trade = findTrade(ctx, request);
   const base = {
-    code: '10000',
-    msg: 'Success',
-    trade_no: trade.tradeNo,
-    out_trade_no: trade.outTradeNo,
+    ...successAbout(trade),
     retry_flag: 'N',
   };
   // Cancelling a paid trade refunds it: a money operation, queued with the trade's refunds.

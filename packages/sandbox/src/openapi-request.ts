@@ -100,3 +100,8 @@ export function findTrade(ctx: SandboxContext, request: OpenApiRequest): Trade {
   }
   return trade;
 }
+
+/** The start of every successful answer about one trade; methods add their own fields after these. */
+export function successAbout(trade: Trade): Record<string, unknown> {
+  return { code: '10000', msg: 'Success', trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
+}

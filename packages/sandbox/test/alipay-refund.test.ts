@@ -19,7 +19,7 @@ import { sandboxSuite } from './sandbox-suite';
 const DAY = 24 * 3600_000;
 
 const suite = sandboxSuite('AR');
-const { order, A, app, paidDirect, paidOpenApi, deliveries, createEscrow } = suite;
+const { A, app, paidDirect, paidOpenApi, deliveries, createEscrow, precreate } = suite;
 
 async function escrowTrade(
   service = 'create_partner_trade_by_buyer',
@@ -266,12 +266,7 @@ describe('Alipay-side refund of an instant trade', () => {
 
 describe('POST /__sandbox/alipay-refund: refusals and options', () => {
   it('unpaid, closed and finished trades are 409; bad input is 400; an unknown trade 404', async () => {
-    const unpaid = order();
-    await callOpenApi(suite.sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: unpaid,
-      total_amount: '1.00',
-      subject: 'x',
-    });
+    const unpaid = await precreate();
     await control(suite.sandbox, 'POST', '/open-cashier', { outTradeNo: unpaid, appId: app().appId });
     expect(await alipayRefund({ outTradeNo: unpaid, appId: app().appId })).toMatchObject({
       status: 409,

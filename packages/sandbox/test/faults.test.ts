@@ -7,24 +7,12 @@ import { sandboxSuite } from './sandbox-suite';
 const MIN = 60_000;
 
 const suite = sandboxSuite('F');
-const { order, A, app, deliveries, createEscrow } = suite;
+const { order, A, app, deliveries, createEscrow, directParams } = suite;
 
 async function directTrade(extra: Record<string, string> = {}): Promise<string> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(suite.sandbox, A(), {
-      service: 'create_direct_pay_by_user',
-      out_trade_no: outTradeNo,
-      subject: 'fault test',
-      payment_type: '1',
-      total_fee: '1.00',
-      seller_email: A().sellerEmail,
-      notify_url: `${suite.receiver.url}/notify`,
-      return_url: `${suite.receiver.url}/return`,
-      ...extra,
-    }),
-  );
-  return outTradeNo;
+  const params = directParams({ subject: 'fault test', ...extra });
+  await fetch(legacyUrl(suite.sandbox, A(), params));
+  return params.out_trade_no;
 }
 
 async function fault(body: Record<string, unknown>): Promise<void> {

@@ -11,19 +11,8 @@ const MIN = 60_000;
 const suite = sandboxSuite('N');
 const { order, A } = suite;
 
-function directParams(outTradeNo: string, extra: Record<string, string> = {}) {
-  return {
-    service: 'create_direct_pay_by_user',
-    out_trade_no: outTradeNo,
-    subject: '即时到账测试',
-    payment_type: '1',
-    total_fee: '88.80',
-    seller_email: A().sellerEmail,
-    notify_url: `${suite.receiver.url}/notify`,
-    return_url: `${suite.receiver.url}/return`,
-    ...extra,
-  };
-}
+const directParams = (outTradeNo: string, extra: Record<string, string> = {}) =>
+  suite.directParams({ out_trade_no: outTradeNo, subject: '即时到账测试', total_fee: '88.80', ...extra });
 
 async function verify(partner: string, notifyId: string): Promise<string> {
   const res = await fetch(

@@ -5,7 +5,7 @@ import { sandboxSuite } from './sandbox-suite';
 /** close_trade and both refund interfaces with batch_refund_notify. */
 
 const suite = sandboxSuite('R');
-const { order, A, B, paidDirect, batchNo } = suite;
+const { A, B, paidDirect, batchNo, directParams } = suite;
 
 async function xml(params: Record<string, string>, merchant = A()): Promise<string> {
   return (await fetch(legacyUrl(suite.sandbox, merchant, params))).text();
@@ -25,17 +25,8 @@ async function refundParams(detail: string, extra: Record<string, string> = {}) 
 
 describe('close_trade', () => {
   it('closes unpaid trades by out_order_no or trade_no; paid ones are TRADE_STATUS_NOT_AVAILD', async () => {
-    const outTradeNo = order();
-    await fetch(
-      legacyUrl(suite.sandbox, A(), {
-        service: 'create_direct_pay_by_user',
-        out_trade_no: outTradeNo,
-        subject: 'x',
-        payment_type: '1',
-        total_fee: '1.00',
-        seller_email: A().sellerEmail,
-      }),
-    );
+    const { out_trade_no: outTradeNo, ...created } = directParams({ subject: 'x' });
+    await fetch(legacyUrl(suite.sandbox, A(), { out_trade_no: outTradeNo, ...created }));
     expect(await xml({ service: 'close_trade', out_trade_no: outTradeNo })).toContain(
       '<error>ILLEGAL_ARGUMENT</error>',
     );

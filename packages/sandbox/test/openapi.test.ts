@@ -33,7 +33,7 @@ const suite = sandboxSuite('O', {
     ],
   },
 });
-const { order, app } = suite;
+const { order, app, precreate } = suite;
 
 const pageOnly = () => suite.sandbox.apps[1]!;
 const common = () => ({
@@ -303,24 +303,14 @@ describe('OpenAPI page pay and trade methods', () => {
   });
 
   it('cancel closes an unpaid trade and refunds a paid one', async () => {
-    const unpaid = order();
-    await callOpenApi(suite.sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: unpaid,
-      total_amount: '1.00',
-      subject: 'x',
-    });
+    const unpaid = await precreate();
     await control(suite.sandbox, 'POST', '/open-cashier', { outTradeNo: unpaid, appId: app().appId });
     expect(await ok('alipay.trade.cancel', { out_trade_no: unpaid })).toMatchObject({
       code: '10000',
       action: 'close',
       retry_flag: 'N',
     });
-    const paid = order();
-    await callOpenApi(suite.sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: paid,
-      total_amount: '1.00',
-      subject: 'x',
-    });
+    const paid = await precreate();
     await control(suite.sandbox, 'POST', '/pay', { outTradeNo: paid, appId: app().appId });
     expect(await ok('alipay.trade.cancel', { out_trade_no: paid })).toMatchObject({
       code: '10000',
@@ -333,12 +323,7 @@ describe('OpenAPI page pay and trade methods', () => {
   });
 
   it('AES content encryption: biz_content and the answer value are ciphertext', async () => {
-    const outTradeNo = order();
-    await callOpenApi(suite.sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: outTradeNo,
-      total_amount: '1.00',
-      subject: 'x',
-    });
+    const outTradeNo = await precreate();
     await control(suite.sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
     const res = await callOpenApi(
       suite.sandbox,

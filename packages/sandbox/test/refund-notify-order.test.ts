@@ -49,6 +49,14 @@ async function timedOpenApi(
   return { json: json[`${method.replace(/\./g, '_')}_response`], at };
 }
 
+/** alipay.trade.refund of `amount` (default 1.00) with `out_request_no`, timed. */
+const refundOpenApi = (outTradeNo: string, outRequestNo: string, amount = '1.00') =>
+  timedOpenApi('alipay.trade.refund', {
+    out_trade_no: outTradeNo,
+    refund_amount: amount,
+    out_request_no: outRequestNo,
+  });
+
 /** GET/POST a URL and note when the answer reached the client. */
 async function timedFetch(url: string, init?: RequestInit): Promise<{ text: string; at: number }> {
   const res = await fetch(url, init);
@@ -75,6 +83,28 @@ const legacyRefundNotify = (outTradeNo: string) =>
   suite.receiver
     .at('/notify')
     .find(r => r.params['out_trade_no'] === outTradeNo && r.params['refund_status'] === 'REFUND_SUCCESS');
+/** The seller confirms a held password refund on the sandbox's page; timed like the other answers. */
+const confirmAsSeller = (pageUrl: string) =>
+  timedFetch(pageUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `account=${encodeURIComponent(A().sellerEmail)}&password=${A().sellerPassword}`,
+  });
+
+/**
+ * batch_refund_notify arrives after the answer (written at `answeredAt`), and the trade's own notification
+ * starts only once the batch notification's first attempt was answered. Returns the trade's notification.
+ */
+async function expectBatchThenTrade(answeredAt: number, batchNo: string, outTradeNo: string) {
+  const batch = await waitFor(() =>
+    batchReceiver.at('/batch-notify').find(r => r.params['batch_no'] === batchNo),
+  );
+  const trade = await waitFor(() => legacyRefundNotify(outTradeNo));
+  expect(batch.hr).toBeGreaterThan(answeredAt);
+  expect(trade.hr).toBeGreaterThanOrEqual(batch.hr + BATCH_REPLY_MS - 5);
+  return trade;
+}
+
 describe('refund notifications come after the answer', () => {
   it('alipay.trade.refund: the answer reaches the merchant before the trade_status_sync with out_biz_no', async () => {
     const outTradeNo = await paidOpenApi();
@@ -82,11 +112,7 @@ describe('refund notifications come after the answer', () => {
       ['P1', '4.00'],
       ['P2', '6.00'],
     ] as const) {
-      const answer = await timedOpenApi('alipay.trade.refund', {
-        out_trade_no: outTradeNo,
-        refund_amount: amount,
-        out_request_no: no,
-      });
+      const answer = await refundOpenApi(outTradeNo, no, amount);
       expect(answer.json).toMatchObject({ code: '10000', fund_change: 'Y' });
       const notify = await waitFor(() => refundNotify(outTradeNo, no));
       expect(notify.hr).toBeGreaterThan(answer.at);
@@ -112,13 +138,7 @@ describe('refund notifications come after the answer', () => {
     const params = await batchParams(`${t.tradeNo}^2.00^order`);
     const answer = await timedFetch(legacyUrl(suite.sandbox, A(), params));
     expect(answer.text).toContain('<is_success>T</is_success>');
-    const batch = await waitFor(() =>
-      batchReceiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no),
-    );
-    const trade = await waitFor(() => legacyRefundNotify(t.outTradeNo));
-    expect(batch.hr).toBeGreaterThan(answer.at);
-    // The trade's notification starts only once batch_refund_notify's first attempt was answered.
-    expect(trade.hr).toBeGreaterThanOrEqual(batch.hr + BATCH_REPLY_MS - 5);
+    const trade = await expectBatchThenTrade(answer.at, params.batch_no, t.outTradeNo);
     expect(verifyLegacyMd5(trade.params, A())).toBe(true);
     const kinds = (await deliveries(t.outTradeNo)).filter(d => d.attempt === 1).map(d => d.kind);
     expect(kinds.slice(-2)).toEqual(['batch_refund_notify', 'trade_status_sync']);
@@ -130,18 +150,9 @@ describe('refund notifications come after the answer', () => {
     const page = await fetch(legacyUrl(suite.sandbox, A(), params));
     expect(page.url).toMatch(/\/refund\/confirm\/[0-9a-f]+$/);
     await page.text();
-    const confirmed = await timedFetch(page.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `account=${encodeURIComponent(A().sellerEmail)}&password=${A().sellerPassword}`,
-    });
+    const confirmed = await confirmAsSeller(page.url);
     expect(confirmed.text).toContain('data-testid="success-num">1<');
-    const batch = await waitFor(() =>
-      batchReceiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no),
-    );
-    const trade = await waitFor(() => legacyRefundNotify(t.outTradeNo));
-    expect(batch.hr).toBeGreaterThan(confirmed.at);
-    expect(trade.hr).toBeGreaterThanOrEqual(batch.hr + BATCH_REPLY_MS - 5);
+    await expectBatchThenTrade(confirmed.at, params.batch_no, t.outTradeNo);
   });
 
   it('drop-notify and delay-notify still apply to refund notifications, on the sandbox clock', async () => {
@@ -151,11 +162,7 @@ describe('refund notifications come after the answer', () => {
       fault: 'drop-notify',
       count: 1,
     });
-    await timedOpenApi('alipay.trade.refund', {
-      out_trade_no: outTradeNo,
-      refund_amount: '1.00',
-      out_request_no: 'DROP',
-    });
+    await refundOpenApi(outTradeNo, 'DROP');
     const dropped = await waitFor(async () =>
       (await deliveries(outTradeNo)).find(d => d.params['out_biz_no'] === 'DROP'),
     );
@@ -170,11 +177,7 @@ describe('refund notifications come after the answer', () => {
       ms: 30_000,
       count: 1,
     });
-    await timedOpenApi('alipay.trade.refund', {
-      out_trade_no: outTradeNo,
-      refund_amount: '1.00',
-      out_request_no: 'DELAY',
-    });
+    await refundOpenApi(outTradeNo, 'DELAY');
     // The delay is decided once the answer is out; nothing is sent before the clock gets there.
     await waitFor(async () => {
       const list = (await control(suite.sandbox, 'GET', '/notifications')).notifications as Json[];
@@ -200,11 +203,7 @@ describe('fault refund-notify-first', () => {
     expect(added.status).toBe(201);
     expect(added.fault).toMatchObject({ fault: 'refund-notify-first', remaining: 1 });
     suite.receiver.replies = ['fail']; // answered or failed: either way the first attempt is done first
-    const answer = await timedOpenApi('alipay.trade.refund', {
-      out_trade_no: outTradeNo,
-      refund_amount: '2.00',
-      out_request_no: 'FIRST',
-    });
+    const answer = await refundOpenApi(outTradeNo, 'FIRST', '2.00');
     expect(answer.json).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '2.00' });
     const notify = refundNotify(outTradeNo, 'FIRST');
     expect(notify).toBeDefined();
@@ -218,11 +217,7 @@ describe('fault refund-notify-first', () => {
     ).toEqual(['rejected', 'success']);
 
     // count 1: the next refund is answered first again.
-    const next = await timedOpenApi('alipay.trade.refund', {
-      out_trade_no: outTradeNo,
-      refund_amount: '1.00',
-      out_request_no: 'SECOND',
-    });
+    const next = await refundOpenApi(outTradeNo, 'SECOND');
     const later = await waitFor(() => refundNotify(outTradeNo, 'SECOND'));
     expect(later.hr).toBeGreaterThan(next.at);
   });
@@ -272,11 +267,7 @@ describe('fault refund-notify-first', () => {
     const params = await batchParams(`${t.tradeNo}^1.00^pwd first`, 'refund_fastpay_by_platform_pwd');
     const page = await fetch(legacyUrl(suite.sandbox, A(), params));
     await page.text();
-    const confirmed = await timedFetch(page.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `account=${encodeURIComponent(A().sellerEmail)}&password=${A().sellerPassword}`,
-    });
+    const confirmed = await confirmAsSeller(page.url);
     expect(confirmed.text).toContain('data-testid="success-num">1<');
     const trade = legacyRefundNotify(t.outTradeNo);
     expect(trade).toBeDefined();
@@ -294,11 +285,7 @@ describe('fault refund-notify-first', () => {
       scope: { partner: A().partner },
       fault: 'refund-notify-first',
     });
-    const answer = await timedOpenApi('alipay.trade.refund', {
-      out_trade_no: miss,
-      refund_amount: '1.00',
-      out_request_no: 'MISS',
-    });
+    const answer = await refundOpenApi(miss, 'MISS');
     const notify = await waitFor(() => refundNotify(miss, 'MISS'));
     expect(notify.hr).toBeGreaterThan(answer.at);
   });

@@ -1,6 +1,14 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type AppInfo, type MerchantInfo, type Sandbox, type SandboxOptions, startSandbox } from '../src';
-import { control, type Json, legacyUrl, paidDirectTrade, paidOpenApiTrade, Receiver } from './helpers';
+import {
+  callOpenApi,
+  control,
+  type Json,
+  legacyUrl,
+  paidDirectTrade,
+  paidOpenApiTrade,
+  Receiver,
+} from './helpers';
 
 /**
  * The fixture every sandbox test file shares: one sandbox and one notify_url receiver per file, started
@@ -25,6 +33,13 @@ export interface SandboxSuite {
     totalFee?: string,
     options?: { subject?: string; merchant?: MerchantInfo },
   ): Promise<{ outTradeNo: string; tradeNo: string }>;
+  /**
+   * The parameters of an instant-payment create request (create_direct_pay_by_user) of merchant A: a
+   * fresh out_trade_no, 1.00 yuan, notify and return URLs on the receiver. `extra` adds or overrides.
+   */
+  directParams(extra?: Record<string, string>): Record<string, string> & { out_trade_no: string };
+  /** Precreates an unpaid OpenAPI trade of the first app (no notify_url); returns its out_trade_no. */
+  precreate(amount?: string, subject?: string): Promise<string>;
   /**
    * Creates an unpaid escrow trade of merchant A (or a dual one with `trade_create_by_buyer`): price × 1,
    * express shipping the seller pays, notifying `${receiver.url}/notify` unless `notify` is false. The
@@ -96,6 +111,23 @@ export function sandboxSuite(prefix: string, options: SandboxOptions = {}): Sand
         suite.sandbox,
         options.merchant ? { ...input, merchant: options.merchant } : input,
       );
+    },
+    directParams: (extra = {}) => ({
+      service: 'create_direct_pay_by_user',
+      out_trade_no: suite.order(),
+      subject: '即时到账 instant',
+      payment_type: '1',
+      total_fee: '1.00',
+      seller_email: suite.A().sellerEmail,
+      notify_url: `${suite.receiver.url}/notify`,
+      return_url: `${suite.receiver.url}/return`,
+      ...extra,
+    }),
+    precreate: async (amount = '1.00', subject = 'x') => {
+      const outTradeNo = suite.order();
+      const biz = { out_trade_no: outTradeNo, total_amount: amount, subject };
+      await callOpenApi(suite.sandbox, suite.app(), 'alipay.trade.precreate', biz);
+      return outTradeNo;
     },
     createEscrow: async (options = {}) => {
       const outTradeNo = suite.order();
