@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { type AppInfo, type MerchantInfo, type Sandbox, type SandboxOptions, startSandbox } from '../src';
+import type { AppInfo, MerchantInfo, Sandbox, SandboxOptions } from '../src';
+import { type SandboxControl, startTestSandbox, type TestSandbox } from '../src/testing';
 import {
   callOpenApi,
   control,
@@ -11,13 +12,16 @@ import {
 } from './helpers';
 
 /**
- * The fixture every sandbox test file shares: one sandbox and one notify_url receiver per file, started
- * before its tests and closed after them. Between tests the faults are cleared and the receiver's
- * scripted answers forgotten, so that no test leaks a fault or a hung answer into the next one.
+ * The fixture every sandbox test file shares: one sandbox (started with the package's own test harness,
+ * `@alipay-commerce/sandbox/testing`) and one notify_url receiver per file, started before its tests and
+ * closed after them. Between tests the faults are cleared and the receiver's scripted answers forgotten,
+ * so that no test leaks a fault or a hung answer into the next one.
  */
 export interface SandboxSuite {
   /** The running sandbox (set once the file's `beforeAll` ran). */
   readonly sandbox: Sandbox;
+  /** The harness's typed control-API client of this sandbox. */
+  readonly control: SandboxControl;
   /** The merchant's notify_url server (`${receiver.url}/notify`). */
   readonly receiver: Receiver;
   /** A fresh merchant order number: the file's prefix, the time and a counter. */
@@ -67,6 +71,7 @@ export interface SandboxSuite {
  * apart in logs; `options` are the sandbox's (accounts, time scale).
  */
 export function sandboxSuite(prefix: string, options: SandboxOptions = {}): SandboxSuite {
+  let harness: TestSandbox | undefined;
   let sandbox: Sandbox | undefined;
   let receiver: Receiver | undefined;
   let seq = 0;
@@ -75,15 +80,16 @@ export function sandboxSuite(prefix: string, options: SandboxOptions = {}): Sand
     return value;
   };
   beforeAll(async () => {
-    sandbox = await startSandbox(options);
+    harness = await startTestSandbox(options);
+    sandbox = harness.sandbox;
     receiver = await new Receiver().start();
   });
   afterAll(async () => {
-    await sandbox?.close();
+    await harness?.close();
     await receiver?.close();
   });
   afterEach(async () => {
-    if (sandbox) await control(sandbox, 'DELETE', '/faults');
+    await harness?.clearFaults();
     if (receiver) {
       receiver.replies = [];
       receiver.fallback = 'success';
@@ -92,6 +98,9 @@ export function sandboxSuite(prefix: string, options: SandboxOptions = {}): Sand
   const suite: SandboxSuite = {
     get sandbox() {
       return started(sandbox);
+    },
+    get control() {
+      return started(harness);
     },
     get receiver() {
       return started(receiver);
