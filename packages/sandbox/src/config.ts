@@ -202,15 +202,8 @@ export const DEFAULT_MERCHANTS: MerchantConfigInput[] = [
     partner: '2088101000000001',
     sellerEmail: 'seller-a@sandbox.alipay.test',
     name: 'Sandbox Shop A 沙箱商户A',
-    contract: [
-      'create_direct_pay_by_user',
-      'create_partner_trade_by_buyer',
-      'trade_create_by_buyer',
-      'send_goods_confirm_by_platform',
-      'single_trade_query',
-      'close_trade',
-      'refund_fastpay_by_platform_nopwd',
-    ],
+    // Every interface a contract can list (the always-allowed ones need no contract).
+    contract: LEGACY_SERVICES.filter(s => !ALWAYS_ALLOWED_SERVICES.includes(s)),
   },
   {
     partner: '2088101000000002',

@@ -18,6 +18,17 @@ export interface GatewayCall {
   outTradeNos: string[];
 }
 
+/** A call as it arrived: what it named (empty when nothing) and which merchant orders it is about. */
+export function gatewayCall(
+  api: GatewayCall['api'],
+  at: number,
+  name: string | undefined,
+  owner: string | undefined,
+  outTradeNos: readonly string[],
+): GatewayCall {
+  return { at, api, name: name ?? '', owner: owner ?? '', outTradeNos: [...outTradeNos] };
+}
+
 /** Filter of `GET /__sandbox/gateway-calls`: every given field must match. */
 export interface GatewayCallFilter {
   name?: string;

@@ -18,7 +18,7 @@ export {
 export { FAULT_KINDS, type FaultInput, type FaultKind, type FaultScope } from './faults';
 export type { GatewayCall, GatewayCallFilter } from './gateway-calls';
 export { type DeliveryRecord, NOTIFY_ID_GRACE_MS, RETRY_SCHEDULE_MS } from './notifier';
-export { sandboxAppAuthToken } from './openapi-gateway';
+export { sandboxAppAuthToken } from './openapi-create';
 export {
   type AppInfo,
   type MerchantInfo,

@@ -25,6 +25,17 @@ export function isEscrowPath(trade: Trade): boolean {
   return trade.kind === 'escrow' || (trade.kind === 'dual' && trade.paidAs !== 'instant');
 }
 
+/** The buyer, body and `gmt_*` fields notifications and queries share, each only when known. */
+function buyerBodyAndTimes(trade: Trade, out: Record<string, string>): void {
+  setText(out, 'buyer_email', trade.buyerEmail);
+  setText(out, 'buyer_id', trade.buyerId);
+  setText(out, 'body', trade.body);
+  setTime(out, 'gmt_create', trade.gmtCreate);
+  setTime(out, 'gmt_payment', trade.gmtPayment);
+  setTime(out, 'gmt_send_goods', trade.gmtSendGoods);
+  setTime(out, 'gmt_close', trade.gmtClose);
+}
+
 function logisticsFields(trade: Trade, out: Record<string, string>): void {
   const chosen = trade.logistics[trade.logisticsChoice] ?? trade.logistics[0];
   if (!chosen) return;
@@ -60,13 +71,7 @@ export function legacyNotifyFields(trade: Trade): Record<string, string> {
     price: yuan(trade.priceFen),
     use_coupon: 'N',
   };
-  setText(out, 'buyer_email', trade.buyerEmail);
-  setText(out, 'buyer_id', trade.buyerId);
-  setText(out, 'body', trade.body);
-  setTime(out, 'gmt_create', trade.gmtCreate);
-  setTime(out, 'gmt_payment', trade.gmtPayment);
-  setTime(out, 'gmt_send_goods', trade.gmtSendGoods);
-  setTime(out, 'gmt_close', trade.gmtClose);
+  buyerBodyAndTimes(trade, out);
   if (trade.kind !== 'direct') logisticsFields(trade, out);
   refundStatus(trade, out);
   for (const [k, v] of Object.entries(trade.echo)) out[k] = v;
@@ -145,13 +150,7 @@ export function legacyQueryTradeFields(trade: Trade): Record<string, string> {
     trade_status: trade.status,
     use_coupon: 'F',
   };
-  setText(out, 'buyer_email', trade.buyerEmail);
-  setText(out, 'buyer_id', trade.buyerId);
-  setText(out, 'body', trade.body);
-  setTime(out, 'gmt_create', trade.gmtCreate);
-  setTime(out, 'gmt_payment', trade.gmtPayment);
-  setTime(out, 'gmt_send_goods', trade.gmtSendGoods);
-  setTime(out, 'gmt_close', trade.gmtClose);
+  buyerBodyAndTimes(trade, out);
   setTime(out, 'gmt_last_modified_time', trade.gmtLastModified);
   if (trade.status === 'TRADE_CLOSED' && trade.history.some(h => h.event === 'timeout')) {
     out['additional_trade_status'] = 'DAEMON_CONFIRM_CLOSE';

@@ -220,13 +220,7 @@ export class Lifecycle {
 
   /** send_goods_confirm_by_platform: the seller shipped (发货). */
   sendGoods(trade: Trade, shipment: NonNullable<Trade['shipment']>): Promise<void> {
-    if (trade.status !== 'WAIT_SELLER_SEND_GOODS') {
-      throw new TradeStateError(
-        'TRADE_STATUS_NOT_AVAILD',
-        'ACQ.TRADE_STATUS_ERROR',
-        'not waiting for shipment',
-      );
-    }
+    this.expectStatus(trade, 'WAIT_SELLER_SEND_GOODS', 'not waiting for shipment');
     const now = this.ctx.clock.now();
     trade.shipment = shipment;
     trade.gmtSendGoods = now;
@@ -243,31 +237,15 @@ export class Lifecycle {
 
   /** The buyer confirms receipt (确认收货): the escrow is released to the seller. */
   confirmReceipt(trade: Trade, event = 'buyer-confirmed-receipt'): Promise<void> {
-    if (trade.status !== 'WAIT_BUYER_CONFIRM_GOODS') {
-      throw new TradeStateError(
-        'TRADE_STATUS_NOT_AVAILD',
-        'ACQ.TRADE_STATUS_ERROR',
-        'not waiting for receipt confirmation',
-      );
-    }
-    this.ctx.clock.cancel(trade.timers.autoConfirm);
-    trade.gmtClose = this.ctx.clock.now();
-    this.move(trade, 'TRADE_FINISHED', event);
+    this.expectStatus(trade, 'WAIT_BUYER_CONFIRM_GOODS', 'not waiting for receipt confirmation');
+    this.end(trade, 'TRADE_FINISHED', event, trade.timers.autoConfirm);
     return this.notifyTrade(trade);
   }
 
   /** Closes an unpaid trade (merchant close, timeout, cancel). */
   close(trade: Trade, event: 'merchant' | 'timeout' | 'cancel'): Promise<void> {
-    if (trade.status !== 'WAIT_BUYER_PAY') {
-      throw new TradeStateError(
-        'TRADE_STATUS_NOT_AVAILD',
-        'ACQ.TRADE_STATUS_ERROR',
-        'only unpaid trades can be closed',
-      );
-    }
-    this.ctx.clock.cancel(trade.timers.expire);
-    trade.gmtClose = this.ctx.clock.now();
-    this.move(trade, 'TRADE_CLOSED', event);
+    this.expectStatus(trade, 'WAIT_BUYER_PAY', 'only unpaid trades can be closed');
+    this.end(trade, 'TRADE_CLOSED', event, trade.timers.expire);
     if (trade.generation === 'openapi' && trade.visible) return this.notifyTrade(trade);
     return Promise.resolve();
   }
@@ -359,6 +337,20 @@ export class Lifecycle {
       reason: '',
     });
     return { notified };
+  }
+
+  /** Refuses a step the trade's status does not allow, with Alipay's codes for it. */
+  private expectStatus(trade: Trade, status: TradeStatus, why: string): void {
+    if (trade.status !== status) {
+      throw new TradeStateError('TRADE_STATUS_NOT_AVAILD', 'ACQ.TRADE_STATUS_ERROR', why);
+    }
+  }
+
+  /** Moves a trade to a final status now: the timer that would have moved it stops, gmt_close is set. */
+  private end(trade: Trade, status: TradeStatus, event: string, timer: number | undefined): void {
+    this.ctx.clock.cancel(timer);
+    trade.gmtClose = this.ctx.clock.now();
+    this.move(trade, status, event);
   }
 
   private notRefundable(trade: Trade): TradeStateError {

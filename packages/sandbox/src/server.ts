@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleBrowserRoute } from './browser-routes';
+import type { AppCertificates } from './certs';
 import { SandboxClock } from './clock';
 import {
   ALWAYS_ALLOWED_SERVICES,
@@ -67,14 +68,7 @@ export interface AppInfo {
   name: string;
   aesKey?: string;
   /** Certificate mode: the three certificate files and their SNs. */
-  certificates?: {
-    appCert: string;
-    alipayCert: string;
-    alipayRootCert: string;
-    appCertSn: string;
-    alipayCertSn: string;
-    alipayRootCertSn: string;
-  };
+  certificates?: AppCertificates;
 }
 
 /** The start-up JSON (the CLI's first stdout line; also `GET /__sandbox/config`). */

@@ -133,6 +133,20 @@ export interface PendingPwdRefund {
   done: boolean;
 }
 
+/** What a create interface decides about a new trade; the store fills in the rest of an unpaid trade. */
+export type NewTradeFields = Omit<
+  Trade,
+  | 'tradeNo'
+  | 'status'
+  | 'visible'
+  | 'gmtCreate'
+  | 'gmtLastModified'
+  | 'refundedFen'
+  | 'refunds'
+  | 'timers'
+  | 'history'
+>;
+
 const key = (owner: string, outTradeNo: string): string => `${owner}\u0000${outTradeNo}`;
 
 /** The sandbox's state. */
@@ -152,6 +166,27 @@ export class TradeStore {
     this.seq = (this.seq + 1) % 10_000;
     const random = String(randomInt(0, 1_000_000_000_000)).padStart(12, '0');
     return `${beijingDate(now)}2200${String(this.seq).padStart(4, '0')}${random}`;
+  }
+
+  /**
+   * Creates and stores an unpaid trade: a fresh trade number, WAIT_BUYER_PAY, no refunds, and not yet
+   * visible (on Alipay a trade exists for queries only once the buyer opened the cashier).
+   */
+  createUnpaid(fields: NewTradeFields, now: number): Trade {
+    const trade: Trade = {
+      tradeNo: this.newTradeNo(now),
+      ...fields,
+      status: 'WAIT_BUYER_PAY',
+      visible: false,
+      gmtCreate: now,
+      gmtLastModified: now,
+      refundedFen: 0,
+      refunds: [],
+      timers: {},
+      history: [{ at: now, status: 'WAIT_BUYER_PAY', event: 'created' }],
+    };
+    this.add(trade);
+    return trade;
   }
 
   /** Stores a new trade. */

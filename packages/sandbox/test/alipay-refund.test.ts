@@ -1,91 +1,45 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
+import { describe, expect, it } from 'vitest';
 import {
   beijingNow,
   callOpenApi,
   control,
   type Json,
   legacyUrl,
-  paidDirectTrade,
-  paidOpenApiTrade,
-  Receiver,
   verifyLegacyMd5,
   verifyOpenApiParams,
   waitFor,
 } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /**
  * `POST /__sandbox/alipay-refund`: refunds and closes that happen on Alipay's side without the merchant's
  * API call (the buyer's escrow refund agreed through Alipay, customer service, the merchant portal).
  */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `AR${Date.now()}${++seq}`;
 const DAY = 24 * 3600_000;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  receiver = await new Receiver().start();
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
-afterEach(() => {
-  receiver.replies = [];
-});
-
-const A = () => sandbox.merchants[0]!;
-const app = () => sandbox.apps[0]!;
+const suite = sandboxSuite('AR');
+const { A, app, paidDirect, paidOpenApi, deliveries, createEscrow, precreate } = suite;
 
 async function escrowTrade(
   service = 'create_partner_trade_by_buyer',
   price = '20.00',
 ): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(sandbox, A(), {
-      service,
-      out_trade_no: outTradeNo,
-      subject: '担保退款',
-      payment_type: '1',
-      price,
-      quantity: '1',
-      logistics_type: 'EXPRESS',
-      logistics_fee: '0.00',
-      logistics_payment: 'SELLER_PAY',
-      seller_email: A().sellerEmail,
-      notify_url: `${receiver.url}/notify`,
-    }),
-    { redirect: 'manual' },
-  );
-  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner, mode: 'escrow' });
+  const outTradeNo = await createEscrow({ service, price, subject: '担保退款' });
+  const paid = await control(suite.sandbox, 'POST', '/pay', {
+    outTradeNo,
+    partner: A().partner,
+    mode: 'escrow',
+  });
   expect(paid.trade.status).toBe('WAIT_SELLER_SEND_GOODS');
   return { outTradeNo, tradeNo: paid.trade.tradeNo };
 }
 
-const directTrade = (totalFee = '10.00') =>
-  paidDirectTrade(sandbox, {
-    outTradeNo: order(),
-    totalFee,
-    subject: '即时到账',
-    notifyUrl: `${receiver.url}/notify`,
-  });
-
-const openApiTrade = (amount = '10.00') =>
-  paidOpenApiTrade(sandbox, {
-    outTradeNo: order(),
-    amount,
-    subject: 'alipay side',
-    notifyUrl: `${receiver.url}/notify`,
-  });
-
-const alipayRefund = (body: Record<string, unknown>) => control(sandbox, 'POST', '/alipay-refund', body);
+const alipayRefund = (body: Record<string, unknown>) =>
+  control(suite.sandbox, 'POST', '/alipay-refund', body);
 
 async function legacy(params: Record<string, string>): Promise<string> {
-  return (await fetch(legacyUrl(sandbox, A(), params))).text();
+  return (await fetch(legacyUrl(suite.sandbox, A(), params))).text();
 }
 
 function tradeXml(xml: string): Record<string, string> {
@@ -99,11 +53,10 @@ const query = async (outTradeNo: string) =>
   tradeXml(await legacy({ service: 'single_trade_query', out_trade_no: outTradeNo }));
 
 async function openApi(method: string, biz: Record<string, unknown>): Promise<Json> {
-  return (await callOpenApi(sandbox, app(), method, biz)).json[`${method.replace(/\./g, '_')}_response`];
+  return (await callOpenApi(suite.sandbox, app(), method, biz)).json[
+    `${method.replace(/\./g, '_')}_response`
+  ];
 }
-
-const deliveries = async (outTradeNo: string): Promise<Json[]> =>
-  (await control(sandbox, 'GET', `/deliveries?outTradeNo=${outTradeNo}`)).deliveries;
 
 describe('Alipay-side refund of a legacy escrow trade', () => {
   it('WAIT_SELLER_SEND_GOODS: refunded whole, TRADE_CLOSED notified with refund_status; query agrees', async () => {
@@ -174,9 +127,9 @@ describe('Alipay-side refund of a legacy escrow trade', () => {
 
     // The 10-day auto-confirmation was cancelled: nothing else is notified.
     const before = (await deliveries(t.outTradeNo)).length;
-    await control(sandbox, 'POST', '/clock/advance', { ms: 11 * DAY });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 11 * DAY });
     expect(await deliveries(t.outTradeNo)).toHaveLength(before);
-    expect((await control(sandbox, 'GET', `/trades/${t.tradeNo}`)).trade.status).toBe('TRADE_CLOSED');
+    expect((await control(suite.sandbox, 'GET', `/trades/${t.tradeNo}`)).trade.status).toBe('TRADE_CLOSED');
   });
 
   it('the dual interface paid as escrow is refundable the same way; paid instantly it is finished (409)', async () => {
@@ -184,23 +137,17 @@ describe('Alipay-side refund of a legacy escrow trade', () => {
     const done = await alipayRefund({ outTradeNo: dual.outTradeNo, partner: A().partner });
     expect(done.trade.status).toBe('TRADE_CLOSED');
 
-    const instant = order();
-    await fetch(
-      legacyUrl(sandbox, A(), {
-        service: 'trade_create_by_buyer',
-        out_trade_no: instant,
-        subject: 'dual instant',
-        payment_type: '1',
-        price: '5.00',
-        quantity: '1',
-        logistics_type: 'EXPRESS',
-        logistics_fee: '0.00',
-        logistics_payment: 'SELLER_PAY',
-        seller_email: A().sellerEmail,
-      }),
-      { redirect: 'manual' },
-    );
-    await control(sandbox, 'POST', '/pay', { outTradeNo: instant, partner: A().partner, mode: 'instant' });
+    const instant = await createEscrow({
+      service: 'trade_create_by_buyer',
+      price: '5.00',
+      subject: 'dual instant',
+      notify: false,
+    });
+    await control(suite.sandbox, 'POST', '/pay', {
+      outTradeNo: instant,
+      partner: A().partner,
+      mode: 'instant',
+    });
     const finished = await alipayRefund({ outTradeNo: instant, partner: A().partner });
     expect(finished).toMatchObject({ status: 409, code: 'TRADE_STATUS_NOT_AVAILD' });
   });
@@ -208,7 +155,7 @@ describe('Alipay-side refund of a legacy escrow trade', () => {
 
 describe('Alipay-side refund of an instant trade', () => {
   it('legacy direct: partial, then the rest; refund_status notified, TRADE_CLOSED when full; query agrees', async () => {
-    const t = await directTrade('10.00');
+    const t = await paidDirect('10.00');
     const part = await alipayRefund({ outTradeNo: t.outTradeNo, partner: A().partner, amountFen: 300 });
     expect(part.trade).toMatchObject({ status: 'TRADE_SUCCESS', refundedFen: 300 });
     const partNotify = part.deliveries.find((d: Json) => d.params['refund_status'] === 'REFUND_SUCCESS');
@@ -241,7 +188,7 @@ describe('Alipay-side refund of an instant trade', () => {
     expect(await query(t.outTradeNo)).toMatchObject({ trade_status: 'TRADE_CLOSED', to_buyer_fee: '10.00' });
 
     // The merchant's own refund now finds nothing left.
-    const clock = await control(sandbox, 'GET', '/clock');
+    const clock = await control(suite.sandbox, 'GET', '/clock');
     const batchNo = `${String(clock.nowBeijing).slice(0, 10).replace(/-/g, '')}AR${Date.now() % 100000}`;
     expect(
       await legacy({
@@ -252,12 +199,12 @@ describe('Alipay-side refund of an instant trade', () => {
         detail_data: `${t.tradeNo}^1.00^late`,
       }),
     ).toContain('<is_success>T</is_success>');
-    const after = await control(sandbox, 'GET', `/trades/${t.tradeNo}`);
+    const after = await control(suite.sandbox, 'GET', `/trades/${t.tradeNo}`);
     expect(after.trade.refundedFen).toBe(1000);
   });
 
   it('OpenAPI: notified with refund_fee and an out_biz_no Alipay made up; refund.query finds that one only', async () => {
-    const outTradeNo = await openApiTrade('10.00');
+    const outTradeNo = await paidOpenApi('10.00');
     const part = await alipayRefund({ outTradeNo, appId: app().appId, amountFen: 250 });
     expect(part.trade.refunds[0]).toMatchObject({ source: 'alipay', amountFen: 250 });
     const outBizNo = part.trade.refunds[0].outRequestNo as string;
@@ -308,7 +255,7 @@ describe('Alipay-side refund of an instant trade', () => {
   });
 
   it('a full refund by default closes an OpenAPI trade with a TRADE_CLOSED notification', async () => {
-    const outTradeNo = await openApiTrade('3.00');
+    const outTradeNo = await paidOpenApi('3.00');
     const done = await alipayRefund({ outTradeNo, appId: app().appId });
     expect(done.trade).toMatchObject({ status: 'TRADE_CLOSED', refundedFen: 300 });
     const notify = done.deliveries.find((d: Json) => d.tradeStatus === 'TRADE_CLOSED');
@@ -319,33 +266,13 @@ describe('Alipay-side refund of an instant trade', () => {
 
 describe('POST /__sandbox/alipay-refund: refusals and options', () => {
   it('unpaid, closed and finished trades are 409; bad input is 400; an unknown trade 404', async () => {
-    const unpaid = order();
-    await callOpenApi(sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: unpaid,
-      total_amount: '1.00',
-      subject: 'x',
-    });
-    await control(sandbox, 'POST', '/open-cashier', { outTradeNo: unpaid, appId: app().appId });
+    const unpaid = await precreate();
+    await control(suite.sandbox, 'POST', '/open-cashier', { outTradeNo: unpaid, appId: app().appId });
     expect(await alipayRefund({ outTradeNo: unpaid, appId: app().appId })).toMatchObject({
       status: 409,
       code: 'TRADE_STATUS_NOT_AVAILD',
     });
-    const escrowUnpaid = order();
-    await fetch(
-      legacyUrl(sandbox, A(), {
-        service: 'create_partner_trade_by_buyer',
-        out_trade_no: escrowUnpaid,
-        subject: 'x',
-        payment_type: '1',
-        price: '1.00',
-        quantity: '1',
-        logistics_type: 'EXPRESS',
-        logistics_fee: '0.00',
-        logistics_payment: 'SELLER_PAY',
-        seller_email: A().sellerEmail,
-      }),
-      { redirect: 'manual' },
-    );
+    const escrowUnpaid = await createEscrow({ subject: 'x', notify: false });
     expect((await alipayRefund({ outTradeNo: escrowUnpaid, partner: A().partner })).status).toBe(409);
 
     const finished = await escrowTrade();
@@ -354,10 +281,10 @@ describe('POST /__sandbox/alipay-refund: refusals and options', () => {
       trade_no: finished.tradeNo,
       logistics_name: 'x',
     });
-    await control(sandbox, 'POST', '/confirm-receipt', { tradeNo: finished.tradeNo });
+    await control(suite.sandbox, 'POST', '/confirm-receipt', { tradeNo: finished.tradeNo });
     expect((await alipayRefund({ tradeNo: finished.tradeNo })).status).toBe(409);
 
-    const paid = await openApiTrade();
+    const paid = await paidOpenApi();
     for (const body of [
       { amountFen: 1.5 },
       { amountFen: '100' },
@@ -368,12 +295,14 @@ describe('POST /__sandbox/alipay-refund: refusals and options', () => {
       expect(bad.status, JSON.stringify(body)).toBe(400);
     }
     expect((await alipayRefund({ outTradeNo: 'nope', appId: app().appId })).status).toBe(404);
-    expect((await control(sandbox, 'GET', `/trades/${paid}?appId=${app().appId}`)).trade.refundedFen).toBe(0);
+    expect(
+      (await control(suite.sandbox, 'GET', `/trades/${paid}?appId=${app().appId}`)).trade.refundedFen,
+    ).toBe(0);
   });
 
   it('waitForNotify false answers without waiting for the notification', async () => {
-    const outTradeNo = await openApiTrade();
-    receiver.replies = [{ status: 200, body: 'success', delayMs: 1500 }];
+    const outTradeNo = await paidOpenApi();
+    suite.receiver.replies = [{ status: 200, body: 'success', delayMs: 1500 }];
     const started = Date.now();
     const done = await alipayRefund({ outTradeNo, appId: app().appId, amountFen: 100, waitForNotify: false });
     expect(Date.now() - started).toBeLessThan(1000);

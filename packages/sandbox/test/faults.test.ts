@@ -1,83 +1,41 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
-import {
-  callOpenApi,
-  control,
-  type Json,
-  legacyUrl,
-  Receiver,
-  verifyLegacyMd5,
-  verifyOpenApiParams,
-  waitFor,
-} from './helpers';
+import { describe, expect, it } from 'vitest';
+import { callOpenApi, control, legacyUrl, verifyLegacyMd5, verifyOpenApiParams, waitFor } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /** Fault injection through the control API: every fault, its scope and count. */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `F${Date.now()}${++seq}`;
 const MIN = 60_000;
 
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  receiver = await new Receiver().start();
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
-afterEach(async () => {
-  await control(sandbox, 'DELETE', '/faults');
-  receiver.replies = [];
-  receiver.fallback = 'success';
-});
-
-const A = () => sandbox.merchants[0]!;
-const app = () => sandbox.apps[0]!;
+const suite = sandboxSuite('F');
+const { order, A, app, deliveries, createEscrow, directParams } = suite;
 
 async function directTrade(extra: Record<string, string> = {}): Promise<string> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(sandbox, A(), {
-      service: 'create_direct_pay_by_user',
-      out_trade_no: outTradeNo,
-      subject: 'fault test',
-      payment_type: '1',
-      total_fee: '1.00',
-      seller_email: A().sellerEmail,
-      notify_url: `${receiver.url}/notify`,
-      return_url: `${receiver.url}/return`,
-      ...extra,
-    }),
-  );
-  return outTradeNo;
+  const params = directParams({ subject: 'fault test', ...extra });
+  await fetch(legacyUrl(suite.sandbox, A(), params));
+  return params.out_trade_no;
 }
 
 async function fault(body: Record<string, unknown>): Promise<void> {
-  const res = await control(sandbox, 'POST', '/faults', body);
+  const res = await control(suite.sandbox, 'POST', '/faults', body);
   expect(res.status).toBe(201);
 }
-
-const deliveries = async (outTradeNo: string) =>
-  (await control(sandbox, 'GET', `/deliveries?outTradeNo=${outTradeNo}`)).deliveries as Json[];
 
 describe('faults', () => {
   it('drop-notify drops attempts (count) and Alipay retries on schedule', async () => {
     const outTradeNo = await directTrade();
     await fault({ scope: { outTradeNo }, fault: 'drop-notify', count: 1 });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     expect((await deliveries(outTradeNo)).map(d => d.outcome)).toEqual(['dropped']);
-    expect(receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo)).toHaveLength(0);
-    await control(sandbox, 'POST', '/clock/advance', { ms: 4 * MIN });
+    expect(suite.receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo)).toHaveLength(0);
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 4 * MIN });
     expect((await deliveries(outTradeNo)).map(d => d.outcome)).toEqual(['dropped', 'success']);
   });
 
   it('drop-notify without count never delivers (polling is the fallback)', async () => {
     const outTradeNo = await directTrade();
     await fault({ scope: { partner: A().partner }, fault: 'drop-notify' });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
-    await control(sandbox, 'POST', '/clock/advance', { ms: 26 * 60 * MIN });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 26 * 60 * MIN });
     const d = await deliveries(outTradeNo);
     expect(d).toHaveLength(8);
     expect(d.every(x => x.outcome === 'dropped')).toBe(true);
@@ -86,8 +44,8 @@ describe('faults', () => {
   it('duplicate-notify sends each attempt twice, concurrently, with the same notify_id', async () => {
     const outTradeNo = await directTrade();
     await fault({ scope: { outTradeNo }, fault: 'duplicate-notify', count: 1 });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
-    const got = receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo);
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    const got = suite.receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo);
     expect(got).toHaveLength(2);
     expect(got[0]!.params['notify_id']).toBe(got[1]!.params['notify_id']);
     expect((await deliveries(outTradeNo)).map(d => d.copy)).toEqual([1, 2]);
@@ -96,37 +54,21 @@ describe('faults', () => {
   it('delay-notify holds the first attempt for ms of sandbox time', async () => {
     const outTradeNo = await directTrade();
     await fault({ scope: { outTradeNo }, fault: 'delay-notify', ms: 30_000 });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     expect(await deliveries(outTradeNo)).toHaveLength(0);
-    await control(sandbox, 'POST', '/clock/advance', { ms: 29_000 });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 29_000 });
     expect(await deliveries(outTradeNo)).toHaveLength(0);
-    await control(sandbox, 'POST', '/clock/advance', { ms: 1_000 });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 1_000 });
     expect((await deliveries(outTradeNo)).map(d => d.outcome)).toEqual(['success']);
   });
 
   it('reorder-notify delivers a later status change first', async () => {
-    const outTradeNo = order();
-    await fetch(
-      legacyUrl(sandbox, A(), {
-        service: 'create_partner_trade_by_buyer',
-        out_trade_no: outTradeNo,
-        subject: 'reorder',
-        payment_type: '1',
-        price: '1.00',
-        quantity: '1',
-        logistics_type: 'EXPRESS',
-        logistics_fee: '0.00',
-        logistics_payment: 'SELLER_PAY',
-        seller_email: A().sellerEmail,
-        notify_url: `${receiver.url}/notify`,
-      }),
-      { redirect: 'manual' },
-    );
-    await control(sandbox, 'POST', '/open-cashier', { outTradeNo, partner: A().partner });
+    const outTradeNo = await createEscrow({ subject: 'reorder' });
+    await control(suite.sandbox, 'POST', '/open-cashier', { outTradeNo, partner: A().partner });
     await fault({ scope: { outTradeNo }, fault: 'reorder-notify', count: 1 });
-    const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    const paid = await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     await fetch(
-      legacyUrl(sandbox, A(), {
+      legacyUrl(suite.sandbox, A(), {
         service: 'send_goods_confirm_by_platform',
         trade_no: paid.trade.tradeNo,
         logistics_name: 'EMS',
@@ -143,40 +85,43 @@ describe('faults', () => {
   it('reorder-notify with nothing to overtake it still delivers, late', async () => {
     const outTradeNo = await directTrade();
     await fault({ scope: { outTradeNo }, fault: 'reorder-notify', count: 1 });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     expect(await deliveries(outTradeNo)).toHaveLength(0);
-    await control(sandbox, 'POST', '/clock/advance', { ms: 10 * MIN });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 10 * MIN });
     expect(await deliveries(outTradeNo)).toHaveLength(1);
   });
 
   it('gateway-500 answers HTTP 500 (count), for legacy and OpenAPI gateways', async () => {
     await fault({ scope: { partner: A().partner }, fault: 'gateway-500', count: 1 });
-    const url = legacyUrl(sandbox, A(), { service: 'single_trade_query', out_trade_no: 'x' });
+    const url = legacyUrl(suite.sandbox, A(), { service: 'single_trade_query', out_trade_no: 'x' });
     expect((await fetch(url)).status).toBe(500);
     expect((await fetch(url)).status).toBe(200);
     await fault({ scope: { appId: app().appId }, fault: 'gateway-500' });
-    const res = await callOpenApi(sandbox, app(), 'alipay.trade.query', { out_trade_no: 'x' });
+    const res = await callOpenApi(suite.sandbox, app(), 'alipay.trade.query', { out_trade_no: 'x' });
     expect(res.status).toBe(500);
   });
 
   it('gateway-hang never answers until the fault is removed', async () => {
     await fault({ scope: { appId: app().appId }, fault: 'gateway-hang' });
-    const pending = callOpenApi(sandbox, app(), 'alipay.trade.query', { out_trade_no: 'x' }).then(
+    const pending = callOpenApi(suite.sandbox, app(), 'alipay.trade.query', { out_trade_no: 'x' }).then(
       () => 'answered',
       () => 'dropped',
     );
     const raced = await Promise.race([pending, new Promise(r => setTimeout(() => r('hanging'), 300))]);
     expect(raced).toBe('hanging');
-    await control(sandbox, 'DELETE', '/faults'); // releases hung requests (connection closed)
+    await control(suite.sandbox, 'DELETE', '/faults'); // releases hung requests (connection closed)
     expect(await pending).toBe('dropped');
-    expect((await callOpenApi(sandbox, app(), 'alipay.trade.query', { out_trade_no: 'x' })).status).toBe(200);
+    expect(
+      (await callOpenApi(suite.sandbox, app(), 'alipay.trade.query', { out_trade_no: 'x' })).status,
+    ).toBe(200);
   });
 
   it('notify-verify-500 and notify-verify-hang affect notify_verify only', async () => {
-    const verifyUrl = `${sandbox.legacyGateway}?service=notify_verify&partner=${A().partner}&notify_id=abc`;
+    const verifyUrl = `${suite.sandbox.legacyGateway}?service=notify_verify&partner=${A().partner}&notify_id=abc`;
     await fault({ scope: { partner: A().partner }, fault: 'notify-verify-500', count: 1 });
     expect(
-      (await fetch(legacyUrl(sandbox, A(), { service: 'single_trade_query', out_trade_no: 'x' }))).status,
+      (await fetch(legacyUrl(suite.sandbox, A(), { service: 'single_trade_query', out_trade_no: 'x' })))
+        .status,
     ).toBe(200);
     expect((await fetch(verifyUrl)).status).toBe(500);
     expect(await (await fetch(verifyUrl)).text()).toBe('false');
@@ -191,14 +136,14 @@ describe('faults', () => {
   it('tamper-signature spoils one signed message; the retry is signed correctly', async () => {
     const outTradeNo = await directTrade();
     await fault({ scope: { outTradeNo }, fault: 'tamper-signature', count: 2 });
-    receiver.replies = ['fail'];
-    const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    suite.receiver.replies = ['fail'];
+    const paid = await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     // First the return redirect, then the first notify attempt are spoiled.
     expect(verifyLegacyMd5(paid.redirect.params, A())).toBe(false);
     const first = paid.deliveries[0];
     expect(first.tampered).toBe(true);
     expect(verifyLegacyMd5(first.params, A())).toBe(false);
-    await control(sandbox, 'POST', '/clock/advance', { ms: 4 * MIN });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 4 * MIN });
     const second = (await deliveries(outTradeNo))[1]!;
     expect(second.tampered).toBe(false);
     expect(verifyLegacyMd5(second.params, A())).toBe(true);
@@ -207,16 +152,16 @@ describe('faults', () => {
   it('tamper-signature on OpenAPI answers and notifications', async () => {
     const outTradeNo = order();
     await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app(),
       'alipay.trade.precreate',
       { out_trade_no: outTradeNo, total_amount: '1.00', subject: 'x' },
       {
-        notify_url: `${receiver.url}/notify`,
+        notify_url: `${suite.receiver.url}/notify`,
       },
     );
     await fault({ scope: { appId: app().appId }, fault: 'tamper-signature', count: 1 });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
     const d = (await deliveries(outTradeNo))[0]!;
     expect(verifyOpenApiParams(d.params, app().alipayPublicKey)).toBe(false);
   });
@@ -225,25 +170,25 @@ describe('faults', () => {
     const hit = await directTrade();
     const miss = await directTrade();
     await fault({ scope: { outTradeNo: hit }, fault: 'drop-notify' });
-    expect((await control(sandbox, 'GET', '/faults')).faults).toHaveLength(1);
-    await control(sandbox, 'POST', '/pay', { outTradeNo: hit, partner: A().partner });
-    await control(sandbox, 'POST', '/pay', { outTradeNo: miss, partner: A().partner });
+    expect((await control(suite.sandbox, 'GET', '/faults')).faults).toHaveLength(1);
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo: hit, partner: A().partner });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo: miss, partner: A().partner });
     expect((await deliveries(hit))[0]!.outcome).toBe('dropped');
     expect((await deliveries(miss))[0]!.outcome).toBe('success');
-    const bad = await control(sandbox, 'POST', '/faults', { fault: 'explode' });
+    const bad = await control(suite.sandbox, 'POST', '/faults', { fault: 'explode' });
     expect(bad.status).toBe(400);
-    expect((await control(sandbox, 'POST', '/faults', { fault: 'delay-notify' })).status).toBe(400);
+    expect((await control(suite.sandbox, 'POST', '/faults', { fault: 'delay-notify' })).status).toBe(400);
   });
 
   it('reset forgets trades, deliveries, faults and the clock offset', async () => {
     const outTradeNo = await directTrade();
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     await fault({ fault: 'gateway-500' });
-    await control(sandbox, 'POST', '/clock/advance', { ms: 3600_000 });
-    const reset = await control(sandbox, 'POST', '/reset');
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 3600_000 });
+    const reset = await control(suite.sandbox, 'POST', '/reset');
     expect(reset.advancedBy).toBe(0);
-    expect((await control(sandbox, 'GET', '/trades')).trades).toHaveLength(0);
+    expect((await control(suite.sandbox, 'GET', '/trades')).trades).toHaveLength(0);
     expect(await deliveries(outTradeNo)).toHaveLength(0);
-    expect((await control(sandbox, 'GET', '/faults')).faults).toHaveLength(0);
+    expect((await control(suite.sandbox, 'GET', '/faults')).faults).toHaveLength(0);
   });
 });

@@ -325,12 +325,18 @@ export async function paidOpenApiTrade(
   return input.outTradeNo;
 }
 
-/** A paid legacy instant trade (即时到账) of merchant A notifying `notifyUrl`. */
+/** A paid legacy instant trade (即时到账) of `merchant` (default: merchant A) notifying `notifyUrl`. */
 export async function paidDirectTrade(
   sandbox: Sandbox,
-  input: { outTradeNo: string; totalFee: string; subject: string; notifyUrl: string },
+  input: {
+    outTradeNo: string;
+    totalFee: string;
+    subject: string;
+    notifyUrl: string;
+    merchant?: MerchantInfo;
+  },
 ): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const merchant = sandbox.merchants[0]!;
+  const merchant = input.merchant ?? sandbox.merchants[0]!;
   await fetch(
     legacyUrl(sandbox, merchant, {
       service: 'create_direct_pay_by_user',

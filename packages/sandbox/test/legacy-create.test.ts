@@ -1,45 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MERCHANTS } from '../src';
 import { control, formEncode, legacyUrl, pct, signLegacyRequest } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /** The three legacy create interfaces: validation, error codes and the cashier HTML. */
 
-let sandbox: Sandbox;
-let seq = 0;
-const order = (): string => `ORD${Date.now()}${++seq}`;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    config: {
-      merchants: [
-        {
-          partner: '2088101000000001',
-          sellerEmail: 'seller-a@sandbox.alipay.test',
-          name: 'Shop A',
-          contactUrl: 'http://wangwang.example/seller-a',
-          contract: [
-            'create_direct_pay_by_user',
-            'create_partner_trade_by_buyer',
-            'trade_create_by_buyer',
-            'send_goods_confirm_by_platform',
-            'single_trade_query',
-            'close_trade',
-            'refund_fastpay_by_platform_nopwd',
-          ],
-        },
-        {
-          partner: '2088101000000002',
-          sellerEmail: 'seller-b@sandbox.alipay.test',
-          contract: ['create_direct_pay_by_user'],
-        },
-      ],
-    },
-  });
+const suite = sandboxSuite('L', {
+  config: {
+    // The default merchants; A with a contact link (旺旺) for the cashier page.
+    merchants: [
+      { ...DEFAULT_MERCHANTS[0]!, contactUrl: 'http://wangwang.example/seller-a' },
+      DEFAULT_MERCHANTS[1]!,
+    ],
+  },
 });
-afterAll(() => sandbox.close());
-
-const A = () => sandbox.merchants[0]!;
-const B = () => sandbox.merchants[1]!;
+const { order, A, B } = suite;
 
 const direct = (extra: Record<string, string> = {}) => ({
   service: 'create_direct_pay_by_user',
@@ -82,7 +57,7 @@ async function errorCode(url: string, init?: RequestInit): Promise<string | unde
 describe('legacy create interfaces', () => {
   it('create_direct_pay_by_user (utf-8, GET) shows the instant-payment cashier', async () => {
     const params = direct({ body: '描述 & <b>', extra_common_param: 'abc' });
-    const res = await fetch(legacyUrl(sandbox, A(), params));
+    const res = await fetch(legacyUrl(suite.sandbox, A(), params));
     expect(res.url).toMatch(/\/cashier\/\d{28}$/);
     const html = await res.text();
     expect(html).toContain('data-testid="cashier"');
@@ -114,14 +89,14 @@ describe('legacy create interfaces', () => {
   it('accepts price + quantity instead of total_fee', async () => {
     const p = direct({ price: '3.33', quantity: '3' });
     delete (p as Record<string, string>)['total_fee'];
-    const html = await (await fetch(legacyUrl(sandbox, A(), p))).text();
+    const html = await (await fetch(legacyUrl(suite.sandbox, A(), p))).text();
     expect(html).toMatch(/data-testid="total">9\.99</);
   });
 
   it('create_direct_pay_by_user with _input_charset=gbk: GBK bytes, GBK signature, POST body', async () => {
     const params = signLegacyRequest(direct({ subject: '中文商品名称' }), A(), { charset: 'gbk' });
     // As the 2009 demo does: the charset in the form action's query, the form body in GBK.
-    const res = await fetch(`${sandbox.legacyGateway}?_input_charset=gbk`, {
+    const res = await fetch(`${suite.sandbox.legacyGateway}?_input_charset=gbk`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: formEncode(params, 'gbk'),
@@ -135,14 +110,14 @@ describe('legacy create interfaces', () => {
     const params = direct({ subject: '中文' });
     const signedAsUtf8 = signLegacyRequest({ ...params, _input_charset: 'gbk' }, A(), { charset: 'utf-8' });
     signedAsUtf8['_input_charset'] = 'gbk';
-    expect(await errorCode(`${sandbox.legacyGateway}?${formEncode(signedAsUtf8, 'gbk')}`)).toBe(
+    expect(await errorCode(`${suite.sandbox.legacyGateway}?${formEncode(signedAsUtf8, 'gbk')}`)).toBe(
       'ILLEGAL_SIGN',
     );
   });
 
   it('create_partner_trade_by_buyer shows escrow explanation, logistics and the contact link', async () => {
     const params = escrow('create_partner_trade_by_buyer', { discount: '1.00', receive_name: '张三' });
-    const html = await (await fetch(legacyUrl(sandbox, A(), params))).text();
+    const html = await (await fetch(legacyUrl(suite.sandbox, A(), params))).text();
     expect(html).toContain('data-interface="escrow"');
     expect(html).toContain('data-testid="escrow-explanation"');
     expect(html).toContain('对其满意后才向卖家支付货款');
@@ -164,7 +139,7 @@ describe('legacy create interfaces', () => {
       logistics_payment: 'SELLER_PAY',
       logistics_fee: '0.00',
     });
-    const html = await (await fetch(legacyUrl(sandbox, A(), params, { charset: 'gbk' }))).text();
+    const html = await (await fetch(legacyUrl(suite.sandbox, A(), params, { charset: 'gbk' }))).text();
     expect(html).toContain('data-interface="dual"');
     expect(html).toContain('双接口商品');
     expect(html).toContain('id="mode-instant"');
@@ -183,17 +158,22 @@ describe('legacy create interfaces', () => {
         escrow('trade_create_by_buyer', { subject: '中文双接口' }),
       ];
       for (const params of requests) {
-        const html = await (await fetch(legacyUrl(sandbox, A(), params, { charset }))).text();
+        const html = await (await fetch(legacyUrl(suite.sandbox, A(), params, { charset }))).text();
         expect(html, params.service).toContain(params.subject);
         expect(html).toContain('id="pay"');
         expect(
           await errorCode(
-            legacyUrl(sandbox, A(), { ...params, out_trade_no: order() }, { charset, key: 'k'.repeat(32) }),
+            legacyUrl(
+              suite.sandbox,
+              A(),
+              { ...params, out_trade_no: order() },
+              { charset, key: 'k'.repeat(32) },
+            ),
           ),
         ).toBe('ILLEGAL_SIGN');
-        expect(await errorCode(legacyUrl(sandbox, A(), { ...params, out_trade_no: '' }, { charset }))).toBe(
-          'ILLEGAL_ARGUMENT',
-        );
+        expect(
+          await errorCode(legacyUrl(suite.sandbox, A(), { ...params, out_trade_no: '' }, { charset })),
+        ).toBe('ILLEGAL_ARGUMENT');
       }
     });
   }
@@ -201,10 +181,10 @@ describe('legacy create interfaces', () => {
   it('HAS_NO_PRIVILEGE for merchant B on escrow and dual, but B may pay instantly', async () => {
     const b = B();
     for (const service of ['create_partner_trade_by_buyer', 'trade_create_by_buyer']) {
-      const url = legacyUrl(sandbox, b, escrow(service, { seller_email: b.sellerEmail }));
+      const url = legacyUrl(suite.sandbox, b, escrow(service, { seller_email: b.sellerEmail }));
       expect(await errorCode(url)).toBe('HAS_NO_PRIVILEGE');
     }
-    const ok = await fetch(legacyUrl(sandbox, b, direct({ seller_email: b.sellerEmail })));
+    const ok = await fetch(legacyUrl(suite.sandbox, b, direct({ seller_email: b.sellerEmail })));
     expect(await ok.text()).toContain('data-testid="cashier"');
     expect(b.contract).toEqual([
       'create_direct_pay_by_user',
@@ -215,28 +195,30 @@ describe('legacy create interfaces', () => {
 
   it('answers Alipay error codes on the error page', async () => {
     const a = A();
-    expect(await errorCode(legacyUrl(sandbox, a, direct(), { key: 'x'.repeat(32) }))).toBe('ILLEGAL_SIGN');
-    expect(await errorCode(legacyUrl(sandbox, { ...a, partner: '2088999999999999' }, direct()))).toBe(
+    expect(await errorCode(legacyUrl(suite.sandbox, a, direct(), { key: 'x'.repeat(32) }))).toBe(
+      'ILLEGAL_SIGN',
+    );
+    expect(await errorCode(legacyUrl(suite.sandbox, { ...a, partner: '2088999999999999' }, direct()))).toBe(
       'ILLEGAL_PARTNER',
     );
-    expect(await errorCode(legacyUrl(sandbox, a, { ...direct(), service: 'create_everything' }))).toBe(
+    expect(await errorCode(legacyUrl(suite.sandbox, a, { ...direct(), service: 'create_everything' }))).toBe(
       'ILLEGAL_SERVICE',
     );
     const big5 = signLegacyRequest({ ...direct(), _input_charset: 'big5' }, a);
-    expect(await errorCode(`${sandbox.legacyGateway}?${formEncode(big5)}`)).toBe('ILLEGAL_CHARSET');
+    expect(await errorCode(`${suite.sandbox.legacyGateway}?${formEncode(big5)}`)).toBe('ILLEGAL_CHARSET');
     const lower = signLegacyRequest(direct(), a);
     lower['sign_type'] = 'md5';
-    expect(await errorCode(`${sandbox.legacyGateway}?${formEncode(lower)}`)).toBe('ILLEGAL_SIGN_TYPE');
-    expect(await errorCode(legacyUrl(sandbox, a, direct({ payment_type: '2' })))).toBe(
+    expect(await errorCode(`${suite.sandbox.legacyGateway}?${formEncode(lower)}`)).toBe('ILLEGAL_SIGN_TYPE');
+    expect(await errorCode(legacyUrl(suite.sandbox, a, direct({ payment_type: '2' })))).toBe(
       'ILLEGAL_PAYMENT_TYPE',
     );
-    expect(await errorCode(legacyUrl(sandbox, a, direct({ seller_email: 'nobody@nowhere.test' })))).toBe(
-      'SELLER_NOT_EXIST',
-    );
-    expect(await errorCode(legacyUrl(sandbox, a, direct({ seller_email: B().sellerEmail })))).toBe(
+    expect(
+      await errorCode(legacyUrl(suite.sandbox, a, direct({ seller_email: 'nobody@nowhere.test' }))),
+    ).toBe('SELLER_NOT_EXIST');
+    expect(await errorCode(legacyUrl(suite.sandbox, a, direct({ seller_email: B().sellerEmail })))).toBe(
       'SELLER_NOT_IN_SPECIFIED_SELLERS',
     );
-    expect(await errorCode(legacyUrl(sandbox, a, direct({ total_fee: '0.00' })))).toBe(
+    expect(await errorCode(legacyUrl(suite.sandbox, a, direct({ total_fee: '0.00' })))).toBe(
       'DIRECT_PAY_AMOUNT_OUT_OF_RANGE',
     );
   });
@@ -263,7 +245,7 @@ describe('legacy create interfaces', () => {
     delete (noLogistics as Record<string, string>)['logistics_fee'];
     cases.push(noLogistics);
     for (const params of cases) {
-      expect(await errorCode(legacyUrl(sandbox, a, params)), JSON.stringify(params).slice(0, 120)).toBe(
+      expect(await errorCode(legacyUrl(suite.sandbox, a, params)), JSON.stringify(params).slice(0, 120)).toBe(
         'ILLEGAL_ARGUMENT',
       );
     }
@@ -271,25 +253,25 @@ describe('legacy create interfaces', () => {
 
   it('same out_trade_no: same data shows the cashier again, different amount is TRADE_DATA_MATCH_ERROR', async () => {
     const params = direct();
-    const first = await fetch(legacyUrl(sandbox, A(), params));
-    const again = await fetch(legacyUrl(sandbox, A(), params));
+    const first = await fetch(legacyUrl(suite.sandbox, A(), params));
+    const again = await fetch(legacyUrl(suite.sandbox, A(), params));
     expect(again.url).toBe(first.url);
-    expect(await errorCode(legacyUrl(sandbox, A(), { ...params, total_fee: '0.02' }))).toBe(
+    expect(await errorCode(legacyUrl(suite.sandbox, A(), { ...params, total_fee: '0.02' }))).toBe(
       'TRADE_DATA_MATCH_ERROR',
     );
-    await control(sandbox, 'POST', '/pay', { outTradeNo: params.out_trade_no, partner: A().partner });
-    expect(await errorCode(legacyUrl(sandbox, A(), params))).toBe('TRADE_HAS_SUCCESS');
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo: params.out_trade_no, partner: A().partner });
+    expect(await errorCode(legacyUrl(suite.sandbox, A(), params))).toBe('TRADE_HAS_SUCCESS');
   });
 
   it('refuses a conflicting parameter in URL and body, accepts the same one', async () => {
     const params = signLegacyRequest(direct(), A());
-    const ok = await fetch(`${sandbox.legacyGateway}?_input_charset=utf-8`, {
+    const ok = await fetch(`${suite.sandbox.legacyGateway}?_input_charset=utf-8`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: formEncode(params),
     });
     expect(await ok.text()).toContain('data-testid="cashier"');
-    const clash = await fetch(`${sandbox.legacyGateway}?_input_charset=utf-8&total_fee=9.99`, {
+    const clash = await fetch(`${suite.sandbox.legacyGateway}?_input_charset=utf-8&total_fee=9.99`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: formEncode(signLegacyRequest(direct(), A())),
@@ -298,16 +280,18 @@ describe('legacy create interfaces', () => {
   });
 
   it('legacy RSA (SHA1withRSA) requests verify with the merchant public key', async () => {
-    const res = await fetch(legacyUrl(sandbox, A(), direct({ subject: 'RSA 签名' }), { signType: 'RSA' }));
+    const res = await fetch(
+      legacyUrl(suite.sandbox, A(), direct({ subject: 'RSA 签名' }), { signType: 'RSA' }),
+    );
     expect(await res.text()).toContain('data-testid="cashier"');
     const bad = signLegacyRequest(direct(), A(), { signType: 'RSA' });
     bad['subject'] = 'changed';
-    expect(await errorCode(`${sandbox.legacyGateway}?${formEncode(bad)}`)).toBe('ILLEGAL_SIGN');
+    expect(await errorCode(`${suite.sandbox.legacyGateway}?${formEncode(bad)}`)).toBe('ILLEGAL_SIGN');
   });
 
   it('the query values are percent-decoded exactly once (+ is a space, %2B a plus)', async () => {
     const params = signLegacyRequest(direct({ subject: 'a+b c' }), A());
-    const url = `${sandbox.legacyGateway}?${Object.entries(params)
+    const url = `${suite.sandbox.legacyGateway}?${Object.entries(params)
       .map(([k, v]) => `${k}=${pct(v).replace(/%20/g, '+')}`)
       .join('&')}`;
     const html = await (await fetch(url)).text();

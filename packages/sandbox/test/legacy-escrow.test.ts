@@ -1,25 +1,12 @@
 import { md5Verify } from '@alipay-commerce/core/primitives';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
-import { control, legacyUrl, payAtCashier, queryOf, Receiver, verifyLegacyMd5, waitFor } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { control, legacyUrl, payAtCashier, queryOf, verifyLegacyMd5, waitFor } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /** Escrow (担保交易) and the dual interface: the full lifecycle with shipment and receipt confirmation. */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `E${Date.now()}${++seq}`;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  receiver = await new Receiver().start();
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
-
-const A = () => sandbox.merchants[0]!;
+const suite = sandboxSuite('E');
+const { order, A } = suite;
 
 function escrowParams(service: string, outTradeNo: string, extra: Record<string, string> = {}) {
   return {
@@ -37,19 +24,19 @@ function escrowParams(service: string, outTradeNo: string, extra: Record<string,
     receive_address: '上海 上海市 普陀区',
     receive_zip: '200062',
     receive_mobile: '13764886276',
-    notify_url: `${receiver.url}/notify`,
-    return_url: `${receiver.url}/return`,
+    notify_url: `${suite.receiver.url}/notify`,
+    return_url: `${suite.receiver.url}/return`,
     ...extra,
   };
 }
 
 async function server(params: Record<string, string>): Promise<{ text: string; type: string | null }> {
-  const res = await fetch(legacyUrl(sandbox, A(), params));
+  const res = await fetch(legacyUrl(suite.sandbox, A(), params));
   return { text: await res.text(), type: res.headers.get('content-type') };
 }
 
 const notifies = (outTradeNo: string) =>
-  receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo);
+  suite.receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo);
 
 function tradeXmlFields(xml: string): Record<string, string> {
   const trade = /<trade>([\s\S]*)<\/trade>/.exec(xml)![1]!;
@@ -62,7 +49,7 @@ describe('escrow lifecycle', () => {
   it('WAIT_BUYER_PAY → WAIT_SELLER_SEND_GOODS → send goods → WAIT_BUYER_CONFIRM_GOODS → TRADE_FINISHED', async () => {
     const outTradeNo = order();
     const { response, cashierUrl } = await payAtCashier(
-      legacyUrl(sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)),
+      legacyUrl(suite.sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)),
     );
     // Opening the cashier creates the trade: WAIT_BUYER_PAY is notified (as in the captured samples).
     const waitPay = await waitFor(() =>
@@ -116,10 +103,10 @@ describe('escrow lifecycle', () => {
     expect(verifyLegacyMd5(waitConfirm.params, A())).toBe(true);
 
     // The buyer confirms receipt on the buyer page.
-    const page = await (await fetch(`${sandbox.url}/buyer/trades/${tradeNo}`)).text();
+    const page = await (await fetch(`${suite.sandbox.url}/buyer/trades/${tradeNo}`)).text();
     expect(page).toContain('id="confirm-receipt"');
     expect(page).toContain('WAIT_BUYER_CONFIRM_GOODS');
-    const confirmed = await fetch(`${sandbox.url}/buyer/trades/${tradeNo}/confirm`, {
+    const confirmed = await fetch(`${suite.sandbox.url}/buyer/trades/${tradeNo}/confirm`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'password=111111',
@@ -142,8 +129,8 @@ describe('escrow lifecycle', () => {
 
   it('single_trade_query answers signed XML like the sample', async () => {
     const outTradeNo = order();
-    await fetch(legacyUrl(sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)));
-    await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await fetch(legacyUrl(suite.sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)));
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     const { text, type } = await server({ service: 'single_trade_query', out_trade_no: outTradeNo });
     expect(type).toMatch(/text\/xml; charset=utf-8/);
     expect(text).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?>/);
@@ -169,7 +156,7 @@ describe('escrow lifecycle', () => {
     expect(missing.text).toContain('<error>TRADE_NOT_EXIST</error>');
     const gbkQuery = await fetch(
       legacyUrl(
-        sandbox,
+        suite.sandbox,
         A(),
         { service: 'single_trade_query', out_trade_no: outTradeNo },
         { charset: 'gbk' },
@@ -181,7 +168,7 @@ describe('escrow lifecycle', () => {
   it('a trade exists only once the buyer opened the cashier', async () => {
     const outTradeNo = order();
     const created = await fetch(
-      legacyUrl(sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)),
+      legacyUrl(suite.sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)),
       { redirect: 'manual' },
     );
     expect(created.status).toBe(302);
@@ -195,7 +182,7 @@ describe('escrow lifecycle', () => {
   it('dual interface paid instantly goes straight to TRADE_FINISHED', async () => {
     const outTradeNo = order();
     const { response } = await payAtCashier(
-      legacyUrl(sandbox, A(), escrowParams('trade_create_by_buyer', outTradeNo)),
+      legacyUrl(suite.sandbox, A(), escrowParams('trade_create_by_buyer', outTradeNo)),
       { mode: 'instant' },
     );
     const ret = queryOf(response.headers.get('location')!);
@@ -206,40 +193,47 @@ describe('escrow lifecycle', () => {
       notifies(outTradeNo).find(r => r.params['trade_status'] === 'TRADE_FINISHED'),
     );
     expect(verifyLegacyMd5(finished.params, A())).toBe(true);
-    const trade = await control(sandbox, 'GET', `/trades/${outTradeNo}?partner=${A().partner}`);
+    const trade = await control(suite.sandbox, 'GET', `/trades/${outTradeNo}?partner=${A().partner}`);
     expect(trade.trade.paidAs).toBe('instant');
   });
 
   it('dual interface paid as escrow follows the escrow path; control API confirm-receipt', async () => {
     const outTradeNo = order();
-    await fetch(legacyUrl(sandbox, A(), escrowParams('trade_create_by_buyer', outTradeNo)));
-    const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner, mode: 'escrow' });
+    await fetch(legacyUrl(suite.sandbox, A(), escrowParams('trade_create_by_buyer', outTradeNo)));
+    const paid = await control(suite.sandbox, 'POST', '/pay', {
+      outTradeNo,
+      partner: A().partner,
+      mode: 'escrow',
+    });
     expect(paid.trade.status).toBe('WAIT_SELLER_SEND_GOODS');
     expect(paid.redirect.params.seller_actions).toBe('SEND_GOODS');
     expect(
-      (await control(sandbox, 'POST', '/confirm-receipt', { outTradeNo, partner: A().partner })).status,
+      (await control(suite.sandbox, 'POST', '/confirm-receipt', { outTradeNo, partner: A().partner })).status,
     ).toBe(409);
     await server({
       service: 'send_goods_confirm_by_platform',
       trade_no: paid.trade.tradeNo,
       logistics_name: 'EMS',
     });
-    const done = await control(sandbox, 'POST', '/confirm-receipt', { outTradeNo, partner: A().partner });
+    const done = await control(suite.sandbox, 'POST', '/confirm-receipt', {
+      outTradeNo,
+      partner: A().partner,
+    });
     expect(done.trade.status).toBe('TRADE_FINISHED');
   });
 
   it('without confirmation Alipay confirms receipt itself after 10 days', async () => {
     const outTradeNo = order();
-    await fetch(legacyUrl(sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)));
-    const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
+    await fetch(legacyUrl(suite.sandbox, A(), escrowParams('create_partner_trade_by_buyer', outTradeNo)));
+    const paid = await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner });
     await server({
       service: 'send_goods_confirm_by_platform',
       trade_no: paid.trade.tradeNo,
       logistics_name: 'EMS',
       transport_type: 'EMS',
     });
-    await control(sandbox, 'POST', '/clock/advance', { ms: 10 * 24 * 3600_000 });
-    const trade = await control(sandbox, 'GET', `/trades/${paid.trade.tradeNo}`);
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 10 * 24 * 3600_000 });
+    const trade = await control(suite.sandbox, 'GET', `/trades/${paid.trade.tradeNo}`);
     expect(trade.trade.status).toBe('TRADE_FINISHED');
     expect(trade.trade.history.at(-1).event).toBe('auto-confirmed');
   });
@@ -255,7 +249,7 @@ describe('escrow lifecycle', () => {
       logistics_fee_1: '5.00',
       logistics_payment_1: 'BUYER_PAY',
     });
-    const { response } = await payAtCashier(legacyUrl(sandbox, A(), params), { logistics: '1' });
+    const { response } = await payAtCashier(legacyUrl(suite.sandbox, A(), params), { logistics: '1' });
     const ret = queryOf(response.headers.get('location')!);
     expect(ret).toMatchObject({ total_fee: '15.00', logistics_type: 'POST', logistics_fee: '5.00' });
   });

@@ -1,91 +1,45 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
-import { beijingNow, control, legacyUrl, Receiver, verifyLegacyMd5, waitFor } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { beijingNow, control, legacyUrl, verifyLegacyMd5, waitFor } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /** close_trade and both refund interfaces with batch_refund_notify. */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `R${Date.now()}${++seq}`;
-/** A fresh batch number dated by the sandbox clock (tests may have advanced it). */
-async function batch(): Promise<string> {
-  const clock = await control(sandbox, 'GET', '/clock');
-  return `${String(clock.nowBeijing).slice(0, 10).replace(/-/g, '')}${String(Date.now()).slice(-9)}${++seq}`;
-}
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  receiver = await new Receiver().start();
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
-
-const A = () => sandbox.merchants[0]!;
-const B = () => sandbox.merchants[1]!;
-
-async function paidDirectTrade(
-  totalFee = '10.00',
-  merchant = A(),
-): Promise<{ outTradeNo: string; tradeNo: string }> {
-  const outTradeNo = order();
-  await fetch(
-    legacyUrl(sandbox, merchant, {
-      service: 'create_direct_pay_by_user',
-      out_trade_no: outTradeNo,
-      subject: '可退款商品',
-      payment_type: '1',
-      total_fee: totalFee,
-      seller_email: merchant.sellerEmail,
-      notify_url: `${receiver.url}/notify`,
-    }),
-  );
-  const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, partner: merchant.partner });
-  return { outTradeNo, tradeNo: paid.trade.tradeNo };
-}
+const suite = sandboxSuite('R');
+const { A, B, paidDirect, batchNo, directParams } = suite;
 
 async function xml(params: Record<string, string>, merchant = A()): Promise<string> {
-  return (await fetch(legacyUrl(sandbox, merchant, params))).text();
+  return (await fetch(legacyUrl(suite.sandbox, merchant, params))).text();
 }
 
 async function refundParams(detail: string, extra: Record<string, string> = {}) {
   return {
     service: 'refund_fastpay_by_platform_nopwd',
     refund_date: beijingNow(),
-    batch_no: await batch(),
+    batch_no: await batchNo(),
     batch_num: String(detail.split('#').length),
     detail_data: detail,
-    notify_url: `${receiver.url}/refund-notify`,
+    notify_url: `${suite.receiver.url}/refund-notify`,
     ...extra,
   };
 }
 
 describe('close_trade', () => {
   it('closes unpaid trades by out_order_no or trade_no; paid ones are TRADE_STATUS_NOT_AVAILD', async () => {
-    const outTradeNo = order();
-    await fetch(
-      legacyUrl(sandbox, A(), {
-        service: 'create_direct_pay_by_user',
-        out_trade_no: outTradeNo,
-        subject: 'x',
-        payment_type: '1',
-        total_fee: '1.00',
-        seller_email: A().sellerEmail,
-      }),
-    );
+    const { out_trade_no: outTradeNo, ...created } = directParams({ subject: 'x' });
+    await fetch(legacyUrl(suite.sandbox, A(), { out_trade_no: outTradeNo, ...created }));
     expect(await xml({ service: 'close_trade', out_trade_no: outTradeNo })).toContain(
       '<error>ILLEGAL_ARGUMENT</error>',
     );
     expect(await xml({ service: 'close_trade', out_order_no: outTradeNo })).toContain(
       '<is_success>T</is_success>',
     );
-    const trade = await control(sandbox, 'GET', `/trades/${outTradeNo}?partner=${A().partner}`);
+    const trade = await control(suite.sandbox, 'GET', `/trades/${outTradeNo}?partner=${A().partner}`);
     expect(trade.trade.status).toBe('TRADE_CLOSED');
-    expect((await control(sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner })).status).toBe(409);
+    expect((await control(suite.sandbox, 'POST', '/pay', { outTradeNo, partner: A().partner })).status).toBe(
+      409,
+    );
 
-    const paid = await paidDirectTrade();
+    const paid = await paidDirect();
     const answer = await xml({ service: 'close_trade', trade_no: paid.tradeNo });
     expect(answer).toContain('<is_success>F</is_success>');
     expect(answer).toContain('<error>TRADE_STATUS_NOT_AVAILD</error>');
@@ -100,13 +54,13 @@ describe('close_trade', () => {
 
 describe('refund_fastpay_by_platform_nopwd', () => {
   it('refunds and sends batch_refund_notify with result_details; the trade notify follows', async () => {
-    const t1 = await paidDirectTrade('10.00');
-    const t2 = await paidDirectTrade('5.00');
+    const t1 = await paidDirect('10.00');
+    const t2 = await paidDirect('5.00');
     const params = await refundParams(`${t1.tradeNo}^3.00^协商退款#${t2.tradeNo}^5.00^缺货`);
     const answer = await xml(params);
     expect(answer).toMatch(/<alipay>\s*<is_success>T<\/is_success>\s*<\/alipay>/);
     const notify = await waitFor(() =>
-      receiver.at('/refund-notify').find(r => r.params['batch_no'] === params.batch_no),
+      suite.receiver.at('/refund-notify').find(r => r.params['batch_no'] === params.batch_no),
     );
     expect(notify.params).toMatchObject({
       notify_type: 'batch_refund_notify',
@@ -120,12 +74,12 @@ describe('refund_fastpay_by_platform_nopwd', () => {
     );
     expect(verifyLegacyMd5(notify.params, A())).toBe(true);
 
-    const one = await control(sandbox, 'GET', `/trades/${t1.tradeNo}`);
+    const one = await control(suite.sandbox, 'GET', `/trades/${t1.tradeNo}`);
     expect(one.trade).toMatchObject({ status: 'TRADE_SUCCESS', refundedAmount: '3.00' });
-    const two = await control(sandbox, 'GET', `/trades/${t2.tradeNo}`);
+    const two = await control(suite.sandbox, 'GET', `/trades/${t2.tradeNo}`);
     expect(two.trade.status).toBe('TRADE_CLOSED'); // fully refunded
     const tradeNotify = await waitFor(() =>
-      receiver
+      suite.receiver
         .at('/notify')
         .find(r => r.params['trade_no'] === t1.tradeNo && r.params['refund_status'] === 'REFUND_SUCCESS'),
     );
@@ -139,11 +93,11 @@ describe('refund_fastpay_by_platform_nopwd', () => {
   });
 
   it('fails per item when the amount exceeds what is refundable or the trade is not refundable', async () => {
-    const t = await paidDirectTrade('2.00');
+    const t = await paidDirect('2.00');
     const params = await refundParams(`${t.tradeNo}^2.01^too much#20150519000010009800528335391^1.00^nope`);
     expect(await xml(params)).toContain('<is_success>T</is_success>');
     const notify = await waitFor(() =>
-      receiver.at('/refund-notify').find(r => r.params['batch_no'] === params.batch_no),
+      suite.receiver.at('/refund-notify').find(r => r.params['batch_no'] === params.batch_no),
     );
     expect(notify.params['success_num']).toBe('0');
     expect(notify.params['result_details']).toBe(
@@ -152,13 +106,13 @@ describe('refund_fastpay_by_platform_nopwd', () => {
   });
 
   it('validates batch_no, batch_num, detail_data and refund_date', async () => {
-    const t = await paidDirectTrade('2.00');
+    const t = await paidDirect('2.00');
     const detail = `${t.tradeNo}^1.00^reason`;
     const expectError = async (extra: Record<string, string>, code: string) =>
       expect(await xml(await refundParams(detail, extra)), code).toContain(`<error>${code}</error>`);
     await expectError({ batch_no: '19990101001' }, 'BATCH_NO_FORMAT_ERROR');
-    await expectError({ batch_no: `${(await batch()).slice(0, 8)}000` }, 'BATCH_NO_FORMAT_ERROR');
-    await expectError({ batch_no: `${(await batch()).slice(0, 8)}12` }, 'BATCH_NO_FORMAT_ERROR');
+    await expectError({ batch_no: `${(await batchNo()).slice(0, 8)}000` }, 'BATCH_NO_FORMAT_ERROR');
+    await expectError({ batch_no: `${(await batchNo()).slice(0, 8)}12` }, 'BATCH_NO_FORMAT_ERROR');
     await expectError({ batch_num: '2' }, 'BATCH_NUM_NOT_EQUAL_TOTAL');
     await expectError({ batch_num: '1001' }, 'BATCH_NUM_EXCEED_LIMIT');
     await expectError({ detail_data: `${t.tradeNo}^1.00` }, 'DETAIL_DATA_FORMAT_ERROR');
@@ -173,10 +127,10 @@ describe('refund_fastpay_by_platform_nopwd', () => {
   });
 
   it('batch numbers follow the sandbox clock (today in Asia/Shanghai)', async () => {
-    const t = await paidDirectTrade('2.00');
-    const clock = await control(sandbox, 'GET', '/clock');
+    const t = await paidDirect('2.00');
+    const clock = await control(suite.sandbox, 'GET', '/clock');
     const today = String(clock.nowBeijing).slice(0, 10).replace(/-/g, '');
-    await control(sandbox, 'POST', '/clock/advance', { ms: 24 * 3600_000 });
+    await control(suite.sandbox, 'POST', '/clock/advance', { ms: 24 * 3600_000 });
     const stale = await xml(await refundParams(`${t.tradeNo}^1.00^r`, { batch_no: `${today}A01` }));
     expect(stale).toContain('<error>BATCH_NO_FORMAT_ERROR</error>');
     const ok = await xml(await refundParams(`${t.tradeNo}^1.00^r`));
@@ -187,12 +141,12 @@ describe('refund_fastpay_by_platform_nopwd', () => {
 describe('refund_fastpay_by_platform_pwd', () => {
   it('the seller confirms with the password, then batch_refund_notify is sent (also for merchant B)', async () => {
     for (const merchant of [A(), B()]) {
-      const t = await paidDirectTrade('6.00', merchant);
+      const t = await paidDirect('6.00', { merchant });
       const params = {
         ...(await refundParams(`${t.tradeNo}^2.50^退货`)),
         service: 'refund_fastpay_by_platform_pwd',
       };
-      const page = await fetch(legacyUrl(sandbox, merchant, params));
+      const page = await fetch(legacyUrl(suite.sandbox, merchant, params));
       expect(page.url).toMatch(/\/refund\/confirm\/[0-9a-f]+$/);
       const html = await page.text();
       expect(html).toContain('id="confirm-refund"');
@@ -210,7 +164,7 @@ describe('refund_fastpay_by_platform_pwd', () => {
       });
       expect(await ok.text()).toContain('data-testid="success-num">1<');
       const notify = await waitFor(() =>
-        receiver.at('/refund-notify').find(r => r.params['batch_no'] === params.batch_no),
+        suite.receiver.at('/refund-notify').find(r => r.params['batch_no'] === params.batch_no),
       );
       expect(notify.params['result_details']).toBe(
         `${t.tradeNo}^2.50^SUCCESS$${merchant.sellerEmail}^${merchant.sellerId}^0.00^SUCCESS`,
@@ -220,13 +174,13 @@ describe('refund_fastpay_by_platform_pwd', () => {
   });
 
   it('a bad request shows the error page', async () => {
-    const t = await paidDirectTrade('1.00');
+    const t = await paidDirect('1.00');
     const params = {
       ...(await refundParams(`${t.tradeNo}^1.00^x`)),
       service: 'refund_fastpay_by_platform_pwd',
       batch_no: '20000101123',
     };
-    const html = await (await fetch(legacyUrl(sandbox, A(), params))).text();
+    const html = await (await fetch(legacyUrl(suite.sandbox, A(), params))).text();
     expect(html).toContain('错误代码 BATCH_NO_FORMAT_ERROR 请回到请求来源地');
   });
 });

@@ -5,8 +5,8 @@ import {
   rsaSign,
   rsaVerify,
 } from '@alipay-commerce/core/primitives';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, sandboxAppAuthToken, startSandbox } from '../src';
+import { describe, expect, it } from 'vitest';
+import { sandboxAppAuthToken } from '../src';
 import { decodeText, encodeText } from '../src/charset';
 import {
   beijingNow,
@@ -16,46 +16,37 @@ import {
   type Json,
   payAtCashier,
   queryOf,
-  Receiver,
   signOpenApiRequest,
   verifyOpenApiParams,
   verifyOpenApiResponse,
   waitFor,
 } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /** OpenAPI (app_id + RSA2): every method round trip, signed answers verified from the raw text. */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `O${Date.now()}${++seq}`;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    config: {
-      apps: [
-        { appId: '2021000000000001', products: ['page', 'wap', 'qr'], aes: true, name: 'App Shop' },
-        { appId: '2021000000000002', products: ['page'] },
-      ],
-    },
-  });
-  receiver = await new Receiver().start();
+const suite = sandboxSuite('O', {
+  config: {
+    apps: [
+      { appId: '2021000000000001', products: ['page', 'wap', 'qr'], aes: true, name: 'App Shop' },
+      { appId: '2021000000000002', products: ['page'] },
+    ],
+  },
 });
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
+const { order, app, precreate } = suite;
 
-const app = () => sandbox.apps[0]!;
-const pageOnly = () => sandbox.apps[1]!;
-const common = () => ({ notify_url: `${receiver.url}/notify`, return_url: `${receiver.url}/return` });
+const pageOnly = () => suite.sandbox.apps[1]!;
+const common = () => ({
+  notify_url: `${suite.receiver.url}/notify`,
+  return_url: `${suite.receiver.url}/return`,
+});
 
 function pageUrl(
   method: string,
   biz: Record<string, unknown>,
   extra: Record<string, string> = common(),
 ): string {
-  return `${sandbox.openapiGateway}?${formEncode(signOpenApiRequest(app(), method, biz, extra))}`;
+  return `${suite.sandbox.openapiGateway}?${formEncode(signOpenApiRequest(app(), method, biz, extra))}`;
 }
 
 async function createPagePay(outTradeNo: string, amount = '100.00'): Promise<string> {
@@ -70,7 +61,7 @@ async function createPagePay(outTradeNo: string, amount = '100.00'): Promise<str
 }
 
 async function ok(method: string, biz: Record<string, unknown>): Promise<Json> {
-  const res = await callOpenApi(sandbox, app(), method, biz);
+  const res = await callOpenApi(suite.sandbox, app(), method, biz);
   expect(verifyOpenApiResponse(res.text, method, app().alipayPublicKey), res.text).toBe(true);
   return res.json[`${method.replace(/\./g, '_')}_response`];
 }
@@ -105,7 +96,7 @@ describe('OpenAPI page pay and trade methods', () => {
     expect(verifyOpenApiParams(ret, app().publicKey)).toBe(false); // the app's own key is the wrong one
 
     const notify = await waitFor(() =>
-      receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
+      suite.receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
     );
     expect(notify.params).toMatchObject({
       notify_type: 'trade_status_sync',
@@ -159,12 +150,12 @@ describe('OpenAPI page pay and trade methods', () => {
       msg: 'Business Failed',
       sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
     });
-    const trade = await control(sandbox, 'GET', `/trades/${outTradeNo}?appId=${app().appId}`);
+    const trade = await control(suite.sandbox, 'GET', `/trades/${outTradeNo}?appId=${app().appId}`);
     expect(trade.trade.refundedAmount).toBe('50.00');
     expect(trade.trade.status).toBe('TRADE_SUCCESS');
 
     const refundNotify = await waitFor(() =>
-      receiver
+      suite.receiver
         .at('/notify')
         .find(r => r.params['out_trade_no'] === outTradeNo && r.params['out_biz_no'] === 'RF2'),
     );
@@ -206,7 +197,7 @@ describe('OpenAPI page pay and trade methods', () => {
   it('a refund without out_request_no uses out_trade_no: repeating it does not refund twice', async () => {
     const outTradeNo = order();
     await fetch(await createPagePay(outTradeNo, '10.00'));
-    await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
     const first = await ok('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '1.00' });
     const second = await ok('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '1.00' });
     expect([first.refund_fee, second.refund_fee, second.fund_change]).toEqual(['1.00', '1.00', 'N']);
@@ -233,7 +224,7 @@ describe('OpenAPI page pay and trade methods', () => {
 
     const paid = order();
     await fetch(await createPagePay(paid));
-    await control(sandbox, 'POST', '/pay', { outTradeNo: paid, appId: app().appId });
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo: paid, appId: app().appId });
     expect((await ok('alipay.trade.close', { out_trade_no: paid })).sub_code).toBe('ACQ.TRADE_STATUS_ERROR');
     expect(await (await fetch(await createPagePay(paid))).text()).toContain('ACQ.TRADE_HAS_SUCCESS');
     const changed = await fetch(await createPagePay(paid, '1.00'));
@@ -271,11 +262,11 @@ describe('OpenAPI page pay and trade methods', () => {
   it('precreate answers a qr_code URL; its PNG and SVG are served; scanning opens the cashier', async () => {
     const outTradeNo = order();
     const pre = await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app(),
       'alipay.trade.precreate',
       { out_trade_no: outTradeNo, total_amount: '0.01', subject: '当面付' },
-      { notify_url: `${receiver.url}/notify` },
+      { notify_url: `${suite.receiver.url}/notify` },
     );
     expect(verifyOpenApiResponse(pre.text, 'alipay.trade.precreate', app().alipayPublicKey)).toBe(true);
     // Alipay writes '/' as '\/' in answers: the signature covers that exact text.
@@ -283,7 +274,7 @@ describe('OpenAPI page pay and trade methods', () => {
     const body = pre.json['alipay_trade_precreate_response'];
     expect(body).toMatchObject({ code: '10000', out_trade_no: outTradeNo });
     const qr = body.qr_code as string;
-    expect(qr.startsWith(`${sandbox.url}/qr/`)).toBe(true);
+    expect(qr.startsWith(`${suite.sandbox.url}/qr/`)).toBe(true);
 
     const png = await fetch(`${qr}.png`);
     expect(png.headers.get('content-type')).toBe('image/png');
@@ -303,34 +294,24 @@ describe('OpenAPI page pay and trade methods', () => {
     expect((await ok('alipay.trade.query', { out_trade_no: outTradeNo })).trade_status).toBe(
       'WAIT_BUYER_PAY',
     );
-    const paid = await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
+    const paid = await control(suite.sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
     expect(paid.redirect).toBeNull();
     const notify = await waitFor(() =>
-      receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
+      suite.receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
     );
     expect(verifyOpenApiParams(notify.params, app().alipayPublicKey)).toBe(true);
   });
 
   it('cancel closes an unpaid trade and refunds a paid one', async () => {
-    const unpaid = order();
-    await callOpenApi(sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: unpaid,
-      total_amount: '1.00',
-      subject: 'x',
-    });
-    await control(sandbox, 'POST', '/open-cashier', { outTradeNo: unpaid, appId: app().appId });
+    const unpaid = await precreate();
+    await control(suite.sandbox, 'POST', '/open-cashier', { outTradeNo: unpaid, appId: app().appId });
     expect(await ok('alipay.trade.cancel', { out_trade_no: unpaid })).toMatchObject({
       code: '10000',
       action: 'close',
       retry_flag: 'N',
     });
-    const paid = order();
-    await callOpenApi(sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: paid,
-      total_amount: '1.00',
-      subject: 'x',
-    });
-    await control(sandbox, 'POST', '/pay', { outTradeNo: paid, appId: app().appId });
+    const paid = await precreate();
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo: paid, appId: app().appId });
     expect(await ok('alipay.trade.cancel', { out_trade_no: paid })).toMatchObject({
       code: '10000',
       action: 'refund',
@@ -342,15 +323,10 @@ describe('OpenAPI page pay and trade methods', () => {
   });
 
   it('AES content encryption: biz_content and the answer value are ciphertext', async () => {
-    const outTradeNo = order();
-    await callOpenApi(sandbox, app(), 'alipay.trade.precreate', {
-      out_trade_no: outTradeNo,
-      total_amount: '1.00',
-      subject: 'x',
-    });
-    await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
+    const outTradeNo = await precreate();
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, appId: app().appId });
     const res = await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app(),
       'alipay.trade.query',
       aesEncrypt(JSON.stringify({ out_trade_no: outTradeNo }), app().aesKey!),
@@ -371,7 +347,7 @@ describe('OpenAPI page pay and trade methods', () => {
 describe('OpenAPI errors', () => {
   it('isv.invalid-signature shows the gateway pre-sign string', async () => {
     const res = await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app(),
       'alipay.trade.query',
       { out_trade_no: 'x' },
@@ -392,7 +368,7 @@ describe('OpenAPI errors', () => {
 
   it('common-parameter errors use Alipay codes', async () => {
     const unknown = await callOpenApi(
-      sandbox,
+      suite.sandbox,
       { ...app(), appId: '2021999999999999' },
       'alipay.trade.query',
       { out_trade_no: 'x' },
@@ -405,7 +381,7 @@ describe('OpenAPI errors', () => {
 
     const utc = new Date().toISOString().slice(0, 19).replace('T', ' ');
     const wrongZone = await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app(),
       'alipay.trade.query',
       { out_trade_no: 'x' },
@@ -414,7 +390,7 @@ describe('OpenAPI errors', () => {
     );
     expect(wrongZone.json['alipay_trade_query_response'].sub_code).toBe('isv.invalid-timestamp');
     const badFormat = await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app(),
       'alipay.trade.query',
       { out_trade_no: 'x' },
@@ -423,14 +399,14 @@ describe('OpenAPI errors', () => {
     );
     expect(badFormat.json['alipay_trade_query_response'].sub_code).toBe('isv.invalid-timestamp');
 
-    const noMethod = await fetch(`${sandbox.openapiGateway}?charset=utf-8&app_id=${app().appId}`);
+    const noMethod = await fetch(`${suite.sandbox.openapiGateway}?charset=utf-8&app_id=${app().appId}`);
     expect(JSON.parse(await noMethod.text())).toMatchObject({
       error_response: { code: '40001', sub_code: 'isv.missing-method' },
     });
-    const badMethod = await callOpenApi(sandbox, app(), 'alipay.trade.nothing', {});
+    const badMethod = await callOpenApi(suite.sandbox, app(), 'alipay.trade.nothing', {});
     expect(badMethod.json['error_response']).toMatchObject({ code: '40002', sub_code: 'isv.invalid-method' });
 
-    const perm = await callOpenApi(sandbox, pageOnly(), 'alipay.trade.precreate', {
+    const perm = await callOpenApi(suite.sandbox, pageOnly(), 'alipay.trade.precreate', {
       out_trade_no: 'x',
       total_amount: '1.00',
       subject: 'x',
@@ -454,7 +430,7 @@ describe('OpenAPI errors', () => {
   });
 
   it('page.pay errors are shown as an error page', async () => {
-    const url = `${sandbox.openapiGateway}?${formEncode(
+    const url = `${suite.sandbox.openapiGateway}?${formEncode(
       signOpenApiRequest(app(), 'alipay.trade.page.pay', {
         out_trade_no: order(),
         total_amount: '1.00',
@@ -472,7 +448,7 @@ describe('OpenAPI errors', () => {
       product_code: 'FAST_INSTANT_TRADE_PAY',
     });
     tampered['biz_content'] = tampered['biz_content']!.replace('1.00', '0.01');
-    const page = await (await fetch(`${sandbox.openapiGateway}?${formEncode(tampered)}`)).text();
+    const page = await (await fetch(`${suite.sandbox.openapiGateway}?${formEncode(tampered)}`)).text();
     expect(page).toContain('错误代码 isv.invalid-signature');
   });
 
@@ -493,7 +469,7 @@ describe('OpenAPI errors', () => {
     );
     const body = { ...params };
     delete (body as Record<string, string>)['charset'];
-    const res = await fetch(`${sandbox.openapiGateway}?charset=gbk`, {
+    const res = await fetch(`${suite.sandbox.openapiGateway}?charset=gbk`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: formEncode(body, 'gbk'),
@@ -508,7 +484,7 @@ describe('OpenAPI errors', () => {
 
   it('signs answers over the exact UTF-8 text (Chinese stays raw)', async () => {
     const outTradeNo = order();
-    const res = await callOpenApi(sandbox, app(), 'alipay.trade.precreate', {
+    const res = await callOpenApi(suite.sandbox, app(), 'alipay.trade.precreate', {
       out_trade_no: outTradeNo,
       total_amount: '1.00',
       subject: '中文',
@@ -544,7 +520,7 @@ describe('service-provider mode (app_auth_token, issue 15 item 7)', () => {
     });
     expect(verifyOpenApiParams(ret, app().alipayPublicKey)).toBe(true);
     const notify = await waitFor(() =>
-      receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
+      suite.receiver.at('/notify').find(r => r.params['out_trade_no'] === outTradeNo),
     );
     expect(notify.params).toMatchObject({
       app_id: app().appId,

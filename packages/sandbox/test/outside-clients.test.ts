@@ -1,19 +1,19 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertSerialNumber } from '@alipay-commerce/core/primitives';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
+import { describe, expect, it } from 'vitest';
+import { startSandbox } from '../src';
 import { type AlipayCharset, encodeText } from '../src/charset';
 import {
   callOpenApi,
   control,
   formEncode,
   payAtCashier,
-  Receiver,
   signLegacyRequest,
   signOpenApiRequest,
   verifyOpenApiParams,
   waitFor,
 } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /**
  * Gaps that clients nobody here wrote found in the sandbox (issue 19, gaps 1–5): Alipay's PHP demo posting
@@ -21,41 +21,28 @@ import {
  * `fund_bill_list` HTML-escaped, the 2009 guide's cashier label, and derived app seller IDs.
  */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `X${Date.now()}${++seq}`;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    config: {
-      // The default merchants A (2088101000000001) and B (2088101000000002) plus apps without sellerId.
-      merchants: [
-        {
-          partner: '2088101000000001',
-          sellerEmail: 'seller-a@sandbox.alipay.test',
-          contract: ['create_direct_pay_by_user', 'close_trade', 'single_trade_query'],
-        },
-        { partner: '2088101000000002', contract: ['create_direct_pay_by_user'] },
-        // A configured partner in the range derived seller IDs use must push them aside.
-        { partner: '2088103000000003', contract: ['create_direct_pay_by_user'] },
-      ],
-      apps: [
-        { appId: '2021000000000001', products: ['page', 'wap', 'qr'] },
-        { appId: '2021000000000002', products: ['page'], certificates: true },
-        { appId: '9021000000000002', products: ['page'] },
-        { appId: '2021000000000003', products: ['page'] },
-      ],
-    },
-  });
-  receiver = await new Receiver().start();
+const suite = sandboxSuite('X', {
+  config: {
+    // The default merchants A (2088101000000001) and B (2088101000000002) plus apps without sellerId.
+    merchants: [
+      {
+        partner: '2088101000000001',
+        sellerEmail: 'seller-a@sandbox.alipay.test',
+        contract: ['create_direct_pay_by_user', 'close_trade', 'single_trade_query'],
+      },
+      { partner: '2088101000000002', contract: ['create_direct_pay_by_user'] },
+      // A configured partner in the range derived seller IDs use must push them aside.
+      { partner: '2088103000000003', contract: ['create_direct_pay_by_user'] },
+    ],
+    apps: [
+      { appId: '2021000000000001', products: ['page', 'wap', 'qr'] },
+      { appId: '2021000000000002', products: ['page'], certificates: true },
+      { appId: '9021000000000002', products: ['page'] },
+      { appId: '2021000000000003', products: ['page'] },
+    ],
+  },
 });
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
-
-const A = () => sandbox.merchants[0]!;
+const { order, A } = suite;
 
 /**
  * A multipart/form-data body the way PHP's curl writes a posted array (CURLOPT_POSTFIELDS with an
@@ -84,7 +71,7 @@ async function postMultipart(
   raw?: { body: Buffer; contentType: string },
 ): Promise<Response> {
   const { body, contentType } = raw ?? multipart(params, charset);
-  return fetch(`${sandbox.legacyGateway}?_input_charset=${charset}`, {
+  return fetch(`${suite.sandbox.legacyGateway}?_input_charset=${charset}`, {
     method: 'POST',
     headers: { 'content-type': contentType },
     body,
@@ -113,7 +100,7 @@ async function createDirect(outTradeNo: string): Promise<void> {
     },
     A(),
   );
-  const res = await fetch(`${sandbox.legacyGateway}?${formEncode(params)}`);
+  const res = await fetch(`${suite.sandbox.legacyGateway}?${formEncode(params)}`);
   expect(await res.text()).toContain('data-testid="cashier"');
 }
 
@@ -125,7 +112,7 @@ describe('gap 1: legacy server calls sent as multipart/form-data (PHP demo + cur
     const res = await postMultipart(params);
     const text = await res.text();
     expect(text, text).toContain('<is_success>T</is_success>');
-    const trade = await control(sandbox, 'GET', `/trades/${outTradeNo}?partner=${A().partner}`);
+    const trade = await control(suite.sandbox, 'GET', `/trades/${outTradeNo}?partner=${A().partner}`);
     expect(trade.trade.status).toBe('TRADE_CLOSED');
   });
 
@@ -144,7 +131,7 @@ describe('gap 1: legacy server calls sent as multipart/form-data (PHP demo + cur
     );
     const res = await postMultipart(params, 'gbk');
     expect(res.status).toBe(303);
-    const cashier = await fetch(new URL(res.headers.get('location')!, sandbox.url));
+    const cashier = await fetch(new URL(res.headers.get('location')!, suite.sandbox.url));
     expect(await cashier.text()).toContain('测试商品 GBK');
   });
 
@@ -189,7 +176,7 @@ describe('gap 1: legacy server calls sent as multipart/form-data (PHP demo + cur
     const outTradeNo = order();
     const params = signLegacyRequest({ service: 'single_trade_query', out_trade_no: outTradeNo }, A());
     const { body, contentType } = multipart(params);
-    const clash = await fetch(`${sandbox.legacyGateway}?_input_charset=utf-8&out_trade_no=other`, {
+    const clash = await fetch(`${suite.sandbox.legacyGateway}?_input_charset=utf-8&out_trade_no=other`, {
       method: 'POST',
       headers: { 'content-type': contentType },
       body,
@@ -199,7 +186,7 @@ describe('gap 1: legacy server calls sent as multipart/form-data (PHP demo + cur
     const { service, partner, ...rest } = params;
     const split = multipart(rest);
     const merged = await fetch(
-      `${sandbox.legacyGateway}?_input_charset=utf-8&service=${service}&partner=${partner}`,
+      `${suite.sandbox.legacyGateway}?_input_charset=utf-8&service=${service}&partner=${partner}`,
       { method: 'POST', headers: { 'content-type': split.contentType }, body: split.body },
     );
     expect(await merged.text()).toContain('<error>TRADE_NOT_EXIST</error>');
@@ -208,7 +195,7 @@ describe('gap 1: legacy server calls sent as multipart/form-data (PHP demo + cur
 
 describe('gap 2: the root certificate bundle is written like an Alipay-issued one', () => {
   it('CRLF line ends and a blank line between certificates; splitting on blank lines finds each one', () => {
-    const bundle = sandbox.apps[1]!.certificates!.alipayRootCert;
+    const bundle = suite.sandbox.apps[1]!.certificates!.alipayRootCert;
     expect(bundle.replace(/\r\n/g, '')).not.toContain('\n');
     expect(bundle).toContain('-----END CERTIFICATE-----\r\n\r\n-----BEGIN CERTIFICATE-----');
     // python-alipay-sdk reads the file in text mode (CRLF → LF) and splits on blank lines.
@@ -219,31 +206,33 @@ describe('gap 2: the root certificate bundle is written like an Alipay-issued on
     expect(parts).toHaveLength(3);
     for (const p of parts) expect(() => new X509Certificate(p)).not.toThrow();
     // The SN is unchanged by the layout.
-    expect(rootCertSerialNumber(bundle)).toBe(sandbox.apps[1]!.certificates!.alipayRootCertSn);
+    expect(rootCertSerialNumber(bundle)).toBe(suite.sandbox.apps[1]!.certificates!.alipayRootCertSn);
     expect(rootCertSerialNumber(bundle.replace(/\r\n/g, '\n'))).toBe(
-      sandbox.apps[1]!.certificates!.alipayRootCertSn,
+      suite.sandbox.apps[1]!.certificates!.alipayRootCertSn,
     );
   });
 
   it('GET /__sandbox/config serves the same bundle', async () => {
-    const config = await control(sandbox, 'GET', '/config');
-    expect(config.apps[1].certificates.alipayRootCert).toBe(sandbox.apps[1]!.certificates!.alipayRootCert);
+    const config = await control(suite.sandbox, 'GET', '/config');
+    expect(config.apps[1].certificates.alipayRootCert).toBe(
+      suite.sandbox.apps[1]!.certificates!.alipayRootCert,
+    );
   });
 });
 
 describe('gap 3: fund_bill_list is HTML-escaped in notifications, as live', () => {
   it('carries &quot; and the signature covers the escaped text as sent', async () => {
-    const app = sandbox.apps[0]!;
+    const app = suite.sandbox.apps[0]!;
     const outTradeNo = order();
     await callOpenApi(
-      sandbox,
+      suite.sandbox,
       app,
       'alipay.trade.precreate',
       { out_trade_no: outTradeNo, total_amount: '3.00', subject: 'fund bills' },
-      { notify_url: `${receiver.url}/fund-bill` },
+      { notify_url: `${suite.receiver.url}/fund-bill` },
     );
-    await control(sandbox, 'POST', '/pay', { outTradeNo, appId: app.appId });
-    const got = await waitFor(() => receiver.at('/fund-bill')[0], 5000, 'notification');
+    await control(suite.sandbox, 'POST', '/pay', { outTradeNo, appId: app.appId });
+    const got = await waitFor(() => suite.receiver.at('/fund-bill')[0], 5000, 'notification');
     const value = got.params['fund_bill_list']!;
     expect(value).toBe(
       '[{&quot;amount&quot;:&quot;3.00&quot;,&quot;fundChannel&quot;:&quot;ALIPAYACCOUNT&quot;}]',
@@ -259,14 +248,14 @@ describe('gap 3: fund_bill_list is HTML-escaped in notifications, as live', () =
 
 describe('gap 4: the cashier password label follows the 2009 guide (付款方式一: 登录密码)', () => {
   it('labels the password 登录密码, not 支付密码', async () => {
-    const app = sandbox.apps[0]!;
+    const app = suite.sandbox.apps[0]!;
     const params = signOpenApiRequest(app, 'alipay.trade.page.pay', {
       out_trade_no: order(),
       total_amount: '1.00',
       subject: 'label',
       product_code: 'FAST_INSTANT_TRADE_PAY',
     });
-    const html = await (await fetch(`${sandbox.openapiGateway}?${formEncode(params)}`)).text();
+    const html = await (await fetch(`${suite.sandbox.openapiGateway}?${formEncode(params)}`)).text();
     const section = html.slice(html.indexOf('付款方式一'));
     expect(section).toMatch(/<label>登录密码 Login password: <input type="password"/);
     expect(html).not.toContain('支付密码');
@@ -282,7 +271,7 @@ describe('gap 4: the cashier password label follows the 2009 guide (付款方式
       },
       A(),
     );
-    const { response } = await payAtCashier(`${sandbox.legacyGateway}?${formEncode(legacy)}`, {
+    const { response } = await payAtCashier(`${suite.sandbox.legacyGateway}?${formEncode(legacy)}`, {
       password: 'wrong',
     });
     const wrong = await response.text();
@@ -293,19 +282,19 @@ describe('gap 4: the cashier password label follows the 2009 guide (付款方式
 
 describe('gap 5: derived app seller IDs never collide with partner IDs', () => {
   it('an app without sellerId gets an ID outside the partner range, unique among accounts', () => {
-    const partners = new Set(sandbox.merchants.flatMap(m => [m.partner, m.sellerId]));
-    const sellers = sandbox.apps.map(a => a.sellerId);
+    const partners = new Set(suite.sandbox.merchants.flatMap(m => [m.partner, m.sellerId]));
+    const sellers = suite.sandbox.apps.map(a => a.sellerId);
     for (const s of sellers) {
       expect(s).toMatch(/^2088\d{12}$/);
       expect(partners.has(s), s).toBe(false);
-      expect(s).not.toBe(sandbox.buyer.userId);
+      expect(s).not.toBe(suite.sandbox.buyer.userId);
     }
     // Two apps whose IDs end alike still get different sellers.
     expect(new Set(sellers).size).toBe(sellers.length);
     // The rule: 2088103 + the app ID's last 9 digits (the issue's example app → 2088103000000001).
-    expect(sandbox.apps[0]!.sellerId).toBe('2088103000000001');
+    expect(suite.sandbox.apps[0]!.sellerId).toBe('2088103000000001');
     // …stepping past a configured partner that holds that number.
-    expect(sandbox.apps[3]!.sellerId).not.toBe('2088103000000003');
+    expect(suite.sandbox.apps[3]!.sellerId).not.toBe('2088103000000003');
   });
 
   it('a merchant partner ID that the old rule would have given the app is never the app seller', async () => {

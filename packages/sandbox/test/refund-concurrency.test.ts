@@ -1,16 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../src';
-import {
-  beijingNow,
-  callOpenApi,
-  control,
-  type Json,
-  legacyUrl,
-  paidDirectTrade,
-  paidOpenApiTrade,
-  Receiver,
-  waitFor,
-} from './helpers';
+import { describe, expect, it } from 'vitest';
+import { beijingNow, callOpenApi, control, type Json, legacyUrl, waitFor } from './helpers';
+import { sandboxSuite } from './sandbox-suite';
 
 /**
  * Refunds under concurrency: out_request_no and batch_no are idempotent even when the same call arrives
@@ -18,52 +8,16 @@ import {
  * run one after the other, each checked against what is left to refund.
  */
 
-let sandbox: Sandbox;
-let receiver: Receiver;
-let seq = 0;
-const order = (): string => `C${Date.now()}${++seq}`;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  receiver = await new Receiver().start();
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
-
-const A = () => sandbox.merchants[0]!;
-const app = () => sandbox.apps[0]!;
-
-const paidOpenApi = (amount: string) =>
-  paidOpenApiTrade(sandbox, {
-    outTradeNo: order(),
-    amount,
-    subject: 'concurrency',
-    notifyUrl: `${receiver.url}/notify`,
-  });
-
-const paidDirect = (totalFee: string) =>
-  paidDirectTrade(sandbox, {
-    outTradeNo: order(),
-    totalFee,
-    subject: 'concurrency',
-    notifyUrl: `${receiver.url}/notify`,
-  });
+const suite = sandboxSuite('C');
+const { A, app, paidDirect, paidOpenApi, batchNo } = suite;
 
 async function refund(biz: Record<string, unknown>): Promise<Json> {
-  const res = await callOpenApi(sandbox, app(), 'alipay.trade.refund', biz);
+  const res = await callOpenApi(suite.sandbox, app(), 'alipay.trade.refund', biz);
   return res.json['alipay_trade_refund_response'];
 }
 
 const tradeOf = async (outTradeNo: string, owner: Record<string, string>): Promise<Json> =>
-  (await control(sandbox, 'GET', `/trades/${outTradeNo}?${new URLSearchParams(owner)}`)).trade;
-
-let batchSeq = 0;
-async function batchNo(): Promise<string> {
-  const clock = await control(sandbox, 'GET', '/clock');
-  return `${String(clock.nowBeijing).slice(0, 10).replace(/-/g, '')}CC${Date.now() % 1_000_000}${++batchSeq}`;
-}
+  (await control(suite.sandbox, 'GET', `/trades/${outTradeNo}?${new URLSearchParams(owner)}`)).trade;
 
 describe('alipay.trade.refund under concurrency', () => {
   it('5 identical and 3 different concurrent refunds: one refund per out_request_no, never more than left', async () => {
@@ -104,10 +58,11 @@ describe('alipay.trade.refund under concurrency', () => {
     // One notification per refund (the repeats notify nothing).
     await waitFor(
       () =>
-        receiver.at('/notify').filter(r => r.params['out_trade_no'] === outTradeNo && r.params['out_biz_no'])
-          .length >= 3,
+        suite.receiver
+          .at('/notify')
+          .filter(r => r.params['out_trade_no'] === outTradeNo && r.params['out_biz_no']).length >= 3,
     );
-    const refundNotifies = receiver
+    const refundNotifies = suite.receiver
       .at('/notify')
       .filter(r => r.params['out_trade_no'] === outTradeNo && r.params['out_biz_no']);
     expect(refundNotifies.map(r => r.params['out_biz_no']).filter(no => no === 'SAME')).toHaveLength(1);
@@ -118,9 +73,14 @@ describe('alipay.trade.refund under concurrency', () => {
       const outTradeNo = await paidOpenApi('10.00');
       const ops: Array<() => Promise<Json>> = [
         () => refund({ out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: 'R1' }),
-        () => control(sandbox, 'POST', '/alipay-refund', { outTradeNo, appId: app().appId, amountFen: 200 }),
         () =>
-          callOpenApi(sandbox, app(), 'alipay.trade.cancel', { out_trade_no: outTradeNo }).then(
+          control(suite.sandbox, 'POST', '/alipay-refund', {
+            outTradeNo,
+            appId: app().appId,
+            amountFen: 200,
+          }),
+        () =>
+          callOpenApi(suite.sandbox, app(), 'alipay.trade.cancel', { out_trade_no: outTradeNo }).then(
             r => r.json['alipay_trade_cancel_response'] as Json,
           ),
         () => refund({ out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: 'R1' }),
@@ -152,14 +112,14 @@ describe('alipay.trade.refund under concurrency', () => {
 
 describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
   const xml = async (params: Record<string, string>): Promise<string> =>
-    (await fetch(legacyUrl(sandbox, A(), params))).text();
+    (await fetch(legacyUrl(suite.sandbox, A(), params))).text();
   const batch = async (detail: string, no?: string): Promise<Record<string, string>> => ({
     service: 'refund_fastpay_by_platform_nopwd',
     refund_date: beijingNow(),
     batch_no: no ?? (await batchNo()),
     batch_num: String(detail.split('#').length),
     detail_data: detail,
-    notify_url: `${receiver.url}/batch-notify`,
+    notify_url: `${suite.receiver.url}/batch-notify`,
   });
 
   it('the same batch_no sent 5 times at once is executed once; the others are DUPLICATE_BATCH_NO', async () => {
@@ -171,11 +131,13 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
     const trade = await tradeOf(t.outTradeNo, { partner: A().partner });
     expect(trade.refundedFen).toBe(100);
     expect(trade.refunds).toHaveLength(1);
-    await waitFor(() => receiver.at('/batch-notify').some(r => r.params['batch_no'] === params.batch_no));
-    await new Promise(r => setTimeout(r, 100));
-    expect(receiver.at('/batch-notify').filter(r => r.params['batch_no'] === params.batch_no)).toHaveLength(
-      1,
+    await waitFor(() =>
+      suite.receiver.at('/batch-notify').some(r => r.params['batch_no'] === params.batch_no),
     );
+    await new Promise(r => setTimeout(r, 100));
+    expect(
+      suite.receiver.at('/batch-notify').filter(r => r.params['batch_no'] === params.batch_no),
+    ).toHaveLength(1);
   });
 
   it('concurrent batches for one trade run one after the other, each against what is left', async () => {
@@ -184,7 +146,7 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
     const answers = await Promise.all(batches.map(xml));
     expect(answers.every(a => a.includes('<is_success>T</is_success>'))).toBe(true);
     const notifies = await waitFor(() => {
-      const got = receiver
+      const got = suite.receiver
         .at('/batch-notify')
         .filter(r => batches.some(b => b.batch_no === r.params['batch_no']));
       return got.length === 3 ? got : undefined;
@@ -203,7 +165,7 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
     const params = await batch(`${t.tradeNo}^6.00^part`);
     const [answer, alipay] = await Promise.all([
       xml(params),
-      control(sandbox, 'POST', '/alipay-refund', {
+      control(suite.sandbox, 'POST', '/alipay-refund', {
         outTradeNo: t.outTradeNo,
         partner: A().partner,
         amountFen: 600,
@@ -211,7 +173,7 @@ describe('refund_fastpay_by_platform_nopwd under concurrency', () => {
     ]);
     expect(answer).toContain('<is_success>T</is_success>');
     const notify = await waitFor(() =>
-      receiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no),
+      suite.receiver.at('/batch-notify').find(r => r.params['batch_no'] === params.batch_no),
     );
     const trade = await tradeOf(t.outTradeNo, { partner: A().partner });
     // Whichever came first refunded 6.00; the second found only 4.00 left.
