@@ -48,15 +48,10 @@ describe('Alipay notifications: security', () => {
   });
 
   it('a charset field that is no charset (charset=%E4) is a malformed body: success, nothing changes, no ERROR (issue 15 item 6)', async () => {
-    const { code, outTradeNo, tradeNo, total } = await shop.openedOpenApiTrade();
+    const { code, outTradeNo, signed } = await shop.openedOpenApiTrade();
     const fromLine = shop.env.logger.lines.length;
-    const signed = shop.openApiNotification({
-      out_trade_no: outTradeNo,
-      trade_no: tradeNo,
-      total_amount: (total / 100).toFixed(2),
-    });
     const bodies: Array<[string, string]> = [
-      ['alipay-openapi', signed.replace('charset=utf-8', 'charset=%E4')],
+      ['alipay-openapi', signed().replace('charset=utf-8', 'charset=%E4')],
       ['alipay-openapi', `charset=%E4&out_trade_no=${outTradeNo}`],
       ['alipay-direct', `_input_charset=%E4%B8&out_trade_no=${outTradeNo}&trade_status=TRADE_SUCCESS`],
       ['alipay-direct', 'charset=%'],
@@ -125,11 +120,8 @@ describe('Alipay notifications: security', () => {
   });
 
   it('a notification for another seller is refused with fail (a settings fix can help)', async () => {
-    const { code, outTradeNo, tradeNo, total } = await shop.openedOpenApiTrade();
-    const otherSeller = shop.openApiNotification({
-      out_trade_no: outTradeNo,
-      trade_no: tradeNo,
-      total_amount: (total / 100).toFixed(2),
+    const { code, outTradeNo, signed } = await shop.openedOpenApiTrade();
+    const otherSeller = signed({
       seller_id: '2088999999999999',
     });
     expect((await postNotification(shop.notifyUrl('alipay-openapi'), otherSeller)).text).toBe('fail');
@@ -184,7 +176,7 @@ describe('Alipay notifications: security', () => {
   });
 
   it('a replayed notification and a late WAIT_BUYER_PAY change nothing and are acknowledged', async () => {
-    const { code, outTradeNo, tradeNo, total } = await shop.openedOpenApiTrade();
+    const { code, outTradeNo, signed } = await shop.openedOpenApiTrade();
     const { deliveries } = await payAsBuyer(shop.sandbox, { outTradeNo, appId: shop.appId });
     const before = await adminOrder(shop.env.adminClient, code);
     expect(before.state).toBe('PaymentSettled');
@@ -194,10 +186,7 @@ describe('Alipay notifications: security', () => {
       deliveries[0]?.contentType,
     );
     expect(replay.text).toBe('success');
-    const late = shop.openApiNotification({
-      out_trade_no: outTradeNo,
-      trade_no: tradeNo,
-      total_amount: (total / 100).toFixed(2),
+    const late = signed({
       trade_status: 'WAIT_BUYER_PAY',
     });
     expect((await postNotification(shop.notifyUrl('alipay-openapi'), late)).text).toBe('success');

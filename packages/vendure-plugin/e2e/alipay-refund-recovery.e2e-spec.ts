@@ -40,24 +40,50 @@ describe('Alipay refunds after a lost answer', () => {
   const rowOf = (requestNo: string) => shop.repository(AlipayRefund).findOneByOrFail({ requestNo });
 
   /**
-   * An admin refund while the gateway hangs: the refund is recorded, sent once committed, and Alipay's
-   * answer is lost (the call times out): the plugin records it as uncertain.
+   * A paid order and an admin refund of it while the gateway hangs: the refund is recorded, sent once
+   * committed, and Alipay's answer is lost (the call times out): the plugin records it as uncertain.
    */
-  async function refundWithoutAnswer(paymentId: string, amount: number) {
+  async function refundWithoutAnswer(method: 'alipay-openapi' | 'alipay-nopwd', amount: number) {
+    const owner = method === 'alipay-openapi' ? { appId: shop.appId } : { partner: shop.partner };
+    const order = await shop.paidOrder(method, owner);
+    const payment = order.payments[0] as AdminOrder['payments'][number];
     await control(shop.sandbox, 'POST', 'faults', { scope: {}, fault: 'gateway-hang', count: 1 });
-    const created = await shop.refund(paymentId, amount, 'lost answer test');
+    const created = await shop.refund(payment.id, amount, 'lost answer test');
     await eventually(async () => (await rowOf(created.transactionId)).status === 'uncertain', 10_000);
     await shop.clearFaults();
-    return created;
+    return { order, payment, created, row: await rowOf(created.transactionId) };
+  }
+
+  /**
+   * The lost refund had reached Alipay after all: sent here by a second client under the stored
+   * numbers; with `dropNotify`, Alipay's notifications about it are lost too.
+   */
+  async function refundReachedAlipay(
+    method: 'alipay-openapi' | 'alipay-nopwd',
+    { order, payment, row, created }: Awaited<ReturnType<typeof refundWithoutAnswer>>,
+    { dropNotify = false } = {},
+  ): Promise<void> {
+    if (dropNotify) {
+      await control(shop.sandbox, 'POST', 'faults', {
+        scope: { outTradeNo: order.outTradeNo },
+        fault: 'drop-notify',
+      });
+    }
+    await (await shop.gatewayOf(method)).refund({
+      outTradeNo: order.outTradeNo,
+      tradeNo: payment.transactionId,
+      refundId: row.refundId,
+      ...(method === 'alipay-nopwd' ? { refundRequestNo: row.requestNo } : {}),
+      amountFen: created.total,
+    });
   }
 
   /** Makes a refund old enough for reconciliation (`pendingAfterMinutes`). */
   const backdate = (requestNo: string) => shop.backdateRefunds({ requestNo });
 
   it('OpenAPI: Alipay never got it (not_found): reconciliation sends the stored number again and it settles', async () => {
-    const order = await shop.paidOrder('alipay-openapi', { appId: shop.sandbox.apps[0]?.appId });
-    const payment = order.payments[0] as AdminOrder['payments'][number];
-    const created = await refundWithoutAnswer(payment.id, 1200);
+    const lost = await refundWithoutAnswer('alipay-openapi', 1200);
+    const { order, created } = lost;
     expect(created.state).toBe('Pending');
     expect((await shop.refundOf(order.code, created.id))?.metadata).toMatchObject({
       uncertain: true,
@@ -78,21 +104,10 @@ describe('Alipay refunds after a lost answer', () => {
   });
 
   it('OpenAPI: Alipay did refund but the answer and the notification were lost → queryRefund settles it, no second refund', async () => {
-    const order = await shop.paidOrder('alipay-openapi', { appId: shop.sandbox.apps[0]?.appId });
-    const payment = order.payments[0] as AdminOrder['payments'][number];
-    const created = await refundWithoutAnswer(payment.id, 700);
-    const row = await rowOf(created.transactionId);
+    const lost = await refundWithoutAnswer('alipay-openapi', 700);
+    const { order, created } = lost;
     // The request had reached Alipay after all: made here with the same refund ID, notification dropped.
-    await control(shop.sandbox, 'POST', 'faults', {
-      scope: { outTradeNo: order.outTradeNo },
-      fault: 'drop-notify',
-    });
-    await (await shop.gatewayOf('alipay-openapi')).refund({
-      outTradeNo: order.outTradeNo,
-      tradeNo: payment.transactionId,
-      refundId: row.refundId,
-      amountFen: 700,
-    });
+    await refundReachedAlipay('alipay-openapi', lost, { dropNotify: true });
     expect((await sandboxTrade(shop.sandbox, order.outTradeNo)).refundedAmount).toBe('7.00');
 
     await backdate(created.transactionId);
@@ -104,16 +119,9 @@ describe('Alipay refunds after a lost answer', () => {
   });
 
   it('OpenAPI: a late refund notification finds the refund by its stored number', async () => {
-    const order = await shop.paidOrder('alipay-openapi', { appId: shop.sandbox.apps[0]?.appId });
-    const payment = order.payments[0] as AdminOrder['payments'][number];
-    const created = await refundWithoutAnswer(payment.id, 300);
-    const row = await rowOf(created.transactionId);
-    await (await shop.gatewayOf('alipay-openapi')).refund({
-      outTradeNo: order.outTradeNo,
-      tradeNo: payment.transactionId,
-      refundId: row.refundId,
-      amountFen: 300,
-    });
+    const lost = await refundWithoutAnswer('alipay-openapi', 300);
+    const { order, created } = lost;
+    await refundReachedAlipay('alipay-openapi', lost);
     // Alipay's refund notification (out_biz_no = the stored number) settles the uncertain refund.
     await eventually(async () => (await shop.refundOf(order.code, created.id))?.state === 'Settled');
     const refundNotices = (await deliveriesFor(shop.sandbox, order.outTradeNo)).filter(
@@ -125,9 +133,8 @@ describe('Alipay refunds after a lost answer', () => {
   });
 
   it('legacy: the batch number is stored before the call; the trade shows nothing refunded, so it is sent again under the same number and batch_refund_notify settles it', async () => {
-    const order = await shop.paidOrder('alipay-nopwd', { partner: shop.sandbox.merchants[0]?.partner });
-    const payment = order.payments[0] as AdminOrder['payments'][number];
-    const created = await refundWithoutAnswer(payment.id, 900);
+    const lost = await refundWithoutAnswer('alipay-nopwd', 900);
+    const { order, created } = lost;
     expect(created.transactionId).toMatch(/^\d{8}\d{24}$/);
 
     await backdate(created.transactionId);
@@ -139,22 +146,10 @@ describe('Alipay refunds after a lost answer', () => {
   });
 
   it('legacy: a batch that went through although its answer and notifications were lost is settled from the trade’s refunded total', async () => {
-    const order = await shop.paidOrder('alipay-nopwd', { partner: shop.sandbox.merchants[0]?.partner });
-    const payment = order.payments[0] as AdminOrder['payments'][number];
-    const created = await refundWithoutAnswer(payment.id, 600);
-    const row = await rowOf(created.transactionId);
+    const lost = await refundWithoutAnswer('alipay-nopwd', 600);
+    const { order, created } = lost;
     // The batch had reached Alipay after all (here: sent by a second client); every notification lost.
-    await control(shop.sandbox, 'POST', 'faults', {
-      scope: { outTradeNo: order.outTradeNo },
-      fault: 'drop-notify',
-    });
-    await (await shop.gatewayOf('alipay-nopwd')).refund({
-      outTradeNo: order.outTradeNo,
-      tradeNo: payment.transactionId,
-      refundId: row.refundId,
-      refundRequestNo: row.requestNo,
-      amountFen: 600,
-    });
+    await refundReachedAlipay('alipay-nopwd', lost, { dropNotify: true });
     await eventually(
       async () => (await sandboxTrade(shop.sandbox, order.outTradeNo)).refundedAmount === '6.00',
     );
@@ -165,9 +160,8 @@ describe('Alipay refunds after a lost answer', () => {
   });
 
   it('legacy, on another day: the stored batch is sent, never a new one; Alipay refuses it → flagged for a person, not retried', async () => {
-    const order = await shop.paidOrder('alipay-nopwd', { partner: shop.sandbox.merchants[0]?.partner });
-    const payment = order.payments[0] as AdminOrder['payments'][number];
-    const created = await refundWithoutAnswer(payment.id, 400);
+    const lost = await refundWithoutAnswer('alipay-nopwd', 400);
+    const { order, created } = lost;
     await backdate(created.transactionId);
     // The next day on Alipay's clock: a batch number dated yesterday is no longer accepted, and a
     // new number (today's) would be a second, independent refund.

@@ -41,35 +41,31 @@ export const UPDATE_PAYMENT_METHOD = gql`
   ${PAYMENT_METHOD_FIELDS}
 `;
 
-/** Admin API `settlePayment`: the payment's new state, or why the handler refused. */
-export const SETTLE_PAYMENT = gql`
-  mutation SettlePayment($id: ID!) {
-    settlePayment(id: $id) {
-      __typename
-      ... on Payment {
-        state
-      }
-      ... on SettlePaymentError {
-        paymentErrorMessage
+/**
+ * An Admin API payment decision (`settlePayment`, `cancelPayment`): the payment's new state, or the
+ * handler's reason for refusing it.
+ */
+function paymentDecision(mutation: 'settlePayment' | 'cancelPayment', errorType: string) {
+  return gql(`
+    mutation ($id: ID!) {
+      ${mutation}(id: $id) {
+        __typename
+        ... on Payment {
+          state
+        }
+        ... on ${errorType} {
+          paymentErrorMessage
+        }
       }
     }
-  }
-`;
+  `);
+}
 
-/** Admin API `cancelPayment`: the payment's new state, or why the handler refused. */
-export const CANCEL_PAYMENT = gql`
-  mutation CancelPayment($id: ID!) {
-    cancelPayment(id: $id) {
-      __typename
-      ... on Payment {
-        state
-      }
-      ... on CancelPaymentError {
-        paymentErrorMessage
-      }
-    }
-  }
-`;
+/** Admin API `settlePayment`. */
+export const SETTLE_PAYMENT = paymentDecision('settlePayment', 'SettlePaymentError');
+
+/** Admin API `cancelPayment`. */
+export const CANCEL_PAYMENT = paymentDecision('cancelPayment', 'CancelPaymentError');
 
 /** Shop API `createAlipayPaymentIntent`, every result type. */
 export const CREATE_INTENT = gql`

@@ -22,8 +22,17 @@ export interface NotifyShop extends AlipayShop {
   notifyUrl(method: string): string;
   /** An OpenAPI trade notification signed with the sandbox's "Alipay" key, as if Alipay sent it. */
   openApiNotification(fields: Record<string, string>): string;
-  /** An order with an OpenAPI trade the buyer has opened, not paid. */
-  openedOpenApiTrade(): Promise<{ code: string; outTradeNo: string; tradeNo: string; total: number }>;
+  /**
+   * An order with an OpenAPI trade the buyer has opened, not paid; `signed` makes a notification about
+   * that trade (its numbers and amount, then `fields`) signed as if Alipay sent it.
+   */
+  openedOpenApiTrade(): Promise<{
+    code: string;
+    outTradeNo: string;
+    tradeNo: string;
+    total: number;
+    signed(fields?: Record<string, string>): string;
+  }>;
   /** Expects an order without any payment, still being filled. */
   expectUnpaid(code: string): Promise<void>;
 }
@@ -72,33 +81,44 @@ export async function startNotifyShop(label: string): Promise<NotifyShop> {
   });
 
   const { env, sandbox } = shop;
-  return Object.assign(shop, {
+  /** An OpenAPI trade notification signed with the sandbox's "Alipay" key, as if Alipay sent it. */
+  function openApiNotification(fields: Record<string, string>): string {
+    const params: Record<string, string> = {
+      notify_time: '2026-11-25 12:00:00',
+      notify_type: 'trade_status_sync',
+      notify_id: `forged-${Math.random().toString(36).slice(2)}`,
+      app_id: app.appId,
+      charset: 'utf-8',
+      version: '1.0',
+      seller_id: app.sellerId,
+      trade_status: 'TRADE_SUCCESS',
+      gmt_payment: '2026-11-25 11:59:59',
+      ...fields,
+    };
+    const sign = rsaSign(buildSignString(params), alipayKeys.privateKey, 'RSA2');
+    return new URLSearchParams({ ...params, sign, sign_type: 'RSA2' }).toString();
+  }
+
+  const notifyShop: NotifyShop = Object.assign(shop, {
     appSellerId: app.sellerId,
     isvMerchantSellerId: merchantApp.sellerId,
     notifyUrl: (method: string) => buildNotifyUrl(env.baseUrl, 'e2e-default-channel', method),
-    openApiNotification(fields: Record<string, string>): string {
-      const params: Record<string, string> = {
-        notify_time: '2026-11-25 12:00:00',
-        notify_type: 'trade_status_sync',
-        notify_id: `forged-${Math.random().toString(36).slice(2)}`,
-        app_id: app.appId,
-        charset: 'utf-8',
-        version: '1.0',
-        seller_id: app.sellerId,
-        trade_status: 'TRADE_SUCCESS',
-        gmt_payment: '2026-11-25 11:59:59',
-        ...fields,
-      };
-      const sign = rsaSign(buildSignString(params), alipayKeys.privateKey, 'RSA2');
-      return new URLSearchParams({ ...params, sign, sign_type: 'RSA2' }).toString();
-    },
+    openApiNotification,
     async openedOpenApiTrade() {
       const { code, totalWithTax } = await prepareOrder(env.shopClient);
       const intent = await createIntent(env.shopClient, 'alipay-openapi', 'desktop');
       const cashier = await open(intent.url as string);
       await open(new URL(cashier.location as string, sandbox.url).toString());
-      const trade = await sandboxTrade(sandbox, intent.outTradeNo as string);
-      return { code, outTradeNo: intent.outTradeNo as string, tradeNo: trade.tradeNo, total: totalWithTax };
+      const outTradeNo = intent.outTradeNo as string;
+      const { tradeNo } = await sandboxTrade(sandbox, outTradeNo);
+      const signed = (fields: Record<string, string> = {}) =>
+        openApiNotification({
+          out_trade_no: outTradeNo,
+          trade_no: tradeNo,
+          total_amount: (totalWithTax / 100).toFixed(2),
+          ...fields,
+        });
+      return { code, outTradeNo, tradeNo, total: totalWithTax, signed };
     },
     async expectUnpaid(code: string) {
       const order = await adminOrder(env.adminClient, code);
@@ -106,4 +126,5 @@ export async function startNotifyShop(label: string): Promise<NotifyShop> {
       expect(order.payments).toEqual([]);
     },
   });
+  return notifyShop;
 }

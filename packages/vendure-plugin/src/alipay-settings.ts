@@ -121,10 +121,11 @@ export const alipayHandlerArgs = {
       zh: ' 地址须由 allowedGateways 允许（本机沙箱用 allowLoopbackGateway）。修改需要 UpdateAlipaySettings 权限。',
     }),
   },
+  // The core's form order: the seller ID is common to both generations, so it follows the gateway.
+  sellerId: stringArg('sellerId'),
   partnerId: stringArg('partnerId'),
   key: stringArg('key'),
   sellerEmail: stringArg('sellerEmail'),
-  sellerId: stringArg('sellerId'),
   charset: {
     type: 'string',
     required: false,
