@@ -193,9 +193,7 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
       }),
     );
     expect(error.code).toBe('USER_INPUT_ERROR');
-    expect(error.message).toContain(
-      'gateway must be production, sandbox, or a URL this server allows',
-    );
+    expect(error.message).toContain('gateway must be production, sandbox, or a URL this server allows');
     expect(error.message).toContain('gateway 必须是 production、sandbox，或本服务器允许的网址');
   });
 
