@@ -1,16 +1,10 @@
 import { LanguageCode } from '@vendure/core';
 import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALIPAY_CNY_CHECKER_CODE } from '../src';
-import {
-  createAlipayMethod,
-  createIntent,
-  prepareOrder,
-  type Sandbox,
-  startTestSandbox,
-} from './alipay-e2e-kit';
-import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+import { startAlipayShop, useShop } from './alipay-shop-fixture';
+import { createIntent, prepareOrder } from './shop-steps';
 
 /**
  * Alipay is offered only where it can work: the plugin's `alipay-cny-only` eligibility checker lists an
@@ -19,8 +13,28 @@ import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-e
  * starts (`CURRENCY_NOT_SUPPORTED`).
  */
 describe('Alipay payment method eligibility (CNY orders only)', () => {
-  let env: AlipayTestEnvironment;
-  let sandbox: Sandbox;
+  const shop = useShop(async () => {
+    const started = await startAlipayShop('alipay-eligibility');
+    const settings = { interfaceType: 'legacy-direct', ...started.legacySettings() };
+    // As the README creates it: with the plugin's checker.
+    await started.createMethod('alipay-cny', settings);
+    // A method someone created without the checker.
+    await started.createMethod('alipay-unchecked', settings, { withCnyChecker: false });
+    // The shop also sells in USD: the channel takes USD, and one variant has a USD price.
+    await started.adminClient.query(gql`
+      mutation {
+        updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
+          __typename
+        }
+        updateProductVariants(
+          input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
+        ) {
+          id
+        }
+      }
+    `);
+    return started;
+  });
 
   const ELIGIBLE_PAYMENT_METHODS = gql`
     query {
@@ -47,51 +61,12 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
 
   /** A guest Shop API client whose every request asks for prices in USD. */
   function usdShopClient(): SimpleGraphQLClient {
-    const guest = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    const guest = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
     return {
       query: (document: Parameters<SimpleGraphQLClient['query']>[0], variables?: Record<string, unknown>) =>
         guest.query(document, variables, { currencyCode: 'USD' }),
     } as SimpleGraphQLClient;
   }
-
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    env = await startAlipayTestEnvironment('alipay-eligibility');
-    await env.adminClient.asSuperAdmin();
-    const [merchant] = sandbox.merchants;
-    if (!merchant) throw new Error('sandbox merchant missing');
-    process.env.ALIPAY_E2E_ELIGIBILITY_KEY = merchant.key;
-    const settings = {
-      interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
-      partnerId: merchant.partner,
-      key: 'env:ALIPAY_E2E_ELIGIBILITY_KEY',
-      sellerEmail: merchant.sellerEmail,
-    };
-    // As the README creates it: with the plugin's checker.
-    await createAlipayMethod(env.adminClient, 'alipay-cny', settings);
-    // A method someone created without the checker.
-    await createAlipayMethod(env.adminClient, 'alipay-unchecked', settings, { withCnyChecker: false });
-    // The shop also sells in USD: the channel takes USD, and one variant has a USD price.
-    await env.adminClient.query(gql`
-      mutation {
-        updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
-          __typename
-        }
-        updateProductVariants(
-          input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
-        ) {
-          id
-        }
-      }
-    `);
-  });
-
-  afterAll(async () => {
-    await env?.destroy();
-    await sandbox?.close();
-    delete process.env.ALIPAY_E2E_ELIGIBILITY_KEY;
-  });
 
   it('registers the checker once, described in English and Chinese', async () => {
     const CHECKERS = gql`
@@ -103,8 +78,8 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
       }
     `;
     type Checker = { code: string; description: string };
-    const en = await env.adminClient.query<{ paymentMethodEligibilityCheckers: Checker[] }>(CHECKERS);
-    const zh = await env.adminClient.query<{ paymentMethodEligibilityCheckers: Checker[] }>(
+    const en = await shop.env.adminClient.query<{ paymentMethodEligibilityCheckers: Checker[] }>(CHECKERS);
+    const zh = await shop.env.adminClient.query<{ paymentMethodEligibilityCheckers: Checker[] }>(
       CHECKERS,
       {},
       { languageCode: LanguageCode.zh_Hans },
@@ -119,10 +94,10 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
   });
 
   it('a CNY order lists Alipay as eligible', async () => {
-    await prepareOrder(env.shopClient, { variantId: 'T_4', guestEmail: 'cny-guest@example.test' });
-    const quote = (await quotes(env.shopClient))['alipay-cny'];
+    await prepareOrder(shop.env.shopClient, { variantId: 'T_4', guestEmail: 'cny-guest@example.test' });
+    const quote = (await quotes(shop.env.shopClient))['alipay-cny'];
     expect(quote).toEqual({ code: 'alipay-cny', isEligible: true, eligibilityMessage: null });
-    const intent = await createIntent(env.shopClient, 'alipay-cny');
+    const intent = await createIntent(shop.env.shopClient, 'alipay-cny');
     expect(intent.__typename).toBe('AlipayRedirect');
   });
 
@@ -157,7 +132,7 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
 
   it('the README’s “Selling in CNY” turns a USD channel into one where Alipay is offered', async () => {
     // A channel as @vendure/create makes it: USD only.
-    const { updateChannel: usdOnly } = await env.adminClient.query(gql`
+    const { updateChannel: usdOnly } = await shop.env.adminClient.query(gql`
       mutation {
         updateChannel(input: { id: "T_1", defaultCurrencyCode: USD, availableCurrencyCodes: [USD] }) {
           ... on Channel {
@@ -167,12 +142,12 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
       }
     `);
     expect(usdOnly).toEqual({ defaultCurrencyCode: 'USD' });
-    const before = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    const before = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
     await prepareOrder(before, { variantId: 'T_4', guestEmail: 'scaffold-guest@example.test' });
     expect((await quotes(before))['alipay-cny']?.isEligible).toBe(false);
 
     // The recipe's two mutations, with this server's IDs.
-    const { updateChannel } = await env.adminClient.query(gql`
+    const { updateChannel } = await shop.env.adminClient.query(gql`
       mutation {
         updateChannel(input: { id: "T_1", defaultCurrencyCode: CNY, availableCurrencyCodes: [CNY] }) {
           ... on Channel {
@@ -183,14 +158,14 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
       }
     `);
     expect(updateChannel).toMatchObject({ defaultCurrencyCode: 'CNY' });
-    await env.adminClient.query(gql`
+    await shop.env.adminClient.query(gql`
       mutation {
         updateProductVariants(input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }] }]) {
           id
         }
       }
     `);
-    const after = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    const after = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
     await prepareOrder(after, { variantId: 'T_4', guestEmail: 'cny-after-guest@example.test' });
     expect((await quotes(after))['alipay-cny']).toMatchObject({ isEligible: true, eligibilityMessage: null });
     expect((await createIntent(after, 'alipay-cny')).__typename).toBe('AlipayRedirect');

@@ -1,18 +1,9 @@
 import { SimpleGraphQLClient } from '@vendure/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  control,
-  createAlipayMethod,
-  createIntent,
-  type IntentResult,
-  open,
-  payAsBuyer,
-  prepareOrder,
-  type Sandbox,
-  SYNC_STATUS,
-  startTestSandbox,
-} from './alipay-e2e-kit';
-import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+import { describe, expect, it } from 'vitest';
+import { startAlipayShop, useShop } from './alipay-shop-fixture';
+import { type IntentResult, SYNC_STATUS } from './graphql-documents';
+import { control, payAsBuyer } from './sandbox-steps';
+import { createIntent, open, prepareOrder } from './shop-steps';
 
 /** The core's `MAX_OPEN_ATTEMPTS_PER_ORDER` and `SYNC_MIN_INTERVAL_MS`, as the shop must honour them. */
 const MAX_OPEN_ATTEMPTS = 3;
@@ -29,35 +20,21 @@ interface GatewayCall {
  * attempts and syncs the order makes a bounded number of gateway calls, counted by the sandbox.
  */
 describe('Alipay calls per order are bounded (issue 15 item 5)', () => {
-  let env: AlipayTestEnvironment;
-  let sandbox: Sandbox;
-  let partner: string;
-  let guests = 0;
-
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    env = await startAlipayTestEnvironment('alipay-fanout');
-    await env.adminClient.asSuperAdmin();
-    const [merchant] = sandbox.merchants;
-    if (!merchant) throw new Error('sandbox merchant missing');
-    partner = merchant.partner;
-    await createAlipayMethod(env.adminClient, 'alipay-direct', {
-      gateway: sandbox.legacyGateway,
-      partnerId: merchant.partner,
-      key: merchant.key,
-      sellerEmail: merchant.sellerEmail,
+  const alipay = useShop(async () => {
+    const started = await startAlipayShop('alipay-fanout');
+    // The key itself, not env:NAME: settings may hold the secret directly.
+    await started.createMethod('alipay-direct', {
+      ...started.legacySettings(),
+      key: started.merchant().key,
       interfaceType: 'legacy-direct',
     });
+    return started;
   });
-
-  afterAll(async () => {
-    await env?.destroy();
-    await sandbox?.close();
-  });
+  let guests = 0;
 
   /** A guest storefront session with its own order, ready to pay. */
   async function guestOrder(): Promise<{ shop: SimpleGraphQLClient; code: string }> {
-    const shop = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+    const shop = new SimpleGraphQLClient(alipay.env.config, `${alipay.env.baseUrl}/shop-api`);
     guests++;
     const { code } = await prepareOrder(shop, { guestEmail: `fanout-${guests}@example.test` });
     return { shop, code };
@@ -72,7 +49,7 @@ describe('Alipay calls per order are bounded (issue 15 item 5)', () => {
   /** The gateway calls of one kind the sandbox received about the order's trades. */
   async function callsFor(code: string, name: string): Promise<GatewayCall[]> {
     const { status, json } = await control<{ calls: GatewayCall[] }>(
-      sandbox,
+      alipay.sandbox,
       'GET',
       `gateway-calls?name=${encodeURIComponent(name)}`,
     );
@@ -121,10 +98,10 @@ describe('Alipay calls per order are bounded (issue 15 item 5)', () => {
     expect(await callsFor(code, 'single_trade_query')).toHaveLength(1);
 
     // The buyer pays; the notification is lost. Once the interval has passed, a sync asks again.
-    await control(sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'drop-notify' });
+    await control(alipay.sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'drop-notify' });
     const cashier = await open(intent?.url as string);
     await open(cashier.location as string);
-    await payAsBuyer(sandbox, { outTradeNo, partner });
+    await payAsBuyer(alipay.sandbox, { outTradeNo, partner: alipay.partner });
     await new Promise(resolve => setTimeout(resolve, SYNC_INTERVAL_MS + 200));
     const paid = await shop.query(SYNC_STATUS, { orderCode: code });
     expect(paid.syncAlipayPaymentStatus).toMatchObject({ code, state: 'PaymentSettled' });
@@ -133,13 +110,16 @@ describe('Alipay calls per order are bounded (issue 15 item 5)', () => {
     await new Promise(resolve => setTimeout(resolve, SYNC_INTERVAL_MS + 200));
     await shop.query(SYNC_STATUS, { orderCode: code });
     expect(await callsFor(code, 'single_trade_query')).toHaveLength(2);
-    await control(sandbox, 'DELETE', 'faults');
+    await control(alipay.sandbox, 'DELETE', 'faults');
   });
 
   it('open attempts are capped when superseded ones cannot be closed, and the oldest are closed first', async () => {
     const { shop, code } = await guestOrder();
     // Alipay is unreachable for server calls: no close succeeds (starting a page payment needs no call).
-    await control(sandbox, 'POST', 'faults', { scope: { partner }, fault: 'gateway-500' });
+    await control(alipay.sandbox, 'POST', 'faults', {
+      scope: { partner: alipay.partner },
+      fault: 'gateway-500',
+    });
     const results = await intents(shop, MAX_OPEN_ATTEMPTS, code);
     const closesBefore = (await callsFor(code, 'close_trade')).length;
     results.push(...(await intents(shop, 5, code)));
@@ -162,7 +142,7 @@ describe('Alipay calls per order are bounded (issue 15 item 5)', () => {
     );
 
     // Alipay is back: the next attempt closes the oldest open ones and starts.
-    await control(sandbox, 'DELETE', 'faults');
+    await control(alipay.sandbox, 'DELETE', 'faults');
     const closesBeforeRecovery = (await callsFor(code, 'close_trade')).length;
     const [next] = await intents(shop, 1, code);
     expect(next?.__typename).toBe('AlipayRedirect');

@@ -1,27 +1,9 @@
 import { gql } from 'graphql-tag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AdminOrder,
-  adminOrder,
-  type CreatedRefund,
-  control,
-  createAlipayMethod,
-  createIntent,
-  type Delivery,
-  deliveriesFor,
-  eventually,
-  open,
-  payAsBuyer,
-  postNotification,
-  prepareOrder,
-  REFUND_ORDER,
-  type Sandbox,
-  sandboxTrade,
-  signInAsFirstCustomer,
-  startTestSandbox,
-  UPDATE_PAYMENT_METHOD,
-} from './alipay-e2e-kit';
-import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+import { describe, expect, it } from 'vitest';
+import { startAlipayShop, useShop } from './alipay-shop-fixture';
+import { type AdminOrder, UPDATE_PAYMENT_METHOD } from './graphql-documents';
+import { control, type Delivery, deliveriesFor, eventually, payAsBuyer, sandboxTrade } from './sandbox-steps';
+import { adminOrder, createAlipayMethod, postNotification } from './shop-steps';
 
 /** Legacy `batch_no`: the Beijing date (yyyyMMdd) then a serial. */
 const LEGACY_BATCH_NO = /^\d{8}\d+$/;
@@ -33,53 +15,46 @@ const LEGACY_BATCH_NO = /^\d{8}\d+$/;
  * generation's credentials are gone, the operation fails clearly instead of using the other one.
  */
 describe('Alipay interface type switch', () => {
-  let env: AlipayTestEnvironment;
-  let sandbox: Sandbox;
-  let merchant: Sandbox['merchants'][number];
-  let app: Sandbox['apps'][number];
+  const shop = useShop(() => startAlipayShop('alipay-interface-switch', { signIn: true }));
 
   /** The legacy settings of the sandbox's merchant A (no-password refunds). */
-  function legacyArgs(): Record<string, string> {
-    return {
-      partnerId: merchant.partner,
-      key: 'env:ALIPAY_E2E_SWITCH_KEY',
-      sellerEmail: merchant.sellerEmail,
-      refundWithoutPassword: 'true',
-    };
-  }
-
+  const legacyArgs = () => ({ ...shop.legacyCredentials(), refundWithoutPassword: 'true' });
   /** The OpenAPI settings of the sandbox's app (public-key mode). */
-  function openApiArgs(): Record<string, string> {
-    return {
-      appId: app.appId,
-      appPrivateKey: 'env:ALIPAY_E2E_SWITCH_APP_KEY',
-      alipayPublicKey: app.alipayPublicKey,
-      sellerId: app.sellerId,
-    };
+  const openApiArgs = () => shop.openapiCredentials();
+
+  /** The settings of a method of one generation, on that generation's sandbox gateway. */
+  const settingsOf = (generation: 'legacy' | 'openapi') =>
+    generation === 'legacy'
+      ? { interfaceType: 'legacy-direct', gateway: shop.sandbox.legacyGateway, ...legacyArgs() }
+      : { interfaceType: 'openapi-page', gateway: shop.sandbox.openapiGateway, ...openApiArgs() };
+
+  /** Who pays a trade of one generation in the sandbox. */
+  const ownerOf = (generation: 'legacy' | 'openapi') =>
+    generation === 'legacy' ? { partner: shop.partner } : { appId: shop.appId };
+
+  /** A new payment method of one generation and an order paid through it (PaymentSettled). */
+  async function paidThroughNewMethod(code: string, generation: 'legacy' | 'openapi') {
+    const created = await createAlipayMethod(shop.env.adminClient, code, settingsOf(generation));
+    const order = await shop.paidOrder(code, ownerOf(generation));
+    return { created, order, payment: order.payments[0] as AdminOrder['payments'][number] };
   }
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    env = await startAlipayTestEnvironment('alipay-interface-switch');
-    await env.adminClient.asSuperAdmin();
-    const [merchantA] = sandbox.merchants;
-    const [firstApp] = sandbox.apps;
-    if (!merchantA || !firstApp) throw new Error('sandbox accounts missing');
-    merchant = merchantA;
-    app = firstApp;
-    process.env.ALIPAY_E2E_SWITCH_KEY = merchant.key;
-    process.env.ALIPAY_E2E_SWITCH_APP_KEY = app.privateKey;
-    await signInAsFirstCustomer(env.adminClient, env.shopClient);
-  });
-
-  afterAll(async () => {
-    await env?.destroy();
-    await sandbox?.close();
-  });
+  /** A new payment through `method` goes to the gateway of `generation` and settles as that generation. */
+  async function expectNewPaymentsUse(method: string, generation: 'legacy' | 'openapi'): Promise<void> {
+    const next = await shop.startPayment(method);
+    const gateway = generation === 'legacy' ? shop.sandbox.legacyGateway : shop.sandbox.openapiGateway;
+    expect(next.url.startsWith(gateway)).toBe(true);
+    await payAsBuyer(shop.sandbox, { outTradeNo: next.outTradeNo, ...ownerOf(generation) });
+    const nextOrder = await adminOrder(shop.env.adminClient, next.code);
+    expect(nextOrder.state).toBe('PaymentSettled');
+    expect(nextOrder.payments[0]?.metadata).toMatchObject({
+      interfaceType: settingsOf(generation).interfaceType,
+    });
+  }
 
   /** Replaces every argument of a payment method, as the admin form does when saved. */
   async function updateArgs(id: string, args: Record<string, string>): Promise<void> {
-    await env.adminClient.query(UPDATE_PAYMENT_METHOD, {
+    await shop.env.adminClient.query(UPDATE_PAYMENT_METHOD, {
       input: {
         id,
         handler: {
@@ -90,72 +65,53 @@ describe('Alipay interface type switch', () => {
     });
   }
 
-  /** Starts a desktop payment for a fresh order and opens the cashier, as the buyer's browser does. */
-  async function startPayment(method: string): Promise<{ code: string; outTradeNo: string; url: string }> {
-    const { code } = await prepareOrder(env.shopClient);
-    const intent = await createIntent(env.shopClient, method, 'desktop');
-    expect(intent.__typename, JSON.stringify(intent)).toBe('AlipayRedirect');
-    const cashier = await open(intent.url as string);
-    await open(new URL(cashier.location as string, sandbox.url).toString());
-    return { code, outTradeNo: intent.outTradeNo as string, url: intent.url as string };
-  }
-
-  async function refund(paymentId: string, amount: number): Promise<CreatedRefund> {
-    const { refundOrder } = await env.adminClient.query(REFUND_ORDER, {
-      // Vendure 3.7.3 still stores the deprecated shipping/adjustment columns as NOT NULL.
-      input: { paymentId, amount, shipping: 0, adjustment: 0, lines: [], reason: 'switch test' },
-    });
-    expect(refundOrder.__typename, JSON.stringify(refundOrder)).toBe('Refund');
-    return refundOrder as CreatedRefund;
-  }
-
-  async function refundOf(code: string, refundId: string) {
-    const order = await adminOrder(env.adminClient, code);
-    return order.payments.flatMap(p => p.refunds).find(r => r.id === refundId);
-  }
+  const refund = (paymentId: string, amount: number) => shop.refund(paymentId, amount, 'switch test');
 
   /** The first payment notification Alipay sent for a trade (what a late repeat would carry). */
   async function firstPaymentDelivery(outTradeNo: string): Promise<Delivery> {
-    const deliveries = await deliveriesFor(sandbox, outTradeNo);
+    const deliveries = await deliveriesFor(shop.sandbox, outTradeNo);
     const delivery = deliveries.find(d => d.params.trade_status === 'TRADE_SUCCESS' && !d.params.out_biz_no);
     if (!delivery) throw new Error(`no payment notification for ${outTradeNo}`);
     return delivery;
   }
 
   it('legacy trade, method switched to OpenAPI: the late notification verifies and the refund goes through the legacy gateway', async () => {
-    const created = await createAlipayMethod(env.adminClient, 'alipay-switch-legacy', {
-      interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
-      ...legacyArgs(),
-    });
-    const { code, outTradeNo, url } = await startPayment('alipay-switch-legacy');
-    expect(url.startsWith(sandbox.legacyGateway)).toBe(true);
+    const created = await createAlipayMethod(
+      shop.env.adminClient,
+      'alipay-switch-legacy',
+      settingsOf('legacy'),
+    );
+    const { code, outTradeNo, url } = await shop.startPayment('alipay-switch-legacy');
+    expect(url.startsWith(shop.sandbox.legacyGateway)).toBe(true);
     // The buyer pays, but Alipay's notification is lost on the way…
-    await control(sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'drop-notify', count: 1 });
-    const paid = await payAsBuyer(sandbox, { outTradeNo, partner: merchant.partner });
+    await control(shop.sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'drop-notify', count: 1 });
+    const paid = await payAsBuyer(shop.sandbox, { outTradeNo, partner: shop.merchant().partner });
     expect(paid.deliveries[0]?.outcome).toBe('dropped');
-    expect((await adminOrder(env.adminClient, code)).payments).toHaveLength(0);
+    expect((await adminOrder(shop.env.adminClient, code)).payments).toHaveLength(0);
 
     // …and meanwhile the merchant switches the method to OpenAPI, keeping the legacy credentials.
     await updateArgs(created.id, {
       interfaceType: 'openapi-page',
-      gateway: sandbox.openapiGateway,
+      gateway: shop.sandbox.openapiGateway,
       ...legacyArgs(),
       ...openApiArgs(),
     });
 
     // Alipay's retry (4 minutes later) is a legacy notification: verified with the legacy settings.
-    await control(sandbox, 'POST', 'clock/advance', { ms: 4 * 60_000 + 1000 });
+    await control(shop.sandbox, 'POST', 'clock/advance', { ms: 4 * 60_000 + 1000 });
     const order = await eventually(async () => {
-      const current = await adminOrder(env.adminClient, code);
+      const current = await adminOrder(shop.env.adminClient, code);
       return current.state === 'PaymentSettled' ? current : undefined;
     });
     const payment = order.payments[0] as AdminOrder['payments'][number];
     expect(payment.metadata).toMatchObject({ interfaceType: 'legacy-direct', outTradeNo });
-    expect((await deliveriesFor(sandbox, outTradeNo)).map(d => d.outcome)).toEqual(['dropped', 'success']);
+    expect((await deliveriesFor(shop.sandbox, outTradeNo)).map(d => d.outcome)).toEqual([
+      'dropped',
+      'success',
+    ]);
 
     // A return-page status sync queries the legacy gateway (single_trade_query), not the OpenAPI one.
-    const { syncAlipayPaymentStatus } = await env.shopClient.query(
+    const { syncAlipayPaymentStatus } = await shop.env.shopClient.query(
       gql`
         mutation ($code: String!) {
           syncAlipayPaymentStatus(orderCode: $code) {
@@ -172,11 +128,11 @@ describe('Alipay interface type switch', () => {
     expect(created1.state).toBe('Pending');
     expect(created1.transactionId).toMatch(LEGACY_BATCH_NO);
     expect(created1.metadata).toMatchObject({ alipayRefundStatus: 'requested' });
-    await eventually(async () => (await refundOf(code, created1.id))?.state === 'Settled');
-    const trade = await sandboxTrade(sandbox, outTradeNo);
+    await eventually(async () => (await shop.refundOf(code, created1.id))?.state === 'Settled');
+    const trade = await sandboxTrade(shop.sandbox, outTradeNo);
     expect(trade.service).toBe('create_direct_pay_by_user');
     expect(trade.refundedAmount).toBe('10.00');
-    const batchNotifies = (await deliveriesFor(sandbox, outTradeNo)).filter(d => d.params.batch_no);
+    const batchNotifies = (await deliveriesFor(shop.sandbox, outTradeNo)).filter(d => d.params.batch_no);
     expect(batchNotifies.map(d => [d.params.batch_no, d.answer])).toEqual([
       [created1.transactionId, 'success'],
     ]);
@@ -186,39 +142,26 @@ describe('Alipay interface type switch', () => {
     const answer = await postNotification(late.url, late.body, late.contentType);
     expect(answer.text).toBe('success');
     expect(
-      env.logger
+      shop.env.logger
         .plugin()
         .some(l => l.message.includes(outTradeNo) && l.message.includes('already processed')),
     ).toBe(true);
     expect(
-      env.logger.plugin().some(l => l.message.includes(outTradeNo) && l.message.includes('rejected')),
+      shop.env.logger.plugin().some(l => l.message.includes(outTradeNo) && l.message.includes('rejected')),
     ).toBe(false);
 
     // New payments use the current interface type: OpenAPI.
-    const next = await startPayment('alipay-switch-legacy');
-    expect(next.url.startsWith(sandbox.openapiGateway)).toBe(true);
-    await payAsBuyer(sandbox, { outTradeNo: next.outTradeNo, appId: app.appId });
-    const nextOrder = await adminOrder(env.adminClient, next.code);
-    expect(nextOrder.state).toBe('PaymentSettled');
-    expect(nextOrder.payments[0]?.metadata).toMatchObject({ interfaceType: 'openapi-page' });
+    await expectNewPaymentsUse('alipay-switch-legacy', 'openapi');
   });
 
   it('OpenAPI trade, method switched to legacy: the refund goes through OpenAPI and its notifications verify', async () => {
-    const created = await createAlipayMethod(env.adminClient, 'alipay-switch-openapi', {
-      interfaceType: 'openapi-page',
-      gateway: sandbox.openapiGateway,
-      ...openApiArgs(),
-    });
-    const { code, outTradeNo } = await startPayment('alipay-switch-openapi');
-    await payAsBuyer(sandbox, { outTradeNo, appId: app.appId });
-    const order = await adminOrder(env.adminClient, code);
-    expect(order.state).toBe('PaymentSettled');
-    const payment = order.payments[0] as AdminOrder['payments'][number];
+    const { created, order, payment } = await paidThroughNewMethod('alipay-switch-openapi', 'openapi');
+    const { code, outTradeNo } = order;
 
     // Switched to legacy: the legacy seller is the partner (by e-mail), so the OpenAPI seller ID is cleared.
     await updateArgs(created.id, {
       interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
+      gateway: shop.sandbox.legacyGateway,
       ...openApiArgs(),
       sellerId: '',
       ...legacyArgs(),
@@ -228,17 +171,17 @@ describe('Alipay interface type switch', () => {
     const created1 = await refund(payment.id, 1000);
     expect(created1.transactionId).not.toMatch(LEGACY_BATCH_NO);
     const settled1 = await eventually(async () => {
-      const current = await refundOf(code, created1.id);
+      const current = await shop.refundOf(code, created1.id);
       return current?.state === 'Settled' ? current : undefined;
     });
     expect(settled1.metadata).toMatchObject({
       alipayRefundStatus: 'succeeded',
       refundRequestNo: created1.transactionId,
     });
-    expect((await sandboxTrade(sandbox, outTradeNo)).refundedAmount).toBe('10.00');
+    expect((await sandboxTrade(shop.sandbox, outTradeNo)).refundedAmount).toBe('10.00');
     // The OpenAPI refund notification is verified with the trade's (OpenAPI) settings.
     const refundNotices = await eventually(async () => {
-      const list = (await deliveriesFor(sandbox, outTradeNo)).filter(d => d.params.out_biz_no);
+      const list = (await deliveriesFor(shop.sandbox, outTradeNo)).filter(d => d.params.out_biz_no);
       return list.length === 1 ? list : undefined;
     });
     expect(refundNotices.map(d => d.answer)).toEqual(['success']);
@@ -248,30 +191,17 @@ describe('Alipay interface type switch', () => {
     expect((await postNotification(late.url, late.body, late.contentType)).text).toBe('success');
 
     // New payments are legacy now.
-    const next = await startPayment('alipay-switch-openapi');
-    expect(next.url.startsWith(sandbox.legacyGateway)).toBe(true);
-    await payAsBuyer(sandbox, { outTradeNo: next.outTradeNo, partner: merchant.partner });
-    const nextOrder = await adminOrder(env.adminClient, next.code);
-    expect(nextOrder.state).toBe('PaymentSettled');
-    expect(nextOrder.payments[0]?.metadata).toMatchObject({ interfaceType: 'legacy-direct' });
+    await expectNewPaymentsUse('alipay-switch-openapi', 'legacy');
   });
 
   it('without the old generation’s credentials: a clear error, nothing refunded, notifications retried', async () => {
-    const created = await createAlipayMethod(env.adminClient, 'alipay-switch-removed', {
-      interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
-      ...legacyArgs(),
-    });
-    const { code, outTradeNo } = await startPayment('alipay-switch-removed');
-    await payAsBuyer(sandbox, { outTradeNo, partner: merchant.partner });
-    const before = await adminOrder(env.adminClient, code);
-    expect(before.state).toBe('PaymentSettled');
-    const payment = before.payments[0] as AdminOrder['payments'][number];
+    const { created, order: before, payment } = await paidThroughNewMethod('alipay-switch-removed', 'legacy');
+    const { code, outTradeNo } = before;
 
     // Switched to OpenAPI and the legacy partner ID and key removed.
     await updateArgs(created.id, {
       interfaceType: 'openapi-page',
-      gateway: sandbox.openapiGateway,
+      gateway: shop.sandbox.openapiGateway,
       ...openApiArgs(),
       partnerId: '',
       key: '',
@@ -287,10 +217,10 @@ describe('Alipay interface type switch', () => {
     expect(message).toContain('请在支付方式中补回这些设置');
     expect(failed.metadata.missingSettings).toEqual(expect.arrayContaining(['partnerId', 'key']));
     // Nothing reached Alipay and nothing else changed.
-    const trade = await sandboxTrade(sandbox, outTradeNo);
+    const trade = await sandboxTrade(shop.sandbox, outTradeNo);
     expect(trade.status).toBe('TRADE_SUCCESS');
     expect(trade.refundedAmount).toBe('0.00');
-    const after = await adminOrder(env.adminClient, code);
+    const after = await adminOrder(shop.env.adminClient, code);
     expect(after.state).toBe('PaymentSettled');
     expect(after.payments.map(p => [p.id, p.state, p.amount])).toEqual([
       [payment.id, 'Settled', payment.amount],
@@ -300,7 +230,7 @@ describe('Alipay interface type switch', () => {
     const late = await firstPaymentDelivery(outTradeNo);
     expect((await postNotification(late.url, late.body, late.contentType)).text).toBe('fail');
     expect(
-      env.logger
+      shop.env.logger
         .plugin()
         .some(
           l =>
@@ -313,7 +243,7 @@ describe('Alipay interface type switch', () => {
     // Once the merchant restores the legacy credentials, the retry verifies and a refund goes through.
     await updateArgs(created.id, {
       interfaceType: 'openapi-page',
-      gateway: sandbox.openapiGateway,
+      gateway: shop.sandbox.openapiGateway,
       ...openApiArgs(),
       ...legacyArgs(),
     });
@@ -321,13 +251,13 @@ describe('Alipay interface type switch', () => {
     const retried = await refund(payment.id, 1000);
     expect(retried.state).toBe('Pending');
     expect(retried.transactionId).toMatch(LEGACY_BATCH_NO);
-    await eventually(async () => (await refundOf(code, retried.id))?.state === 'Settled');
-    expect((await sandboxTrade(sandbox, outTradeNo)).refundedAmount).toBe('10.00');
+    await eventually(async () => (await shop.refundOf(code, retried.id))?.state === 'Settled');
+    expect((await sandboxTrade(shop.sandbox, outTradeNo)).refundedAmount).toBe('10.00');
   });
 
   it('no secret in any log line', () => {
-    const everything = env.logger.text();
-    for (const secret of [merchant.key, app.privateKey.split('\n')[5]]) {
+    const everything = shop.env.logger.text();
+    for (const secret of [shop.merchant().key, shop.app().privateKey.split('\n')[5]]) {
       expect(secret && everything.includes(secret)).toBe(false);
     }
   });

@@ -1,13 +1,20 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { INTERFACE_TYPES, SETTING_FIELDS, type SettingInput } from '@alipay-commerce/core/settings';
 import { CurrencyCode, LanguageCode } from '@vendure/core';
 import { ClientError } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AlipayService } from '../src/alipay.service';
 import { AlipayCheckoutService } from '../src/alipay-checkout.service';
+import { CREATE_INTENT, CREATE_PAYMENT_METHOD } from './graphql-documents';
 import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
 
 const PAYMENT_METHOD_CODE = 'alipay-e2e';
+
+/** The names of the core's settings edited with one kind of input (e.g. the masked secrets). */
+function fieldsWithInput(input: SettingInput): string[] {
+  return SETTING_FIELDS.filter(field => field.input === input).map(field => field.name);
+}
 
 const HANDLERS = gql`
   query PaymentMethodHandlers {
@@ -23,23 +30,6 @@ const HANDLERS = gql`
         ui
         label
         description
-      }
-    }
-  }
-`;
-
-const CREATE_PAYMENT_METHOD = gql`
-  mutation CreatePaymentMethod($input: CreatePaymentMethodInput!) {
-    createPaymentMethod(input: $input) {
-      id
-      code
-      enabled
-      handler {
-        code
-        args {
-          name
-          value
-        }
       }
     }
   }
@@ -116,33 +106,6 @@ const SHOP_SCHEMA = gql`
     errorCode: __type(name: "ErrorCode") {
       enumValues {
         name
-      }
-    }
-  }
-`;
-
-const CREATE_INTENT = gql`
-  mutation CreateAlipayPaymentIntent($input: AlipayPaymentIntentInput!) {
-    createAlipayPaymentIntent(input: $input) {
-      __typename
-      ... on AlipayRedirect {
-        url
-        outTradeNo
-      }
-      ... on AlipayForm {
-        html
-        outTradeNo
-      }
-      ... on AlipayQrCode {
-        qrCode
-        expiresAt
-        outTradeNo
-      }
-      ... on AlipayPaymentIntentError {
-        errorCode
-        reason
-        message
-        hint
       }
     }
   }
@@ -252,25 +215,7 @@ describe('AlipayPlugin in a Vendure server', () => {
     it('lists the alipay handler with its settings fields and required flags', async () => {
       const handler = await alipayHandler();
       expect(handler.description).toBe('Alipay');
-      expect(handler.args.map(a => a.name)).toEqual([
-        'interfaceType',
-        'gateway',
-        'partnerId',
-        'key',
-        'sellerEmail',
-        'sellerId',
-        'charset',
-        'refundWithoutPassword',
-        'appId',
-        'appPrivateKey',
-        'alipayPublicKey',
-        'appCertificate',
-        'alipayCertificate',
-        'alipayRootCertificate',
-        'encryptKey',
-        'appAuthToken',
-        'alwaysQrOnDesktop',
-      ]);
+      expect(handler.args.map(a => a.name)).toEqual(SETTING_FIELDS.map(field => field.name));
       const required = handler.args.filter(a => a.required).map(a => a.name);
       expect(required).toEqual(['interfaceType', 'gateway']);
       expect(argNamed(handler, 'refundWithoutPassword')).toMatchObject({
@@ -286,21 +231,12 @@ describe('AlipayPlugin in a Vendure server', () => {
       const handler = await alipayHandler();
       const interfaceType = argNamed(handler, 'interfaceType');
       expect(interfaceType.ui?.component).toBe('select-form-input');
-      expect(interfaceType.ui?.options?.map(o => o.value)).toEqual([
-        'legacy-direct',
-        'legacy-escrow',
-        'legacy-dual',
-        'openapi-page',
-        'openapi-page-wap',
-        'openapi-page-wap-qr',
-        'openapi-page-qr',
-        'openapi-qr',
-      ]);
+      expect(interfaceType.ui?.options?.map(o => o.value)).toEqual([...INTERFACE_TYPES]);
       expect(argNamed(handler, 'charset').ui?.options?.map(o => o.value)).toEqual(['utf-8', 'gbk']);
-      for (const secret of ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken']) {
+      for (const secret of fieldsWithInput('secret')) {
         expect(argNamed(handler, secret).ui?.component, secret).toBe('password-form-input');
       }
-      for (const pem of ['alipayPublicKey', 'appCertificate', 'alipayCertificate', 'alipayRootCertificate']) {
+      for (const pem of fieldsWithInput('textarea')) {
         expect(argNamed(handler, pem).ui?.component, pem).toBe('textarea-form-input');
       }
     });

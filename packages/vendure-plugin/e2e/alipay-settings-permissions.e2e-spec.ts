@@ -1,14 +1,8 @@
-import { PaymentMethod, TransactionalConnection } from '@vendure/core';
 import { gql } from 'graphql-tag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CREATE_PAYMENT_METHOD,
-  createAlipayMethod,
-  type Sandbox,
-  startTestSandbox,
-  UPDATE_PAYMENT_METHOD,
-} from './alipay-e2e-kit';
-import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startAlipayShop, useShop } from './alipay-shop-fixture';
+import { CREATE_PAYMENT_METHOD, UPDATE_PAYMENT_METHOD } from './graphql-documents';
+import { createAlipayMethod } from './shop-steps';
 
 const CREATE_ROLE = gql`
   mutation CreateRole($input: CreateRoleInput!) {
@@ -44,20 +38,14 @@ type Args = Array<{ name: string; value: string }>;
  * `env:`; every change is audited by admin ID and field names.
  */
 describe('Alipay settings: permission, gateway policy, env: prefix, audit', () => {
-  let env: AlipayTestEnvironment;
-  let sandbox: Sandbox;
-  let merchant: Sandbox['merchants'][number];
+  const shop = useShop(() => startAlipayShop('alipay-settings-permissions'));
   let clerkRoleId: string;
   let clerkUserId: string;
   let guardedId: string;
   const clerk = { email: 'clerk@shop.test', password: 'clerk-password' };
 
   beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    merchant = sandbox.merchants[0] as Sandbox['merchants'][number];
-    env = await startAlipayTestEnvironment('alipay-settings-permissions');
-    await env.adminClient.asSuperAdmin();
-    const { createRole } = await env.adminClient.query(CREATE_ROLE, {
+    const { createRole } = await shop.adminClient.query(CREATE_ROLE, {
       input: {
         code: 'payment-clerk',
         description: 'Manages payment methods, but not Alipay credentials',
@@ -65,7 +53,7 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
       },
     });
     clerkRoleId = createRole.id;
-    const { createAdministrator } = await env.adminClient.query(CREATE_ADMINISTRATOR, {
+    const { createAdministrator } = await shop.adminClient.query(CREATE_ADMINISTRATOR, {
       input: {
         firstName: 'Payment',
         lastName: 'Clerk',
@@ -78,21 +66,8 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
     clerkUserId = String(createAdministrator.user.id).replace(/^T_/, '');
   });
 
-  afterAll(async () => {
-    await env?.destroy();
-    await sandbox?.close();
-  });
-
-  async function storedArgs(code: string): Promise<Record<string, string>> {
-    const method = await env.server.app
-      .get(TransactionalConnection)
-      .rawConnection.getRepository(PaymentMethod)
-      .findOneByOrFail({ code });
-    return Object.fromEntries(method.handler.args.map(a => [a.name, a.value]));
-  }
-
   function update(id: string, args: Args) {
-    return env.adminClient.query(UPDATE_PAYMENT_METHOD, {
+    return shop.env.adminClient.query(UPDATE_PAYMENT_METHOD, {
       input: { id, handler: { code: 'alipay', arguments: args } },
     });
   }
@@ -108,12 +83,12 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
   }
 
   it('UpdatePaymentMethod alone cannot change the gateway, keys or seller IDs, nor create an Alipay method', async () => {
-    await env.adminClient.asSuperAdmin();
-    const created = await createAlipayMethod(env.adminClient, 'alipay-guarded', {
+    await shop.env.adminClient.asSuperAdmin();
+    const created = await createAlipayMethod(shop.env.adminClient, 'alipay-guarded', {
       interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
-      partnerId: merchant.partner,
-      key: merchant.key,
+      gateway: shop.sandbox.legacyGateway,
+      partnerId: shop.merchant().partner,
+      key: shop.merchant().key,
       charset: 'utf-8',
     });
     guardedId = created.id.replace(/^T_/, '');
@@ -123,7 +98,7 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
         ? form.map(a => (a.name === name ? { name, value } : a))
         : [...form, { name, value }];
 
-    await env.adminClient.asUserWithCredentials(clerk.email, clerk.password);
+    await shop.env.adminClient.asUserWithCredentials(clerk.email, clerk.password);
     for (const [name, value] of [
       ['gateway', 'http://127.0.0.1:1/gateway.do'],
       ['key', 'f'.repeat(32)],
@@ -133,7 +108,7 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
       expect(error.code, name).toBe('FORBIDDEN');
     }
     const refusedCreate = await errorOf(
-      env.adminClient.query(CREATE_PAYMENT_METHOD, {
+      shop.env.adminClient.query(CREATE_PAYMENT_METHOD, {
         input: {
           code: 'alipay-by-clerk',
           enabled: true,
@@ -141,9 +116,9 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
             code: 'alipay',
             arguments: [
               { name: 'interfaceType', value: 'legacy-direct' },
-              { name: 'gateway', value: sandbox.legacyGateway },
-              { name: 'partnerId', value: merchant.partner },
-              { name: 'key', value: merchant.key },
+              { name: 'gateway', value: shop.sandbox.legacyGateway },
+              { name: 'partnerId', value: shop.merchant().partner },
+              { name: 'key', value: shop.merchant().key },
             ],
           },
           translations: [{ languageCode: 'en', name: 'By clerk', description: '' }],
@@ -151,11 +126,11 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
       }),
     );
     expect(refusedCreate.code).toBe('FORBIDDEN');
-    expect(await storedArgs('alipay-guarded')).toMatchObject({
-      gateway: sandbox.legacyGateway,
-      key: merchant.key,
+    expect(await shop.storedArgs('alipay-guarded')).toMatchObject({
+      gateway: shop.sandbox.legacyGateway,
+      key: shop.merchant().key,
     });
-    expect(env.logger.text()).toContain(
+    expect(shop.env.logger.text()).toContain(
       `Refused: admin ${clerkUserId} lacks UpdateAlipaySettings to change gateway`,
     );
 
@@ -164,12 +139,15 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
     expect(updatePaymentMethod.handler.args.find((a: { name: string }) => a.name === 'charset')?.value).toBe(
       'gbk',
     );
-    expect(await storedArgs('alipay-guarded')).toMatchObject({ key: merchant.key, charset: 'gbk' });
+    expect(await shop.storedArgs('alipay-guarded')).toMatchObject({
+      key: shop.merchant().key,
+      charset: 'gbk',
+    });
     form = updatePaymentMethod.handler.args as Args; // the form as the dashboard shows it now
 
     // With the permission, the same change goes through.
-    await env.adminClient.asSuperAdmin();
-    await env.adminClient.query(UPDATE_ROLE, {
+    await shop.env.adminClient.asSuperAdmin();
+    await shop.env.adminClient.query(UPDATE_ROLE, {
       input: {
         id: clerkRoleId,
         permissions: [
@@ -180,14 +158,14 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
         ],
       },
     });
-    await env.adminClient.asUserWithCredentials(clerk.email, clerk.password);
-    await update(created.id, withValue('sellerId', merchant.partner));
-    expect(await storedArgs('alipay-guarded')).toMatchObject({ sellerId: merchant.partner });
-    await env.adminClient.asSuperAdmin();
+    await shop.env.adminClient.asUserWithCredentials(clerk.email, clerk.password);
+    await update(created.id, withValue('sellerId', shop.merchant().partner));
+    expect(await shop.storedArgs('alipay-guarded')).toMatchObject({ sellerId: shop.merchant().partner });
+    await shop.env.adminClient.asSuperAdmin();
   });
 
   it('every change writes one audit line: the admin’s ID and the field names, never values', () => {
-    const audit = env.logger.lines.filter(line => line.context === 'AlipayPluginAudit');
+    const audit = shop.env.logger.lines.filter(line => line.context === 'AlipayPluginAudit');
     const messages = audit.map(line => line.message);
     expect(messages).toContain(
       `Alipay settings audit: admin ${clerkUserId} changed payment method ${guardedId}: charset`,
@@ -200,18 +178,18 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
         m.endsWith(`changed payment method ${guardedId}: charset, gateway, interfaceType, key, partnerId`),
       ),
     ).toBe(true);
-    expect(env.logger.text()).not.toContain(merchant.key);
+    expect(shop.env.logger.text()).not.toContain(shop.merchant().key);
     expect(messages.join('\n')).not.toMatch(/gbk|127\.0\.0\.1:1/);
   });
 
   it('a gateway on a host the deployment does not allow is refused, in English and Chinese', async () => {
-    await env.adminClient.asSuperAdmin();
+    await shop.env.adminClient.asSuperAdmin();
     const error = await errorOf(
-      createAlipayMethod(env.adminClient, 'alipay-elsewhere', {
+      createAlipayMethod(shop.env.adminClient, 'alipay-elsewhere', {
         interfaceType: 'legacy-direct',
         gateway: 'https://attacker.example/gateway.do',
-        partnerId: merchant.partner,
-        key: merchant.key,
+        partnerId: shop.merchant().partner,
+        key: shop.merchant().key,
       }),
     );
     expect(error.code).toBe('USER_INPUT_ERROR');
@@ -220,13 +198,13 @@ describe('Alipay settings: permission, gateway policy, env: prefix, audit', () =
   });
 
   it('env: reads only ALIPAY_ variables, and one outside the prefix gets the same answer as an unset one', async () => {
-    await env.adminClient.asSuperAdmin();
+    await shop.env.adminClient.asSuperAdmin();
     const attempt = (name: string) =>
       errorOf(
-        createAlipayMethod(env.adminClient, `alipay-env-${name.toLowerCase()}`, {
+        createAlipayMethod(shop.env.adminClient, `alipay-env-${name.toLowerCase()}`, {
           interfaceType: 'legacy-direct',
-          gateway: sandbox.legacyGateway,
-          partnerId: merchant.partner,
+          gateway: shop.sandbox.legacyGateway,
+          partnerId: shop.merchant().partner,
           key: `env:${name}`,
         }),
       );

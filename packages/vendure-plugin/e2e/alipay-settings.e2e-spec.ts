@@ -1,7 +1,6 @@
 import { DEFAULT_APPS, DEFAULT_MERCHANTS } from '@alipay-commerce/sandbox';
 import {
   LanguageCode,
-  PaymentMethod,
   ProductService,
   RequestContextService,
   ShippingMethodService,
@@ -10,23 +9,19 @@ import {
 } from '@vendure/core';
 import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildNotifyUrl } from '../src/alipay-urls';
+import { startAlipayShop, useShop } from './alipay-shop-fixture';
+import { CREATE_PAYMENT_METHOD, UPDATE_PAYMENT_METHOD } from './graphql-documents';
+import { control, payAsBuyer, sandboxTrade } from './sandbox-steps';
 import {
   adminOrder,
-  CREATE_PAYMENT_METHOD,
   createAlipayMethod,
   createIntent,
   open,
-  payAsBuyer,
   postNotification,
   prepareOrder,
-  type Sandbox,
-  sandboxTrade,
-  startTestSandbox,
-  UPDATE_PAYMENT_METHOD,
-} from './alipay-e2e-kit';
-import { type AlipayTestEnvironment, startAlipayTestEnvironment } from './test-environment';
+} from './shop-steps';
 
 const PAYMENT_METHODS = gql`
   query {
@@ -55,24 +50,14 @@ const PAYEES = [
  * bilingual message), secrets masked in Admin API answers, and per-channel settings for a marketplace.
  */
 describe('Alipay payment method settings', () => {
-  let env: AlipayTestEnvironment;
-  let sandbox: Sandbox;
-  let merchantA: Sandbox['merchants'][number];
-
-  beforeAll(async () => {
+  const shop = useShop(() => {
     const [a, b] = DEFAULT_MERCHANTS;
-    sandbox = await startTestSandbox({
-      merchants: [{ ...a, partner: a?.partner ?? '', payees: PAYEES }, ...(b ? [b] : [])],
-      apps: DEFAULT_APPS,
+    return startAlipayShop('alipay-settings', {
+      sandbox: {
+        merchants: [{ ...a, partner: a?.partner ?? '', payees: PAYEES }, ...(b ? [b] : [])],
+        apps: DEFAULT_APPS,
+      },
     });
-    env = await startAlipayTestEnvironment('alipay-settings');
-    await env.adminClient.asSuperAdmin();
-    merchantA = sandbox.merchants[0] as Sandbox['merchants'][number];
-  });
-
-  afterAll(async () => {
-    await env?.destroy();
-    await sandbox?.close();
   });
 
   function createInput(code: string, args: Record<string, string>) {
@@ -89,16 +74,8 @@ describe('Alipay payment method settings', () => {
     };
   }
 
-  async function storedArgs(code: string): Promise<Record<string, string>> {
-    const method = await env.server.app
-      .get(TransactionalConnection)
-      .rawConnection.getRepository(PaymentMethod)
-      .findOneByOrFail({ code });
-    return Object.fromEntries(method.handler.args.map(a => [a.name, a.value]));
-  }
-
   it('refuses to create a payment method with invalid settings, naming each field in English and Chinese', async () => {
-    const attempt = env.adminClient.query(
+    const attempt = shop.env.adminClient.query(
       CREATE_PAYMENT_METHOD,
       createInput('alipay-bad', {
         interfaceType: 'legacy-direct',
@@ -119,18 +96,18 @@ describe('Alipay payment method settings', () => {
     expect(graphQlError?.message).toContain('key: key must be exactly 32 letters and digits');
     expect(graphQlError?.message).toContain('partnerId 应为以 2088 开头的 16 位合作者身份（PID）。');
     expect(graphQlError?.message).not.toContain('too-short');
-    const { paymentMethods } = await env.adminClient.query(PAYMENT_METHODS);
+    const { paymentMethods } = await shop.env.adminClient.query(PAYMENT_METHODS);
     expect(paymentMethods.items.map((m: { code: string }) => m.code)).not.toContain('alipay-bad');
   });
 
   it('refuses an update that breaks the settings and keeps the stored ones', async () => {
-    const created = await createAlipayMethod(env.adminClient, 'alipay-update', {
+    const created = await createAlipayMethod(shop.env.adminClient, 'alipay-update', {
       interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
-      partnerId: merchantA.partner,
-      key: merchantA.key,
+      gateway: shop.sandbox.legacyGateway,
+      partnerId: shop.merchant().partner,
+      key: shop.merchant().key,
     });
-    const attempt = env.adminClient.query(UPDATE_PAYMENT_METHOD, {
+    const attempt = shop.env.adminClient.query(UPDATE_PAYMENT_METHOD, {
       input: {
         id: created.id,
         handler: {
@@ -138,49 +115,49 @@ describe('Alipay payment method settings', () => {
           arguments: [
             { name: 'interfaceType', value: 'legacy-escrow' },
             { name: 'gateway', value: 'sandbox' },
-            { name: 'partnerId', value: merchantA.partner },
-            { name: 'key', value: merchantA.key },
+            { name: 'partnerId', value: shop.merchant().partner },
+            { name: 'key', value: shop.merchant().key },
           ],
         },
       },
     });
     await expect(attempt).rejects.toThrow(/Alipay has no sandbox for the legacy \(partner \+ key\) gateway/);
-    expect(await storedArgs('alipay-update')).toMatchObject({
+    expect(await shop.storedArgs('alipay-update')).toMatchObject({
       interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
+      gateway: shop.sandbox.legacyGateway,
     });
     // Disabling it (settings unchanged) is not blocked by validation.
-    const { updatePaymentMethod } = await env.adminClient.query(UPDATE_PAYMENT_METHOD, {
+    const { updatePaymentMethod } = await shop.env.adminClient.query(UPDATE_PAYMENT_METHOD, {
       input: { id: created.id, enabled: false },
     });
     expect(updatePaymentMethod.enabled).toBe(false);
   });
 
   it('masks literal secrets in every Admin API answer; saving the mask back keeps the secret', async () => {
-    const created = await createAlipayMethod(env.adminClient, 'alipay-masked', {
+    const created = await createAlipayMethod(shop.env.adminClient, 'alipay-masked', {
       interfaceType: 'legacy-direct',
-      gateway: sandbox.legacyGateway,
-      partnerId: merchantA.partner,
-      key: merchantA.key,
-      sellerEmail: merchantA.sellerEmail,
+      gateway: shop.sandbox.legacyGateway,
+      partnerId: shop.merchant().partner,
+      key: shop.merchant().key,
+      sellerEmail: shop.merchant().sellerEmail,
     });
-    const masked = `••••${merchantA.key.slice(-4)}`;
+    const masked = `••••${shop.merchant().key.slice(-4)}`;
     expect(created.handler.args.find(a => a.name === 'key')?.value).toBe(masked);
-    const { paymentMethods } = await env.adminClient.query(PAYMENT_METHODS);
-    expect(JSON.stringify(paymentMethods)).not.toContain(merchantA.key);
+    const { paymentMethods } = await shop.env.adminClient.query(PAYMENT_METHODS);
+    expect(JSON.stringify(paymentMethods)).not.toContain(shop.merchant().key);
 
     // The dashboard sends the whole form back, mask included, when another field changes.
     const args = created.handler.args.map(a =>
       a.name === 'sellerEmail' ? { name: a.name, value: PAYEES[0]?.email ?? '' } : a,
     );
-    const { updatePaymentMethod } = await env.adminClient.query(UPDATE_PAYMENT_METHOD, {
+    const { updatePaymentMethod } = await shop.env.adminClient.query(UPDATE_PAYMENT_METHOD, {
       input: { id: created.id, handler: { code: 'alipay', arguments: args } },
     });
     expect(updatePaymentMethod.handler.args.find((a: { name: string }) => a.name === 'key').value).toBe(
       masked,
     );
-    expect(await storedArgs('alipay-masked')).toMatchObject({
-      key: merchantA.key,
+    expect(await shop.storedArgs('alipay-masked')).toMatchObject({
+      key: shop.merchant().key,
       sellerEmail: PAYEES[0]?.email,
     });
   });
@@ -191,7 +168,7 @@ describe('Alipay payment method settings', () => {
     beforeAll(async () => {
       for (const [index, payee] of PAYEES.entries()) {
         const token = `seller-${index + 1}-token`;
-        const { createChannel } = await env.adminClient.query(
+        const { createChannel } = await shop.env.adminClient.query(
           gql`
             mutation ($input: CreateChannelInput!) {
               createChannel(input: $input) {
@@ -214,37 +191,37 @@ describe('Alipay payment method settings', () => {
           },
         );
         // Through the services: Vendure 3.7.3's assignProductsToChannel mutation returned [] here.
-        const superadmin = await env.server.app
+        const superadmin = await shop.env.server.app
           .get(TransactionalConnection)
           .rawConnection.getRepository(User)
           .findOneOrFail({ where: { identifier: 'superadmin' }, relations: ['roles', 'roles.channels'] });
-        const ctx = await env.server.app
+        const ctx = await shop.env.server.app
           .get(RequestContextService)
           .create({ apiType: 'admin', user: superadmin });
         const channelId = Number(String(createChannel.id).replace(/^T_/, ''));
-        await env.server.app
+        await shop.env.server.app
           .get(ProductService)
           .assignProductsToChannel(ctx, { productIds: [3], channelId, priceFactor: 1 });
-        await env.server.app
+        await shop.env.server.app
           .get(ShippingMethodService)
           .assignShippingMethodsToChannel(ctx, { shippingMethodIds: [1], channelId });
-        env.adminClient.setChannelToken(token);
-        await createAlipayMethod(env.adminClient, 'alipay-market', {
+        shop.env.adminClient.setChannelToken(token);
+        await createAlipayMethod(shop.env.adminClient, 'alipay-market', {
           interfaceType: 'legacy-direct',
-          gateway: sandbox.legacyGateway,
-          partnerId: merchantA.partner,
-          key: merchantA.key,
+          gateway: shop.sandbox.legacyGateway,
+          partnerId: shop.merchant().partner,
+          key: shop.merchant().key,
           sellerEmail: payee.email,
           refundWithoutPassword: true,
         });
-        env.adminClient.setChannelToken('e2e-default-channel');
+        shop.env.adminClient.setChannelToken('e2e-default-channel');
         channels.push({ token, code: 'alipay-market', payee });
       }
     });
 
     it('each seller’s channel pays its own seller account and its notifications verify', async () => {
       for (const channel of channels) {
-        const buyer = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+        const buyer = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
         buyer.setChannelToken(channel.token);
         const { code } = await prepareOrder(buyer, {
           variantId: 'T_4',
@@ -254,19 +231,19 @@ describe('Alipay payment method settings', () => {
         const url = new URL(intent.url as string);
         expect(url.searchParams.get('seller_email')).toBe(channel.payee.email);
         expect(url.searchParams.get('notify_url')).toBe(
-          buildNotifyUrl(env.baseUrl, channel.token, channel.code),
+          buildNotifyUrl(shop.env.baseUrl, channel.token, channel.code),
         );
         await open(intent.url as string);
-        const { deliveries } = await payAsBuyer(sandbox, {
+        const { deliveries } = await payAsBuyer(shop.sandbox, {
           outTradeNo: intent.outTradeNo as string,
-          partner: merchantA.partner,
+          partner: shop.merchant().partner,
         });
         expect(deliveries[0]?.params.seller_email).toBe(channel.payee.email);
         expect(deliveries[0]?.answer).toBe('success');
-        env.adminClient.setChannelToken(channel.token);
-        expect((await adminOrder(env.adminClient, code)).state).toBe('PaymentSettled');
-        env.adminClient.setChannelToken('e2e-default-channel');
-        expect((await sandboxTrade(sandbox, intent.outTradeNo as string)).sellerEmail).toBe(
+        shop.env.adminClient.setChannelToken(channel.token);
+        expect((await adminOrder(shop.env.adminClient, code)).state).toBe('PaymentSettled');
+        shop.env.adminClient.setChannelToken('e2e-default-channel');
+        expect((await sandboxTrade(shop.sandbox, intent.outTradeNo as string)).sellerEmail).toBe(
           channel.payee.email,
         );
       }
@@ -275,45 +252,45 @@ describe('Alipay payment method settings', () => {
     it('a notification for one seller posted to the other seller’s channel changes nothing', async () => {
       const [first, second] = channels;
       if (!first || !second) throw new Error('channels missing');
-      const buyer = new SimpleGraphQLClient(env.config, `${env.baseUrl}/shop-api`);
+      const buyer = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
       buyer.setChannelToken(first.token);
       const { code } = await prepareOrder(buyer, { variantId: 'T_4', guestEmail: 'cross@market.test' });
       const intent = await createIntent(buyer, first.code);
       await open(intent.url as string);
       // Alipay's delivery is dropped, then replayed to the wrong seller's notify URL.
-      await fetch(`${sandbox.url}/__sandbox/faults`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ scope: { outTradeNo: intent.outTradeNo }, fault: 'drop-notify', count: 1 }),
+      await control(shop.sandbox, 'POST', 'faults', {
+        scope: { outTradeNo: intent.outTradeNo },
+        fault: 'drop-notify',
+        count: 1,
       });
-      const { deliveries } = await payAsBuyer(sandbox, {
+      const { deliveries } = await payAsBuyer(shop.sandbox, {
         outTradeNo: intent.outTradeNo as string,
-        partner: merchantA.partner,
+        partner: shop.merchant().partner,
       });
       const wrong = await postNotification(
-        buildNotifyUrl(env.baseUrl, second.token, second.code),
+        buildNotifyUrl(shop.env.baseUrl, second.token, second.code),
         deliveries[0]?.body as string,
         deliveries[0]?.contentType,
       );
       // The other seller's settings expect another seller_email: a settings question, so Alipay may retry.
       expect(wrong.text).toBe('fail');
-      env.adminClient.setChannelToken(first.token);
-      expect((await adminOrder(env.adminClient, code)).payments).toEqual([]);
+      shop.env.adminClient.setChannelToken(first.token);
+      expect((await adminOrder(shop.env.adminClient, code)).payments).toEqual([]);
       // The right channel accepts the very same delivery.
       const right = await postNotification(
-        buildNotifyUrl(env.baseUrl, first.token, first.code),
+        buildNotifyUrl(shop.env.baseUrl, first.token, first.code),
         deliveries[0]?.body as string,
         deliveries[0]?.contentType,
       );
       expect(right.text).toBe('success');
-      expect((await adminOrder(env.adminClient, code)).state).toBe('PaymentSettled');
-      env.adminClient.setChannelToken('e2e-default-channel');
+      expect((await adminOrder(shop.env.adminClient, code)).state).toBe('PaymentSettled');
+      shop.env.adminClient.setChannelToken('e2e-default-channel');
     });
   });
 
   it('no literal secret reached a log line, even from the refused saves', () => {
-    const everything = env.logger.text();
-    expect(everything).not.toContain(merchantA.key);
+    const everything = shop.env.logger.text();
+    expect(everything).not.toContain(shop.merchant().key);
     expect(everything).not.toContain('too-short');
   });
 });

@@ -72,57 +72,54 @@ export class AlipayRefundBookService {
 
   /** Settles a refund row and its Vendure refund (inside the caller's transaction). */
   async settle(ctx: RequestContext, row: AlipayRefund, why: string): Promise<void> {
-    row.status = 'succeeded';
-    row.inFlightKey = null;
-    row.error = null;
-    await this.connection.getRepository(ctx, AlipayRefund).save(row, { reload: false });
-    await this.updateVendureRefund(
-      ctx,
-      row,
-      { alipayRefundStatus: 'succeeded', uncertain: false, resolvedBy: why },
-      'Settled',
-    );
-    const label = await this.labelOf(ctx, row);
-    Logger.info(
-      `${describeTrade(label)}: refund ${row.requestNo} of ${row.amountFen} fen settled (${why})`,
-      loggerCtx,
-    );
-    if (row.origin === 'orphan') {
-      const orderId = await this.orderIdOf(ctx, row);
-      if (orderId !== undefined) {
-        await this.lookups.addOrderNote(
-          ctx,
-          orderId,
-          HISTORY.orphanRefunded(row.tradeNo ?? row.outTradeNo, 'succeeded'),
-        );
-      }
-    }
+    await this.finish(ctx, row, { status: 'succeeded', why });
   }
 
   /** Fails a refund row and its Vendure refund (inside the caller's transaction). */
   async fail(ctx: RequestContext, row: AlipayRefund, message: Bilingual | string): Promise<void> {
     const text = typeof message === 'string' ? message : bilingualLine(message);
-    row.status = 'failed';
+    await this.finish(ctx, row, { status: 'failed', text });
+  }
+
+  /**
+   * Gives a refund row its final status (no longer in flight), carries it over to the Vendure refund,
+   * logs it and, for an orphan payment's refund, notes it on the order: one path for both outcomes, so
+   * settling and failing cannot drift apart.
+   */
+  private async finish(
+    ctx: RequestContext,
+    row: AlipayRefund,
+    outcome: { status: 'succeeded'; why: string } | { status: 'failed'; text: string },
+  ): Promise<void> {
+    const failed = outcome.status === 'failed';
+    row.status = outcome.status;
     row.inFlightKey = null;
-    row.error = text;
+    row.error = failed ? outcome.text : null;
     await this.connection.getRepository(ctx, AlipayRefund).save(row, { reload: false });
     await this.updateVendureRefund(
       ctx,
       row,
-      { alipayRefundStatus: 'failed', uncertain: false, errorMessage: text },
-      'Failed',
+      failed
+        ? { alipayRefundStatus: 'failed', uncertain: false, errorMessage: outcome.text }
+        : { alipayRefundStatus: 'succeeded', uncertain: false, resolvedBy: outcome.why },
+      failed ? 'Failed' : 'Settled',
     );
-    const label = await this.labelOf(ctx, row);
-    Logger.error(
-      `${describeTrade(label)}: refund ${row.requestNo} of ${row.amountFen} fen failed: ${text}`,
-      loggerCtx,
-    );
+    const refund = `${describeTrade(await this.labelOf(ctx, row))}: refund ${row.requestNo} of ${row.amountFen} fen`;
+    if (failed) {
+      Logger.error(`${refund} failed: ${outcome.text}`, loggerCtx);
+    } else {
+      Logger.info(`${refund} settled (${outcome.why})`, loggerCtx);
+    }
+    if (row.origin !== 'orphan') return;
     const orderId = await this.orderIdOf(ctx, row);
-    if (orderId !== undefined && row.origin === 'orphan') {
+    if (orderId !== undefined) {
+      const tradeNo = row.tradeNo ?? row.outTradeNo;
       await this.lookups.addOrderNote(
         ctx,
         orderId,
-        HISTORY.orphanRefundFailed(row.tradeNo ?? row.outTradeNo, text),
+        failed
+          ? HISTORY.orphanRefundFailed(tradeNo, outcome.text)
+          : HISTORY.orphanRefunded(tradeNo, 'succeeded'),
       );
     }
   }

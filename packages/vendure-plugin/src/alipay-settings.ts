@@ -38,6 +38,23 @@ const GROUP_PREFIX: Record<SettingField['group'], EnZhText> = {
   openapi: { en: 'OpenAPI interfaces: ', zh: '开放平台接口：' },
 };
 
+/** A textarea for PEM keys and certificates, without the browser's spell checker. */
+const PEM_INPUT = { component: 'textarea-form-input', spellcheck: false } as const;
+
+/** A masked input for secrets (the Admin API masks the stored value too). */
+const SECRET_INPUT = { component: 'password-form-input' } as const;
+
+/**
+ * An optional string argument of the core's settings vocabulary. Its form input follows the core's
+ * `input`: secrets masked (`password-form-input`), PEM keys and certificates in a textarea, the rest as
+ * plain text; so a setting the core marks secret cannot be shown in clear by an oversight here.
+ */
+function stringArg(name: SettingField['name']) {
+  const { input } = settingField(name);
+  const ui = input === 'secret' ? SECRET_INPUT : input === 'textarea' ? PEM_INPUT : undefined;
+  return { type: 'string' as const, required: false, ...argText(name), ...(ui ? { ui } : {}) };
+}
+
 /**
  * Label and description of one argument from the core's settings vocabulary (`SETTING_FIELDS`), with
  * the generation prefix, the `env:NAME` hint of secrets and any Vendure-only `extra` sentence.
@@ -70,9 +87,6 @@ export const ALIPAY_INTERFACE_TYPES = INTERFACE_TYPES.map(value => ({
 
 /** One of the values of {@link ALIPAY_INTERFACE_TYPES}. */
 export type AlipayInterfaceType = (typeof INTERFACE_TYPES)[number];
-
-/** A textarea for PEM keys and certificates, without the browser's spell checker. */
-const PEM_INPUT = { component: 'textarea-form-input', spellcheck: false } as const;
 
 /**
  * The `args` of the Alipay payment method handler, which ARE the admin settings form of an Alipay
@@ -107,15 +121,11 @@ export const alipayHandlerArgs = {
       zh: ' 地址须由 allowedGateways 允许（本机沙箱用 allowLoopbackGateway）。修改需要 UpdateAlipaySettings 权限。',
     }),
   },
-  partnerId: { type: 'string', required: false, ...argText('partnerId') },
-  key: {
-    type: 'string',
-    required: false,
-    ...argText('key'),
-    ui: { component: 'password-form-input' },
-  },
-  sellerEmail: { type: 'string', required: false, ...argText('sellerEmail') },
-  sellerId: { type: 'string', required: false, ...argText('sellerId') },
+  // The core's form order: the seller ID is common to both generations, so it follows the gateway.
+  sellerId: stringArg('sellerId'),
+  partnerId: stringArg('partnerId'),
+  key: stringArg('key'),
+  sellerEmail: stringArg('sellerEmail'),
   charset: {
     type: 'string',
     required: false,
@@ -135,34 +145,14 @@ export const alipayHandlerArgs = {
     defaultValue: false,
     ...argText('refundWithoutPassword'),
   },
-  appId: { type: 'string', required: false, ...argText('appId') },
-  appPrivateKey: {
-    type: 'string',
-    required: false,
-    ...argText('appPrivateKey'),
-    ui: { component: 'password-form-input' },
-  },
-  alipayPublicKey: { type: 'string', required: false, ...argText('alipayPublicKey'), ui: PEM_INPUT },
-  appCertificate: { type: 'string', required: false, ...argText('appCertificate'), ui: PEM_INPUT },
-  alipayCertificate: { type: 'string', required: false, ...argText('alipayCertificate'), ui: PEM_INPUT },
-  alipayRootCertificate: {
-    type: 'string',
-    required: false,
-    ...argText('alipayRootCertificate'),
-    ui: PEM_INPUT,
-  },
-  encryptKey: {
-    type: 'string',
-    required: false,
-    ...argText('encryptKey'),
-    ui: { component: 'password-form-input' },
-  },
-  appAuthToken: {
-    type: 'string',
-    required: false,
-    ...argText('appAuthToken'),
-    ui: { component: 'password-form-input' },
-  },
+  appId: stringArg('appId'),
+  appPrivateKey: stringArg('appPrivateKey'),
+  alipayPublicKey: stringArg('alipayPublicKey'),
+  appCertificate: stringArg('appCertificate'),
+  alipayCertificate: stringArg('alipayCertificate'),
+  alipayRootCertificate: stringArg('alipayRootCertificate'),
+  encryptKey: stringArg('encryptKey'),
+  appAuthToken: stringArg('appAuthToken'),
   alwaysQrOnDesktop: {
     type: 'boolean',
     required: false,

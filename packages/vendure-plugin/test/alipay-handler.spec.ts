@@ -1,29 +1,13 @@
+import { INTERFACE_TYPE_LABELS, INTERFACE_TYPES, SETTING_FIELDS } from '@alipay-commerce/core/settings';
 import { LanguageCode } from '@vendure/core';
 import { describe, expect, it } from 'vitest';
 import { alipayPaymentHandler } from '../src/alipay.handler';
 import { ALIPAY_INTERFACE_TYPES, alipayHandlerArgs } from '../src/alipay-settings';
 
-/** The admin settings fields, in form order, as agreed with the core. */
-const EXPECTED_ARG_NAMES = [
-  'interfaceType',
-  'gateway',
-  'partnerId',
-  'key',
-  'sellerEmail',
-  'sellerId',
-  'charset',
-  'refundWithoutPassword',
-  'appId',
-  'appPrivateKey',
-  'alipayPublicKey',
-  'appCertificate',
-  'alipayCertificate',
-  'alipayRootCertificate',
-  'encryptKey',
-  'appAuthToken',
-  'alwaysQrOnDesktop',
-];
-const SECRET_ARGS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'];
+/** The admin settings fields, in form order: the core's schema, which the handler args must follow. */
+const EXPECTED_ARG_NAMES = SETTING_FIELDS.map(field => field.name);
+/** The settings the core's schema marks as secret, which the admin form must mask. */
+const SECRET_ARGS = SETTING_FIELDS.filter(field => field.input === 'secret').map(field => field.name);
 
 type ArgDef = {
   type: string;
@@ -73,16 +57,15 @@ describe('alipay payment method handler', () => {
   });
 
   it('offers the eight interface types, each labelled in both languages', () => {
-    expect(ALIPAY_INTERFACE_TYPES.map(t => t.value)).toEqual([
-      'legacy-direct',
-      'legacy-escrow',
-      'legacy-dual',
-      'openapi-page',
-      'openapi-page-wap',
-      'openapi-page-wap-qr',
-      'openapi-page-qr',
-      'openapi-qr',
-    ]);
+    expect(ALIPAY_INTERFACE_TYPES.map(t => t.value)).toEqual([...INTERFACE_TYPES]);
+    expect(INTERFACE_TYPES).toHaveLength(8);
+    for (const type of ALIPAY_INTERFACE_TYPES) {
+      const labels = INTERFACE_TYPE_LABELS[type.value as keyof typeof INTERFACE_TYPE_LABELS];
+      expect(
+        type.label.map(l => l.value),
+        type.value,
+      ).toEqual([labels.en, labels.zh]);
+    }
     expect(ALIPAY_INTERFACE_TYPES.find(t => t.value === 'legacy-escrow')?.label[1]?.value).toBe(
       '旧版：担保交易',
     );
