@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox } from '@alipay-commerce/sandbox';
+import { type SandboxInfo, startSandbox } from '@alipay-commerce/sandbox';
 import type { PaymentKind } from './shop-driver';
 import { repoRoot } from './shop-process';
 
@@ -90,6 +90,11 @@ export class TestSandbox {
 
   get url(): string {
     return this.sandbox.url;
+  }
+
+  /** What the sandbox announces: its gateways, control API, merchants and apps (with Alipay's public keys). */
+  get info(): SandboxInfo {
+    return this.sandbox.info();
   }
 
   close(): Promise<void> {
