@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleShop, stopProcessGroup } from '../support/example-shop';
-import { demoAccountsPath, TestSandbox } from '../support/sandbox';
+import { type DemoSandbox, demoAccountsPath, startDemoSandbox } from '../support/sandbox';
 import { freePort, repoRoot } from '../support/shop-process';
 
 /** What a process printed until it exited, became ready, or ran out of time. */
@@ -158,11 +158,11 @@ afterAll(() => {
 
 describe('express-shop', () => {
   const server = join(repoRoot, 'examples', 'express-shop', 'src', 'server.mjs');
-  let sandbox: TestSandbox;
+  let sandbox: DemoSandbox;
   let settingsFile: string;
 
   beforeAll(async () => {
-    sandbox = await TestSandbox.start();
+    sandbox = await startDemoSandbox();
     const app = JSON.parse(readFileSync(demoAccountsPath, 'utf8')).apps[0];
     settingsFile = join(tempDir('express-settings-'), 'alipay-settings.json');
     writeFileSync(
@@ -171,8 +171,8 @@ describe('express-shop', () => {
         interfaceType: 'openapi-qr',
         appId: app.appId,
         appPrivateKey: app.privateKey,
-        alipayPublicKey: sandbox.info.apps[0]!.alipayPublicKey,
-        gateway: sandbox.info.openapiGateway,
+        alipayPublicKey: sandbox.sandbox.apps[0]!.alipayPublicKey,
+        gateway: sandbox.sandbox.openapiGateway,
       }),
     );
   });
@@ -259,10 +259,10 @@ describe('express-shop', () => {
     const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
     expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
     const order = (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
-    const paid = await fetch(`${sandbox.info.controlApi}/pay`, {
+    const paid = await fetch(`${sandbox.sandbox.controlApi}/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outTradeNo: order.outTradeNo, appId: sandbox.info.apps[0]!.appId }),
+      body: JSON.stringify({ outTradeNo: order.outTradeNo, appId: sandbox.sandbox.apps[0]!.appId }),
     });
     expect(paid.status).toBe(200);
     const orderNow = async () =>
@@ -328,7 +328,7 @@ describe('vendure-shop', () => {
   }, 200_000);
 
   it('first run: generates the cookie secret into the data directory, and the admin session is signed with it', async () => {
-    const sandbox = await TestSandbox.start();
+    const sandbox = await startDemoSandbox();
     const shop = await startExampleShop('vendure', {
       sandboxUrl: sandbox.url,
       storefrontUrl: 'http://localhost:8080',
@@ -384,7 +384,7 @@ describe('medusa-shop', () => {
   }, 120_000);
 
   it('first run: generates its secrets into the data directory, and the admin JWT is signed with JWT_SECRET', async () => {
-    const sandbox = await TestSandbox.start();
+    const sandbox = await startDemoSandbox();
     const shop = await startExampleShop('medusa', {
       sandboxUrl: sandbox.url,
       storefrontUrl: 'http://localhost:8080',

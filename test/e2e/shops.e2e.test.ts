@@ -20,7 +20,7 @@ import {
 } from '../support/browser-shop';
 import { registeredBrowserShops } from '../support/drivers';
 import { startExampleShop, startStorefront } from '../support/example-shop';
-import { eventually, TestSandbox } from '../support/sandbox';
+import { eventually, startDemoSandbox } from '../support/sandbox';
 import { freePort } from '../support/shop-process';
 
 /** What the storefront shows on a paid order page. */
@@ -32,7 +32,7 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
   let adminPage: Page | undefined;
 
   beforeAll(async () => {
-    run.sandbox = await TestSandbox.start();
+    run.sandbox = await startDemoSandbox();
     const storefrontPort = await freePort();
     run.shop = await startExampleShop(shop.name, {
       sandboxUrl: run.sandbox.url,
@@ -46,8 +46,6 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
     );
     run.browser = await launchBrowser();
     run.desktop = await desktopContext(run.browser);
-    run.trade = outTradeNo => run.sandbox.trade(outTradeNo);
-    run.deliveries = outTradeNo => run.sandbox.deliveries(outTradeNo);
     run.adminUi = async () => {
       if (adminPage) return adminPage;
       const page = await run.desktop.newPage();
@@ -101,12 +99,12 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
 
   /** Alipay's notifications of the trade include a TRADE_SUCCESS the shop answered `success`. */
   async function expectNotifiedSuccess(outTradeNo: string): Promise<void> {
-    const deliveries = await run.deliveries(outTradeNo);
+    const deliveries = await run.sandbox.deliveries(outTradeNo);
     expect(deliveries.map(d => [d.params.trade_status, d.answer])).toContainEqual([
       'TRADE_SUCCESS',
       'success',
     ]);
-    expect((await run.trade(outTradeNo)).status).toBe('TRADE_SUCCESS');
+    expect((await run.sandbox.trade(outTradeNo)).status).toBe('TRADE_SUCCESS');
   }
 
   const scenarios: Record<Scenario, { title: string; run(): Promise<void> }> = {
@@ -175,7 +173,7 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
         expect(await page.textContent('[data-testid="order-status"]')).toContain('escrow');
         await screenshot(page, `${shop.name}-order-escrow`);
         const order = await shop.expectEscrowHeld(run, code);
-        expect((await run.trade(order.outTradeNo)).status).toBe('WAIT_SELLER_SEND_GOODS');
+        expect((await run.sandbox.trade(order.outTradeNo)).status).toBe('WAIT_SELLER_SEND_GOODS');
 
         // The merchant ships in the admin UI; the plugin confirms the shipment to Alipay
         // (send_goods_confirm_by_platform).
@@ -183,10 +181,13 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
           carrier: 'SF Express 顺丰速运',
           trackingNumber: 'SF1234567890',
         });
-        const shipped = await eventually(async () => {
-          const trade = await run.trade(order.outTradeNo);
-          return trade.status === 'WAIT_BUYER_CONFIRM_GOODS' && trade;
-        }, 'the shipment confirmation on the sandbox');
+        const shipped = await eventually(
+          async () => {
+            const trade = await run.sandbox.trade(order.outTradeNo);
+            return trade.status === 'WAIT_BUYER_CONFIRM_GOODS' && trade;
+          },
+          { what: 'the shipment confirmation on the sandbox' },
+        );
         expect(shipped.shipment?.invoiceNo).toBe('SF1234567890');
         await shop.expectShipmentConfirmed(run, order, shipped.tradeNo);
 
@@ -194,8 +195,8 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
         await page.goto(`${sandbox.url}/buyer/trades/${shipped.tradeNo}`);
         await page.click('#confirm-receipt');
         await eventually(
-          async () => (await run.trade(order.outTradeNo)).status === 'TRADE_FINISHED',
-          'TRADE_FINISHED',
+          async () => (await run.sandbox.trade(order.outTradeNo)).status === 'TRADE_FINISHED',
+          { what: 'TRADE_FINISHED' },
         );
         await shop.expectEscrowSettled(run, order);
         await page.goto(`${storefront.url}/order/${code}`);
@@ -212,7 +213,7 @@ describe.each(registeredBrowserShops())('$name example shop in the browser', ({ 
         const { instant } = run;
         if (!instant) throw new Error('the instant payment test did not pay an order');
         await shop.refundInAdmin(run, instant);
-        expect((await run.trade(instant.outTradeNo)).refundedAmount).toBe('288.00');
+        expect((await run.sandbox.trade(instant.outTradeNo)).refundedAmount).toBe('288.00');
       },
     },
 

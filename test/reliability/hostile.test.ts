@@ -48,7 +48,7 @@ import {
   hostileArbitrary,
   pinnedHostileRequests,
 } from '../support/hostile';
-import { eventually, TestSandbox } from '../support/sandbox';
+import { buyerPays, type DemoSandbox, eventually, startDemoSandbox } from '../support/sandbox';
 import type { PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
 
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 1200);
@@ -112,14 +112,14 @@ function differences(before: ShopSnapshot, after: ShopSnapshot): string[] {
 
 for (const { name, create } of registeredDrivers()) {
   describe(`${name} shop: hostile notifications`, () => {
-    let sandbox: TestSandbox;
+    let sandbox: DemoSandbox;
     let shop: ShopDriver;
     let targets: HostileTarget[];
     /** Genuine, fresh messages (never sent before the controls). */
     let controls: Array<{ order: PendingOrder; target: HostileTarget }>;
 
     beforeAll(async () => {
-      sandbox = await TestSandbox.start(1);
+      sandbox = await startDemoSandbox(1);
       shop = create();
       await shop.start({ sandboxUrl: sandbox.url });
       const { accounts } = sandbox;
@@ -135,15 +135,17 @@ for (const { name, create } of registeredDrivers()) {
       const escrowPending = await shop.createPendingOrder({ kind: 'legacy-escrow' });
       // Paid orders, whose genuine notifications are replayed.
       const openPaid = await shop.createPendingOrder({ kind: 'openapi' });
-      const openPaidDelivery = (await sandbox.pay('openapi', openPaid.outTradeNo)).deliveries[0]!;
+      const openPaidDelivery = (await sandbox.pay(buyerPays('openapi', openPaid.outTradeNo))).deliveries[0]!;
       const legacyPaid = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      const legacyPaidDelivery = (await sandbox.pay('legacy-instant', legacyPaid.outTradeNo)).deliveries[0]!;
+      const legacyPaidDelivery = (await sandbox.pay(buyerPays('legacy-instant', legacyPaid.outTradeNo)))
+        .deliveries[0]!;
       expect([openPaidDelivery.answer, legacyPaidDelivery.answer]).toEqual(['success', 'success']);
       // Paid at Alipay, notification lost (dropped, Alipay keeps retrying): its genuine notify_id passes
       // notify_verify, so legacy messages built on it get past the sandbox and reach the shop's checks.
       const legacyVerified = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      await sandbox.addFault('drop-notify', { outTradeNo: legacyVerified.outTradeNo });
-      const dropped = (await sandbox.pay('legacy-instant', legacyVerified.outTradeNo)).deliveries[0]!;
+      await sandbox.addFault({ fault: 'drop-notify', scope: { outTradeNo: legacyVerified.outTradeNo } });
+      const dropped = (await sandbox.pay(buyerPays('legacy-instant', legacyVerified.outTradeNo)))
+        .deliveries[0]!;
       expect(dropped.outcome).toBe('dropped');
 
       const openApiFields = (order: PendingOrder) =>
@@ -264,8 +266,7 @@ for (const { name, create } of registeredDrivers()) {
           const found = shop.notificationOutcomes(fromLine);
           return found.length >= requests.length && found;
         },
-        `a log line for each of the ${requests.length} requests`,
-        30_000,
+        { what: `a log line for each of the ${requests.length} requests`, timeoutMs: 30_000 },
       ).catch(() => shop.notificationOutcomes(fromLine));
       const after = await shop.snapshot();
       if (!shop.isRunning()) crashes.push('the shop process exited');
@@ -366,8 +367,7 @@ for (const { name, create } of registeredDrivers()) {
           const found = shop.notificationOutcomes(fromLine);
           return found.length >= 4 && found;
         },
-        'a log line for each of the 4 requests',
-        15_000,
+        { what: 'a log line for each of the 4 requests', timeoutMs: 15_000 },
       ).catch(() => shop.notificationOutcomes(fromLine));
       const after = await shop.snapshot();
       if (!shop.isRunning()) crashes.push('the shop process exited');
@@ -439,15 +439,17 @@ for (const { name, create } of registeredDrivers()) {
         });
         expect(await response.text()).toBe('success');
         // A shop may apply the payment a moment after answering (the Medusa plugin does).
-        await eventually(
-          async () => (await shop.orderState(order)).livePayments === 1,
-          `${order.ref} paid by its control`,
-        );
+        await eventually(async () => (await shop.orderState(order)).livePayments === 1, {
+          what: `${order.ref} paid by its control`,
+        });
       }
-      const outcomes = await eventually(async () => {
-        const found = shop.notificationOutcomes(fromLine);
-        return found.length >= controls.length && found;
-      }, 'the controls logged');
+      const outcomes = await eventually(
+        async () => {
+          const found = shop.notificationOutcomes(fromLine);
+          return found.length >= controls.length && found;
+        },
+        { what: 'the controls logged' },
+      );
       expect(outcomes.map(o => o.verdict)).toEqual(['accepted', 'accepted']);
       await sandbox.clearFaults();
     });

@@ -11,7 +11,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningShop, RunningStorefront } from './example-shop';
-import type { Delivery, SandboxTrade, TestSandbox } from './sandbox';
+import type { DemoSandbox } from './sandbox';
 
 /** The seeded products each scenario buys (the same SKUs in every example shop). */
 export const PRODUCTS = {
@@ -32,7 +32,7 @@ export type Purchase = keyof typeof PRODUCTS;
 
 /** Everything a running browser test has: the sandbox, the shop, the storefront, the browser. */
 export interface BrowserRun {
-  sandbox: TestSandbox;
+  sandbox: DemoSandbox;
   shop: RunningShop;
   storefront: RunningStorefront;
   browser: Browser;
@@ -40,9 +40,6 @@ export interface BrowserRun {
   desktop: BrowserContext;
   /** The admin UI, logged in once ({@link BrowserShop.loginAdminUi}) and reused. */
   adminUi(): Promise<Page>;
-  /** Alipay's trade (the sandbox control API). */
-  trade(outTradeNo: string): Promise<SandboxTrade & { refundedAmount?: string }>;
-  deliveries(outTradeNo: string): Promise<Delivery[]>;
   /** The order the instant scenario paid (refunded later), once it ran. */
   instant?: AdminOrderRef;
 }

@@ -60,11 +60,6 @@ interface MaskedSettings {
   appPrivateKeyHint: string | null;
   [field: string]: unknown;
 }
-/** What the sandbox adds to a trade that these checks read. */
-interface TradeDetails {
-  refunds?: { outRequestNo?: string; amount: string }[];
-  history?: { status: string; event: string }[];
-}
 /** A Store API request the storefront sent, as the recording fetch saw it. */
 interface StoreRequest {
   at: number;
@@ -165,12 +160,15 @@ export class MedusaBrowserShop implements BrowserShop {
    * (`orderCreated`), which it does not when the cart was completed before (e.g. by a storefront sync).
    */
   private orderCreatedByNotification(cartId: string): Promise<AlipayEvent> {
-    return eventually(async () => {
-      const { events } = await this.get<{ events: AlipayEvent[] }>(
-        '/admin/alipay/events?kind=notification&limit=200',
-      );
-      return events.find(e => e.cart_id === cartId && e.details?.orderCreated === true);
-    }, `the notification that created the order of ${cartId}`);
+    return eventually(
+      async () => {
+        const { events } = await this.get<{ events: AlipayEvent[] }>(
+          '/admin/alipay/events?kind=notification&limit=200',
+        );
+        return events.find(e => e.cart_id === cartId && e.details?.orderCreated === true);
+      },
+      { what: `the notification that created the order of ${cartId}` },
+    );
   }
 
   /** Settings → Alipay: saves the form and waits for the toast of a successful save. */
@@ -224,18 +222,21 @@ export class MedusaBrowserShop implements BrowserShop {
     await drawer.getByRole('button', { name: 'Save' }).click();
     await ui.getByText(/Refund of amount .*288\.00 successful/).waitFor();
 
-    const order = await eventually(async () => {
-      const current = await this.order(instant.ref);
-      return current.payment_status === 'partially_refunded' && current;
-    }, 'Medusa to record the refund');
+    const order = await eventually(
+      async () => {
+        const current = await this.order(instant.ref);
+        return current.payment_status === 'partially_refunded' && current;
+      },
+      { what: 'Medusa to record the refund' },
+    );
     expect(paymentsOf(order)[0]?.refunds?.map(r => r.amount)).toEqual([288]);
-    const trade = (await run.trade(instant.outTradeNo)) as TradeDetails;
+    const trade = await run.sandbox.trade(instant.outTradeNo);
     // Alipay knows the refund by the number in the plugin's refund ledger (its idempotency key), and
     // the ledger row is settled and linked to the Medusa refund.
     const { events, refunds } = await this.alipayOrder(instant.ref);
     expect(refunds).toMatchObject([{ status: 'succeeded', amount: '288.00' }]);
     expect(refunds[0]?.medusa_refund_id).toBe(paymentsOf(order)[0]?.refunds?.[0]?.id);
-    expect(trade.refunds?.map(r => r.outRequestNo)).toEqual([refunds[0]?.request_no]);
+    expect(trade.refunds.map(r => r.outRequestNo)).toEqual([refunds[0]?.request_no]);
     expect(events.some(e => e.kind === 'refund' && e.message.includes('288.00'))).toBe(true);
 
     await ui.reload();
@@ -270,13 +271,16 @@ export class MedusaBrowserShop implements BrowserShop {
 
     await qrSwitch.click();
     await this.saveSettingsForm(ui);
-    const saved = await eventually(async () => {
-      const current = await this.settings();
-      return current.alwaysQrOnDesktop === true && current;
-    }, 'the saved settings');
+    const saved = await eventually(
+      async () => {
+        const current = await this.settings();
+        return current.alwaysQrOnDesktop === true && current;
+      },
+      { what: 'the saved settings' },
+    );
     expect(saved).toMatchObject({
       interfaceType: 'openapi-page-wap-qr',
-      gateway: run.sandbox.info.openapiGateway,
+      gateway: run.sandbox.sandbox.openapiGateway,
       hasAppPrivateKey: true,
       appPrivateKeyHint: before.appPrivateKeyHint,
     });
@@ -301,7 +305,7 @@ export class MedusaBrowserShop implements BrowserShop {
   /** The merchant switches to the legacy escrow contract (merchant A's credentials are stored). */
   async prepareEscrow(run: BrowserRun): Promise<void> {
     const ui = await run.adminUi();
-    const legacyGateway = run.sandbox.info.legacyGateway;
+    const legacyGateway = run.sandbox.sandbox.legacyGateway;
     await ui.goto(`${run.shop.adminUrl}/settings/alipay`);
     await ui.getByRole('combobox', { name: labelled(settingField('interfaceType')) }).click();
     await ui
@@ -313,10 +317,13 @@ export class MedusaBrowserShop implements BrowserShop {
       run.sandbox.accounts.merchants[0]?.partner,
     );
     await this.saveSettingsForm(ui);
-    await eventually(async () => {
-      const current = await this.settings();
-      return current.interfaceType === 'legacy-escrow' && current.gateway === legacyGateway;
-    }, 'the escrow settings');
+    await eventually(
+      async () => {
+        const current = await this.settings();
+        return current.interfaceType === 'legacy-escrow' && current.gateway === legacyGateway;
+      },
+      { what: 'the escrow settings' },
+    );
   }
 
   async expectEscrowHeld(_run: BrowserRun, cartId: string): Promise<AdminOrderRef> {
@@ -350,12 +357,15 @@ export class MedusaBrowserShop implements BrowserShop {
 
   /** The confirmation in the plugin's view of the order, and the order page's Alipay widget. */
   async expectShipmentConfirmed(run: BrowserRun, escrow: AdminOrderRef): Promise<void> {
-    const trade = (await run.trade(escrow.outTradeNo)) as TradeDetails;
-    expect(trade.history?.map(h => h.event)).toContain('seller-sent-goods');
-    const widget = await eventually(async () => {
-      const view = await this.alipayOrder(escrow.ref);
-      return view.shipments[0]?.status === 'confirmed' && view;
-    }, 'the confirmed shipment in the order widget');
+    const trade = await run.sandbox.trade(escrow.outTradeNo);
+    expect(trade.history.map(h => h.event)).toContain('seller-sent-goods');
+    const widget = await eventually(
+      async () => {
+        const view = await this.alipayOrder(escrow.ref);
+        return view.shipments[0]?.status === 'confirmed' && view;
+      },
+      { what: 'the confirmed shipment in the order widget' },
+    );
     expect(widget.shipments[0]?.tracking_number).toBe('SF1234567890');
     const order = await this.order(escrow.ref);
     expect(order).toMatchObject({ payment_status: 'authorized', fulfillment_status: 'shipped' });
@@ -371,10 +381,13 @@ export class MedusaBrowserShop implements BrowserShop {
   }
 
   async expectEscrowSettled(_run: BrowserRun, escrow: AdminOrderRef): Promise<void> {
-    const order = await eventually(async () => {
-      const current = await this.order(escrow.ref);
-      return current.payment_status === 'captured' && current;
-    }, 'the escrow payment to be captured');
+    const order = await eventually(
+      async () => {
+        const current = await this.order(escrow.ref);
+        return current.payment_status === 'captured' && current;
+      },
+      { what: 'the escrow payment to be captured' },
+    );
     expect(paymentsOf(order)[0]?.captured_at).toBeTruthy();
   }
 }

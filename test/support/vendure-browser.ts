@@ -172,16 +172,18 @@ export class VendureBrowserShop implements BrowserShop {
     await dialog.getByRole('button', { name: /^Refund CN¥288\.00$/ }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    const refund = await eventually(
-      async () => (await this.order(instant.ref)).payments[0]?.refunds[0],
-      'the refund',
-    );
+    const refund = await eventually(async () => (await this.order(instant.ref)).payments[0]?.refunds[0], {
+      what: 'the refund',
+    });
     expect(refund.total).toBe(28800);
     expect(refund.transactionId).toMatch(/^\d{8}\d+$/); // the legacy batch_no
-    const settled = await eventually(async () => {
-      const current = (await this.order(instant.ref)).payments[0]?.refunds[0];
-      return current?.state === 'Settled' && current;
-    }, 'batch_refund_notify to settle the refund');
+    const settled = await eventually(
+      async () => {
+        const current = (await this.order(instant.ref)).payments[0]?.refunds[0];
+        return current?.state === 'Settled' && current;
+      },
+      { what: 'batch_refund_notify to settle the refund' },
+    );
     expect(settled.metadata).toMatchObject({ refundRequestNo: refund.transactionId });
     await ui.reload();
     await ui.getByText('Settled').first().waitFor();
@@ -205,13 +207,18 @@ export class VendureBrowserShop implements BrowserShop {
     await charset.selectOption({ label: CHARSET_LABELS.gbk.en });
     await ui.getByRole('button', { name: 'Update' }).click();
     // Saved: the Admin API now answers the new value (and the key still masked).
-    const savedArgs = await eventually(async () => {
-      const { paymentMethod } = await this.query<{
-        paymentMethod: { handler: { args: { name: string; value: string }[] } };
-      }>(`query ($id: ID!) { paymentMethod(id: $id) { handler { args { name value } } } }`, { id: methodId });
-      const args = new Map(paymentMethod.handler.args.map(a => [a.name, a.value]));
-      return args.get('charset') === 'gbk' && args;
-    }, 'the saved settings');
+    const savedArgs = await eventually(
+      async () => {
+        const { paymentMethod } = await this.query<{
+          paymentMethod: { handler: { args: { name: string; value: string }[] } };
+        }>(`query ($id: ID!) { paymentMethod(id: $id) { handler { args { name value } } } }`, {
+          id: methodId,
+        });
+        const args = new Map(paymentMethod.handler.args.map(a => [a.name, a.value]));
+        return args.get('charset') === 'gbk' && args;
+      },
+      { what: 'the saved settings' },
+    );
     expect(savedArgs.get('key')).toBe(maskedKey);
 
     await ui.reload();
@@ -262,10 +269,9 @@ export class VendureBrowserShop implements BrowserShop {
       .last();
     await fulfillment.getByTestId('state-transition-trigger').click();
     await ui.getByRole('menuitem', { name: 'Transition to Shipped' }).click();
-    await eventually(
-      async () => (await this.order(escrow.ref)).state === 'Shipped',
-      'the order to be shipped from the Dashboard',
-    );
+    await eventually(async () => (await this.order(escrow.ref)).state === 'Shipped', {
+      what: 'the order to be shipped from the Dashboard',
+    });
   }
 
   /** The order page's Alipay panel: Alipay's trade number, the escrow state, the shipment confirmed. */
@@ -273,11 +279,14 @@ export class VendureBrowserShop implements BrowserShop {
     const order = await this.order(escrow.ref);
     expect(order.state).toBe('Shipped');
     expect(order.payments.map(p => p.state)).toEqual(['Authorized']);
-    const panel = await eventually(async () => {
-      const current = await this.alipayPanel(run, order.id);
-      const text = (await current.textContent()) ?? '';
-      return text.includes('WAIT_BUYER_CONFIRM_GOODS') && text.includes('confirmed to Alipay') && current;
-    }, 'the Alipay panel to show the confirmed shipment');
+    const panel = await eventually(
+      async () => {
+        const current = await this.alipayPanel(run, order.id);
+        const text = (await current.textContent()) ?? '';
+        return text.includes('WAIT_BUYER_CONFIRM_GOODS') && text.includes('confirmed to Alipay') && current;
+      },
+      { what: 'the Alipay panel to show the confirmed shipment' },
+    );
     expect(await panel.getByTestId('alipay-trade-no').first().textContent()).toBe(tradeNo);
     expect(await panel.textContent()).toContain('Shipped, waiting for the buyer to confirm receipt');
     await panel.scrollIntoViewIfNeeded();
@@ -285,10 +294,13 @@ export class VendureBrowserShop implements BrowserShop {
   }
 
   async expectEscrowSettled(_run: BrowserRun, escrow: AdminOrderRef): Promise<void> {
-    const order = await eventually(async () => {
-      const current = await this.order(escrow.ref);
-      return current.payments[0]?.state === 'Settled' && current;
-    }, 'the escrow payment to settle');
+    const order = await eventually(
+      async () => {
+        const current = await this.order(escrow.ref);
+        return current.payments[0]?.state === 'Settled' && current;
+      },
+      { what: 'the escrow payment to settle' },
+    );
     expect(order.state).toBe('Shipped');
   }
 

@@ -72,7 +72,6 @@ const REFUND_STATES: Record<string, RefundView['state']> = {
   Pending: 'pending',
 };
 
-
 export class VendureDriver implements ShopDriver {
   readonly name = 'vendure';
   private process: ShopProcess | undefined;

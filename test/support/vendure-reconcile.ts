@@ -46,7 +46,8 @@ export async function reconcileVendureShop(shop: VendureShopFiles): Promise<void
     await runReconciliationTask(shop.admin);
     const checked = reconciliationRunsChecked(shop.log.slice(from));
     // A run takes a batch (least recently touched first): again until every open trade was asked.
-    if (!checked.some(n => n >= RECONCILE_BATCH_SIZE) || openTradesNotAskedSince(shop.dataDir, since) === 0) return;
+    if (!checked.some(n => n >= RECONCILE_BATCH_SIZE) || openTradesNotAskedSince(shop.dataDir, since) === 0)
+      return;
   }
 }
 
@@ -75,9 +76,7 @@ function ageRecords(dataDir: string): void {
   const db = new Database(join(dataDir, 'vendure.sqlite'), { timeout: 10_000 });
   try {
     const columns = (table: string) =>
-      new Set(
-        (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(c => c.name),
-      );
+      new Set((db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(c => c.name));
     const age = (table: string, wanted: string[], minutes = 60) => {
       const present = columns(table);
       for (const column of wanted.filter(c => present.has(c))) {
