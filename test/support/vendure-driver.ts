@@ -3,9 +3,10 @@
  * `node scripts/start.mjs` (what `pnpm start` runs) with `LOG_LEVEL=info`, so that the plugin's line for
  * every notification (accepted ones included) is in the log.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buyerEmail, ExampleShopDriver, openCashier } from './driver-base';
 import { assertNoErrorResult, GraphQlClient } from './graphql';
 import type {
   AdminAnswer,
@@ -19,7 +20,7 @@ import type {
   ShopSnapshot,
   ShopStartOptions,
 } from './shop-driver';
-import { freePort, repoRoot, rssOf, type ShopProcess, startShopProcess } from './shop-process';
+import { freePort, repoRoot, type ShopProcess, startShopProcess } from './shop-process';
 import { vendureNotificationOutcomes } from './vendure-log';
 import { reconcileVendureShop } from './vendure-reconcile';
 
@@ -72,10 +73,9 @@ const REFUND_STATES: Record<string, RefundView['state']> = {
   Pending: 'pending',
 };
 
-export class VendureDriver implements ShopDriver {
+export class VendureDriver extends ExampleShopDriver implements ShopDriver {
   readonly name = 'vendure';
   private process: ShopProcess | undefined;
-  private readonly log: string[] = [];
   private port = 0;
   private dataDir = '';
   private sandboxUrl = '';
@@ -141,9 +141,7 @@ export class VendureDriver implements ShopDriver {
 
   async stop(): Promise<void> {
     await this.process?.stop('SIGTERM');
-    // VENDURE_DRIVER_LOG=<file>: the whole shop log, for debugging a run.
-    if (process.env.VENDURE_DRIVER_LOG)
-      writeFileSync(process.env.VENDURE_DRIVER_LOG, `${this.log.join('\n')}\n`);
+    this.saveLog('VENDURE_DRIVER_LOG');
     this.process = undefined;
     if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -164,14 +162,6 @@ export class VendureDriver implements ShopDriver {
     const pid = this.process?.child.pid;
     if (pid === undefined) throw new Error('the Vendure shop is not running');
     return pid;
-  }
-
-  rssBytes(): number {
-    return rssOf(this.pid());
-  }
-
-  logs(): readonly string[] {
-    return this.log;
   }
 
   notificationOutcomes(fromLine = 0): NotificationOutcome[] {
@@ -214,7 +204,7 @@ export class VendureDriver implements ShopDriver {
         __typename ... on Order { code } ... on ErrorResult { errorCode message } } }`,
       {
         input: {
-          emailAddress: `buyer-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`,
+          emailAddress: buyerEmail(),
           firstName: '测试',
           lastName: 'Buyer',
         },
@@ -364,11 +354,6 @@ export class VendureDriver implements ShopDriver {
       ),
       orphanPayments: alipayOrphanPayments,
     };
-  }
-
-  async ship(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<void> {
-    const answer = await this.tryShip(order, shipment);
-    if (!answer.accepted) throw new Error(`the shop refused to ship ${order.ref}: ${answer.reason}`);
   }
 
   async tryShip(
@@ -557,19 +542,6 @@ export class VendureDriver implements ShopDriver {
    */
   reconcile(): Promise<void> {
     return reconcileVendureShop({ dataDir: this.dataDir, admin: this.adminApi(), log: this.log });
-  }
-}
-
-/**
- * The buyer's browser follows the payment URL to Alipay's cashier (on Alipay, as on the sandbox, the trade
- * exists from then on).
- */
-export async function openCashier(url: string): Promise<void> {
-  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
-  const location = response.headers.get('location') ?? '';
-  await response.arrayBuffer();
-  if (response.status !== 302 || !/\/cashier\//.test(location)) {
-    throw new Error(`the payment URL did not lead to the cashier: HTTP ${response.status} ${location}`);
   }
 }
 
