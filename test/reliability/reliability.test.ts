@@ -9,9 +9,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  demoAppNotificationFields,
   FORM_UTF8,
   formBody,
-  newTradeNo,
   openApiNotificationFields,
   signRsa2,
 } from '../support/alipay-messages';
@@ -91,6 +91,31 @@ for (const { name, create } of registeredDrivers()) {
         },
         { what: what },
       );
+    }
+
+    /** Alipay's first retry comes (the sandbox clock moved), the shop answers success, the order is paid once. */
+    async function retryPaysOnce(order: PendingOrder): Promise<void> {
+      await sandbox.advanceClock(FIRST_RETRY_MS);
+      await deliveriesUntil(
+        order.outTradeNo,
+        d => d.some(x => x.outcome === 'success'),
+        'the retry answered success',
+      );
+      await expectPaidOnce(order);
+    }
+
+    /**
+     * A legacy instant order paid while the sandbox's notify_verify hangs: resolves once the shop is
+     * waiting on notify_verify for the payment's notification (the fault stays until cleared).
+     */
+    async function payWhileNotifyVerifyHangs(): Promise<PendingOrder> {
+      const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
+      const fault = await sandbox.addFault({ fault: 'notify-verify-hang', scope: ownerOf('legacy-instant') });
+      await sandbox.pay(buyerPays('legacy-instant', order.outTradeNo, { waitForNotify: false }));
+      await eventually(async () => (await sandbox.faultFired(fault.id)) >= 1, {
+        what: 'the shop calling notify_verify',
+      });
+      return order;
     }
 
     it('duplicate deliveries: two concurrent copies of each attempt (same notify_id) pay the order once', async () => {
@@ -215,14 +240,7 @@ for (const { name, create } of registeredDrivers()) {
     });
 
     it('notify_verify hanging: Alipay times out, the retry after recovery pays the order once', async () => {
-      const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      const fault = (
-        await sandbox.addFault({ fault: 'notify-verify-hang', scope: ownerOf('legacy-instant') })
-      ).id;
-      await sandbox.pay(buyerPays('legacy-instant', order.outTradeNo, { waitForNotify: false }));
-      await eventually(async () => (await sandbox.faultFired(fault)) >= 1, {
-        what: 'the shop calling notify_verify',
-      });
+      const order = await payWhileNotifyVerifyHangs();
       // Alipay gives up on the attempt (the sandbox's notifyTimeoutMs); the shop must not have paid meanwhile.
       await deliveriesUntil(
         order.outTradeNo,
@@ -232,13 +250,7 @@ for (const { name, create } of registeredDrivers()) {
       await expectUnpaid(order);
 
       await sandbox.clearFaults(); // releases the hung notify_verify requests too
-      await sandbox.advanceClock(FIRST_RETRY_MS);
-      await deliveriesUntil(
-        order.outTradeNo,
-        d => d.some(x => x.outcome === 'success'),
-        'the retry answered success',
-      );
-      await expectPaidOnce(order);
+      await retryPaysOnce(order);
       expect(shop.isRunning()).toBe(true);
     });
 
@@ -284,25 +296,12 @@ for (const { name, create } of registeredDrivers()) {
         expect(attempt?.outcome).toBe('network-error');
       });
       await expectUnpaid(order);
-      await sandbox.advanceClock(FIRST_RETRY_MS);
-      await deliveriesUntil(
-        order.outTradeNo,
-        d => d.some(x => x.outcome === 'success'),
-        'the retry answered success',
-      );
-      await expectPaidOnce(order);
+      await retryPaysOnce(order);
     });
 
     it('the shop killed (SIGKILL) while it verifies a notification: after the restart the retry pays the order once', async () => {
-      const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
       // notify_verify hangs: the shop is provably in the middle of handling the notification when killed.
-      const fault = (
-        await sandbox.addFault({ fault: 'notify-verify-hang', scope: ownerOf('legacy-instant') })
-      ).id;
-      await sandbox.pay(buyerPays('legacy-instant', order.outTradeNo, { waitForNotify: false }));
-      await eventually(async () => (await sandbox.faultFired(fault)) >= 1, {
-        what: 'the shop calling notify_verify',
-      });
+      const order = await payWhileNotifyVerifyHangs();
       await shop.restart('SIGKILL', async () => {
         await sandbox.clearFaults();
       });
@@ -312,31 +311,15 @@ for (const { name, create } of registeredDrivers()) {
         d => d.length >= 1 && d[0]!.outcome !== undefined,
         'attempt 1 ended',
       );
-      await sandbox.advanceClock(FIRST_RETRY_MS);
-      await deliveriesUntil(
-        order.outTradeNo,
-        d => d.some(x => x.outcome === 'success'),
-        'the retry answered success',
-      );
-      await expectPaidOnce(order);
+      await retryPaysOnce(order);
     });
 
     it('the shop killed (SIGKILL) right after a notification was sent to it, several times: each order is paid once', async () => {
-      const [app] = sandbox.accounts.apps;
       const orders: Array<{ order: PendingOrder; body: string }> = [];
       for (let i = 0; i < 3; i++) {
         const order = await shop.createPendingOrder({ kind: 'openapi' });
         const body = formBody(
-          signRsa2(
-            openApiNotificationFields({
-              appId: app!.appId,
-              sellerId: app!.sellerId,
-              outTradeNo: order.outTradeNo,
-              tradeNo: newTradeNo(),
-              amountFen: order.amountFen,
-            }),
-            sandbox.accounts.alipayKeys.privateKey,
-          ),
+          signRsa2(demoAppNotificationFields(order), sandbox.accounts.alipayKeys.privateKey),
         );
         orders.push({ order, body });
       }
