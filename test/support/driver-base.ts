@@ -3,9 +3,11 @@
  * server's memory, ship through the driver's own `tryShip`, and act as the buyer's browser towards the
  * cashier.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { AdminAnswer, PendingOrder } from './shop-driver';
-import { rssOf } from './shop-process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AdminAnswer, PendingOrder, ShopStartOptions } from './shop-driver';
+import { freePort, rssOf, type ShopProcess } from './shop-process';
 
 /** A carrier and tracking number an admin ships with. */
 export interface ShipmentInput {
@@ -15,8 +17,58 @@ export interface ShipmentInput {
 
 /** The parts of {@link ShopDriver} that are the same for every example shop. */
 export abstract class ExampleShopDriver {
+  abstract readonly name: string;
   /** Every line the shop process wrote since `start`, restarts included. */
   protected readonly log: string[] = [];
+  protected process: ShopProcess | undefined;
+  /** The shop's port, kept across restarts. */
+  protected port = 0;
+  /** The shop's data directory, kept across restarts, removed by `stop`. */
+  protected dataDir = '';
+  protected sandboxUrl = '';
+  /** The shop's base URL, from its ready line. */
+  protected url = '';
+  protected logLevel = 'info';
+  /** The seeded admin, from the shop's ready line. */
+  protected adminCredentials = { user: '', password: '' };
+
+  /** Before the first start: the sandbox, the log level, a free port and a fresh data directory. */
+  protected async prepare(options: ShopStartOptions, verboseLevel: string): Promise<void> {
+    this.sandboxUrl = options.sandboxUrl.replace(/\/+$/, '');
+    this.logLevel = options.verboseLogs ? verboseLevel : 'info';
+    this.port = await freePort();
+    this.dataDir = mkdtempSync(join(tmpdir(), `${this.name}-reliability-`));
+  }
+
+  /** The environment an example shop starts with (as `pnpm demo` sets it), plus the shop's own `extra`. */
+  protected shopEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      PORT: String(this.port),
+      DATA_DIR: this.dataDir,
+      ALIPAY_SANDBOX_URL: this.sandboxUrl,
+      // The storefront is only where Alipay's return sends browsers; these suites never follow it.
+      STOREFRONT_URL: 'http://127.0.0.1:9',
+      LOG_LEVEL: this.logLevel,
+      ...extra,
+    };
+  }
+
+  /** Takes the shop's URL and admin from its ready line; returns the whole line. */
+  protected readyLine<T extends { url: string; adminUser: string; adminPassword: string }>(): T {
+    if (!this.process) throw new Error(`the ${this.name} shop is not started`);
+    const ready = this.process.ready as T;
+    this.url = ready.url;
+    this.adminCredentials = { user: ready.adminUser, password: ready.adminPassword };
+    return ready;
+  }
+
+  /** Once the process is stopped: the log saved when `logEnvName` names a file, the data directory removed. */
+  protected cleanUp(logEnvName: string): void {
+    this.saveLog(logEnvName);
+    this.process = undefined;
+    if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
+  }
 
   /** Process ID of the shop's server process. */
   abstract pid(): number;

@@ -17,8 +17,7 @@
  * - Orphan payments are refunded automatically (`ALIPAY_AUTO_REFUND_ORPHANS=true`, the provider option
  *   `autoRefundOrphanPayments`), as in the Vendure example shop.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buyerEmail, ExampleShopDriver, isAlive, openCashier } from './driver-base';
 import { medusaNotificationOutcomes } from './medusa-log';
@@ -47,7 +46,7 @@ import type {
   ShopSnapshot,
   ShopStartOptions,
 } from './shop-driver';
-import { freePort, repoRoot, type ShopProcess, startShopProcess } from './shop-process';
+import { repoRoot, startShopProcess } from './shop-process';
 
 const shopDir = join(repoRoot, 'examples', 'medusa-shop');
 const PROVIDER_ID = 'pp_alipay_alipay';
@@ -77,14 +76,7 @@ interface CartInfo {
 
 export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
   readonly name = 'medusa';
-  private process: ShopProcess | undefined;
   private serverPid = 0;
-  private port = 0;
-  private dataDir = '';
-  private sandboxUrl = '';
-  private url = '';
-  private logLevel = 'info';
-  private adminCredentials = { user: '', password: '' };
   private token = '';
   private regionId = '';
   private readonly publishableKeys = new Map<PaymentKind, string>();
@@ -95,10 +87,7 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
   private readonly orderIds = new Map<string, string>();
 
   async start(options: ShopStartOptions): Promise<void> {
-    this.sandboxUrl = options.sandboxUrl.replace(/\/+$/, '');
-    this.logLevel = options.verboseLogs ? 'silly' : 'info';
-    this.port = await freePort();
-    this.dataDir = mkdtempSync(join(tmpdir(), 'medusa-reliability-'));
+    await this.prepare(options, 'silly');
     const ready = await this.spawn();
     this.publishableKeys.set('openapi', ready.publishableKey);
     await this.login();
@@ -139,31 +128,22 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
       log: this.log,
       // First start in a new data directory: migrations and seed (and a build when the shop changed).
       readyTimeoutMs: 280_000,
-      env: {
-        ...process.env,
-        PORT: String(this.port),
-        DATA_DIR: this.dataDir,
-        ALIPAY_SANDBOX_URL: this.sandboxUrl,
-        // The storefront is only where Alipay's return sends browsers; these suites never follow it.
-        STOREFRONT_URL: 'http://127.0.0.1:9',
-        LOG_LEVEL: this.logLevel,
+      env: this.shopEnv({
         EXAMPLE_SHOP_TEST_HOOKS: 'true',
         // Orphan payments refunded by themselves, as the Vendure example shop does.
         ALIPAY_AUTO_REFUND_ORPHANS: 'true',
         MEDUSA_DISABLE_TELEMETRY: 'true',
-      },
+      }),
     });
-    const ready = this.process.ready as {
+    const ready = this.readyLine<{
       url: string;
       adminUser: string;
       adminPassword: string;
       publishableKey: string;
       serverPid?: number;
-    };
+    }>();
     if (!ready.serverPid) throw new Error('the Medusa shop did not name its server process (serverPid)');
     this.serverPid = ready.serverPid;
-    this.url = ready.url;
-    this.adminCredentials = { user: ready.adminUser, password: ready.adminPassword };
     return ready;
   }
 
@@ -177,10 +157,8 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
   async stop(): Promise<void> {
     // SIGTERM to the start script: it stops Medusa, then PostgreSQL.
     await this.process?.stop('SIGTERM', 30_000);
-    this.saveLog('MEDUSA_DRIVER_LOG');
-    this.process = undefined;
     this.stopLeftoverPostgres();
-    if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
+    this.cleanUp('MEDUSA_DRIVER_LOG');
   }
 
   /** A PostgreSQL of this data directory still running (its supervisor was killed): stopped. */

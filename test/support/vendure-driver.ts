@@ -1,10 +1,3 @@
-/**
- * {@link ShopDriver} for `examples/vendure-shop`: Vendure 3 on SQLite with the Alipay plugin, started as
- * `node scripts/start.mjs` (what `pnpm start` runs) with `LOG_LEVEL=info`, so that the plugin's line for
- * every notification (accepted ones included) is in the log.
- */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buyerEmail, ExampleShopDriver, openCashier } from './driver-base';
 import { assertNoErrorResult, GraphQlClient } from './graphql';
@@ -20,7 +13,7 @@ import type {
   ShopSnapshot,
   ShopStartOptions,
 } from './shop-driver';
-import { freePort, repoRoot, type ShopProcess, startShopProcess } from './shop-process';
+import { repoRoot, startShopProcess } from './shop-process';
 import { vendureNotificationOutcomes } from './vendure-log';
 import { reconcileVendureShop } from './vendure-reconcile';
 
@@ -75,25 +68,15 @@ const REFUND_STATES: Record<string, RefundView['state']> = {
 
 export class VendureDriver extends ExampleShopDriver implements ShopDriver {
   readonly name = 'vendure';
-  private process: ShopProcess | undefined;
-  private port = 0;
-  private dataDir = '';
-  private sandboxUrl = '';
-  private url = '';
   private channelToken = '';
   private admin: GraphQlClient | undefined;
   private variantIds = new Map<string, string>();
   private shippingMethods = new Map<'physical' | 'virtual', string>();
-  private adminCredentials = { user: '', password: '' };
-  private logLevel = 'info';
   /** Each order's buyer (Shop API session), for further payment attempts of the same order. */
   private readonly buyers = new Map<string, GraphQlClient>();
 
   async start(options: ShopStartOptions): Promise<void> {
-    this.sandboxUrl = options.sandboxUrl;
-    this.logLevel = options.verboseLogs ? 'debug' : 'info';
-    this.port = await freePort();
-    this.dataDir = mkdtempSync(join(tmpdir(), 'vendure-reliability-'));
+    await this.prepare(options, 'debug');
     await this.spawn();
     const admin = new GraphQlClient(`${this.url}/admin-api`);
     await admin.request(
@@ -122,28 +105,14 @@ export class VendureDriver extends ExampleShopDriver implements ShopDriver {
       args: [join(shopDir, 'scripts', 'start.mjs')],
       cwd: shopDir,
       log: this.log,
-      env: {
-        ...process.env,
-        PORT: String(this.port),
-        DATA_DIR: this.dataDir,
-        ALIPAY_SANDBOX_URL: this.sandboxUrl,
-        // The storefront is only where Alipay's return sends browsers; these suites never follow it.
-        STOREFRONT_URL: 'http://127.0.0.1:9',
-        PUBLIC_URL: `http://127.0.0.1:${this.port}`,
-        LOG_LEVEL: this.logLevel,
-        VENDURE_DISABLE_TELEMETRY: 'true',
-      },
+      env: this.shopEnv({ PUBLIC_URL: `http://127.0.0.1:${this.port}`, VENDURE_DISABLE_TELEMETRY: 'true' }),
     });
-    const ready = this.process.ready as { url: string; adminUser: string; adminPassword: string };
-    this.url = ready.url;
-    this.adminCredentials = { user: ready.adminUser, password: ready.adminPassword };
+    this.readyLine();
   }
 
   async stop(): Promise<void> {
     await this.process?.stop('SIGTERM');
-    this.saveLog('VENDURE_DRIVER_LOG');
-    this.process = undefined;
-    if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
+    this.cleanUp('VENDURE_DRIVER_LOG');
   }
 
   async restart(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', whileDown?: () => Promise<void>): Promise<void> {
