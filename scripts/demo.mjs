@@ -14,7 +14,7 @@
  *   Alipay return redirects go to `${STOREFRONT_URL}/order/return?status=…`), `DATA_DIR` (optional: the browser tests
  *   pass a throw-away directory; the default is the shop's own git-ignored `.data/`).
  * - SIGTERM to its process group stops it.
- * The browser tests start the shops the same way (test/e2e/harness.ts `startExampleShop`). The Vendure shop's
+ * The browser tests start the shops the same way (test/support/example-shop.ts `startExampleShop`). The Vendure shop's
  * start also builds its Dashboard (vite, 1–2 min) when that build's inputs changed, so the first demo takes longer.
  */
 import { spawn, spawnSync } from 'node:child_process';

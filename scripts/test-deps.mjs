@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the browser tests look for Chromium (test/e2e/harness.ts), unless CHROMIUM_PATH is set. */
+/** Where the browser tests look for Chromium (test/support/browser.ts), unless CHROMIUM_PATH is set. */
 export const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 /**

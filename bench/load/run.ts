@@ -36,7 +36,7 @@ import {
   signRsa2,
 } from '../../test/support/alipay-messages';
 import { registeredDrivers } from '../../test/support/drivers';
-import { TestSandbox } from '../../test/support/sandbox';
+import { startDemoSandbox } from '../../test/support/sandbox';
 import type { PendingOrder, ShopDriver } from '../../test/support/shop-driver';
 import { repoRoot } from '../../test/support/shop-process';
 import { type LoadRequest, type LoadResult, percentile, runLoad } from './loadgen';
@@ -209,7 +209,7 @@ function phaseReport(phase: string, deliveries: Delivery[], result: LoadResult):
 }
 
 async function benchShop(shop: ShopDriver): Promise<ShopReport> {
-  const sandbox = await TestSandbox.start(1);
+  const sandbox = await startDemoSandbox(1);
   try {
     await shop.start({ sandboxUrl: sandbox.url });
     const [app] = sandbox.accounts.apps;

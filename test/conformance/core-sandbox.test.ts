@@ -79,6 +79,17 @@ async function openCashier(url: string): Promise<Response> {
   return fetch(url, { redirect: 'follow' });
 }
 
+/** Starts a payment through the facade, opens its cashier, and pays it there as the buyer. */
+async function startAndPay(
+  alipay: Alipay,
+  outTradeNo: string,
+  owner: { partner: string } | { appId: string },
+): Promise<void> {
+  const start = await alipay.startPayment(order(outTradeNo));
+  if (start.kind === 'redirect') await openCashier(start.url);
+  await control('pay', { outTradeNo, ...owner });
+}
+
 async function notificationFor(outTradeNo: string, status: string): Promise<ReceivedNotification> {
   return receiver.next(
     n => fieldOf(n.body, 'out_trade_no') === outTradeNo && fieldOf(n.body, 'trade_status') === status,
@@ -229,18 +240,14 @@ describe('legacy gateway (partner + MD5 key)', () => {
     // Closing again is idempotent; a paid trade cannot be closed (refund it instead).
     expect(await alipay.closeTrade({ outTradeNo })).toEqual({ existed: true });
     const paidNo = nextTradeNo('LK');
-    const paidStart = await alipay.startPayment(order(paidNo));
-    if (paidStart.kind === 'redirect') await openCashier(paidStart.url);
-    await control('pay', { outTradeNo: paidNo, partner: sandbox.merchants[0]!.partner });
+    await startAndPay(alipay, paidNo, { partner: sandbox.merchants[0]!.partner });
     await expect(alipay.closeTrade({ outTradeNo: paidNo })).rejects.toBeInstanceOf(TradeNotClosableError);
   });
 
   it('refund without password: pending, then batch_refund_notify verified', async () => {
     const alipay = legacyFacade(0, { refundWithoutPassword: true });
     const outTradeNo = nextTradeNo('LR');
-    const start = await alipay.startPayment(order(outTradeNo));
-    if (start.kind === 'redirect') await openCashier(start.url);
-    await control('pay', { outTradeNo, partner: sandbox.merchants[0]!.partner });
+    await startAndPay(alipay, outTradeNo, { partner: sandbox.merchants[0]!.partner });
     const paid = (await verified(alipay, await notificationFor(outTradeNo, 'TRADE_SUCCESS'))) as TradeEvent;
     const outcome = await alipay.refund({
       outTradeNo,
@@ -289,9 +296,7 @@ describe('legacy gateway (partner + MD5 key)', () => {
   it('refund with password: a confirmation page for the seller, then batch_refund_notify', async () => {
     const alipay = legacyFacade(0, { refundWithoutPassword: false });
     const outTradeNo = nextTradeNo('LP');
-    const start = await alipay.startPayment(order(outTradeNo));
-    if (start.kind === 'redirect') await openCashier(start.url);
-    await control('pay', { outTradeNo, partner: sandbox.merchants[0]!.partner });
+    await startAndPay(alipay, outTradeNo, { partner: sandbox.merchants[0]!.partner });
     const paid = (await verified(alipay, await notificationFor(outTradeNo, 'TRADE_SUCCESS'))) as TradeEvent;
     const outcome = await alipay.refund({
       outTradeNo,
@@ -424,9 +429,7 @@ describe('OpenAPI gateway (app ID + RSA2)', () => {
   it('refund: partial, idempotent by refund ID, then the rest; notifications are refunds, not payments', async () => {
     const alipay = openApiFacade();
     const outTradeNo = nextTradeNo('OR');
-    const start = await alipay.startPayment(order(outTradeNo));
-    if (start.kind === 'redirect') await openCashier(start.url);
-    await control('pay', { outTradeNo, appId: sandbox.apps[0]!.appId });
+    await startAndPay(alipay, outTradeNo, { appId: sandbox.apps[0]!.appId });
     await notificationFor(outTradeNo, 'TRADE_SUCCESS');
     const first = await alipay.refund({ outTradeNo, refundId: 'refund_A', amountFen: 345 });
     const again = await alipay.refund({ outTradeNo, refundId: 'refund_A', amountFen: 345 });

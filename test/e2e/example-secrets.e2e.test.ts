@@ -16,14 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  demoAccounts,
-  freePort,
-  repoRoot,
-  startDemoSandbox,
-  startExampleShop,
-  stopProcessGroup,
-} from './harness';
+import { startExampleShop, stopProcessGroup } from '../support/example-shop';
+import { type DemoSandbox, demoAccountsPath, startDemoSandbox } from '../support/sandbox';
+import { freePort, repoRoot } from '../support/shop-process';
 
 /** What a process printed until it exited, became ready, or ran out of time. */
 interface RunResult {
@@ -163,12 +158,12 @@ afterAll(() => {
 
 describe('express-shop', () => {
   const server = join(repoRoot, 'examples', 'express-shop', 'src', 'server.mjs');
-  let sandbox: Awaited<ReturnType<typeof startDemoSandbox>>;
+  let sandbox: DemoSandbox;
   let settingsFile: string;
 
   beforeAll(async () => {
     sandbox = await startDemoSandbox();
-    const app = JSON.parse(readFileSync(demoAccounts, 'utf8')).apps[0];
+    const app = JSON.parse(readFileSync(demoAccountsPath, 'utf8')).apps[0];
     settingsFile = join(tempDir('express-settings-'), 'alipay-settings.json');
     writeFileSync(
       settingsFile,
@@ -176,8 +171,8 @@ describe('express-shop', () => {
         interfaceType: 'openapi-qr',
         appId: app.appId,
         appPrivateKey: app.privateKey,
-        alipayPublicKey: sandbox.apps[0]!.alipayPublicKey,
-        gateway: sandbox.openapiGateway,
+        alipayPublicKey: sandbox.sandbox.apps[0]!.alipayPublicKey,
+        gateway: sandbox.sandbox.openapiGateway,
       }),
     );
   });
@@ -264,10 +259,10 @@ describe('express-shop', () => {
     const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
     expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
     const order = (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
-    const paid = await fetch(`${sandbox.controlApi}/pay`, {
+    const paid = await fetch(`${sandbox.sandbox.controlApi}/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outTradeNo: order.outTradeNo, appId: sandbox.apps[0]!.appId }),
+      body: JSON.stringify({ outTradeNo: order.outTradeNo, appId: sandbox.sandbox.apps[0]!.appId }),
     });
     expect(paid.status).toBe(200);
     const orderNow = async () =>

@@ -247,3 +247,21 @@ export async function fetchOrSay(/** @type {string} */ url, /** @type {RequestIn
 export function check(/** @type {unknown} */ condition, /** @type {string} */ message) {
   if (!condition) throw new Error(message);
 }
+
+/**
+ * The Alipay settings of the sandbox's OpenAPI app (page payment), as a merchant enters them in the
+ * installed shop's admin: the same in every install test.
+ *
+ * @param {{ openapiGateway: string, apps: Array<Record<string, any>> }} sandbox
+ */
+export function openApiSettings(sandbox) {
+  const app = sandbox.apps[0];
+  return {
+    interfaceType: 'openapi-page',
+    gateway: sandbox.openapiGateway,
+    appId: app.appId,
+    appPrivateKey: app.privateKey,
+    alipayPublicKey: app.alipayPublicKey,
+    sellerId: app.sellerId,
+  };
+}

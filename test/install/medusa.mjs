@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseEnv, check, http, open, run, startServer, waitFor } from './lib.mjs';
+import { baseEnv, check, http, open, openApiSettings, run, startServer, waitFor } from './lib.mjs';
 
 const ADMIN_EMAIL = 'admin@install-test.example';
 const ADMIN_PASSWORD = 'install-test-password';
@@ -219,15 +219,7 @@ export async function setUpMedusaShop(url, sandbox) {
     (await http('POST', `${url}${path}`, { body, headers: admin })).json;
 
   // Step 5: Settings → Alipay (the OpenAPI app of the sandbox).
-  const app = sandbox.apps[0];
-  await post('/admin/alipay/settings', {
-    interfaceType: 'openapi-page',
-    gateway: sandbox.openapiGateway,
-    appId: app.appId,
-    appPrivateKey: app.privateKey,
-    alipayPublicKey: app.alipayPublicKey,
-    sellerId: app.sellerId,
-  });
+  await post('/admin/alipay/settings', openApiSettings(sandbox));
 
   // Selling in CNY, 1: the store's currency.
   const { json: stores } = await http('GET', `${url}/admin/stores`, { headers: admin });

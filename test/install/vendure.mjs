@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseEnv, check, http, open, run, startServer, waitFor } from './lib.mjs';
+import { baseEnv, check, http, open, openApiSettings, run, startServer, waitFor } from './lib.mjs';
 
 /** The scaffold's SuperAdmin (its `.env`). */
 const SUPERADMIN = { username: 'superadmin', password: 'superadmin' };
@@ -178,16 +178,7 @@ export async function setUpVendureShop(url, sandbox) {
     'mutation ($id: ID!) { updateProductVariants(input: [{ id: $id, prices: [{ currencyCode: CNY, price: 3990 }] }]) { id } }',
     { id: variant.id },
   );
-  const app = sandbox.apps[0];
-  const args = {
-    interfaceType: 'openapi-page',
-    gateway: sandbox.openapiGateway,
-    appId: app.appId,
-    appPrivateKey: app.privateKey,
-    alipayPublicKey: app.alipayPublicKey,
-    sellerId: app.sellerId,
-    alwaysQrOnDesktop: 'false',
-  };
+  const args = { ...openApiSettings(sandbox), alwaysQrOnDesktop: 'false' };
   const { createPaymentMethod } = await admin(
     `mutation ($input: CreatePaymentMethodInput!) { createPaymentMethod(input: $input) { id code } }`,
     {

@@ -31,11 +31,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  demoAppNotificationFields,
   FORM_UTF8,
   formBody,
   legacyNotificationFields,
   newTradeNo,
-  openApiNotificationFields,
   type Params,
   signMd5,
   signRsa2,
@@ -48,8 +48,8 @@ import {
   hostileArbitrary,
   pinnedHostileRequests,
 } from '../support/hostile';
-import { eventually, TestSandbox } from '../support/sandbox';
-import type { PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
+import { buyerPays, type DemoSandbox, eventually, startDemoSandbox } from '../support/sandbox';
+import type { NotificationOutcome, PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
 
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 1200);
 const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31);
@@ -112,19 +112,18 @@ function differences(before: ShopSnapshot, after: ShopSnapshot): string[] {
 
 for (const { name, create } of registeredDrivers()) {
   describe(`${name} shop: hostile notifications`, () => {
-    let sandbox: TestSandbox;
+    let sandbox: DemoSandbox;
     let shop: ShopDriver;
     let targets: HostileTarget[];
     /** Genuine, fresh messages (never sent before the controls). */
     let controls: Array<{ order: PendingOrder; target: HostileTarget }>;
 
     beforeAll(async () => {
-      sandbox = await TestSandbox.start(1);
+      sandbox = await startDemoSandbox(1);
       shop = create();
       await shop.start({ sandboxUrl: sandbox.url });
       const { accounts } = sandbox;
       const [merchantA, merchantB] = accounts.merchants;
-      const [app] = accounts.apps;
       const alipayKey = accounts.alipayKeys.privateKey;
       const resignOpenApi = (p: Params) => signRsa2(p, alipayKey);
       const resignLegacy = (p: Params) => signMd5(p, merchantA!.key);
@@ -135,25 +134,20 @@ for (const { name, create } of registeredDrivers()) {
       const escrowPending = await shop.createPendingOrder({ kind: 'legacy-escrow' });
       // Paid orders, whose genuine notifications are replayed.
       const openPaid = await shop.createPendingOrder({ kind: 'openapi' });
-      const openPaidDelivery = (await sandbox.pay('openapi', openPaid.outTradeNo)).deliveries[0]!;
+      const openPaidDelivery = (await sandbox.pay(buyerPays('openapi', openPaid.outTradeNo))).deliveries[0]!;
       const legacyPaid = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      const legacyPaidDelivery = (await sandbox.pay('legacy-instant', legacyPaid.outTradeNo)).deliveries[0]!;
+      const legacyPaidDelivery = (await sandbox.pay(buyerPays('legacy-instant', legacyPaid.outTradeNo)))
+        .deliveries[0]!;
       expect([openPaidDelivery.answer, legacyPaidDelivery.answer]).toEqual(['success', 'success']);
       // Paid at Alipay, notification lost (dropped, Alipay keeps retrying): its genuine notify_id passes
       // notify_verify, so legacy messages built on it get past the sandbox and reach the shop's checks.
       const legacyVerified = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      await sandbox.addFault('drop-notify', { outTradeNo: legacyVerified.outTradeNo });
-      const dropped = (await sandbox.pay('legacy-instant', legacyVerified.outTradeNo)).deliveries[0]!;
+      await sandbox.addFault({ fault: 'drop-notify', scope: { outTradeNo: legacyVerified.outTradeNo } });
+      const dropped = (await sandbox.pay(buyerPays('legacy-instant', legacyVerified.outTradeNo)))
+        .deliveries[0]!;
       expect(dropped.outcome).toBe('dropped');
 
-      const openApiFields = (order: PendingOrder) =>
-        openApiNotificationFields({
-          appId: app!.appId,
-          sellerId: app!.sellerId,
-          outTradeNo: order.outTradeNo,
-          tradeNo: newTradeNo(),
-          amountFen: order.amountFen,
-        });
+      const openApiFields = demoAppNotificationFields;
       const legacyFields = (order: PendingOrder, status = 'TRADE_SUCCESS') =>
         legacyNotificationFields({
           partner: merchantA!.partner,
@@ -231,6 +225,50 @@ for (const { name, create } of registeredDrivers()) {
       await sandbox?.close();
     });
 
+    /** Nothing accepted, no order changed, the shop did not crash. */
+    function expectHarmless(batch: {
+      accepted: NotificationOutcome[];
+      changed: string[];
+      crashes: string[];
+    }) {
+      expect(
+        batch.accepted.map(o => o.line),
+        'accepted',
+      ).toEqual([]);
+      expect(batch.changed, 'state changes').toEqual([]);
+      expect(batch.crashes, 'crashes').toEqual([]);
+    }
+
+    /**
+     * What a batch of requests did: the shop's outcome lines since `fromLine` (once there is one per
+     * request, or what there is after `timeoutMs`), those that accepted, and the orders that changed since
+     * `before`. A shop process that exited is added to `crashes`.
+     */
+    async function afterRequests(batch: {
+      before: ShopSnapshot;
+      fromLine: number;
+      requests: number;
+      timeoutMs: number;
+      crashes: string[];
+    }): Promise<{ outcomes: NotificationOutcome[]; accepted: NotificationOutcome[]; changed: string[] }> {
+      const { fromLine, requests } = batch;
+      // One log line per request; wait for the last ones to be flushed.
+      const outcomes = await eventually(
+        async () => {
+          const found = shop.notificationOutcomes(fromLine);
+          return found.length >= requests && found;
+        },
+        { what: `a log line for each of the ${requests} requests`, timeoutMs: batch.timeoutMs },
+      ).catch(() => shop.notificationOutcomes(fromLine));
+      const after = await shop.snapshot();
+      if (!shop.isRunning()) batch.crashes.push('the shop process exited');
+      return {
+        outcomes,
+        accepted: outcomes.filter(o => o.verdict === 'accepted'),
+        changed: differences(batch.before, after),
+      };
+    }
+
     it(`${COUNT} generated hostile notifications: none accepted, no state change, no crash; each refusal logged with its reason`, async () => {
       const { accounts } = sandbox;
       const [merchantA, merchantB] = accounts.merchants;
@@ -258,20 +296,13 @@ for (const { name, create } of registeredDrivers()) {
       const before = await shop.snapshot();
       const fromLine = shop.logs().length;
       const { crashes, statuses } = await sendAll(requests);
-      // One log line per request; wait for the last ones to be flushed.
-      const outcomes = await eventually(
-        async () => {
-          const found = shop.notificationOutcomes(fromLine);
-          return found.length >= requests.length && found;
-        },
-        `a log line for each of the ${requests.length} requests`,
-        30_000,
-      ).catch(() => shop.notificationOutcomes(fromLine));
-      const after = await shop.snapshot();
-      if (!shop.isRunning()) crashes.push('the shop process exited');
-
-      const accepted = outcomes.filter(o => o.verdict === 'accepted');
-      const changed = differences(before, after);
+      const { outcomes, accepted, changed } = await afterRequests({
+        before,
+        fromLine,
+        requests: requests.length,
+        timeoutMs: 30_000,
+        crashes,
+      });
       const tally: Tally = {
         shop: name,
         tried: requests.length,
@@ -288,12 +319,7 @@ for (const { name, create } of registeredDrivers()) {
       console.log(
         `${name}: ${tally.tried} hostile notifications tried: ${tally.accepted} accepted, ${tally.stateChanges} state changes, ${tally.crashes} crashes`,
       );
-      expect(
-        accepted.map(o => o.line),
-        'accepted',
-      ).toEqual([]);
-      expect(changed, 'state changes').toEqual([]);
-      expect(crashes, 'crashes').toEqual([]);
+      expectHarmless({ accepted, changed, crashes });
       expect(
         outcomes.filter(o => o.verdict === 'refused').length,
         'a refusal logged with its reason per request',
@@ -361,18 +387,13 @@ for (const { name, create } of registeredDrivers()) {
         if (r.status !== undefined && r.status >= 500) crashes.push(`${k} endless body → HTTP ${r.status}`);
       }
       if (served && served.status >= 500) crashes.push(`normal request → HTTP ${served.status}`);
-      const outcomes = await eventually(
-        async () => {
-          const found = shop.notificationOutcomes(fromLine);
-          return found.length >= 4 && found;
-        },
-        'a log line for each of the 4 requests',
-        15_000,
-      ).catch(() => shop.notificationOutcomes(fromLine));
-      const after = await shop.snapshot();
-      if (!shop.isRunning()) crashes.push('the shop process exited');
-      const accepted = outcomes.filter(o => o.verdict === 'accepted');
-      const changed = differences(before, after);
+      const { outcomes, accepted, changed } = await afterRequests({
+        before,
+        fromLine,
+        requests: 4,
+        timeoutMs: 15_000,
+        crashes,
+      });
       const tally: Tally = {
         shop: name,
         tried: 4,
@@ -413,12 +434,7 @@ for (const { name, create } of registeredDrivers()) {
       expect(['success', 'fail']).toContain(served?.text);
       expect(served!.ms, 'normal request answered within 5 s').toBeLessThan(5_000);
 
-      expect(
-        accepted.map(o => o.line),
-        'accepted',
-      ).toEqual([]);
-      expect(changed, 'state changes').toEqual([]);
-      expect(crashes, 'crashes').toEqual([]);
+      expectHarmless({ accepted, changed, crashes });
       expect(
         outcomes
           .map(o => o.reason)
@@ -439,15 +455,17 @@ for (const { name, create } of registeredDrivers()) {
         });
         expect(await response.text()).toBe('success');
         // A shop may apply the payment a moment after answering (the Medusa plugin does).
-        await eventually(
-          async () => (await shop.orderState(order)).livePayments === 1,
-          `${order.ref} paid by its control`,
-        );
+        await eventually(async () => (await shop.orderState(order)).livePayments === 1, {
+          what: `${order.ref} paid by its control`,
+        });
       }
-      const outcomes = await eventually(async () => {
-        const found = shop.notificationOutcomes(fromLine);
-        return found.length >= controls.length && found;
-      }, 'the controls logged');
+      const outcomes = await eventually(
+        async () => {
+          const found = shop.notificationOutcomes(fromLine);
+          return found.length >= controls.length && found;
+        },
+        { what: 'the controls logged' },
+      );
       expect(outcomes.map(o => o.verdict)).toEqual(['accepted', 'accepted']);
       await sandbox.clearFaults();
     });

@@ -33,7 +33,7 @@ import {
   type Violation,
 } from '../support/invariants/model';
 import { type RunnerContext, runRound } from '../support/invariants/runner';
-import { TestSandbox } from '../support/sandbox';
+import { type DemoSandbox, startDemoSandbox } from '../support/sandbox';
 import type { ShopDriver } from '../support/shop-driver';
 
 const SEQUENCES = Number(process.env.INVARIANT_SEQUENCES ?? 200);
@@ -70,12 +70,12 @@ function report(run: SequenceRun, violations: Violation[]): string {
 
 for (const { name, create } of registeredDrivers()) {
   describe(`${name} shop: invariants under generated sequences`, () => {
-    let sandbox: TestSandbox;
+    let sandbox: DemoSandbox;
     let shop: ShopDriver;
     let ctx: RunnerContext;
 
     beforeAll(async () => {
-      sandbox = await TestSandbox.start(1);
+      sandbox = await startDemoSandbox(1);
       shop = create();
       await shop.start({ sandboxUrl: sandbox.url });
       ctx = { shop, sandbox, ...(VERBOSE ? { log: (line: string) => print(`[${name}] ${line}`) } : {}) };

@@ -9,14 +9,21 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  demoAppNotificationFields,
   FORM_UTF8,
   formBody,
-  newTradeNo,
   openApiNotificationFields,
   signRsa2,
 } from '../support/alipay-messages';
 import { registeredDrivers } from '../support/drivers';
-import { type Delivery, eventually, TestSandbox } from '../support/sandbox';
+import {
+  buyerPays,
+  type Delivery,
+  type DemoSandbox,
+  eventually,
+  ownerOf,
+  startDemoSandbox,
+} from '../support/sandbox';
 import type { PaymentKind, PendingOrder, ShopDriver } from '../support/shop-driver';
 
 /** Alipay's first retry comes 4 minutes after a failed attempt (sandbox time). */
@@ -24,11 +31,11 @@ const FIRST_RETRY_MS = 4 * 60_000;
 
 for (const { name, create } of registeredDrivers()) {
   describe(`${name} shop: reliability under faults`, () => {
-    let sandbox: TestSandbox;
+    let sandbox: DemoSandbox;
     let shop: ShopDriver;
 
     beforeAll(async () => {
-      sandbox = await TestSandbox.start(1);
+      sandbox = await startDemoSandbox(1);
       shop = create();
       await shop.start({ sandboxUrl: sandbox.url });
     });
@@ -54,8 +61,7 @@ for (const { name, create } of registeredDrivers()) {
           const view = await shop.orderState(order);
           return view.paid && view.settled === settled;
         },
-        `${order.ref} paid${settled ? ' and settled' : ''}`,
-        60_000,
+        { what: `${order.ref} paid${settled ? ' and settled' : ''}`, timeoutMs: 60_000 },
       );
       const view = await shop.orderState(order);
       expect(view.livePayments, `${order.ref}: ${JSON.stringify(view)}`).toBe(1);
@@ -71,24 +77,52 @@ for (const { name, create } of registeredDrivers()) {
     }
 
     const waitForPaid = (order: PendingOrder, what: string) =>
-      eventually(async () => (await shop.orderState(order)).paid, what, 30_000);
+      eventually(async () => (await shop.orderState(order)).paid, { what: what, timeoutMs: 30_000 });
 
     async function deliveriesUntil(
       outTradeNo: string,
       done: (deliveries: Delivery[]) => boolean,
       what: string,
     ): Promise<Delivery[]> {
-      return eventually(async () => {
-        const deliveries = await sandbox.deliveries(outTradeNo);
-        return done(deliveries) && deliveries;
-      }, what);
+      return eventually(
+        async () => {
+          const deliveries = await sandbox.deliveries(outTradeNo);
+          return done(deliveries) && deliveries;
+        },
+        { what: what },
+      );
+    }
+
+    /** Alipay's first retry comes (the sandbox clock moved), the shop answers success, the order is paid once. */
+    async function retryPaysOnce(order: PendingOrder): Promise<void> {
+      await sandbox.advanceClock(FIRST_RETRY_MS);
+      await deliveriesUntil(
+        order.outTradeNo,
+        d => d.some(x => x.outcome === 'success'),
+        'the retry answered success',
+      );
+      await expectPaidOnce(order);
+    }
+
+    /**
+     * A legacy instant order paid while the sandbox's notify_verify hangs: resolves once the shop is
+     * waiting on notify_verify for the payment's notification (the fault stays until cleared).
+     */
+    async function payWhileNotifyVerifyHangs(): Promise<PendingOrder> {
+      const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
+      const fault = await sandbox.addFault({ fault: 'notify-verify-hang', scope: ownerOf('legacy-instant') });
+      await sandbox.pay(buyerPays('legacy-instant', order.outTradeNo, { waitForNotify: false }));
+      await eventually(async () => (await sandbox.faultFired(fault.id)) >= 1, {
+        what: 'the shop calling notify_verify',
+      });
+      return order;
     }
 
     it('duplicate deliveries: two concurrent copies of each attempt (same notify_id) pay the order once', async () => {
       for (const kind of ['openapi', 'legacy-instant'] as PaymentKind[]) {
         const order = await shop.createPendingOrder({ kind });
-        await sandbox.addFault('duplicate-notify', { outTradeNo: order.outTradeNo });
-        await sandbox.pay(kind, order.outTradeNo, { waitForNotify: false });
+        await sandbox.addFault({ fault: 'duplicate-notify', scope: { outTradeNo: order.outTradeNo } });
+        await sandbox.pay(buyerPays(kind, order.outTradeNo, { waitForNotify: false }));
         const deliveries = await deliveriesUntil(
           order.outTradeNo,
           d => d.filter(x => x.outcome !== undefined && x.answer !== undefined).length >= 2,
@@ -107,8 +141,10 @@ for (const { name, create } of registeredDrivers()) {
     for (const kind of ['openapi', 'legacy-instant'] as PaymentKind[]) {
       it(`a dropped notification (${kind}) is recovered by reconciliation; Alipay's later retry changes nothing`, async () => {
         const order = await shop.createPendingOrder({ kind });
-        const fault = await sandbox.addFault('drop-notify', { outTradeNo: order.outTradeNo });
-        await sandbox.pay(kind, order.outTradeNo);
+        const fault = (
+          await sandbox.addFault({ fault: 'drop-notify', scope: { outTradeNo: order.outTradeNo } })
+        ).id;
+        await sandbox.pay(buyerPays(kind, order.outTradeNo));
         expect((await sandbox.deliveries(order.outTradeNo)).map(d => d.outcome)).toEqual(['dropped']);
         expect(await sandbox.faultFired(fault)).toBe(1);
         await expectUnpaid(order);
@@ -136,7 +172,7 @@ for (const { name, create } of registeredDrivers()) {
 
     it('reordering: a late WAIT_BUYER_PAY after TRADE_SUCCESS is acknowledged and changes nothing (OpenAPI)', async () => {
       const order = await shop.createPendingOrder({ kind: 'openapi' });
-      const paid = await sandbox.pay('openapi', order.outTradeNo);
+      const paid = await sandbox.pay(buyerPays('openapi', order.outTradeNo));
       expect(paid.deliveries.map(d => d.answer)).toEqual(['success']);
       await expectPaidOnce(order);
       const before = await shop.snapshot();
@@ -166,9 +202,9 @@ for (const { name, create } of registeredDrivers()) {
     it('reordering: the sandbox holds WAIT_BUYER_PAY until WAIT_SELLER_SEND_GOODS went out (legacy escrow)', async () => {
       const [merchant] = sandbox.accounts.merchants;
       // Escrow notifies WAIT_BUYER_PAY as soon as the buyer opens the cashier, i.e. inside createPendingOrder.
-      await sandbox.addFault('reorder-notify', { partner: merchant!.partner }, { count: 1 });
+      await sandbox.addFault({ fault: 'reorder-notify', scope: { partner: merchant!.partner }, count: 1 });
       const order = await shop.createPendingOrder({ kind: 'legacy-escrow', physical: true });
-      await sandbox.pay('legacy-escrow', order.outTradeNo, { waitForNotify: false });
+      await sandbox.pay(buyerPays('legacy-escrow', order.outTradeNo, { waitForNotify: false }));
       const deliveries = await deliveriesUntil(
         order.outTradeNo,
         d => d.filter(x => x.outcome === 'success').length >= 2,
@@ -184,8 +220,9 @@ for (const { name, create } of registeredDrivers()) {
 
     it('notify_verify answering 500: the endpoint answers fail, Alipay retries, the retry pays the order', async () => {
       const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      const fault = await sandbox.addFault('notify-verify-500', sandbox.scopeOf('legacy-instant'));
-      await sandbox.pay('legacy-instant', order.outTradeNo);
+      const fault = (await sandbox.addFault({ fault: 'notify-verify-500', scope: ownerOf('legacy-instant') }))
+        .id;
+      await sandbox.pay(buyerPays('legacy-instant', order.outTradeNo));
       expect(await sandbox.faultFired(fault)).toBeGreaterThanOrEqual(1);
       expect((await sandbox.deliveries(order.outTradeNo)).map(d => [d.outcome, d.answer])).toEqual([
         ['rejected', 'fail'],
@@ -203,10 +240,7 @@ for (const { name, create } of registeredDrivers()) {
     });
 
     it('notify_verify hanging: Alipay times out, the retry after recovery pays the order once', async () => {
-      const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
-      const fault = await sandbox.addFault('notify-verify-hang', sandbox.scopeOf('legacy-instant'));
-      await sandbox.pay('legacy-instant', order.outTradeNo, { waitForNotify: false });
-      await eventually(async () => (await sandbox.faultFired(fault)) >= 1, 'the shop calling notify_verify');
+      const order = await payWhileNotifyVerifyHangs();
       // Alipay gives up on the attempt (the sandbox's notifyTimeoutMs); the shop must not have paid meanwhile.
       await deliveriesUntil(
         order.outTradeNo,
@@ -216,33 +250,28 @@ for (const { name, create } of registeredDrivers()) {
       await expectUnpaid(order);
 
       await sandbox.clearFaults(); // releases the hung notify_verify requests too
-      await sandbox.advanceClock(FIRST_RETRY_MS);
-      await deliveriesUntil(
-        order.outTradeNo,
-        d => d.some(x => x.outcome === 'success'),
-        'the retry answered success',
-      );
-      await expectPaidOnce(order);
+      await retryPaysOnce(order);
       expect(shop.isRunning()).toBe(true);
     });
 
     for (const fault of ['gateway-500', 'gateway-hang'] as const) {
       it(`the gateway ${fault === 'gateway-500' ? 'answering 500 during reconciliation: the order stays unpaid, the next run pays it' : 'hanging during reconciliation: nothing is paid while it hangs; once the call fails over, the retried query pays the order'}`, async () => {
         const order = await shop.createPendingOrder({ kind: 'openapi' });
-        const drop = await sandbox.addFault('drop-notify', { outTradeNo: order.outTradeNo });
-        await sandbox.pay('openapi', order.outTradeNo);
+        const drop = (
+          await sandbox.addFault({ fault: 'drop-notify', scope: { outTradeNo: order.outTradeNo } })
+        ).id;
+        await sandbox.pay(buyerPays('openapi', order.outTradeNo));
         expect(await sandbox.faultFired(drop)).toBe(1);
-        const broken = await sandbox.addFault(fault, sandbox.scopeOf('openapi'));
+        const broken = (await sandbox.addFault({ fault: fault, scope: ownerOf('openapi') })).id;
         if (fault === 'gateway-500') {
           await shop.reconcile();
         } else {
           // The run waits on the hung query; release it once the gateway has been reached (the client
           // sees the connection die, as when Alipay's side times out).
           const run = shop.reconcile();
-          await eventually(
-            async () => (await sandbox.faultFired(broken)) >= 1,
-            'the query reaching the gateway',
-          );
+          await eventually(async () => (await sandbox.faultFired(broken)) >= 1, {
+            what: 'the query reaching the gateway',
+          });
           await expectUnpaid(order);
           await sandbox.clearFaults();
           await run;
@@ -262,26 +291,17 @@ for (const { name, create } of registeredDrivers()) {
     it('the shop down while Alipay notifies (restart mid-payment): the retry after the restart pays the order once', async () => {
       const order = await shop.createPendingOrder({ kind: 'openapi' });
       await shop.restart('SIGTERM', async () => {
-        await sandbox.pay('openapi', order.outTradeNo);
+        await sandbox.pay(buyerPays('openapi', order.outTradeNo));
         const [attempt] = await sandbox.deliveries(order.outTradeNo);
         expect(attempt?.outcome).toBe('network-error');
       });
       await expectUnpaid(order);
-      await sandbox.advanceClock(FIRST_RETRY_MS);
-      await deliveriesUntil(
-        order.outTradeNo,
-        d => d.some(x => x.outcome === 'success'),
-        'the retry answered success',
-      );
-      await expectPaidOnce(order);
+      await retryPaysOnce(order);
     });
 
     it('the shop killed (SIGKILL) while it verifies a notification: after the restart the retry pays the order once', async () => {
-      const order = await shop.createPendingOrder({ kind: 'legacy-instant' });
       // notify_verify hangs: the shop is provably in the middle of handling the notification when killed.
-      const fault = await sandbox.addFault('notify-verify-hang', sandbox.scopeOf('legacy-instant'));
-      await sandbox.pay('legacy-instant', order.outTradeNo, { waitForNotify: false });
-      await eventually(async () => (await sandbox.faultFired(fault)) >= 1, 'the shop calling notify_verify');
+      const order = await payWhileNotifyVerifyHangs();
       await shop.restart('SIGKILL', async () => {
         await sandbox.clearFaults();
       });
@@ -291,31 +311,15 @@ for (const { name, create } of registeredDrivers()) {
         d => d.length >= 1 && d[0]!.outcome !== undefined,
         'attempt 1 ended',
       );
-      await sandbox.advanceClock(FIRST_RETRY_MS);
-      await deliveriesUntil(
-        order.outTradeNo,
-        d => d.some(x => x.outcome === 'success'),
-        'the retry answered success',
-      );
-      await expectPaidOnce(order);
+      await retryPaysOnce(order);
     });
 
     it('the shop killed (SIGKILL) right after a notification was sent to it, several times: each order is paid once', async () => {
-      const [app] = sandbox.accounts.apps;
       const orders: Array<{ order: PendingOrder; body: string }> = [];
       for (let i = 0; i < 3; i++) {
         const order = await shop.createPendingOrder({ kind: 'openapi' });
         const body = formBody(
-          signRsa2(
-            openApiNotificationFields({
-              appId: app!.appId,
-              sellerId: app!.sellerId,
-              outTradeNo: order.outTradeNo,
-              tradeNo: newTradeNo(),
-              amountFen: order.amountFen,
-            }),
-            sandbox.accounts.alipayKeys.privateKey,
-          ),
+          signRsa2(demoAppNotificationFields(order), sandbox.accounts.alipayKeys.privateKey),
         );
         orders.push({ order, body });
       }
@@ -345,17 +349,16 @@ for (const { name, create } of registeredDrivers()) {
 
     it('escrow shipment confirmation failing (gateway 500), then succeeding on the retry; receipt settles the payment', async () => {
       const order = await shop.createPendingOrder({ kind: 'legacy-escrow', physical: true });
-      await sandbox.pay('legacy-escrow', order.outTradeNo);
+      await sandbox.pay(buyerPays('legacy-escrow', order.outTradeNo));
       await waitForPaid(order, 'the escrow payment');
       await expectPaidOnce(order, false);
 
-      const fault = await sandbox.addFault('gateway-500', sandbox.scopeOf('legacy-escrow'));
+      const fault = (await sandbox.addFault({ fault: 'gateway-500', scope: ownerOf('legacy-escrow') })).id;
       await shop.ship(order, { carrier: 'SF Express 顺丰速运', trackingNumber: 'SF1234567890' });
-      await eventually(
-        async () => (await sandbox.faultFired(fault)) >= 1,
-        'the first confirmation attempt',
-        30_000,
-      );
+      await eventually(async () => (await sandbox.faultFired(fault)) >= 1, {
+        what: 'the first confirmation attempt',
+        timeoutMs: 30_000,
+      });
       expect((await sandbox.trade(order.outTradeNo)).status).toBe('WAIT_SELLER_SEND_GOODS');
 
       await sandbox.clearFaults();
@@ -364,18 +367,15 @@ for (const { name, create } of registeredDrivers()) {
           const trade = await sandbox.trade(order.outTradeNo);
           return trade.status === 'WAIT_BUYER_CONFIRM_GOODS' && trade;
         },
-        'the retried confirmation reaching Alipay',
-        60_000,
-        250,
+        { what: 'the retried confirmation reaching Alipay', timeoutMs: 60_000, intervalMs: 250 },
       );
       expect(shipped.shipment?.invoiceNo).toBe('SF1234567890');
       await expectPaidOnce(order, false);
 
-      await sandbox.confirmReceipt(order.outTradeNo);
-      await eventually(
-        async () => (await shop.orderState(order)).settled,
-        'TRADE_FINISHED settling the payment',
-      );
+      await sandbox.confirmReceipt({ outTradeNo: order.outTradeNo, ...ownerOf('legacy-escrow') });
+      await eventually(async () => (await shop.orderState(order)).settled, {
+        what: 'TRADE_FINISHED settling the payment',
+      });
       await expectPaidOnce(order, true);
     });
   });

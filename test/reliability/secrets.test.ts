@@ -23,7 +23,7 @@ import {
   signRsa2,
 } from '../support/alipay-messages';
 import { registeredDrivers } from '../support/drivers';
-import { eventually, TestSandbox } from '../support/sandbox';
+import { buyerPays, type DemoSandbox, eventually, ownerOf, startDemoSandbox } from '../support/sandbox';
 import { findSecrets, secretNeedles } from '../support/secrets';
 import type { ShopDriver } from '../support/shop-driver';
 
@@ -48,7 +48,7 @@ afterAll(() => {
 
 for (const { name, create } of registeredDrivers()) {
   describe(`${name} shop: secrets and hardening`, () => {
-    let sandbox: TestSandbox;
+    let sandbox: DemoSandbox;
     let shop: ShopDriver;
     /** A server on loopback that nobody should ever call: the forged hosts point at it. */
     let elsewhere: Server;
@@ -56,7 +56,7 @@ for (const { name, create } of registeredDrivers()) {
     const elsewhereRequests: string[] = [];
 
     beforeAll(async () => {
-      sandbox = await TestSandbox.start(60);
+      sandbox = await startDemoSandbox(60);
       shop = create();
       await shop.start({ sandboxUrl: sandbox.url, verboseLogs: true });
       elsewhere = createServer((req, res) => {
@@ -97,8 +97,8 @@ for (const { name, create } of registeredDrivers()) {
       const paid = [];
       for (const kind of ['openapi', 'legacy-instant', 'legacy-escrow'] as const) {
         const order = await shop.createPendingOrder({ kind, physical: kind === 'legacy-escrow' });
-        await sandbox.pay(kind, order.outTradeNo);
-        await eventually(async () => (await shop.orderState(order)).paid, `${kind} paid`);
+        await sandbox.pay(buyerPays(kind, order.outTradeNo));
+        await eventually(async () => (await shop.orderState(order)).paid, { what: `${kind} paid` });
         paid.push(order);
       }
       // 2. Escrow shipped (the shop confirms to Alipay, signed) and received.
@@ -106,19 +106,19 @@ for (const { name, create } of registeredDrivers()) {
       await shop.ship(escrow, { carrier: 'SF Express', trackingNumber: 'SF0001' });
       await eventually(
         async () => (await sandbox.trade(escrow.outTradeNo)).status === 'WAIT_BUYER_CONFIRM_GOODS',
-        'shipment confirmed',
+        { what: 'shipment confirmed' },
       );
-      await sandbox.confirmReceipt(escrow.outTradeNo);
-      await eventually(async () => (await shop.orderState(escrow)).settled, 'escrow settled');
+      await sandbox.confirmReceipt({ outTradeNo: escrow.outTradeNo, ...ownerOf('legacy-escrow') });
+      await eventually(async () => (await shop.orderState(escrow)).settled, { what: 'escrow settled' });
       // 3. Lost notifications found by reconciliation (signed queries), once with the gateway failing.
       const lost = [];
       for (const kind of ['openapi', 'legacy-instant'] as const) {
         const order = await shop.createPendingOrder({ kind });
-        await sandbox.addFault('drop-notify', { outTradeNo: order.outTradeNo });
-        await sandbox.pay(kind, order.outTradeNo);
+        await sandbox.addFault({ fault: 'drop-notify', scope: { outTradeNo: order.outTradeNo } });
+        await sandbox.pay(buyerPays(kind, order.outTradeNo));
         lost.push(order);
       }
-      await sandbox.addFault('gateway-500', {});
+      await sandbox.addFault({ fault: 'gateway-500' });
       await shop.reconcile();
       await sandbox.clearFaults();
       await shop.reconcile();
@@ -208,10 +208,13 @@ for (const { name, create } of registeredDrivers()) {
         body: prefix + 'x'.repeat(limit - prefix.length + 1),
       });
       expect([over.status, await over.text()]).toEqual([413, 'fail']);
-      const outcomes = await eventually(async () => {
-        const found = shop.notificationOutcomes(fromLine);
-        return found.length >= 2 && found;
-      }, 'both requests logged');
+      const outcomes = await eventually(
+        async () => {
+          const found = shop.notificationOutcomes(fromLine);
+          return found.length >= 2 && found;
+        },
+        { what: 'both requests logged' },
+      );
       expect(outcomes.map(o => [o.verdict, o.reason])).toEqual([
         ['refused', 'bad_signature'],
         ['refused', 'body:entity.too.large'],
@@ -235,7 +238,7 @@ for (const { name, create } of registeredDrivers()) {
         expect(url.origin).toBe(new URL(sandbox.url).origin);
         expect(url.searchParams.get('notify_url')).toBe(order.notifyUrl);
         expect(order.notifyUrl).not.toContain(elsewhereUrl);
-        const paid = await sandbox.pay(kind, order.outTradeNo);
+        const paid = await sandbox.pay(buyerPays(kind, order.outTradeNo));
         expect(paid.deliveries[0]?.url).toBe(order.notifyUrl);
         expect(paid.deliveries[0]?.answer).toBe('success');
       }

@@ -6,7 +6,9 @@
  * The signed string is Alipay's: every field except `sign` and `sign_type`, empty values left out,
  * sorted by key (byte order), joined raw as `k=v&k=v`.
  */
+
 import { createHash, createPrivateKey, randomBytes, sign as rsaSign } from 'node:crypto';
+import { demoAccounts } from './sandbox';
 
 export type Params = Record<string, string>;
 
@@ -88,6 +90,21 @@ export interface OpenApiNotificationInput {
   status?: 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'WAIT_BUYER_PAY' | 'TRADE_CLOSED';
   notifyId?: string;
   subject?: string;
+}
+
+/**
+ * The demo app's `TRADE_SUCCESS` notification of `order` with a fresh Alipay trade number, unsigned: what
+ * the sandbox would send once the buyer paid (the example shops are seeded with the demo app).
+ */
+export function demoAppNotificationFields(order: { outTradeNo: string; amountFen: number }): Params {
+  const app = demoAccounts.apps[0]!;
+  return openApiNotificationFields({
+    appId: app.appId,
+    sellerId: app.sellerId,
+    outTradeNo: order.outTradeNo,
+    tradeNo: newTradeNo(),
+    amountFen: order.amountFen,
+  });
 }
 
 /** The fields of an OpenAPI `trade_status_sync` notification, as Alipay (and the sandbox) sends them. */

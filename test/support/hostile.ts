@@ -71,6 +71,13 @@ function sameSignature(value: string, genuine: string, generation: Generation): 
 }
 
 /** Request with a UTF-8 form body built from params (in their order) or from ready text. */
+/** The form body of `fields` with the percent-escaped bytes `bad` appended to the value of `key`. */
+function formBodyWithBytes(fields: Params, key: string, bad: string): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}${k === key ? bad : ''}`)
+    .join('&');
+}
+
 function request(
   target: HostileTarget,
   mutation: string,
@@ -258,24 +265,14 @@ export function hostileArbitrary(targets: HostileTarget[], keys: HostileKeys): f
           key: fc.constantFrom(...keysOf),
           bad: fc.constantFrom('%FF', '%C3%28', '%ED%A0%80', '%F8%88%80%80%80', '%E4%B8', '%80', '%C0%AF'),
         })
-        .map(({ key, bad }) =>
-          request(
-            t,
-            `invalid-utf8:${key}`,
-            Object.entries(t.base)
-              .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}${k === key ? bad : ''}`)
-              .join('&'),
-          ),
-        ),
+        .map(({ key, bad }) => request(t, `invalid-utf8:${key}`, formBodyWithBytes(t.base, key, bad))),
       fc
         .record({ key: fc.constantFrom(...keysOf), bad: fc.constantFrom('%FF%FF', '%81%7F', '%FE', '%A1') })
         .map(({ key, bad }) =>
           request(
             t,
             `invalid-gbk:${key}`,
-            Object.entries(t.base)
-              .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}${k === key ? bad : ''}`)
-              .join('&'),
+            formBodyWithBytes(t.base, key, bad),
             'application/x-www-form-urlencoded; charset=GBK',
           ),
         ),

@@ -17,25 +17,36 @@
  * - Orphan payments are refunded automatically (`ALIPAY_AUTO_REFUND_ORPHANS=true`, the provider option
  *   `autoRefundOrphanPayments`), as in the Vendure example shop.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoAccountsPath } from './sandbox';
+import { buyerEmail, ExampleShopDriver, isAlive, openCashier } from './driver-base';
+import { medusaNotificationOutcomes } from './medusa-log';
+import { setUpMedusaShop } from './medusa-setup';
+import {
+  type AdminOrder,
+  type LedgerRow,
+  ORDER_FIELDS,
+  type OrphanEvent,
+  orphanViews,
+  payments,
+  refundViews,
+  toView,
+  UNPAID_CART,
+  yuanToFen,
+} from './medusa-views';
 import type {
   AdminAnswer,
   NotificationOutcome,
   OrderView,
   OrphanView,
   PaymentKind,
-  PaymentView,
   PendingOrder,
   RefundView,
   ShopDriver,
   ShopSnapshot,
   ShopStartOptions,
 } from './shop-driver';
-import { freePort, repoRoot, rssOf, type ShopProcess, startShopProcess } from './shop-process';
-import { openCashier } from './vendure-driver';
+import { repoRoot, startShopProcess } from './shop-process';
 
 const shopDir = join(repoRoot, 'examples', 'medusa-shop');
 const PROVIDER_ID = 'pp_alipay_alipay';
@@ -43,12 +54,6 @@ const PROVIDER_ID = 'pp_alipay_alipay';
 /** Seeded products: a physical one (tracked stock of 100) and an e-book without inventory. */
 const PHYSICAL_SKU = 'LONGJING-250';
 const VIRTUAL_SKU = 'EBOOK-ALIPAY';
-
-/** The sales channels the legacy kinds are sold through, and their interface types. */
-const LEGACY_CHANNELS: Record<Exclude<PaymentKind, 'openapi'>, { name: string; interfaceType: string }> = {
-  'legacy-instant': { name: '即时到账 Reliability instant', interfaceType: 'legacy-direct' },
-  'legacy-escrow': { name: '担保交易 Reliability escrow', interfaceType: 'legacy-escrow' },
-};
 
 const ADDRESS = {
   first_name: '测试',
@@ -61,61 +66,6 @@ const ADDRESS = {
   phone: '13800000000',
 };
 
-/** Fields of an order the views and snapshots are built from. */
-const ORDER_FIELDS = [
-  'id',
-  'display_id',
-  'status',
-  'payment_status',
-  'fulfillment_status',
-  'total',
-  'cart.id',
-  'payment_collections.payments.id',
-  'payment_collections.payments.amount',
-  'payment_collections.payments.provider_id',
-  'payment_collections.payments.captured_at',
-  'payment_collections.payments.canceled_at',
-  'payment_collections.payments.data',
-  'payment_collections.payments.refunds.id',
-  'payment_collections.payments.refunds.amount',
-].join(',');
-
-/** The plugin's refund ledger statuses (`alipay_refund`) as {@link RefundView.state}; others are pending. */
-const LEDGER_STATES: Record<string, RefundView['state']> = { succeeded: 'settled', failed: 'failed' };
-
-/** One row of the plugin's refund ledger as `GET /admin/alipay/orders/:id` returns it. */
-interface LedgerRow {
-  id?: string;
-  status?: string;
-  amount?: number | string;
-  amount_fen?: number;
-  origin?: string;
-  medusa_refund_id?: string | null;
-  out_trade_no?: string;
-  trade_no?: string | null;
-  payment_id?: string | null;
-}
-
-interface AdminPayment {
-  id: string;
-  amount: number | string;
-  provider_id: string;
-  captured_at: string | null;
-  canceled_at: string | null;
-  data: Record<string, unknown> | null;
-  refunds?: Array<{ id: string; amount: number | string }> | null;
-}
-interface AdminOrder {
-  id: string;
-  display_id: number;
-  status: string;
-  payment_status: string;
-  fulfillment_status: string;
-  total: number | string;
-  cart?: { id: string } | null;
-  payment_collections?: Array<{ payments?: AdminPayment[] | null }> | null;
-}
-
 /** What the driver remembers about a cart it made. */
 interface CartInfo {
   kind: PaymentKind;
@@ -124,37 +74,9 @@ interface CartInfo {
   collectionId?: string;
 }
 
-/**
- * The plugin's one line per notify request (packages/medusa-plugin/src/api/hooks/alipay/notify/…/route.ts),
- * as the whole start of the logger's `message`: `[alipay] notify request accepted|refused (<reason>): HTTP
- * <status> success|fail`. Anchored there, so request text (escaped, and only ever after this prefix) cannot
- * match, and no other plugin line can: the reconciliation job and the return route write `[alipay]
- * TRADE_SUCCESS (query): processed, order_created …` and the like, which are not notify requests.
- */
-const OUTCOME =
-  /^\[alipay\] notify request (accepted|refused) \(([\w.:-]+)\): HTTP \d{3}(?: \([^)]*\))? (success|fail) \(/;
-/** The logger level of each verdict: the route writes `accepted` at info, `refused` at warn. */
-const OUTCOME_LEVEL = { accepted: 'info', refused: 'warn' } as const;
-/**
- * A line that looks like a notification outcome (this plugin's, or the Vendure-looking one the hostile
- * suite forges) but is not a message of Medusa's logger: text from a request that started a line of its
- * own. Counted as accepted, so that a successful log forgery fails the hostile suite.
- */
-const FORGED_OUTCOME = /notify request accepted|: notify \S+ → (applied|recorded|orphan)/;
-
-const yuanToFen = (amount: number | string) => Math.round(Number(amount) * 100);
-
-export class MedusaDriver implements ShopDriver {
+export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
   readonly name = 'medusa';
-  private process: ShopProcess | undefined;
   private serverPid = 0;
-  private readonly log: string[] = [];
-  private port = 0;
-  private dataDir = '';
-  private sandboxUrl = '';
-  private url = '';
-  private logLevel = 'info';
-  private adminCredentials = { user: '', password: '' };
   private token = '';
   private regionId = '';
   private readonly publishableKeys = new Map<PaymentKind, string>();
@@ -165,14 +87,17 @@ export class MedusaDriver implements ShopDriver {
   private readonly orderIds = new Map<string, string>();
 
   async start(options: ShopStartOptions): Promise<void> {
-    this.sandboxUrl = options.sandboxUrl.replace(/\/+$/, '');
-    this.logLevel = options.verboseLogs ? 'silly' : 'info';
-    this.port = await freePort();
-    this.dataDir = mkdtempSync(join(tmpdir(), 'medusa-reliability-'));
+    await this.prepare(options, 'silly');
     const ready = await this.spawn();
     this.publishableKeys.set('openapi', ready.publishableKey);
     await this.login();
-    await this.setUp();
+    const catalogue = await setUpMedusaShop(
+      (method, path, body) => this.admin(method, path, body),
+      this.sandboxUrl,
+    );
+    this.regionId = catalogue.regionId;
+    for (const [sku, id] of catalogue.variantIds) this.variantIds.set(sku, id);
+    for (const [kind, key] of catalogue.publishableKeys) this.publishableKeys.set(kind, key);
   }
 
   /**
@@ -203,31 +128,22 @@ export class MedusaDriver implements ShopDriver {
       log: this.log,
       // First start in a new data directory: migrations and seed (and a build when the shop changed).
       readyTimeoutMs: 280_000,
-      env: {
-        ...process.env,
-        PORT: String(this.port),
-        DATA_DIR: this.dataDir,
-        ALIPAY_SANDBOX_URL: this.sandboxUrl,
-        // The storefront is only where Alipay's return sends browsers; these suites never follow it.
-        STOREFRONT_URL: 'http://127.0.0.1:9',
-        LOG_LEVEL: this.logLevel,
+      env: this.shopEnv({
         EXAMPLE_SHOP_TEST_HOOKS: 'true',
         // Orphan payments refunded by themselves, as the Vendure example shop does.
         ALIPAY_AUTO_REFUND_ORPHANS: 'true',
         MEDUSA_DISABLE_TELEMETRY: 'true',
-      },
+      }),
     });
-    const ready = this.process.ready as {
+    const ready = this.readyLine<{
       url: string;
       adminUser: string;
       adminPassword: string;
       publishableKey: string;
       serverPid?: number;
-    };
+    }>();
     if (!ready.serverPid) throw new Error('the Medusa shop did not name its server process (serverPid)');
     this.serverPid = ready.serverPid;
-    this.url = ready.url;
-    this.adminCredentials = { user: ready.adminUser, password: ready.adminPassword };
     return ready;
   }
 
@@ -238,82 +154,11 @@ export class MedusaDriver implements ShopDriver {
     this.token = token;
   }
 
-  /**
-   * Reads the seeded catalogue, and adds the sales channels (with publishable keys, the products, the
-   * warehouse and their Alipay settings) that sell through the legacy interfaces.
-   */
-  private async setUp(): Promise<void> {
-    const { regions } = await this.admin<{ regions: Array<{ id: string; currency_code: string }> }>(
-      'GET',
-      '/admin/regions?fields=id,currency_code&limit=50',
-    );
-    const region = regions.find(r => r.currency_code === 'cny');
-    if (!region) throw new Error('the seeded CNY region is missing');
-    this.regionId = region.id;
-    const { products } = await this.admin<{
-      products: Array<{ id: string; variants: Array<{ id: string; sku: string }> }>;
-    }>('GET', '/admin/products?fields=id,variants.id,variants.sku&limit=100');
-    for (const product of products) {
-      for (const variant of product.variants) this.variantIds.set(variant.sku, variant.id);
-    }
-    // The seeded global settings name no seller, and the OpenAPI interface checks a notification's
-    // seller_id only against a configured one: the storefront's channel gets the app's seller, as a
-    // merchant enters it (the one `sellerId` field serves both generations, so it cannot be global here).
-    const { stores } = await this.admin<{ stores: Array<{ default_sales_channel_id: string }> }>(
-      'GET',
-      '/admin/stores?fields=id,default_sales_channel_id',
-    );
-    const accounts = JSON.parse(readFileSync(demoAccountsPath, 'utf8')) as {
-      apps: Array<{ sellerId: string }>;
-    };
-    await this.admin('POST', '/admin/alipay/settings', {
-      salesChannelId: stores[0]!.default_sales_channel_id,
-      sellerId: accounts.apps[0]!.sellerId,
-    });
-    const { stock_locations: locations } = await this.admin<{ stock_locations: Array<{ id: string }> }>(
-      'GET',
-      '/admin/stock-locations?fields=id&limit=10',
-    );
-    for (const [kind, channel] of Object.entries(LEGACY_CHANNELS) as Array<
-      [Exclude<PaymentKind, 'openapi'>, { name: string; interfaceType: string }]
-    >) {
-      const { sales_channel: salesChannel } = await this.admin<{ sales_channel: { id: string } }>(
-        'POST',
-        '/admin/sales-channels',
-        { name: channel.name },
-      );
-      await this.admin('POST', `/admin/sales-channels/${salesChannel.id}/products`, {
-        add: products.map(p => p.id),
-      });
-      for (const location of locations) {
-        await this.admin('POST', `/admin/stock-locations/${location.id}/sales-channels`, {
-          add: [salesChannel.id],
-        });
-      }
-      const { api_key: apiKey } = await this.admin<{ api_key: { id: string; token: string } }>(
-        'POST',
-        '/admin/api-keys',
-        { title: channel.name, type: 'publishable' },
-      );
-      await this.admin('POST', `/admin/api-keys/${apiKey.id}/sales-channels`, { add: [salesChannel.id] });
-      await this.admin('POST', '/admin/alipay/settings', {
-        salesChannelId: salesChannel.id,
-        interfaceType: channel.interfaceType,
-        gateway: `${this.sandboxUrl}/gateway.do`,
-      });
-      this.publishableKeys.set(kind, apiKey.token);
-    }
-  }
-
   async stop(): Promise<void> {
     // SIGTERM to the start script: it stops Medusa, then PostgreSQL.
     await this.process?.stop('SIGTERM', 30_000);
-    // MEDUSA_DRIVER_LOG=<file>: the whole shop log, for debugging a run.
-    if (process.env.MEDUSA_DRIVER_LOG)
-      writeFileSync(process.env.MEDUSA_DRIVER_LOG, `${this.log.join('\n')}\n`);
-    this.process = undefined;
     this.stopLeftoverPostgres();
-    if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
+    this.cleanUp('MEDUSA_DRIVER_LOG');
   }
 
   /** A PostgreSQL of this data directory still running (its supervisor was killed): stopped. */
@@ -357,31 +202,8 @@ export class MedusaDriver implements ShopDriver {
     return this.serverPid;
   }
 
-  rssBytes(): number {
-    return rssOf(this.pid());
-  }
-
-  logs(): readonly string[] {
-    return this.log;
-  }
-
   notificationOutcomes(fromLine = 0): NotificationOutcome[] {
-    const outcomes: NotificationOutcome[] = [];
-    for (const line of this.log.slice(fromLine)) {
-      if (!line.includes('notify')) continue;
-      const entry = loggerEntry(line);
-      if (entry === undefined) {
-        if (FORGED_OUTCOME.test(line))
-          outcomes.push({ verdict: 'accepted', reason: 'forged_log_line', line });
-        continue;
-      }
-      const match = OUTCOME.exec(entry.message);
-      if (!match) continue;
-      const verdict = match[1] as 'accepted' | 'refused';
-      // The route's line at its own level; anything else with that text is not the route's outcome line.
-      if (entry.level === OUTCOME_LEVEL[verdict]) outcomes.push({ verdict, reason: match[2]!, line });
-    }
-    return outcomes;
+    return medusaNotificationOutcomes(this.log.slice(fromLine));
   }
 
   /** The Medusa server's base URL (`http://localhost:<port>`). */
@@ -409,7 +231,7 @@ export class MedusaDriver implements ShopDriver {
       });
     const { cart } = await store<{ cart: { id: string } }>('POST', '/store/carts', {
       region_id: this.regionId,
-      email: `buyer-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`,
+      email: buyerEmail(),
       items: [{ variant_id: variantId, quantity: 1 }],
       shipping_address: ADDRESS,
       billing_address: ADDRESS,
@@ -539,46 +361,7 @@ export class MedusaDriver implements ShopDriver {
     if (!placed) return [];
     const details = await this.admin<{ refunds?: LedgerRow[] }>('GET', `/admin/alipay/orders/${placed.id}`);
     const ledger = Array.isArray(details.refunds) ? details.refunds : undefined;
-    const views: RefundView[] = [];
-    const matched = new Set<LedgerRow>();
-    for (const payment of payments(placed)) {
-      const tradeNo = typeof payment.data?.trade_no === 'string' ? payment.data.trade_no : undefined;
-      const outTradeNo =
-        typeof payment.data?.out_trade_no === 'string' ? payment.data.out_trade_no : undefined;
-      const recorded = Array.isArray(payment.data?.alipay_refunds)
-        ? (payment.data.alipay_refunds as Array<{ status?: string; medusa_refund_id?: string | null }>)
-        : [];
-      for (const refund of payment.refunds ?? []) {
-        const row = ledger?.find(r => r.medusa_refund_id === refund.id);
-        if (row) matched.add(row);
-        const status = ledger ? row?.status : recorded.find(r => r.medusa_refund_id === refund.id)?.status;
-        views.push({
-          // The ledger row's ID once there is one: it stays the same while the row is linked to Medusa's refund.
-          id: row?.id ?? refund.id,
-          amountFen: yuanToFen(refund.amount),
-          state: ledgerState(status),
-          ...(row?.origin ? { origin: row.origin } : {}),
-          paymentId: payment.id,
-          ...(tradeNo ? { tradeNo } : {}),
-          ...(outTradeNo ? { outTradeNo } : {}),
-          raw: status ?? 'no ledger row',
-        });
-      }
-    }
-    for (const row of ledger ?? []) {
-      if (matched.has(row)) continue;
-      views.push({
-        ...(row.id ? { id: row.id } : {}),
-        amountFen: row.amount_fen ?? yuanToFen(row.amount ?? 0),
-        state: ledgerState(row.status),
-        ...(row.origin ? { origin: row.origin } : {}),
-        ...(row.payment_id ? { paymentId: row.payment_id } : {}),
-        ...(row.trade_no ? { tradeNo: row.trade_no } : {}),
-        ...(row.out_trade_no ? { outTradeNo: row.out_trade_no } : {}),
-        raw: row.status ?? 'unknown',
-      });
-    }
-    return views;
+    return refundViews(placed, ledger);
   }
 
   /**
@@ -587,31 +370,7 @@ export class MedusaDriver implements ShopDriver {
    * it went back (`orphan_refunded_fen`).
    */
   async orphans(): Promise<OrphanView[]> {
-    const events = await this.orphanEvents<{
-      out_trade_no: string | null;
-      trade_no: string | null;
-      details: Record<string, unknown> | null;
-      orphan_refund?: { status?: string } | null;
-      orphan_refunded_fen?: number;
-    }>();
-    const byTrade = new Map<string, OrphanView>();
-    // Newest first: the first entry of a trade is its latest word.
-    for (const event of events) {
-      if (!event.out_trade_no || byTrade.has(event.out_trade_no)) continue;
-      const details = event.details ?? {};
-      const status = event.orphan_refund?.status ?? details.refund_status ?? details.refundStatus ?? null;
-      byTrade.set(event.out_trade_no, {
-        outTradeNo: event.out_trade_no,
-        tradeNo: event.trade_no,
-        amountFen:
-          typeof details.amount_fen === 'number'
-            ? details.amount_fen
-            : yuanToFen(String(details.amount ?? 0)),
-        refundStatus: typeof status === 'string' ? status : null,
-        refundedFen: event.orphan_refunded_fen ?? 0,
-      });
-    }
-    return [...byTrade.values()];
+    return orphanViews(await this.orphanEvents<OrphanEvent>());
   }
 
   /** Every orphan journal entry, newest first, read page by page (a long run has hundreds). */
@@ -740,11 +499,6 @@ export class MedusaDriver implements ShopDriver {
     };
   }
 
-  async ship(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<void> {
-    const answer = await this.tryShip(order, shipment);
-    if (!answer.accepted) throw new Error(`the shop refused to ship ${order.ref}: ${answer.reason}`);
-  }
-
   async tryShip(
     order: PendingOrder,
     shipment: { carrier: string; trackingNumber: string },
@@ -818,74 +572,5 @@ export class MedusaDriver implements ShopDriver {
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 500)}`);
     return (text ? JSON.parse(text) : {}) as T;
-  }
-}
-
-/** A ledger status as {@link RefundView.state}: succeeded → settled, failed → failed, anything else pending. */
-function ledgerState(status: string | undefined): RefundView['state'] {
-  return (status !== undefined && LEDGER_STATES[status]) || 'pending';
-}
-
-const UNPAID_CART: OrderView = { state: 'cart', paid: false, settled: false, livePayments: 0, payments: [] };
-
-function payments(order: AdminOrder): AdminPayment[] {
-  return (order.payment_collections ?? [])
-    .flatMap(collection => collection.payments ?? [])
-    .filter(payment => payment.provider_id.startsWith('pp_alipay_'));
-}
-
-function paymentState(payment: AdminPayment): string {
-  if (payment.canceled_at) return 'canceled';
-  const refunded = (payment.refunds ?? []).reduce((sum, r) => sum + yuanToFen(r.amount), 0);
-  if (refunded > 0) return refunded >= yuanToFen(payment.amount) ? 'refunded' : 'partially_refunded';
-  return payment.captured_at ? 'captured' : 'authorized';
-}
-
-function toView(order: AdminOrder): OrderView {
-  const views: PaymentView[] = payments(order).map(p => {
-    const tradeNo = p.data?.trade_no;
-    return {
-      id: p.id,
-      state: paymentState(p),
-      amountFen: yuanToFen(p.amount),
-      ...(typeof tradeNo === 'string' && tradeNo ? { tradeNo } : {}),
-    };
-  });
-  const live = views.filter(p => p.state === 'authorized' || p.state === 'captured');
-  return {
-    state: `${order.status}/${order.payment_status}`,
-    paid: live.length > 0,
-    settled: live.length > 0 && live.every(p => p.state === 'captured'),
-    livePayments: live.length,
-    payments: views,
-  };
-}
-
-/** The level and `message` of a line Medusa's logger wrote (JSON in production), or undefined for any other line. */
-function loggerEntry(line: string): { level: string; message: string } | undefined {
-  if (!line.startsWith('{"')) return undefined;
-  try {
-    const parsed = JSON.parse(line) as { level?: unknown; message?: unknown };
-    return typeof parsed.level === 'string' && typeof parsed.message === 'string'
-      ? { level: parsed.level, message: parsed.message }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether `pid` runs (a zombie does not). */
-function isAlive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }

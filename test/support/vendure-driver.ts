@@ -1,17 +1,5 @@
-/**
- * {@link ShopDriver} for `examples/vendure-shop`: Vendure 3 on SQLite with the Alipay plugin, started as
- * `node scripts/start.mjs` (what `pnpm start` runs) with `LOG_LEVEL=info`, so that the plugin's line for
- * every notification (accepted ones included) is in the log.
- */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ABANDON_AFTER_MS,
-  OPEN_RECORDED_STATUSES,
-  RECONCILE_BATCH_SIZE,
-} from '@alipay-commerce/core/lifecycle';
-import Database from 'better-sqlite3';
+import { buyerEmail, ExampleShopDriver, openCashier } from './driver-base';
 import { assertNoErrorResult, GraphQlClient } from './graphql';
 import type {
   AdminAnswer,
@@ -25,7 +13,9 @@ import type {
   ShopSnapshot,
   ShopStartOptions,
 } from './shop-driver';
-import { freePort, repoRoot, rssOf, type ShopProcess, startShopProcess } from './shop-process';
+import { repoRoot, startShopProcess } from './shop-process';
+import { vendureNotificationOutcomes } from './vendure-log';
+import { reconcileVendureShop } from './vendure-reconcile';
 
 const shopDir = join(repoRoot, 'examples', 'vendure-shop');
 
@@ -76,111 +66,17 @@ const REFUND_STATES: Record<string, RefundView['state']> = {
   Pending: 'pending',
 };
 
-/** What a reconciliation run logs when it ends (AlipayReconciliationService): how many trades it checked. */
-const RECONCILIATION_LINE = /reconciliation checked (\d+) trade/;
-
-/** A time as TypeORM stores it in SQLite (UTC, `YYYY-MM-DD HH:MM:SS.SSS`), for comparisons in SQL. */
-function sqliteTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-/**
- * The plugin's log line for one notify request (see packages/vendure-plugin/src/alipay-notification.service.ts,
- * alipay-trade-events.service.ts and notify-body-parser.ts); `verdict` says whether the shop treated the
- * notification as genuine news.
- */
-/**
- * The start of every line the plugin writes about a trade: `[AlipayPlugin] order X · trade Y · Alipay Z: `,
- * where an identifier that is not a plain token is JSON-quoted by the plugin. Outcome patterns must match
- * right after it: a pattern found anywhere in a line would count text forged into a quoted field (a
- * `notify_type` carrying "→ applied") as an outcome.
- */
-const LINE_PREFIX = String.raw`^\[AlipayPlugin\] order (?:"(?:[^"\\]|\\.)*"|\S+) · trade (?:"(?:[^"\\]|\\.)*"|\S+) · Alipay (?:"(?:[^"\\]|\\.)*"|\(none yet\)|\S+): `;
-
-const anchoredPatterns = new Map<RegExp, RegExp>();
-
-/** `text` without ANSI SGR escape sequences (colours). The plugin escapes ESC in request text itself. */
-function stripAnsi(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what is being removed.
-  return text.replace(/\u001b\[[0-9;]*m/g, '');
-}
-
-/** `pattern` matching only right after {@link LINE_PREFIX}, at the start of the text it is given. */
-function anchored(pattern: RegExp): RegExp {
-  let full = anchoredPatterns.get(pattern);
-  if (!full) {
-    full = new RegExp(LINE_PREFIX + pattern.source);
-    anchoredPatterns.set(pattern, full);
-  }
-  return full;
-}
-
-const OUTCOME_PATTERNS: Array<{
-  pattern: RegExp;
-  outcome: (m: RegExpExecArray) => Omit<NotificationOutcome, 'line'>;
-}> = [
-  // applyTradeEvent: "notify TRADE_SUCCESS → applied: …" (applied | recorded | orphan = acted on;
-  // duplicate | ignored | rejected = refused).
-  {
-    pattern:
-      /notify (?:"(?:[^"\\]|\\.)*"|\S+) → (applied|recorded|orphan|duplicate|ignored|rejected): (?:rejected \((\w+)\))?/,
-    outcome: m => ({
-      verdict: m[1] === 'applied' || m[1] === 'recorded' || m[1] === 'orphan' ? 'accepted' : 'refused',
-      reason: m[2] ?? m[1]!,
-    }),
-  },
-  {
-    pattern: /batch_refund_notify → (\w+):/,
-    outcome: m => ({ verdict: 'accepted', reason: `refund-${m[1]}` }),
-  },
-  { pattern: /notification rejected \((\w+)\)/, outcome: m => ({ verdict: 'refused', reason: m[1]! }) },
-  {
-    pattern: /verified notification \(\S+\) for a trade this channel never created/,
-    outcome: () => ({ verdict: 'refused', reason: 'unknown_trade' }),
-  },
-  {
-    pattern: /rejected a notify request body \(([\w.]+)/,
-    outcome: m => ({ verdict: 'refused', reason: `body:${m[1]}` }),
-  },
-  {
-    pattern: /notification for unknown (channel token|Alipay payment method)/,
-    outcome: m => ({
-      verdict: 'refused',
-      reason: m[1] === 'channel token' ? 'unknown_channel' : 'unknown_method',
-    }),
-  },
-  {
-    pattern: /notification .*could not be processed.*answered fail/,
-    outcome: () => ({ verdict: 'refused', reason: 'processing_error' }),
-  },
-  {
-    pattern: /cannot verify a notification/,
-    outcome: () => ({ verdict: 'refused', reason: 'invalid_settings' }),
-  },
-];
-
-export class VendureDriver implements ShopDriver {
+export class VendureDriver extends ExampleShopDriver implements ShopDriver {
   readonly name = 'vendure';
-  private process: ShopProcess | undefined;
-  private readonly log: string[] = [];
-  private port = 0;
-  private dataDir = '';
-  private sandboxUrl = '';
-  private url = '';
   private channelToken = '';
   private admin: GraphQlClient | undefined;
   private variantIds = new Map<string, string>();
   private shippingMethods = new Map<'physical' | 'virtual', string>();
-  private adminCredentials = { user: '', password: '' };
-  private logLevel = 'info';
   /** Each order's buyer (Shop API session), for further payment attempts of the same order. */
   private readonly buyers = new Map<string, GraphQlClient>();
 
   async start(options: ShopStartOptions): Promise<void> {
-    this.sandboxUrl = options.sandboxUrl;
-    this.logLevel = options.verboseLogs ? 'debug' : 'info';
-    this.port = await freePort();
-    this.dataDir = mkdtempSync(join(tmpdir(), 'vendure-reliability-'));
+    await this.prepare(options, 'debug');
     await this.spawn();
     const admin = new GraphQlClient(`${this.url}/admin-api`);
     await admin.request(
@@ -209,30 +105,14 @@ export class VendureDriver implements ShopDriver {
       args: [join(shopDir, 'scripts', 'start.mjs')],
       cwd: shopDir,
       log: this.log,
-      env: {
-        ...process.env,
-        PORT: String(this.port),
-        DATA_DIR: this.dataDir,
-        ALIPAY_SANDBOX_URL: this.sandboxUrl,
-        // The storefront is only where Alipay's return sends browsers; these suites never follow it.
-        STOREFRONT_URL: 'http://127.0.0.1:9',
-        PUBLIC_URL: `http://127.0.0.1:${this.port}`,
-        LOG_LEVEL: this.logLevel,
-        VENDURE_DISABLE_TELEMETRY: 'true',
-      },
+      env: this.shopEnv({ PUBLIC_URL: `http://127.0.0.1:${this.port}`, VENDURE_DISABLE_TELEMETRY: 'true' }),
     });
-    const ready = this.process.ready as { url: string; adminUser: string; adminPassword: string };
-    this.url = ready.url;
-    this.adminCredentials = { user: ready.adminUser, password: ready.adminPassword };
+    this.readyLine();
   }
 
   async stop(): Promise<void> {
     await this.process?.stop('SIGTERM');
-    // VENDURE_DRIVER_LOG=<file>: the whole shop log, for debugging a run.
-    if (process.env.VENDURE_DRIVER_LOG)
-      writeFileSync(process.env.VENDURE_DRIVER_LOG, `${this.log.join('\n')}\n`);
-    this.process = undefined;
-    if (this.dataDir && existsSync(this.dataDir)) rmSync(this.dataDir, { recursive: true, force: true });
+    this.cleanUp('VENDURE_DRIVER_LOG');
   }
 
   async restart(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', whileDown?: () => Promise<void>): Promise<void> {
@@ -253,33 +133,8 @@ export class VendureDriver implements ShopDriver {
     return pid;
   }
 
-  rssBytes(): number {
-    return rssOf(this.pid());
-  }
-
-  logs(): readonly string[] {
-    return this.log;
-  }
-
   notificationOutcomes(fromLine = 0): NotificationOutcome[] {
-    const outcomes: NotificationOutcome[] = [];
-    for (const line of this.log.slice(fromLine)) {
-      // Vendure's logger colours its output when the environment asks for colour (FORCE_COLOR, as set
-      // under CI): the escape codes sit around the context, so they go before matching.
-      const plain = stripAnsi(line);
-      // From the plugin's context on: the first `[AlipayPlugin]` is the logger's, any later one is text.
-      const start = plain.indexOf('[AlipayPlugin]');
-      if (start < 0) continue;
-      const message = plain.slice(start);
-      for (const { pattern, outcome } of OUTCOME_PATTERNS) {
-        const match = anchored(pattern).exec(message);
-        if (match) {
-          outcomes.push({ ...outcome(match), line });
-          break;
-        }
-      }
-    }
-    return outcomes;
+    return vendureNotificationOutcomes(this.log.slice(fromLine));
   }
 
   /** The Vendure server's base URL (`http://127.0.0.1:<port>`). */
@@ -318,7 +173,7 @@ export class VendureDriver implements ShopDriver {
         __typename ... on Order { code } ... on ErrorResult { errorCode message } } }`,
       {
         input: {
-          emailAddress: `buyer-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`,
+          emailAddress: buyerEmail(),
           firstName: '测试',
           lastName: 'Buyer',
         },
@@ -468,11 +323,6 @@ export class VendureDriver implements ShopDriver {
       ),
       orphanPayments: alipayOrphanPayments,
     };
-  }
-
-  async ship(order: PendingOrder, shipment: { carrier: string; trackingNumber: string }): Promise<void> {
-    const answer = await this.tryShip(order, shipment);
-    if (!answer.accepted) throw new Error(`the shop refused to ship ${order.ref}: ${answer.reason}`);
   }
 
   async tryShip(
@@ -656,113 +506,11 @@ export class VendureDriver implements ShopDriver {
   }
 
   /**
-   * Makes every open trade and refund due, then runs the scheduled task `alipay-reconcile-pending-trades`
-   * through the Admin API and waits for its run to be recorded, again (a run takes a batch) until every
-   * open trade has been asked. Due means older than the plugin's `pendingAfterMinutes` (5): the refund
-   * ledger's `createdAt`/`updatedAt`/`lastAttemptAt`, Vendure's refunds' `createdAt` and the trades'
-   * `lastQueriedAt` are moved back an hour in the SQLite file (the shop cannot be told a different clock).
-   * The trades' `createdAt` goes back past the core's `ABANDON_AFTER_MS` (48 h): an unpaid trade Alipay
-   * does not know is then retired (`ABANDONED`) as a real shop does after two days — the invariant suite
-   * resets the sandbox between rounds, so earlier rounds' unpaid trades would otherwise be asked about on
-   * every run. A trade Alipay knows is not affected.
+   * Makes every open trade and refund due, then runs the plugin's reconciliation task until every open
+   * trade has been asked ({@link reconcileVendureShop}).
    */
-  async reconcile(): Promise<void> {
-    this.ageRecords();
-    const since = sqliteTime(new Date());
-    for (let run = 0; run < 10; run++) {
-      const from = this.log.length;
-      await this.runReconciliationTask();
-      const checked = this.log
-        .slice(from)
-        .map(line => RECONCILIATION_LINE.exec(stripAnsi(line)))
-        .filter(m => m !== null)
-        .map(m => Number(m[1]));
-      // A run takes a batch (least recently touched first): again until every open trade was asked.
-      if (!checked.some(n => n >= RECONCILE_BATCH_SIZE) || this.openTradesNotAskedSince(since) === 0) return;
-    }
-  }
-
-  /** Open trades (the core's open statuses, not orphans) created and not asked about since `since`. */
-  private openTradesNotAskedSince(since: string): number {
-    const db = new Database(join(this.dataDir, 'vendure.sqlite'), { timeout: 10_000, readonly: true });
-    try {
-      const statuses = [...OPEN_RECORDED_STATUSES];
-      const row = db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM alipay_trade WHERE status IN (${statuses.map(() => '?').join(',')})
-           AND orphanReason IS NULL AND createdAt < ? AND (lastQueriedAt IS NULL OR lastQueriedAt < ?)`,
-        )
-        .get(...statuses, since, since) as { n: number };
-      return row.n;
-    } catch {
-      // An older schema (no lastQueriedAt): the log line decides.
-      return Number.POSITIVE_INFINITY;
-    } finally {
-      db.close();
-    }
-  }
-
-  /** Moves the timestamps reconciliation reads back (the tables and columns that exist; see {@link reconcile}). */
-  private ageRecords(): void {
-    const db = new Database(join(this.dataDir, 'vendure.sqlite'), { timeout: 10_000 });
-    try {
-      const columns = (table: string) =>
-        new Set(
-          (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(c => c.name),
-        );
-      const age = (table: string, wanted: string[], minutes = 60) => {
-        const present = columns(table);
-        for (const column of wanted.filter(c => present.has(c))) {
-          db.prepare(
-            `UPDATE ${table} SET ${column} = datetime(${column}, '-${minutes} minutes') WHERE ${column} > datetime('now', '-${minutes} minutes')`,
-          ).run();
-        }
-      };
-      age('alipay_trade', ['createdAt'], ABANDON_AFTER_MS / 60_000 + 60);
-      age('alipay_trade', ['lastQueriedAt']);
-      age('alipay_refund', ['createdAt', 'updatedAt', 'lastAttemptAt']);
-      age('refund', ['createdAt']);
-    } finally {
-      db.close();
-    }
-  }
-
-  private async runReconciliationTask(): Promise<void> {
-    const taskId = 'alipay-reconcile-pending-trades';
-    const lastRun = async () => {
-      const { scheduledTasks } = await this.adminApi().request<{
-        scheduledTasks: { id: string; lastExecutedAt: string | null; isRunning: boolean }[];
-      }>('{ scheduledTasks { id lastExecutedAt isRunning } }');
-      const task = scheduledTasks.find(t => t.id === taskId);
-      if (!task) throw new Error(`no scheduled task ${taskId}`);
-      return task;
-    };
-    const before = (await lastRun()).lastExecutedAt;
-    await this.adminApi().request('mutation ($id: String!) { runScheduledTask(id: $id) { success } }', {
-      id: taskId,
-    });
-    // Vendure's DefaultSchedulerPlugin picks manual triggers up on an interval; the run is recorded in
-    // `lastExecutedAt` when it ends.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const task = await lastRun();
-      if (task.lastExecutedAt !== before && !task.isRunning) return;
-      if (Date.now() > deadline) throw new Error(`${taskId} did not run within 60 s`);
-      await new Promise(resolve => setTimeout(resolve, 200));
-    }
-  }
-}
-
-/**
- * The buyer's browser follows the payment URL to Alipay's cashier (on Alipay, as on the sandbox, the trade
- * exists from then on).
- */
-export async function openCashier(url: string): Promise<void> {
-  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
-  const location = response.headers.get('location') ?? '';
-  await response.arrayBuffer();
-  if (response.status !== 302 || !/\/cashier\//.test(location)) {
-    throw new Error(`the payment URL did not lead to the cashier: HTTP ${response.status} ${location}`);
+  reconcile(): Promise<void> {
+    return reconcileVendureShop({ dataDir: this.dataDir, admin: this.adminApi(), log: this.log });
   }
 }
 

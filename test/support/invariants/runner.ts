@@ -11,7 +11,7 @@
  * sandbox's date. The rounds' checks read everything before that.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Delivery, TestSandbox } from '../sandbox';
+import { buyerPays, type Delivery, type DemoSandbox, ownerOf, type SandboxTrade } from '../sandbox';
 import type { OrderView, PaymentKind, PendingOrder, ShopDriver } from '../shop-driver';
 import { describeOp } from './generator';
 import {
@@ -30,7 +30,7 @@ import {
 /** What the runner works with. */
 export interface RunnerContext {
   shop: ShopDriver;
-  sandbox: TestSandbox;
+  sandbox: DemoSandbox;
   /** Progress lines (INVARIANT_VERBOSE). */
   log?: (line: string) => void;
 }
@@ -128,7 +128,7 @@ export async function runRound(
   await settle(ctx, lives);
   await readFinalBooks(ctx, lives).catch(failed('the books could not be read'));
   lap('books read');
-  await sandbox.control('POST', 'reset');
+  await sandbox.reset();
   return lives.map(live => live.run);
 }
 
@@ -175,9 +175,9 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
     case 'pay': {
       const trade = tradeOf(live, op.target);
       const wait = op.wait && !live.late.has(trade.outTradeNo);
-      let paid: Awaited<ReturnType<TestSandbox['pay']>>;
+      let paid: Awaited<ReturnType<DemoSandbox['pay']>>;
       try {
-        paid = await sandbox.pay(kind, trade.outTradeNo, { waitForNotify: wait });
+        paid = await sandbox.pay(buyerPays(kind, trade.outTradeNo, { waitForNotify: wait }));
       } catch (error) {
         return refused(error);
       }
@@ -196,11 +196,12 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
     }
     case 'notify-fault': {
       const trade = tradeOf(live, op.target);
-      await sandbox.addFault(
-        op.fault,
-        { ...sandbox.scopeOf(kind), outTradeNo: trade.outTradeNo },
-        { count: 1, ...(op.fault === 'delay-notify' ? { ms: op.ms } : {}) },
-      );
+      await sandbox.addFault({
+        fault: op.fault,
+        scope: { ...ownerOf(kind), outTradeNo: trade.outTradeNo },
+        count: 1,
+        ...(op.fault === 'delay-notify' ? { ms: op.ms } : {}),
+      });
       if (op.fault === 'delay-notify' || op.fault === 'reorder-notify') live.late.add(trade.outTradeNo);
       return `armed on ${trade.outTradeNo}`;
     }
@@ -234,7 +235,7 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
           (error: Error) => error,
         ),
         op.racePay
-          ? sandbox.pay(kind, old.outTradeNo, { waitForNotify: false }).then(
+          ? sandbox.pay(buyerPays(kind, old.outTradeNo, { waitForNotify: false })).then(
               paid => `old trade ${paid.trade.status}`,
               error => `old trade ${refused(error)}`,
             )
@@ -262,7 +263,7 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
         const shipped = facts.find(t => t.status === 'WAIT_BUYER_CONFIRM_GOODS');
         if (shipped) {
           try {
-            await sandbox.confirmReceipt(shipped.outTradeNo);
+            await sandbox.confirmReceipt({ outTradeNo: shipped.outTradeNo, ...ownerOf('legacy-escrow') });
             return `confirmed ${shipped.outTradeNo}`;
           } catch (error) {
             return refused(error);
@@ -281,7 +282,12 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
           ? { ...(op.refundStatus === false ? { refundStatus: false } : {}) }
           : { ...(op.part ? { amountFen: partOf(order.amountFen, op.part) } : {}) };
       try {
-        const done = await sandbox.alipayRefund(kind, trade.outTradeNo, { ...options, waitForNotify: wait });
+        const done = await sandbox.alipayRefund({
+          outTradeNo: trade.outTradeNo,
+          ...ownerOf(kind),
+          ...options,
+          waitForNotify: wait,
+        });
         return `${done.trade.status}`;
       } catch (error) {
         return refused(error);
@@ -289,11 +295,11 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
     }
     case 'gateway-fault': {
       for (const trade of live.trades) {
-        await sandbox.addFault(
-          op.fault,
-          { ...sandbox.scopeOf(kind), outTradeNo: trade.outTradeNo },
-          { count: op.fault === 'gateway-hang' ? 1 : op.count },
-        );
+        await sandbox.addFault({
+          fault: op.fault,
+          scope: { ...ownerOf(kind), outTradeNo: trade.outTradeNo },
+          count: op.fault === 'gateway-hang' ? 1 : op.count,
+        });
       }
       if (op.around === 'ship') return `faulty gateway; ${await ship(ctx, live, step)}`;
       const answer = await shop.refund(order, partOf(order.amountFen, op.part));
@@ -301,7 +307,7 @@ async function runOp(ctx: RunnerContext, live: Live, op: Op, step: string): Prom
     }
     case 'verify-fault': {
       if (kind === 'openapi') return 'skipped: OpenAPI has no notify_verify';
-      await sandbox.addFault(op.fault, sandbox.scopeOf(kind), { count: 1 });
+      await sandbox.addFault({ fault: op.fault, scope: ownerOf(kind), count: 1 });
       return 'armed';
     }
   }
@@ -325,17 +331,9 @@ export async function tradeFacts(
   outTradeNo: string,
   withDeliveries: boolean,
 ): Promise<TradeFacts> {
-  const owner = ctx.sandbox.ownerOf(kind);
-  const query = 'partner' in owner ? `partner=${owner.partner}` : `appId=${owner.appId}`;
-  let trade: {
-    tradeNo: string;
-    status: string;
-    totalFen: number;
-    refundedFen: number;
-    gmtPayment?: string;
-  };
+  let trade: SandboxTrade;
   try {
-    ({ trade } = await ctx.sandbox.control('GET', `trades/${encodeURIComponent(outTradeNo)}?${query}`));
+    trade = await ctx.sandbox.trade(outTradeNo, ownerOf(kind));
   } catch {
     return {
       outTradeNo,
@@ -436,10 +434,7 @@ async function settle(ctx: RunnerContext, lives: Live[]): Promise<void> {
   await sandbox.clearFaults();
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (let moves = 0; moves < 40; ) {
-    const { notifications } = await sandbox.control<{ notifications: NotificationState[] }>(
-      'GET',
-      'notifications',
-    );
+    const notifications = await sandbox.notifications<NotificationState>();
     const open = notifications.filter(n => n.state !== 'delivered' && n.state !== 'gave-up');
     if (open.length === 0) break;
     const inFlight = open.filter(n => n.nextAttemptAt === null);
@@ -449,7 +444,7 @@ async function settle(ctx: RunnerContext, lives: Live[]): Promise<void> {
     }
     const waiting = open.filter(n => n.nextAttemptAt !== null).map(n => beijingMs(n.nextAttemptAt!));
     if (waiting.length === 0) break;
-    const { now } = await sandbox.control<{ now: number }>('GET', 'clock');
+    const { now } = await sandbox.request<{ now: number }>('GET', 'clock');
     await sandbox.advanceClock(Math.max(0, Math.min(...waiting) - now) + 1_000);
     moves++;
   }
