@@ -1,12 +1,19 @@
 /**
  * The admin-form vocabulary shared by every adapter and its browser UI: interface types with labels, the
- * flat settings shape, which settings are secrets, and how to mask them. This module imports nothing
- * Node-only (only `./errors`, which imports nothing), so admin bundles can use it through
+ * flat settings shape, which settings are secrets, and how to mask them; and what payment statuses mean
+ * to a merchant (`./status-text`). This module imports nothing Node-only (only `./errors` and
+ * `./status-text`, which import nothing but `./events`), so admin bundles can use it through
  * `@alipay-commerce/core/settings`.
  */
 
 import { type Bilingual, bilingualLine } from './errors';
 
+export {
+  ATTEMPT_STATUS_TEXT,
+  REFUND_STATUS_TEXT,
+  recordedStatusText,
+  TRADE_STATUS_TEXT,
+} from './status-text';
 // Admin bundles cannot import the main entry (it pulls `node:crypto`), yet they join English and 中文
 // into one line too: they get the one join from here.
 export { type Bilingual, bilingualLine };

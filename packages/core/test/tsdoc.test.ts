@@ -34,17 +34,19 @@ describe('public API documentation', () => {
 });
 
 describe('browser-safe settings entry (@alipay-commerce/core/settings)', () => {
-  it('imports nothing but the core errors (which import nothing), so admin bundles can use it without Node built-ins', async () => {
+  it('imports nothing but the core errors, events and status texts (which import nothing else), so admin bundles can use it without Node built-ins', async () => {
     const { readFileSync } = await import('node:fs');
     const imports = (file: string) =>
       [
         ...readFileSync(join(__dirname, '../src', file), 'utf8').matchAll(
-          /^(?:import|export)[^;]*? from '([^']+)';/gm,
+          /^(?:import|export)(?! type )[^;]*? from '([^']+)';/gm,
         ),
       ].map(match => match[1]);
-    // The one bilingual join (`bilingualLine`) lives with the errors; admin bundles get it from here.
-    expect(imports('settings-fields.ts')).toEqual(['./errors']);
+    // Type-only imports are erased from the bundle. The one bilingual join (`bilingualLine`) lives with the errors; admin bundles get it from here.
+    expect(imports('settings-fields.ts')).toEqual(['./errors', './status-text']);
+    expect(imports('status-text.ts')).toEqual(['./events']);
     expect(imports('errors.ts')).toEqual([]);
+    expect(imports('events.ts')).toEqual([]);
     const settings = await import('../src/settings-fields');
     expect(settings.INTERFACE_TYPES).toContain('legacy-escrow');
     expect(Object.keys(settings.INTERFACE_TYPE_LABELS)).toEqual([...settings.INTERFACE_TYPES]);

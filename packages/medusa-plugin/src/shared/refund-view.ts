@@ -1,12 +1,13 @@
 /**
  * A refund of the refund ledger as the admin API returns it and the admin pages show it. No secret is
  * ever part of it. Shared by the server (which builds it) and the admin bundle (which shows it), so it
- * imports nothing at runtime (type imports only).
+ * imports at runtime only the core's browser-safe `@alipay-commerce/core/settings` entry.
  *
  * @packageDocumentation
  */
 
 import type { RefundOrigin, ShopRefundStatus } from '@alipay-commerce/core/lifecycle';
+import { bilingualLine, REFUND_STATUS_TEXT } from '@alipay-commerce/core/settings';
 
 /** Where a refund stands (the core's `ShopRefundStatus`). */
 export type RefundViewStatus = ShopRefundStatus;
@@ -39,15 +40,10 @@ export interface RefundView {
   updated_at: string;
 }
 
-/** How each refund status reads, English / 简体中文. */
-export const REFUND_STATUS_LABELS: Readonly<Record<RefundViewStatus, string>> = {
-  requested: 'Requested / 已申请',
-  pending: 'Pending, Alipay reports the result / 处理中，等待支付宝结果',
-  requires_action: 'Confirm on Alipay’s page / 需在支付宝页面确认',
-  uncertain: 'Uncertain, being checked with Alipay / 结果未知，正在向支付宝核实',
-  succeeded: 'Refunded / 已退款',
-  failed: 'Refused by Alipay, nothing refunded / 支付宝拒绝，未退款',
-};
+/** How each refund status reads, English / 简体中文 (the core's {@link REFUND_STATUS_TEXT}). */
+export const REFUND_STATUS_LABELS = Object.fromEntries(
+  Object.entries(REFUND_STATUS_TEXT).map(([status, text]) => [status, bilingualLine(text)]),
+) as Readonly<Record<RefundViewStatus, string>>;
 
 /** How each refund origin reads, English / 简体中文. */
 export const REFUND_ORIGIN_LABELS: Readonly<Record<RefundViewOrigin, string>> = {

@@ -1,3 +1,4 @@
+import { REFUND_STATUS_TEXT, recordedStatusText } from '@alipay-commerce/core/settings';
 import { api, Badge, type PageContextValue } from '@vendure/dashboard';
 import { useEffect, useState } from 'react';
 import type { AlipayOrderRefund, AlipayOrderTrade } from '../types';
@@ -31,39 +32,15 @@ const ORDER_QUERY = `
   }
 `;
 
-/** What the trade statuses the plugin records mean to a merchant. */
-const TRADE_STATUS: Record<string, { en: string; zh: string }> = {
-  CREATED: { en: 'Waiting for payment', zh: '等待付款' },
-  WAIT_BUYER_PAY: { en: 'Waiting for payment', zh: '等待付款' },
-  WAIT_SELLER_SEND_GOODS: { en: 'Paid into escrow: ship now', zh: '已付款至担保账户，请发货' },
-  WAIT_BUYER_CONFIRM_GOODS: {
-    en: 'Shipped, waiting for the buyer to confirm receipt',
-    zh: '已发货，等待买家确认收货',
-  },
-  TRADE_SUCCESS: { en: 'Paid', zh: '已付款' },
-  TRADE_FINISHED: { en: 'Finished', zh: '交易完成' },
-  TRADE_CLOSED: { en: 'Closed', zh: '已关闭' },
-  START_FAILED: { en: 'Alipay refused to start it', zh: '支付宝拒绝创建交易' },
-  SUPERSEDED: { en: 'Replaced by a newer attempt', zh: '已被新的支付尝试取代' },
-  ABANDONED: { en: 'Never paid', zh: '未付款' },
-};
-
-/** Refund statuses; the open ones (outcome not known yet) are what the merchant watches. */
-const REFUND_STATUS: Record<string, { en: string; zh: string; open: boolean }> = {
-  requested: { en: 'Requested', zh: '已申请', open: true },
-  uncertain: { en: 'Uncertain: being checked with Alipay', zh: '结果未知，正在向支付宝核实', open: true },
-  pending: { en: 'Pending at Alipay', zh: '支付宝处理中', open: true },
-  requires_action: { en: 'Waiting for the seller on Alipay', zh: '等待卖家在支付宝确认', open: true },
-  succeeded: { en: 'Refunded', zh: '已退款', open: false },
-  failed: { en: 'Failed', zh: '失败', open: false },
-};
+/** Refund statuses whose outcome is not known yet: what the merchant watches. */
+const OPEN_REFUND_STATUSES = new Set(['requested', 'uncertain', 'pending', 'requires_action']);
 
 function yuan(fen: number): string {
   return `¥${(fen / 100).toFixed(2)}`;
 }
 
 function Trade({ trade, language }: { trade: TradeView; language: AdminLanguage }) {
-  const status = TRADE_STATUS[trade.status];
+  const status = recordedStatusText(trade.status);
   const escrow = trade.interfaceType === 'legacy-escrow' || trade.interfaceType === 'legacy-dual';
   return (
     <div className="flex flex-col gap-1 py-2" data-testid="alipay-trade">
@@ -136,11 +113,13 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
         <div className="flex flex-col gap-1 py-2" data-testid="alipay-refunds">
           <span className="text-sm font-medium">{say('refunds', language)}</span>
           {state.refunds.map(refund => {
-            const status = REFUND_STATUS[refund.status];
+            const status = Object.hasOwn(REFUND_STATUS_TEXT, refund.status)
+              ? REFUND_STATUS_TEXT[refund.status as keyof typeof REFUND_STATUS_TEXT]
+              : undefined;
             return (
               <div key={`${refund.outTradeNo}/${refund.requestNo}`} className="flex flex-col text-xs">
                 <div className="flex items-center gap-2">
-                  <Badge variant={status?.open ? 'outline' : 'secondary'}>
+                  <Badge variant={OPEN_REFUND_STATUSES.has(refund.status) ? 'outline' : 'secondary'}>
                     {status ? inLanguage(status, language) : refund.status}
                   </Badge>
                   <span>

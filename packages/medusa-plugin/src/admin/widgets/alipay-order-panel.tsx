@@ -1,4 +1,4 @@
-import type { Bilingual } from '@alipay-commerce/core/settings';
+import { TRADE_STATUS_TEXT } from '@alipay-commerce/core/settings';
 import { defineWidgetConfig } from '@medusajs/admin-sdk';
 import type { AdminOrder, DetailWidgetProps } from '@medusajs/framework/types';
 import { Badge, Button, Container, Heading, Text, toast } from '@medusajs/ui';
@@ -52,16 +52,6 @@ interface OrderAlipay {
   /** Journal errors: what the merchant must act on (a trade closed after payment, …). */
   alerts: EventView[];
 }
-
-/** What the plugin's trade statuses mean to a merchant. */
-const STATUS_LABELS: Record<string, Bilingual> = {
-  waiting_payment: { en: 'Waiting for payment', zh: '等待付款' },
-  paid_awaiting_shipment: { en: 'Paid into escrow, ship now', zh: '已付款至担保账户，请发货' },
-  shipped_awaiting_receipt: { en: 'Shipped, waiting for the buyer', zh: '已发货，等待买家确认收货' },
-  paid: { en: 'Paid', zh: '已付款' },
-  finished: { en: 'Finished', zh: '交易完成' },
-  closed: { en: 'Closed', zh: '已关闭' },
-};
 
 const SHIPMENT_COLORS = { pending: 'orange', confirmed: 'green', failed: 'red' } as const;
 const LEVEL_COLORS = { info: 'grey', warning: 'orange', error: 'red' } as const;
@@ -141,7 +131,7 @@ const AlipayOrderPanel = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
       {state.trades.map(trade => (
         <div key={trade.out_trade_no} className="flex flex-col gap-y-1 px-6 py-4">
           <Text size="small" weight="plus">
-            {`${both(STATUS_LABELS[trade.status] ?? { en: trade.status, zh: trade.status })} (${trade.alipay_status})`}
+            {`${both(TRADE_STATUS_TEXT[trade.status as keyof typeof TRADE_STATUS_TEXT] ?? { en: trade.status, zh: trade.status })} (${trade.alipay_status})`}
           </Text>
           <Text size="xsmall" className="text-ui-fg-subtle font-mono">
             trade {trade.trade_no ?? '-'} · {trade.total_amount} CNY
