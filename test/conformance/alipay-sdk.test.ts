@@ -114,6 +114,12 @@ function sdkFor(app: App, mode: 'key' | 'cert' | 'aes'): AlipaySdk {
   });
 }
 
+/** The product code Alipay expects with each browser interface. */
+const PRODUCT_CODE = {
+  'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY',
+  'alipay.trade.wap.pay': 'QUICK_WAP_WAY',
+} as const;
+
 /** A browser at the cashier: open the page, submit the pre-filled pay form, return the redirect. */
 async function payAtCashier(cashierHtml: string, cashierUrl: string): Promise<URL> {
   const action = /action="([^"]+\/pay)"/.exec(cashierHtml)?.[1];
@@ -227,6 +233,52 @@ describe.each(APPS)('official alipay-sdk as the merchant: $label', ({ appId, mod
     return JSON.parse(sdk.aesDecrypt(JSON.parse(signed) as string)) as Answer;
   }
 
+  /**
+   * A signed browser request built by the SDK (GET: a URL, POST: an auto-submitting form), notify and
+   * return URLs set, with the product code that goes with the interface.
+   */
+  function browserRequest(
+    method: keyof typeof PRODUCT_CODE,
+    httpMethod: 'GET' | 'POST',
+    bizContent: Record<string, unknown>,
+  ): string {
+    return sdk.pageExecute(
+      method,
+      httpMethod,
+      withoutEmpty({
+        bizContent: { ...bizContent, productCode: PRODUCT_CODE[method] },
+        notifyUrl: notifyUrl(),
+        returnUrl,
+      }),
+    );
+  }
+
+  /** Opens the cashier page the SDK's request reached and checks that it is one. */
+  async function cashierPage(cashier: Response): Promise<string> {
+    const html = await cashier.text();
+    expect(html, html.slice(0, 500)).toContain('data-testid="cashier"');
+    return html;
+  }
+
+  /**
+   * Pays at the cashier like a browser; the signed return (`<method>.return`) and the TRADE_SUCCESS
+   * notification must both pass the SDK's signature check and fail it once tampered with.
+   */
+  async function payAndCheckReturn(
+    cashier: Response,
+    method: string,
+    outTradeNo: string,
+  ): Promise<{ back: URL; paid: Record<string, string> }> {
+    const back = await payAtCashier(await cashierPage(cashier), cashier.url);
+    const returned = Object.fromEntries(back.searchParams);
+    expect(returned['method']).toBe(`${method}.return`);
+    expectTamperRejected(sdk, returned);
+    const paid = formFields((await notification(path, outTradeNo)).body);
+    expect(paid['trade_status']).toBe('TRADE_SUCCESS');
+    expectTamperRejected(sdk, paid);
+    return { back, paid };
+  }
+
   beforeAll(() => {
     app = sandbox.apps.find(a => a.appId === appId)!;
     sdk = sdkFor(app, mode);
@@ -245,37 +297,18 @@ describe.each(APPS)('official alipay-sdk as the merchant: $label', ({ appId, mod
 
   it('page.pay by GET URL: cashier, signed return, TRADE_SUCCESS notification; query, refund, refund query', async () => {
     const outTradeNo = order();
-    const url = sdk.pageExecute(
-      'alipay.trade.page.pay',
-      'GET',
-      withoutEmpty({
-        bizContent: {
-          outTradeNo,
-          totalAmount: '10.00',
-          subject: '官方 SDK 商品',
-          productCode: 'FAST_INSTANT_TRADE_PAY',
-          // A `%` that starts no escape: checkNotifySign v1 would throw URIError on it.
-          passbackParams: '50% off',
-        },
-        notifyUrl: notifyUrl(),
-        returnUrl,
-      }),
-    );
+    const url = browserRequest('alipay.trade.page.pay', 'GET', {
+      outTradeNo,
+      totalAmount: '10.00',
+      subject: '官方 SDK 商品',
+      // A `%` that starts no escape: checkNotifySign v1 would throw URIError on it.
+      passbackParams: '50% off',
+    });
     expect(url.startsWith(`${sandbox.openapiGateway}?`)).toBe(true);
-    const cashier = await fetch(url);
-    const html = await cashier.text();
-    expect(html, html.slice(0, 500)).toContain('data-testid="cashier"');
-    const back = await payAtCashier(html, cashier.url);
+    const { back, paid } = await payAndCheckReturn(await fetch(url), 'alipay.trade.page.pay', outTradeNo);
     expect(`${back.origin}${back.pathname}`).toBe(returnUrl);
-    const returned = Object.fromEntries(back.searchParams);
-    expect(returned['method']).toBe('alipay.trade.page.pay.return');
-    expectTamperRejected(sdk, returned);
-
-    const paid = formFields((await notification(path, outTradeNo)).body);
-    expect(paid['trade_status']).toBe('TRADE_SUCCESS');
     expect(paid['passback_params']).toBe('50% off');
     expect(paid['fund_bill_list']).toContain('&quot;');
-    expectTamperRejected(sdk, paid);
 
     const query = await exec('alipay.trade.query', { outTradeNo });
     expect(query.code).toBe('10000');
@@ -317,23 +350,12 @@ describe.each(APPS)('official alipay-sdk as the merchant: $label', ({ appId, mod
 
   it('page.pay by POST form, then alipay.trade.close notifies TRADE_CLOSED', async () => {
     const outTradeNo = order();
-    const form = sdk.pageExecute(
-      'alipay.trade.page.pay',
-      'POST',
-      withoutEmpty({
-        bizContent: {
-          outTradeNo,
-          totalAmount: '5.00',
-          subject: 'POST "表单"',
-          productCode: 'FAST_INSTANT_TRADE_PAY',
-        },
-        notifyUrl: notifyUrl(),
-        returnUrl,
-      }),
-    );
-    const cashier = await submitSdkForm(form);
-    const html = await cashier.text();
-    expect(html, html.slice(0, 500)).toContain('data-testid="cashier"');
+    const form = browserRequest('alipay.trade.page.pay', 'POST', {
+      outTradeNo,
+      totalAmount: '5.00',
+      subject: 'POST "表单"',
+    });
+    const html = await cashierPage(await submitSdkForm(form));
     expect(html).toContain('POST &quot;表单&quot;');
 
     const closed = await exec('alipay.trade.close', { outTradeNo });
@@ -348,31 +370,13 @@ describe.each(APPS)('official alipay-sdk as the merchant: $label', ({ appId, mod
 
   it('wap.pay by GET URL reaches the cashier and pays', async () => {
     const outTradeNo = order();
-    const url = sdk.pageExecute(
-      'alipay.trade.wap.pay',
-      'GET',
-      withoutEmpty({
-        bizContent: {
-          outTradeNo,
-          totalAmount: '2.00',
-          subject: 'WAP',
-          productCode: 'QUICK_WAP_WAY',
-          quitUrl: 'http://shop.example/quit',
-        },
-        notifyUrl: notifyUrl(),
-        returnUrl,
-      }),
-    );
-    const cashier = await fetch(url);
-    const html = await cashier.text();
-    expect(html, html.slice(0, 500)).toContain('data-testid="cashier"');
-    const back = await payAtCashier(html, cashier.url);
-    const returned = Object.fromEntries(back.searchParams);
-    expect(returned['method']).toBe('alipay.trade.wap.pay.return');
-    expectTamperRejected(sdk, returned);
-    const paid = formFields((await notification(path, outTradeNo)).body);
-    expect(paid['trade_status']).toBe('TRADE_SUCCESS');
-    expectTamperRejected(sdk, paid);
+    const url = browserRequest('alipay.trade.wap.pay', 'GET', {
+      outTradeNo,
+      totalAmount: '2.00',
+      subject: 'WAP',
+      quitUrl: 'http://shop.example/quit',
+    });
+    await payAndCheckReturn(await fetch(url), 'alipay.trade.wap.pay', outTradeNo);
   });
 
   it('precreate answers a QR code; paying it notifies; a full refund notifies TRADE_CLOSED', async () => {

@@ -102,6 +102,40 @@ async function verified(alipay: Alipay, notification: ReceivedNotification): Pro
   return verdict.event;
 }
 
+/** Waits for `outTradeNo`'s notification reporting `status`, and verifies it as a trade event. */
+async function verifiedTradeEvent(alipay: Alipay, outTradeNo: string, status: string): Promise<TradeEvent> {
+  return (await verified(alipay, await notificationFor(outTradeNo, status))) as TradeEvent;
+}
+
+/**
+ * A legacy trade of the first merchant, paid and verified, then refunded through the facade: the start of
+ * both legacy refund scenarios (with and without the seller's password), which differ only after it.
+ */
+async function refundPaidLegacyTrade(
+  refundWithoutPassword: boolean,
+  prefix: string,
+  refundId: (outTradeNo: string) => string,
+  amountFen: number,
+): Promise<{
+  alipay: Alipay;
+  outTradeNo: string;
+  paid: TradeEvent;
+  outcome: Awaited<ReturnType<Alipay['refund']>>;
+}> {
+  const alipay = legacyFacade(0, { refundWithoutPassword });
+  const outTradeNo = nextTradeNo(prefix);
+  await startAndPay(alipay, outTradeNo, { partner: sandbox.merchants[0]!.partner });
+  const paid = await verifiedTradeEvent(alipay, outTradeNo, 'TRADE_SUCCESS');
+  const outcome = await alipay.refund({
+    outTradeNo,
+    tradeNo: paid.tradeNo,
+    refundId: refundId(outTradeNo),
+    amountFen,
+    notifyUrl: `${receiver.url}/notify`,
+  });
+  return { alipay, outTradeNo, paid, outcome };
+}
+
 beforeAll(async () => {
   receiver = await startNotifyReceiver();
   sandbox = await startSandbox({ port: 0, timeScale: 1000 });
@@ -161,10 +195,7 @@ describe('legacy gateway (partner + MD5 key)', () => {
     expect(html).toMatch(/物流信息/);
     const partner = sandbox.merchants[0]!.partner;
     await control('pay', { outTradeNo, partner });
-    const paid = (await verified(
-      alipay,
-      await notificationFor(outTradeNo, 'WAIT_SELLER_SEND_GOODS'),
-    )) as TradeEvent;
+    const paid = await verifiedTradeEvent(alipay, outTradeNo, 'WAIT_SELLER_SEND_GOODS');
     expect(paid.status).toBe('paid_awaiting_shipment');
     expect(paid.amountFen).toBe(12_345);
 
@@ -177,10 +208,7 @@ describe('legacy gateway (partner + MD5 key)', () => {
     ).toEqual({
       alreadyConfirmed: false,
     });
-    const shipped = (await verified(
-      alipay,
-      await notificationFor(outTradeNo, 'WAIT_BUYER_CONFIRM_GOODS'),
-    )) as TradeEvent;
+    const shipped = await verifiedTradeEvent(alipay, outTradeNo, 'WAIT_BUYER_CONFIRM_GOODS');
     expect(shipped.status).toBe('shipped_awaiting_receipt');
     expect(shipped.timestamps.shipped).toBeDefined();
     // A repeated confirmation (e.g. after a lost answer) is recognized, not an error.
@@ -189,10 +217,7 @@ describe('legacy gateway (partner + MD5 key)', () => {
     });
 
     await control('confirm-receipt', { outTradeNo, partner });
-    const finished = (await verified(
-      alipay,
-      await notificationFor(outTradeNo, 'TRADE_FINISHED'),
-    )) as TradeEvent;
+    const finished = await verifiedTradeEvent(alipay, outTradeNo, 'TRADE_FINISHED');
     expect(finished.status).toBe('finished');
     expect(await alipay.queryTrade({ outTradeNo })).toMatchObject({ status: 'finished' });
   });
@@ -245,17 +270,12 @@ describe('legacy gateway (partner + MD5 key)', () => {
   });
 
   it('refund without password: pending, then batch_refund_notify verified', async () => {
-    const alipay = legacyFacade(0, { refundWithoutPassword: true });
-    const outTradeNo = nextTradeNo('LR');
-    await startAndPay(alipay, outTradeNo, { partner: sandbox.merchants[0]!.partner });
-    const paid = (await verified(alipay, await notificationFor(outTradeNo, 'TRADE_SUCCESS'))) as TradeEvent;
-    const outcome = await alipay.refund({
-      outTradeNo,
-      tradeNo: paid.tradeNo,
-      refundId: `refund-${outTradeNo}`,
-      amountFen: 2345,
-      notifyUrl: `${receiver.url}/notify`,
-    });
+    const { alipay, outTradeNo, paid, outcome } = await refundPaidLegacyTrade(
+      true,
+      'LR',
+      no => `refund-${no}`,
+      2345,
+    );
     expect(outcome.status).toBe('pending');
     const batch = await receiver.next(n => fieldOf(n.body, 'batch_no') === outcome.refundRequestNo);
     const event = await verified(alipay, batch);
@@ -294,17 +314,7 @@ describe('legacy gateway (partner + MD5 key)', () => {
   });
 
   it('refund with password: a confirmation page for the seller, then batch_refund_notify', async () => {
-    const alipay = legacyFacade(0, { refundWithoutPassword: false });
-    const outTradeNo = nextTradeNo('LP');
-    await startAndPay(alipay, outTradeNo, { partner: sandbox.merchants[0]!.partner });
-    const paid = (await verified(alipay, await notificationFor(outTradeNo, 'TRADE_SUCCESS'))) as TradeEvent;
-    const outcome = await alipay.refund({
-      outTradeNo,
-      tradeNo: paid.tradeNo,
-      refundId: `r-${outTradeNo}`,
-      amountFen: 100,
-      notifyUrl: `${receiver.url}/notify`,
-    });
+    const { alipay, outcome } = await refundPaidLegacyTrade(false, 'LP', no => `r-${no}`, 100);
     if (outcome.status !== 'requires_action') throw new Error('expected a confirmation page');
     const page = await fetch(outcome.confirmUrl, { redirect: 'follow' });
     expect(page.status).toBe(200);
@@ -369,10 +379,7 @@ describe('OpenAPI gateway (app ID + RSA2)', () => {
         outTradeNo,
         appId: sandbox.apps[0]!.appId,
       });
-      const event = (await verified(
-        alipay,
-        await notificationFor(outTradeNo, 'TRADE_SUCCESS'),
-      )) as TradeEvent;
+      const event = await verifiedTradeEvent(alipay, outTradeNo, 'TRADE_SUCCESS');
       expect(event).toMatchObject({ status: 'paid', amountFen: 12_345, appId: sandbox.apps[0]!.appId });
       expect(alipay.handleReturn(new URL(paid.redirect!.url).search)).toMatchObject({
         ok: true,

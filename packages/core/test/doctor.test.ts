@@ -4,18 +4,23 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeText } from '../src/charset';
 import { runCli } from '../src/cli';
 import { diagnoseNotification } from '../src/doctor';
 import { buildSignString } from '../src/sign/canonical';
-import { md5Sign } from '../src/sign/md5';
 import { rsaSign } from '../src/sign/rsa';
+import {
+  formBody as body,
+  percentEncode as encode,
+  LEGACY_TEST_KEY,
+  LEGACY_TEST_PARTNER,
+  signedLegacyNotification as legacyParams,
+} from './helpers/legacy-notification';
 
-const KEY = 'abcdefghijklmnopqrstuvwxyz012345';
+const KEY = LEGACY_TEST_KEY;
 const legacyConfig = {
   generation: 'legacy',
   interfaceType: 'direct',
-  partnerId: '2088101122136241',
+  partnerId: LEGACY_TEST_PARTNER,
   key: KEY,
   sellerEmail: 'seller@example.com',
 };
@@ -31,31 +36,6 @@ const openapiConfig = {
   alipayPublicKey: pem(alipay.publicKey, 'spki'),
 };
 
-function encode(value: string, charset: 'utf-8' | 'gbk' = 'utf-8'): string {
-  return [...encodeText(value, charset)]
-    .map(b => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
-    .join('');
-}
-function body(params: Record<string, string>, charset: 'utf-8' | 'gbk' = 'utf-8'): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${encode(v, charset)}`)
-    .join('&');
-}
-function legacyParams(extra: Record<string, string> = {}, charset: 'utf-8' | 'gbk' = 'utf-8') {
-  const params: Record<string, string> = {
-    notify_id: 'n1',
-    notify_type: 'trade_status_sync',
-    out_trade_no: 'O1',
-    trade_no: 'T1',
-    trade_status: 'TRADE_SUCCESS',
-    total_fee: '1.00',
-    subject: '测试商品',
-    ...extra,
-  };
-  params['sign'] = md5Sign(params, KEY, { charset });
-  params['sign_type'] = 'MD5';
-  return params;
-}
 function openapiParams(extra: Record<string, string> = {}, key = alipay.privateKey) {
   const params: Record<string, string> = {
     app_id: openapiConfig.appId,

@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeText } from '../src/charset';
 import { type TradeEvent } from '../src/events';
 import { type Alipay, createAlipay } from '../src/facade';
 import { parseFormBody } from '../src/http/form';
@@ -8,9 +7,15 @@ import { buildSignString } from '../src/sign/canonical';
 import { md5Sign } from '../src/sign/md5';
 import { rsaSign } from '../src/sign/rsa';
 import { startResponder } from './helpers/http-responder';
+import {
+  formBodyBytes as form,
+  LEGACY_TEST_KEY,
+  LEGACY_TEST_PARTNER,
+  signedLegacyNotification as legacyNotification,
+} from './helpers/legacy-notification';
 
-const KEY = 'abcdefghijklmnopqrstuvwxyz012345';
-const PARTNER = '2088101122136241';
+const KEY = LEGACY_TEST_KEY;
+const PARTNER = LEGACY_TEST_PARTNER;
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const alipayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const APP_ID = '2021000122600000';
@@ -22,40 +27,6 @@ let handler: (params: Record<string, string>) => Answer;
 let responder: Awaited<ReturnType<typeof startResponder>>;
 let legacy: Alipay;
 let openapi: Alipay;
-
-function form(params: Record<string, string>, charset: 'utf-8' | 'gbk' = 'utf-8'): Buffer {
-  return Buffer.from(
-    Object.entries(params)
-      .map(
-        ([k, v]) =>
-          `${k}=${[...encodeText(v, charset)].map(b => `%${b.toString(16).padStart(2, '0')}`).join('')}`,
-      )
-      .join('&'),
-    'latin1',
-  );
-}
-
-function legacyNotification(overrides: Record<string, string> = {}, charset: 'utf-8' | 'gbk' = 'utf-8') {
-  const params: Record<string, string> = {
-    notify_type: 'trade_status_sync',
-    notify_id: 'nid-1',
-    notify_time: '2026-11-25 10:00:00',
-    out_trade_no: 'ORDER-1',
-    trade_no: '2026112522001',
-    trade_status: 'TRADE_SUCCESS',
-    total_fee: '12.34',
-    subject: '测试商品',
-    seller_email: 'seller@example.com',
-    seller_id: PARTNER,
-    buyer_email: 'buyer@example.com',
-    buyer_id: '2088000000000002',
-    gmt_payment: '2026-11-25 09:59:59',
-    ...overrides,
-  };
-  params['sign_type'] = 'MD5';
-  params['sign'] = md5Sign(params, KEY, { charset });
-  return params;
-}
 
 function openApiNotification(overrides: Record<string, string> = {}) {
   const params: Record<string, string> = {

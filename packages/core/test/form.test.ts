@@ -2,13 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { encodeText } from '../src/charset';
 import { FormBodyError } from '../src/errors';
 import { formBodyCharset, parseFormBody } from '../src/http/form';
+import { formBodyBytes } from './helpers/legacy-notification';
 
 function gbkBody(pairs: Record<string, string>): Buffer {
-  const parts = Object.entries(pairs).map(([k, v]) => {
-    const bytes = Buffer.from(encodeText(v, 'gbk'));
-    return `${k}=${[...bytes].map(b => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')}`;
-  });
-  return Buffer.from(parts.join('&'), 'latin1');
+  return formBodyBytes(pairs, 'gbk');
 }
 
 function reason(fn: () => unknown): string | undefined {
