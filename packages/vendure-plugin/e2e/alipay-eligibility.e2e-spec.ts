@@ -36,6 +36,18 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
     return started;
   });
 
+  /** The README's “Selling in CNY” channel mutation, with the currency as a variable: the channel sells only in it. */
+  const SELL_ONLY_IN = gql`
+    mutation ($currency: CurrencyCode!) {
+      updateChannel(input: { id: "T_1", defaultCurrencyCode: $currency, availableCurrencyCodes: [$currency] }) {
+        ... on Channel {
+          id
+          defaultCurrencyCode
+        }
+      }
+    }
+  `;
+
   const ELIGIBLE_PAYMENT_METHODS = gql`
     query {
       eligiblePaymentMethods {
@@ -132,31 +144,14 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
 
   it('the README’s “Selling in CNY” turns a USD channel into one where Alipay is offered', async () => {
     // A channel as @vendure/create makes it: USD only.
-    const { updateChannel: usdOnly } = await shop.env.adminClient.query(gql`
-      mutation {
-        updateChannel(input: { id: "T_1", defaultCurrencyCode: USD, availableCurrencyCodes: [USD] }) {
-          ... on Channel {
-            defaultCurrencyCode
-          }
-        }
-      }
-    `);
-    expect(usdOnly).toEqual({ defaultCurrencyCode: 'USD' });
+    const { updateChannel: usdOnly } = await shop.env.adminClient.query(SELL_ONLY_IN, { currency: 'USD' });
+    expect(usdOnly).toEqual({ id: 'T_1', defaultCurrencyCode: 'USD' });
     const before = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
     await prepareOrder(before, { variantId: 'T_4', guestEmail: 'scaffold-guest@example.test' });
     expect((await quotes(before))['alipay-cny']?.isEligible).toBe(false);
 
     // The recipe's two mutations, with this server's IDs.
-    const { updateChannel } = await shop.env.adminClient.query(gql`
-      mutation {
-        updateChannel(input: { id: "T_1", defaultCurrencyCode: CNY, availableCurrencyCodes: [CNY] }) {
-          ... on Channel {
-            id
-            defaultCurrencyCode
-          }
-        }
-      }
-    `);
+    const { updateChannel } = await shop.env.adminClient.query(SELL_ONLY_IN, { currency: 'CNY' });
     expect(updateChannel).toMatchObject({ defaultCurrencyCode: 'CNY' });
     await shop.env.adminClient.query(gql`
       mutation {

@@ -22,11 +22,17 @@ describe('Alipay interface type switch', () => {
   /** The OpenAPI settings of the sandbox's app (public-key mode). */
   const openApiArgs = () => shop.openapiCredentials();
 
-  /** The settings of a method of one generation, on that generation's sandbox gateway. */
-  const settingsOf = (generation: 'legacy' | 'openapi') =>
+  /** The interface type (instant payment) and the sandbox gateway a method of one generation uses. */
+  const interfaceOf = (generation: 'legacy' | 'openapi') =>
     generation === 'legacy'
-      ? { interfaceType: 'legacy-direct', gateway: shop.sandbox.legacyGateway, ...legacyArgs() }
-      : { interfaceType: 'openapi-page', gateway: shop.sandbox.openapiGateway, ...openApiArgs() };
+      ? { interfaceType: 'legacy-direct', gateway: shop.sandbox.legacyGateway }
+      : { interfaceType: 'openapi-page', gateway: shop.sandbox.openapiGateway };
+
+  /** The settings of a method of one generation, on that generation's sandbox gateway. */
+  const settingsOf = (generation: 'legacy' | 'openapi') => ({
+    ...interfaceOf(generation),
+    ...(generation === 'legacy' ? legacyArgs() : openApiArgs()),
+  });
 
   /** Who pays a trade of one generation in the sandbox. */
   const ownerOf = (generation: 'legacy' | 'openapi') =>
@@ -42,8 +48,7 @@ describe('Alipay interface type switch', () => {
   /** A new payment through `method` goes to the gateway of `generation` and settles as that generation. */
   async function expectNewPaymentsUse(method: string, generation: 'legacy' | 'openapi'): Promise<void> {
     const next = await shop.startPayment(method);
-    const gateway = generation === 'legacy' ? shop.sandbox.legacyGateway : shop.sandbox.openapiGateway;
-    expect(next.url.startsWith(gateway)).toBe(true);
+    expect(next.url.startsWith(interfaceOf(generation).gateway)).toBe(true);
     await payAsBuyer(shop.sandbox, { outTradeNo: next.outTradeNo, ...ownerOf(generation) });
     const nextOrder = await adminOrder(shop.env.adminClient, next.code);
     expect(nextOrder.state).toBe('PaymentSettled');
@@ -64,6 +69,13 @@ describe('Alipay interface type switch', () => {
       },
     });
   }
+
+  /**
+   * Switches a payment method to `generation`'s interface type and gateway, as an admin saving the form
+   * does; `credentials` are the other arguments as the form then holds them.
+   */
+  const switchTo = (id: string, generation: 'legacy' | 'openapi', credentials: Record<string, string>) =>
+    updateArgs(id, { ...interfaceOf(generation), ...credentials });
 
   const refund = (paymentId: string, amount: number) => shop.refund(paymentId, amount, 'switch test');
 
@@ -90,9 +102,7 @@ describe('Alipay interface type switch', () => {
     expect((await adminOrder(shop.env.adminClient, code)).payments).toHaveLength(0);
 
     // …and meanwhile the merchant switches the method to OpenAPI, keeping the legacy credentials.
-    await updateArgs(created.id, {
-      interfaceType: 'openapi-page',
-      gateway: shop.sandbox.openapiGateway,
+    await switchTo(created.id, 'openapi', {
       ...legacyArgs(),
       ...openApiArgs(),
     });
@@ -159,9 +169,7 @@ describe('Alipay interface type switch', () => {
     const { code, outTradeNo } = order;
 
     // Switched to legacy: the legacy seller is the partner (by e-mail), so the OpenAPI seller ID is cleared.
-    await updateArgs(created.id, {
-      interfaceType: 'legacy-direct',
-      gateway: shop.sandbox.legacyGateway,
+    await switchTo(created.id, 'legacy', {
       ...openApiArgs(),
       sellerId: '',
       ...legacyArgs(),
@@ -199,9 +207,7 @@ describe('Alipay interface type switch', () => {
     const { code, outTradeNo } = before;
 
     // Switched to OpenAPI and the legacy partner ID and key removed.
-    await updateArgs(created.id, {
-      interfaceType: 'openapi-page',
-      gateway: shop.sandbox.openapiGateway,
+    await switchTo(created.id, 'openapi', {
       ...openApiArgs(),
       partnerId: '',
       key: '',
@@ -241,9 +247,7 @@ describe('Alipay interface type switch', () => {
     ).toBe(true);
 
     // Once the merchant restores the legacy credentials, the retry verifies and a refund goes through.
-    await updateArgs(created.id, {
-      interfaceType: 'openapi-page',
-      gateway: shop.sandbox.openapiGateway,
+    await switchTo(created.id, 'openapi', {
       ...openApiArgs(),
       ...legacyArgs(),
     });

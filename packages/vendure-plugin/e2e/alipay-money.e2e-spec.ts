@@ -39,6 +39,29 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
   const openRefunds = (order: AdminOrder) =>
     order.payments.flatMap(p => p.refunds).filter(r => r.state === 'Pending');
 
+  /**
+   * Alipay refunds a trade on its own side (a buyer's complaint, the merchant portal), which the shop
+   * learns of only by notification or by asking: `amountFen` of it, or the rest when absent.
+   */
+  const refundOnAlipaySide = async (
+    outTradeNo: string,
+    account: { appId: string } | { partner: string },
+    refund: { amountFen?: number; refundStatus?: boolean } = {},
+  ) => {
+    const { status } = await control(shop.sandbox, 'POST', 'alipay-refund', {
+      outTradeNo,
+      ...account,
+      ...refund,
+    });
+    expect(status).toBe(200);
+  };
+  /** The order once its settled refunds add up to `fen`. */
+  const withSettledRefunds = (code: string, fen: number) =>
+    eventually(async () => {
+      const current = await adminOrder(shop.env.adminClient, code);
+      return settledRefundsFen(current) === fen ? current : undefined;
+    });
+
   it('bug 1: two refunds of one payment at the same time: the settled refunds add up to what Alipay refunded', async () => {
     const order = await shop.paidOrder('alipay-openapi', { appId: shop.appId });
     const payment = order.payments[0] as AdminOrder['payments'][number];
@@ -109,11 +132,7 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
     const order = await shop.paidOrder('alipay-escrow', { partner: shop.partner }, { mode: 'escrow' });
     expect(order.payments.map(p => p.state)).toEqual(['Authorized']);
     // The buyer gets the money back through Alipay (a refund agreed on Alipay's side): TRADE_CLOSED.
-    const { status } = await control(shop.sandbox, 'POST', 'alipay-refund', {
-      outTradeNo: order.outTradeNo,
-      partner: shop.partner,
-    });
-    expect(status).toBe(200);
+    await refundOnAlipaySide(order.outTradeNo, { partner: shop.partner });
     await eventually(async () => {
       const deliveries = await deliveriesFor(shop.sandbox, order.outTradeNo);
       return deliveries.some(d => d.params.trade_status === 'TRADE_CLOSED' && d.answer === 'success');
@@ -165,26 +184,12 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
   it('a refund Alipay makes on its own side (partly, then the rest) is recorded as settled refunds, and the order flagged', async () => {
     const order = await shop.paidOrder('alipay-openapi', { appId: shop.appId });
     const payment = order.payments[0] as AdminOrder['payments'][number];
-    let answer = await control(shop.sandbox, 'POST', 'alipay-refund', {
-      outTradeNo: order.outTradeNo,
-      appId: shop.appId,
-      amountFen: 150,
-    });
-    expect(answer.status).toBe(200);
-    const partly = await eventually(async () => {
-      const current = await adminOrder(shop.env.adminClient, order.code);
-      return settledRefundsFen(current) === 150 ? current : undefined;
-    });
+    await refundOnAlipaySide(order.outTradeNo, { appId: shop.appId }, { amountFen: 150 });
+    const partly = await withSettledRefunds(order.code, 150);
     expect(partly.payments[0]?.refunds.map(r => [r.total, r.state])).toEqual([[150, 'Settled']]);
     expect(notesOf(partly).some(n => n.includes('outside the shop'))).toBe(true);
-    answer = await control(shop.sandbox, 'POST', 'alipay-refund', {
-      outTradeNo: order.outTradeNo,
-      appId: shop.appId,
-    });
-    expect(answer.status).toBe(200);
-    await eventually(
-      async () => settledRefundsFen(await adminOrder(shop.env.adminClient, order.code)) === payment.amount,
-    );
+    await refundOnAlipaySide(order.outTradeNo, { appId: shop.appId });
+    await withSettledRefunds(order.code, payment.amount);
     const trade = await sandboxTrade(shop.sandbox, order.outTradeNo);
     expect(trade.status).toBe('TRADE_CLOSED');
     expect(Math.round(Number(trade.refundedAmount) * 100)).toBe(payment.amount);
@@ -192,27 +197,15 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
 
   it('legacy instant: a refund on Alipay’s side (its notification names no amount) is read from the trade', async () => {
     const order = await shop.paidOrder('alipay-nopwd', { partner: shop.partner });
-    const answer = await control(shop.sandbox, 'POST', 'alipay-refund', {
-      outTradeNo: order.outTradeNo,
-      partner: shop.partner,
-      amountFen: 120,
-    });
-    expect(answer.status).toBe(200);
-    const after = await eventually(async () => {
-      const current = await adminOrder(shop.env.adminClient, order.code);
-      return settledRefundsFen(current) === 120 ? current : undefined;
-    });
+    await refundOnAlipaySide(order.outTradeNo, { partner: shop.partner }, { amountFen: 120 });
+    const after = await withSettledRefunds(order.code, 120);
     expect(after.payments[0]?.state).toBe('Settled');
     expect((await sandboxTrade(shop.sandbox, order.outTradeNo)).refundedAmount).toBe('1.20');
   });
 
   it('an escrow trade closed without refund_status is cancelled too', async () => {
     const order = await shop.paidOrder('alipay-escrow', { partner: shop.partner }, { mode: 'escrow' });
-    await control(shop.sandbox, 'POST', 'alipay-refund', {
-      outTradeNo: order.outTradeNo,
-      partner: shop.partner,
-      refundStatus: false,
-    });
+    await refundOnAlipaySide(order.outTradeNo, { partner: shop.partner }, { refundStatus: false });
     await eventually(async () =>
       (await adminOrder(shop.env.adminClient, order.code)).payments.every(p => p.state === 'Cancelled'),
     );
@@ -270,15 +263,7 @@ describe('Alipay money: what the shop records is what Alipay moved', () => {
     });
     await control(shop.sandbox, 'DELETE', 'faults');
     // Meanwhile Alipay refunds 5/8 on its own side: Vendure cannot take it while the uncertain one is pending.
-    expect(
-      (
-        await control(shop.sandbox, 'POST', 'alipay-refund', {
-          outTradeNo: order.outTradeNo,
-          appId: shop.appId,
-          amountFen: share,
-        })
-      ).status,
-    ).toBe(200);
+    await refundOnAlipaySide(order.outTradeNo, { appId: shop.appId }, { amountFen: share });
     // Reconciliation: the uncertain refund is resolved (Alipay never had it, and there is no room left for it
     // now), then the Alipay-side refund is recorded.
     await shop.backdateRefunds({ outTradeNo: order.outTradeNo });

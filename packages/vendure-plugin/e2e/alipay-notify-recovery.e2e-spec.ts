@@ -17,6 +17,7 @@ import {
   open,
   postNotification,
   prepareOrder,
+  transitionToState,
 } from './shop-steps';
 
 /**
@@ -163,20 +164,10 @@ describe('Alipay notifications: recovery and orphan payments', () => {
   it('a payment for a cancelled order is an orphan and is refunded automatically', async () => {
     const { code, outTradeNo } = await shop.openedOpenApiTrade();
     const order = await adminOrder(shop.env.adminClient, code);
-    const { transitionOrderToState } = await shop.env.adminClient.query(
-      gql`
-        mutation ($id: ID!) {
-          transitionOrderToState(id: $id, state: "Cancelled") {
-            __typename
-            ... on Order {
-              state
-            }
-          }
-        }
-      `,
-      { id: order.id },
-    );
-    expect(transitionOrderToState).toEqual({ __typename: 'Order', state: 'Cancelled' });
+    expect(await transitionToState(shop.env.adminClient, 'Order', order.id, 'Cancelled')).toEqual({
+      __typename: 'Order',
+      state: 'Cancelled',
+    });
     const { deliveries } = await payAsBuyer(shop.sandbox, { outTradeNo, appId: shop.appId });
     expect(deliveries[0]?.answer).toBe('success');
     const after = await adminOrder(shop.env.adminClient, code);
@@ -208,16 +199,7 @@ describe('Alipay notifications: recovery and orphan payments', () => {
   it('an orphan refund Alipay refused is not sent again by itself until an Alipay-side refund changes what is left', async () => {
     const { code, outTradeNo, total, signed } = await shop.openedOpenApiTrade();
     const order = await adminOrder(shop.env.adminClient, code);
-    await shop.env.adminClient.query(
-      gql`
-        mutation ($id: ID!) {
-          transitionOrderToState(id: $id, state: "Cancelled") {
-            __typename
-          }
-        }
-      `,
-      { id: order.id },
-    );
+    await transitionToState(shop.env.adminClient, 'Order', order.id, 'Cancelled');
     // The payment's and a 10.00 portal refund's notifications are lost: the shop does not know yet that
     // Alipay gave part of the money back.
     await control(shop.sandbox, 'POST', 'faults', { scope: { outTradeNo }, fault: 'drop-notify', count: 2 });

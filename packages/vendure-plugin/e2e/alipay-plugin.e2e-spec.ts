@@ -35,6 +35,18 @@ const HANDLERS = gql`
   }
 `;
 
+/** A field's or argument's type, one wrapper deep: enough to see `T!` and its named type. */
+const TYPE_REF = gql`
+  fragment TypeRef on __Type {
+    kind
+    name
+    ofType {
+      kind
+      name
+    }
+  }
+`;
+
 const SHOP_SCHEMA = gql`
   query AlipayShopSchema {
     mutationType: __type(name: "Mutation") {
@@ -43,21 +55,11 @@ const SHOP_SCHEMA = gql`
         args {
           name
           type {
-            kind
-            name
-            ofType {
-              kind
-              name
-            }
+            ...TypeRef
           }
         }
         type {
-          kind
-          name
-          ofType {
-            kind
-            name
-          }
+          ...TypeRef
         }
       }
     }
@@ -109,6 +111,7 @@ const SHOP_SCHEMA = gql`
       }
     }
   }
+  ${TYPE_REF}
 `;
 
 const ACTIVE_CHANNEL = gql`
@@ -359,37 +362,29 @@ describe('AlipayPlugin in a Vendure server', () => {
       const service = env.server.app.get(AlipayCheckoutService);
       const spy = vi.spyOn(service, 'createPaymentIntent');
       try {
-        spy.mockResolvedValueOnce({
-          __typename: 'AlipayQrCode',
+        // Each union member comes back field for field as the service returned it (the date as ISO text).
+        const qrCode = {
+          __typename: 'AlipayQrCode' as const,
           qrCode: 'https://qr.alipay.com/bax01234',
           expiresAt: new Date('2030-01-02T03:04:05.000Z'),
           outTradeNo: 'E2E-QR-1',
-        });
+        };
+        spy.mockResolvedValueOnce(qrCode);
         const input = { paymentMethodCode: PAYMENT_METHOD_CODE, device: 'desktop' };
         const qr = await env.shopClient.query(CREATE_INTENT, { input });
-        expect(qr.createAlipayPaymentIntent).toEqual({
-          __typename: 'AlipayQrCode',
-          qrCode: 'https://qr.alipay.com/bax01234',
-          expiresAt: '2030-01-02T03:04:05.000Z',
-          outTradeNo: 'E2E-QR-1',
-        });
+        expect(qr.createAlipayPaymentIntent).toEqual({ ...qrCode, expiresAt: '2030-01-02T03:04:05.000Z' });
         expect(spy.mock.calls[0]?.[1]).toEqual(input);
 
-        spy.mockResolvedValueOnce({
-          __typename: 'AlipayPaymentIntentError',
-          errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
-          reason: 'INVALID_SETTINGS',
+        const intentError = {
+          __typename: 'AlipayPaymentIntentError' as const,
+          errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR' as const,
+          reason: 'INVALID_SETTINGS' as const,
           message: 'The payment method is not configured',
           hint: 'Set appId',
-        });
+        };
+        spy.mockResolvedValueOnce(intentError);
         const error = await env.shopClient.query(CREATE_INTENT, { input });
-        expect(error.createAlipayPaymentIntent).toEqual({
-          __typename: 'AlipayPaymentIntentError',
-          errorCode: 'ALIPAY_PAYMENT_INTENT_ERROR',
-          reason: 'INVALID_SETTINGS',
-          message: 'The payment method is not configured',
-          hint: 'Set appId',
-        });
+        expect(error.createAlipayPaymentIntent).toEqual(intentError);
       } finally {
         spy.mockRestore();
       }

@@ -60,6 +60,17 @@ describe('Alipay payment method settings', () => {
     });
   });
 
+  /**
+   * Legacy instant-payment settings with the merchant's MD5 key written in literally (not `env:`), as an
+   * admin pastes it: the settings these tests validate, mask and restore.
+   */
+  const literalLegacySettings = () => ({
+    interfaceType: 'legacy-direct',
+    gateway: shop.sandbox.legacyGateway,
+    partnerId: shop.merchant().partner,
+    key: shop.merchant().key,
+  });
+
   function createInput(code: string, args: Record<string, string>) {
     return {
       input: {
@@ -101,12 +112,7 @@ describe('Alipay payment method settings', () => {
   });
 
   it('refuses an update that breaks the settings and keeps the stored ones', async () => {
-    const created = await createAlipayMethod(shop.env.adminClient, 'alipay-update', {
-      interfaceType: 'legacy-direct',
-      gateway: shop.sandbox.legacyGateway,
-      partnerId: shop.merchant().partner,
-      key: shop.merchant().key,
-    });
+    const created = await createAlipayMethod(shop.env.adminClient, 'alipay-update', literalLegacySettings());
     const attempt = shop.env.adminClient.query(UPDATE_PAYMENT_METHOD, {
       input: {
         id: created.id,
@@ -135,10 +141,7 @@ describe('Alipay payment method settings', () => {
 
   it('masks literal secrets in every Admin API answer; saving the mask back keeps the secret', async () => {
     const created = await createAlipayMethod(shop.env.adminClient, 'alipay-masked', {
-      interfaceType: 'legacy-direct',
-      gateway: shop.sandbox.legacyGateway,
-      partnerId: shop.merchant().partner,
-      key: shop.merchant().key,
+      ...literalLegacySettings(),
       sellerEmail: shop.merchant().sellerEmail,
     });
     const masked = `••••${shop.merchant().key.slice(-4)}`;
@@ -207,10 +210,7 @@ describe('Alipay payment method settings', () => {
           .assignShippingMethodsToChannel(ctx, { shippingMethodIds: [1], channelId });
         shop.env.adminClient.setChannelToken(token);
         await createAlipayMethod(shop.env.adminClient, 'alipay-market', {
-          interfaceType: 'legacy-direct',
-          gateway: shop.sandbox.legacyGateway,
-          partnerId: shop.merchant().partner,
-          key: shop.merchant().key,
+          ...literalLegacySettings(),
           sellerEmail: payee.email,
           refundWithoutPassword: true,
         });

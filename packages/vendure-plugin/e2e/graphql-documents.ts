@@ -95,6 +95,30 @@ export const CREATE_INTENT = gql`
   }
 `;
 
+/**
+ * What every test reads of a payment, in both APIs (the Shop API's `Payment` and the Admin API's share
+ * these fields): where it stands, how much, Alipay's trade number and the plugin's metadata.
+ */
+const PAYMENT_OUTCOME = gql`
+  fragment PaymentOutcome on Payment {
+    state
+    amount
+    transactionId
+    metadata
+  }
+`;
+
+/** A refund as the tests read it, whether just created ({@link REFUND_ORDER}) or listed on an order. */
+const REFUND_FIELDS = gql`
+  fragment RefundFields on Refund {
+    id
+    state
+    total
+    transactionId
+    metadata
+  }
+`;
+
 /** Shop API `syncAlipayPaymentStatus` with the order's payments. */
 export const SYNC_STATUS = gql`
   mutation SyncAlipayPaymentStatus($orderCode: String!) {
@@ -102,13 +126,11 @@ export const SYNC_STATUS = gql`
       code
       state
       payments {
-        state
-        amount
-        transactionId
-        metadata
+        ...PaymentOutcome
       }
     }
   }
+  ${PAYMENT_OUTCOME}
 `;
 
 /** Admin API order with payments, refunds and history, as the tests read it. */
@@ -125,18 +147,11 @@ export const ADMIN_ORDER = gql`
       }
       payments {
         id
-        state
-        amount
         method
-        transactionId
         errorMessage
-        metadata
+        ...PaymentOutcome
         refunds {
-          id
-          state
-          total
-          transactionId
-          metadata
+          ...RefundFields
         }
       }
       history(options: { sort: { createdAt: ASC }, take: 100 }) {
@@ -147,6 +162,8 @@ export const ADMIN_ORDER = gql`
       }
     }
   }
+  ${PAYMENT_OUTCOME}
+  ${REFUND_FIELDS}
 `;
 
 /** Admin API: an order's ID by its code. */
@@ -205,18 +222,13 @@ export const REFUND_ORDER = gql`
   mutation ($input: RefundOrderInput!) {
     refundOrder(input: $input) {
       __typename
-      ... on Refund {
-        id
-        state
-        total
-        transactionId
-        metadata
-      }
+      ...RefundFields
       ... on ErrorResult {
         message
       }
     }
   }
+  ${REFUND_FIELDS}
 `;
 
 /** A refund as {@link REFUND_ORDER} returns it. */

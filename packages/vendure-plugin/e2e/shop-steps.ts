@@ -337,18 +337,34 @@ export async function shipOrder(
   transition: { __typename: string; state?: string };
 }> {
   const fulfillment = await fulfilOrder(adminClient, await adminOrder(adminClient, code), trackingCode);
-  const { transitionFulfillmentToState } = await adminClient.query(
+  const transition = await transitionToState(adminClient, 'Fulfillment', fulfillment.id as string, 'Shipped');
+  return { fulfillment, transition };
+}
+
+/**
+ * Moves an order or a fulfilment to `state` through the Admin API (`transitionOrderToState`,
+ * `transitionFulfillmentToState`) and returns Vendure's answer: the entity's new state, or the error
+ * result when the transition is not allowed.
+ */
+export async function transitionToState(
+  adminClient: SimpleGraphQLClient,
+  entity: 'Order' | 'Fulfillment',
+  id: string,
+  state: string,
+): Promise<{ __typename: string; state?: string }> {
+  const mutation = `transition${entity}ToState`;
+  const answer = await adminClient.query(
     gql`
-      mutation ($id: ID!) {
-        transitionFulfillmentToState(id: $id, state: "Shipped") {
+      mutation ($id: ID!, $state: String!) {
+        ${mutation}(id: $id, state: $state) {
           __typename
-          ... on Fulfillment {
+          ... on ${entity} {
             state
           }
         }
       }
     `,
-    { id: fulfillment.id },
+    { id, state },
   );
-  return { fulfillment, transition: transitionFulfillmentToState };
+  return answer[mutation];
 }
