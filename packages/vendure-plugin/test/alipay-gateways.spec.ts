@@ -1,4 +1,8 @@
-import { generationOf, settingsForTrade, tradeSettingsOf } from '@alipay-commerce/core/lifecycle';
+/**
+ * The Vendure side of "which settings serve a trade": the facades built per payment method and trade
+ * origin. The rule itself (`generationOf`, `settingsForTrade`, `tradeSettingsOf`) is the core's and is
+ * tested there (`packages/core/test/lifecycle/trade-origin.test.ts`).
+ */
 import type { PaymentMethod } from '@vendure/core';
 import { describe, expect, it } from 'vitest';
 import { AlipayGateways, tradeSettingsMessage } from '../src/alipay-gateways';
@@ -16,69 +20,6 @@ function method(values: Record<string, string>, id = 1): PaymentMethod {
     handler: { code: 'alipay', args: Object.entries(values).map(([name, value]) => ({ name, value })) },
   } as unknown as PaymentMethod;
 }
-
-describe('generationOf', () => {
-  it('reads the generation from the interface type', () => {
-    expect(generationOf('legacy-escrow')).toBe('legacy');
-    expect(generationOf('openapi-page-wap')).toBe('openapi');
-  });
-});
-
-describe('settingsForTrade', () => {
-  const current = {
-    interfaceType: 'openapi-page',
-    gateway: 'http://127.0.0.1:7010/openapi/gateway.do',
-    sellerId: '2088101000000011',
-    appId: '2021000000000001',
-    ...LEGACY,
-  };
-
-  it('uses the trade’s interface type and, across generations, the shared settings it recorded', () => {
-    const result = settingsForTrade(current, {
-      outTradeNo: 'A-1',
-      interfaceType: 'legacy-direct',
-      createdWith: { gateway: 'http://127.0.0.1:7010/gateway.do', sellerEmail: LEGACY.sellerEmail },
-    });
-    if (!result.ok) throw new Error('refused');
-    const settings = result.settings;
-    expect(settings).toMatchObject({
-      interfaceType: 'legacy-direct',
-      gateway: 'http://127.0.0.1:7010/gateway.do',
-      partnerId: LEGACY.partnerId,
-      key: LEGACY.key,
-      sellerEmail: LEGACY.sellerEmail,
-    });
-    // The OpenAPI seller ID is not the legacy seller.
-    expect(settings.sellerId).toBeUndefined();
-  });
-
-  it('keeps the current shared settings within a generation and for trades that recorded none', () => {
-    expect(
-      settingsForTrade(current, {
-        outTradeNo: 'A-2',
-        interfaceType: 'openapi-qr',
-        createdWith: { gateway: 'production' },
-      }),
-    ).toEqual({ ok: true, settings: { ...current, interfaceType: 'openapi-qr' } });
-    // A named gateway resolves per generation; the current custom URL is the OpenAPI one and is refused.
-    const named = { ...current, gateway: 'production' };
-    expect(
-      settingsForTrade(named, { outTradeNo: 'A-3', interfaceType: 'legacy-direct', createdWith: null }),
-    ).toEqual({ ok: true, settings: { ...named, interfaceType: 'legacy-direct' } });
-    expect(
-      settingsForTrade(current, { outTradeNo: 'A-3', interfaceType: 'legacy-direct', createdWith: null }).ok,
-    ).toBe(false);
-  });
-});
-
-describe('tradeSettingsOf', () => {
-  it('records the shared, non-secret settings only', () => {
-    expect(tradeSettingsOf({ interfaceType: 'legacy-direct', gateway: 'production', ...LEGACY })).toEqual({
-      gateway: 'production',
-      sellerEmail: LEGACY.sellerEmail,
-    });
-  });
-});
 
 describe('AlipayGateways', () => {
   it('builds a trade’s facade with its own generation and caches it per settings', () => {

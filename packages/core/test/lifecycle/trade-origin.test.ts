@@ -50,10 +50,14 @@ describe('which settings serve an existing trade', () => {
   it('serves a trade of the other generation with the shared values it recorded', () => {
     const settings = settingsOf(BOTH, {
       interfaceType: 'legacy-direct',
-      createdWith: { gateway: 'http://127.0.0.1:4010/gateway.do' },
+      createdWith: {
+        gateway: 'http://127.0.0.1:4010/gateway.do',
+        sellerEmail: 'seller-a@sandbox.alipay.test',
+      },
     });
     expect(settings.interfaceType).toBe('legacy-direct');
     expect(settings.gateway).toBe('http://127.0.0.1:4010/gateway.do');
+    expect(settings.sellerEmail).toBe('seller-a@sandbox.alipay.test');
     // Not recorded with the trade: the current generation's seller is not the trade's.
     expect(settings).not.toHaveProperty('sellerId');
     expect(settings.key).toBe('legacy-md5-key');
