@@ -18,6 +18,7 @@
 process.env.TZ = 'Asia/Shanghai';
 
 import { startSandbox } from '@alipay-commerce/sandbox';
+import { submitCashier } from '@alipay-commerce/sandbox/testing';
 import { AlipaySdk } from 'alipay-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceivedNotification, startNotifyReceiver } from '../support/notify-receiver';
@@ -120,18 +121,9 @@ const PRODUCT_CODE = {
   'alipay.trade.wap.pay': 'QUICK_WAP_WAY',
 } as const;
 
-/** A browser at the cashier: open the page, submit the pre-filled pay form, return the redirect. */
+/** A browser at the cashier: submit the pre-filled pay form, return the redirect. */
 async function payAtCashier(cashierHtml: string, cashierUrl: string): Promise<URL> {
-  const action = /action="([^"]+\/pay)"/.exec(cashierHtml)?.[1];
-  if (!action) throw new Error(`no cashier at ${cashierUrl}: ${cashierHtml.slice(0, 300)}`);
-  const account = /id="account"[^>]*value="([^"]*)"/.exec(cashierHtml)?.[1] ?? '';
-  const password = /id="password"[^>]*value="([^"]*)"/.exec(cashierHtml)?.[1] ?? '';
-  const paid = await fetch(new URL(action, cashierUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ account, password }).toString(),
-    redirect: 'manual',
-  });
+  const paid = await submitCashier(cashierHtml, cashierUrl);
   const location = paid.headers.get('location');
   if (!location) throw new Error(`no redirect after paying: HTTP ${paid.status}`);
   return new URL(location, cashierUrl);

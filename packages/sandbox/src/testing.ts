@@ -284,6 +284,29 @@ export class SandboxControl {
   }
 }
 
+/**
+ * A browser at the sandbox's cashier page: submits its pay form with the pre-filled test buyer's account
+ * and password (`form` overrides or adds fields, e.g. a wrong `password`, an escrow `logistics` choice).
+ * Redirects are not followed: the answer is the cashier's own (a redirect to the merchant's return URL,
+ * or the page again with an error).
+ */
+export async function submitCashier(
+  cashierHtml: string,
+  cashierUrl: string,
+  form: Record<string, string> = {},
+): Promise<Response> {
+  const action = /action="([^"]+\/pay)"/.exec(cashierHtml)?.[1];
+  if (!action) throw new Error(`no cashier at ${cashierUrl}: ${cashierHtml.slice(0, 300)}`);
+  const account = /id="account"[^>]*value="([^"]*)"/.exec(cashierHtml)?.[1] ?? '';
+  const password = /id="password"[^>]*value="([^"]*)"/.exec(cashierHtml)?.[1] ?? '';
+  return fetch(new URL(action, cashierUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ account, password, ...form }).toString(),
+    redirect: 'manual',
+  });
+}
+
 /** A sandbox started for a test run, with its control API. */
 export interface TestSandbox extends SandboxControl {
   /** The in-process sandbox (its accounts, keys and URLs). */

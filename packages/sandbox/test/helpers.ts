@@ -10,6 +10,7 @@ import {
 } from '@alipay-commerce/core/primitives';
 import type { AppInfo, MerchantInfo, Sandbox } from '../src';
 import { type AlipayCharset, decodeText, encodeText } from '../src/charset';
+import { submitCashier } from '../src/testing';
 
 /** Parsed JSON as tests read it (loosely typed on purpose: assertions check the shape). */
 // biome-ignore lint/suspicious/noExplicitAny: test-side JSON is checked by assertions, not by types
@@ -285,18 +286,8 @@ export async function payAtCashier(
 ): Promise<{ cashierUrl: string; cashierHtml: string; response: Response }> {
   const page = await fetch(gatewayUrl);
   const cashierHtml = await page.text();
-  const cashierUrl = page.url;
-  const action = /action="([^"]+\/pay)"/.exec(cashierHtml)?.[1];
-  if (!action) throw new Error(`no cashier at ${cashierUrl}: ${cashierHtml.slice(0, 300)}`);
-  const account = /id="account"[^>]*value="([^"]*)"/.exec(cashierHtml)?.[1] ?? '';
-  const password = /id="password"[^>]*value="([^"]*)"/.exec(cashierHtml)?.[1] ?? '';
-  const response = await fetch(new URL(action, cashierUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: formEncode({ account, password, ...form }),
-    redirect: 'manual',
-  });
-  return { cashierUrl, cashierHtml, response };
+  const response = await submitCashier(cashierHtml, page.url, form);
+  return { cashierUrl: page.url, cashierHtml, response };
 }
 
 /** Decodes GBK bytes (for assertions). */
