@@ -6,7 +6,7 @@
  * order paid through the sandbox and refunded through the admin API.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseEnv, check, http, open, openApiSettings, run, startServer, waitFor } from './lib.mjs';
 
@@ -114,8 +114,51 @@ module.exports = defineConfig({
 `;
 
 /**
+ * The request bodies of the CNY shop (region, warehouse, shipping, product): the same data the plugin's
+ * integration tests build their shop from.
+ */
+const CNY_SHOP = JSON.parse(
+  readFileSync(
+    new URL('../../packages/medusa-plugin/integration-tests/utils/cny-shop.json', import.meta.url),
+    'utf8',
+  ),
+);
+
+/** The plugin's README, whose installation steps this test applies. */
+const README = new URL('../../packages/medusa-plugin/README.md', import.meta.url);
+
+/**
+ * The `plugins` and `modules` entries of the README's step 2 snippet (what a merchant pastes into
+ * `defineConfig({ … })` after the projectConfig), at the starter's indentation.
+ */
+function readmeConfigEntries() {
+  const readme = readFileSync(README, 'utf8');
+  const step = readme.indexOf('**Register the plugin and the payment provider**');
+  const from = readme.indexOf('// …projectConfig…\n', step);
+  const to = readme.indexOf('});\n', from);
+  check(
+    step >= 0 && from >= 0 && to >= 0,
+    `${README.pathname} no longer has the medusa-config.ts snippet of step 2`,
+  );
+  // The snippet is indented by the list item (3 spaces); the starter's config by 2 per level.
+  return readme
+    .slice(readme.indexOf('\n', from) + 1, readme.lastIndexOf('\n', to) + 1)
+    .replace(/^ {3}/gm, '');
+}
+
+/**
+ * Replaces `from` by `to` in `text`; fails when `from` is gone (the README's snippet or the starter changed,
+ * and this test would no longer apply them as written).
+ */
+function edit(/** @type {string} */ text, /** @type {string} */ from, /** @type {string} */ to) {
+  check(text.includes(from), `the Medusa config text no longer contains \`${from}\``);
+  return text.replace(from, to);
+}
+
+/**
  * README "Install into an existing Medusa shop", steps 2 and 3: the plugin and the payment provider in
- * medusa-config.ts (as the README's snippet, with this server's URLs), the settings key in `.env`. The
+ * medusa-config.ts (the README's snippet as written, added to the starter's config, with this server's
+ * URLs), the settings key in `.env`. The
  * offline sandbox runs on this machine, so the plugin option `allowLoopbackGateway` is set (README:
  * development only).
  *
@@ -124,47 +167,22 @@ module.exports = defineConfig({
  */
 export function configureMedusa(dir, { port, databaseUrl }) {
   const backendUrl = `http://localhost:${port}`;
-  const config = `import { loadEnv, defineConfig } from '@medusajs/framework/utils'
-
-loadEnv(process.env.NODE_ENV || 'development', process.cwd())
-
-module.exports = defineConfig({
-  projectConfig: {
-    databaseUrl: process.env.DATABASE_URL,
-    http: {
-      storeCors: process.env.STORE_CORS!,
-      adminCors: process.env.ADMIN_CORS!,
-      authCors: process.env.AUTH_CORS!,
-      jwtSecret: process.env.JWT_SECRET || "supersecret",
-      cookieSecret: process.env.COOKIE_SECRET || "supersecret",
-    }
-  },
-  plugins: [
-    // API routes, the alipay module and its migrations, jobs, subscriber, admin page and widget
-    { resolve: '@alipay-commerce/medusa', options: { allowLoopbackGateway: true } },
-  ],
-  modules: [
-    {
-      resolve: '@medusajs/medusa/payment',
-      // Required: lets the provider read the settings saved in the admin.
-      dependencies: ['alipay'],
-      options: {
-        providers: [
-          {
-            resolve: '@alipay-commerce/medusa/providers/alipay',
-            id: 'alipay',
-            options: {
-              backendUrl: '${backendUrl}',
-              storefrontReturnUrl: 'http://localhost:8000/checkout/alipay',
-            },
-          },
-        ],
-      },
-    },
-  ],
-})
-`;
-  writeFileSync(join(dir, 'medusa-config.ts'), config);
+  let entries = readmeConfigEntries();
+  entries = edit(
+    entries,
+    "{ resolve: '@alipay-commerce/medusa', options: {} }",
+    "{ resolve: '@alipay-commerce/medusa', options: { allowLoopbackGateway: true } }",
+  );
+  entries = edit(entries, "'https://api.your-shop.example'", `'${backendUrl}'`);
+  entries = edit(
+    entries,
+    "'https://your-shop.example/checkout/alipay'",
+    "'http://localhost:8000/checkout/alipay'",
+  );
+  // The README's entries go after the starter's projectConfig, inside defineConfig({ … }).
+  const configPath = join(dir, 'medusa-config.ts');
+  const config = edit(readFileSync(configPath, 'utf8'), '\n  }\n})\n', `\n  },\n${entries}})\n`);
+  writeFileSync(configPath, config);
   writeFileSync(
     join(dir, '.env'),
     [
@@ -227,64 +245,38 @@ export async function setUpMedusaShop(url, sandbox) {
   await post(`/admin/stores/${store.id}`, {
     supported_currencies: [{ currency_code: 'cny', is_default: true }],
   });
-  // 2: a CNY region with the Alipay provider.
-  const { region } = await post('/admin/regions', {
-    name: 'China',
-    currency_code: 'cny',
-    countries: ['cn'],
-    payment_providers: [PROVIDER_ID],
-  });
+  // 2: a CNY region with the Alipay provider (PROVIDER_ID).
+  const { region } = await post('/admin/regions', CNY_SHOP.region);
   // 3: a publishable key linked to the store's sales channel.
   const salesChannelId = store.default_sales_channel_id;
   check(salesChannelId, `the store has no default sales channel: ${JSON.stringify(store)}`);
   const { api_key } = await post('/admin/api-keys', { title: 'Storefront', type: 'publishable' });
   await post(`/admin/api-keys/${api_key.id}/sales-channels`, { add: [salesChannelId] });
   // 4: a stock location with a shipping fulfillment set covering China.
-  const { stock_location } = await post('/admin/stock-locations', { name: 'Shanghai warehouse' });
+  const { stock_location } = await post('/admin/stock-locations', CNY_SHOP.stockLocation);
   await post(`/admin/stock-locations/${stock_location.id}/sales-channels`, { add: [salesChannelId] });
   await post(`/admin/stock-locations/${stock_location.id}/fulfillment-providers`, { add: ['manual_manual'] });
   const withSet = await post(
     `/admin/stock-locations/${stock_location.id}/fulfillment-sets?fields=*fulfillment_sets`,
-    {
-      name: 'Shanghai shipping',
-      type: 'shipping',
-    },
+    CNY_SHOP.fulfillmentSet,
   );
   const { fulfillment_set } = await post(
     `/admin/fulfillment-sets/${withSet.stock_location.fulfillment_sets[0].id}/service-zones?fields=*service_zones`,
-    { name: 'Mainland China', geo_zones: [{ type: 'country', country_code: 'cn' }] },
+    CNY_SHOP.serviceZone,
   );
-  const { shipping_profile } = await post('/admin/shipping-profiles', { name: 'Parcels', type: 'default' });
+  const { shipping_profile } = await post('/admin/shipping-profiles', CNY_SHOP.shippingProfile);
   // 5: a shipping option with a CNY price.
   const { shipping_option } = await post('/admin/shipping-options', {
-    name: '顺丰速运',
+    ...CNY_SHOP.shippingOption,
     service_zone_id: fulfillment_set.service_zones[0].id,
     shipping_profile_id: shipping_profile.id,
-    provider_id: 'manual_manual',
-    price_type: 'flat',
-    type: { label: 'Express', description: 'SF Express', code: 'sf-express' },
-    prices: [{ currency_code: 'cny', amount: 10 }],
-    rules: [
-      { attribute: 'enabled_in_store', value: 'true', operator: 'eq' },
-      { attribute: 'is_return', value: 'false', operator: 'eq' },
-    ],
   });
   // 6: a product with a CNY price.
   const { product } = await post('/admin/products', {
-    title: '龙井茶 Longjing tea',
+    ...CNY_SHOP.product,
     handle: 'longjing-tea',
-    status: 'published',
     shipping_profile_id: shipping_profile.id,
     sales_channels: [{ id: salesChannelId }],
-    options: [{ title: 'Size', values: ['250g'] }],
-    variants: [
-      {
-        title: '250g',
-        options: { Size: '250g' },
-        manage_inventory: false,
-        prices: [{ currency_code: 'cny', amount: 12.5 }],
-      },
-    ],
   });
   return {
     admin,
@@ -312,16 +304,7 @@ export async function payAndRefundMedusa(url, shop, sandbox) {
   const { cart } = await storePost('/store/carts', {
     region_id: shop.regionId,
     sales_channel_id: shop.salesChannelId,
-    email: 'buyer@example.com',
-    shipping_address: {
-      first_name: '三',
-      last_name: '张',
-      address_1: '南京东路 1 号',
-      city: '上海',
-      postal_code: '200001',
-      country_code: 'cn',
-      phone: '13800000000',
-    },
+    ...CNY_SHOP.buyer,
     items: [{ variant_id: shop.variantId, quantity: 2 }],
   });
   check(cart.currency_code === 'cny', `the cart is in ${cart.currency_code}, not CNY`);

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSecrets, MissingSecretsError } from './secrets.mjs';
+import { loadSecrets, MissingSecretsError } from '@alipay-commerce/example-support/secrets';
 import { createShop } from './shop.mjs';
 
 const port = Number(process.env.PORT ?? 4000);

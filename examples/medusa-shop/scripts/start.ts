@@ -31,6 +31,7 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { loadSecrets, MissingSecretsError } from '@alipay-commerce/example-support/secrets';
 import {
   type RunningPostgres,
   startPostgres,
@@ -38,7 +39,6 @@ import {
 import { DATABASE_NAME, DEMO_ADMIN } from '../src/demo';
 import { acquireLock, exists, filesUnder, fingerprintOf, pruneOldBuilds, versionOf } from './builds';
 import { describe, say, seconds, stopChildren } from './processes';
-import { loadSecrets, MissingSecretsError } from './secrets';
 import { createDatabaseIfMissing, dropDatabase, readState, type ShopState, saveState } from './shop-state';
 
 const exampleDir = path.resolve(__dirname, '..');

@@ -12,6 +12,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MissingSecretsError } from '@alipay-commerce/example-support/secrets';
 import {
   bootstrap,
   JobQueueService,
@@ -21,7 +22,6 @@ import {
   SearchJobBufferService,
   TransactionalConnection,
 } from '@vendure/core';
-import { MissingSecretsError } from './secrets';
 import { alipayPaymentMethods, DEMO_ACCOUNTS_FILE, seedExampleShop } from './seed';
 import {
   createVendureConfig,

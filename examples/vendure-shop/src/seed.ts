@@ -30,25 +30,28 @@ export const SHOP_LANGUAGES = [LanguageCode.zh_Hans, LanguageCode.en];
 /** The products file: bilingual columns, `kind:physical` / `kind:digital` facets. */
 export const PRODUCTS_CSV = join(__dirname, '..', 'seed', 'products.csv');
 
+/**
+ * The Alipay payment methods' codes, names and per-method settings (`seed/payment-methods.json`); the
+ * credentials of their generation are added from the demo accounts.
+ */
+export const PAYMENT_METHODS_FILE = join(__dirname, '..', 'seed', 'payment-methods.json');
+
+/** A row of {@link PAYMENT_METHODS_FILE}. */
+interface PaymentMethodRow extends Omit<SeededPaymentMethod, 'args'> {
+  generation: 'openapi' | 'legacy';
+  args: Record<string, string | boolean>;
+}
+
 /** The sandbox's fixed accounts: throw-away test keys shared with the sandbox the demo starts. */
 export const DEMO_ACCOUNTS_FILE = join(__dirname, '..', '..', 'sandbox', 'demo-accounts.json');
 
-/** Zones, countries and taxes. Tax category names are referenced by products.csv. */
-export const INITIAL_DATA: InitialData = {
-  // Codes (facets, zones) derive from the default language's names: English keeps them ASCII.
-  defaultLanguage: LanguageCode.en,
-  defaultZone: 'China',
-  taxRates: [
-    { name: 'Standard VAT', percentage: 13 },
-    { name: 'Reduced VAT', percentage: 9 },
-    { name: 'Digital services VAT', percentage: 6 },
-  ],
-  // Created below with the example shop's goods-kind eligibility checker.
-  shippingMethods: [],
-  paymentMethods: [],
-  countries: [{ name: 'China', code: 'CN', zone: 'China' }],
-  collections: [],
-};
+/**
+ * Zones, countries and taxes (`seed/initial-data.json`); tax category names are referenced by
+ * products.csv. Its default language is English, so that codes derived from names (facets, zones) stay
+ * ASCII; the shipping and payment methods are created by {@link seedExampleShop} instead (the shipping
+ * ones with the example shop's goods-kind eligibility checker).
+ */
+export const INITIAL_DATA_FILE = join(__dirname, '..', 'seed', 'initial-data.json');
 
 interface DemoAccounts {
   merchants: Array<{ partner: string; key: string; sellerEmail: string; sellerId: string }>;
@@ -91,44 +94,12 @@ export function alipayPaymentMethods(sandboxUrl: string, accounts: DemoAccounts)
     // Merchant A's contract includes refund_fastpay_by_platform_nopwd.
     refundWithoutPassword: true,
   };
-  return [
-    {
-      code: 'alipay',
-      name: { en: 'Alipay', zh: '支付宝' },
-      description: {
-        en: 'Desktop website payment; phones get the mobile website payment (OpenAPI).',
-        zh: '电脑网站支付，手机访问时使用手机网站支付（开放平台）。',
-      },
-      args: { ...openapi, alwaysQrOnDesktop: false },
-    },
-    {
-      code: 'alipay-qr',
-      name: { en: 'Alipay QR code', zh: '支付宝扫码支付' },
-      description: {
-        en: 'Desktop buyers scan a QR code with the Alipay app; phones get the mobile website payment.',
-        zh: '电脑端用支付宝扫码付款，手机访问时使用手机网站支付。',
-      },
-      args: { ...openapi, alwaysQrOnDesktop: true },
-    },
-    {
-      code: 'alipay-instant',
-      name: { en: 'Alipay instant payment (legacy)', zh: '支付宝即时到账' },
-      description: {
-        en: 'Legacy create_direct_pay_by_user: the seller is paid at once.',
-        zh: '旧版即时到账接口：付款后卖家立即收款。',
-      },
-      args: { ...legacy, interfaceType: 'legacy-direct' },
-    },
-    {
-      code: 'alipay-escrow',
-      name: { en: 'Alipay escrow (legacy)', zh: '支付宝担保交易' },
-      description: {
-        en: 'Legacy create_partner_trade_by_buyer: the seller is paid after the buyer confirms receipt.',
-        zh: '旧版担保交易接口：买家确认收货后卖家才收到货款。',
-      },
-      args: { ...legacy, interfaceType: 'legacy-escrow' },
-    },
-  ];
+  const credentials = { openapi, legacy };
+  const methods = JSON.parse(readFileSync(PAYMENT_METHODS_FILE, 'utf8')) as PaymentMethodRow[];
+  return methods.map(({ generation, args, ...method }) => ({
+    ...method,
+    args: { ...credentials[generation], ...args },
+  }));
 }
 
 /** Seeds an empty database. Runs inside the started server, before it is announced as ready. */
@@ -158,7 +129,7 @@ export async function seedExampleShop(
   });
 
   // 2. Zones, countries, taxes; 3. products (from a fresh context: the channel changed).
-  await populateInitialData(app, INITIAL_DATA);
+  await populateInitialData(app, JSON.parse(readFileSync(INITIAL_DATA_FILE, 'utf8')) as InitialData);
   const imported = await importProductsFromCsv(app, PRODUCTS_CSV, LanguageCode.en);
   if (imported.errors?.length) {
     throw new Error(`Importing ${PRODUCTS_CSV} failed:\n${imported.errors.join('\n')}`);

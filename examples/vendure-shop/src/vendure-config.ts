@@ -5,6 +5,7 @@
  * Vendure server on SQLite with the Vendure Dashboard.
  */
 import { join } from 'node:path';
+import { loadSecrets } from '@alipay-commerce/example-support/secrets';
 import { AlipayPlugin, alipayBackoffStrategy } from '@alipay-commerce/vendure';
 import {
   DefaultJobQueuePlugin,
@@ -16,7 +17,6 @@ import {
 } from '@vendure/core';
 import { DashboardPlugin } from '@vendure/dashboard/plugin';
 import { ExampleShopPlugin, goodsTypeOfOrder } from './example-shop.plugin';
-import { loadSecrets } from './secrets';
 
 /** The example shop's settings, read from the environment by {@link settingsFromEnv}. */
 export interface ExampleShopSettings {

@@ -6,7 +6,7 @@
  * - the store in CNY, a sales channel, a region 中国 China (CNY) with `pp_alipay_alipay` enabled,
  * - a stock location in Shanghai with a shipping fulfillment set, the default shipping profile, a courier
  *   option (10 CNY) and a return option, so physical goods can be fulfilled and shipped in the admin,
- * - the catalogue of the Vendure example (same SKUs and prices): three physical products with stock and
+ * - the catalogue of the Vendure example (same SKUs and prices, `seed/catalogue.json`): three physical products with stock and
  *   two virtual ones (no shipping profile, no inventory: carts of them need no shipping method),
  * - the Alipay settings, saved through the plugin's own `alipay` module exactly as the admin
  *   page saves them: OpenAPI app `2021000100000001` (page + wap + QR) active, and legacy merchant A's
@@ -59,64 +59,11 @@ interface CatalogueProduct {
   variants: Array<{ sku: string; value: { zh: string; en: string }; price: number }>;
 }
 
-/** Same products, SKUs and prices as the Vendure example (`examples/vendure-shop/seed/products.csv`). */
-const CATALOGUE: CatalogueProduct[] = [
-  {
-    handle: 'celadon-tea-set',
-    zh: { title: '龙泉青瓷茶具', description: '龙泉青瓷一壶四杯，加厚包装发货。' },
-    en: {
-      title: 'Celadon Tea Set',
-      description: 'Four cups and a teapot from Longquan, shipped in a padded box.',
-    },
-    goods: 'physical',
-    option: { zh: '规格', en: 'Set' },
-    variants: [{ sku: 'TEA-SET-01', value: { zh: '一壶四杯', en: 'Teapot and four cups' }, price: 288 }],
-  },
-  {
-    handle: 'silk-scarf',
-    zh: { title: '杭州丝巾', description: '杭州真丝，90 × 90 厘米。' },
-    en: { title: 'Silk Scarf', description: 'Hangzhou silk, 90 x 90 cm.' },
-    goods: 'physical',
-    option: { zh: '颜色', en: 'Colour' },
-    variants: [
-      { sku: 'SCARF-RED', value: { zh: '红色', en: 'Red' }, price: 168 },
-      { sku: 'SCARF-BLUE', value: { zh: '蓝色', en: 'Blue' }, price: 168 },
-    ],
-  },
-  {
-    handle: 'longjing-tea-250g',
-    zh: { title: '西湖龙井 250 克', description: '杭州明前绿茶，铁罐装。' },
-    en: {
-      title: 'West Lake Longjing Tea 250 g',
-      description: 'Spring-picked green tea from Hangzhou, in a tin.',
-    },
-    goods: 'physical',
-    option: { zh: '规格', en: 'Size' },
-    variants: [{ sku: 'LONGJING-250', value: { zh: '250 克', en: '250 g' }, price: 98 }],
-  },
-  {
-    handle: 'alipay-integration-handbook',
-    zh: { title: '支付宝接入手册（电子书）', description: 'PDF 电子书，付款后通过下载链接交付。' },
-    en: {
-      title: 'Alipay Integration Handbook (e-book)',
-      description: 'PDF e-book, delivered by download link after payment.',
-    },
-    goods: 'virtual',
-    option: { zh: '格式', en: 'Format' },
-    variants: [{ sku: 'EBOOK-ALIPAY', value: { zh: 'PDF', en: 'PDF' }, price: 39.9 }],
-  },
-  {
-    handle: 'online-course-payments',
-    zh: { title: '在线课程：自建商城的支付', description: '六节视频课，在线观看。' },
-    en: {
-      title: 'Online Course: Payments for Self-hosted Shops',
-      description: 'Six video lessons, streamed online.',
-    },
-    goods: 'virtual',
-    option: { zh: '形式', en: 'Format' },
-    variants: [{ sku: 'COURSE-PAY-01', value: { zh: '在线观看', en: 'Streamed' }, price: 199 }],
-  },
-];
+/**
+ * The catalogue, kept as data next to the Vendure example's `seed/products.csv` (same products, SKUs and
+ * prices): `seed/catalogue.json` of this package (`medusa exec` runs from the package's folder).
+ */
+const CATALOGUE_FILE = resolve(process.cwd(), 'seed', 'catalogue.json');
 
 /** Stock of each physical variant at the Shanghai warehouse. */
 const STOCK_PER_VARIANT = 100;
@@ -127,35 +74,40 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
   const query = container.resolve(ContainerRegistrationKeys.QUERY);
   const sandboxUrl = (process.env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010').replace(/\/+$/, '');
   const accounts = readDemoAccounts();
+  const catalogue = JSON.parse(readFileSync(CATALOGUE_FILE, 'utf8')) as CatalogueProduct[];
 
   logger.info('[seed] admin user');
   await createAdminUser(container);
 
   logger.info('[seed] sales channel, region 中国 China (CNY) with pp_alipay_alipay');
-  const {
-    result: [salesChannel],
-  } = await createSalesChannelsWorkflow(container).run({
-    input: {
-      salesChannelsData: [
-        { name: '演示店面 Demo storefront', description: 'The storefront of the Alipay demo 支付宝演示店面' },
-      ],
-    },
-  });
-  const {
-    result: [region],
-  } = await createRegionsWorkflow(container).run({
-    input: {
-      regions: [
-        {
-          name: '中国 China',
-          currency_code: 'cny',
-          countries: ['cn'],
-          payment_providers: ['pp_alipay_alipay'],
-        },
-      ],
-    },
-  });
-  if (!salesChannel || !region) throw new Error('the sales channel or the region was not created');
+  const salesChannel = created(
+    'the sales channel',
+    await createSalesChannelsWorkflow(container).run({
+      input: {
+        salesChannelsData: [
+          {
+            name: '演示店面 Demo storefront',
+            description: 'The storefront of the Alipay demo 支付宝演示店面',
+          },
+        ],
+      },
+    }),
+  );
+  const region = created(
+    'the region',
+    await createRegionsWorkflow(container).run({
+      input: {
+        regions: [
+          {
+            name: '中国 China',
+            currency_code: 'cny',
+            countries: ['cn'],
+            payment_providers: ['pp_alipay_alipay'],
+          },
+        ],
+      },
+    }),
+  );
   // Prices include tax (Chinese retail prices do): a tax region without rates keeps totals as priced.
   await createTaxRegionsWorkflow(container).run({
     input: [{ country_code: 'cn', provider_id: 'tp_system' }],
@@ -176,19 +128,19 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
   });
 
   logger.info('[seed] stock location, fulfillment set, shipping options');
-  const {
-    result: [location],
-  } = await createStockLocationsWorkflow(container).run({
-    input: {
-      locations: [
-        {
-          name: '上海仓库 Shanghai warehouse',
-          address: { address_1: '南京东路 1 号', city: '上海', postal_code: '200001', country_code: 'CN' },
-        },
-      ],
-    },
-  });
-  if (!location) throw new Error('the stock location was not created');
+  const location = created(
+    'the stock location',
+    await createStockLocationsWorkflow(container).run({
+      input: {
+        locations: [
+          {
+            name: '上海仓库 Shanghai warehouse',
+            address: { address_1: '南京东路 1 号', city: '上海', postal_code: '200001', country_code: 'CN' },
+          },
+        ],
+      },
+    }),
+  );
   await link.create({
     [Modules.STOCK_LOCATION]: { stock_location_id: location.id },
     [Modules.FULFILLMENT]: { fulfillment_provider_id: 'manual_manual' },
@@ -208,58 +160,51 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
   const serviceZone = fulfillmentSet.service_zones[0];
   if (!serviceZone) throw new Error('the service zone was not created');
   const shippingProfile = await defaultShippingProfile(container);
+  // A courier for the buyer's parcels and a free return option for what comes back.
+  const shippingOptions = [
+    {
+      name: '快递 Standard courier',
+      type: {
+        label: '快递 Courier',
+        description: '2–4 天送达 Delivered in 2–4 days',
+        code: 'standard-courier',
+      },
+      amount: 10,
+      isReturn: false,
+    },
+    {
+      name: '快递退货 Return by courier',
+      type: { label: '退货 Return', description: '买家寄回 Sent back by the buyer', code: 'return-courier' },
+      amount: 0,
+      isReturn: true,
+    },
+  ];
   await createShippingOptionsWorkflow(container).run({
-    input: [
-      {
-        name: '快递 Standard courier',
-        price_type: 'flat',
-        provider_id: 'manual_manual',
-        service_zone_id: serviceZone.id,
-        shipping_profile_id: shippingProfile.id,
-        type: {
-          label: '快递 Courier',
-          description: '2–4 天送达 Delivered in 2–4 days',
-          code: 'standard-courier',
-        },
-        prices: [
-          { currency_code: 'cny', amount: 10 },
-          { region_id: region.id, amount: 10 },
-        ],
-        rules: [
-          { attribute: 'enabled_in_store', value: 'true', operator: 'eq' },
-          { attribute: 'is_return', value: 'false', operator: 'eq' },
-        ],
-      },
-      {
-        name: '快递退货 Return by courier',
-        price_type: 'flat',
-        provider_id: 'manual_manual',
-        service_zone_id: serviceZone.id,
-        shipping_profile_id: shippingProfile.id,
-        type: {
-          label: '退货 Return',
-          description: '买家寄回 Sent back by the buyer',
-          code: 'return-courier',
-        },
-        prices: [
-          { currency_code: 'cny', amount: 0 },
-          { region_id: region.id, amount: 0 },
-        ],
-        rules: [
-          { attribute: 'enabled_in_store', value: 'true', operator: 'eq' },
-          { attribute: 'is_return', value: 'true', operator: 'eq' },
-        ],
-      },
-    ],
+    input: shippingOptions.map(option => ({
+      name: option.name,
+      price_type: 'flat' as const,
+      provider_id: 'manual_manual',
+      service_zone_id: serviceZone.id,
+      shipping_profile_id: shippingProfile.id,
+      type: option.type,
+      prices: [
+        { currency_code: 'cny', amount: option.amount },
+        { region_id: region.id, amount: option.amount },
+      ],
+      rules: [
+        { attribute: 'enabled_in_store', value: 'true', operator: 'eq' as const },
+        { attribute: 'is_return', value: String(option.isReturn), operator: 'eq' as const },
+      ],
+    })),
   });
   await linkSalesChannelsToStockLocationWorkflow(container).run({
     input: { id: location.id, add: [salesChannel.id] },
   });
 
-  logger.info(`[seed] ${CATALOGUE.length} products`);
+  logger.info(`[seed] ${catalogue.length} products`);
   await createProductsWorkflow(container).run({
     input: {
-      products: CATALOGUE.map(product => {
+      products: catalogue.map(product => {
         const optionTitle = bilingual(product.option);
         const physical = product.goods === 'physical';
         return {
@@ -324,16 +269,23 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
   });
 
   logger.info('[seed] publishable API key');
-  const {
-    result: [apiKey],
-  } = await createApiKeysWorkflow(container).run({
-    input: { api_keys: [{ title: PUBLISHABLE_KEY_TITLE, type: 'publishable', created_by: '' }] },
-  });
-  if (!apiKey) throw new Error('the publishable API key was not created');
+  const apiKey = created(
+    'the publishable API key',
+    await createApiKeysWorkflow(container).run({
+      input: { api_keys: [{ title: PUBLISHABLE_KEY_TITLE, type: 'publishable', created_by: '' }] },
+    }),
+  );
   await linkSalesChannelsToApiKeyWorkflow(container).run({
     input: { id: apiKey.id, add: [salesChannel.id] },
   });
   logger.info('[seed] done');
+}
+
+/** The one record a create workflow returned; throws naming `what` when it returned none. */
+function created<T>(what: string, { result }: { result: T[] }): T {
+  const [first] = result;
+  if (!first) throw new Error(`${what} was not created`);
+  return first;
 }
 
 /** "中文 English", or one of them when they are the same ("PDF"). */
@@ -348,10 +300,10 @@ function readDemoAccounts(): DemoAccounts {
 
 /** The admin user, created the way `medusa user -e … -p …` creates one. */
 async function createAdminUser(container: ExecArgs['container']): Promise<void> {
-  const {
-    result: [user],
-  } = await createUsersWorkflow(container).run({ input: { users: [{ email: DEMO_ADMIN.email }] } });
-  if (!user) throw new Error('the admin user was not created');
+  const user = created(
+    'the admin user',
+    await createUsersWorkflow(container).run({ input: { users: [{ email: DEMO_ADMIN.email }] } }),
+  );
   const auth = container.resolve(Modules.AUTH);
   const { authIdentity, error } = await auth.register('emailpass', {
     body: { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password },
@@ -365,11 +317,10 @@ async function defaultShippingProfile(container: ExecArgs['container']): Promise
   const fulfillment = container.resolve(Modules.FULFILLMENT);
   const [existing] = await fulfillment.listShippingProfiles({ type: 'default' });
   if (existing) return existing;
-  const {
-    result: [created],
-  } = await createShippingProfilesWorkflow(container).run({
-    input: { data: [{ name: '实物 Physical goods', type: 'default' }] },
-  });
-  if (!created) throw new Error('the shipping profile was not created');
-  return created;
+  return created(
+    'the shipping profile',
+    await createShippingProfilesWorkflow(container).run({
+      input: { data: [{ name: '实物 Physical goods', type: 'default' }] },
+    }),
+  );
 }

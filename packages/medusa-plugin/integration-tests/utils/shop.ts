@@ -3,7 +3,17 @@
  * and a storefront would: a CNY region with the Alipay provider, sales channels with publishable
  * keys, a stock location with a shipping option (顺丰速运, 10 CNY), and a product at 12.50 CNY.
  */
+import { readFileSync } from 'node:fs';
 import { call, type HttpClient, ok } from './http';
+
+/**
+ * The CNY shop's request bodies (region, warehouse, shipping, product), as data: the install test
+ * (test/install/medusa.mjs) builds the same shop in a freshly installed Medusa app from this file.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: request bodies as the admin API takes them
+const CNY_SHOP: Record<string, any> = JSON.parse(
+  readFileSync(new URL('./cny-shop.json', import.meta.url), 'utf8'),
+);
 
 /** What {@link setupShop} created. */
 export interface Shop {
@@ -34,16 +44,9 @@ export async function setupShop(
   }
   const channelIds = salesChannels.map(channel => channel.id);
 
-  const { region } = await ok(api, 'post', '/admin/regions', admin, {
-    name: 'China',
-    currency_code: 'cny',
-    countries: ['cn'],
-    payment_providers: ['pp_alipay_alipay'],
-  });
+  const { region } = await ok(api, 'post', '/admin/regions', admin, CNY_SHOP.region);
 
-  const { stock_location } = await ok(api, 'post', '/admin/stock-locations', admin, {
-    name: 'Shanghai warehouse',
-  });
+  const { stock_location } = await ok(api, 'post', '/admin/stock-locations', admin, CNY_SHOP.stockLocation);
   await ok(api, 'post', `/admin/stock-locations/${stock_location.id}/sales-channels`, admin, {
     add: channelIds,
   });
@@ -55,10 +58,7 @@ export async function setupShop(
     'post',
     `/admin/stock-locations/${stock_location.id}/fulfillment-sets?fields=*fulfillment_sets`,
     admin,
-    {
-      name: 'Shanghai shipping',
-      type: 'shipping',
-    },
+    CNY_SHOP.fulfillmentSet,
   );
   const fulfillmentSetId = withSet.stock_location.fulfillment_sets[0].id;
   const { fulfillment_set } = await ok(
@@ -66,44 +66,26 @@ export async function setupShop(
     'post',
     `/admin/fulfillment-sets/${fulfillmentSetId}/service-zones?fields=*service_zones`,
     admin,
-    {
-      name: 'Mainland China',
-      geo_zones: [{ type: 'country', country_code: 'cn' }],
-    },
+    CNY_SHOP.serviceZone,
   );
   const serviceZoneId = fulfillment_set.service_zones[0].id;
-  const { shipping_profile } = await ok(api, 'post', '/admin/shipping-profiles', admin, {
-    name: 'Parcels',
-    type: 'default',
-  });
+  const { shipping_profile } = await ok(
+    api,
+    'post',
+    '/admin/shipping-profiles',
+    admin,
+    CNY_SHOP.shippingProfile,
+  );
   const { shipping_option } = await ok(api, 'post', '/admin/shipping-options', admin, {
-    name: '顺丰速运',
+    ...CNY_SHOP.shippingOption,
     service_zone_id: serviceZoneId,
     shipping_profile_id: shipping_profile.id,
-    provider_id: 'manual_manual',
-    price_type: 'flat',
-    type: { label: 'Express', description: 'SF Express', code: 'sf-express' },
-    prices: [{ currency_code: 'cny', amount: 10 }],
-    rules: [
-      { attribute: 'enabled_in_store', value: 'true', operator: 'eq' },
-      { attribute: 'is_return', value: 'false', operator: 'eq' },
-    ],
   });
 
   const { product } = await ok(api, 'post', '/admin/products', admin, {
-    title: '龙井茶 Longjing tea',
-    status: 'published',
+    ...CNY_SHOP.product,
     shipping_profile_id: shipping_profile.id,
     sales_channels: channelIds.map(id => ({ id })),
-    options: [{ title: 'Size', values: ['250g'] }],
-    variants: [
-      {
-        title: '250g',
-        options: { Size: '250g' },
-        manage_inventory: false,
-        prices: [{ currency_code: 'cny', amount: 12.5 }],
-      },
-    ],
   });
 
   return {
@@ -132,16 +114,7 @@ export async function prepareCart(
   const { cart } = await ok(api, 'post', '/store/carts', store, {
     region_id: shop.regionId,
     sales_channel_id: shop.salesChannels[channel]!.id,
-    email: 'buyer@example.com',
-    shipping_address: {
-      first_name: '三',
-      last_name: '张',
-      address_1: '南京东路 1 号',
-      city: '上海',
-      postal_code: '200001',
-      country_code: 'cn',
-      phone: '13800000000',
-    },
+    ...CNY_SHOP.buyer,
     items: [{ variant_id: shop.variantId, quantity }],
   });
   await ok(api, 'post', `/store/carts/${cart.id}/shipping-methods`, store, {
