@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleShop, stopProcessGroup } from '../support/example-shop';
-import { type DemoSandbox, demoAccountsPath, startDemoSandbox } from '../support/sandbox';
+import { type DemoSandbox, demoAccountsPath, eventually, startDemoSandbox } from '../support/sandbox';
 import { freePort, repoRoot } from '../support/shop-process';
 
 /** What a process printed until it exited, became ready, or ran out of time. */
@@ -301,6 +301,46 @@ describe('express-shop', () => {
     const secondOutcome = (await second.json()) as RefundAnswer;
     expect(secondOutcome).toMatchObject({ status: 'succeeded', refundedTotalFen: 200 });
     expect(secondOutcome.refundId).not.toBe(firstOutcome.refundId);
+    expect((await orderNow()).refundedFen).toBe(200);
+  });
+
+  it('a refund notification that arrives after the next refund does not lower the refunded total', async () => {
+    const { port, env } = await envFor(tempDir('express-late-refund-'), { MERCHANT_TOKEN: 'f'.repeat(64) });
+    await startUntilReady(process.execPath, [server], env, /Express shop on/);
+    const shop = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${shop}/orders`, {
+      method: 'POST',
+      body: new URLSearchParams({ productId: 'ebook' }),
+      redirect: 'manual',
+    });
+    const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
+    expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
+    const order = (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
+    await sandbox.pay({ outTradeNo: order.outTradeNo, appId: sandbox.sandbox.apps[0]!.appId });
+    const orderNow = async () =>
+      (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
+    const refund = (amountFen: number) =>
+      fetch(`${shop}${orderPath}/refund`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${'f'.repeat(64)}` },
+        body: JSON.stringify({ amountFen }),
+      });
+
+    // Alipay holds back the first refund's notification (refunded total 1.00) until after the second refund.
+    await sandbox.addFault({
+      scope: { outTradeNo: order.outTradeNo },
+      fault: 'delay-notify',
+      ms: 60_000,
+      count: 1,
+    });
+    expect((await refund(100)).status).toBe(200);
+    expect((await refund(100)).status).toBe(200);
+    await eventually(async () => expect((await orderNow()).refundedFen).toBe(200));
+    const before = (await sandbox.deliveries(order.outTradeNo)).length;
+    await sandbox.advanceClock(60_000);
+    await eventually(async () =>
+      expect((await sandbox.deliveries(order.outTradeNo)).length).toBeGreaterThan(before),
+    );
     expect((await orderNow()).refundedFen).toBe(200);
   });
 });

@@ -109,6 +109,9 @@ export function createShop(options) {
   /** Applied (tradeNo, status) pairs: a duplicate notification is acknowledged and changes nothing. */
   const applied = new Set();
   let nextId = 1000;
+  // The orders live in memory, so a restarted shop numbers them from 1000 again. Alipay refuses a merchant
+  // order number it has already seen, so each run's numbers carry the time it started.
+  const runStamp = Date.now().toString(36).toUpperCase();
 
   /** @param {string} outTradeNo */
   const orderOf = outTradeNo => [...orders.values()].find(o => o.outTradeNo === outTradeNo);
@@ -122,7 +125,9 @@ export function createShop(options) {
     if (applied.has(key)) return 'duplicate';
     applied.add(key);
     if (event.refundRequestNo !== undefined || (event.refundedFen ?? 0) > 0) {
-      order.refundedFen = event.refundedFen ?? order.refundedFen;
+      // A trade's refunded total only grows, and notifications arrive in any order: a late one about an
+      // earlier refund carries a smaller total, which must not undo a later refund's answer.
+      order.refundedFen = Math.max(order.refundedFen, event.refundedFen ?? 0);
       order.history.push(`refund confirmed: ${fenToYuan(order.refundedFen, { allowZero: true })} CNY`);
       return 'refund';
     }
@@ -164,7 +169,7 @@ export function createShop(options) {
       id,
       productId: product.id,
       amountFen: product.priceFen + product.shippingFeeFen,
-      outTradeNo: `EXP${id}-1`,
+      outTradeNo: `EXP${runStamp}${id}-1`,
       attempts: 1,
       status: 'pending',
       refundedFen: 0,
@@ -338,7 +343,8 @@ export function createShop(options) {
       });
       refund.status = outcome.status;
       refund.refundRequestNo = outcome.refundRequestNo;
-      if (outcome.status === 'succeeded') order.refundedFen = outcome.refundedTotalFen;
+      if (outcome.status === 'succeeded')
+        order.refundedFen = Math.max(order.refundedFen, outcome.refundedTotalFen);
       order.history.push(`refund ${refund.id} ${outcome.status}`);
       res.json({ refundId: refund.id, ...outcome });
     } catch (error) {
