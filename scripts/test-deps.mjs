@@ -5,7 +5,8 @@
  * password prompt), otherwise it stops with the exact command to run. Quiet and quick when everything is
  * there. The one list of packages is {@link TEST_PACKAGES}.
  *
- * No Redis: the Medusa tests and example run without REDIS_URL (in-memory event bus, locks and cache).
+ * Redis is only for the topology suite (`pnpm test:topology`), which starts Debian's `redis-server` on a free
+ * port itself; the other Medusa tests and the example run without REDIS_URL.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,6 +32,11 @@ export const TEST_PACKAGES = [
     why: 'Chinese text in the browser tests’ screenshots',
     // Without dpkg and fontconfig there is no telling: the fonts only make screenshots readable.
     present: probe => probe.debianPackageInstalled('fonts-noto-cjk') ?? probe.hasChineseFont() ?? true,
+  },
+  {
+    name: 'redis-server',
+    why: 'the topology suite (pnpm test:topology) runs BullMQ and Medusa’s Redis modules on a private redis-server',
+    present: probe => probe.onPath('redis-server') || probe.exists('/usr/bin/redis-server'),
   },
   {
     name: 'openssl',
