@@ -13,17 +13,17 @@ function probe(overrides = {}) {
   return {
     env: {},
     exists: path => path === '/usr/bin/chromium',
-    onPath: command => command === 'openssl' || command === 'apt-get',
+    onPath: command => ['openssl', 'apt-get', 'redis-server'].includes(command),
     debianPackageInstalled: () => true,
     hasChineseFont: () => true,
     ...overrides,
   };
 }
 
-test('the list holds Chromium, the CJK fonts and openssl, once each', () => {
+test('the list holds Chromium, the CJK fonts, redis-server and openssl, once each', () => {
   assert.deepEqual(
     TEST_PACKAGES.map(p => p.name),
-    ['chromium', 'fonts-noto-cjk', 'openssl'],
+    ['chromium', 'fonts-noto-cjk', 'redis-server', 'openssl'],
   );
 });
 
@@ -47,7 +47,21 @@ test('finds what is missing', () => {
     missingPackages(probe({ debianPackageInstalled: () => undefined, hasChineseFont: () => undefined })),
     [],
   );
-  assert.deepEqual(missingPackages(probe({ onPath: () => false })), ['openssl']);
+  assert.deepEqual(missingPackages(probe({ onPath: () => false })), ['redis-server', 'openssl']);
+  assert.deepEqual(
+    missingPackages(probe({ onPath: c => c !== 'redis-server', exists: p => p === '/usr/bin/chromium' })),
+    ['redis-server'],
+  );
+  // Debian's path counts even when /usr/bin is not on the PATH.
+  assert.deepEqual(
+    missingPackages(
+      probe({
+        onPath: c => c === 'openssl',
+        exists: p => ['/usr/bin/chromium', '/usr/bin/redis-server'].includes(p),
+      }),
+    ),
+    [],
+  );
 });
 
 test('everything present → nothing to do', () => {
