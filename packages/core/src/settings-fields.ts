@@ -1,13 +1,14 @@
 /**
  * The admin-form vocabulary shared by every adapter and its browser UI: interface types with labels, the
  * flat settings shape, which settings are secrets, and how to mask them; and what payment statuses mean
- * to a merchant (`./status-text`). This module imports nothing Node-only (only `./errors` and
- * `./status-text`, which import nothing but `./events`), so admin bundles can use it through
+ * to a merchant (`./status-text`), and which refund statuses are final. This module imports nothing Node-only
+ * (only `./errors`, `./status-text` and `./lifecycle/refund-status`, which import nothing but `./events`), so admin bundles can use it through
  * `@alipay-commerce/core/settings`.
  */
 
 import { type Bilingual, bilingualLine } from './errors';
 
+export { isFinalRefundStatus, type ShopRefundStatus } from './lifecycle/refund-status';
 export {
   ATTEMPT_STATUS_TEXT,
   REFUND_STATUS_TEXT,

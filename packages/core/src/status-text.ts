@@ -4,7 +4,7 @@
  */
 import type { Bilingual } from './errors';
 import { type TradeStatus, toTradeStatus } from './events';
-import type { ShopRefundStatus } from './lifecycle/refunds';
+import type { ShopRefundStatus } from './lifecycle/refund-status';
 
 /** What each {@link TradeStatus} means to a merchant. */
 export const TRADE_STATUS_TEXT: Readonly<Record<TradeStatus, Bilingual>> = {

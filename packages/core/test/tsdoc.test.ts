@@ -34,7 +34,7 @@ describe('public API documentation', () => {
 });
 
 describe('browser-safe settings entry (@alipay-commerce/core/settings)', () => {
-  it('imports nothing but the core errors, events and status texts (which import nothing else), so admin bundles can use it without Node built-ins', async () => {
+  it('imports nothing but the core errors, events, status texts and refund statuses (which import nothing else), so admin bundles can use it without Node built-ins', async () => {
     const { readFileSync } = await import('node:fs');
     const imports = (file: string) =>
       [
@@ -43,8 +43,9 @@ describe('browser-safe settings entry (@alipay-commerce/core/settings)', () => {
         ),
       ].map(match => match[1]);
     // Type-only imports are erased from the bundle. The one bilingual join (`bilingualLine`) lives with the errors; admin bundles get it from here.
-    expect(imports('settings-fields.ts')).toEqual(['./errors', './status-text']);
+    expect(imports('settings-fields.ts')).toEqual(['./errors', './lifecycle/refund-status', './status-text']);
     expect(imports('status-text.ts')).toEqual(['./events']);
+    expect(imports('lifecycle/refund-status.ts')).toEqual([]);
     expect(imports('errors.ts')).toEqual([]);
     expect(imports('events.ts')).toEqual([]);
     const settings = await import('../src/settings-fields');

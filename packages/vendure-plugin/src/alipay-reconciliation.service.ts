@@ -7,6 +7,7 @@ import {
   RECONCILE_BATCH_SIZE,
   REFUND_ATTENTION_AFTER_MS,
   refundQueryResult,
+  SHOP_REFUND_STATUSES,
 } from '@alipay-commerce/core/lifecycle';
 import { Inject, Injectable } from '@nestjs/common';
 import { type ID, Logger, Refund, type RequestContext, TransactionalConnection } from '@vendure/core';
@@ -37,8 +38,8 @@ export function reconciliationSchedule(intervalMinutes: number): string {
   return hours >= 24 ? '0 0 * * *' : `0 */${hours} * * *`;
 }
 
-/** Refund statuses reconciliation completes. */
-const OPEN_REFUND_STATUSES = ['requested', 'uncertain', 'pending', 'requires_action'] as const;
+/** Refund statuses reconciliation completes: every one whose outcome is not known yet. */
+const OPEN_REFUND_STATUSES = SHOP_REFUND_STATUSES.filter(status => !isFinalRefundStatus(status));
 
 /**
  * The plugin's background catch-up, run by the `alipay-reconcile-pending-trades` scheduled task: what

@@ -10,6 +10,7 @@ import type { AlipayGeneration } from '../events';
 import type { RefundOutcome, RefundQueryOutcome } from '../facade';
 import { legacyBatchNoFor } from '../legacy/client';
 import { outRequestNoFor } from '../openapi/client';
+import { isFinalRefundStatus, type ShopRefundStatus } from './refund-status';
 
 /**
  * Refunds that keep the shop's books equal to Alipay's. The rules, for every adapter:
@@ -23,22 +24,8 @@ import { outRequestNoFor } from '../openapi/client';
  *    ({@link nextRefundCheck}, {@link refundQueryResult}, {@link reconcileRefundedTotal}).
  */
 
-/**
- * Where a shop's record of one refund stands:
- * - `requested` — stored, Alipay not answered yet (in flight, or the process died before the answer);
- * - `pending` — Alipay accepted it and reports the result later (legacy `batch_refund_notify`);
- * - `requires_action` — the seller must confirm on Alipay's page with the payment password (legacy);
- * - `uncertain` — the answer was lost or does not add up: reconciliation asks Alipay;
- * - `succeeded` — Alipay refunded it;
- * - `failed` — Alipay refused it; nothing moved.
- */
-export type ShopRefundStatus =
-  | 'requested'
-  | 'pending'
-  | 'requires_action'
-  | 'uncertain'
-  | 'succeeded'
-  | 'failed';
+export type { ShopRefundStatus } from './refund-status';
+export { FINAL_REFUND_STATUSES, isFinalRefundStatus, SHOP_REFUND_STATUSES } from './refund-status';
 
 /** The error code of a refund only a person can settle (legacy, refused when sent again). */
 export const REFUND_NEEDS_CHECK = 'REFUND_NEEDS_CHECK';
@@ -53,24 +40,6 @@ export function REFUND_NEEDS_CHECK_TEXT(code: string): Bilingual {
 
 /** Who asked for a refund: the shop (an admin), Alipay's side (portal, buyer protection), or the orphan policy. */
 export type RefundOrigin = 'shop' | 'alipay' | 'orphan';
-
-/** Every {@link ShopRefundStatus}, in the order a refund moves through them. */
-export const SHOP_REFUND_STATUSES: readonly ShopRefundStatus[] = [
-  'requested',
-  'pending',
-  'requires_action',
-  'uncertain',
-  'succeeded',
-  'failed',
-];
-
-/** Refund statuses whose money question is answered. */
-export const FINAL_REFUND_STATUSES: readonly ShopRefundStatus[] = ['succeeded', 'failed'];
-
-/** True when the refund's outcome is known (`succeeded` or `failed`). */
-export function isFinalRefundStatus(status: ShopRefundStatus): boolean {
-  return status === 'succeeded' || status === 'failed';
-}
 
 /**
  * True while a refund blocks another refund of the same payment: until Alipay's answer is known. A

@@ -1,4 +1,4 @@
-import { REFUND_STATUS_TEXT, recordedStatusText } from '@alipay-commerce/core/settings';
+import { isFinalRefundStatus, REFUND_STATUS_TEXT, recordedStatusText } from '@alipay-commerce/core/settings';
 import { api, Badge, type PageContextValue } from '@vendure/dashboard';
 import { useEffect, useState } from 'react';
 import type { AlipayOrderRefund, AlipayOrderTrade } from '../types';
@@ -31,9 +31,6 @@ const ORDER_QUERY = `
     }
   }
 `;
-
-/** Refund statuses whose outcome is not known yet: what the merchant watches. */
-const OPEN_REFUND_STATUSES = new Set(['requested', 'uncertain', 'pending', 'requires_action']);
 
 function yuan(fen: number): string {
   return `¥${(fen / 100).toFixed(2)}`;
@@ -119,7 +116,7 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
             return (
               <div key={`${refund.outTradeNo}/${refund.requestNo}`} className="flex flex-col text-xs">
                 <div className="flex items-center gap-2">
-                  <Badge variant={OPEN_REFUND_STATUSES.has(refund.status) ? 'outline' : 'secondary'}>
+                  <Badge variant={isFinalRefundStatus(refund.status) ? 'secondary' : 'outline'}>
                     {status ? inLanguage(status, language) : refund.status}
                   </Badge>
                   <span>
