@@ -7,12 +7,23 @@
  * Read by every Medusa command (`medusa db:migrate`, `exec`, `build`, `start`); `scripts/start.ts` sets the
  * environment: `PORT`, `STOREFRONT_URL`, `DATABASE_URL`, and the secrets `JWT_SECRET`, `COOKIE_SECRET`,
  * `ALIPAY_SETTINGS_SECRET`.
+ *
+ * Production mode (several processes on one PostgreSQL, see docs/deployment.md), driven by three more
+ * variables; without them the shop is one process with Medusa's in-memory modules:
+ * - `REDIS_URL`: Medusa's Redis event bus, workflow engine, locking and caching, shared by every process;
+ * - `MEDUSA_WORKER_MODE`: `server` (HTTP only: API routes, the notify route, the admin), `worker` (the
+ *   scheduled jobs and the subscribers, no API routes) or `shared` (both, the default);
+ * - `MEDUSA_BACKEND_URL`: the public URL in front of the servers (the load balancer), which Alipay's
+ *   notifications are sent to.
  */
 import { defineConfig } from '@medusajs/framework/utils';
 
 const port = Number(process.env.PORT || 9000);
-/** Where this server is reached: the sandbox posts Alipay notifications here, the admin runs at `/app`. */
-const backendUrl = `http://localhost:${port}`;
+/**
+ * Where the shop is reached: the notify URL Alipay posts to, the admin at `/app`. Behind a load balancer
+ * this is the balancer's URL (`MEDUSA_BACKEND_URL`), not an instance's own.
+ */
+const backendUrl = (process.env.MEDUSA_BACKEND_URL || `http://localhost:${port}`).replace(/\/+$/, '');
 const storefrontUrl = (process.env.STOREFRONT_URL || 'http://localhost:8080').replace(/\/+$/, '');
 
 /**
@@ -36,9 +47,64 @@ function requiredSecret(name: 'JWT_SECRET' | 'COOKIE_SECRET' | 'ALIPAY_SETTINGS_
 // checked here so that a missing key stops the start instead of the first save.
 requiredSecret('ALIPAY_SETTINGS_SECRET');
 
+/** Shared state of a multi-process shop; unset: one process, in-memory modules. */
+const redisUrl = process.env.REDIS_URL || undefined;
+
+/** What this process does: `server` answers HTTP, `worker` runs jobs and subscribers, `shared` both. */
+function workerMode(): 'shared' | 'worker' | 'server' {
+  const mode = process.env.MEDUSA_WORKER_MODE || 'shared';
+  if (mode !== 'shared' && mode !== 'worker' && mode !== 'server') {
+    throw new Error(
+      `MEDUSA_WORKER_MODE must be shared, worker or server, not "${mode}". / ` +
+        `MEDUSA_WORKER_MODE 必须是 shared、worker 或 server，而不是 "${mode}"。`,
+    );
+  }
+  return mode;
+}
+
+/**
+ * Medusa's Redis modules, as its documentation configures them: the event bus (a subscriber runs once,
+ * in a worker), the workflow engine (scheduled jobs run once per tick across the workers), locking (a
+ * lock holds across processes) and the caching module's Redis provider.
+ */
+function redisModules(url: string) {
+  return [
+    { resolve: '@medusajs/medusa/event-bus-redis', options: { redisUrl: url } },
+    { resolve: '@medusajs/medusa/workflow-engine-redis', options: { redis: { redisUrl: url } } },
+    {
+      resolve: '@medusajs/medusa/locking',
+      options: {
+        providers: [
+          {
+            resolve: '@medusajs/medusa/locking-redis',
+            id: 'locking-redis',
+            is_default: true,
+            options: { redisUrl: url },
+          },
+        ],
+      },
+    },
+    {
+      resolve: '@medusajs/medusa/caching',
+      options: {
+        providers: [
+          {
+            resolve: '@medusajs/medusa/caching-redis',
+            id: 'caching-redis',
+            is_default: true,
+            options: { redisUrl: url },
+          },
+        ],
+      },
+    },
+  ];
+}
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
+    redisUrl,
+    workerMode: workerMode(),
     http: {
       // The storefront calls the Store API from its server and the browser; the admin is served by
       // this server itself (same origin), but the auth routes still check the origin.
@@ -58,7 +124,12 @@ module.exports = defineConfig({
     // The dashboard at http://localhost:<PORT>/app, calling the API on its own origin: one admin build
     // serves every port the demo and the tests pick.
     path: '/app',
+    // A worker serves no HTTP but /health: no dashboard. (Read at start only: `medusa build` runs without
+    // MEDUSA_WORKER_MODE, so one build serves every process.)
+    disable: workerMode() === 'worker',
   },
+  // The caching module is behind Medusa's `caching` feature flag in 2.21.
+  ...(redisUrl ? { featureFlags: { caching: true } } : {}),
   plugins: [
     // API routes (notify, return, admin), the alipay module and its migrations, the jobs, the
     // shipment subscriber, the Settings → Alipay page and the order widget.
@@ -91,5 +162,6 @@ module.exports = defineConfig({
         ],
       },
     },
+    ...(redisUrl ? redisModules(redisUrl) : []),
   ],
 });

@@ -89,7 +89,15 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
   async start(options: ShopStartOptions): Promise<void> {
     await this.prepare(options, 'silly');
     const ready = await this.spawn();
-    this.publishableKeys.set('openapi', ready.publishableKey);
+    await this.setUpShop(ready.publishableKey);
+  }
+
+  /**
+   * Once the shop answers on {@link url}: logs the admin in and adds what the suites need (sales channels
+   * per payment kind, shipping), through the admin API. The topology driver calls it with `url` on its proxy.
+   */
+  protected async setUpShop(publishableKey: string): Promise<void> {
+    this.publishableKeys.set('openapi', publishableKey);
     await this.login();
     const catalogue = await setUpMedusaShop(
       (method, path, body) => this.admin(method, path, body),
@@ -105,7 +113,7 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
    * shop loads) was missing — `medusa plugin:build` deletes it first, so a build running at the same time
    * (another test run, a developer) makes a start fail that a retry after the build passes.
    */
-  private async spawn(): Promise<{ publishableKey: string }> {
+  protected async spawn(): Promise<{ publishableKey: string }> {
     try {
       return await this.spawnOnce();
     } catch (error) {

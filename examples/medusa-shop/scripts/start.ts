@@ -19,6 +19,13 @@
  * Environment: `PORT` (9000), `ALIPAY_SANDBOX_URL` (http://127.0.0.1:7010), `STOREFRONT_URL`
  * (http://localhost:8080), `DATA_DIR` (`examples/medusa-shop/.data`), `DATABASE_URL` (optional).
  *
+ * Production mode (medusa-config.ts): `REDIS_URL`, `MEDUSA_WORKER_MODE` (`server` | `worker` | `shared`)
+ * and `MEDUSA_BACKEND_URL` are passed on to Medusa. Several processes share one `DATABASE_URL` and one
+ * `DATA_DIR` (its secrets): run `start.ts --prepare-only` once first (build, migrations, seed; prints
+ * `ALIPAY_COMMERCE_PREPARED {json}` and exits), then start every process; each finds the schema and the
+ * seed up to date and only starts `medusa start`. A worker answers `/health` only (no API routes), so its
+ * readiness is `/health`; a server's is `/health`, the admin and the Store API.
+ *
  * Secrets (`JWT_SECRET`, `COOKIE_SECRET`, `ALIPAY_SETTINGS_SECRET`): from the environment, else from
  * `$DATA_DIR/secrets.json` (git-ignored); the first start generates the missing ones there. With
  * `NODE_ENV=production` nothing is generated: the shop refuses to start, before anything else, until all
@@ -48,6 +55,10 @@ const sandboxUrl = (process.env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010').r
 const storefrontUrl = (process.env.STOREFRONT_URL || 'http://localhost:8080').replace(/\/+$/, '');
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(exampleDir, '.data'));
 const externalDatabaseUrl = process.env.DATABASE_URL || undefined;
+/** `--prepare-only`: build, migrate and seed, then exit (before the processes of a multi-process shop start). */
+const prepareOnly = process.argv.includes('--prepare-only');
+/** A worker process (`MEDUSA_WORKER_MODE=worker`) serves `/health` only. */
+const isWorker = process.env.MEDUSA_WORKER_MODE === 'worker';
 /** The shop's secrets file (git-ignored with the data directory). */
 const secretsFile = path.join(dataDir, 'secrets.json');
 /** What medusa-config.ts and the plugin read; no secret has a fixed fallback. */
@@ -206,10 +217,11 @@ async function ensureBuild(): Promise<string> {
     say(`building Medusa and its admin (first start, or the app or the plugin changed)… / 正在构建`);
     const output = path.join(exampleDir, '.medusa', 'server');
     await rm(output, { recursive: true, force: true });
-    await runMedusa(['build'], medusaEnv('', { NODE_ENV: 'production' }), {
-      cwd: exampleDir,
-      label: 'build',
-    });
+    const buildEnv = medusaEnv('', { NODE_ENV: 'production' });
+    // One build for every process of a multi-process shop: the admin is built whatever this process is.
+    delete buildEnv.MEDUSA_WORKER_MODE;
+    delete buildEnv.REDIS_URL;
+    await runMedusa(['build'], buildEnv, { cwd: exampleDir, label: 'build' });
     await rm(buildDir, { recursive: true, force: true });
     await rename(output, buildDir);
     await writeFile(complete, JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }));
@@ -289,6 +301,7 @@ async function waitUntilServing(server: ChildProcess, publishableKey: string): P
     try {
       const health = await fetch(`${shopUrl}/health`, { signal: AbortSignal.timeout(5000) });
       if (!health.ok) return false;
+      if (isWorker) return true;
       const [admin, store] = await Promise.all([
         fetch(`${shopUrl}/app/`, { signal: AbortSignal.timeout(10_000) }),
         fetch(`${shopUrl}/store/regions`, {
@@ -447,6 +460,12 @@ async function main(): Promise<void> {
   const [buildDir, state] = await Promise.all([ensureBuild(), prepareDatabase(postgres, databaseUrl)]);
   if (stopping) return;
   const publishableKey = state.publishableKey as string;
+  if (prepareOnly) {
+    say(`prepared in ${seconds(startedAt)} (build, schema and seed up to date)`);
+    process.stdout.write(`ALIPAY_COMMERCE_PREPARED ${JSON.stringify({ buildDir, publishableKey })}\n`);
+    await shutdown('prepared', 0);
+    return;
+  }
 
   const server = spawnMedusa(['start'], medusaEnv(databaseUrl, { NODE_ENV: 'production' }), {
     cwd: buildDir,
@@ -458,9 +477,12 @@ async function main(): Promise<void> {
     }
   });
   await waitUntilServing(server, publishableKey);
-  await followSandboxUrl(databaseUrl, state.sandboxUrl).catch(error =>
-    say(`could not move the Alipay gateway to ${sandboxUrl}: ${describe(error)}`),
-  );
+  // Through the admin API, which a worker does not serve.
+  if (!isWorker) {
+    await followSandboxUrl(databaseUrl, state.sandboxUrl).catch(error =>
+      say(`could not move the Alipay gateway to ${sandboxUrl}: ${describe(error)}`),
+    );
+  }
 
   say(`ready in ${seconds(startedAt)}: ${shopUrl}, admin ${shopUrl}/app`);
   // Throw-away demo credentials, printed on purpose (the demo shows them to the person trying it).
@@ -472,6 +494,7 @@ async function main(): Promise<void> {
     publishableKey,
     // The Medusa server's own process (this script supervises it): tests measure and kill that one.
     serverPid: server.pid,
+    workerMode: process.env.MEDUSA_WORKER_MODE || 'shared',
   };
   process.stdout.write(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}\n`);
 }
