@@ -36,9 +36,11 @@ import {
   signRsa2,
 } from '../../test/support/alipay-messages';
 import { registeredDrivers } from '../../test/support/drivers';
+import { registeredTopologies } from '../../test/topology/support/drivers';
+import type { TopologyDriver } from '../../test/topology/support/topology-driver';
 import { startDemoSandbox } from '../../test/support/sandbox';
 import type { PendingOrder, ShopDriver } from '../../test/support/shop-driver';
-import { repoRoot } from '../../test/support/shop-process';
+import { repoRoot, rssOf } from '../../test/support/shop-process';
 import { type LoadRequest, type LoadResult, percentile, runLoad } from './loadgen';
 
 const { values: args } = parseArgs({
@@ -53,9 +55,10 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     label: { type: 'string' },
     rate: { type: 'string' },
+    topology: { type: 'boolean', default: false },
   },
 });
-const ORDERS = Number(args.orders ?? (args.quick ? 300 : 7000));
+const ORDERS = Number(args.orders ?? (args.quick ? 300 : args.topology ? 1000 : 7000));
 const CONNECTIONS = Number(args.connections);
 const DUPLICATE_SHARE = Number(args.duplicates);
 const ORDER_CONCURRENCY = Number(args['order-concurrency']);
@@ -208,10 +211,26 @@ function phaseReport(phase: string, deliveries: Delivery[], result: LoadResult):
   };
 }
 
-async function benchShop(shop: ShopDriver): Promise<ShopReport> {
-  const sandbox = await startDemoSandbox(1);
-  try {
-    await shop.start({ sandboxUrl: sandbox.url });
+/** The processes a run measures: the shop's one process, or every server and worker of a topology. */
+interface Measured {
+  /** The shop's name in the report, e.g. `vendure` or `vendure topology, 2 servers`. */
+  label: string;
+  pids(): number[];
+}
+
+/** The sum of `cpuSeconds` over processes. */
+const cpuOf = (pids: number[]) => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+/** The sum of the processes' RSS. */
+const rssOfAll = (pids: number[]) => pids.reduce((n, pid) => n + rssOf(pid), 0);
+
+/** One measured run against a started shop (its own orders, warm-up, phases, checks). */
+async function benchShop(
+  shop: ShopDriver,
+  sandbox: Awaited<ReturnType<typeof startDemoSandbox>>,
+  run: Measured,
+): Promise<ShopReport> {
+  const pids = run.pids;
+  {
     const [app] = sandbox.accounts.apps;
     const alipayKey = sandbox.accounts.alipayKeys.privateKey;
 
@@ -219,11 +238,11 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
     let made = 0;
     const orders = await pool(Array.from({ length: ORDERS }), ORDER_CONCURRENCY, async () => {
       const order = await shop.createPendingOrder({ kind: 'openapi' });
-      if (++made % 500 === 0) console.log(`  ${shop.name}: ${made} / ${ORDERS} orders`);
+      if (++made % 500 === 0) console.log(`  ${run.label}: ${made} / ${ORDERS} orders`);
       return order;
     });
     const orderCreationS = round((performance.now() - t) / 1000);
-    console.log(`  ${shop.name}: ${ORDERS} orders in ${orderCreationS} s`);
+    console.log(`  ${run.label}: ${ORDERS} orders in ${orderCreationS} s`);
 
     const origin = new URL(orders[0]!.notifyUrl).origin;
     const tradeNos = new Map(orders.map(o => [o.ref, newTradeNo()]));
@@ -272,8 +291,8 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
     ];
     const totalDeliveries = warmupDeliveries.length + phases.reduce((n, p) => n + p.deliveries.length, 0);
     const pid = shop.pid();
-    const rssAtStart = shop.rssBytes();
-    console.log(`  ${shop.name}: warm-up: ${warmupDeliveries.length} deliveries…`);
+    const rssAtStart = rssOfAll(pids());
+    console.log(`  ${run.label}: warm-up: ${warmupDeliveries.length} deliveries…`);
     const warm = await runLoad(origin, warmupDeliveries, {
       connections: CONNECTIONS,
       timeoutMs: 30_000,
@@ -281,11 +300,11 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
     });
     const warmupErrors = Object.fromEntries(warm.errors);
 
-    const rssBefore = shop.rssBytes();
-    const cpuBefore = cpuSeconds(pid);
+    const rssBefore = rssOfAll(pids());
+    const cpuBefore = cpuOf(pids());
     let rssPeak = rssBefore;
     const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, shop.rssBytes());
+      rssPeak = Math.max(rssPeak, rssOfAll(pids()));
     }, 250);
     const reports: PhaseReport[] = [];
     const results: LoadResult[] = [];
@@ -303,7 +322,7 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
             : Math.max(1, Math.round(saturatedPayRate * PACED_SHARE))
           : undefined;
         console.log(
-          `  ${shop.name}: ${phase}: ${deliveries.length} deliveries over ${CONNECTIONS} connections${rate ? ` at ${rate}/s` : ''}…`,
+          `  ${run.label}: ${phase}: ${deliveries.length} deliveries over ${CONNECTIONS} connections${rate ? ` at ${rate}/s` : ''}…`,
         );
         const result = await runLoad(origin, deliveries, {
           connections: CONNECTIONS,
@@ -322,9 +341,9 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
             JSON.stringify(deliveries.map((d, i) => [d.duplicate ? 1 : 0, round(result.latencies[i]!)])),
           );
         }
-        const rssMiB = mib(shop.rssBytes());
+        const rssMiB = mib(rssOfAll(pids()));
         // The last phase's drain is the settling below.
-        const drainedS = ++phaseIndex < phases.length ? await settle(pid) : undefined;
+        const drainedS = ++phaseIndex < phases.length ? await settle(pids()) : undefined;
         const base = phaseReport(phase, deliveries, result);
         const report: PhaseReport = {
           ...base,
@@ -337,25 +356,26 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
         if (!paced && saturatedPayRate === 0) saturatedPayRate = report.sustained ?? report.throughput;
         reports.push(report);
         console.log(
-          `  ${shop.name}: ${phase}: ${report.throughput}/s, p50 ${report.p50} ms, p99 ${report.p99} ms, errors ${JSON.stringify(report.errors)}`,
+          `  ${run.label}: ${phase}: ${report.throughput}/s, p50 ${report.p50} ms, p99 ${report.p99} ms, errors ${JSON.stringify(report.errors)}`,
         );
       }
     } finally {
       clearInterval(sampler);
     }
-    const rssAfterLast = shop.rssBytes();
+    const rssAfterLast = rssOfAll(pids());
     rssPeak = Math.max(rssPeak, rssAfterLast);
-    const settledS = await settle(pid);
+    const settledS = await settle(pids());
     const last = reports.at(-1);
     if (last) last.drainedS = settledS;
     // After the drain: the CPU the notifications cost, also where it was spent after the answers.
-    const cpuAfter = cpuSeconds(pid);
-    const rssAfter = shop.rssBytes();
+    const cpuAfter = cpuOf(pids());
+    const rssAfter = rssOfAll(pids());
 
     // Every order paid exactly once: one live payment, settled, of the order's amount (payment state
     // names are each shop's own: Vendure `Settled`, Medusa `captured`; the view's flags are shop-neutral).
     const views = await shop.allOrders();
     const problems: string[] = [];
+    // In a topology the earlier run's orders are in the same database: only this run's count.
     for (const order of orders) {
       const view = views.get(order.ref);
       const paidOnce = view?.livePayments === 1 && view.settled;
@@ -364,7 +384,11 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
       }
     }
     const snapshot = (await shop.snapshot()) as { orphanPayments?: unknown[] };
-    if (snapshot.orphanPayments?.length) problems.push(`${snapshot.orphanPayments.length} orphan payments`);
+    const ours = new Set(orders.map(o => o.outTradeNo));
+    const orphans = (snapshot.orphanPayments ?? []).filter(
+      o => !(o as { outTradeNo?: string }).outTradeNo || ours.has((o as { outTradeNo: string }).outTradeNo),
+    );
+    if (orphans.length) problems.push(`${orphans.length} orphan payments`);
 
     const allDeliveries = phases.flatMap(p => p.deliveries);
     const allLatencies = Float64Array.from(results.flatMap(r => Array.from(r.latencies)));
@@ -382,7 +406,7 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
     const growth = rssAfter - rssBefore;
     const paced = reports.find(r => r.rate !== undefined);
     return {
-      shop: shop.name,
+      shop: run.label,
       orders: ORDERS,
       orderCreationS,
       phases: reports,
@@ -411,6 +435,39 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
         noErrors: Object.keys(errors).length === 0 && Object.keys(warmupErrors).length === 0,
       },
     };
+  }
+}
+
+/** The single-process shop: started, measured once, stopped. */
+async function benchSingleProcess(shop: ShopDriver): Promise<ShopReport[]> {
+  const sandbox = await startDemoSandbox(1);
+  try {
+    await shop.start({ sandboxUrl: sandbox.url });
+    return [await benchShop(shop, sandbox, { label: shop.name, pids: () => [shop.pid()] })];
+  } finally {
+    await shop.stop();
+    await sandbox.close();
+  }
+}
+
+/**
+ * The production topology (`--topology`): two servers and a worker on PostgreSQL and Redis behind the
+ * round-robin proxy, measured with the proxy sending to one server, then to both (new orders each time).
+ * CPU and memory are summed over all three processes, which all work for the notifications (the worker
+ * runs the jobs they leave).
+ */
+async function benchTopology(shop: TopologyDriver): Promise<ShopReport[]> {
+  const sandbox = await startDemoSandbox(1);
+  try {
+    await shop.start({ sandboxUrl: sandbox.url });
+    const pids = () => shop.processList().filter(p => p.running).map(p => p.pid);
+    const reports: ShopReport[] = [];
+    for (const servers of [1, 2] as const) {
+      shop.useServers(servers);
+      const label = `${shop.name} topology, ${servers} server${servers === 1 ? '' : 's'} + worker`;
+      reports.push(await benchShop(shop, sandbox, { label, pids }));
+    }
+    return reports;
   } finally {
     await shop.stop();
     await sandbox.close();
@@ -422,11 +479,11 @@ async function benchShop(shop: ShopDriver): Promise<ShopReport> {
  * returns the seconds it took: the notifications leave work behind (payments applied after the
  * answer, Vendure's search-index jobs, events).
  */
-async function settle(pid: number): Promise<number> {
+async function settle(pids: number[]): Promise<number> {
   const started = performance.now();
-  for (let last = cpuSeconds(pid); performance.now() - started < 120_000; ) {
+  for (let last = cpuOf(pids); performance.now() - started < 120_000; ) {
     await new Promise(resolve => setTimeout(resolve, 2_000));
-    const now = cpuSeconds(pid);
+    const now = cpuOf(pids);
     if (now - last < 0.1) break;
     last = now;
   }
@@ -503,9 +560,16 @@ async function main(): Promise<void> {
     `Notify endpoint load: ${ORDERS} orders per shop, ${CONNECTIONS} connections, ${Math.round(DUPLICATE_SHARE * 100)} % duplicates`,
   );
   const reports: ShopReport[] = [];
-  for (const { name, create } of registeredDrivers()) {
-    console.log(`${name}:`);
-    reports.push(await benchShop(create()));
+  if (args.topology) {
+    for (const { name, create } of registeredTopologies()) {
+      console.log(`${name} (topology):`);
+      reports.push(...(await benchTopology(create())));
+    }
+  } else {
+    for (const { name, create } of registeredDrivers()) {
+      console.log(`${name}:`);
+      reports.push(...(await benchSingleProcess(create())));
+    }
   }
   const after = loadavg().map(l => Math.round(l * 100) / 100);
   const md = markdown(date, before, after, reports);
@@ -513,7 +577,8 @@ async function main(): Promise<void> {
   if (write) {
     const dir = join(repoRoot, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    const base = join(dir, `load-${date}${args.label ? `-${args.label}` : ''}`);
+    const suffix = [args.topology ? 'topology' : '', args.label ?? ''].filter(Boolean).join('-');
+    const base = join(dir, `load-${date}${suffix ? `-${suffix}` : ''}`);
     writeFileSync(`${base}.md`, md);
     writeFileSync(
       `${base}.json`,

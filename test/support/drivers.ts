@@ -23,7 +23,7 @@ export const BROWSER_SHOPS: Record<string, () => BrowserShop> = {
 };
 
 /** The entries of `registry` named in `SHOPS` (comma-separated, e.g. `SHOPS=vendure`), or all of them. */
-function selected<T>(registry: Record<string, () => T>): Array<{ name: string; create: () => T }> {
+export function selected<T>(registry: Record<string, () => T>): Array<{ name: string; create: () => T }> {
   const wanted = process.env.SHOPS?.split(',')
     .map(s => s.trim())
     .filter(Boolean);
