@@ -366,7 +366,17 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
    */
   async refunds(order: PendingOrder): Promise<RefundView[]> {
     const placed = await this.placedOrder(order.ref);
-    if (!placed) return [];
+    return placed ? this.refundsOf(placed) : [];
+  }
+
+  async books(order: PendingOrder): Promise<{ view: OrderView; refunds: RefundView[] }> {
+    const placed = await this.placedOrder(order.ref);
+    if (!placed) return { view: UNPAID_CART, refunds: [] };
+    const view = toView(placed);
+    return { view, refunds: view.payments.length > 0 ? await this.refundsOf(placed) : [] };
+  }
+
+  private async refundsOf(placed: AdminOrder): Promise<RefundView[]> {
     const details = await this.admin<{ refunds?: LedgerRow[] }>('GET', `/admin/alipay/orders/${placed.id}`);
     const ledger = Array.isArray(details.refunds) ? details.refunds : undefined;
     return refundViews(placed, ledger);

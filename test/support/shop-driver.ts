@@ -200,6 +200,11 @@ export interface ShopDriver {
   refund(order: PendingOrder, amountFen: number): Promise<AdminAnswer>;
   /** Every refund of the order's payments as the shop records it now. */
   refunds(order: PendingOrder): Promise<RefundView[]>;
+  /**
+   * {@link orderState} and {@link refunds} from one read of the order (optional: the invariant suite reads
+   * both after every step, and one admin read instead of two halves the load those reads put on the shop).
+   */
+  books?(order: PendingOrder): Promise<{ view: OrderView; refunds: RefundView[] }>;
   /** Every orphan payment the shop records (paid trades it could not apply to their order). */
   orphans(): Promise<OrphanView[]>;
   /**

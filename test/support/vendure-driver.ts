@@ -445,21 +445,12 @@ export class VendureDriver extends ExampleShopDriver implements ShopDriver {
   }
 
   async refunds(order: PendingOrder): Promise<RefundView[]> {
+    return refundsOf(await this.adminOrder(order.ref));
+  }
+
+  async books(order: PendingOrder): Promise<{ view: OrderView; refunds: RefundView[] }> {
     const current = await this.adminOrder(order.ref);
-    return (current.payments ?? []).flatMap(payment =>
-      payment.refunds.map(refund => {
-        const origin = refund.metadata?.origin;
-        return {
-          id: refund.id,
-          amountFen: refund.total,
-          state: REFUND_STATES[refund.state] ?? 'pending',
-          ...(typeof origin === 'string' ? { origin } : {}),
-          paymentId: payment.id,
-          ...(payment.transactionId ? { tradeNo: payment.transactionId } : {}),
-          raw: refund.state,
-        };
-      }),
-    );
+    return { view: toView(current), refunds: refundsOf(current) };
   }
 
   async orphans(): Promise<OrphanView[]> {
@@ -529,4 +520,22 @@ function toView(order: AdminOrder): OrderView {
     livePayments: live.length,
     payments,
   };
+}
+
+/** The refunds of an order's payments, as {@link VendureDriver.refunds} reports them. */
+function refundsOf(current: AdminOrder): RefundView[] {
+  return (current.payments ?? []).flatMap(payment =>
+    payment.refunds.map(refund => {
+      const origin = refund.metadata?.origin;
+      return {
+        id: refund.id,
+        amountFen: refund.total,
+        state: REFUND_STATES[refund.state] ?? 'pending',
+        ...(typeof origin === 'string' ? { origin } : {}),
+        paymentId: payment.id,
+        ...(payment.transactionId ? { tradeNo: payment.transactionId } : {}),
+        raw: refund.state,
+      };
+    }),
+  );
 }

@@ -364,6 +364,10 @@ async function readBooks(
   ctx: RunnerContext,
   order: PendingOrder,
 ): Promise<{ view: OrderView; refunds: Awaited<ReturnType<ShopDriver['refunds']>> }> {
+  if (ctx.shop.books) {
+    const { view, refunds } = await ctx.shop.books(order);
+    return { view, refunds: view.payments.length > 0 ? refunds : [] };
+  }
   const view = await ctx.shop.orderState(order);
   return { view, refunds: view.payments.length > 0 ? await ctx.shop.refunds(order) : [] };
 }

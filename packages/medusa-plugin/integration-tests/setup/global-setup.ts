@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { dropTemplates } from '../utils/migrated-template';
 import { startPostgres } from '../utils/postgres';
 
 /** Outcome of the plugin build run by the global setup. */
@@ -33,6 +34,9 @@ export default async function setup(project: TestProject) {
   const started = Date.now();
   const postgres = await startPostgres();
   Object.assign(process.env, postgres.env);
+  // Names this run's shared migrated databases (utils/migrated-template.ts), dropped at the end.
+  const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  process.env.ALIPAY_SPEC_RUN = run;
   process.env.MEDUSA_DISABLE_TELEMETRY = 'true';
   // Medusa logs every migration at info level (~3000 lines per run); keep warnings and errors.
   process.env.LOG_LEVEL ??= 'warn';
@@ -59,6 +63,7 @@ export default async function setup(project: TestProject) {
   }
 
   return async () => {
+    await dropTemplates(run).catch(error => console.warn(`[global-setup] dropping the templates: ${error}`));
     await postgres.stop();
   };
 }

@@ -17,6 +17,7 @@
  * The runner restores the database before each test; after each test the sandbox forgets its trades and
  * faults as well: a pending retry of an earlier test's trade would otherwise arrive as an orphan.
  */
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '@alipay-commerce/sandbox';
 import { eventually, type TestSandbox, type TradeOwner } from '@alipay-commerce/sandbox/testing';
@@ -25,6 +26,7 @@ import { type MedusaSuiteOptions, medusaIntegrationTestRunner } from '@medusajs/
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { createAdminUser } from './admin';
 import { call, type Database, type HttpClient, type HttpResponse, ok } from './http';
+import { copyTemplateInto, saveTemplate, templateName, templatesEnabled } from './migrated-template';
 import { alipayProvider, reconcileAlipayPayments } from './plugin';
 import { freePort } from './postgres';
 import { legacySettings, openApiSettings, startShopSandbox } from './sandbox';
@@ -96,11 +98,26 @@ export async function alipaySpec(options: AlipaySpecOptions, suite: (t: AlipaySp
     backendUrl,
   };
   vi.setConfig({ testTimeout: options.testTimeout ?? 90_000 });
+  // The file's own database; the first file of an app leaves a migrated copy for the later ones.
+  const dbName = `alipay-spec-${randomBytes(6).toString('hex')}`;
+  const template = templateName(
+    JSON.stringify([app.cwd, options.env ?? {}, options.autoRefundOrphans ?? false]),
+  );
+  let copied = false;
   medusaIntegrationTestRunner({
     cwd: app.cwd,
     env: app.env,
+    dbName,
+    hooks: {
+      beforeServerStart: async () => {
+        if (templatesEnabled()) copied = await copyTemplateInto(dbName, template);
+      },
+    },
     testSuite: runner => {
       const t = new AlipaySpec(app, runner);
+      beforeAll(async () => {
+        if (templatesEnabled() && !copied) await saveTemplate(dbName, template);
+      });
       beforeAll(() => t.prepare(options));
       afterAll(() => t.close());
       afterEach(() => t.forgetTrades());
