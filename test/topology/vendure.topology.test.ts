@@ -139,6 +139,16 @@ for (const { jobQueue, platform } of VARIANTS) {
       expect(view.settled, JSON.stringify(view)).toBe(settled);
     };
 
+    it('health: each server answers GET /health, the worker on its own port', async () => {
+      const health = shop.healthUrls();
+      expect(health.map(h => `${h.role} ${h.index}`)).toEqual(['server 0', 'server 1', 'worker 0']);
+      for (const { url } of health) {
+        const response = await fetch(url);
+        expect([url, response.status]).toEqual([url, 200]);
+        expect(await response.json()).toMatchObject({ status: 'ok' });
+      }
+    });
+
     it('a notification and its duplicates at both instances at the same moment: one payment', async () => {
       const order = await pending('openapi');
       const tradeNo = await paidSilently(order);

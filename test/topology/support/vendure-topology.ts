@@ -9,6 +9,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -201,6 +202,15 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
     }));
   }
 
+  /** Each process's health check, as its ready line names it (servers: `/health`; the worker: its own port). */
+  healthUrls(): Array<{ role: TopologyRole; index: number; url: string }> {
+    return this.procs.map(p => ({
+      role: p.role,
+      index: p.index,
+      url: String(p.process?.ready.health ?? ''),
+    }));
+  }
+
   /** The instance's own base URL. */
   serverUrl(index: number): string {
     const url = this.find('server', index).url;
@@ -259,7 +269,13 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
     await this.proxyServer?.close();
     await this.redis?.stop();
     if (this.ownsPostgres) await this.postgres?.stop();
-    this.cleanUp('VENDURE_TOPOLOGY_LOG');
+    this.saveLogAs(process.env.VENDURE_TOPOLOGY_LOG);
+    this.cleanUp('VENDURE_TOPOLOGY_LOG_UNUSED');
+  }
+
+  /** With `VENDURE_TOPOLOGY_LOG=<file>`, every process's log goes to `<file>.<jobQueue>` (one file per variant). */
+  private saveLogAs(file: string | undefined): void {
+    if (file) writeFileSync(`${file}.${this.jobQueue}`, `${this.log.join('\n')}\n`);
   }
 
   /** Runs `work` with a client of the topology's database. */
