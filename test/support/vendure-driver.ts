@@ -100,7 +100,8 @@ export class VendureDriver extends ExampleShopDriver implements ShopDriver {
     }
   }
 
-  private async spawn(): Promise<void> {
+  /** Starts the shop's process(es) and reads the ready line (a topology starts several: vendure-topology.ts). */
+  protected async spawn(): Promise<void> {
     this.process = await startShopProcess({
       args: [join(shopDir, 'scripts', 'start.mjs')],
       cwd: shopDir,
@@ -146,7 +147,7 @@ export class VendureDriver extends ExampleShopDriver implements ShopDriver {
     return `${this.url}/payments/alipay/notify/${this.channelToken}/${METHOD_CODES[kind]}`;
   }
 
-  private adminApi(): GraphQlClient {
+  protected adminApi(): GraphQlClient {
     if (!this.admin) throw new Error('the Vendure shop is not started');
     return this.admin;
   }

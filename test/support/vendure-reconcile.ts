@@ -94,7 +94,11 @@ function ageRecords(dataDir: string): void {
   }
 }
 
-async function runReconciliationTask(admin: GraphQlClient): Promise<void> {
+/**
+ * Runs the scheduled task `alipay-reconcile-pending-trades` once through the Admin API (`runScheduledTask`)
+ * and waits until its run is recorded (`lastExecutedAt` moved, not running).
+ */
+export async function runReconciliationTask(admin: GraphQlClient): Promise<void> {
   const taskId = 'alipay-reconcile-pending-trades';
   const lastRun = async () => {
     const { scheduledTasks } = await admin.request<{

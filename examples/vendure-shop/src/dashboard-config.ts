@@ -18,4 +18,8 @@ export const dashboardBuildConfig: VendureConfig = createVendureConfig({
   cookieSecret: 'dashboard-build-only',
   superadmin: { identifier: 'superadmin', password: 'dashboard-build-only' },
   generatedSecrets: [],
+  databaseUrl: undefined,
+  redisUrl: undefined,
+  process: 'all',
+  workerHealthPort: 3020,
 });

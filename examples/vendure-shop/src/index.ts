@@ -5,18 +5,25 @@
  * serves requests it prints one line `ALIPAY_COMMERCE_READY {"url","adminUrl","adminUser","adminPassword"}`
  * on stdout, which `pnpm demo` and the browser tests wait for.
  *
- * One process does the work of Vendure's server and worker: it runs the job queue (the Alipay
- * shipment confirmations) and the scheduled tasks (Alipay reconciliation) itself. SQLite then has a
- * single writer, and the demo has one process less to start and stop. A production shop runs
- * `bootstrapWorker()` in its own process instead.
+ * By default (the demo) one process does the work of Vendure's server and worker: it runs the job queue
+ * (the Alipay shipment confirmations) and the scheduled tasks (Alipay reconciliation) itself. SQLite then
+ * has a single writer, and the demo has one process less to start and stop.
+ *
+ * In production mode (`DATABASE_URL`, see vendure-config.ts) each process has one role,
+ * `VENDURE_PROCESS=setup|server|worker`: `setup` creates the schema and seeds an empty database, then exits;
+ * `server` serves HTTP only (health: `GET /health`); `worker` is Vendure's worker (`bootstrapWorker`),
+ * which runs the job queue and the scheduled tasks and answers `GET /health` on `WORKER_HEALTH_PORT`.
+ * Servers and the worker print the ready line too (the worker's names its health URL).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSecretsError } from '@alipay-commerce/example-support/secrets';
 import {
   bootstrap,
+  bootstrapWorker,
   JobQueueService,
   LanguageCode,
+  PaymentMethod,
   PaymentMethodService,
   RequestContextService,
   SearchJobBufferService,
@@ -81,10 +88,99 @@ async function repointSeededPaymentMethods(app: VendureApp, from: string, to: st
   }
 }
 
+/** Stops the app on SIGINT/SIGTERM (after `beforeClose`), then exits. */
+function closeOnSignal(
+  close: () => Promise<unknown>,
+  beforeClose: () => Promise<void> = async () => {},
+): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping the Vendure shop / 正在停止 Vendure 商城`);
+    await beforeClose();
+    await close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The ready line of a server (`pnpm demo`, the test drivers and process managers wait for it). */
+function printReady(settings: ExampleShopSettings, extra: Record<string, unknown> = {}): void {
+  const ready = {
+    url: settings.publicUrl,
+    adminUrl: `${settings.publicUrl}/dashboard`,
+    adminUser: settings.superadmin.identifier,
+    // The demo's throw-away password is printed on purpose; a password of your own never is.
+    adminPassword:
+      settings.superadmin.password === DEMO_SUPERADMIN.password
+        ? DEMO_SUPERADMIN.password
+        : '(SUPERADMIN_PASSWORD)',
+    ...extra,
+  };
+  console.log(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}`);
+}
+
+/**
+ * `VENDURE_PROCESS=setup` (production mode): creates or updates the schema (synchronize; a real shop runs
+ * its migrations here), adds the job-queue index, seeds an empty database, then exits. Runs once per
+ * deploy, before any server or worker starts. An empty database is one without payment methods; a setup
+ * interrupted while seeding leaves a partly seeded one: drop the database and run setup again.
+ */
+async function setup(settings: ExampleShopSettings): Promise<void> {
+  const started = Date.now();
+  const app = await bootstrap(createVendureConfig(settings));
+  try {
+    const connection = app.get(TransactionalConnection);
+    if (!settings.redisUrl) await indexJobQueuePolling(connection);
+    const seeded = (await connection.rawConnection.getRepository(PaymentMethod).count()) > 0;
+    if (!seeded) {
+      console.log('Empty database: seeding / 空数据库：正在初始化数据…');
+      await seedExampleShop(app, settings);
+      // The imported products' index updates, queued for the worker.
+      await app.get(SearchJobBufferService).runPendingSearchUpdates();
+    }
+    console.log(
+      `Vendure setup done in ${((Date.now() - started) / 1000).toFixed(1)} s (${seeded ? 'schema updated' : 'seeded'}) / 初始化完成`,
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+/** `VENDURE_PROCESS=server`: HTTP only; jobs and scheduled tasks are the worker's. */
+async function server(settings: ExampleShopSettings): Promise<void> {
+  const app = await bootstrap(createVendureConfig(settings));
+  const stopFlushing = flushSearchIndexUpdatesPeriodically(
+    app.get(SearchJobBufferService),
+    SEARCH_INDEX_FLUSH_MS,
+  );
+  closeOnSignal(() => app.close(), stopFlushing);
+  printReady(settings, { role: 'server', health: `http://localhost:${settings.port}/health` });
+}
+
+/** `VENDURE_PROCESS=worker`: the job queue and the scheduled tasks, and `GET /health` on its own port. */
+async function worker(settings: ExampleShopSettings): Promise<void> {
+  const app = await bootstrapWorker(createVendureConfig(settings));
+  await app.startJobQueue();
+  await app.startHealthCheckServer({ port: settings.workerHealthPort, hostname: '127.0.0.1' });
+  closeOnSignal(() => app.app.close());
+  console.log('Vendure worker ready / Vendure worker 已就绪');
+  printReady(settings, { role: 'worker', health: `http://127.0.0.1:${settings.workerHealthPort}/health` });
+}
+
 async function main(): Promise<void> {
   // Vendure reports usage to its servers on bootstrap unless told not to; a demo stays offline.
   process.env.VENDURE_DISABLE_TELEMETRY ??= 'true';
   const settings = settingsFromEnv();
+  if (settings.process === 'setup') {
+    await setup(settings);
+    // Job-queue and database clients may keep the event loop alive after close: setup is done.
+    process.exit(0);
+  }
+  if (settings.process === 'server') return server(settings);
+  if (settings.process === 'worker') return worker(settings);
   if (settings.generatedSecrets.length > 0) {
     console.log(
       `Generated ${settings.generatedSecrets.join(', ')} into ${secretsPath(settings.dataDir)} (git-ignored; ` +
@@ -139,17 +235,7 @@ async function main(): Promise<void> {
   console.log(
     `Vendure shop ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${marker ? 'data reused' : 'seeded'}) / Vendure 商城已就绪`,
   );
-  const ready = {
-    url: settings.publicUrl,
-    adminUrl: `${settings.publicUrl}/dashboard`,
-    adminUser: settings.superadmin.identifier,
-    // The demo's throw-away password is printed on purpose; a password of your own never is.
-    adminPassword:
-      settings.superadmin.password === DEMO_SUPERADMIN.password
-        ? DEMO_SUPERADMIN.password
-        : '(SUPERADMIN_PASSWORD)',
-  };
-  console.log(`ALIPAY_COMMERCE_READY ${JSON.stringify(ready)}`);
+  printReady(settings);
 }
 
 main().catch(error => {

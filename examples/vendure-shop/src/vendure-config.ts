@@ -2,7 +2,15 @@
  * The example shop's Vendure configuration. The Alipay part (`DefaultJobQueuePlugin` with
  * `alipayBackoffStrategy()`, `DefaultSchedulerPlugin`, `AlipayPlugin.init({...})`) is exactly what
  * packages/vendure-plugin/README.md tells a merchant to add; everything else is an ordinary small
- * Vendure server on SQLite with the Vendure Dashboard.
+ * Vendure server with the Vendure Dashboard.
+ *
+ * Two modes, chosen by the environment (see {@link settingsFromEnv}):
+ * - **demo** (default): SQLite in `$DATA_DIR`, one process doing the work of server and worker;
+ * - **production** (`DATABASE_URL=postgres://…`): PostgreSQL, optionally the BullMQ job queue on Redis
+ *   (`REDIS_URL=redis://…`, else the job queue stays in PostgreSQL), and one role per process
+ *   (`VENDURE_PROCESS=setup|server|worker`): `setup` creates the schema and seeds once per deploy, any
+ *   number of `server`s answer HTTP (Shop/Admin API, Alipay's notifications) and never run jobs or
+ *   scheduled tasks, and the `worker` runs both (the Alipay shipment confirmations, reconciliation).
  */
 import { join } from 'node:path';
 import { loadSecrets } from '@alipay-commerce/example-support/secrets';
@@ -16,14 +24,37 @@ import {
   type VendureConfig,
 } from '@vendure/core';
 import { DashboardPlugin } from '@vendure/dashboard/plugin';
+import { type BackoffOptions, BullMQJobQueuePlugin } from '@vendure/job-queue-plugin/package/bullmq';
 import { ExampleShopPlugin, goodsTypeOfOrder } from './example-shop.plugin';
+
+/**
+ * What this process does (`VENDURE_PROCESS`):
+ * - `all` (default): server and worker in one process, the demo on SQLite;
+ * - `setup`: creates or updates the database schema and seeds an empty database, then exits. Run it once
+ *   per deploy, before the servers and the worker (a real shop runs its migrations here);
+ * - `server`: Shop API, Admin API, Dashboard and the Alipay endpoints; runs no jobs and no scheduled tasks;
+ * - `worker`: Vendure's worker (`bootstrapWorker`): the job queue (Alipay shipment confirmations, search
+ *   index) and the scheduled tasks (Alipay reconciliation). Exactly one worker is the simple setup;
+ *   several are safe too (the job queue hands each job to one worker, the scheduler locks each task).
+ */
+export type ExampleShopProcess = 'all' | 'setup' | 'server' | 'worker';
+
+const PROCESSES: readonly ExampleShopProcess[] = ['all', 'setup', 'server', 'worker'];
 
 /** The example shop's settings, read from the environment by {@link settingsFromEnv}. */
 export interface ExampleShopSettings {
   /** Port of the Vendure server (Shop API, Admin API, Dashboard, Alipay endpoints). */
   port: number;
-  /** Where the SQLite database lives; kept between starts. */
+  /** Where the SQLite database lives (demo mode); kept between starts. */
   dataDir: string;
+  /** `DATABASE_URL` (`postgres://user:password@host:5432/database`): PostgreSQL instead of SQLite. */
+  databaseUrl: string | undefined;
+  /** `REDIS_URL` (`redis://[:password@]host:6379[/db]`): the BullMQ job queue on Redis instead of the database. */
+  redisUrl: string | undefined;
+  /** `VENDURE_PROCESS`: this process's role (see {@link ExampleShopProcess}). */
+  process: ExampleShopProcess;
+  /** `WORKER_HEALTH_PORT` (default 3020): where the worker answers `GET /health`. */
+  workerHealthPort: number;
   /** The shop's own URL as Alipay's servers and the buyer's browser reach it. */
   publicUrl: string;
   /** The offline Alipay sandbox the seeded payment methods point at. */
@@ -75,6 +106,19 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleSh
   // from the package, `node dist/index.js` may run from anywhere.
   const dataDir = env.DATA_DIR || join(__dirname, '..', '.data');
   const production = env.NODE_ENV === 'production';
+  const role = (env.VENDURE_PROCESS || 'all') as ExampleShopProcess;
+  if (!PROCESSES.includes(role)) {
+    throw new Error(`VENDURE_PROCESS must be one of ${PROCESSES.join(', ')}, got "${env.VENDURE_PROCESS}"`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must be a postgres:// URL (without it, the shop runs on SQLite)');
+  }
+  if (role !== 'all' && !databaseUrl) {
+    // Several processes on one SQLite file would fight over its single writer.
+    throw new Error(`VENDURE_PROCESS=${role} needs DATABASE_URL (PostgreSQL): SQLite runs as one process`);
+  }
+  const workerHealthPort = Number(env.WORKER_HEALTH_PORT ?? 3020);
   const secrets = loadSecrets({
     file: secretsPath(dataDir),
     names: production ? ['COOKIE_SECRET', 'SUPERADMIN_PASSWORD'] : ['COOKIE_SECRET'],
@@ -89,6 +133,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleSh
       password: secrets.values.SUPERADMIN_PASSWORD || env.SUPERADMIN_PASSWORD || DEMO_SUPERADMIN.password,
     },
     generatedSecrets: secrets.generated,
+    databaseUrl,
+    redisUrl: env.REDIS_URL || undefined,
+    process: role,
+    workerHealthPort,
     publicUrl: trimSlash(env.PUBLIC_URL || `http://localhost:${port}`),
     sandboxUrl: trimSlash(env.ALIPAY_SANDBOX_URL || 'http://127.0.0.1:7010'),
     storefrontUrl: trimSlash(env.STOREFRONT_URL || 'http://localhost:8080'),
@@ -111,6 +159,54 @@ export function databasePath(settings: ExampleShopSettings): string {
  */
 export const dashboardDir = join(__dirname, '..', 'dist', 'dashboard');
 
+/**
+ * The database: PostgreSQL with `DATABASE_URL`, else the SQLite file in the data directory. Only the
+ * demo's single process and the `setup` step synchronise the schema with the entities (Vendure's and the
+ * plugin's): servers and workers never change it, so that several processes starting at once do not race
+ * on `ALTER TABLE`. A real shop generates migrations instead (plugin README, step 3) and runs them in its
+ * setup step.
+ */
+function databaseOptions(settings: ExampleShopSettings): VendureConfig['dbConnectionOptions'] {
+  const synchronize = settings.process === 'all' || settings.process === 'setup';
+  if (settings.databaseUrl) {
+    return { type: 'postgres', url: settings.databaseUrl, synchronize, logging: false };
+  }
+  return { type: 'better-sqlite3', database: databasePath(settings), synchronize, logging: false };
+}
+
+/**
+ * The job queue: BullMQ on Redis with `REDIS_URL`, else Vendure's SQL job queue in the shop's database
+ * (SQLite or PostgreSQL). Either way the Alipay shipment queue retries on the core's schedule (15 s,
+ * doubling, at most an hour) and every other queue as Vendure does by default.
+ */
+function jobQueuePlugin(settings: ExampleShopSettings) {
+  const backoff = alipayBackoffStrategy();
+  if (!settings.redisUrl) {
+    return DefaultJobQueuePlugin.init({ backoffStrategy: backoff });
+  }
+  const redis = new URL(settings.redisUrl);
+  return BullMQJobQueuePlugin.init({
+    connection: {
+      host: redis.hostname,
+      port: Number(redis.port || 6379),
+      ...(redis.username ? { username: decodeURIComponent(redis.username) } : {}),
+      ...(redis.password ? { password: decodeURIComponent(redis.password) } : {}),
+      db: Number(redis.pathname.slice(1) || 0),
+      // BullMQ's workers block on Redis: they must wait for it, not fail after a few retries.
+      maxRetriesPerRequest: null,
+    },
+    // Every job gets the backoff type `alipay`, which BullMQ hands to the strategy below together with the
+    // job (whose name is the Vendure queue's): the same delays as with DefaultJobQueuePlugin. (Vendure's
+    // type for this option knows only BullMQ's built-in types, hence the cast.)
+    setBackoff: () => ({ type: 'alipay' }) as unknown as BackoffOptions,
+    workerOptions: {
+      settings: {
+        backoffStrategy: (attemptsMade, _type, _error, job) => backoff(job?.name ?? '', attemptsMade),
+      },
+    },
+  });
+}
+
 /** The Vendure configuration of the example shop. */
 export function createVendureConfig(settings: ExampleShopSettings): VendureConfig {
   return {
@@ -131,27 +227,21 @@ export function createVendureConfig(settings: ExampleShopSettings): VendureConfi
       // Generated on the first start (or COOKIE_SECRET): a copied shop never signs sessions with a known key.
       cookieOptions: { secret: settings.cookieSecret },
     },
-    dbConnectionOptions: {
-      type: 'better-sqlite3',
-      database: databasePath(settings),
-      // The schema follows the entities (Vendure's and the plugin's) on every start: this is a
-      // development database. A real shop runs migrations (see the plugin README, step 3).
-      synchronize: true,
-      logging: false,
-    },
+    dbConnectionOptions: databaseOptions(settings),
     paymentOptions: {
       // The plugin registers the `alipay` handler itself (AlipayPlugin's configuration()).
       paymentMethodHandlers: [],
     },
     schedulerOptions: {
-      // One process does the worker's duties too (see index.ts), so tasks run here.
-      runTasksInWorkerOnly: false,
+      // The demo's one process does the worker's duties too (see index.ts), so tasks run there; in
+      // production only the worker runs them (servers never do).
+      runTasksInWorkerOnly: settings.process !== 'all',
     },
     logger: new DefaultLogger({ level: settings.logLevel }),
     plugins: [
       // --- As packages/vendure-plugin/README.md, step 2 ---
-      // Exponential backoff for the Alipay shipment queue, Vendure's default for the others.
-      DefaultJobQueuePlugin.init({ backoffStrategy: alipayBackoffStrategy() }),
+      // The job queue (see jobQueuePlugin): exponential backoff for the Alipay shipment queue.
+      jobQueuePlugin(settings),
       // Manual runs of a task (the admin's "run now", the test drivers' reconcile) start within a second.
       DefaultSchedulerPlugin.init({ manualTriggerCheckInterval: 1000 }),
       AlipayPlugin.init({

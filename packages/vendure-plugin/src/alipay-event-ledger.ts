@@ -3,6 +3,7 @@ import { eventReceiptKey } from '@alipay-commerce/core/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { type ID, type RequestContext, TransactionalConnection } from '@vendure/core';
 import { AlipayNotificationReceipt } from './entities/alipay-notification-receipt.entity';
+import { AlipayTrade } from './entities/alipay-trade.entity';
 import type { AlipayNotifyReply } from './types';
 import { isUniqueViolation } from './unique-violation';
 
@@ -101,15 +102,37 @@ export class AlipayEventLedger {
   }
 
   private lockKey(tradeKey: string): string {
-    const type = String(this.connection.rawConnection.options.type);
-    return SINGLE_CONNECTION_DATABASES.has(type) ? 'single-connection' : `trade:${tradeKey}`;
+    return this.singleConnection() ? 'single-connection' : `trade:${tradeKey}`;
+  }
+
+  private singleConnection(): boolean {
+    return SINGLE_CONNECTION_DATABASES.has(String(this.connection.rawConnection.options.type));
+  }
+
+  /**
+   * Locks the trade's row until the event's transaction ends (`SELECT … FOR UPDATE`), on databases where
+   * transactions run side by side (PostgreSQL). The receipt claim only serialises copies of one
+   * event; two different events of one trade — `TRADE_SUCCESS` at one server instance and `TRADE_FINISHED`
+   * at another — would otherwise both read "no payment yet" and both add one. This process's queue
+   * cannot see other processes; the row lock can. A second event now waits, then reads what the first
+   * committed. (SQLite has one writer and one shared connection: the process-wide queue serialises there.)
+   */
+  private async lockTrade(ctx: RequestContext, outTradeNo: string): Promise<void> {
+    if (this.singleConnection()) return;
+    await this.connection
+      .getRepository(ctx, AlipayTrade)
+      .createQueryBuilder('trade')
+      .setLock('pessimistic_write')
+      .select('trade.id')
+      .where('trade.outTradeNo = :outTradeNo', { outTradeNo })
+      .getRawOne();
   }
 
   /**
    * Processes one event: in this process one event at a time per trade (on databases with a single
    * shared connection, SQLite, one event at a time: TypeORM would nest concurrent transactions as
-   * savepoints of one another), then in a transaction that starts by claiming the receipt of
-   * (trade number, status). A second claim fails on the unique index, whichever process makes it;
+   * savepoints of one another), then in a transaction that locks the trade's row across processes
+   * ({@link lockTrade}) and claims the receipt of (trade number, status). A second claim fails on the unique index, whichever process makes it;
    * an {@link EventNotApplied} rolls everything back, the claim included.
    *
    * @param work what the event changes, run inside the transaction after the claim.
@@ -157,6 +180,7 @@ export class AlipayEventLedger {
       }
       try {
         const outcome = await this.connection.withTransaction(ctx, async txCtx => {
+          await this.lockTrade(txCtx, outTradeNo);
           try {
             await this.connection.getRepository(txCtx, AlipayNotificationReceipt).insert(
               new AlipayNotificationReceipt({
