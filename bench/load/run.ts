@@ -36,11 +36,11 @@ import {
   signRsa2,
 } from '../../test/support/alipay-messages';
 import { registeredDrivers } from '../../test/support/drivers';
-import { registeredTopologies } from '../../test/topology/support/drivers';
-import type { TopologyDriver } from '../../test/topology/support/topology-driver';
 import { startDemoSandbox } from '../../test/support/sandbox';
 import type { PendingOrder, ShopDriver } from '../../test/support/shop-driver';
 import { repoRoot, rssOf } from '../../test/support/shop-process';
+import { registeredTopologies } from '../../test/topology/support/drivers';
+import type { TopologyDriver } from '../../test/topology/support/topology-driver';
 import { type LoadRequest, type LoadResult, percentile, runLoad } from './loadgen';
 
 const { values: args } = parseArgs({
@@ -460,7 +460,11 @@ async function benchTopology(shop: TopologyDriver): Promise<ShopReport[]> {
   const sandbox = await startDemoSandbox(1);
   try {
     await shop.start({ sandboxUrl: sandbox.url });
-    const pids = () => shop.processList().filter(p => p.running).map(p => p.pid);
+    const pids = () =>
+      shop
+        .processList()
+        .filter(p => p.running)
+        .map(p => p.pid);
     const reports: ShopReport[] = [];
     for (const servers of [1, 2] as const) {
       shop.useServers(servers);
