@@ -9,7 +9,7 @@
  * - the plugin's scheduled jobs run in the worker only, once per tick;
  * - an escrow shipment is confirmed to Alipay by the worker (the `shipment.created` subscriber), once;
  * - settings saved through one instance are used by the other at once;
- * - the invariant sequences of the money issue (`TOPOLOGY_INVARIANT_SEQUENCES`, default 30, one round).
+ * - the invariant sequences of the money issue (`TOPOLOGY_INVARIANT_SEQUENCES`, default 20, one round).
  * Prints `topology medusa: 2 servers + worker, <n> notifications across instances, <p> payments, 0 doubled,
  * 0 lost`, and fails when anything was doubled or lost.
  */
@@ -27,7 +27,7 @@ import { repoRoot } from '../support/shop-process';
 import { MedusaTopologyDriver } from './support/medusa-topology';
 import { topologySummary } from './support/summary';
 
-const INVARIANT_SEQUENCES = Number(process.env.TOPOLOGY_INVARIANT_SEQUENCES ?? 30);
+const INVARIANT_SEQUENCES = Number(process.env.TOPOLOGY_INVARIANT_SEQUENCES ?? 20);
 const INVARIANT_SEED = Number(process.env.INVARIANT_SEED ?? 7);
 const NOTIFY_PREFIX = '/hooks/alipay/notify/';
 

@@ -8,7 +8,7 @@
  * after answering `success`; the reconciliation task running once per run, in the worker; the escrow
  * shipment confirmation running in the worker and reaching Alipay once; payment settings saved through one
  * instance taking effect on the other; the money invariant sequences (`TOPOLOGY_INVARIANT_SEQUENCES`,
- * default 40, one round; `TOPOLOGY_INVARIANT_SEQUENCES_DB`, default 0, on the database job queue) against the topology. Each variant prints its summary line
+ * default 30, one round; `TOPOLOGY_INVARIANT_SEQUENCES_DB`, default 0, on the database job queue) against the topology. Each variant prints its summary line
  * (`topology vendure: 2 servers + worker, <n> notifications across instances, <p> payments, 0 doubled, 0 lost`)
  * and fails when anything was paid twice or lost.
  *
@@ -35,7 +35,7 @@ import { type VendureJobQueue, VendureTopologyDriver } from './support/vendure-t
  * round, about a minute): the file then stays within three minutes on a two-core machine.
  */
 const SEQUENCES: Record<VendureJobQueue, number> = {
-  bullmq: Number(process.env.TOPOLOGY_INVARIANT_SEQUENCES ?? 40),
+  bullmq: Number(process.env.TOPOLOGY_INVARIANT_SEQUENCES ?? 30),
   database: Number(process.env.TOPOLOGY_INVARIANT_SEQUENCES_DB ?? 0),
 };
 /**
