@@ -197,6 +197,29 @@ describe('express-shop', () => {
     };
   };
 
+  /**
+   * An express-shop process started with `merchantToken`, and one order in it created, sent to the cashier and
+   * paid by the sandbox's buyer (its notification answered).
+   */
+  async function paidExpressOrder(dirPrefix: string, merchantToken: string) {
+    const { port, env } = await envFor(tempDir(dirPrefix), { MERCHANT_TOKEN: merchantToken });
+    await startUntilReady(process.execPath, [server], env, /Express shop on/);
+    const shop = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${shop}/orders`, {
+      method: 'POST',
+      body: new URLSearchParams({ productId: 'ebook' }),
+      redirect: 'manual',
+    });
+    expect(created.status).toBe(303);
+    const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
+    expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
+    const orderNow = async () =>
+      (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
+    const order = await orderNow();
+    await sandbox.pay({ outTradeNo: order.outTradeNo, appId: sandbox.sandbox.apps[0]!.appId });
+    return { shop, orderPath, order, orderNow };
+  }
+
   it('NODE_ENV=production without MERCHANT_TOKEN: refuses to start and generates nothing', async () => {
     const dataDir = tempDir('express-prod-');
     const { env } = await envFor(dataDir, { NODE_ENV: 'production' });
@@ -246,27 +269,7 @@ describe('express-shop', () => {
   it('ship and refund need the merchant token; the refund ID is the shop’s, not the caller’s', async () => {
     // The token from the environment this time (the other way a deployment provides it).
     const token = 'e'.repeat(64);
-    const { port, env } = await envFor(tempDir('express-routes-'), { MERCHANT_TOKEN: token });
-    await startUntilReady(process.execPath, [server], env, /Express shop on/);
-    const shop = `http://127.0.0.1:${port}`;
-
-    const created = await fetch(`${shop}/orders`, {
-      method: 'POST',
-      body: new URLSearchParams({ productId: 'ebook' }),
-      redirect: 'manual',
-    });
-    expect(created.status).toBe(303);
-    const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
-    expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
-    const order = (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
-    const paid = await fetch(`${sandbox.sandbox.controlApi}/pay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outTradeNo: order.outTradeNo, appId: sandbox.sandbox.apps[0]!.appId }),
-    });
-    expect(paid.status).toBe(200);
-    const orderNow = async () =>
-      (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
+    const { shop, orderPath, orderNow } = await paidExpressOrder('express-routes-', token);
     expect((await orderNow()).status).toBe('paid');
 
     const merchantCall = (action: 'ship' | 'refund', headers: Record<string, string>, body: object) =>
@@ -305,20 +308,10 @@ describe('express-shop', () => {
   });
 
   it('a refund notification that arrives after the next refund does not lower the refunded total', async () => {
-    const { port, env } = await envFor(tempDir('express-late-refund-'), { MERCHANT_TOKEN: 'f'.repeat(64) });
-    await startUntilReady(process.execPath, [server], env, /Express shop on/);
-    const shop = `http://127.0.0.1:${port}`;
-    const created = await fetch(`${shop}/orders`, {
-      method: 'POST',
-      body: new URLSearchParams({ productId: 'ebook' }),
-      redirect: 'manual',
-    });
-    const orderPath = created.headers.get('location')!.replace(/\/pay$/, '');
-    expect((await fetch(`${shop}${orderPath}/pay`)).status).toBe(200);
-    const order = (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
-    await sandbox.pay({ outTradeNo: order.outTradeNo, appId: sandbox.sandbox.apps[0]!.appId });
-    const orderNow = async () =>
-      (await (await fetch(`${shop}${orderPath}?format=json`)).json()) as ExpressOrder;
+    const { shop, orderPath, order, orderNow } = await paidExpressOrder(
+      'express-late-refund-',
+      'f'.repeat(64),
+    );
     const refund = (amountFen: number) =>
       fetch(`${shop}${orderPath}/refund`, {
         method: 'POST',

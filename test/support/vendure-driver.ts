@@ -30,6 +30,17 @@ const METHOD_CODES: Record<PaymentKind, string> = {
 const PHYSICAL_SKU = 'LONGJING-250';
 const VIRTUAL_SKU = 'EBOOK-ALIPAY';
 
+/** The shipping address every test buyer gives (a Chinese one: the seeded shipping zone). */
+export const BUYER_ADDRESS = {
+  fullName: '测试 Buyer',
+  streetLine1: '文三路 1 号',
+  city: '杭州',
+  province: '浙江',
+  postalCode: '310000',
+  countryCode: 'CN',
+  phoneNumber: '13800000000',
+} as const;
+
 /** Payment states in which Vendure holds money for the order. */
 const LIVE_PAYMENT_STATES = new Set(['Authorized', 'Settled']);
 
@@ -187,15 +198,7 @@ export class VendureDriver extends ExampleShopDriver implements ShopDriver {
       `mutation ($input: CreateAddressInput!) { setOrderShippingAddress(input: $input) {
         __typename ... on ErrorResult { errorCode message } } }`,
       {
-        input: {
-          fullName: '测试 Buyer',
-          streetLine1: '文三路 1 号',
-          city: '杭州',
-          province: '浙江',
-          postalCode: '310000',
-          countryCode: 'CN',
-          phoneNumber: '13800000000',
-        },
+        input: BUYER_ADDRESS,
       },
     );
     assertNoErrorResult(address.setOrderShippingAddress, 'setOrderShippingAddress');

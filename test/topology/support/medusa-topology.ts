@@ -24,7 +24,12 @@ import { freePort, repoRoot, type ShopProcess, startShopProcess } from '../../su
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy';
 import { type RunningRedis, startRedis } from './redis';
 import { newTally, type TopologyTally } from './summary';
-import type { TopologyDriver, TopologyProcessInfo, TopologyRole } from './topology-driver';
+import {
+  RollingRestart,
+  type TopologyDriver,
+  type TopologyProcessInfo,
+  type TopologyRole,
+} from './topology-driver';
 
 const shopDir = join(repoRoot, 'examples', 'medusa-shop');
 const startScript = join(shopDir, 'scripts', 'start.ts');
@@ -63,8 +68,7 @@ export class MedusaTopologyDriver extends MedusaDriver implements TopologyDriver
   private redis: RunningRedis | undefined;
   private proxyServer: RoundRobinProxy | undefined;
   private readonly members: Member[] = [];
-  /** Which server `restart()` restarts next (in turn, as a rolling deploy). */
-  private nextRestart = 0;
+  private readonly rolling = new RollingRestart();
   private instanceToken = '';
   /** How long each phase of the last start took, in seconds (reported by the test). */
   readonly startTimes: Record<string, number> = {};
@@ -282,15 +286,11 @@ export class MedusaTopologyDriver extends MedusaDriver implements TopologyDriver
   }
 
   /** One server instance, in turn (a rolling deploy); the other server and the worker keep running. */
-  override async restart(
+  override restart(
     signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
     whileDown?: () => Promise<void>,
   ): Promise<void> {
-    const index = this.nextRestart;
-    this.nextRestart = (this.nextRestart + 1) % 2;
-    await this.kill('server', index, signal);
-    await whileDown?.();
-    await this.revive('server', index);
+    return this.rolling.restart(this, signal, whileDown);
   }
 
   override isRunning(): boolean {

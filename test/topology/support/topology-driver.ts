@@ -47,3 +47,23 @@ export interface TopologyDriver extends ShopDriver {
   /** Every line the given process wrote (for "ran in the worker" checks). */
   logsOf(role: TopologyRole, index: number): readonly string[];
 }
+
+/**
+ * The invariant runner's restart in a topology: one server instance, in turn, goes down (`signal`) and comes
+ * back while the other server and the worker keep running, as in a rolling deploy.
+ */
+export class RollingRestart {
+  private next = 0;
+
+  async restart(
+    driver: Pick<TopologyDriver, 'kill' | 'revive'>,
+    signal: 'SIGTERM' | 'SIGKILL',
+    whileDown?: () => Promise<void>,
+  ): Promise<void> {
+    const index = this.next;
+    this.next = (this.next + 1) % 2;
+    await driver.kill('server', index, signal);
+    await whileDown?.();
+    await driver.revive('server', index);
+  }
+}

@@ -21,17 +21,22 @@ import {
   type RunningPostgres,
   startPostgres,
 } from '../../../packages/medusa-plugin/integration-tests/utils/postgres';
-import { isAlive } from '../../support/driver-base';
+import { buyerEmail, isAlive } from '../../support/driver-base';
 import { GraphQlClient } from '../../support/graphql';
 import type { PaymentKind } from '../../support/shop-driver';
 import { freePort, repoRoot, type ShopProcess, startShopProcess } from '../../support/shop-process';
-import { VendureDriver } from '../../support/vendure-driver';
+import { BUYER_ADDRESS, VendureDriver } from '../../support/vendure-driver';
 import { reconciliationRunsChecked } from '../../support/vendure-log';
 import { runReconciliationTask } from '../../support/vendure-reconcile';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy';
 import { type RunningRedis, startRedis } from './redis';
 import { newTally, type TopologyTally } from './summary';
-import type { TopologyDriver, TopologyProcessInfo, TopologyRole } from './topology-driver';
+import {
+  RollingRestart,
+  type TopologyDriver,
+  type TopologyProcessInfo,
+  type TopologyRole,
+} from './topology-driver';
 
 const shopDir = join(repoRoot, 'examples', 'vendure-shop');
 
@@ -76,8 +81,7 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
   private redis: RunningRedis | undefined;
   private proxyServer: RoundRobinProxy | undefined;
   private readonly procs: TopologyProcess[] = [];
-  /** The server the next `restart()` restarts (rolling). */
-  private nextRestart = 0;
+  private readonly rolling = new RollingRestart();
 
   constructor(options: VendureTopologyOptions) {
     super();
@@ -243,15 +247,11 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
   }
 
   /** A rolling restart: one server instance (in turn) goes down and comes back; the rest keeps running. */
-  override async restart(
+  override restart(
     signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
     whileDown?: () => Promise<void>,
   ): Promise<void> {
-    const index = this.nextRestart;
-    this.nextRestart = (this.nextRestart + 1) % 2;
-    await this.kill('server', index, signal);
-    await whileDown?.();
-    await this.revive('server', index);
+    return this.rolling.restart(this, signal, whileDown);
   }
 
   override isRunning(): boolean {
@@ -360,7 +360,7 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
       `mutation ($input: CreateCustomerInput!) { setCustomerForOrder(input: $input) { __typename } }`,
       {
         input: {
-          emailAddress: `buyer-${Date.now()}-${randomBytes(3).toString('hex')}@example.test`,
+          emailAddress: buyerEmail(),
           firstName: '测试',
           lastName: 'Buyer',
         },
@@ -368,17 +368,7 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
     );
     await shop.request(
       `mutation ($input: CreateAddressInput!) { setOrderShippingAddress(input: $input) { __typename } }`,
-      {
-        input: {
-          fullName: '测试 Buyer',
-          streetLine1: '文三路 1 号',
-          city: '杭州',
-          province: '浙江',
-          postalCode: '310000',
-          countryCode: 'CN',
-          phoneNumber: '13800000000',
-        },
-      },
+      { input: BUYER_ADDRESS },
     );
     const { eligibleShippingMethods } = await shop.request<{
       eligibleShippingMethods: { id: string; priceWithTax: number }[];
