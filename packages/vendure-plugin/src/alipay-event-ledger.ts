@@ -11,7 +11,7 @@ import { isUniqueViolation } from './unique-violation';
 const RECENT_RECEIPTS = 10_000;
 
 /** TypeORM types that run on one shared connection, where concurrent transactions would interleave. */
-const SINGLE_CONNECTION_DATABASES = new Set([
+export const SINGLE_CONNECTION_DATABASES: ReadonlySet<string> = new Set([
   'sqlite',
   'better-sqlite3',
   'sqljs',

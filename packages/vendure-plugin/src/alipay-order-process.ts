@@ -15,6 +15,7 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { In } from 'typeorm';
+import { SINGLE_CONNECTION_DATABASES } from './alipay-event-ledger';
 import { AlipayRefund } from './entities/alipay-refund.entity';
 import { AlipayTrade } from './entities/alipay-trade.entity';
 
@@ -90,6 +91,39 @@ async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise
   return blocker ? bilingualLine(blocker) : undefined;
 }
 
+const PAID_WHILE_CANCELLING =
+  'Alipay’s payment for this order arrived while it was being cancelled: reload the order, then refund or cancel its payment before cancelling it / ' +
+  '取消订单的同时收到了该订单的支付宝付款：请刷新订单，先退款或取消该付款，再取消订单';
+
+/**
+ * Why the order must not be cancelled now, or undefined: a payment was added to it (by an Alipay event on
+ * another server instance) after this cancellation loaded it.
+ *
+ * Vendure's `cancelOrder` loads the order with its payments, then saves it; saving an order whose loaded
+ * `payments` miss a payment committed meanwhile detaches that payment from the order (TypeORM nullifies
+ * the children it did not load), so the shop would record the buyer's money nowhere. On PostgreSQL two
+ * server instances run the two transactions side by side; here the cancellation first takes the row
+ * locks of the order's Alipay trades, which every Alipay event of a trade takes too
+ * (`AlipayEventLedger.lockTrade`): an event that committed first is then seen, and refused for; an event
+ * that comes later waits, then finds the order cancelled and records an orphan payment. (On SQLite one
+ * writer serialises everything already.)
+ */
+async function paidWhileCancelling(ctx: RequestContext, order: Order): Promise<string | undefined> {
+  if (!connection || !order.payments) return undefined;
+  if (SINGLE_CONNECTION_DATABASES.has(String(connection.rawConnection.options.type))) return undefined;
+  await connection
+    .getRepository(ctx, AlipayTrade)
+    .createQueryBuilder('trade')
+    .setLock('pessimistic_write')
+    .select('trade.id')
+    .where('trade.orderId = :orderId', { orderId: order.id })
+    .getRawMany();
+  const loaded = new Set(order.payments.map(p => String(p.id)));
+  const now = await connection.getRepository(ctx, Payment).find({ where: { order: { id: order.id } } });
+  const arrived = now.some(p => !loaded.has(String(p.id)) && !DEAD_PAYMENT_STATES.includes(p.state));
+  return arrived ? PAID_WHILE_CANCELLING : undefined;
+}
+
 /**
  * Lets an order paid into Alipay escrow (担保交易, or 标准双接口 paid into escrow) be shipped, and only
  * while Alipay still holds or has released its money.
@@ -100,6 +134,9 @@ async function alipayShipmentRefusal(ctx: RequestContext, order: Order): Promise
  * "Fulfill order" in `PaymentAuthorized`), so this process adds `PaymentAuthorized → PartiallyShipped
  * | Shipped` for orders whose money is held by Alipay escrow only: other payments keep Vendure's
  * behaviour. An Alipay-paid order whose trade Alipay closed or refunded in full does not ship at all.
+ *
+ * It also keeps a cancellation from losing a payment that another server instance added meanwhile
+ * (see `paidWhileCancelling`).
  */
 export const alipayEscrowOrderProcess: OrderProcess<'PaymentAuthorized'> = {
   transitions: {
@@ -108,6 +145,7 @@ export const alipayEscrowOrderProcess: OrderProcess<'PaymentAuthorized'> = {
   init,
 
   async onTransitionStart(fromState, toState, { ctx, order }) {
+    if (toState === 'Cancelled') return (await paidWhileCancelling(ctx, order)) ?? true;
     if (toState !== 'PartiallyShipped' && toState !== 'Shipped') return true;
     if (fromState === 'PaymentAuthorized' && !isHeldInAlipayEscrow(order.payments ?? [])) return ESCROW_ONLY;
     return (await alipayShipmentRefusal(ctx, order)) ?? true;
