@@ -1,5 +1,5 @@
 /**
- * Every example shop in a real browser (one `describe` per shop of `BROWSER_SHOPS`, `drivers.ts`): the
+ * Every example shop in a real browser (one `describe` per shop of `BROWSER_SHOPS`, `browser-shops.ts`): the
  * storefront, the sandbox cashier and buyer pages, and the shop's own admin UI (Vendure Dashboard with
  * the plugin's extension; Medusa's admin with Settings → Alipay and the order widget), with the shop
  * started exactly as `pnpm demo` starts it (fresh data directory, free ports). Screenshots go to
@@ -18,7 +18,7 @@ import {
   SCENARIOS,
   type Scenario,
 } from '../support/browser-shop';
-import { registeredBrowserShops } from '../support/drivers';
+import { registeredBrowserShops } from '../support/browser-shops';
 import { startExampleShop, startStorefront } from '../support/example-shop';
 import { eventually, startDemoSandbox } from '../support/sandbox';
 import { freePort } from '../support/shop-process';

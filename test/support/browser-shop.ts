@@ -5,7 +5,7 @@
  * Alipay, escrow shipped and confirmed, an admin refund, the settings form); a {@link BrowserShop} knows
  * the shop's admin: its API (to check what the merchant sees) and its admin UI (to ship, refund and edit
  * settings as a merchant would). A new platform gets every scenario by writing one `<name>-browser.ts`
- * and adding it to `BROWSER_SHOPS` (`drivers.ts`).
+ * and adding it to `BROWSER_SHOPS` (`browser-shops.ts`).
  *
  * Every shop sells the same seeded catalogue (examples/*-shop seeds): {@link PRODUCTS}.
  */
