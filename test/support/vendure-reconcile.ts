@@ -41,13 +41,26 @@ function sqliteTime(date: Date): string {
 export async function reconcileVendureShop(shop: VendureShopFiles): Promise<void> {
   ageRecords(shop.dataDir);
   const since = sqliteTime(new Date());
+  await reconcileUntilAllAsked(shop.admin, shop.log, async () =>
+    openTradesNotAskedSince(shop.dataDir, since),
+  );
+}
+
+/**
+ * Runs the reconciliation task until every open trade has been asked: a run takes a batch (least recently
+ * touched first), so again while a run checked a full batch and `openTradesLeft()` is not 0 (10 runs at most).
+ * `log` is where the process running the task writes (the shop's, or the topology's worker included).
+ */
+export async function reconcileUntilAllAsked(
+  admin: GraphQlClient,
+  log: readonly string[],
+  openTradesLeft: () => Promise<number>,
+): Promise<void> {
   for (let run = 0; run < 10; run++) {
-    const from = shop.log.length;
-    await runReconciliationTask(shop.admin);
-    const checked = reconciliationRunsChecked(shop.log.slice(from));
-    // A run takes a batch (least recently touched first): again until every open trade was asked.
-    if (!checked.some(n => n >= RECONCILE_BATCH_SIZE) || openTradesNotAskedSince(shop.dataDir, since) === 0)
-      return;
+    const from = log.length;
+    await runReconciliationTask(admin);
+    const checked = reconciliationRunsChecked(log.slice(from));
+    if (!checked.some(n => n >= RECONCILE_BATCH_SIZE) || (await openTradesLeft()) === 0) return;
   }
 }
 

@@ -12,11 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import {
-  ABANDON_AFTER_MS,
-  OPEN_RECORDED_STATUSES,
-  RECONCILE_BATCH_SIZE,
-} from '@alipay-commerce/core/lifecycle';
+import { ABANDON_AFTER_MS, OPEN_RECORDED_STATUSES } from '@alipay-commerce/core/lifecycle';
 import {
   type RunningPostgres,
   startPostgres,
@@ -26,8 +22,7 @@ import { GraphQlClient } from '../../support/graphql';
 import type { PaymentKind } from '../../support/shop-driver';
 import { freePort, repoRoot, type ShopProcess, startShopProcess } from '../../support/shop-process';
 import { BUYER_ADDRESS, VendureDriver } from '../../support/vendure-driver';
-import { reconciliationRunsChecked } from '../../support/vendure-log';
-import { runReconciliationTask } from '../../support/vendure-reconcile';
+import { reconcileUntilAllAsked } from '../../support/vendure-reconcile';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy';
 import { type RunningRedis, startRedis } from './redis';
 import { newTally, type TopologyTally } from './summary';
@@ -309,13 +304,7 @@ export class VendureTopologyDriver extends VendureDriver implements TopologyDriv
       await db.query(`UPDATE refund SET "createdAt" = "createdAt" - interval '60 minutes'`);
     });
     const since = new Date();
-    for (let run = 0; run < 10; run++) {
-      const from = this.log.length;
-      await runReconciliationTask(this.adminApi());
-      const checked = reconciliationRunsChecked(this.log.slice(from));
-      if (!checked.some(n => n >= RECONCILE_BATCH_SIZE) || (await this.openTradesNotAskedSince(since)) === 0)
-        return;
-    }
+    await reconcileUntilAllAsked(this.adminApi(), this.log, () => this.openTradesNotAskedSince(since));
   }
 
   private openTradesNotAskedSince(since: Date): Promise<number> {
