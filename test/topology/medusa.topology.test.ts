@@ -229,31 +229,6 @@ describe('medusa in production topology: 2 servers + worker on PostgreSQL and Re
     expect(resumed(shop.logsOf('server', 1))).toHaveLength(0);
   }, 180_000);
 
-  it('the scheduled jobs run in the worker only, once per tick', async () => {
-    // Medusa loads scheduled jobs only where workerMode is worker or shared, and the Redis workflow engine
-    // runs each tick once across the workers (a BullMQ repeatable job); it logs every run at debug level.
-    const runsOf = (job: string, lines: readonly string[]) =>
-      lines.filter(l => l.includes(`executing scheduled job job-${job}`)).length;
-    const elapsedS = (Date.now() - shop.readyAt('worker', 0)) / 1000;
-    const resumeRuns = runsOf('alipay-resume-payments', shop.logsOf('worker', 0));
-    const shipmentRuns = runsOf('alipay-retry-shipments', shop.logsOf('worker', 0));
-    print(
-      `topology medusa jobs: worker ran alipay-resume-payments ${resumeRuns}×, alipay-retry-shipments ` +
-        `${shipmentRuns}× in ${elapsedS.toFixed(0)} s; servers ${[0, 1].map(i => runsOf('alipay-', shop.logsOf('server', i))).join('/')}×`,
-    );
-    // Every 10 s and every 15 s: once per tick (±1 at either end of the window), not once per process.
-    expect(resumeRuns).toBeGreaterThanOrEqual(Math.floor(elapsedS / 10) - 1);
-    expect(resumeRuns).toBeLessThanOrEqual(Math.ceil(elapsedS / 10) + 1);
-    expect(shipmentRuns).toBeLessThanOrEqual(Math.ceil(elapsedS / 15) + 1);
-    expect(shipmentRuns).toBeGreaterThanOrEqual(1);
-    // The servers run no job: neither Medusa's job runs nor what the plugin's jobs write.
-    for (const index of [0, 1]) {
-      const lines = shop.logsOf('server', index);
-      expect(runsOf('alipay-', lines)).toBe(0);
-      expect(lines.filter(l => /resuming the accepted|\[alipay\] reconciliation:/.test(l))).toEqual([]);
-    }
-  });
-
   it('escrow shipment confirmation runs in the worker, and Alipay gets it once', async () => {
     const order = await shop.createPendingOrder({ kind: 'legacy-escrow', physical: true });
     orders.push(order);
@@ -329,6 +304,44 @@ describe('medusa in production topology: 2 servers + worker on PostgreSQL and Re
       ),
     ).toEqual([]);
   }, 240_000);
+
+  it('the scheduled jobs run in the worker only, once per tick', async () => {
+    // Last in the file, so the worker has run for minutes. Medusa loads scheduled jobs only where
+    // workerMode is worker or shared, and the Redis workflow engine runs each tick once across the
+    // workers (a BullMQ repeatable job); it logs every run at debug level. Reconciliation ticks every
+    // minute here (ALIPAY_RECONCILIATION_INTERVAL_MINUTES=1, the same in every process).
+    const runsOf = (job: string, lines: readonly string[]) =>
+      lines.filter(l => l.includes(`executing scheduled job job-${job}`)).length;
+    const elapsedS = (Date.now() - shop.readyAt('worker', 0)) / 1000;
+    const worker = shop.logsOf('worker', 0);
+    const runs = {
+      resume: runsOf('alipay-resume-payments', worker),
+      shipments: runsOf('alipay-retry-shipments', worker),
+      reconcile: runsOf('alipay-reconcile-payments', worker),
+    };
+    print(
+      `topology medusa jobs: worker ran alipay-resume-payments ${runs.resume}×, alipay-retry-shipments ` +
+        `${runs.shipments}×, alipay-reconcile-payments ${runs.reconcile}× in ${elapsedS.toFixed(0)} s; servers ` +
+        `${[0, 1].map(i => runsOf('alipay-', shop.logsOf('server', i))).join('/')}×`,
+    );
+    // Every 10 s, 15 s and 60 s: once per tick (±1 at either end of the window), not once per process.
+    expect(
+      elapsedS,
+      'reconciliation ticks every 60 s: run the whole file, so the worker runs long enough',
+    ).toBeGreaterThan(150);
+    expect(runs.resume).toBeGreaterThanOrEqual(Math.floor(elapsedS / 10) - 1);
+    expect(runs.resume).toBeLessThanOrEqual(Math.ceil(elapsedS / 10) + 1);
+    expect(runs.shipments).toBeLessThanOrEqual(Math.ceil(elapsedS / 15) + 1);
+    expect(runs.shipments).toBeGreaterThanOrEqual(1);
+    expect(runs.reconcile).toBeGreaterThanOrEqual(Math.floor(elapsedS / 60) - 1);
+    expect(runs.reconcile).toBeLessThanOrEqual(Math.ceil(elapsedS / 60) + 1);
+    // The servers run no job: neither Medusa's job runs nor what the plugin's jobs write.
+    for (const index of [0, 1]) {
+      const lines = shop.logsOf('server', index);
+      expect(runsOf('alipay-', lines)).toBe(0);
+      expect(lines.filter(l => /resuming the accepted|\[alipay\] reconciliation:/.test(l))).toEqual([]);
+    }
+  });
 
   let ordersTallied = false;
   /** The orders of the tests above: paid per the sandbox's ledger, and how many live payments the shop shows. */

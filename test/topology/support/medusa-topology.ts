@@ -130,6 +130,8 @@ export class MedusaTopologyDriver extends MedusaDriver implements TopologyDriver
       MEDUSA_BACKEND_URL: this.proxy.url,
       EXAMPLE_SHOP_TEST_HOOKS: 'true',
       ALIPAY_AUTO_REFUND_ORPHANS: 'true',
+      // Reconciliation every minute instead of five: the suite sees it tick a few times.
+      ALIPAY_RECONCILIATION_INTERVAL_MINUTES: '1',
       MEDUSA_DISABLE_TELEMETRY: 'true',
       // Medusa's Redis workflow engine logs each scheduled job run at debug level ("executing scheduled
       // job <name>"): where the jobs run, and how often, is read from the logs.
