@@ -32,6 +32,35 @@ await alipaySpec(
     settings: t => t.legacySettings('legacy-direct', { charset: 'utf-8', refundWithoutPassword: true }),
   },
   t => {
+    /**
+     * What a process that died right after answering Alipay leaves: an accepted claim with its event, which
+     * nobody refreshes any more (made with the plugin's own service, as the notify route does).
+     */
+    const acceptedClaimOfDeadProcess = async (
+      session: { id: string; data?: Record<string, unknown> | null },
+      tradeNo: string,
+    ) => {
+      const settings = t.container.resolve<AlipayModuleService>(ALIPAY_MODULE);
+      const outTradeNo = outTradeNoOf(session);
+      const claim = await settings.claimNotification({
+        tradeNo,
+        claimKey: 'TRADE_SUCCESS',
+        outTradeNo,
+        sessionId: session.id,
+        source: 'notify',
+      });
+      if (!claim.claimed) throw new Error('the claim was taken');
+      await settings.acceptClaim(claim.claimId, {
+        providerId: 'pp_alipay_alipay',
+        scope: t.shop.salesChannels[0]!.id,
+        outTradeNo,
+        tradeNo,
+        status: 'paid',
+        alipayStatus: 'TRADE_SUCCESS',
+        amountFen: 3500,
+      });
+    };
+
     /** The storefront's return route, as the buyer's browser follows it (no redirects followed). */
     const followReturn = (pathAndQuery: string) =>
       t.api.get(pathAndQuery, { maxRedirects: 0, validateStatus: () => true });
@@ -251,26 +280,7 @@ await alipaySpec(
         claims: (await t.db.raw('select state, outcome, attempts from alipay_notification_claim')).rows,
       });
 
-      // What a process that died right after answering Alipay leaves: an accepted claim with its event,
-      // which nobody refreshes any more (made with the plugin's own service, as the notify route does).
-      const settings = t.container.resolve<AlipayModuleService>(ALIPAY_MODULE);
-      const claim = await settings.claimNotification({
-        tradeNo: String(paid.trade.tradeNo),
-        claimKey: 'TRADE_SUCCESS',
-        outTradeNo: outTradeNoOf(session),
-        sessionId: session.id,
-        source: 'notify',
-      });
-      if (!claim.claimed) throw new Error('the claim was taken');
-      await settings.acceptClaim(claim.claimId, {
-        providerId: 'pp_alipay_alipay',
-        scope: t.shop.salesChannels[0]!.id,
-        outTradeNo: outTradeNoOf(session),
-        tradeNo: String(paid.trade.tradeNo),
-        status: 'paid',
-        alipayStatus: 'TRADE_SUCCESS',
-        amountFen: 3500,
-      });
+      await acceptedClaimOfDeadProcess(session, String(paid.trade.tradeNo));
 
       // Alipay's retry while the claim is still fresh: acknowledged (it is accepted), nothing applied twice.
       const retry = await t.postNotification(dropped.body, dropped.contentType);
@@ -300,6 +310,46 @@ await alipaySpec(
       expect([late.status, late.data]).toEqual([200, 'success']);
       expect((await t.checkoutRows(prepared, session.id)).orders).toHaveLength(1);
     });
+
+    it('an accepted payment whose cart is still locked by a dead process: retried quietly until the lock expires, then applied', async () => {
+      const { prepared, session } = await t.startCheckout();
+      const paid = await t.payLosingNotifications(session);
+      await acceptedClaimOfDeadProcess(session, String(paid.trade.tradeNo));
+      // The dead process was inside Medusa's payment workflow: it holds the cart's lock until it expires.
+      const locking = t.container.resolve(Modules.LOCKING);
+      await locking.acquire(prepared.cartId, { ownerId: 'the-dead-server', expire: 300 });
+      try {
+        await t.db.raw(`update alipay_notification_claim set claimed_at = now() - interval '1 minute'`);
+        // This call or the app's own job (every 10 s) takes it over; the workflow waits 30 s for the lock.
+        void resumeAcceptedPayments(t.container);
+        await eventually(
+          async () =>
+            (await t.db.raw('select attempts from alipay_notification_claim')).rows[0]?.attempts === 1,
+          { what: 'the attempt that met the lock', timeoutMs: 90_000, intervalMs: 500 },
+        );
+        // Busy, not broken: no error for the merchant, and the claim waits for its retry.
+        const errors = await t.db.raw(
+          `select details from alipay_event where out_trade_no = ? and kind = 'error'`,
+          [outTradeNoOf(session)],
+        );
+        expect(errors.rows).toEqual([]);
+        const orders = await t.db.raw('select order_id from order_cart where cart_id = ?', [prepared.cartId]);
+        expect(orders.rows).toEqual([]);
+      } finally {
+        await locking.release(prepared.cartId, { ownerId: 'the-dead-server' });
+      }
+      // The lock gone (expired), the retry that comes due applies the payment once.
+      await t.db.raw(`update alipay_notification_claim set claimed_at = now() - interval '1 minute'`);
+      await resumeAcceptedPayments(t.container);
+      const after = await eventually(
+        async () => {
+          const rows = await t.checkoutRows(prepared, session.id);
+          return rows.orders.length === 1 ? rows : undefined;
+        },
+        { what: 'the order after the retry', timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(after.payments).toHaveLength(1);
+    }, 180_000);
 
     it('a process that died between adding the payment and completing the cart: the next notification completes it', async () => {
       const { prepared, session } = await t.startCheckout();

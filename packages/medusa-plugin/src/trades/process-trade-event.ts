@@ -333,6 +333,17 @@ export async function applyAcceptedTradeEvent(
       await rt.settings
         .postponeAcceptedClaim(claim.id, attempts, retryDelayMs(attempts))
         .catch(() => undefined);
+    if (!givenUp && isCartLockBusy(message)) {
+      // Busy, not broken: another process is completing this cart, or one that died inside Medusa's
+      // payment workflow still holds its lock until the lock expires (2 minutes). Nothing for the merchant.
+      rt.logger.warn(
+        logLine(
+          `applying the accepted ${event.alipayStatus} waits for the cart's lock (attempt ${attempts}); retried in ${delayS} s`,
+          ids,
+        ),
+      );
+      return { reply: 'success', result: 'failed', detail: 'apply_failed' };
+    }
     rt.logger.error(
       logLine(
         `applying the accepted ${event.alipayStatus} failed (attempt ${attempts}): ${message}; ` +
@@ -353,6 +364,14 @@ export async function applyAcceptedTradeEvent(
   } finally {
     dropClaim(claim.id);
   }
+}
+
+/**
+ * Whether applying a payment failed only because Medusa's locking module would not give the cart's lock
+ * (`Failed to acquire lock for key …`, thrown by every locking provider when its wait times out).
+ */
+function isCartLockBusy(message: string): boolean {
+  return message.startsWith('Failed to acquire lock for key');
 }
 
 /**
