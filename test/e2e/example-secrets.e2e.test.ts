@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleShop, stopProcessGroup } from '../support/example-shop';
+import { type RunningShop, startExampleShop, stopProcessGroup } from '../support/example-shop';
 import { type DemoSandbox, demoAccountsPath, eventually, startDemoSandbox } from '../support/sandbox';
 import { freePort, repoRoot } from '../support/shop-process';
 
@@ -338,35 +338,68 @@ describe('express-shop', () => {
   });
 });
 
+/**
+ * Starts an example shop for the first time (a fresh data directory, so it generates its secrets) against
+ * a demo sandbox, runs `check` on it, and stops both whatever happens.
+ */
+async function onFirstRun(
+  name: 'vendure' | 'medusa',
+  check: (shop: RunningShop) => Promise<void>,
+): Promise<void> {
+  const sandbox = await startDemoSandbox();
+  try {
+    const shop = await startExampleShop(name, {
+      sandboxUrl: sandbox.url,
+      storefrontUrl: 'http://localhost:8080',
+    });
+    try {
+      await check(shop);
+    } finally {
+      await shop.stop();
+    }
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/**
+ * Starts an example shop with `NODE_ENV=production` and none of its secrets in a fresh data directory,
+ * and checks that it refused: it exited on its own, non-zero, before its ready line, saying in 中文 too
+ * that secrets are missing. The caller checks which secrets it named and that nothing was generated.
+ */
+async function refusedProductionStart(
+  start: string[],
+  dataDirPrefix: string,
+  timeoutMs: number,
+): Promise<{ dataDir: string; output: string }> {
+  const dataDir = tempDir(dataDirPrefix);
+  const result = await runUntilExit(
+    'pnpm',
+    start,
+    { ...NO_SECRETS, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(await freePort()) },
+    { ready: /^ALIPAY_COMMERCE_READY /, timeoutMs },
+  );
+  expect(result.ready, result.output).toBe(false);
+  expect(result.timedOut, result.output).toBe(false);
+  expect(result.code).not.toBe(0);
+  expect(result.output).toContain('缺少密钥');
+  return { dataDir, output: result.output };
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 describe('vendure-shop', () => {
   const start = ['--silent', '--filter', '@alipay-commerce/example-vendure-shop', 'start'];
 
   it('NODE_ENV=production without COOKIE_SECRET: refuses to start and generates nothing', async () => {
-    const dataDir = tempDir('vendure-prod-');
-    const result = await runUntilExit(
-      'pnpm',
-      start,
-      { ...NO_SECRETS, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(await freePort()) },
-      { ready: /^ALIPAY_COMMERCE_READY /, timeoutMs: 180_000 },
-    );
-    expect(result.ready, result.output).toBe(false);
-    expect(result.timedOut, result.output).toBe(false);
-    expect(result.code).not.toBe(0);
-    expect(result.output).toContain('COOKIE_SECRET');
-    expect(result.output).toContain('缺少密钥');
+    const { dataDir, output } = await refusedProductionStart(start, 'vendure-prod-', 180_000);
+    expect(output).toContain('COOKIE_SECRET');
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
     expect(existsSync(join(dataDir, 'vendure.sqlite'))).toBe(false);
   }, 200_000);
 
   it('first run: generates the cookie secret into the data directory, and the admin session is signed with it', async () => {
-    const sandbox = await startDemoSandbox();
-    const shop = await startExampleShop('vendure', {
-      sandboxUrl: sandbox.url,
-      storefrontUrl: 'http://localhost:8080',
-    });
-    try {
+    await onFirstRun('vendure', async shop => {
       const { COOKIE_SECRET: secret } = readSecrets(shop.dataDir);
       expect(secret).toMatch(/^[0-9a-f]{64}$/);
       expect(statSync(join(shop.dataDir, 'secrets.json')).mode & 0o077).toBe(0);
@@ -386,10 +419,7 @@ describe('vendure-shop', () => {
       // cookie-session signs "name=value" with keygrip: HMAC-SHA1, base64url without padding.
       const expected = createHmac('sha1', secret!).update(session!).digest('base64url');
       expect(signature).toBe(expected);
-    } finally {
-      await shop.stop();
-      await sandbox.close();
-    }
+    });
   }, 300_000);
 });
 
@@ -399,30 +429,15 @@ describe('medusa-shop', () => {
   const start = ['--silent', '--filter', '@alipay-commerce/example-medusa-shop', 'start'];
 
   it('NODE_ENV=production without its secrets: refuses to start (before PostgreSQL) and generates nothing', async () => {
-    const dataDir = tempDir('medusa-prod-');
-    const result = await runUntilExit(
-      'pnpm',
-      start,
-      { ...NO_SECRETS, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(await freePort()) },
-      { ready: /^ALIPAY_COMMERCE_READY /, timeoutMs: 90_000 },
-    );
-    expect(result.ready, result.output).toBe(false);
-    expect(result.timedOut, result.output).toBe(false);
-    expect(result.code).not.toBe(0);
+    const { dataDir, output } = await refusedProductionStart(start, 'medusa-prod-', 90_000);
     for (const name of ['JWT_SECRET', 'COOKIE_SECRET', 'ALIPAY_SETTINGS_SECRET'])
-      expect(result.output).toContain(name);
-    expect(result.output).toContain('缺少密钥');
+      expect(output).toContain(name);
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
     expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
   }, 120_000);
 
   it('first run: generates its secrets into the data directory, and the admin JWT is signed with JWT_SECRET', async () => {
-    const sandbox = await startDemoSandbox();
-    const shop = await startExampleShop('medusa', {
-      sandboxUrl: sandbox.url,
-      storefrontUrl: 'http://localhost:8080',
-    });
-    try {
+    await onFirstRun('medusa', async shop => {
       const secrets = readSecrets(shop.dataDir);
       for (const name of ['JWT_SECRET', 'COOKIE_SECRET', 'ALIPAY_SETTINGS_SECRET']) {
         expect(secrets[name], name).toMatch(/^[0-9a-f]{64}$/);
@@ -448,9 +463,6 @@ describe('medusa-shop', () => {
       });
       expect(settings.status).toBe(200);
       expect(JSON.stringify(await settings.json())).not.toMatch(/cannot be decrypted|无法.*解密/);
-    } finally {
-      await shop.stop();
-      await sandbox.close();
-    }
+    });
   }, 600_000);
 });

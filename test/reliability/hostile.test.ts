@@ -40,7 +40,7 @@ import {
   signMd5,
   signRsa2,
 } from '../support/alipay-messages';
-import { registeredDrivers } from '../support/drivers';
+import { registeredDrivers, startShopOnSandbox, stopShopOnSandbox } from '../support/drivers';
 import { sendEndlessBody } from '../support/endless-body';
 import {
   type HostileRequest,
@@ -48,7 +48,7 @@ import {
   hostileArbitrary,
   pinnedHostileRequests,
 } from '../support/hostile';
-import { buyerPays, type DemoSandbox, eventually, startDemoSandbox } from '../support/sandbox';
+import { buyerPays, type DemoSandbox, eventually } from '../support/sandbox';
 import type { NotificationOutcome, PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
 
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 1200);
@@ -119,9 +119,7 @@ for (const { name, create } of registeredDrivers()) {
     let controls: Array<{ order: PendingOrder; target: HostileTarget }>;
 
     beforeAll(async () => {
-      sandbox = await startDemoSandbox(1);
-      shop = create();
-      await shop.start({ sandboxUrl: sandbox.url });
+      ({ shop, sandbox } = await startShopOnSandbox(create));
       const { accounts } = sandbox;
       const [merchantA, merchantB] = accounts.merchants;
       const alipayKey = accounts.alipayKeys.privateKey;
@@ -220,10 +218,7 @@ for (const { name, create } of registeredDrivers()) {
       void merchantB;
     });
 
-    afterAll(async () => {
-      await shop?.stop();
-      await sandbox?.close();
-    });
+    afterAll(() => stopShopOnSandbox({ shop, sandbox }));
 
     /** Nothing accepted, no order changed, the shop did not crash. */
     function expectHarmless(batch: {

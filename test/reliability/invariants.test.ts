@@ -22,7 +22,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registeredDrivers } from '../support/drivers';
+import { registeredDrivers, startShopOnSandbox, stopShopOnSandbox } from '../support/drivers';
 import { checkSequence } from '../support/invariants/checks';
 import { describeSequence, restartAt, sequenceArbitrary, sequenceAt } from '../support/invariants/generator';
 import {
@@ -33,7 +33,7 @@ import {
   type Violation,
 } from '../support/invariants/model';
 import { type RunnerContext, runRound } from '../support/invariants/runner';
-import { type DemoSandbox, startDemoSandbox } from '../support/sandbox';
+import type { DemoSandbox } from '../support/sandbox';
 import type { ShopDriver } from '../support/shop-driver';
 
 const SEQUENCES = Number(process.env.INVARIANT_SEQUENCES ?? 200);
@@ -75,16 +75,11 @@ for (const { name, create } of registeredDrivers()) {
     let ctx: RunnerContext;
 
     beforeAll(async () => {
-      sandbox = await startDemoSandbox(1);
-      shop = create();
-      await shop.start({ sandboxUrl: sandbox.url });
+      ({ shop, sandbox } = await startShopOnSandbox(create));
       ctx = { shop, sandbox, ...(VERBOSE ? { log: (line: string) => print(`[${name}] ${line}`) } : {}) };
     });
 
-    afterAll(async () => {
-      await shop?.stop();
-      await sandbox?.close();
-    });
+    afterAll(() => stopShopOnSandbox({ shop, sandbox }));
 
     /**
      * Runs `sequence` alone (a round of one) and returns the violations of `invariant` (all when absent).

@@ -15,15 +15,8 @@ import {
   openApiNotificationFields,
   signRsa2,
 } from '../support/alipay-messages';
-import { registeredDrivers } from '../support/drivers';
-import {
-  buyerPays,
-  type Delivery,
-  type DemoSandbox,
-  eventually,
-  ownerOf,
-  startDemoSandbox,
-} from '../support/sandbox';
+import { registeredDrivers, startShopOnSandbox, stopShopOnSandbox } from '../support/drivers';
+import { buyerPays, type Delivery, type DemoSandbox, eventually, ownerOf } from '../support/sandbox';
 import type { PaymentKind, PendingOrder, ShopDriver } from '../support/shop-driver';
 
 /** Alipay's first retry comes 4 minutes after a failed attempt (sandbox time). */
@@ -35,19 +28,14 @@ for (const { name, create } of registeredDrivers()) {
     let shop: ShopDriver;
 
     beforeAll(async () => {
-      sandbox = await startDemoSandbox(1);
-      shop = create();
-      await shop.start({ sandboxUrl: sandbox.url });
+      ({ shop, sandbox } = await startShopOnSandbox(create));
     });
 
     afterEach(async () => {
       await sandbox?.clearFaults();
     });
 
-    afterAll(async () => {
-      await shop?.stop();
-      await sandbox?.close();
-    });
+    afterAll(() => stopShopOnSandbox({ shop, sandbox }));
 
     /**
      * The order holds exactly one live payment of the amount Alipay collected. Waits for the payment

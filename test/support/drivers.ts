@@ -4,6 +4,7 @@
  * browser never loads playwright. A new shop is one driver file per contract plus one line in each registry.
  */
 import { MedusaDriver } from './medusa-driver';
+import { type DemoSandbox, startDemoSandbox } from './sandbox';
 import type { ShopDriver } from './shop-driver';
 import { VendureDriver } from './vendure-driver';
 
@@ -30,4 +31,33 @@ export function selected<T>(registry: Record<string, () => T>): Array<{ name: st
 /** The drivers to run: all of {@link DRIVERS}, or those named in `SHOPS` (`SHOPS=vendure pnpm test:reliability`). */
 export function registeredDrivers(): Array<{ name: string; create: () => ShopDriver }> {
   return selected(DRIVERS);
+}
+
+/** A shop and the demo sandbox it pays through, as a suite's `beforeAll` starts them. */
+export interface ShopOnSandbox {
+  shop: ShopDriver;
+  sandbox: DemoSandbox;
+}
+
+/**
+ * Starts the demo sandbox on the real clock (time scale 1) and the shop `create` makes against it. When
+ * the shop fails to start, both are stopped before the error is thrown, so a failed `beforeAll` leaves
+ * no process behind.
+ */
+export async function startShopOnSandbox(create: () => ShopDriver): Promise<ShopOnSandbox> {
+  const sandbox = await startDemoSandbox(1);
+  const shop = create();
+  try {
+    await shop.start({ sandboxUrl: sandbox.url });
+  } catch (error) {
+    await stopShopOnSandbox({ shop, sandbox });
+    throw error;
+  }
+  return { shop, sandbox };
+}
+
+/** Stops what {@link startShopOnSandbox} started; either may be missing when a start failed. */
+export async function stopShopOnSandbox(running: Partial<ShopOnSandbox>): Promise<void> {
+  await running.shop?.stop().catch(() => undefined);
+  await running.sandbox?.close();
 }

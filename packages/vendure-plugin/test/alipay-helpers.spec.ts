@@ -12,16 +12,13 @@ import { isUniqueViolation } from '../src/unique-violation';
 
 const args = (values: Record<string, string>) =>
   Object.entries(values).map(([name, value]) => ({ name, value }));
+/** The handler arguments of a legacy instant-payment method, plus `values`. */
+const legacyArgs = (values: Record<string, string>) => args({ interfaceType: 'legacy-direct', ...values });
 
 describe('settings from payment method arguments', () => {
   it('parses booleans, resolves env: secrets and drops empty values', () => {
     const result = settingsFromArgs(
-      args({
-        interfaceType: 'legacy-direct',
-        key: 'env:ALIPAY_MY_KEY',
-        refundWithoutPassword: 'true',
-        sellerId: '',
-      }),
+      legacyArgs({ key: 'env:ALIPAY_MY_KEY', refundWithoutPassword: 'true', sellerId: '' }),
       { ALIPAY_MY_KEY: 'k'.repeat(32) },
     );
     expect(result).toEqual({
@@ -46,21 +43,13 @@ describe('settings from payment method arguments', () => {
 
   it('validates with the core schema: field-level issues, never the values', () => {
     const issues = validateAlipayHandlerArgs(
-      args({
-        interfaceType: 'legacy-direct',
-        gateway: 'production',
-        partnerId: '2088',
-        key: 'secret-but-short',
-      }),
+      legacyArgs({ gateway: 'production', partnerId: '2088', key: 'secret-but-short' }),
       {},
     );
     expect(issues.map(i => i.field).sort()).toEqual(['key', 'partnerId']);
     expect(JSON.stringify(issues)).not.toContain('secret-but-short');
     expect(
-      validateAlipayHandlerArgs(
-        args({ interfaceType: 'legacy-direct', partnerId: '2088101000000001', key: 'a'.repeat(32) }),
-        {},
-      ),
+      validateAlipayHandlerArgs(legacyArgs({ partnerId: '2088101000000001', key: 'a'.repeat(32) }), {}),
     ).toEqual([]);
   });
 
