@@ -479,7 +479,7 @@ describe('network and configuration', () => {
         void input;
       });
     const timeout = (await rejection(
-      client({ gateway: slow.origin, http: { timeoutMs: 50, fetch: stall } }).pay(PAY),
+      client({ gateway: slow.origin, timeoutMs: 50, http: { fetch: stall } }).pay(PAY),
     )) as AlipayNetworkError;
     await slow.close();
     expect(timeout.failure).toBe('timeout');

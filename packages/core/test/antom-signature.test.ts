@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +60,30 @@ describe('Antom golden vectors (test/vectors/antom-signatures.json, signed by Op
     expect(verifyAntomMessage({ ...message, clientId: 'X' }, parsed.signature, pub)).toBe(false);
     const other = vector.key === 'merchant' ? antomKeys.antomPublic : antomKeys.merchantPublic;
     expect(verifyAntomMessage(message, parsed.signature, other)).toBe(false);
+  });
+});
+
+describe('keys: the core’s key parsing (PEM or bare base64, PKCS#1 or PKCS#8)', () => {
+  it('signs the golden signature with the merchant key in every accepted form', () => {
+    const vector = antomVectors.vectors.find(v => v.key === 'merchant')!;
+    const message = { path: vector.path, clientId: vector.clientId, time: vector.time, body: vector.body };
+    const pkcs8 = createPrivateKey(antomKeys.merchantPrivate)
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const pkcs1Public = createPublicKey(antomKeys.merchantPublic)
+      .export({ type: 'pkcs1', format: 'pem' })
+      .toString();
+    for (const key of [antomKeys.merchantPrivate, bare(antomKeys.merchantPrivate), pkcs8, bare(pkcs8)]) {
+      expect(signAntomMessage(message, key)).toBe(vector.signature);
+    }
+    for (const key of [
+      antomKeys.merchantPublic,
+      bare(antomKeys.merchantPublic),
+      pkcs1Public,
+      bare(pkcs1Public),
+    ]) {
+      expect(verifyAntomMessage(message, vector.signature, key)).toBe(true);
+    }
   });
 });
 

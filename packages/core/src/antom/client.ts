@@ -50,7 +50,9 @@ export interface AntomClientOptions {
    * `region`. A path in it is kept as a prefix, and the signed path is then the full path sent.
    */
   gateway?: string;
-  /** HTTP timeout, retries and `fetch` override; `timeoutMs` defaults to 10 000. */
+  /** Abort a call after this many milliseconds (default 10 000); the same as `http.timeoutMs`, which it overrides. */
+  timeoutMs?: number;
+  /** HTTP retries (inquiries only), `fetch` override and timeout. */
   http?: HttpOptions;
   /** Clock for `Request-Time` (tests). Default `() => new Date()`. */
   now?: () => Date;
@@ -317,7 +319,10 @@ export class AntomClient {
     this.gateway = gateway;
     this.privateKey = privateKey;
     this.antomPublicKey = antomPublicKey;
-    this.http = options.http ?? {};
+    this.http = {
+      ...options.http,
+      timeoutMs: options.timeoutMs ?? options.http?.timeoutMs ?? 10_000,
+    };
     this.now = options.now ?? (() => new Date());
   }
 
@@ -512,7 +517,7 @@ export class AntomClient {
         body,
         idempotent,
       },
-      { timeoutMs: 10_000, ...this.http },
+      this.http,
     );
     const verified = verifyAntomResponse({
       api,
