@@ -84,13 +84,20 @@ export class FormBodyError extends AlipayError {
   }
 }
 
-/** An amount that is not a valid CNY amount between 0.01 and 100000000.00. */
+/**
+ * An amount Alipay cannot take: by default not a valid CNY amount between 0.01 and 100000000.00; the
+ * cross-border (Antom) amount helper passes its own hint (currency exponent, unknown currency).
+ */
 export class MoneyError extends AlipayError {
-  constructor(message: string) {
-    super('MONEY_INVALID', message, {
-      en: 'Alipay accepts CNY amounts from 0.01 to 100000000.00 only.',
-      zh: '支付宝只接受 0.01 至 100000000.00 之间的人民币金额。',
-    });
+  constructor(message: string, hint?: Bilingual) {
+    super(
+      'MONEY_INVALID',
+      message,
+      hint ?? {
+        en: 'Alipay accepts CNY amounts from 0.01 to 100000000.00 only.',
+        zh: '支付宝只接受 0.01 至 100000000.00 之间的人民币金额。',
+      },
+    );
   }
 }
 

@@ -1,13 +1,15 @@
 /**
  * `@alipay-commerce/core/primitives`: the protocol building blocks below the facade: signing and
  * verification (MD5, RSA/RSA2, AES, certificates), form, charset, XML and time parsing, money
- * conversion and the two protocol clients. Shops and adapters need none of them (the facade does all
+ * conversion and the protocol clients (legacy, OpenAPI, and Antom for cross-border payments). Shops and adapters need none of them (the facade does all
  * of this); they are public for tools, benchmarks, tests and the sandbox, which signs with the same
  * primitives but keeps its own parsing so that it checks the core independently.
  *
  * @packageDocumentation
  */
 
+// Antom (Alipay cross-border acquiring): signatures, amounts, client, notifications.
+export * from './antom';
 export type { AlipayCharset } from './charset';
 export { decodeText, encodeText, normalizeCharset } from './charset';
 export { diagnoseNotification } from './doctor';

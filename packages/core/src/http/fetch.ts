@@ -29,6 +29,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   contentType: string | undefined;
+  /** Every answer header (Antom signs its answers in headers: `client-id`, `response-time`, `signature`). */
+  headers: Headers;
   body: Uint8Array;
 }
 
@@ -71,7 +73,12 @@ async function attempt(request: HttpRequest, options: HttpOptions): Promise<Http
       status: response.status,
     });
   }
-  return { status: response.status, contentType: response.headers.get('content-type') ?? undefined, body };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? undefined,
+    headers: response.headers,
+    body,
+  };
 }
 
 /** The host of a URL for messages: never the query string, which may hold signed parameters. */
