@@ -74,6 +74,41 @@ export interface LedgerEntry {
   refunds: LedgerRefund[];
 }
 
+/** A refund of an Antom payment, as the control API shows it. */
+export interface AntomRefundView {
+  refundId: string;
+  refundRequestId: string;
+  /** Minor units. */
+  value: string;
+  /** The same as a decimal amount of the payment's currency. */
+  amount: string;
+  reason?: string;
+  at: string;
+}
+
+/** An Antom payment as the control API shows it (`GET /__sandbox/antom/payments/:id`). */
+export interface AntomPaymentView {
+  paymentId: string;
+  paymentRequestId: string;
+  clientId: string;
+  generation: 'antom';
+  paymentMethodType: string;
+  /** PROCESSING, PENDING, SUCCESS, FAIL or CANCELLED. */
+  status: string;
+  currency: string;
+  /** Minor units, as the merchant sent them. */
+  value: string;
+  amount: string;
+  /** Alipay (CN) only: what the buyer pays in CNY at the sandbox's rate. */
+  cnyFen?: number;
+  cnyAmount?: string;
+  refundedValue: string;
+  refundedAmount: string;
+  refunds: AntomRefundView[];
+  history: Array<{ event: string; status: string; at: string }>;
+  [field: string]: unknown;
+}
+
 /** A registered fault (`GET /__sandbox/faults`): its ID, scope, remaining and fired counts. */
 export type SandboxFault = Fault;
 
@@ -173,6 +208,38 @@ export class SandboxControl {
     return this.request('POST', 'alipay-refund', input);
   }
 
+  /**
+   * Antom: finishes a payment as the buyer at the Antom cashier — `SUCCESS` (default) pays, `FAIL` fails,
+   * `PENDING` leaves it pending — and resolves after the first notification attempt (unless
+   * `waitForNotify` is false). `redirect` is the payment's `paymentRedirectUrl`. Rejects with HTTP 409
+   * when the payment is not open.
+   */
+  antomPay(input: {
+    paymentId?: string;
+    paymentRequestId?: string;
+    clientId?: string;
+    outcome?: 'SUCCESS' | 'FAIL' | 'PENDING';
+    waitForNotify?: boolean;
+  }): Promise<{ payment: AntomPaymentView; redirect: string | null; deliveries: Delivery[] }> {
+    return this.request('POST', 'antom/pay', input);
+  }
+
+  /** Antom: one payment by paymentId or paymentRequestId (a clientId narrows it when IDs repeat). */
+  async antomPayment(id: string, clientId?: string): Promise<AntomPaymentView> {
+    const search = clientId ? `?${new URLSearchParams({ clientId })}` : '';
+    return (
+      await this.request<{ payment: AntomPaymentView }>(
+        'GET',
+        `antom/payments/${encodeURIComponent(id)}${search}`,
+      )
+    ).payment;
+  }
+
+  /** Antom: every payment the sandbox knows, with its refunds. */
+  async antomPayments(): Promise<AntomPaymentView[]> {
+    return (await this.request<{ payments: AntomPaymentView[] }>('GET', 'antom/payments')).payments;
+  }
+
   /** The buyer opens the cashier page: from then on the trade exists for queries, as on Alipay. */
   async openCashier(input: TradeOwner & { outTradeNo: string }): Promise<SandboxTrade> {
     return (await this.request<{ trade: SandboxTrade }>('POST', 'open-cashier', input)).trade;
@@ -231,7 +298,8 @@ export class SandboxControl {
 
   /**
    * Notification attempts, oldest first. A string is a merchant trade number; an object filters by any
-   * of `outTradeNo`, `partner`, `appId`, `batchNo`, `notifyId`, `kind`, `tradeNo`.
+   * of `outTradeNo`, `partner`, `appId`, `clientId`, `batchNo`, `notifyId`, `kind`, `tradeNo` (Antom: the
+   * paymentRequestId is the `outTradeNo`, the paymentId the `tradeNo`).
    */
   async deliveries(filter: string | Record<string, string> = {}): Promise<Delivery[]> {
     const query = typeof filter === 'string' ? { outTradeNo: filter } : filter;

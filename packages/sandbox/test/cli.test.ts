@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createSign } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -101,6 +102,52 @@ describe('alipay-sandbox CLI', () => {
     ).text();
     expect(xml).toContain('<error>TRADE_NOT_EXIST</error>');
     expect((await fetch(`${info.url}/`)).status).toBe(200);
+  });
+
+  it('appends the Antom gateway and clients to line 1, with key files that sign and verify', async () => {
+    const { first, rest } = await start(['--port', '0']);
+    const info = JSON.parse(first);
+    // The fields other suites read stay where they were.
+    expect(Object.keys(info).slice(0, 8)).toEqual([
+      'url',
+      'legacyGateway',
+      'openapiGateway',
+      'controlApi',
+      'timeScale',
+      'merchants',
+      'apps',
+      'buyer',
+    ]);
+    expect(info.antomGateway).toBe(info.url);
+    const [client] = info.antomClients;
+    expect(client.clientId).toMatch(/^SANDBOX_/);
+    expect(client.apiPrefix).toBe('/ams/sandbox/api');
+    expect(client.paymentMethods).toContain('ALIPAY_CN');
+    expect(readFileSync(client.privateKeyFile, 'utf8')).toBe(client.privateKey);
+    expect(readFileSync(client.antomPublicKeyFile, 'utf8')).toBe(client.antomPublicKey);
+    expect(statSync(client.privateKeyFile).mode & 0o077).toBe(0);
+    await new Promise(r => setTimeout(r, 50));
+    expect(rest()).toContain(client.clientId);
+
+    // The printed private key signs an inquiry the gateway accepts (F ORDER_NOT_EXIST, not INVALID_SIGNATURE).
+    const path = `${client.apiPrefix}/v1/payments/inquiryPayment`;
+    const body = JSON.stringify({ paymentRequestId: 'none' });
+    const time = String(Date.now());
+    const signature = createSign('RSA-SHA256')
+      .update(`POST ${path}\n${client.clientId}.${time}.${body}`)
+      .sign(readFileSync(client.privateKeyFile, 'utf8'), 'base64');
+    const answer = await fetch(`${info.antomGateway}${path}`, {
+      method: 'POST',
+      headers: {
+        'client-id': client.clientId,
+        'request-time': time,
+        signature: `algorithm=RSA256,keyVersion=1,signature=${encodeURIComponent(signature)}`,
+      },
+      body,
+    });
+    expect(((await answer.json()) as { result: { resultCode: string } }).result.resultCode).toBe(
+      'ORDER_NOT_EXIST',
+    );
   });
 
   it('--config fixes partners, keys, contracts and turns on certificate mode', async () => {
