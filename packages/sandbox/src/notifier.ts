@@ -8,7 +8,9 @@ import { HOUR, MINUTE } from './time';
 
 /**
  * Asynchronous notifications (异步通知): form-encoded POSTs to the merchant's notify_url, in the merchant's
- * charset, retried on Alipay's schedule until the answer is exactly `success`.
+ * charset, retried on Alipay's schedule until the answer is exactly `success`. Antom notifications go
+ * through the same queue as signed JSON (`encode`), on Antom's schedule, until the answer is exactly
+ * {@link ANTOM_ACK}.
  *
  * Strictness: only an HTTP 200 whose body is exactly the 7 bytes `success` counts. `success\n`,
  * ` success`, `SUCCESS`, or `success` wrapped in HTML are failures, as Alipay's docs demand ("必须输出

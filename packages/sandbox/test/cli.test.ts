@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createSign } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -150,6 +150,25 @@ describe('alipay-sandbox CLI', () => {
     );
   });
 
+  it('--config antom: a configured private key is masked and not written to a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-'));
+    const file = join(dir, 'antom.json');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    writeFileSync(
+      file,
+      JSON.stringify({ antom: { clients: [{ clientId: 'SANDBOX_MINE0001', privateKey: pem }] } }),
+    );
+    const { first, rest } = await start(['--port', '0', '--config', file]);
+    await new Promise(r => setTimeout(r, 100));
+    const [client] = JSON.parse(first).antomClients;
+    expect(client.clientId).toBe('SANDBOX_MINE0001');
+    expect(client.privateKey).toMatch(/^PEM private key \(\d+ chars, sha256:[0-9a-f]{8}\)$/);
+    expect(client.privateKeyFile).toBeUndefined();
+    expect(readFileSync(client.publicKeyFile, 'utf8')).toContain('PUBLIC KEY');
+    expect(`${first}\n${rest()}`).not.toContain(pem.split('\n')[2]!);
+  });
+
   it('--config fixes partners, keys, contracts and turns on certificate mode', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-'));
     const file = join(dir, 'merchants.json');
@@ -203,7 +222,8 @@ describe('alipay-sandbox CLI', () => {
     expect(output).not.toContain(md5Key.slice(0, 12));
     const keyBody = appPrivateKey.split('\n')[1]!;
     expect(output).not.toContain(keyBody);
-    expect(output).not.toContain(JSON.stringify(appPrivateKey).slice(1, 60));
+    // Past the DER header every 2048-bit PKCS#8 key shares (the generated Antom key starts the same way).
+    expect(output).not.toContain(JSON.stringify(appPrivateKey).slice(60, 120));
     const alipayKeyBody = accounts.alipayKeys.privateKey.split('\n')[1]!;
     expect(output).not.toContain(alipayKeyBody);
     // The hint names the length and a fingerprint, enough to tell two keys apart.
