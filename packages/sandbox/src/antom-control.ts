@@ -110,7 +110,13 @@ export async function handleAntomControl(
     return { status: 200, json: { payments: [...ctx.antom.store.payments.values()].map(antomPaymentView) } };
   const m = route.startsWith('GET ') ? /^\/__sandbox\/antom\/payments\/([^/]+)$/.exec(path) : null;
   if (m) {
-    const payment = ctx.antom.store.find(decodeURIComponent(m[1]!), search.get('clientId') ?? undefined);
+    let id: string;
+    try {
+      id = decodeURIComponent(m[1]!);
+    } catch {
+      throw new AntomControlError(400, 'the payment ID is not valid percent-encoding');
+    }
+    const payment = ctx.antom.store.find(id, search.get('clientId') ?? undefined);
     if (!payment) throw new AntomControlError(404, 'no such Antom payment');
     return { status: 200, json: { payment: antomPaymentView(payment) } };
   }

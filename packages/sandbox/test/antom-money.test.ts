@@ -113,6 +113,18 @@ describe('Antom cancel', () => {
     expect(page).toContain('data-testid="status">CANCELLED<');
   });
 
+  it('answers bad control-API input with 4xx, not a crash', async () => {
+    expect((await suite.base.control.call('GET', 'antom/payments/%E0')).status).toBe(400);
+    expect((await suite.base.control.call('POST', 'antom/pay', { paymentId: 5 })).status).toBe(400);
+    expect((await suite.base.control.call('POST', 'antom/pay', { paymentId: 'none' })).status).toBe(404);
+    const pay = await suite.call('pay', suite.payBody());
+    const bad = await suite.base.control.call('POST', 'antom/pay', {
+      paymentId: pay.json.paymentId,
+      outcome: 'MAYBE',
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('refuses to cancel a paid payment', async () => {
     const { paymentId } = await suite.paid();
     const cancel = await suite.call('cancel', { paymentId });
