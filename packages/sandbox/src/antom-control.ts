@@ -10,6 +10,41 @@ import type { SandboxContext } from './context';
  * routes (`/__sandbox/deliveries?clientId=…`, `/__sandbox/faults`, `/__sandbox/clock/advance`).
  */
 
+/** A refund of an Antom payment, as the control API shows it. */
+export interface AntomRefundView {
+  refundId: string;
+  refundRequestId: string;
+  /** Minor units. */
+  value: string;
+  /** The same as a decimal amount of the payment's currency. */
+  amount: string;
+  reason?: string;
+  at: string;
+}
+
+/** An Antom payment as the control API shows it (`GET /__sandbox/antom/payments/:id`). */
+export interface AntomPaymentView {
+  paymentId: string;
+  paymentRequestId: string;
+  clientId: string;
+  generation: 'antom';
+  paymentMethodType: string;
+  /** PROCESSING, PENDING, SUCCESS, FAIL or CANCELLED. */
+  status: string;
+  currency: string;
+  /** Minor units, as the merchant sent them. */
+  value: string;
+  amount: string;
+  /** Alipay (CN) only: what the buyer pays in CNY at the sandbox's rate. */
+  cnyFen?: number;
+  cnyAmount?: string;
+  refundedValue: string;
+  refundedAmount: string;
+  refunds: AntomRefundView[];
+  history: Array<{ event: string; status: string; at: string }>;
+  [field: string]: unknown;
+}
+
 /** An Antom payment as the control API shows it (amounts in minor units as strings, and as text). */
 export function antomPaymentView(payment: AntomPayment): Record<string, unknown> {
   const time = (ms: number | undefined): string | undefined =>

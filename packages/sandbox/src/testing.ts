@@ -9,9 +9,12 @@
  *
  * @packageDocumentation
  */
+import type { AntomPaymentView } from './antom-control';
 import type { Fault, FaultInput } from './faults';
 import type { DeliveryRecord } from './notifier';
 import { type Sandbox, type SandboxOptions, startSandbox } from './server';
+
+export type { AntomPaymentView, AntomRefundView } from './antom-control';
 
 /** One notification attempt as `GET /__sandbox/deliveries` returns it. */
 export type Delivery = DeliveryRecord;
@@ -72,41 +75,6 @@ export interface LedgerEntry {
   totalFen: number;
   refundedFen: number;
   refunds: LedgerRefund[];
-}
-
-/** A refund of an Antom payment, as the control API shows it. */
-export interface AntomRefundView {
-  refundId: string;
-  refundRequestId: string;
-  /** Minor units. */
-  value: string;
-  /** The same as a decimal amount of the payment's currency. */
-  amount: string;
-  reason?: string;
-  at: string;
-}
-
-/** An Antom payment as the control API shows it (`GET /__sandbox/antom/payments/:id`). */
-export interface AntomPaymentView {
-  paymentId: string;
-  paymentRequestId: string;
-  clientId: string;
-  generation: 'antom';
-  paymentMethodType: string;
-  /** PROCESSING, PENDING, SUCCESS, FAIL or CANCELLED. */
-  status: string;
-  currency: string;
-  /** Minor units, as the merchant sent them. */
-  value: string;
-  amount: string;
-  /** Alipay (CN) only: what the buyer pays in CNY at the sandbox's rate. */
-  cnyFen?: number;
-  cnyAmount?: string;
-  refundedValue: string;
-  refundedAmount: string;
-  refunds: AntomRefundView[];
-  history: Array<{ event: string; status: string; at: string }>;
-  [field: string]: unknown;
 }
 
 /** A registered fault (`GET /__sandbox/faults`): its ID, scope, remaining and fired counts. */

@@ -186,6 +186,29 @@ describe('Antom faults', () => {
     ).toBe(false);
   });
 
+  it('gateway-hang leaves an Antom call unanswered (a client timeout), and nothing is created', async () => {
+    await suite.base.control.addFault({
+      fault: 'gateway-hang',
+      scope: { clientId: suite.client().clientId },
+      count: 1,
+    });
+    const body = suite.payBody();
+    const client = suite.client();
+    const path = `${client.apiPrefix}/v1/payments/pay`;
+    const call = fetch(`${suite.base.sandbox.antomGateway}${path}`, {
+      method: 'POST',
+      headers: { 'client-id': client.clientId, 'request-time': String(Date.now()), signature: 'x' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(500),
+    });
+    await expect(call).rejects.toThrow();
+    expect(
+      (await suite.base.control.antomPayments()).some(p => p.paymentRequestId === body.paymentRequestId),
+    ).toBe(false);
+    // The fault fired once: the next call is answered.
+    expect((await suite.call('pay', body)).json.result.resultCode).toBe('PAYMENT_IN_PROCESS');
+  });
+
   it('duplicate-notify sends two copies; delay-notify holds the notification on the clock', async () => {
     const clientId = suite.client().clientId;
     await suite.base.control.addFault({ fault: 'duplicate-notify', scope: { clientId }, count: 1 });
