@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, SandboxConfigError, type SandboxConfigInput } from './config';
 import { type SandboxInfo, type SandboxOptions, startSandbox } from './server';
@@ -80,6 +83,8 @@ function secretsOf(input: SandboxConfigInput): Set<string> {
     add(a.aesKey);
     add(a.alipayPrivateKey);
   }
+  for (const c of input.antom?.clients ?? []) add(c.privateKey);
+  add(input.antom?.antomKeys?.privateKey);
   add(input.alipayKeys?.privateKey);
   add(input.legacyRsaKeys?.privateKey);
   add(input.rootCaPrivateKey);
@@ -96,6 +101,38 @@ function maskSecrets<T>(value: T, secrets: ReadonlySet<string>): T {
     ) as T;
   }
   return value;
+}
+
+/** Directories of written key files, removed on exit. */
+const keyFileDirs: string[] = [];
+
+/**
+ * Writes each Antom client's generated keys to PEM files in a fresh temporary directory (mode 0600) and
+ * adds their paths to the info, for SDKs that read keys from files. Keys from --config are not written
+ * (they are masked, and the operator has them already).
+ */
+function writeAntomKeyFiles(info: SandboxInfo, secrets: ReadonlySet<string>): SandboxInfo {
+  if (info.antomClients.length === 0) return info;
+  const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-antom-'));
+  // Throw-away material: removed when the sandbox stops (SIGINT/SIGTERM).
+  keyFileDirs.push(dir);
+  const write = (name: string, pem: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, pem, { mode: 0o600 });
+    return path;
+  };
+  return {
+    ...info,
+    antomClients: info.antomClients.map(c => {
+      const out = { ...c };
+      const safe = c.clientId.replace(/[^A-Za-z0-9_]/g, '_');
+      if (c.privateKey && !secrets.has(c.privateKey))
+        out.privateKeyFile = write(`${safe}-merchant-private.pem`, c.privateKey);
+      out.publicKeyFile = write(`${safe}-merchant-public.pem`, c.publicKey);
+      out.antomPublicKeyFile = write(`${safe}-antom-public.pem`, c.antomPublicKey);
+      return out;
+    }),
+  };
 }
 
 function humanText(info: SandboxInfo): string {
@@ -126,6 +163,21 @@ function humanText(info: SandboxInfo): string {
       `  ${a.appId}  ${a.name}  products ${a.products.join(',')}${a.certificates ? '  certificate mode 证书模式' : ''}`,
     );
   }
+  lines.push('');
+  lines.push(
+    `Antom 跨境 (cross-border), gateway 网关 ${info.antomGateway} (keys in the JSON line 密钥见 JSON):`,
+  );
+  for (const c of info.antomClients) {
+    lines.push(
+      `  ${c.clientId}  ${c.name}  ${c.apiPrefix}/v1/payments/…  methods ${c.paymentMethods.join(',')}`,
+    );
+    if (c.privateKeyFile) lines.push(`      merchant private key 商户私钥: ${c.privateKeyFile}`);
+    if (c.antomPublicKeyFile) lines.push(`      Antom public key Antom 公钥: ${c.antomPublicKeyFile}`);
+  }
+  lines.push('  Antom notifications must be answered with HTTP 200 and exactly');
+  lines.push(
+    '  {"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}} or they are retried.',
+  );
   lines.push('');
   lines.push(
     'Cashier hints 收银台提示: send the buyer to the gateway URL; the cashier has #pay and #cancel;',
@@ -178,9 +230,10 @@ async function main(): Promise<void> {
     fromConfig = secretsOf(input);
   }
   const sandbox = await startSandbox(options);
-  const info = maskSecrets(sandbox.info(), fromConfig);
+  const info = maskSecrets(writeAntomKeyFiles(sandbox.info(), fromConfig), fromConfig);
   process.stdout.write(`${JSON.stringify(info)}\n${humanText(info)}\n`);
   const stop = (): void => {
+    for (const dir of keyFileDirs) rmSync(dir, { recursive: true, force: true });
     void sandbox.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);

@@ -1,6 +1,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { toPrivateKey, toPublicKey } from '@alipay-commerce/core/primitives';
+import { type AntomAccounts, type AntomConfigInput, resolveAntomAccounts } from './antom-accounts';
 import { type AppCertificates, createCertificateAuthority, issueAppCertificates } from './certs';
 
 /**
@@ -102,6 +103,8 @@ export interface SandboxConfigInput {
   notifyTimeoutMs?: number;
   /** Refund window of instant trades (TRADE_SUCCESS → TRADE_FINISHED), Alipay days. Default 90. */
   refundWindowDays?: number;
+  /** Antom (cross-border) clients and the sandbox's Antom key pair; one sandbox client by default. */
+  antom?: AntomConfigInput;
 }
 
 /** The test buyer. */
@@ -151,6 +154,7 @@ export interface ResolvedConfig {
   legacyRsaKeys: { privateKey: string; publicKey: string };
   notifyTimeoutMs: number;
   refundWindowDays: number;
+  antom: AntomAccounts;
 }
 
 /** Raised for a config file the sandbox cannot use. */
@@ -314,7 +318,7 @@ export async function resolveConfig(input: SandboxConfigInput = {}): Promise<Res
     throw new SandboxConfigError('apps: duplicate appId');
 
   // Key generation is the slow part of start-up: run it all in parallel.
-  const [alipayKeys, legacyRsaKeys, merchantRsa, appKeys, caKey] = await Promise.all([
+  const [alipayKeys, legacyRsaKeys, merchantRsa, appKeys, caKey, antom] = await Promise.all([
     pair(input.alipayKeys, 2048, 'alipayKeys'),
     pair(input.legacyRsaKeys, 1024, 'legacyRsaKeys'),
     Promise.all(
@@ -347,6 +351,9 @@ export async function resolveConfig(input: SandboxConfigInput = {}): Promise<Res
           'rootCaPrivateKey',
         )
       : Promise.resolve(undefined),
+    resolveAntomAccounts(input.antom).catch(error => {
+      throw new SandboxConfigError((error as Error).message);
+    }),
   ]);
 
   const merchants: Merchant[] = merchantInputs.map((m, i) => {
@@ -406,5 +413,6 @@ export async function resolveConfig(input: SandboxConfigInput = {}): Promise<Res
     legacyRsaKeys,
     notifyTimeoutMs: input.notifyTimeoutMs ?? 5000,
     refundWindowDays: input.refundWindowDays ?? 90,
+    antom,
   };
 }

@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { AntomClient } from './antom-accounts';
+import type { AntomStore } from './antom-store';
 import type { SandboxClock } from './clock';
 import type { App, Merchant, ResolvedConfig } from './config';
 import type { FaultRegistry } from './faults';
@@ -21,6 +23,8 @@ export interface SandboxContext {
   baseUrl: string;
   merchant(partner: string | undefined): Merchant | undefined;
   app(appId: string | undefined): App | undefined;
+  /** The Antom side: payments and refunds, and the configured clients by client ID. */
+  antom: { store: AntomStore; client(clientId: string | undefined): AntomClient | undefined };
   /** Keeps a response open without answering (gateway-hang faults); released on reset and close. */
   hang(res: ServerResponse): void;
 }

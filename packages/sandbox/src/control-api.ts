@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatYuan } from './amounts';
+import { AntomControlError, handleAntomControl } from './antom-control';
 import type { SandboxContext } from './context';
 import { FaultInputError } from './faults';
 import { filterGatewayCalls, type GatewayCallFilter } from './gateway-calls';
@@ -103,6 +104,7 @@ function filterDeliveries(list: DeliveryRecord[], q: URLSearchParams): DeliveryR
     for (const [param, value] of [
       ['partner', d.partner],
       ['appId', d.appId],
+      ['clientId', d.clientId],
       ['batchNo', d.batchNo],
       ['notifyId', d.notifyId],
       ['kind', d.kind],
@@ -236,6 +238,8 @@ export async function handleControlApi(
         hooks.reset();
         return sendJson(res, 200, { reset: true, ...clockView(ctx) });
     }
+    const antom = await handleAntomControl(ctx, route, path, search, body);
+    if (antom) return sendJson(res, antom.status, antom.json);
     const m = method === 'GET' ? /^\/__sandbox\/trades\/([^/]+)$/.exec(path) : null;
     if (m) {
       const id = decodeURIComponent(m[1]!);
@@ -254,6 +258,7 @@ export async function handleControlApi(
   } catch (error) {
     if (error instanceof ControlError)
       return sendJson(res, error.status, { error: error.message, code: error.code });
+    if (error instanceof AntomControlError) return sendJson(res, error.status, { error: error.message });
     if (error instanceof TradeStateError)
       return sendJson(res, 409, { error: error.message, code: error.code });
     if (error instanceof FaultInputError) return sendJson(res, 400, { error: error.message });

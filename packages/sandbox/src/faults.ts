@@ -15,6 +15,8 @@ export const FAULT_KINDS = [
   'notify-verify-hang',
   'tamper-signature',
   'refund-notify-first',
+  'unsigned-response',
+  'unknown-result',
 ] as const;
 
 /** One of {@link FAULT_KINDS}. */
@@ -24,6 +26,9 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface FaultScope {
   partner?: string;
   appId?: string;
+  /** An Antom client ID. */
+  clientId?: string;
+  /** A merchant order number; for Antom, a `paymentRequestId`. */
   outTradeNo?: string;
 }
 
@@ -53,6 +58,7 @@ export interface Fault {
 export interface FaultContext {
   partner?: string;
   appId?: string;
+  clientId?: string;
   outTradeNos?: readonly string[];
 }
 
@@ -62,6 +68,7 @@ export class FaultInputError extends Error {}
 function matches(scope: FaultScope, ctx: FaultContext): boolean {
   if (scope.partner !== undefined && scope.partner !== ctx.partner) return false;
   if (scope.appId !== undefined && scope.appId !== ctx.appId) return false;
+  if (scope.clientId !== undefined && scope.clientId !== ctx.clientId) return false;
   if (scope.outTradeNo !== undefined && !(ctx.outTradeNos ?? []).includes(scope.outTradeNo)) return false;
   return true;
 }
@@ -77,7 +84,7 @@ export class FaultRegistry {
       throw new FaultInputError(`fault must be one of ${FAULT_KINDS.join(', ')}`);
     }
     const scope: FaultScope = {};
-    for (const key of ['partner', 'appId', 'outTradeNo'] as const) {
+    for (const key of ['partner', 'appId', 'clientId', 'outTradeNo'] as const) {
       const value = input.scope?.[key];
       if (value !== undefined) {
         if (typeof value !== 'string' || value === '')

@@ -8,13 +8,13 @@
 export interface GatewayCall {
   /** Sandbox time the request arrived (ms). */
   at: number;
-  /** `legacy` (`/gateway.do`, `notify_query.do`) or `openapi` (`/openapi/gateway.do`). */
-  api: 'legacy' | 'openapi';
-  /** The legacy `service` or the OpenAPI `method`; empty when the request named none. */
+  /** `legacy` (`/gateway.do`, `notify_query.do`), `openapi` (`/openapi/gateway.do`) or `antom` (`/ams/…`). */
+  api: 'legacy' | 'openapi' | 'antom';
+  /** The legacy `service`, the OpenAPI `method` or the Antom API (`pay`, `refund`…); empty when none. */
   name: string;
-  /** The partner or app ID the request claimed; empty when none. */
+  /** The partner, app ID or Antom client ID the request claimed; empty when none. */
   owner: string;
-  /** The merchant order numbers the request is about (`out_trade_no`, or the trade of a `trade_no`). */
+  /** The merchant order numbers the request is about (`out_trade_no`, the trade of a `trade_no`, Antom's `paymentRequestId`). */
   outTradeNos: string[];
 }
 

@@ -3,6 +3,12 @@
  * tests, demos, browser tests and reliability tests. Legacy mapi (partner + MD5/RSA) and OpenAPI (RSA2,
  * certificate mode), notifications on Alipay's retry schedule, a control API and fault injection.
  */
+export {
+  type AntomClientConfigInput,
+  type AntomConfigInput,
+  DEFAULT_ANTOM_CLIENTS,
+} from './antom-accounts';
+export { ANTOM_CURRENCY_EXPONENTS, SANDBOX_FX_TO_CNY } from './antom-amounts';
 export { SandboxClock } from './clock';
 export {
   type AppConfigInput,
@@ -17,9 +23,16 @@ export {
 } from './config';
 export { FAULT_KINDS, type FaultInput, type FaultKind, type FaultScope } from './faults';
 export type { GatewayCall, GatewayCallFilter } from './gateway-calls';
-export { type DeliveryRecord, NOTIFY_ID_GRACE_MS, RETRY_SCHEDULE_MS } from './notifier';
+export {
+  ANTOM_ACK,
+  ANTOM_RETRY_SCHEDULE_MS,
+  type DeliveryRecord,
+  NOTIFY_ID_GRACE_MS,
+  RETRY_SCHEDULE_MS,
+} from './notifier';
 export { sandboxAppAuthToken } from './openapi-create';
 export {
+  type AntomClientInfo,
   type AppInfo,
   type MerchantInfo,
   type Sandbox,

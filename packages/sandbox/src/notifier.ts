@@ -8,7 +8,9 @@ import { HOUR, MINUTE } from './time';
 
 /**
  * Asynchronous notifications (异步通知): form-encoded POSTs to the merchant's notify_url, in the merchant's
- * charset, retried on Alipay's schedule until the answer is exactly `success`.
+ * charset, retried on Alipay's schedule until the answer is exactly `success`. Antom notifications go
+ * through the same queue as signed JSON (`encode`), on Antom's schedule, until the answer is exactly
+ * {@link ANTOM_ACK}.
  *
  * Strictness: only an HTTP 200 whose body is exactly the 7 bytes `success` counts. `success\n`,
  * ` success`, `SUCCESS`, or `success` wrapped in HTML are failures, as Alipay's docs demand ("必须输出
@@ -35,11 +37,21 @@ export const REORDER_HOLD_MS = 10 * MINUTE;
 /** How many delivery records `GET /__sandbox/deliveries` keeps (oldest dropped first). */
 export const MAX_DELIVERY_RECORDS = 20_000;
 
+/** The wire form of one attempt of a JSON notification (Antom): body, content type and signed headers. */
+export interface EncodedNotification {
+  body: string;
+  contentType: string;
+  headers: Record<string, string>;
+  /** Top-level fields for the delivery record (objects as JSON text). */
+  params: Record<string, string>;
+}
+
 /** What to deliver. */
 export interface NotificationInput {
-  kind: 'trade_status_sync' | 'batch_refund_notify';
-  generation: 'legacy' | 'openapi';
-  /** Partner (legacy) or app ID (OpenAPI). */
+  /** Legacy/OpenAPI kinds, or Antom's `notifyType` (PAYMENT_RESULT, PAYMENT_PENDING, REFUND). */
+  kind: 'trade_status_sync' | 'batch_refund_notify' | 'PAYMENT_RESULT' | 'PAYMENT_PENDING' | 'REFUND';
+  generation: 'legacy' | 'openapi' | 'antom';
+  /** Partner (legacy), app ID (OpenAPI) or client ID (Antom). */
   owner: string;
   url: string;
   charset: AlipayCharset;
@@ -50,6 +62,13 @@ export interface NotificationInput {
   tradeStatus?: string;
   /** Builds the signed parameters of one attempt (fresh notify_time); `tamper` spoils the signature. */
   build(now: number, tamper: boolean): Record<string, string>;
+  /**
+   * A JSON notification (Antom) instead of a form: the signed body and headers of one attempt. When set,
+   * `build` is not used, and only {@link ANTOM_ACK} with HTTP 200 counts as acknowledged.
+   */
+  encode?(now: number, tamper: boolean): EncodedNotification;
+  /** Intervals between attempts; default {@link RETRY_SCHEDULE_MS}. */
+  retrySchedule?: readonly number[];
 }
 
 /** One delivery attempt (a duplicated attempt logs two). */
@@ -61,6 +80,8 @@ export interface DeliveryRecord {
   generation: NotificationInput['generation'];
   partner?: string;
   appId?: string;
+  /** Antom client ID. */
+  clientId?: string;
   outTradeNos: string[];
   tradeNo?: string;
   batchNo?: string;
@@ -75,8 +96,10 @@ export interface DeliveryRecord {
   contentType: string;
   /** The body exactly as sent (percent-encoded, ASCII). */
   body: string;
-  /** The decoded parameters that were sent. */
+  /** The decoded parameters that were sent (Antom: the top-level JSON fields, objects as JSON text). */
   params: Record<string, string>;
+  /** Antom: the signed headers sent with the JSON body (`client-id`, `request-time`, `signature`). */
+  headers?: Record<string, string>;
   outcome: 'success' | 'rejected' | 'http-error' | 'network-error' | 'timeout' | 'dropped';
   status?: number;
   /** The merchant's answer (decoded as UTF-8, at most 2 KiB). */
@@ -110,7 +133,14 @@ interface Answer {
   error?: string;
 }
 
-function post(url: string, body: Buffer, contentType: string, timeoutMs: number): Promise<Answer> {
+function post(
+  url: string,
+  body: Buffer,
+  contentType: string,
+  timeoutMs: number,
+  ack: Buffer = SUCCESS,
+  extraHeaders: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise(resolve => {
     let settled = false;
     const done = (answer: Answer): void => {
@@ -138,6 +168,7 @@ function post(url: string, body: Buffer, contentType: string, timeoutMs: number)
           'content-length': String(body.length),
           'user-agent': 'Mozilla/4.0 (Alipay sandbox notify)',
           connection: 'close',
+          ...extraHeaders,
         },
       },
       res => {
@@ -151,7 +182,7 @@ function post(url: string, body: Buffer, contentType: string, timeoutMs: number)
           const bytes = Buffer.concat(chunks);
           const status = res.statusCode ?? 0;
           const text = bytes.toString('utf8').slice(0, 2048);
-          const ok = status === 200 && bytes.equals(SUCCESS);
+          const ok = status === 200 && bytes.equals(ack);
           done({
             outcome: ok ? 'success' : status === 200 ? 'rejected' : 'http-error',
             status,
@@ -174,6 +205,25 @@ function post(url: string, body: Buffer, contentType: string, timeoutMs: number)
 
 const SUCCESS = Buffer.from('success', 'ascii');
 
+/**
+ * The only answer that acknowledges an Antom notification (with HTTP 200), byte for byte: a different
+ * body (spaces, another resultMessage, a trailing newline) is a failure and the notification is retried.
+ */
+export const ANTOM_ACK = '{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}';
+
+const ANTOM_ACK_BYTES = Buffer.from(ANTOM_ACK, 'utf8');
+
+/** Antom's intervals between notification attempts: 2m, 10m, 10m, 1h, 2h, 6h, 15h after the first (at 0 s). */
+export const ANTOM_RETRY_SCHEDULE_MS: readonly number[] = [
+  2 * MINUTE,
+  10 * MINUTE,
+  10 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  6 * HOUR,
+  15 * HOUR,
+];
+
 /** Delivers notifications with retries and faults, and logs every attempt. */
 export class Notifier {
   private seq = 0;
@@ -190,9 +240,9 @@ export class Notifier {
   ) {}
 
   private context(input: NotificationInput): FaultContext {
-    return input.generation === 'legacy'
-      ? { partner: input.owner, outTradeNos: input.outTradeNos }
-      : { appId: input.owner, outTradeNos: input.outTradeNos };
+    if (input.generation === 'legacy') return { partner: input.owner, outTradeNos: input.outTradeNos };
+    if (input.generation === 'antom') return { clientId: input.owner, outTradeNos: input.outTradeNos };
+    return { appId: input.owner, outTradeNos: input.outTradeNos };
   }
 
   /**
@@ -283,13 +333,25 @@ export class Notifier {
       Array.from({ length: copies }, async (_, i) => {
         const now = this.clock.now();
         const tampered = this.faults.take('tamper-signature', ctx) !== undefined;
-        const params = input.build(now, tampered);
-        const body = encodeForm(params, input.charset);
-        const contentType = `application/x-www-form-urlencoded; charset=${input.charset === 'utf-8' ? 'utf-8' : 'GBK'}`;
+        const encoded = input.encode?.(now, tampered);
+        const params = encoded ? encoded.params : input.build(now, tampered);
+        const body = encoded ? encoded.body : encodeForm(params, input.charset);
+        const contentType =
+          encoded?.contentType ??
+          `application/x-www-form-urlencoded; charset=${input.charset === 'utf-8' ? 'utf-8' : 'GBK'}`;
         const started = Date.now();
         const answer: Answer = dropped
           ? { outcome: 'dropped', error: 'dropped by fault injection' }
-          : await post(input.url, Buffer.from(body, 'latin1'), contentType, this.timeoutMs);
+          : encoded
+            ? await post(
+                input.url,
+                Buffer.from(body, 'utf8'),
+                contentType,
+                this.timeoutMs,
+                ANTOM_ACK_BYTES,
+                encoded.headers,
+              )
+            : await post(input.url, Buffer.from(body, 'latin1'), contentType, this.timeoutMs);
         const record: DeliveryRecord = {
           id: ++this.deliverySeq,
           notificationId: notification.id,
@@ -309,7 +371,9 @@ export class Notifier {
           durationMs: Date.now() - started,
         };
         if (input.generation === 'legacy') record.partner = input.owner;
+        else if (input.generation === 'antom') record.clientId = input.owner;
         else record.appId = input.owner;
+        if (encoded) record.headers = encoded.headers;
         if (input.tradeNo) record.tradeNo = input.tradeNo;
         if (input.batchNo) record.batchNo = input.batchNo;
         if (input.tradeStatus) record.tradeStatus = input.tradeStatus;
@@ -329,7 +393,7 @@ export class Notifier {
       this.hooks.settled(notification, true);
       return;
     }
-    const wait = RETRY_SCHEDULE_MS[notification.attempts - 1];
+    const wait = (input.retrySchedule ?? RETRY_SCHEDULE_MS)[notification.attempts - 1];
     if (wait === undefined) {
       notification.state = 'gave-up';
       this.hooks.settled(notification, false);

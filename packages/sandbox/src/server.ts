@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AntomClient } from './antom-accounts';
+import { handleAntomCashier } from './antom-cashier';
+import { handleAntomGateway } from './antom-gateway';
+import { AntomStore } from './antom-store';
 import { handleBrowserRoute } from './browser-routes';
 import type { AppCertificates } from './certs';
 import { SandboxClock } from './clock';
@@ -71,6 +75,26 @@ export interface AppInfo {
   certificates?: AppCertificates;
 }
 
+/** An Antom client as printed on start-up (test credentials). */
+export interface AntomClientInfo {
+  clientId: string;
+  /** The merchant's private key (PEM), which it signs requests with; absent when the config gave only the public key. */
+  privateKey?: string;
+  /** The merchant's public key, which the sandbox verifies requests with. */
+  publicKey: string;
+  /** The sandbox's "Antom" public key, which the merchant verifies answers and notifications with. */
+  antomPublicKey: string;
+  keyVersion: string;
+  name: string;
+  paymentMethods: string[];
+  /** `/ams/sandbox/api` for a `SANDBOX_` client, `/ams/api` otherwise: the path prefix it must call. */
+  apiPrefix: string;
+  /** CLI only: files holding the keys above, for SDKs that read keys from files. */
+  privateKeyFile?: string;
+  publicKeyFile?: string;
+  antomPublicKeyFile?: string;
+}
+
 /** The start-up JSON (the CLI's first stdout line; also `GET /__sandbox/config`). */
 export interface SandboxInfo {
   url: string;
@@ -81,6 +105,10 @@ export interface SandboxInfo {
   merchants: MerchantInfo[];
   apps: AppInfo[];
   buyer: Buyer;
+  /** The Antom gateway's base URL (what a client puts in place of `https://open-na-global.alipay.com`). */
+  antomGateway: string;
+  /** Antom clients (cross-border acquiring). */
+  antomClients: AntomClientInfo[];
 }
 
 /** A running sandbox. */
@@ -128,6 +156,20 @@ function appInfo(a: App): AppInfo {
   return info;
 }
 
+function antomClientInfo(c: AntomClient, antomPublicKey: string): AntomClientInfo {
+  const info: AntomClientInfo = {
+    clientId: c.clientId,
+    publicKey: c.publicKey,
+    antomPublicKey,
+    keyVersion: c.keyVersion,
+    name: c.name,
+    paymentMethods: [...c.paymentMethods],
+    apiPrefix: c.clientId.startsWith('SANDBOX_') ? '/ams/sandbox/api' : '/ams/api',
+  };
+  if (c.privateKey) info.privateKey = c.privateKey;
+  return info;
+}
+
 function indexPage(info: SandboxInfo): string {
   const merchants = info.merchants
     .map(
@@ -154,6 +196,14 @@ function indexPage(info: SandboxInfo): string {
 <table class="details"><tr><th>partner</th><th>名称 name</th><th>seller_email</th><th>签约接口 contract</th></tr>${merchants}</table>
 <h2>应用 Apps (OpenAPI)</h2>
 <table class="details"><tr><th>app_id</th><th>名称 name</th><th>产品 products</th><th>模式 mode</th></tr>${apps}</table>
+<h2>Antom 跨境 (cross-border)</h2>
+<p>网关 Gateway: <code data-testid="antom-gateway">${h(info.antomGateway)}</code></p>
+<table class="details"><tr><th>Client-Id</th><th>名称 name</th><th>支付方式 methods</th><th>路径 path</th></tr>${info.antomClients
+    .map(
+      c =>
+        `<tr><td><code>${h(c.clientId)}</code></td><td>${h(c.name)}</td><td>${h(c.paymentMethods.join(', '))}</td><td><code>${h(c.apiPrefix)}</code></td></tr>`,
+    )
+    .join('\n')}</table>
 <p class="note">密钥见 Keys: <a href="/__sandbox/config">/__sandbox/config</a> (测试材料 test material only).</p>`;
   return page('沙箱 Sandbox', body, 'index-page');
 }
@@ -177,6 +227,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const hung = new Set<ServerResponse>();
   const merchants = new Map(config.merchants.map(m => [m.partner, m]));
   const apps = new Map(config.apps.map(a => [a.appId, a]));
+  const antomClients = new Map(config.antom.clients.map(c => [c.clientId, c]));
+  const antomStore = new AntomStore();
 
   // Two-phase wiring: the lifecycle and the notifier need the context, and the context holds them.
   const ctx = {
@@ -188,6 +240,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     baseUrl: '',
     merchant: (partner: string | undefined) => (partner ? merchants.get(partner) : undefined),
     app: (appId: string | undefined) => (appId ? apps.get(appId) : undefined),
+    antom: {
+      store: antomStore,
+      client: (clientId: string | undefined) => (clientId ? antomClients.get(clientId) : undefined),
+    },
     hang: (res: ServerResponse) => {
       hung.add(res);
       res.on('close', () => hung.delete(res));
@@ -208,6 +264,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const reset = (): void => {
     clock.clear();
     store.clear();
+    antomStore.clear();
     ctx.notifier.clear();
     faults.clear();
     ctx.gatewayCalls.length = 0;
@@ -233,12 +290,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const body = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
       return handleOpenApiGateway(ctx, req, res, query, body);
     }
+    if (path.startsWith('/ams/')) {
+      const body = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+      return handleAntomGateway(ctx, req, res, path, body);
+    }
     if (path === '/__sandbox' || path.startsWith('/__sandbox/')) {
       const search = new URLSearchParams(query.toString('latin1'));
       return handleControlApi(ctx, req, res, path, search, { info: () => info, reset, releaseHung });
     }
     if (path === '/' && method === 'GET') return sendHtml(res, 200, indexPage(info));
     if (await handleBrowserRoute(ctx, req, res, path)) return;
+    if (await handleAntomCashier(ctx, req, res, path)) return;
     sendJson(res, 404, { error: `no route ${method} ${path}` });
   };
 
@@ -276,6 +338,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     merchants: config.merchants.map(m => merchantInfo(m, config.legacyRsaKeys.publicKey)),
     apps: config.apps.map(appInfo),
     buyer: { ...config.buyer },
+    antomGateway: url,
+    antomClients: config.antom.clients.map(c => antomClientInfo(c, config.antom.antomKeys.publicKey)),
   };
 
   let closed: Promise<void> | undefined;

@@ -9,9 +9,12 @@
  *
  * @packageDocumentation
  */
+import type { AntomPaymentView } from './antom-control';
 import type { Fault, FaultInput } from './faults';
 import type { DeliveryRecord } from './notifier';
 import { type Sandbox, type SandboxOptions, startSandbox } from './server';
+
+export type { AntomPaymentView, AntomRefundView } from './antom-control';
 
 /** One notification attempt as `GET /__sandbox/deliveries` returns it. */
 export type Delivery = DeliveryRecord;
@@ -173,6 +176,38 @@ export class SandboxControl {
     return this.request('POST', 'alipay-refund', input);
   }
 
+  /**
+   * Antom: finishes a payment as the buyer at the Antom cashier — `SUCCESS` (default) pays, `FAIL` fails,
+   * `PENDING` leaves it pending — and resolves after the first notification attempt (unless
+   * `waitForNotify` is false). `redirect` is the payment's `paymentRedirectUrl`. Rejects with HTTP 409
+   * when the payment is not open.
+   */
+  antomPay(input: {
+    paymentId?: string;
+    paymentRequestId?: string;
+    clientId?: string;
+    outcome?: 'SUCCESS' | 'FAIL' | 'PENDING';
+    waitForNotify?: boolean;
+  }): Promise<{ payment: AntomPaymentView; redirect: string | null; deliveries: Delivery[] }> {
+    return this.request('POST', 'antom/pay', input);
+  }
+
+  /** Antom: one payment by paymentId or paymentRequestId (a clientId narrows it when IDs repeat). */
+  async antomPayment(id: string, clientId?: string): Promise<AntomPaymentView> {
+    const search = clientId ? `?${new URLSearchParams({ clientId })}` : '';
+    return (
+      await this.request<{ payment: AntomPaymentView }>(
+        'GET',
+        `antom/payments/${encodeURIComponent(id)}${search}`,
+      )
+    ).payment;
+  }
+
+  /** Antom: every payment the sandbox knows, with its refunds. */
+  async antomPayments(): Promise<AntomPaymentView[]> {
+    return (await this.request<{ payments: AntomPaymentView[] }>('GET', 'antom/payments')).payments;
+  }
+
   /** The buyer opens the cashier page: from then on the trade exists for queries, as on Alipay. */
   async openCashier(input: TradeOwner & { outTradeNo: string }): Promise<SandboxTrade> {
     return (await this.request<{ trade: SandboxTrade }>('POST', 'open-cashier', input)).trade;
@@ -231,7 +266,8 @@ export class SandboxControl {
 
   /**
    * Notification attempts, oldest first. A string is a merchant trade number; an object filters by any
-   * of `outTradeNo`, `partner`, `appId`, `batchNo`, `notifyId`, `kind`, `tradeNo`.
+   * of `outTradeNo`, `partner`, `appId`, `clientId`, `batchNo`, `notifyId`, `kind`, `tradeNo` (Antom: the
+   * paymentRequestId is the `outTradeNo`, the paymentId the `tradeNo`).
    */
   async deliveries(filter: string | Record<string, string> = {}): Promise<Delivery[]> {
     const query = typeof filter === 'string' ? { outTradeNo: filter } : filter;

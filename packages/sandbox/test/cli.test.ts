@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -103,6 +104,71 @@ describe('alipay-sandbox CLI', () => {
     expect((await fetch(`${info.url}/`)).status).toBe(200);
   });
 
+  it('appends the Antom gateway and clients to line 1, with key files that sign and verify', async () => {
+    const { first, rest } = await start(['--port', '0']);
+    const info = JSON.parse(first);
+    // The fields other suites read stay where they were.
+    expect(Object.keys(info).slice(0, 8)).toEqual([
+      'url',
+      'legacyGateway',
+      'openapiGateway',
+      'controlApi',
+      'timeScale',
+      'merchants',
+      'apps',
+      'buyer',
+    ]);
+    expect(info.antomGateway).toBe(info.url);
+    const [client] = info.antomClients;
+    expect(client.clientId).toMatch(/^SANDBOX_/);
+    expect(client.apiPrefix).toBe('/ams/sandbox/api');
+    expect(client.paymentMethods).toContain('ALIPAY_CN');
+    expect(readFileSync(client.privateKeyFile, 'utf8')).toBe(client.privateKey);
+    expect(readFileSync(client.antomPublicKeyFile, 'utf8')).toBe(client.antomPublicKey);
+    expect(statSync(client.privateKeyFile).mode & 0o077).toBe(0);
+    await new Promise(r => setTimeout(r, 50));
+    expect(rest()).toContain(client.clientId);
+
+    // The printed private key signs an inquiry the gateway accepts (F ORDER_NOT_EXIST, not INVALID_SIGNATURE).
+    const path = `${client.apiPrefix}/v1/payments/inquiryPayment`;
+    const body = JSON.stringify({ paymentRequestId: 'none' });
+    const time = String(Date.now());
+    const signature = createSign('RSA-SHA256')
+      .update(`POST ${path}\n${client.clientId}.${time}.${body}`)
+      .sign(readFileSync(client.privateKeyFile, 'utf8'), 'base64');
+    const answer = await fetch(`${info.antomGateway}${path}`, {
+      method: 'POST',
+      headers: {
+        'client-id': client.clientId,
+        'request-time': time,
+        signature: `algorithm=RSA256,keyVersion=1,signature=${encodeURIComponent(signature)}`,
+      },
+      body,
+    });
+    expect(((await answer.json()) as { result: { resultCode: string } }).result.resultCode).toBe(
+      'ORDER_NOT_EXIST',
+    );
+  });
+
+  it('--config antom: a configured private key is masked and not written to a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-'));
+    const file = join(dir, 'antom.json');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    writeFileSync(
+      file,
+      JSON.stringify({ antom: { clients: [{ clientId: 'SANDBOX_MINE0001', privateKey: pem }] } }),
+    );
+    const { first, rest } = await start(['--port', '0', '--config', file]);
+    await new Promise(r => setTimeout(r, 100));
+    const [client] = JSON.parse(first).antomClients;
+    expect(client.clientId).toBe('SANDBOX_MINE0001');
+    expect(client.privateKey).toMatch(/^PEM private key \(\d+ chars, sha256:[0-9a-f]{8}\)$/);
+    expect(client.privateKeyFile).toBeUndefined();
+    expect(readFileSync(client.publicKeyFile, 'utf8')).toContain('PUBLIC KEY');
+    expect(`${first}\n${rest()}`).not.toContain(pem.split('\n')[2]!);
+  });
+
   it('--config fixes partners, keys, contracts and turns on certificate mode', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'alipay-sandbox-'));
     const file = join(dir, 'merchants.json');
@@ -156,7 +222,8 @@ describe('alipay-sandbox CLI', () => {
     expect(output).not.toContain(md5Key.slice(0, 12));
     const keyBody = appPrivateKey.split('\n')[1]!;
     expect(output).not.toContain(keyBody);
-    expect(output).not.toContain(JSON.stringify(appPrivateKey).slice(1, 60));
+    // Past the DER header every 2048-bit PKCS#8 key shares (the generated Antom key starts the same way).
+    expect(output).not.toContain(JSON.stringify(appPrivateKey).slice(60, 120));
     const alipayKeyBody = accounts.alipayKeys.privateKey.split('\n')[1]!;
     expect(output).not.toContain(alipayKeyBody);
     // The hint names the length and a fingerprint, enough to tell two keys apart.
