@@ -1,10 +1,12 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One notification as a shop received it: the exact bytes and the content type. */
+/** One notification as a shop received it: the exact bytes, the content type and the headers. */
 export interface ReceivedNotification {
   path: string;
   contentType: string | undefined;
+  /** Every request header (Antom signs its notifications in `client-id`, `request-time`, `signature`). */
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -27,6 +29,7 @@ export async function startNotifyReceiver(
       const notification = {
         path: req.url ?? '/',
         contentType: req.headers['content-type'],
+        headers: req.headers,
         body: Buffer.concat(chunks),
       };
       received.push(notification);

@@ -39,7 +39,7 @@ function flatten(value: Record<string, unknown>): Record<string, string> {
 function enqueue(
   ctx: SandboxContext,
   payment: AntomPayment,
-  kind: 'PAYMENT_RESULT' | 'PAYMENT_PENDING' | 'REFUND',
+  kind: 'PAYMENT_RESULT' | 'PAYMENT_PENDING' | 'REFUND_RESULT',
   url: string,
   payload: Record<string, unknown>,
   options: { after?: PromiseLike<unknown> } = {},
@@ -111,7 +111,8 @@ export function notifyAntomRefund(
   options: { after?: PromiseLike<unknown> } = {},
 ): Promise<void> {
   const payload = {
-    notifyType: 'REFUND',
+    // docs.antom.com/ac/ams/notify_refund: the one valid value.
+    notifyType: 'REFUND_RESULT',
     result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
     refundStatus: 'SUCCESS',
     refundRequestId: refund.refundRequestId,
@@ -120,5 +121,5 @@ export function notifyAntomRefund(
     refundAmount: { currency: refund.amount.currency, value: refund.amount.value },
     refundTime: formatAntomTime(refund.at),
   };
-  return enqueue(ctx, payment, 'REFUND', url, payload, options);
+  return enqueue(ctx, payment, 'REFUND_RESULT', url, payload, options);
 }

@@ -49,7 +49,7 @@ export interface EncodedNotification {
 /** What to deliver. */
 export interface NotificationInput {
   /** Legacy/OpenAPI kinds, or Antom's `notifyType` (PAYMENT_RESULT, PAYMENT_PENDING, REFUND). */
-  kind: 'trade_status_sync' | 'batch_refund_notify' | 'PAYMENT_RESULT' | 'PAYMENT_PENDING' | 'REFUND';
+  kind: 'trade_status_sync' | 'batch_refund_notify' | 'PAYMENT_RESULT' | 'PAYMENT_PENDING' | 'REFUND_RESULT';
   generation: 'legacy' | 'openapi' | 'antom';
   /** Partner (legacy), app ID (OpenAPI) or client ID (Antom). */
   owner: string;

@@ -126,7 +126,7 @@ describe('Antom notifications', () => {
     expect(refund.json.result.resultStatus).toBe('S');
     const deliveries = await (async () => {
       for (let i = 0; i < 50; i++) {
-        const list = await suite.base.control.deliveries({ tradeNo: paymentId, kind: 'REFUND' });
+        const list = await suite.base.control.deliveries({ tradeNo: paymentId, kind: 'REFUND_RESULT' });
         if (list.length > 0) return list;
         await new Promise(resolve => setTimeout(resolve, 50));
       }
@@ -135,7 +135,7 @@ describe('Antom notifications', () => {
     expect(deliveries).toHaveLength(1);
     const received = suite.receiver.received.find(r => r.path === '/antom/refund-notify')!;
     expect(received.json).toMatchObject({
-      notifyType: 'REFUND',
+      notifyType: 'REFUND_RESULT',
       refundStatus: 'SUCCESS',
       refundId: refund.json.refundId,
       refundRequestId: refund.json.refundRequestId,
