@@ -218,7 +218,7 @@ describe('Antom: the core client against the sandbox gateway', () => {
     ).toThrow(AntomNotificationError);
   });
 
-  it('faults: an unsigned success is refused; an unknown result (U) is never success, and the inquiry tells the truth', async () => {
+  it('faults: an unsigned success is refused; an unknown result (U) is never success, and the refund sent again under its ID is made once', async () => {
     await sandbox.addFault({ scope: { clientId: account.clientId }, fault: 'unsigned-response', count: 1 });
     const unsigned = newRequestId('pay');
     await expect(
