@@ -7,7 +7,7 @@
 //
 // Usage: node packages/core/scripts/antom-vectors-generate.mjs
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,141 +23,12 @@ function opensslSign(content, keyFile) {
   return execFileSync('openssl', ['dgst', '-sha256', '-sign', join(keys, keyFile), file]).toString('base64');
 }
 
-const SANDBOX = 'SANDBOX_5Y3A2N2YEB3D0AB4';
-const LIVE = '2188120000000001';
-const pay = {
-  productCode: 'CASHIER_PAYMENT',
-  paymentRequestId: 'order-1001-attempt-1',
-  order: {
-    referenceOrderId: 'order-1001',
-    orderDescription: 'Blue mug',
-    orderAmount: { currency: 'USD', value: '1099' },
-  },
-  paymentAmount: { currency: 'USD', value: '1099' },
-  paymentMethod: { paymentMethodType: 'ALIPAY_CN' },
-  paymentRedirectUrl: 'https://shop.example/checkout/return?order=1001',
-  paymentNotifyUrl: 'https://shop.example/antom/notify',
-  env: { terminalType: 'WEB' },
-};
-
-/** @type {Array<{name: string, kind: string, key: string, path: string, clientId: string, time: string, body: string, keyVersion?: string}>} */
-const cases = [
-  {
-    name: 'request: pay, sandbox client ID and path, compact JSON',
-    kind: 'request',
-    key: 'merchant',
-    path: '/ams/sandbox/api/v1/payments/pay',
-    clientId: SANDBOX,
-    time: '2026-12-06T10:00:00+00:00',
-    body: JSON.stringify(pay),
-  },
-  {
-    name: 'request: pay, live path, body with non-ASCII text (Chinese, Japanese, emoji)',
-    kind: 'request',
-    key: 'merchant',
-    path: '/ams/api/v1/payments/pay',
-    clientId: LIVE,
-    time: '2026-12-06T10:00:01+00:00',
-    body: JSON.stringify({
-      ...pay,
-      paymentRequestId: 'order-1002-attempt-1',
-      order: { ...pay.order, referenceOrderId: 'order-1002', orderDescription: '蓝色马克杯 ブルーマグ ☕️' },
-    }),
-  },
-  {
-    name: 'request: path with a query string (signed as sent)',
-    kind: 'request',
-    key: 'merchant',
-    path: '/ams/api/v1/payments/inquiryPayment?lang=zh_CN&trace=a%2Fb',
-    clientId: LIVE,
-    time: '2026-12-06T10:00:02+00:00',
-    body: JSON.stringify({ paymentRequestId: 'order-1001-attempt-1' }),
-  },
-  {
-    name: 'request: refund, key version 2, SDK-style indented JSON (newlines in the body)',
-    kind: 'request',
-    key: 'merchant',
-    keyVersion: '2',
-    path: '/ams/api/v1/payments/refund',
-    clientId: LIVE,
-    time: '2026-12-06T10:00:03+00:00',
-    body: JSON.stringify(
-      {
-        refundRequestId: 'refund-1001-1',
-        paymentId: '20261206194010800100188000000001',
-        refundAmount: { currency: 'JPY', value: '1000' },
-      },
-      null,
-      3,
-    ),
-  },
-  {
-    name: 'response: pay in process with normalUrl (Antom key)',
-    kind: 'response',
-    key: 'antom',
-    path: '/ams/api/v1/payments/pay',
-    clientId: LIVE,
-    time: '2026-12-06T10:00:04.123+08:00',
-    body: JSON.stringify({
-      result: { resultCode: 'PAYMENT_IN_PROCESS', resultStatus: 'U', resultMessage: 'payment in process' },
-      paymentRequestId: 'order-1001-attempt-1',
-      paymentId: '20261206194010800100188000000001',
-      normalUrl: 'https://open-na-global.alipay.com/cashier?token=abc+def/ghi==',
-      paymentAmount: { currency: 'USD', value: '1099' },
-    }),
-  },
-  {
-    name: 'response: inquiry, non-ASCII result message (Antom key)',
-    kind: 'response',
-    key: 'antom',
-    path: '/ams/sandbox/api/v1/payments/inquiryPayment',
-    clientId: SANDBOX,
-    time: '2026-12-06T10:00:05+00:00',
-    body: JSON.stringify({
-      result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: '成功' },
-      paymentStatus: 'SUCCESS',
-      paymentRequestId: 'order-1001-attempt-1',
-      paymentId: '20261206194010800100188000000001',
-      paymentAmount: { currency: 'USD', value: '1099' },
-      paymentTime: '2026-12-06T18:00:05+08:00',
-    }),
-  },
-  {
-    name: 'notification: PAYMENT_RESULT to the public notify path (Antom key)',
-    kind: 'notification',
-    key: 'antom',
-    path: '/shop/antom/notify',
-    clientId: LIVE,
-    time: '2026-12-06T10:01:00+00:00',
-    body: JSON.stringify({
-      notifyType: 'PAYMENT_RESULT',
-      result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
-      paymentRequestId: 'order-1001-attempt-1',
-      paymentId: '20261206194010800100188000000001',
-      paymentAmount: { currency: 'USD', value: '1099' },
-      paymentCreateTime: '2026-12-06T18:00:00+08:00',
-      paymentTime: '2026-12-06T18:00:05+08:00',
-    }),
-  },
-  {
-    name: 'notification: REFUND_RESULT with a query in the notify path and non-ASCII metadata (Antom key)',
-    kind: 'notification',
-    key: 'antom',
-    path: '/antom/notify?channel=eu',
-    clientId: LIVE,
-    time: '2026-12-06T10:02:00+00:00',
-    body: JSON.stringify({
-      notifyType: 'REFUND_RESULT',
-      result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
-      refundStatus: 'SUCCESS',
-      refundRequestId: 'refund-1001-1',
-      refundId: '20261206194010800100188000000002',
-      refundAmount: { currency: 'IDR', value: '1500000' },
-      refundTime: '2026-12-06T18:02:00+08:00',
-      metadata: 'Rückerstattung – 退款',
-    }),
-  },
-];
+/**
+ * The cases, as data (scripts/antom-vector-cases.json); each body is serialised here exactly as it is signed.
+ * @type {Array<{name: string, kind: string, key: string, path: string, clientId: string, time: string, body: unknown, indent?: number, keyVersion?: string}>}
+ */
+const inputs = JSON.parse(readFileSync(join(core, 'scripts/antom-vector-cases.json'), 'utf8')).cases;
+const cases = inputs.map(({ indent, ...c }) => ({ ...c, body: JSON.stringify(c.body, null, indent) }));
 
 const vectors = cases.map(c => {
   const content = `POST ${c.path}\n${c.clientId}.${c.time}.${c.body}`;

@@ -188,15 +188,15 @@ describe('verifyAntomNotification over HTTP, behind a path-rewriting proxy', () 
     };
     const ok = await deliver(refund);
     expect(ok.answer).toBe(ANTOM_NOTIFICATION_ACK);
+    const { refundRequestId, refundId, refundTime } = refund;
     expect(ok.outcome).toMatchObject({
       kind: 'refund',
       outcome: 'refunded',
-      refundRequestId: 'refund-1001-1',
-      refundId: 'r-1',
-      amountMinor: 1500000,
-      currency: 'IDR',
-      refundTime: '2026-12-06T18:02:00+08:00',
+      refundRequestId,
+      refundId,
+      refundTime,
     });
+    expect(ok.outcome).toMatchObject({ amountMinor: 1500000, currency: 'IDR' });
     const failed = await deliver({
       ...refund,
       refundStatus: 'FAIL',

@@ -3,15 +3,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  antomSignContent,
-  antomTimestamp,
-  decodeAntomSignatureValue,
-  formatAntomSignatureHeader,
-  parseAntomSignatureHeader,
-  signAntomMessage,
-  verifyAntomMessage,
-} from '../src/antom/signature';
+import * as signature from '../src/antom/signature';
 import { antomKeys, antomVectors } from './helpers/antom-gateway';
 
 const keyOf = (vector: { key: 'merchant' | 'antom' }) =>
@@ -36,30 +28,40 @@ describe('Antom golden vectors (test/vectors/antom-signatures.json, signed by Op
     const { priv, pub } = keyOf(vector);
     const message = { path: vector.path, clientId: vector.clientId, time: vector.time, body: vector.body };
     // The signed bytes are exactly the documented text.
-    expect(Buffer.from(antomSignContent(message)).toString('utf8')).toBe(vector.content);
+    expect(Buffer.from(signature.antomSignContent(message)).toString('utf8')).toBe(vector.content);
     // Signing reproduces the golden signature, with PEM and with bare base64 keys (PKCS#1 as committed).
-    expect(signAntomMessage(message, priv)).toBe(vector.signature);
-    expect(signAntomMessage(message, bare(priv))).toBe(vector.signature);
+    expect(signature.signAntomMessage(message, priv)).toBe(vector.signature);
+    expect(signature.signAntomMessage(message, bare(priv))).toBe(vector.signature);
     // The header is byte for byte the golden one.
-    expect(formatAntomSignatureHeader(vector.signature, vector.keyVersion)).toBe(vector.header);
+    expect(signature.formatAntomSignatureHeader(vector.signature, vector.keyVersion)).toBe(vector.header);
     // The golden header parses and verifies, also when the body arrives as bytes.
-    const parsed = parseAntomSignatureHeader(vector.header)!;
+    const parsed = signature.parseAntomSignatureHeader(vector.header)!;
     expect(parsed).toEqual({
       algorithm: 'RSA256',
       keyVersion: vector.keyVersion,
       signature: vector.signature,
     });
-    expect(verifyAntomMessage(message, parsed.signature, pub)).toBe(true);
+    expect(signature.verifyAntomMessage(message, parsed.signature, pub)).toBe(true);
     expect(
-      verifyAntomMessage({ ...message, body: Buffer.from(vector.body, 'utf8') }, parsed.signature, bare(pub)),
+      signature.verifyAntomMessage(
+        { ...message, body: Buffer.from(vector.body, 'utf8') },
+        parsed.signature,
+        bare(pub),
+      ),
     ).toBe(true);
     // Any change of path, client ID, time or body fails; so does the other party's key.
-    expect(verifyAntomMessage({ ...message, body: `${vector.body} ` }, parsed.signature, pub)).toBe(false);
-    expect(verifyAntomMessage({ ...message, path: `${vector.path}/` }, parsed.signature, pub)).toBe(false);
-    expect(verifyAntomMessage({ ...message, time: `${vector.time}Z` }, parsed.signature, pub)).toBe(false);
-    expect(verifyAntomMessage({ ...message, clientId: 'X' }, parsed.signature, pub)).toBe(false);
+    expect(signature.verifyAntomMessage({ ...message, body: `${vector.body} ` }, parsed.signature, pub)).toBe(
+      false,
+    );
+    expect(signature.verifyAntomMessage({ ...message, path: `${vector.path}/` }, parsed.signature, pub)).toBe(
+      false,
+    );
+    expect(signature.verifyAntomMessage({ ...message, time: `${vector.time}Z` }, parsed.signature, pub)).toBe(
+      false,
+    );
+    expect(signature.verifyAntomMessage({ ...message, clientId: 'X' }, parsed.signature, pub)).toBe(false);
     const other = vector.key === 'merchant' ? antomKeys.antomPublic : antomKeys.merchantPublic;
-    expect(verifyAntomMessage(message, parsed.signature, other)).toBe(false);
+    expect(signature.verifyAntomMessage(message, parsed.signature, other)).toBe(false);
   });
 });
 
@@ -74,7 +76,7 @@ describe('keys: the core’s key parsing (PEM or bare base64, PKCS#1 or PKCS#8)'
       .export({ type: 'pkcs1', format: 'pem' })
       .toString();
     for (const key of [antomKeys.merchantPrivate, bare(antomKeys.merchantPrivate), pkcs8, bare(pkcs8)]) {
-      expect(signAntomMessage(message, key)).toBe(vector.signature);
+      expect(signature.signAntomMessage(message, key)).toBe(vector.signature);
     }
     for (const key of [
       antomKeys.merchantPublic,
@@ -82,7 +84,7 @@ describe('keys: the core’s key parsing (PEM or bare base64, PKCS#1 or PKCS#8)'
       pkcs1Public,
       bare(pkcs1Public),
     ]) {
-      expect(verifyAntomMessage(message, vector.signature, key)).toBe(true);
+      expect(signature.verifyAntomMessage(message, vector.signature, key)).toBe(true);
     }
   });
 });
@@ -98,7 +100,7 @@ describe('Signature header parsing', () => {
       ` keyVersion = 1 ,  signature = ${encoded} , algorithm=RSA256 `,
       `Algorithm=RSA256,KEYVERSION=1,Signature=${encoded}`,
     ]) {
-      expect(parseAntomSignatureHeader(header)).toEqual({
+      expect(signature.parseAntomSignatureHeader(header)).toEqual({
         algorithm: 'RSA256',
         keyVersion: '1',
         signature: vector.signature,
@@ -107,7 +109,7 @@ describe('Signature header parsing', () => {
   });
 
   it('defaults algorithm and keyVersion, and refuses a header without a signature', () => {
-    expect(parseAntomSignatureHeader(`signature=${encoded}`)).toEqual({
+    expect(signature.parseAntomSignatureHeader(`signature=${encoded}`)).toEqual({
       algorithm: 'RSA256',
       keyVersion: '1',
       signature: vector.signature,
@@ -121,7 +123,7 @@ describe('Signature header parsing', () => {
       'garbage',
       'signature=%',
     ]) {
-      const parsed = parseAntomSignatureHeader(header);
+      const parsed = signature.parseAntomSignatureHeader(header);
       // `signature=%` is kept as is (invalid percent-encoding) and simply fails verification later.
       if (header === 'signature=%') expect(parsed?.signature).toBe('%');
       else expect(parsed).toBeUndefined();
@@ -131,7 +133,8 @@ describe('Signature header parsing', () => {
   it('keeps the base64 padding = inside the value (only the first = separates)', () => {
     const unencoded = vector.signature; // ends in '=' or not; '=' must survive either way
     expect(
-      parseAntomSignatureHeader(`algorithm=RSA256,keyVersion=1,signature=${unencoded}==`)?.signature,
+      signature.parseAntomSignatureHeader(`algorithm=RSA256,keyVersion=1,signature=${unencoded}==`)
+        ?.signature,
     ).toBe(`${unencoded}==`);
   });
 });
@@ -142,30 +145,30 @@ describe('Signature value decoding: the + pitfall of the official SDKs', () => {
   const pub = keyOf(vector).pub;
 
   it('URL-decodes a value holding %, and never turns + into a space', () => {
-    expect(decodeAntomSignatureValue('ab%2Bc%2Fd%3D')).toBe('ab+c/d=');
-    expect(decodeAntomSignatureValue('ab+c/d=')).toBe('ab+c/d=');
+    expect(signature.decodeAntomSignatureValue('ab%2Bc%2Fd%3D')).toBe('ab+c/d=');
+    expect(signature.decodeAntomSignatureValue('ab+c/d=')).toBe('ab+c/d=');
     // With a %, a literal + also stays a + (decodeURIComponent, not form decoding).
-    expect(decodeAntomSignatureValue('ab+c%2Fd')).toBe('ab+c/d');
-    expect(decodeAntomSignatureValue('bad%zz')).toBe('bad%zz');
+    expect(signature.decodeAntomSignatureValue('ab+c%2Fd')).toBe('ab+c/d');
+    expect(signature.decodeAntomSignatureValue('bad%zz')).toBe('bad%zz');
   });
 
   it('a signature sent without URL encoding (raw + and /) verifies', () => {
     const header = `algorithm=RSA256,keyVersion=1,signature=${vector.signature}`;
-    const parsed = parseAntomSignatureHeader(header)!;
+    const parsed = signature.parseAntomSignatureHeader(header)!;
     expect(parsed.signature).toBe(vector.signature);
-    expect(verifyAntomMessage(message, parsed.signature, pub)).toBe(true);
+    expect(signature.verifyAntomMessage(message, parsed.signature, pub)).toBe(true);
   });
 
   it('form decoding (what the SDKs do: + → space) would break it, which is why the core does not', () => {
     const formDecoded = new URLSearchParams(`s=${vector.signature}`).get('s')!;
     expect(formDecoded).toContain(' ');
-    expect(verifyAntomMessage(message, formDecoded, pub)).toBe(false);
+    expect(signature.verifyAntomMessage(message, formDecoded, pub)).toBe(false);
   });
 });
 
 describe('Request-Time', () => {
   it('is ISO 8601 UTC to the second with +00:00, as the official SDKs send it', () => {
-    expect(antomTimestamp(new Date('2026-12-06T18:38:38.987Z'))).toBe('2026-12-06T18:38:38+00:00');
+    expect(signature.antomTimestamp(new Date('2026-12-06T18:38:38.987Z'))).toBe('2026-12-06T18:38:38+00:00');
   });
 });
 

@@ -14,8 +14,8 @@ import {
 } from './antom-request';
 import { antomSignedText, antomVerify, parseAntomSignatureHeader } from './antom-signing';
 import type { SandboxContext } from './context';
-import { gatewayCall } from './gateway-calls';
-import { responseDone, sendHtml } from './http-util';
+import { answeredByGatewayFault, gatewayCall } from './gateway-calls';
+import { responseDone } from './http-util';
 
 /**
  * The Antom gateway, `POST /ams/api/v1/payments/{pay,inquiryPayment,refund,cancel}` and the same under
@@ -64,14 +64,7 @@ export async function handleAntomGateway(
   const ids = peekRequestIds(ctx, clientId, body);
   ctx.gatewayCalls.push(gatewayCall('antom', ctx.clock.now(), api, clientId, ids));
   const scope = { clientId, outTradeNos: ids };
-  if (ctx.faults.take('gateway-hang', scope)) {
-    ctx.hang(res);
-    return;
-  }
-  if (ctx.faults.take('gateway-500', scope)) {
-    sendHtml(res, 500, '<html><body><h1>500 Internal Server Error</h1></body></html>');
-    return;
-  }
+  if (answeredByGatewayFault(ctx, res, scope, '500 Internal Server Error')) return;
   // Refund notifications wait for this: Antom answers the call first, then notifies.
   const answered = responseDone(res);
   const to: AntomAnswerTo = { path, clientId, paymentRequestIds: ids };

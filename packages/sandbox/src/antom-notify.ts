@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { antomPaymentFields } from './antom-messages';
-import {
-  antomSign,
-  antomSignatureHeader,
-  antomSignedText,
-  formatAntomTime,
-  tamperAntomSignature,
-} from './antom-signing';
+import * as signing from './antom-signing';
 import type { AntomPayment, AntomRefund } from './antom-store';
 import type { SandboxContext } from './context';
 import { ANTOM_RETRY_SCHEDULE_MS, type EncodedNotification, type NotificationInput } from './notifier';
@@ -48,19 +42,19 @@ function enqueue(
   const clientId = payment.clientId;
   const keyVersion = ctx.antom.client(clientId)?.keyVersion ?? '1';
   const encode = (now: number, tamper: boolean): EncodedNotification => {
-    const time = formatAntomTime(now);
-    let signature = antomSign(
-      antomSignedText('POST', pathOf(url), clientId, time, body),
+    const time = signing.formatAntomTime(now);
+    let signature = signing.antomSign(
+      signing.antomSignedText('POST', pathOf(url), clientId, time, body),
       ctx.config.antom.antomKeys.privateKey,
     );
-    if (tamper) signature = tamperAntomSignature(signature);
+    if (tamper) signature = signing.tamperAntomSignature(signature);
     return {
       body,
       contentType: 'application/json; charset=UTF-8',
       headers: {
         'client-id': clientId,
         'request-time': time,
-        signature: antomSignatureHeader(signature, keyVersion),
+        signature: signing.antomSignatureHeader(signature, keyVersion),
       },
       params: flatten(payload),
     };
@@ -119,7 +113,7 @@ export function notifyAntomRefund(
     refundId: refund.refundId,
     paymentId: payment.paymentId,
     refundAmount: { currency: refund.amount.currency, value: refund.amount.value },
-    refundTime: formatAntomTime(refund.at),
+    refundTime: signing.formatAntomTime(refund.at),
   };
   return enqueue(ctx, payment, 'REFUND_RESULT', url, payload, options);
 }

@@ -4,6 +4,34 @@
  * real Alipay.
  */
 
+import type { ServerResponse } from 'node:http';
+import type { SandboxContext } from './context';
+import type { FaultContext, FaultKind } from './faults';
+import { sendHtml } from './http-util';
+
+/**
+ * The faults every gateway applies to a call as soon as it arrives: a hang (no answer at all, by default
+ * `gateway-hang`) and an error (an HTML 500 page reading `errorPage`, as Alipay's front ends answer when
+ * busy; by default `gateway-500`). True when one of them answered the call.
+ */
+export function answeredByGatewayFault(
+  ctx: SandboxContext,
+  res: ServerResponse,
+  scope: FaultContext,
+  errorPage: string,
+  faults: { hang: FaultKind; error: FaultKind } = { hang: 'gateway-hang', error: 'gateway-500' },
+): boolean {
+  if (ctx.faults.take(faults.hang, scope)) {
+    ctx.hang(res);
+    return true;
+  }
+  if (ctx.faults.take(faults.error, scope)) {
+    sendHtml(res, 500, `<html><body><h1>${errorPage}</h1></body></html>`);
+    return true;
+  }
+  return false;
+}
+
 /** One gateway request as the sandbox received it, before any fault or validation. */
 export interface GatewayCall {
   /** Sandbox time the request arrived (ms). */

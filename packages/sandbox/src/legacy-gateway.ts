@@ -4,7 +4,7 @@ import { type AlipayCharset, encodeText } from './charset';
 import { ALWAYS_ALLOWED_SERVICES } from './config';
 import type { SandboxContext } from './context';
 import type { FaultContext } from './faults';
-import { gatewayCall } from './gateway-calls';
+import { answeredByGatewayFault, gatewayCall } from './gateway-calls';
 import { redirect, responseDone, send, sendHtml } from './http-util';
 import { CREATE_SERVICES, createLegacyTrade } from './legacy-create';
 import { executeRefundBatch, holdPwdRefund, validateRefundBatch } from './legacy-refunds';
@@ -58,14 +58,10 @@ export async function handleLegacyGateway(
   );
 
   const verifyCall = service === 'notify_verify';
-  if (ctx.faults.take(verifyCall ? 'notify-verify-hang' : 'gateway-hang', faultCtx)) {
-    ctx.hang(res);
-    return;
-  }
-  if (ctx.faults.take(verifyCall ? 'notify-verify-500' : 'gateway-500', faultCtx)) {
-    sendHtml(res, 500, '<html><body><h1>500 系统繁忙，请稍后再试 System busy</h1></body></html>');
-    return;
-  }
+  const faults = verifyCall
+    ? ({ hang: 'notify-verify-hang', error: 'notify-verify-500' } as const)
+    : undefined;
+  if (answeredByGatewayFault(ctx, res, faultCtx, '500 系统繁忙，请稍后再试 System busy', faults)) return;
 
   if (verifyCall) {
     send(res, 200, notifyVerify(ctx, params), 'text/plain; charset=utf-8');

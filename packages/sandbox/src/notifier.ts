@@ -214,15 +214,7 @@ export const ANTOM_ACK = '{"result":{"resultCode":"SUCCESS","resultStatus":"S","
 const ANTOM_ACK_BYTES = Buffer.from(ANTOM_ACK, 'utf8');
 
 /** Antom's intervals between notification attempts: 2m, 10m, 10m, 1h, 2h, 6h, 15h after the first (at 0 s). */
-export const ANTOM_RETRY_SCHEDULE_MS: readonly number[] = [
-  2 * MINUTE,
-  10 * MINUTE,
-  10 * MINUTE,
-  HOUR,
-  2 * HOUR,
-  6 * HOUR,
-  15 * HOUR,
-];
+export const ANTOM_RETRY_SCHEDULE_MS: readonly number[] = [2, 10, 10, 60, 120, 360, 900].map(m => m * MINUTE);
 
 /** Delivers notifications with retries and faults, and logs every attempt. */
 export class Notifier {

@@ -4,7 +4,7 @@ import { renderOpenApiError } from './cashier-page';
 import type { AlipayCharset } from './charset';
 import type { SandboxContext } from './context';
 import { charsetOf, mergeParams, ParamsError, parseParams, peekField } from './form-codec';
-import { gatewayCall } from './gateway-calls';
+import { answeredByGatewayFault, gatewayCall } from './gateway-calls';
 import { redirect, responseDone, sendHtml } from './http-util';
 import { TradeStateError } from './lifecycle';
 import { createOpenApiTrade, precreate } from './openapi-create';
@@ -65,14 +65,7 @@ export async function handleOpenApiGateway(
   if (params['app_id']) faultCtx.appId = params['app_id'];
   const arrived = ctx.clock.now();
   ctx.gatewayCalls.push(gatewayCall('openapi', arrived, method, params['app_id'], faultCtx.outTradeNos));
-  if (ctx.faults.take('gateway-hang', faultCtx)) {
-    ctx.hang(res);
-    return;
-  }
-  if (ctx.faults.take('gateway-500', faultCtx)) {
-    sendHtml(res, 500, '<html><body><h1>500 Service Currently Unavailable 系统繁忙</h1></body></html>');
-    return;
-  }
+  if (answeredByGatewayFault(ctx, res, faultCtx, '500 Service Currently Unavailable 系统繁忙')) return;
 
   const page = method !== undefined && PAGE_METHODS.has(method);
   // Refund notifications wait for this: Alipay answers the call first, then notifies.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FaultKind, FaultScope } from '../src/faults';
 import { antomSuite } from './antom-merchant';
 
 /**
@@ -8,6 +9,10 @@ import { antomSuite } from './antom-merchant';
  */
 
 const suite = antomSuite('AM');
+
+/** Adds `fault` for its next firing only, in `scope` (by default: the suite's Antom client). */
+const faultOnce = (fault: FaultKind, scope: FaultScope = { clientId: suite.client().clientId }) =>
+  suite.base.control.addFault({ fault, scope, count: 1 });
 const usd = (value: string) => ({ currency: 'USD', value });
 
 describe('Antom inquiryPayment', () => {
@@ -141,11 +146,7 @@ describe('Antom faults', () => {
     const unsigned = await suite.call('pay', body);
     expect(unsigned.signed).toBe(false);
     expect(unsigned.json.result.resultCode).toBe('PAYMENT_IN_PROCESS');
-    await suite.base.control.addFault({
-      fault: 'tamper-signature',
-      scope: { outTradeNo: body.paymentRequestId },
-      count: 1,
-    });
+    await faultOnce('tamper-signature', { outTradeNo: body.paymentRequestId });
     const tampered = await suite.call('inquiryPayment', { paymentRequestId: body.paymentRequestId });
     expect(tampered.signed).toBe(true);
     expect(tampered.verified).toBe(false);
@@ -155,11 +156,7 @@ describe('Antom faults', () => {
 
   it('unknown-result answers U after refunding; the same refundRequestId then answers that one refund', async () => {
     const { paymentId, paymentRequestId } = await suite.paid();
-    await suite.base.control.addFault({
-      fault: 'unknown-result',
-      scope: { outTradeNo: paymentRequestId },
-      count: 1,
-    });
+    await faultOnce('unknown-result', { outTradeNo: paymentRequestId });
     const refundRequestId = suite.base.order();
     const unknown = await suite.call('refund', { paymentId, refundRequestId, refundAmount: usd('100') });
     expect(unknown.json.result).toMatchObject({ resultCode: 'UNKNOWN_EXCEPTION', resultStatus: 'U' });
@@ -173,11 +170,7 @@ describe('Antom faults', () => {
   });
 
   it('gateway-500 answers HTTP 500 without doing anything', async () => {
-    await suite.base.control.addFault({
-      fault: 'gateway-500',
-      scope: { clientId: suite.client().clientId },
-      count: 1,
-    });
+    await faultOnce('gateway-500', { clientId: suite.client().clientId });
     const body = suite.payBody();
     const answer = await suite.call('pay', body);
     expect(answer.status).toBe(500);
@@ -187,11 +180,7 @@ describe('Antom faults', () => {
   });
 
   it('gateway-hang leaves an Antom call unanswered (a client timeout), and nothing is created', async () => {
-    await suite.base.control.addFault({
-      fault: 'gateway-hang',
-      scope: { clientId: suite.client().clientId },
-      count: 1,
-    });
+    await faultOnce('gateway-hang', { clientId: suite.client().clientId });
     const body = suite.payBody();
     const client = suite.client();
     const path = `${client.apiPrefix}/v1/payments/pay`;

@@ -268,28 +268,37 @@ export class AntomClient {
         'keyVersion 必须是整数（默认 1）。',
       );
     }
-    let privateKey: KeyObject | undefined;
-    try {
-      privateKey = toPrivateKey(options.merchantPrivateKey);
-      if (privateKey.asymmetricKeyType !== 'rsa') throw new TypeError('not RSA');
-    } catch {
-      issue(
-        'merchantPrivateKey',
-        'merchantPrivateKey must be the merchant’s RSA private key (PEM or one-line base64).',
-        'merchantPrivateKey 必须是商户 RSA 私钥（PEM 或单行 base64）。',
-      );
-    }
-    let antomPublicKey: KeyObject | undefined;
-    try {
-      antomPublicKey = toPublicKey(options.antomPublicKey);
-      if (antomPublicKey.asymmetricKeyType !== 'rsa') throw new TypeError('not RSA');
-    } catch {
-      issue(
-        'antomPublicKey',
-        'antomPublicKey must be Antom’s public key from Antom Dashboard (PEM or one-line base64).',
-        'antomPublicKey 必须是 Antom 工作台中的 Antom 公钥（PEM 或单行 base64）。',
-      );
-    }
+    /** The RSA key `parse` reads from `input`, or an issue on `field` (never the key's text). */
+    const rsaKey = (
+      parse: (input: KeyInput) => KeyObject,
+      input: KeyInput,
+      field: string,
+      en: string,
+      zh: string,
+    ) => {
+      try {
+        const key = parse(input);
+        if (key.asymmetricKeyType === 'rsa') return key;
+      } catch {
+        // Reported below, without the parser's message (it may quote the key).
+      }
+      issue(field, en, zh);
+      return undefined;
+    };
+    const privateKey = rsaKey(
+      toPrivateKey,
+      options.merchantPrivateKey,
+      'merchantPrivateKey',
+      'merchantPrivateKey must be the merchant’s RSA private key (PEM or one-line base64).',
+      'merchantPrivateKey 必须是商户 RSA 私钥（PEM 或单行 base64）。',
+    );
+    const antomPublicKey = rsaKey(
+      toPublicKey,
+      options.antomPublicKey,
+      'antomPublicKey',
+      'antomPublicKey must be Antom’s public key from Antom Dashboard (PEM or one-line base64).',
+      'antomPublicKey 必须是 Antom 工作台中的 Antom 公钥（PEM 或单行 base64）。',
+    );
     let gateway: string | undefined;
     if (options.gateway !== undefined) {
       try {

@@ -138,6 +138,19 @@ function optional(body: Record<string, unknown>, name: string): string | undefin
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** `parsed` with each of `names` copied from `body` when Antom sent it as a non-empty string. */
+function withOptionalFields<T extends object>(
+  parsed: T,
+  body: Record<string, unknown>,
+  names: Array<keyof T & string>,
+): T {
+  for (const name of names) {
+    const value = optional(body, name);
+    if (value) (parsed as Record<string, unknown>)[name] = value;
+  }
+  return parsed;
+}
+
 function amount(body: Record<string, unknown>, name: string): { amountMinor: number; currency: string } {
   try {
     const amountMinor = fromAntomAmount(body[name], undefined, { allowZero: true });
@@ -219,11 +232,7 @@ export function verifyAntomNotification(input: AntomNotificationInput): AntomNot
       ...amount(body, 'paymentAmount'),
       raw: body,
     };
-    const paymentTime = optional(body, 'paymentTime');
-    if (paymentTime) payment.paymentTime = paymentTime;
-    const method = optional(body, 'paymentMethodType');
-    if (method) payment.paymentMethodType = method;
-    return payment;
+    return withOptionalFields(payment, body, ['paymentTime', 'paymentMethodType']);
   }
   if (notifyType === 'REFUND_RESULT' || (notifyType === undefined && body['refundStatus'] !== undefined)) {
     if (!result)
@@ -242,9 +251,7 @@ export function verifyAntomNotification(input: AntomNotificationInput): AntomNot
       ...amount(body, 'refundAmount'),
       raw: body,
     };
-    const refundTime = optional(body, 'refundTime');
-    if (refundTime) refund.refundTime = refundTime;
-    return refund;
+    return withOptionalFields(refund, body, ['refundTime']);
   }
   if (notifyType === undefined) {
     throw new AntomNotificationError('missing_field', 'the Antom notification has no notifyType');

@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { listenLocally } from './http-responder';
 
 /**
  * A test double of Antom for the core's Antom tests: a real `node:http` server that checks each request's
@@ -136,17 +136,8 @@ export async function startAntom(respond: (request: AntomRecorded) => AntomAnswe
       res.end(answer.tamper ? answer.tamper(body) : body);
     });
   });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listenLocally(server);
+  return { origin: url, requests, close };
 }
 
 /** A result envelope. */
