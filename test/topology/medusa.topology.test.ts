@@ -215,7 +215,7 @@ describe('medusa in production topology: 2 servers + worker on PostgreSQL and Re
     }
     // Killed later, inside Medusa's processPaymentWorkflow, the dead process would also hold that
     // workflow's cart lock in Redis (locking-redis, TTL 120 s): the resume then waits quietly for the lock
-    // (retried, nothing journalled for the merchant: checkout.spec.ts in the Medusa plugin) and succeeds
+    // (retried, nothing journalled for the merchant: accepted-payments.spec.ts in the Medusa plugin) and succeeds
     // after it expired, about 2.5 minutes after the kill (too slow for this file's budget, so this test
     // stops the apply before it).
     // The accepted claim outlived its holder: it is taken over once its heartbeat stopped for the lease
