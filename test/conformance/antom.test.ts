@@ -64,7 +64,7 @@ beforeAll(async () => {
   receiver = await startNotifyReceiver(notification => {
     try {
       verify(notification);
-      return JSON.stringify(ANTOM_NOTIFICATION_ACK);
+      return ANTOM_NOTIFICATION_ACK;
     } catch {
       return 'not verified';
     }
@@ -124,6 +124,7 @@ describe('Antom: the core client against the sandbox gateway', () => {
     // The exact acknowledgement ends Antom's retries: one attempt, answered as Antom wants it.
     const attempts = await sandbox.deliveries({ tradeNo: result.paymentId! });
     expect(attempts.filter(d => d.kind === 'PAYMENT_RESULT')).toHaveLength(1);
+    expect(attempts.find(d => d.kind === 'PAYMENT_RESULT')?.outcome).toBe('success');
 
     const after = await client.inquiryPayment({ paymentId: result.paymentId });
     expect(after).toMatchObject({

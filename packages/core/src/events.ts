@@ -20,8 +20,8 @@ export type TradeStatus =
   | 'finished'
   | 'closed';
 
-/** Which Alipay protocol produced an event. */
-export type AlipayGeneration = 'legacy' | 'openapi';
+/** Which Alipay protocol produced an event: legacy (mapi), OpenAPI, or Antom (cross-border acquiring). */
+export type AlipayGeneration = 'legacy' | 'openapi' | 'antom';
 
 /**
  * How the event reached us: `notify` (server-to-server POST: the truth), `return` (browser GET to
@@ -62,8 +62,13 @@ export interface TradeEvent extends EventBase {
   status: TradeStatus;
   /** Alipay's own status text, e.g. `WAIT_SELLER_SEND_GOODS`. */
   alipayStatus: string;
-  /** The trade total in fen (`total_fee` / `total_amount`). */
+  /**
+   * The trade total in integer minor units of {@link TradeEvent.currency}: fen for CNY (`total_fee` /
+   * `total_amount`), cents for USD (Antom's `paymentAmount.value`).
+   */
   amountFen: number;
+  /** The trade's currency when it is not CNY (Antom); undefined means CNY (legacy and OpenAPI). */
+  currency?: string;
   /** Total refunded so far in fen, when Alipay reports it (`refund_fee`). */
   refundedFen: number | undefined;
   /** The refund request this notification reports on (OpenAPI `out_biz_no`), when it is a refund. */

@@ -16,6 +16,12 @@ export type PaymentInterface =
   | {
       generation: 'openapi';
       method: 'alipay.trade.page.pay' | 'alipay.trade.wap.pay' | 'alipay.trade.precreate';
+    }
+  | {
+      /** Antom's cashier payment: the buyer's device decides its `terminalType`. */
+      generation: 'antom';
+      method: 'CASHIER_PAYMENT';
+      terminalType: 'WEB' | 'WAP';
     };
 
 const MOBILE_UA =
@@ -74,6 +80,13 @@ export function selectInterface(config: AlipayConfig, buyer?: BuyerContext): Pay
     return { generation: 'legacy', service: LEGACY_CREATE_SERVICE[config.interfaceType] as never };
   }
   const device = deviceOf(buyer);
+  if (config.generation === 'antom') {
+    return {
+      generation: 'antom',
+      method: 'CASHIER_PAYMENT',
+      terminalType: device === 'mobile' ? 'WAP' : 'WEB',
+    };
+  }
   const product = openApiProductFor(config.products, config.alwaysQrOnDesktop, device);
   if (!product) {
     throw new InterfaceNotContractedError(
@@ -89,7 +102,8 @@ export function selectInterface(config: AlipayConfig, buyer?: BuyerContext): Pay
  * checkout: a device no contracted product can serve, or a preference that cannot be honoured.
  */
 export function checkDeviceCoverage(config: AlipayConfig): ConfigIssue[] {
-  if (config.generation === 'legacy') return [];
+  // Legacy cashiers and Antom's serve every device.
+  if (config.generation !== 'openapi') return [];
   const issues: ConfigIssue[] = [];
   if (!openApiProductFor(config.products, config.alwaysQrOnDesktop, 'desktop')) {
     issues.push({
@@ -117,12 +131,13 @@ const OPENAPI_TYPE_OF_METHOD: Record<string, InterfaceType> = {
   'alipay.trade.page.pay': 'openapi-page',
   'alipay.trade.wap.pay': 'openapi-page-wap',
   'alipay.trade.precreate': 'openapi-qr',
+  CASHIER_PAYMENT: 'antom',
 };
 
 /**
  * The admin interface type a trade was created with, from the Alipay interface name recorded with it
  * (a legacy create service such as `create_direct_pay_by_user`, or an OpenAPI method such as
- * `alipay.trade.page.pay`); undefined for any other name. For an OpenAPI method it is the narrowest type
+ * `alipay.trade.page.pay`, or Antom's `CASHIER_PAYMENT`); undefined for any other name. For an OpenAPI method it is the narrowest type
  * offering that method: what matters afterwards is the generation, not the products.
  */
 export function interfaceTypeOfPayment(name: string | undefined): InterfaceType | undefined {

@@ -32,6 +32,7 @@ export const INTERFACE_TYPES = [
   'openapi-page-wap-qr',
   'openapi-page-qr',
   'openapi-qr',
+  'antom',
 ] as const;
 
 /** One admin-form interface type. */
@@ -50,11 +51,15 @@ export const INTERFACE_TYPE_LABELS: Record<InterfaceType, { en: string; zh: stri
   },
   'openapi-page-qr': { en: 'OpenAPI: PC website + QR (face-to-face)', zh: '开放平台：电脑网站 + 当面付扫码' },
   'openapi-qr': { en: 'OpenAPI: QR only (face-to-face precreate)', zh: '开放平台：仅当面付扫码' },
+  antom: {
+    en: 'Antom: cross-border (merchants outside mainland China, any currency)',
+    zh: 'Antom：跨境收单（中国大陆以外的商户，任意币种）',
+  },
 };
 
 /**
  * The flat settings an admin form stores (Vendure handler args, Medusa settings page). Empty strings mean
- * "not set". Secrets: `key`, `appPrivateKey`, `encryptKey`, `appAuthToken`.
+ * "not set". Secrets: `key`, `appPrivateKey`, `encryptKey`, `appAuthToken`, `antomPrivateKey`.
  */
 export interface AlipaySettings {
   interfaceType: InterfaceType | string;
@@ -75,6 +80,18 @@ export interface AlipaySettings {
   encryptKey?: string;
   appAuthToken?: string;
   alwaysQrOnDesktop?: boolean | string;
+  /** Antom: the client ID from Antom Dashboard. */
+  antomClientId?: string;
+  /** Antom: the merchant RSA private key. Secret. */
+  antomPrivateKey?: string;
+  /** Antom: Antom's public key. */
+  antomPublicKey?: string;
+  /** Antom: `NA`, `SEA`, `DE`, or an http(s) origin this server allows (the offline sandbox). Default `NA`. */
+  antomRegion?: string;
+  /** Antom: the version of the merchant key in Antom Dashboard. Default 1. */
+  antomKeyVersion?: string;
+  /** Antom: comma-separated `paymentMethodType`s; the first is the default. Default `ALIPAY_CN`. */
+  antomPaymentMethods?: string;
 }
 
 /** A text in English and Simplified Chinese, for admin forms: the core's {@link Bilingual}. */
@@ -90,14 +107,18 @@ export const APP_PRIVATE_KEY_FORMAT = {
   zh: 'PEM（PKCS#1 或 PKCS#8）或支付宝密钥工具生成的单行 base64，可直接粘贴或写作 env:变量名',
 } as const satisfies EnZhText;
 
-/** The interface generation of an {@link InterfaceType}: `legacy` (partner ID + MD5) or `openapi` (app ID + RSA2). */
-export type InterfaceGeneration = 'legacy' | 'openapi';
+/**
+ * The interface generation of an {@link InterfaceType}: `legacy` (partner ID + MD5), `openapi` (app ID +
+ * RSA2) or `antom` (cross-border acquiring, client ID + RSA256).
+ */
+export type InterfaceGeneration = 'legacy' | 'openapi' | 'antom';
 
 /** The generation of an interface type, or `undefined` for a value that is none of {@link INTERFACE_TYPES}. */
 export function interfaceGeneration(
   interfaceType: string | null | undefined,
 ): InterfaceGeneration | undefined {
   if (!(INTERFACE_TYPES as readonly string[]).includes(interfaceType ?? '')) return undefined;
+  if (interfaceType === 'antom') return 'antom';
   return interfaceType?.startsWith('legacy-') ? 'legacy' : 'openapi';
 }
 
@@ -144,6 +165,7 @@ export const SETTING_GROUP_LABELS: Record<SettingGroup, EnZhText> = {
   common: { en: 'Interface and gateway', zh: '接口与网关' },
   legacy: { en: 'Legacy interface (partner + MD5)', zh: '旧版接口（合作者身份 + 安全校验码）' },
   openapi: { en: 'OpenAPI (app ID + RSA2)', zh: '开放平台（应用 ID + RSA2）' },
+  antom: { en: 'Antom (cross-border)', zh: 'Antom（跨境收单）' },
 };
 
 /** Charsets Alipay's legacy interfaces sign and notify in, with their labels. */
@@ -303,6 +325,67 @@ export const SETTING_FIELDS = [
       zh: '电脑端显示扫码二维码，而不跳转到支付宝收银台（须所选接口支持扫码）。',
     },
   },
+  {
+    name: 'antomClientId',
+    group: 'antom',
+    input: 'text',
+    label: { en: 'Antom client ID', zh: 'Antom 客户端 ID (Client ID)' },
+    description: {
+      en: 'The client ID from Antom Dashboard (Developer → Quick start). One starting with SANDBOX_ uses Antom’s sandbox.',
+      zh: 'Antom Dashboard（开发者 → 快速开始）中的 Client ID。以 SANDBOX_ 开头的 Client ID 使用 Antom 沙箱。',
+    },
+  },
+  {
+    name: 'antomPrivateKey',
+    group: 'antom',
+    input: 'secret',
+    multiline: true,
+    label: { en: 'Antom merchant private key', zh: 'Antom 商户私钥' },
+    description: {
+      en: 'Your RSA private key, whose public key is uploaded to Antom Dashboard: PEM or one-line base64, pasted or as env:NAME.',
+      zh: '您的 RSA 私钥（其公钥已上传至 Antom Dashboard）：PEM 或单行 base64，可直接粘贴或写作 env:变量名。',
+    },
+  },
+  {
+    name: 'antomPublicKey',
+    group: 'antom',
+    input: 'textarea',
+    label: { en: 'Antom public key', zh: 'Antom 公钥' },
+    description: {
+      en: 'Antom’s public key from Antom Dashboard: answers and notifications are verified with it.',
+      zh: 'Antom Dashboard 中的 Antom 公钥，用于验证应答与通知。',
+    },
+  },
+  {
+    name: 'antomRegion',
+    group: 'antom',
+    input: 'text',
+    label: { en: 'Antom region', zh: 'Antom 区域' },
+    description: {
+      en: 'The host that serves your client ID: NA (North America), SEA (South-East Asia) or DE (Europe); in development a URL this server allows, e.g. the offline sandbox http://127.0.0.1:7010. Default NA.',
+      zh: '为您的 Client ID 提供服务的站点：NA（北美）、SEA（东南亚）或 DE（欧洲）；开发环境中可填写本服务器允许的网址，例如离线沙箱 http://127.0.0.1:7010。默认 NA。',
+    },
+  },
+  {
+    name: 'antomKeyVersion',
+    group: 'antom',
+    input: 'text',
+    label: { en: 'Antom key version', zh: 'Antom 密钥版本' },
+    description: {
+      en: 'The version of your uploaded public key in Antom Dashboard. Default 1.',
+      zh: 'Antom Dashboard 中已上传公钥的版本号。默认 1。',
+    },
+  },
+  {
+    name: 'antomPaymentMethods',
+    group: 'antom',
+    input: 'text',
+    label: { en: 'Antom payment methods', zh: 'Antom 支付方式' },
+    description: {
+      en: 'Comma-separated Antom payment method types your contract covers, e.g. ALIPAY_CN, ALIPAY_HK, CONNECT_WALLET (Alipay+ wallets); the first is the default. Default ALIPAY_CN.',
+      zh: '合同所含的 Antom 支付方式类型，用逗号分隔，例如 ALIPAY_CN、ALIPAY_HK、CONNECT_WALLET（Alipay+ 钱包）；第一个为默认。默认 ALIPAY_CN。',
+    },
+  },
 ] as const satisfies readonly SettingField[];
 
 /** The name of one of {@link SETTING_FIELDS}. */
@@ -336,14 +419,23 @@ export function settingField(name: keyof AlipaySettings): SettingField {
  * settings only for an interface type of that generation (none of them before a type is chosen).
  */
 export function settingAppliesTo(
-  field: Pick<SettingField, 'group'>,
+  field: Pick<SettingField, 'group' | 'name'>,
   interfaceType: string | null | undefined,
 ): boolean {
-  return field.group === 'common' || field.group === interfaceGeneration(interfaceType);
+  const generation = interfaceGeneration(interfaceType);
+  // Antom has its own host and identifiers: of the common settings only the interface type applies.
+  if (field.group === 'common') return generation !== 'antom' || field.name === 'interfaceType';
+  return field.group === generation;
 }
 
 /** Names of the settings that are secrets: stored encrypted or masked, never shown back. */
-export const SECRET_SETTINGS = ['key', 'appPrivateKey', 'encryptKey', 'appAuthToken'] as const;
+export const SECRET_SETTINGS = [
+  'key',
+  'appPrivateKey',
+  'encryptKey',
+  'appAuthToken',
+  'antomPrivateKey',
+] as const;
 
 /**
  * A masked hint of a secret for admin screens and logs: at most the last 4 characters, e.g. `••••c3d4`.
@@ -373,6 +465,11 @@ export const PROTECTED_SETTINGS = [
   'alipayRootCertificate',
   'encryptKey',
   'appAuthToken',
+  'antomClientId',
+  'antomPrivateKey',
+  'antomPublicKey',
+  'antomRegion',
+  'antomKeyVersion',
 ] as const;
 
 function settingText(value: unknown): string {

@@ -44,7 +44,7 @@ describe('detectDevice', () => {
 describe('selectInterface: the selection table', () => {
   const method = (config: AlipayConfig, buyer: Parameters<typeof selectInterface>[1]) => {
     const chosen = selectInterface(config, buyer);
-    return chosen.generation === 'openapi' ? chosen.method : chosen.service;
+    return chosen.generation === 'legacy' ? chosen.service : chosen.method;
   };
 
   it.each([

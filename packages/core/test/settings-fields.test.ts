@@ -29,6 +29,12 @@ const ALL_SETTINGS: Record<keyof AlipaySettings, true> = {
   encryptKey: true,
   appAuthToken: true,
   alwaysQrOnDesktop: true,
+  antomClientId: true,
+  antomPrivateKey: true,
+  antomPublicKey: true,
+  antomRegion: true,
+  antomKeyVersion: true,
+  antomPaymentMethods: true,
 };
 
 describe('the admin-form vocabulary (SETTING_FIELDS)', () => {
@@ -57,6 +63,7 @@ describe('the admin-form vocabulary (SETTING_FIELDS)', () => {
       'openapi',
       'openapi',
       'openapi',
+      'antom',
     ]);
     expect(interfaceGeneration('legacy-nonsense')).toBeUndefined();
     const shown = (type: string) =>
@@ -74,6 +81,17 @@ describe('the admin-form vocabulary (SETTING_FIELDS)', () => {
     expect(shown('openapi-page-qr')).not.toContain('partnerId');
     expect(shown('openapi-page-qr')).toContain('appPrivateKey');
     expect(shown('')).toEqual(['interfaceType', 'gateway', 'sellerId']);
+    // Antom has its own host and identifiers: none of the domestic settings, not even the gateway.
+    expect(shown('antom')).toEqual([
+      'interfaceType',
+      'antomClientId',
+      'antomPrivateKey',
+      'antomPublicKey',
+      'antomRegion',
+      'antomKeyVersion',
+      'antomPaymentMethods',
+    ]);
+    expect(shown('openapi-page')).not.toContain('antomClientId');
     expect(settingField('appPrivateKey').description.en).toContain('PKCS#8');
   });
 
@@ -90,10 +108,16 @@ describe('the admin-form vocabulary (SETTING_FIELDS)', () => {
       'appCertificate',
       'alipayCertificate',
       'alipayRootCertificate',
+      'antomClientId',
+      'antomPublicKey',
+      'antomRegion',
+      'antomKeyVersion',
+      'antomPaymentMethods',
     ]);
-    // Only the app private key (a PEM) asks for a multi-line input.
+    // Only the private keys (PEM) ask for a multi-line input.
     expect(SETTING_FIELDS.filter(field => 'multiline' in field).map(field => field.name)).toEqual([
       'appPrivateKey',
+      'antomPrivateKey',
     ]);
   });
 

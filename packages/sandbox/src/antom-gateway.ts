@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSandboxClientId } from './antom-accounts';
-import { antomCancel, antomInquiry, antomPay, antomRefund } from './antom-payments';
+import { antomCancel, antomInquiry, antomInquiryRefund, antomPay, antomRefund } from './antom-payments';
 import {
   ANTOM_APIS,
   type AntomAnswerTo,
@@ -18,7 +18,7 @@ import { answeredByGatewayFault, gatewayCall } from './gateway-calls';
 import { responseDone } from './http-util';
 
 /**
- * The Antom gateway, `POST /ams/api/v1/payments/{pay,inquiryPayment,refund,cancel}` and the same under
+ * The Antom gateway, `POST /ams/api/v1/payments/{pay,inquiryPayment,refund,inquiryRefund,cancel}` and the same under
  * `/ams/sandbox/api/…`: checks in this order — the path, the `Client-Id` header and its configured public
  * key, the path matching the client (a `SANDBOX_` client on `/ams/sandbox/api`, any other on `/ams/api`),
  * the `Signature` header over `POST <path?query>\n<Client-Id>.<Request-Time>.<body>` — then the JSON body
@@ -150,6 +150,8 @@ function dispatch(
       return antomInquiry(ctx, request);
     case 'refund':
       return antomRefund(ctx, request, answered);
+    case 'inquiryRefund':
+      return antomInquiryRefund(ctx, request);
     case 'cancel':
       return antomCancel(ctx, request);
   }

@@ -203,6 +203,22 @@ export function antomRefund(
   return refundAnswer(payment, refund);
 }
 
+/**
+ * `inquiryRefund` by `refundRequestId` (or Antom's `refundId`): S with `refundStatus` SUCCESS (the sandbox
+ * refunds synchronously) and the refund's amount; a refund this client never made: F REFUND_NOT_EXIST.
+ */
+export function antomInquiryRefund(ctx: SandboxContext, request: AntomRequest): Record<string, unknown> {
+  const { client, body } = request;
+  const refundRequestId = field(body, 'refundRequestId');
+  const refundId = field(body, 'refundId');
+  if (!refundRequestId && !refundId) paramIllegal('refundRequestId or refundId is required');
+  const found = refundId
+    ? ctx.antom.store.refundById(client.clientId, refundId)
+    : ctx.antom.store.refundByRequestId(client.clientId, refundRequestId!);
+  if (!found) return antomFail('REFUND_NOT_EXIST', 'The refund does not exist. 退款记录不存在');
+  return { refundStatus: 'SUCCESS', ...refundAnswer(found.payment, found.refund) };
+}
+
 /** `cancel`: an unpaid payment is CANCELLED (again: the same answer); a paid one is refused. */
 export function antomCancel(ctx: SandboxContext, request: AntomRequest): Record<string, unknown> {
   const payment = findPayment(ctx, request);

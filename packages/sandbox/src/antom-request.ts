@@ -18,7 +18,7 @@ import { send } from './http-util';
  */
 
 /** The payment APIs the sandbox serves, by the last path segment under `/v1/payments/`. */
-export const ANTOM_APIS = ['pay', 'inquiryPayment', 'refund', 'cancel'] as const;
+export const ANTOM_APIS = ['pay', 'inquiryPayment', 'refund', 'inquiryRefund', 'cancel'] as const;
 
 /** One of {@link ANTOM_APIS}. */
 export type AntomApi = (typeof ANTOM_APIS)[number];

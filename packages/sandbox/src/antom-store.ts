@@ -113,6 +113,14 @@ export class AntomStore {
     return this.refundsByRequest.get(key(clientId, refundRequestId));
   }
 
+  /** The refund a client made with Antom's `refundId`, and its payment. */
+  refundById(clientId: string, refundId: string): { payment: AntomPayment; refund: AntomRefund } | undefined {
+    for (const entry of this.refundsByRequest.values()) {
+      if (entry.payment.clientId === clientId && entry.refund.refundId === refundId) return entry;
+    }
+    return undefined;
+  }
+
   /** Records a refund of a payment. */
   addRefund(payment: AntomPayment, refund: AntomRefund): void {
     payment.refunds.push(refund);

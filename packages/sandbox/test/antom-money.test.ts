@@ -42,6 +42,27 @@ describe('Antom inquiryPayment', () => {
   });
 });
 
+describe('Antom inquiryRefund', () => {
+  it('answers SUCCESS with the amount by refundRequestId or refundId; an unknown refund is REFUND_NOT_EXIST', async () => {
+    const { paymentId } = await suite.paid();
+    const refundRequestId = suite.base.order();
+    const refund = await suite.call('refund', { paymentId, refundRequestId, refundAmount: usd('300') });
+    const byRequest = await suite.call('inquiryRefund', { refundRequestId });
+    expect(byRequest.verified).toBe(true);
+    expect(byRequest.json).toMatchObject({
+      result: { resultStatus: 'S' },
+      refundStatus: 'SUCCESS',
+      refundRequestId,
+      refundId: refund.json.refundId,
+      refundAmount: usd('300'),
+    });
+    const byId = await suite.call('inquiryRefund', { refundId: refund.json.refundId });
+    expect(byId.json.refundRequestId).toBe(refundRequestId);
+    const unknown = await suite.call('inquiryRefund', { refundRequestId: 'no-such-refund' });
+    expect(unknown.json.result).toMatchObject({ resultCode: 'REFUND_NOT_EXIST', resultStatus: 'F' });
+  });
+});
+
 describe('Antom refund', () => {
   it('is idempotent by refundRequestId and refuses more than what is left', async () => {
     const { paymentId } = await suite.paid();

@@ -21,7 +21,7 @@ export const ANTOM_REGION_HOSTS = Object.freeze({
 export type AntomRegion = keyof typeof ANTOM_REGION_HOSTS;
 
 /** The payment APIs this client calls, under `/ams/api/v1/payments/`. */
-export type AntomPaymentApi = 'pay' | 'inquiryPayment' | 'refund' | 'cancel';
+export type AntomPaymentApi = 'pay' | 'inquiryPayment' | 'refund' | 'inquiryRefund' | 'cancel';
 
 /**
  * The request path of an API for a client ID: `/ams/api/v1/payments/<api>`, or
@@ -179,6 +179,27 @@ export type AntomRefundResult =
       result: AntomResult;
     }
   | { outcome: 'unknown'; refundRequestId: string; result: AntomResult };
+
+/**
+ * What {@link AntomClient.inquiryRefund} learned. `known`: Antom answered `S` with a `refundStatus`
+ * (`SUCCESS` means refunded, `FAIL` that nothing was refunded, `PROCESSING` not yet). `not_found`: Antom has no
+ * refund with this ID. `unknown`: a `U` answer; ask again later.
+ */
+export type AntomRefundInquiryResult =
+  | {
+      outcome: 'known';
+      refundStatus: 'SUCCESS' | 'PROCESSING' | 'FAIL';
+      refundRequestId?: string;
+      refundId?: string;
+      /** `refundAmount` in minor units, when Antom sent it. */
+      amountMinor?: number;
+      currency?: string;
+    }
+  | { outcome: 'not_found'; result: AntomResult }
+  | { outcome: 'unknown'; result: AntomResult };
+
+/** Antom's answers meaning "no such refund". */
+const REFUND_NOT_FOUND_CODES = new Set(['REFUND_NOT_EXIST', 'ORDER_NOT_EXIST']);
 
 /** What {@link AntomClient.cancel} learned: `cancelled` (`S`) or `unknown` (`U`: cancel again later). */
 export type AntomCancelResult =
@@ -481,6 +502,55 @@ export class AntomClient {
       }
     }
     return refunded;
+  }
+
+  /**
+   * `inquiryRefund` by the caller's `refundRequestId`: how a refund ended after a lost or `U` answer.
+   * Retried on network failures (it moves nothing).
+   */
+  async inquiryRefund(refundRequestId: string): Promise<AntomRefundInquiryResult> {
+    let outcome: { result: AntomResult; answer: Record<string, unknown> };
+    try {
+      outcome = await this.call(
+        'inquiryRefund',
+        { refundRequestId: requestId('refundRequestId', refundRequestId) },
+        true,
+      );
+    } catch (error) {
+      if (error instanceof AntomResultError && REFUND_NOT_FOUND_CODES.has(error.result.resultCode)) {
+        return { outcome: 'not_found', result: error.result };
+      }
+      throw error;
+    }
+    const { result, answer } = outcome;
+    if (result.resultStatus !== 'S') return { outcome: 'unknown', result };
+    const status = answer['refundStatus'];
+    if (status !== 'SUCCESS' && status !== 'PROCESSING' && status !== 'FAIL') {
+      throw antomResponseError('the Antom inquiryRefund answer has no valid refundStatus');
+    }
+    const known: Extract<AntomRefundInquiryResult, { outcome: 'known' }> = {
+      outcome: 'known',
+      refundStatus: status,
+    };
+    for (const field of ['refundRequestId', 'refundId'] as const) {
+      const value = text(answer[field]);
+      if (value) known[field] = value;
+    }
+    if (answer['refundAmount'] !== undefined) {
+      try {
+        known.amountMinor = fromAntomAmount(answer['refundAmount']);
+        known.currency = (answer['refundAmount'] as AntomAmount).currency.toUpperCase();
+      } catch (error) {
+        if (error instanceof MoneyError) {
+          throw antomResponseError('the Antom inquiryRefund answer has an invalid refundAmount');
+        }
+        throw error;
+      }
+    }
+    if (status === 'SUCCESS' && known.amountMinor === undefined) {
+      throw antomResponseError('the Antom inquiryRefund answer reports SUCCESS without refundAmount');
+    }
+    return known;
   }
 
   /**

@@ -24,6 +24,7 @@ export {
   type AntomPayResult,
   type AntomRedirectActionForm,
   type AntomRefundInput,
+  type AntomRefundInquiryResult,
   type AntomRefundResult,
   type AntomRegion,
   type AntomTerminalType,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AlipayConfigError, type ConfigIssue } from '../errors';
 import { checkDeviceCoverage } from '../select';
 import { type AlipaySettings, INTERFACE_TYPES } from '../settings-fields';
+import { type AntomConfig, antomConfigSchema, isAntomRegion } from './antom';
 import { toConfigIssues } from './issues';
 import { LEGACY_PRODUCTION_GATEWAY, type LegacyConfig, legacyConfigSchema } from './legacy';
 import {
@@ -14,18 +15,22 @@ import {
 import { checkGatewayPolicy, type SettingsPolicy, STRICT_SETTINGS_POLICY } from './policy';
 
 export * from '../settings-fields';
+export * from './antom';
 export * from './legacy';
 export * from './openapi';
 export * from './policy';
 
-/** A validated configuration of either generation. */
-export type AlipayConfig = LegacyConfig | OpenApiConfig;
+/** A validated configuration of one generation: legacy, OpenAPI or Antom (cross-border). */
+export type AlipayConfig = LegacyConfig | OpenApiConfig | AntomConfig;
 
 /** Input accepted by {@link parseAlipayConfig}: a config before defaults are applied. */
-export type AlipayConfigInput = z.input<typeof legacyConfigSchema> | z.input<typeof openApiConfigSchema>;
+export type AlipayConfigInput =
+  | z.input<typeof legacyConfigSchema>
+  | z.input<typeof openApiConfigSchema>
+  | z.input<typeof antomConfigSchema>;
 
-/** zod schema of {@link AlipayConfig}: `generation` picks the legacy or the OpenAPI schema. */
-export const alipayConfigSchema = z.union([legacyConfigSchema, openApiConfigSchema]);
+/** zod schema of {@link AlipayConfig}: `generation` picks the legacy, the OpenAPI or the Antom schema. */
+export const alipayConfigSchema = z.union([legacyConfigSchema, openApiConfigSchema, antomConfigSchema]);
 
 /** The result of a validation that does not throw. */
 export type ConfigResult =
@@ -36,7 +41,13 @@ export type ConfigResult =
 export function safeParseAlipayConfig(input: unknown): ConfigResult {
   const generation = (input as { generation?: unknown } | null)?.generation;
   const schema =
-    generation === 'legacy' ? legacyConfigSchema : generation === 'openapi' ? openApiConfigSchema : undefined;
+    generation === 'legacy'
+      ? legacyConfigSchema
+      : generation === 'openapi'
+        ? openApiConfigSchema
+        : generation === 'antom'
+          ? antomConfigSchema
+          : undefined;
   if (!schema) {
     return {
       ok: false,
@@ -44,8 +55,8 @@ export function safeParseAlipayConfig(input: unknown): ConfigResult {
         {
           field: 'generation',
           message: {
-            en: 'generation must be "legacy" (partner + key) or "openapi" (app ID + RSA2).',
-            zh: 'generation 必须是 "legacy"（合作者身份 + 安全校验码）或 "openapi"（APPID + RSA2）。',
+            en: 'generation must be "legacy" (partner + key), "openapi" (app ID + RSA2) or "antom" (cross-border).',
+            zh: 'generation 必须是 "legacy"（合作者身份 + 安全校验码）、"openapi"（APPID + RSA2）或 "antom"（跨境）。',
           },
         },
       ],
@@ -93,13 +104,56 @@ export function settingsToConfig(
   policy: SettingsPolicy = STRICT_SETTINGS_POLICY,
 ): ConfigResult {
   const result = settingsToConfigWithoutPolicy(settings);
-  const gatewayIssue = checkGatewayPolicy(text(settings.gateway), policy);
+  // The Antom host is a region name, or a URL that the same deployment policy must allow.
+  const antomGateway = text(settings.antomRegion);
+  const gatewayIssue =
+    settings.interfaceType === 'antom'
+      ? antomGateway !== undefined && !isAntomRegion(antomGateway.trim().toUpperCase())
+        ? renamed(checkGatewayPolicy(antomGateway, policy), 'antomRegion')
+        : undefined
+      : checkGatewayPolicy(text(settings.gateway), policy);
   if (!gatewayIssue) return result;
-  return { ok: false, issues: [gatewayIssue, ...result.issues.filter(issue => issue.field !== 'gateway')] };
+  return {
+    ok: false,
+    issues: [gatewayIssue, ...result.issues.filter(issue => issue.field !== gatewayIssue.field)],
+  };
+}
+
+function renamed(issue: ConfigIssue | undefined, field: string): ConfigIssue | undefined {
+  return issue && { ...issue, field };
+}
+
+/** Antom config fields and the settings that hold them, so that every issue names what the admin sees. */
+const ANTOM_SETTING_OF: Record<string, string> = {
+  clientId: 'antomClientId',
+  merchantPrivateKey: 'antomPrivateKey',
+  antomPublicKey: 'antomPublicKey',
+  keyVersion: 'antomKeyVersion',
+  gateway: 'antomRegion',
+  paymentMethods: 'antomPaymentMethods',
+};
+
+function antomSettingsToConfig(settings: AlipaySettings): ConfigResult {
+  const region = text(settings.antomRegion?.trim());
+  const result = safeParseAlipayConfig({
+    generation: 'antom',
+    clientId: settings.antomClientId ?? '',
+    merchantPrivateKey: settings.antomPrivateKey ?? '',
+    antomPublicKey: settings.antomPublicKey ?? '',
+    keyVersion: text(settings.antomKeyVersion),
+    gateway: region !== undefined && isAntomRegion(region.toUpperCase()) ? region.toUpperCase() : region,
+    paymentMethods: text(settings.antomPaymentMethods),
+  });
+  if (result.ok) return result;
+  return {
+    ok: false,
+    issues: result.issues.map(issue => ({ ...issue, field: ANTOM_SETTING_OF[issue.field] ?? issue.field })),
+  };
 }
 
 function settingsToConfigWithoutPolicy(settings: AlipaySettings): ConfigResult {
   const type = settings.interfaceType;
+  if (type === 'antom') return antomSettingsToConfig(settings);
   const gatewaySetting = text(settings.gateway);
   if (type === 'legacy-direct' || type === 'legacy-escrow' || type === 'legacy-dual') {
     // Every problem at once: a wrong gateway never hides a bad partner ID or key until the next save.

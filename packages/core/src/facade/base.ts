@@ -1,5 +1,13 @@
-import type { AlipayConfig } from '../config';
-import { AlipayError, AlipayGatewayError, FormBodyError, MoneyError, TradeNotClosableError } from '../errors';
+import type { LegacyConfig, OpenApiConfig } from '../config';
+import { currencyRefusal } from '../currency';
+import {
+  AlipayError,
+  AlipayGatewayError,
+  type Bilingual,
+  FormBodyError,
+  MoneyError,
+  TradeNotClosableError,
+} from '../errors';
 import { type AlipayEvent, isRefundNotification, type TradeEvent } from '../events';
 import { parseFormBody } from '../http/form';
 import { fenToYuan } from '../money';
@@ -38,8 +46,15 @@ export function currencyCheck(order: PaymentOrder): void {
 /** Compares a verified event with what the order expects. */
 export function checkEvent(event: AlipayEvent, expected: NotificationExpectation): Rejection | undefined {
   const ids = { outTradeNo: event.type === 'trade' ? event.outTradeNo : undefined, tradeNo: event.tradeNo };
-  if (expected.currency !== undefined && expected.currency.toUpperCase() !== 'CNY') {
-    return reject('wrong_currency', `the order is in ${expected.currency}; Alipay (domestic) pays CNY`, ids);
+  const paidIn = (event.type === 'trade' ? event.currency : undefined) ?? 'CNY';
+  if (expected.currency !== undefined && expected.currency.toUpperCase() !== paidIn.toUpperCase()) {
+    return reject(
+      'wrong_currency',
+      paidIn === 'CNY'
+        ? `the order is in ${expected.currency}; Alipay (domestic) pays CNY`
+        : `the order is in ${expected.currency}; the payment is in ${paidIn}`,
+      ids,
+    );
   }
   if (
     event.type === 'trade' &&
@@ -98,7 +113,9 @@ export function credentialMessage(ok: boolean, code: string, error?: unknown): C
  * What both generations share: interface choice, notification parsing and checks, return-query parsing
  * and idempotent closing. Each generation supplies its own calls (`legacy.ts`, `openapi.ts`).
  */
-export abstract class AlipayBase<C extends AlipayConfig = AlipayConfig> implements Alipay {
+export abstract class AlipayBase<C extends LegacyConfig | OpenApiConfig = LegacyConfig | OpenApiConfig>
+  implements Alipay
+{
   abstract readonly generation: C['generation'];
   protected readonly config: C;
   protected readonly now: () => Date;
@@ -110,6 +127,10 @@ export abstract class AlipayBase<C extends AlipayConfig = AlipayConfig> implemen
 
   interfaceFor(buyer?: BuyerContext): PaymentInterface {
     return selectInterface(this.config, buyer);
+  }
+
+  currencyRefusal(currency: string): Bilingual | undefined {
+    return currencyRefusal(currency);
   }
 
   abstract startPayment(
@@ -155,6 +176,8 @@ export abstract class AlipayBase<C extends AlipayConfig = AlipayConfig> implemen
     rawBody: Uint8Array | string,
     contentType?: string,
     expected?: NotificationExpectation,
+    // Domestic notifications are signed in the body: the request's headers add nothing.
+    _request?: unknown,
   ): Promise<NotificationResult> {
     let params: Record<string, string>;
     try {

@@ -1,5 +1,5 @@
 import type { Bilingual } from '../errors';
-import type { AlipayEvent, TradeEvent } from '../events';
+import type { AlipayEvent, AlipayGeneration, TradeEvent } from '../events';
 import type { HttpOptions } from '../http/fetch';
 import type { LegacyPaymentInput, SellerAccount } from '../legacy/client';
 import type { NotificationResult, Rejection } from '../rejections';
@@ -13,14 +13,19 @@ export interface AlipayOptions {
   now?: () => Date;
 }
 
-/** One order to pay, as an adapter describes it. Money is integer fen. */
+/**
+ * One order to pay, as an adapter describes it. Money is integer minor units of the order's currency:
+ * fen for CNY, the only currency of legacy and OpenAPI merchants; Antom takes the shop's currency.
+ */
 export interface PaymentOrder {
   /** The merchant's order number (≤ 64 characters, unique per attempt). */
   outTradeNo: string;
-  /** Total to pay in fen, shipping included. */
+  /** Total to pay in minor units of `currency` (fen for CNY), shipping included. */
   amountFen: number;
-  /** ISO currency; only CNY is accepted. Default `CNY`. */
+  /** ISO currency. Legacy and OpenAPI accept CNY only; Antom any currency it knows. Default `CNY`. */
   currency?: string;
+  /** Antom: the `paymentMethodType` the buyer chose, one of the configured ones (default: the first). */
+  paymentMethodType?: string;
   /** Shown on the cashier (商品名称). */
   subject: string;
   body?: string;
@@ -51,6 +56,20 @@ export type PaymentStart =
   | { kind: 'form'; html: string; interface: PaymentInterface; outTradeNo: string }
   | { kind: 'qr'; qrCode: string; expiresAt: Date; interface: PaymentInterface; outTradeNo: string };
 
+/**
+ * The HTTP request a notification came in, for generations that sign headers (Antom signs the
+ * `client-id`, `request-time` and `signature` headers over the public notify path).
+ */
+export interface NotificationRequest {
+  /** The request headers (any case; a repeated header as an array). */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
+   * The public notify URL Alipay was given (the path and query Antom signed). Behind a proxy that rewrites
+   * paths this is the configured public URL, not the local one.
+   */
+  notifyUrl: string;
+}
+
 /** What the caller expects a notification to say; a mismatch is a rejection, not a state change. */
 export interface NotificationExpectation {
   outTradeNo?: string;
@@ -72,7 +91,10 @@ export interface TradeRef {
 export interface RefundInput extends TradeRef {
   /** Your refund's ID: the idempotency key (derives OpenAPI `out_request_no` and the legacy batch number). */
   refundId: string;
+  /** In minor units of the payment's currency (fen for CNY). */
   amountFen: number;
+  /** The payment's currency (Antom refunds in it; asked of Antom when not given). Default CNY. */
+  currency?: string;
   reason?: string;
   /** Legacy: where the `batch_refund_notify` goes. */
   notifyUrl?: string;
@@ -84,6 +106,11 @@ export interface RefundInput extends TradeRef {
 export type RefundOutcome =
   /** Alipay refunded (OpenAPI answers synchronously). `refundedTotalFen` is the trade's refunded total. */
   | { status: 'succeeded'; refundRequestNo: string; refundedTotalFen: number }
+  /**
+   * Antom refunded this request (`refundRequestId`, idempotent): `amountFen` is what this request refunded
+   * (Antom reports no trade total).
+   */
+  | { status: 'refunded'; refundRequestNo: string; amountFen: number }
   /** Accepted; the result arrives as a notification (legacy no-password refund). */
   | { status: 'pending'; refundRequestNo: string }
   /** The seller must confirm on Alipay's page with the payment password (legacy without the nopwd contract). */
@@ -103,7 +130,7 @@ export type RefundQueryOutcome =
   | { status: 'succeeded'; amountFen: number }
   /** Alipay has no successful refund for this request (not made, or failed). */
   | { status: 'not_found' }
-  /** The generation offers no refund query (legacy): wait for the `batch_refund_notify`. */
+  /** The generation offers no refund query (legacy): wait for the `batch_refund_notify`; Antom: still processing. */
   | { status: 'unknown' };
 
 /** Result of {@link Alipay.testCredentials}. */
@@ -120,7 +147,12 @@ export interface CredentialCheck {
  * seller, amount) happen here, not in adapters.
  */
 export interface Alipay {
-  readonly generation: 'legacy' | 'openapi';
+  readonly generation: AlipayGeneration;
+  /**
+   * Why this merchant cannot take an order in `currency` (bilingual), or undefined when it can: legacy
+   * and OpenAPI take CNY only, Antom the currencies it knows.
+   */
+  currencyRefusal(currency: string): Bilingual | undefined;
   /** The interface a buyer on this device would get, without building anything. */
   interfaceFor(buyer?: BuyerContext): PaymentInterface;
   /** Builds the redirect URL, form or QR code that sends the buyer to Alipay. */
@@ -129,11 +161,15 @@ export interface Alipay {
     buyer?: BuyerContext,
     options?: { as?: 'redirect' | 'form' },
   ): Promise<PaymentStart>;
-  /** Parses (charset), verifies (signature, notify_verify), checks app/partner/seller and expectations. */
+  /**
+   * Parses (charset), verifies (signature, notify_verify), checks app/partner/seller and expectations.
+   * Antom verifies headers too: pass `request` (without it every Antom notification is refused, retryably).
+   */
   handleNotification(
     rawBody: Uint8Array | string,
     contentType?: string,
     expected?: NotificationExpectation,
+    request?: NotificationRequest,
   ): Promise<NotificationResult>;
   /** Verifies a return-URL query; the event is display-only. */
   handleReturn(query: string | Record<string, string>): NotificationResult<TradeEvent>;

@@ -124,6 +124,21 @@ export function refundAttemptResult(
         confirmUrl: value.confirmUrl,
       };
     }
+    if (value.status === 'refunded') {
+      // Antom: the answer is about this request alone (its idempotent refundRequestId), with no trade total.
+      if (value.amountFen === refund.amountFen) return { status: 'succeeded', detail: 'refunded' };
+      return {
+        status: 'uncertain',
+        detail: `Antom reports ${value.amountFen} refunded for this request, ${refund.amountFen} expected`,
+        error: {
+          code: 'REFUND_AMOUNT_MISMATCH',
+          message: {
+            en: `Antom reports ${value.amountFen} (minor units) refunded for this request, not the ${refund.amountFen} asked; reconciliation checks this refund with Antom.`,
+            zh: `Antom 报告此笔退款金额为 ${value.amountFen}（最小货币单位），而非申请的 ${refund.amountFen}；对账任务将向 Antom 核实此笔退款。`,
+          },
+        },
+      };
+    }
     const expected = refund.settledBeforeFen + refund.amountFen;
     if (value.refundedTotalFen === expected) {
       return { status: 'succeeded', detail: 'refunded', refundedTotalFen: value.refundedTotalFen };
@@ -205,7 +220,7 @@ export type RefundCheck =
 
 /**
  * The next reconciliation step for an open refund of the given generation, `ageMs` after it was
- * requested. `requested` refunds are sent (again); OpenAPI `uncertain` ones are asked about; legacy
+ * requested. `requested` refunds are sent (again); OpenAPI `uncertain` and Antom open ones are asked about; legacy
  * ones (no refund query) are settled from the trade's refunded total, and an uncertain legacy batch is
  * then sent again — unless a person must look at it (`needsPerson`: a resend was already refused), when
  * it is never sent again automatically.
@@ -218,6 +233,8 @@ export function nextRefundCheck(
   if (isFinalRefundStatus(refund.status) || ageMs < reconcileAfterMs) return 'wait';
   if (refund.status === 'requested') return refund.needsPerson ? 'wait' : 'send';
   if (refund.generation === 'openapi') return refund.status === 'uncertain' ? 'query_refund' : 'wait';
+  // Antom: a lost answer (uncertain) and one still in process (pending) are both asked about by inquiryRefund.
+  if (refund.generation === 'antom') return 'query_refund';
   if (refund.status === 'uncertain' && !refund.needsPerson) return 'query_trade_then_send';
   return 'query_trade';
 }
