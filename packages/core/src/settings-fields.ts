@@ -86,7 +86,7 @@ export interface AlipaySettings {
   antomPrivateKey?: string;
   /** Antom: Antom's public key. */
   antomPublicKey?: string;
-  /** Antom: `NA`, `SEA`, `DE`, or an http(s) origin this server allows (the offline sandbox). Default `NA`. */
+  /** Antom: `NA`, `SEA`, `DE`, `US`, or an http(s) origin this server allows (the offline sandbox). Default `NA`. */
   antomRegion?: string;
   /** Antom: the version of the merchant key in Antom Dashboard. Default 1. */
   antomKeyVersion?: string;
@@ -362,8 +362,8 @@ export const SETTING_FIELDS = [
     input: 'text',
     label: { en: 'Antom region', zh: 'Antom 区域' },
     description: {
-      en: 'The host that serves your client ID: NA (North America), SEA (South-East Asia) or DE (Europe); in development a URL this server allows, e.g. the offline sandbox http://127.0.0.1:7010. Default NA.',
-      zh: '为您的 Client ID 提供服务的站点：NA（北美）、SEA（东南亚）或 DE（欧洲）；开发环境中可填写本服务器允许的网址，例如离线沙箱 http://127.0.0.1:7010。默认 NA。',
+      en: 'The host that serves your client ID: NA (North America), SEA (South-East Asia), DE (Europe) or US (merchants in the US); in development a URL this server allows, e.g. the offline sandbox http://127.0.0.1:7010. Default NA.',
+      zh: '为您的 Client ID 提供服务的站点：NA（北美）、SEA（东南亚）、DE（欧洲）或 US（美国商户）；开发环境中可填写本服务器允许的网址，例如离线沙箱 http://127.0.0.1:7010。默认 NA。',
     },
   },
   {

@@ -282,6 +282,7 @@ describe('paths and hosts', () => {
     ['NA', 'open-na-global.alipay.com'],
     ['SEA', 'open-sea-global.alipay.com'],
     ['DE', 'open-de-global.alipay.com'],
+    ['US', 'open.antglobal-us.com'],
   ] as const)('region %s calls https://%s', async (region, host) => {
     expect(ANTOM_REGION_HOSTS[region]).toBe(`https://${host}`);
     respond = () => ({ body: IN_PROCESS });

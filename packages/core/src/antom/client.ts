@@ -15,6 +15,8 @@ export const ANTOM_REGION_HOSTS = Object.freeze({
   SEA: 'https://open-sea-global.alipay.com',
   /** Europe (Germany). */
   DE: 'https://open-de-global.alipay.com',
+  /** Merchants in the US (docs.antom.com/ac/ams/api_fund: "US Merchants"). */
+  US: 'https://open.antglobal-us.com',
 });
 
 /** An Antom region: which host serves the merchant's client ID. */
@@ -339,8 +341,8 @@ export class AntomClient {
     } else {
       issue(
         'region',
-        'region must be NA, SEA or DE (the region of the Antom contract).',
-        'region 必须是 NA、SEA 或 DE（Antom 签约所在区域）。',
+        'region must be NA, SEA, DE or US (the region of the Antom contract).',
+        'region 必须是 NA、SEA、DE 或 US（Antom 签约所在区域）。',
       );
     }
     if (issues.length > 0 || !privateKey || !antomPublicKey || !gateway) throw new AlipayConfigError(issues);

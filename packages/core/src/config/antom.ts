@@ -20,7 +20,7 @@ export interface AntomConfig {
   antomPublicKey: string;
   /** The version of the merchant key registered in Antom Dashboard. */
   keyVersion: string;
-  /** The host that serves this client ID: `NA`, `SEA`, `DE`, or an http(s) origin (the offline sandbox). */
+  /** The host that serves this client ID: `NA`, `SEA`, `DE`, `US`, or an http(s) origin (the offline sandbox). */
   gateway: AntomRegion | string;
   /**
    * Antom `paymentMethodType`s offered, in order (`ALIPAY_CN`, `ALIPAY_HK`, `CONNECT_WALLET`, … passed
