@@ -20,11 +20,24 @@ export {
 /** The demo accounts every example shop is seeded with (examples/sandbox/demo-accounts.json). */
 export const demoAccountsPath = join(repoRoot, 'examples', 'sandbox', 'demo-accounts.json');
 
-/** The demo accounts file: merchants (MD5), apps (RSA2), and the sandbox's "Alipay" key pair. */
+/**
+ * The demo accounts file: merchants (MD5), apps (RSA2), the sandbox's "Alipay" key pair, and Antom: a
+ * cross-border client and the sandbox's "Antom" key pair.
+ */
 export interface DemoAccounts {
   merchants: Array<{ partner: string; key: string; sellerEmail: string; sellerId: string }>;
   apps: Array<{ appId: string; privateKey: string; publicKey: string; sellerId: string }>;
   alipayKeys: { privateKey: string; publicKey: string };
+  antom: {
+    clients: Array<{
+      clientId: string;
+      privateKey: string;
+      publicKey: string;
+      keyVersion: string;
+      paymentMethods: string[];
+    }>;
+    antomKeys: { privateKey: string; publicKey: string };
+  };
 }
 
 /** {@link demoAccountsPath}, read once. */
