@@ -326,7 +326,8 @@ export class AntomAlipay implements Alipay {
   }
 
   checkEvent(event: AlipayEvent, expected: NotificationExpectation): Rejection | undefined {
-    return checkEvent(event, expected);
+    const rejection = checkEvent(event, expected);
+    return rejection && antomReply(rejection);
   }
 
   async queryTrade(ref: TradeRef): Promise<TradeEvent | null> {
