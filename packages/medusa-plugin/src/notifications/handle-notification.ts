@@ -178,7 +178,8 @@ export async function handleAlipayNotification(
     if (target) {
       expected.outTradeNo = target.outTradeNo;
       expected.amountFen = amountToFen(target.amount as never);
-      // The core rejects anything but CNY as wrong_currency (acknowledged: a retry cannot fix it).
+      // The core compares it with the notification's (domestic: CNY only; Antom: the payment's currency)
+      // and rejects a mismatch as wrong_currency (acknowledged: a retry cannot fix it).
       // Medusa stores ISO codes in lower case; the journal shows them as ISO writes them.
       expected.currency = target.currencyCode.toUpperCase();
     }
