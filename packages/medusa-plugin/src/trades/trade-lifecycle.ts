@@ -60,8 +60,8 @@ export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string; curr
  * i.e. as CNY; any other mismatch keeps the order's code and so stays an orphan.
  */
 export function lifecycleCurrency(orderCurrency: string | null | undefined, tradeCurrency?: string): string {
-  const order = (orderCurrency || 'CNY').toUpperCase();
-  return tradeCurrency && order === tradeCurrency.toUpperCase() ? 'CNY' : order;
+  const order = orderCurrency || 'CNY';
+  return tradeCurrency && order.toUpperCase() === tradeCurrency.toUpperCase() ? 'CNY' : order;
 }
 
 /** Where an event came from and the facade it was verified with (asked for Alipay's refunded total). */
