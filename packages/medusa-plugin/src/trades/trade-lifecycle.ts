@@ -7,10 +7,14 @@
  * @packageDocumentation
  */
 
-import { type Bilingual, bilingualLine, InterfaceNotContractedError } from '@alipay-commerce/core';
+import {
+  type AlipayGeneration,
+  type Bilingual,
+  bilingualLine,
+  InterfaceNotContractedError,
+} from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
-  generationOf,
   isFinalRefundStatus,
   type LifecycleEvent,
   MISSING_ORDER,
@@ -43,10 +47,22 @@ import {
 import type { AlipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from './money';
 import { loadSessionTarget, type SessionTarget } from './session-target';
-import { tradeOriginOf } from './trade-origin';
+import { tradeGeneration, tradeOriginOf } from './trade-origin';
 
 /** A verified trade event as the lifecycle reads it, with the trade it is about. */
 export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string };
+
+/**
+ * The order's currency as the core's lifecycle reads it. The core's `decideTradeEvent` (decide.ts) still
+ * takes every non-CNY order for one a trade cannot pay (`currency_not_cny`), from before Antom: an order
+ * in the currency its trade was started in (the session's `currency`, which the facade also checks a
+ * notification against) is passed as payable, i.e. as CNY; any other order keeps its code and so makes
+ * the payment an orphan.
+ */
+export function lifecycleCurrency(orderCurrency: string | null | undefined, tradeCurrency?: string): string {
+  const order = orderCurrency || 'CNY';
+  return tradeCurrency && order.toUpperCase() === tradeCurrency.toUpperCase() ? 'CNY' : order;
+}
 
 /** Where an event came from and the facade it was verified with (asked for Alipay's refunded total). */
 export interface LifecycleContext {
@@ -188,8 +204,8 @@ export class MedusaTradeIO implements TradeLifecycleIO {
           decision.alert ? 'warning' : 'info',
           decision.alert
             ? bilingualLine(decision.alert)
-            : `Alipay reports ${fenToAmount(refundedFen ?? 0)} CNY refunded in total; the refunds are settled. / ` +
-                `支付宝报告累计退款 ${fenToAmount(refundedFen ?? 0)} 元，退款已确认。`,
+            : `Alipay reports ${this.money(fenToAmount(refundedFen ?? 0)).en} refunded in total; the refunds are settled. / ` +
+                `支付宝报告累计退款 ${this.money(fenToAmount(refundedFen ?? 0)).zh}，退款已确认。`,
           { kind: 'refund' },
         );
         return;
@@ -275,8 +291,8 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     await this.journal(
       'info',
       settled
-        ? `Paid ${yuan} CNY (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
-            `已付款 ${yuan} 元（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
+        ? `Paid ${this.money(yuan).en} (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
+            `已付款 ${this.money(yuan).zh}（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
         : event.status === 'shipped_awaiting_receipt'
           ? `Paid ${yuan} CNY into escrow, shipped (${event.alipayStatus}); the money is released when the buyer ` +
             `confirms receipt. / 买家已付款 ${yuan} 元至担保账户，已发货（${event.alipayStatus}），买家确认收货后放款。`
@@ -410,12 +426,15 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     const why = ORPHAN_REASON_TEXT[reason];
     const yuan = fenToAmount(event.amountFen);
     rt.logger.error(
-      logLine(`orphan payment: ${yuan} CNY paid (${event.alipayStatus}) but ${why.en}`, this.ids()),
+      logLine(
+        `orphan payment: ${this.money(yuan).en} paid (${event.alipayStatus}) but ${why.en}`,
+        this.ids(),
+      ),
     );
     await this.journal(
       'error',
-      `Orphan payment: ${yuan} CNY paid on Alipay (trade ${event.tradeNo}) but ${why.en}. Refund it ` +
-        `(Settings → Alipay) or create the order by hand. / 无法关联的付款：支付宝已收款 ${yuan} 元（交易号 ` +
+      `Orphan payment: ${this.money(yuan).en} paid on Alipay (trade ${event.tradeNo}) but ${why.en}. Refund it ` +
+        `(Settings → Alipay) or create the order by hand. / 无法关联的付款：支付宝已收款 ${this.money(yuan).zh}（交易号 ` +
         `${event.tradeNo}），但${why.zh}。请退款（设置 → Alipay）或手动创建订单。`,
       { kind: 'orphan', details: { reason, alipayStatus: event.alipayStatus, amount: yuan } },
     );
@@ -450,10 +469,22 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     );
   }
 
+  /** The trade's currency, as its session recorded it (Antom: the cart's; the domestic generations: CNY). */
+  private currency(): string {
+    const recorded = this.target?.data.currency;
+    return typeof recorded === 'string' && recorded ? recorded.toUpperCase() : 'CNY';
+  }
+
+  /** `12.50 CNY` / `12.50 元`, or `25.99 USD` in both languages. */
+  private money(amount: string): { en: string; zh: string } {
+    const currency = this.currency();
+    return { en: `${amount} ${currency}`, zh: currency === 'CNY' ? `${amount} 元` : `${amount} ${currency}` };
+  }
+
   /** The trade's interface generation: as its session recorded it, else the facade it was verified with. */
-  private generation(): 'legacy' | 'openapi' {
+  private generation(): AlipayGeneration {
     const origin = tradeOriginOf(this.target?.data ?? null);
-    if (origin) return generationOf(origin.interfaceType);
+    if (origin) return tradeGeneration(origin.interfaceType);
     return this.context.scoped?.config.generation ?? 'openapi';
   }
 
@@ -539,7 +570,10 @@ export function tradeFacts(
         ? {
             exists: true,
             cancelled: false,
-            currency: target.currencyCode || 'CNY',
+            currency: lifecycleCurrency(
+              target.currencyCode,
+              typeof target.data.currency === 'string' ? target.data.currency : undefined,
+            ),
             payable: !target.orderId && target.otherLivePayments === 0,
             owedFen: sessionFen,
             paidOtherwise,

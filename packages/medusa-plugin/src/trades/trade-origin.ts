@@ -9,7 +9,8 @@
  * @packageDocumentation
  */
 import { type AlipayGeneration, INTERFACE_TYPES, interfaceTypeOfPayment } from '@alipay-commerce/core';
-import type { TradeOrigin, TradeSharedSettings } from '@alipay-commerce/core/lifecycle';
+import { generationOf, type TradeOrigin, type TradeSharedSettings } from '@alipay-commerce/core/lifecycle';
+import { interfaceGeneration } from '@alipay-commerce/core/settings';
 
 /** How a trade was created: the core's trade origin (interface type, shared settings it recorded, `exact`). */
 export type { TradeOrigin };
@@ -33,10 +34,19 @@ export function originDataOf(data: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(TRADE_ORIGIN_KEYS.filter(key => key in data).map(key => [key, data[key]]));
 }
 
+/**
+ * The generation of an interface type: `antom` for Antom (the core's lifecycle `generationOf` predates it
+ * and answers `openapi`), else legacy or OpenAPI as the core says.
+ */
+export function tradeGeneration(interfaceType: string): AlipayGeneration {
+  return interfaceGeneration(interfaceType) ?? generationOf(interfaceType);
+}
+
 /** A representative interface type of a generation, when only the generation is known. */
 export function originOfGeneration(generation: AlipayGeneration): TradeOrigin {
   return {
-    interfaceType: generation === 'legacy' ? 'legacy-direct' : 'openapi-page',
+    interfaceType:
+      generation === 'legacy' ? 'legacy-direct' : generation === 'antom' ? 'antom' : 'openapi-page',
     exact: false,
     createdWith: null,
   };

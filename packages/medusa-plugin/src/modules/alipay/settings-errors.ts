@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import type { AlipayGeneration } from '@alipay-commerce/core';
-import { generationOf } from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';
+import { tradeGeneration } from '../../trades/trade-origin';
 
 /** Shown when neither the admin nor the provider options chose an interface type. English / 简体中文. */
 export const NOT_CONFIGURED_MESSAGE =
@@ -40,10 +40,11 @@ export class AlipaySettingsInvalidError extends MedusaError {
   }
 }
 
-/** Names of the two interface generations, for messages. */
+/** Names of the interface generations, for messages. */
 const GENERATION_LABEL: Record<AlipayGeneration, { en: string; zh: string }> = {
   legacy: { en: 'legacy (partner ID + MD5 key)', zh: '旧版（合作者身份 + 安全校验码）' },
   openapi: { en: 'OpenAPI (app ID + RSA2)', zh: '开放平台（APPID + RSA2）' },
+  antom: { en: 'Antom (client ID + RSA256)', zh: 'Antom（Client ID + RSA256）' },
 };
 
 /**
@@ -58,7 +59,7 @@ export class AlipayTradeCredentialsError extends MedusaError {
   /** The interface type the trade was created with. */
   readonly interfaceType: string;
   constructor(interfaceType: string, issues: SettingsIssue[], outTradeNo?: string | null) {
-    const generation = GENERATION_LABEL[generationOf(interfaceType)];
+    const generation = GENERATION_LABEL[tradeGeneration(interfaceType)];
     const fields = [...new Set(issues.map(issue => issue.field))].join(', ');
     const trade = outTradeNo ? ` ${outTradeNo}` : '';
     // The core's messages name the field and end with a full stop; they never contain a value.
