@@ -170,6 +170,7 @@ export async function processVerifiedTradeEvent(
         status: event.status,
         alipayStatus: event.alipayStatus,
         amountFen: event.amountFen,
+        ...(event.currency ? { currency: event.currency } : {}),
       };
       await rt.settings.acceptClaim(claim.claimId, accepted);
       handedOver = true;
@@ -318,6 +319,7 @@ export async function applyAcceptedTradeEvent(
         status: event.status,
         alipayStatus: event.alipayStatus,
         amountFen: event.amountFen,
+        currency: event.currency,
         source: 'notify',
       },
       { source: 'notify', scope: event.scope },

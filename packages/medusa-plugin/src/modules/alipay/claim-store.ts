@@ -34,7 +34,7 @@ export const CLAIM_HEARTBEAT_MS = 5_000;
 
 /**
  * What an accepted claim keeps to apply its notification later (`alipay_notification_claim.event`):
- * the verified event's identifiers, status and amount, and the settings scope it was verified in.
+ * the verified event's identifiers, status, amount and currency, and the settings scope it was verified in.
  */
 export interface AcceptedTradeEvent {
   providerId: string;
@@ -44,6 +44,8 @@ export interface AcceptedTradeEvent {
   status: TradeEvent['status'];
   alipayStatus: string;
   amountFen: number;
+  /** The payment's currency when it is not CNY (Antom): the lifecycle compares it with the order's. */
+  currency?: string;
 }
 
 /** An accepted claim this process has just taken over to apply (see `trades/process-trade-event.ts`). */
