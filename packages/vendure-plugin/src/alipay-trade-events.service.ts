@@ -62,6 +62,23 @@ const PAYMENT_STATES: Partial<Record<PaymentState, ShopPaymentState>> = {
 };
 
 /**
+ * The order's currency as the core's lifecycle should judge it. The lifecycle (`decidePayment`) still
+ * orphans every order that is not in CNY (`currency_not_cny`), the rule of the mainland generations; an
+ * Antom payment is in the order's own currency (the facade accepted that currency when the payment
+ * started), so an Antom event in exactly the order's currency is presented as acceptable. Any other
+ * combination (an Antom event in another currency than the order's, a mainland event on a USD order)
+ * keeps the order's currency and stays an orphan. Remove once the core's lifecycle compares the event's
+ * currency with the order's.
+ */
+export function lifecycleCurrency(
+  orderCurrency: string,
+  event: Pick<TradeEvent, 'generation' | 'currency'>,
+): string {
+  const sameCurrency = event.currency?.toUpperCase() === orderCurrency.toUpperCase();
+  return event.generation === 'antom' && sameCurrency ? 'CNY' : orderCurrency;
+}
+
+/**
  * The one function every verified piece of news about a trade goes through
  * ({@link AlipayTradeEventService.applyTradeEvent}), whatever delivered it (a notification, the return
  * page's sync, reconciliation): it asks the core's lifecycle what the news means and carries the
@@ -172,7 +189,7 @@ export class AlipayTradeEventService {
         ? {
             exists: true,
             cancelled: order.state === 'Cancelled',
-            currency: order.currencyCode,
+            currency: lifecycleCurrency(order.currencyCode, event),
             payable: PAYABLE_ORDER_STATES.includes(order.state),
             owedFen,
             paidOtherwise: Boolean(order.orderPlacedAt),

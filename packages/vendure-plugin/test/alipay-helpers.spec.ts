@@ -9,6 +9,7 @@ import { peekAntomPaymentRequestId } from '../src/alipay-notification.service';
 import { isHeldInAlipayEscrow } from '../src/alipay-order-process';
 import { reconciliationSchedule } from '../src/alipay-reconciliation.service';
 import { alipayBackoffStrategy } from '../src/alipay-shipment.service';
+import { lifecycleCurrency } from '../src/alipay-trade-events.service';
 import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
 import { isUniqueViolation } from '../src/unique-violation';
 
@@ -182,5 +183,15 @@ describe('Antom helpers', () => {
     expect(refusal?.en).toContain('USD, EUR');
     expect(refusal?.en).toContain('CNY');
     expect(refusal?.zh).toMatch(/仅用于 USD, EUR 订单/);
+  });
+});
+
+describe('the order currency the lifecycle judges', () => {
+  it('lets an Antom event in the order’s own currency through, nothing else', () => {
+    expect(lifecycleCurrency('USD', { generation: 'antom', currency: 'USD' })).toBe('CNY');
+    expect(lifecycleCurrency('usd', { generation: 'antom', currency: 'USD' })).toBe('CNY');
+    expect(lifecycleCurrency('EUR', { generation: 'antom', currency: 'USD' })).toBe('EUR');
+    expect(lifecycleCurrency('USD', { generation: 'openapi', currency: undefined })).toBe('USD');
+    expect(lifecycleCurrency('CNY', { generation: 'legacy', currency: undefined })).toBe('CNY');
   });
 });
