@@ -102,6 +102,22 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
     return { client, code, totalWithTax, outTradeNo: intent.outTradeNo as string, intent };
   }
 
+  /** The order once it is PaymentSettled; on a timeout the error carries the plugin's log lines. */
+  async function settledOrder(code: string) {
+    try {
+      return await eventually(async () => {
+        const current = await adminOrder(shop.adminClient, code);
+        return current.state === 'PaymentSettled' ? current : undefined;
+      });
+    } catch (error) {
+      const log = shop.env.logger
+        .plugin()
+        .map(line => line.message)
+        .join('\n');
+      throw new Error(`order ${code} not settled: ${(error as Error).message}\n${log}`);
+    }
+  }
+
   /** The Antom PAYMENT_RESULT deliveries of a payment, oldest first. */
   async function paymentResults(outTradeNo: string): Promise<Delivery[]> {
     const payment = await controlOf(shop.sandbox).antomPayment(outTradeNo);
@@ -218,10 +234,7 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
 
     const paid = await controlOf(shop.sandbox).antomPay({ paymentRequestId: outTradeNo });
     expect(paid.payment.status).toBe('SUCCESS');
-    const order = await eventually(async () => {
-      const current = await adminOrder(shop.adminClient, code);
-      return current.state === 'PaymentSettled' ? current : undefined;
-    });
+    const order = await settledOrder(code);
     expect(order.payments).toHaveLength(1);
     expect(order.payments[0]).toMatchObject({
       state: 'Settled',
@@ -271,10 +284,7 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
   it('refunds part of a USD payment, then the rest; Antom’s refunded value matches', async () => {
     const { code, totalWithTax, outTradeNo } = await startedUsdOrder('antom-refund');
     await controlOf(shop.sandbox).antomPay({ paymentRequestId: outTradeNo });
-    const order = await eventually(async () => {
-      const current = await adminOrder(shop.adminClient, code);
-      return current.state === 'PaymentSettled' ? current : undefined;
-    });
+    const order = await settledOrder(code);
     const paymentId = order.payments[0]?.id ?? '';
     const part = 200;
     const first = await shop.refund(paymentId, part, 'part 部分');
@@ -306,7 +316,12 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
       .repository(AlipayTrade)
       .update({ outTradeNo }, { createdAt: new Date(Date.now() - 10 * 60_000) });
     const summary = await shop.env.server.app.get(AlipayReconciliationService).reconcilePendingTrades();
-    expect(summary.applied).toBeGreaterThanOrEqual(1);
+    const log = shop.env.logger
+      .plugin()
+      .map(line => line.message)
+      .filter(line => line.includes(outTradeNo))
+      .join('\n');
+    expect(summary.applied, log).toBeGreaterThanOrEqual(1);
     const order = await adminOrder(shop.adminClient, code);
     expect(order.state).toBe('PaymentSettled');
     expect(order.payments[0]).toMatchObject({ amount: totalWithTax, method: 'alipay-antom' });
