@@ -190,13 +190,15 @@ export class AlipayNotificationService {
   /**
    * Which facade verifies a notification. The body is only peeked at (nothing is trusted yet) to find
    * the stored trade it names (`out_trade_no`, or for a legacy `batch_refund_notify` the trade numbers
-   * in `result_details`, or an Antom JSON body's `paymentRequestId`); a trade of this method is verified with its own generation, so a late
-   * notification still verifies after the method switched interface type. For anything else (an unknown
+   * in `result_details`, or an Antom JSON body's `paymentRequestId`); a trade of this method is verified
+   * with its own generation, so a late notification still verifies after the method switched interface
+   * type. For anything else (an unknown
    * trade, another method's trade) the current settings verify, as before.
    */
   private async notificationGateway(ctx: RequestContext, method: PaymentMethod, input: AlipayNotifyInput) {
     const peek = peekNotification(input.rawBody, input.contentType);
-    const antomRequestId = peek ? undefined : peekAntomPaymentRequestId(input.rawBody);
+    // Antom posts JSON (a form parser may still read something out of it): its own peek comes first.
+    const antomRequestId = peekAntomPaymentRequestId(input.rawBody);
     let trade: AlipayTrade | null = null;
     if (antomRequestId) {
       trade = await this.lookups.findTrade(ctx, antomRequestId);
