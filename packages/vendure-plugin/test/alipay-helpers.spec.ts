@@ -9,7 +9,6 @@ import { peekAntomPaymentRequestId } from '../src/alipay-notification.service';
 import { isHeldInAlipayEscrow } from '../src/alipay-order-process';
 import { reconciliationSchedule } from '../src/alipay-reconciliation.service';
 import { alipayBackoffStrategy } from '../src/alipay-shipment.service';
-import { inAlipayStatusTerms, lifecycleCurrency } from '../src/alipay-trade-events.service';
 import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
 import { isUniqueViolation } from '../src/unique-violation';
 
@@ -183,32 +182,5 @@ describe('Antom helpers', () => {
     expect(refusal?.en).toContain('USD, EUR');
     expect(refusal?.en).toContain('CNY');
     expect(refusal?.zh).toMatch(/仅用于 USD, EUR 订单/);
-  });
-});
-
-describe('the order currency the lifecycle judges', () => {
-  it('lets an Antom event in the order’s own currency through, nothing else', () => {
-    expect(lifecycleCurrency('USD', { generation: 'antom', currency: 'USD' })).toBe('CNY');
-    expect(lifecycleCurrency('usd', { generation: 'antom', currency: 'USD' })).toBe('CNY');
-    expect(lifecycleCurrency('EUR', { generation: 'antom', currency: 'USD' })).toBe('EUR');
-    expect(lifecycleCurrency('USD', { generation: 'openapi', currency: undefined })).toBe('USD');
-    expect(lifecycleCurrency('CNY', { generation: 'legacy', currency: undefined })).toBe('CNY');
-  });
-});
-
-describe('Antom events in Alipay’s status terms', () => {
-  it('gives an Antom event the trade_status of its normalized status; other generations unchanged', () => {
-    const antom = { generation: 'antom', status: 'paid', alipayStatus: 'SUCCESS' } as Parameters<
-      typeof inAlipayStatusTerms
-    >[0];
-    expect(inAlipayStatusTerms(antom).alipayStatus).toBe('TRADE_SUCCESS');
-    expect(
-      inAlipayStatusTerms({ ...antom, status: 'waiting_payment', alipayStatus: 'PROCESSING' }).alipayStatus,
-    ).toBe('WAIT_BUYER_PAY');
-    expect(inAlipayStatusTerms({ ...antom, status: 'closed', alipayStatus: 'FAIL' }).alipayStatus).toBe(
-      'TRADE_CLOSED',
-    );
-    const openapi = { ...antom, generation: 'openapi', alipayStatus: 'TRADE_SUCCESS' } as typeof antom;
-    expect(inAlipayStatusTerms(openapi)).toBe(openapi);
   });
 });
