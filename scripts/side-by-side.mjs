@@ -2,10 +2,18 @@
 // @ts-check
 /**
  * `node scripts/side-by-side.mjs <script> <script> …`: runs root package scripts (`pnpm <script>`) at the same
- * time and fails when any of them fails. `pnpm test` uses it for its last two steps: the install test spends
- * most of its minutes waiting on the npm registry, while the topology suite keeps the two cores busy, and
- * CI has 45 minutes. Each line of output is prefixed with its script's name; each script's exit code and
- * duration are printed at the end.
+ * time and fails when any of them fails. CI has 45 minutes on two cores, so `pnpm test` pairs suites where one
+ * leaves a core idle or waits:
+ *
+ * - `test:medusa test:no-shop`: the Medusa specs use about one core (measured: 246 s of CPU in 272 s); the
+ *   suites that start no shop (core, sandbox, conformance) fill the other.
+ * - `test:reliability test:install`: the install test spends most of its minutes waiting on the npm
+ *   registry, and the reliability suites (about 16 minutes) use less than one core on average. The install
+ *   test used to run beside the topology suite, which is half as long, so the install test's 8–9 minutes
+ *   were the last step's length; the topology suite now runs alone, last.
+ *
+ * Each line of output is prefixed with its script's name; each script's exit code and duration are printed
+ * at the end.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
