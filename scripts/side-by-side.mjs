@@ -2,10 +2,19 @@
 // @ts-check
 /**
  * `node scripts/side-by-side.mjs <script> <script> …`: runs root package scripts (`pnpm <script>`) at the same
- * time and fails when any of them fails. `pnpm test` uses it for its last two steps: the install test spends
- * most of its minutes waiting on the npm registry, while the topology suite keeps the two cores busy, and
- * CI has 45 minutes. Each line of output is prefixed with its script's name; each script's exit code and
- * duration are printed at the end.
+ * time and fails when any of them fails. CI has 45 minutes on two cores, so `pnpm test` pairs suites where one
+ * leaves a core idle or waits:
+ *
+ * - `test:medusa test:no-shop`: the Medusa specs use about one core (measured: 246 s of CPU in 272 s); the
+ *   suites that start no shop (core, sandbox, conformance) fill the other.
+ * - `test:topology test:install`: the install test spends most of its minutes waiting on the npm
+ *   registry. Its CPU-heavy moments (npm extracting, gcc building better-sqlite3 in the Vendure scaffold,
+ *   the shops' builds) slow the topology suite (measured: 280 s alone, 411 s beside it; install 385 s with
+ *   a warm npm cache), but the pair still ends about when the install test alone would. Beside the
+ *   14-minute reliability suites instead, it slowed them by more than the last step would shrink.
+ *
+ * Each line of output is prefixed with its script's name; each script's exit code and duration are printed
+ * at the end.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
