@@ -153,6 +153,13 @@ describe('Antom through the facade', () => {
     expect(wrongAmount).toMatchObject({ ok: false, reason: 'wrong_amount', reply: ANTOM_NOTIFICATION_ACK });
     const wrongCurrency = await handle(delivered, { outTradeNo, amountFen: 2599, currency: 'CNY' });
     expect(wrongCurrency).toMatchObject({ ok: false, reason: 'wrong_currency' });
+    // An adapter that checks the event itself gets Antom's acknowledgement to send as well.
+    if (verdict.ok) {
+      expect(alipay.checkEvent(verdict.event, { amountFen: 1 })).toMatchObject({
+        reason: 'wrong_amount',
+        reply: ANTOM_NOTIFICATION_ACK,
+      });
+    }
     const trade = await alipay.queryTrade({ outTradeNo });
     expect(trade).toMatchObject({
       status: 'paid',

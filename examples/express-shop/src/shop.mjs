@@ -238,7 +238,11 @@ export function createShop(options) {
       return void answerNotifyRequest(req, res, refused?.status ?? 400, 'fail');
     }
     try {
-      const verdict = await alipay.handleNotification(raw, req.get('content-type'));
+      // The request matters for Antom only: it signs its notifications in headers over the public notify path.
+      const verdict = await alipay.handleNotification(raw, req.get('content-type'), undefined, {
+        headers: req.headers,
+        notifyUrl: `${options.publicUrl}/alipay/notify`,
+      });
       if (!verdict.ok) {
         log(`notify rejected (${verdict.reason}) trade ${verdict.outTradeNo ?? '?'}: ${verdict.message}`);
         return void res.type('text/plain').send(verdict.reply);
@@ -246,12 +250,12 @@ export function createShop(options) {
       const event = verdict.event;
       if (event.type === 'refund') {
         log(`refund batch ${event.batchNo}: ${event.successCount} succeeded`);
-        return void res.type('text/plain').send('success');
+        return void res.type('text/plain').send(verdict.reply);
       }
       const order = orderOf(event.outTradeNo);
       if (!order) {
         log(`notify for unknown trade ${event.outTradeNo}: acknowledged, nothing to do`);
-        return void res.type('text/plain').send('success');
+        return void res.type('text/plain').send(verdict.reply);
       }
       const mismatch = alipay.checkEvent(event, { outTradeNo: order.outTradeNo, amountFen: order.amountFen });
       if (mismatch) {
@@ -259,7 +263,8 @@ export function createShop(options) {
         return void res.type('text/plain').send(mismatch.reply);
       }
       log(`order ${order.id} trade ${event.tradeNo}: ${applyTradeEvent(order, event)}`);
-      res.type('text/plain').send('success');
+      // `success`, or Antom's JSON acknowledgement for an Antom merchant.
+      res.type('text/plain').send(verdict.reply);
     } catch (error) {
       // Our own failure: ask Alipay to try again later.
       log(`notify failed: ${/** @type {Error} */ (error).message}`);

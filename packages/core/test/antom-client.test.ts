@@ -494,7 +494,7 @@ describe('network and configuration', () => {
         merchantPrivateKey: 'not a key',
         antomPublicKey: 'nope',
         keyVersion: 'v1',
-        region: 'US' as never,
+        region: 'MARS' as never,
       });
     } catch (caught) {
       error = caught as AlipayConfigError;

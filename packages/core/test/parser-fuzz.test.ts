@@ -51,6 +51,18 @@ const openapi: Alipay = createAlipay(
   { http },
 );
 
+const antomKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const antom: Alipay = createAlipay(
+  {
+    generation: 'antom',
+    clientId: 'SANDBOX_FUZZ_0001',
+    merchantPrivateKey: pem(app.privateKey, 'pkcs8'),
+    antomPublicKey: pem(antomKeys.publicKey, 'spki'),
+    gateway: 'http://127.0.0.1:9',
+  },
+  { http },
+);
+
 /** Text that looks like a form: keys and values made of the characters a parser cares about. */
 const formText: fc.Arbitrary<string> = (() => {
   const atom = fc.oneof(
@@ -207,6 +219,41 @@ describe('fuzzing the parsers (fast-check): nothing but FormBodyError or a Rejec
       fc.asyncProperty(body, contentType, fc.boolean(), async (raw, type, useLegacy) => {
         expectRejection(await (useLegacy ? legacy : openapi).handleNotification(raw, type));
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('handleNotification (Antom): arbitrary bodies, headers and notify URLs resolve to a Rejection, never a throw', async () => {
+    const headerValue = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom('algorithm=RSA256,keyVersion=1,signature=', 'signature=%', 'signature=%ZZ', '%E4'),
+      fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }),
+    );
+    const headers = fc.dictionary(
+      fc.constantFrom('client-id', 'Client-Id', 'request-time', 'signature', 'Signature', '__proto__', 'x'),
+      headerValue,
+    );
+    const notifyUrl = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('https://shop.example/alipay/notify', '/alipay/notify', '', 'http://[::1', '%E4'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(body, fc.json()),
+        headers,
+        notifyUrl,
+        fc.boolean(),
+        async (raw, requestHeaders, url, withRequest) => {
+          expectRejection(
+            await antom.handleNotification(
+              raw,
+              'application/json',
+              undefined,
+              withRequest ? { headers: requestHeaders, notifyUrl: url } : undefined,
+            ),
+          );
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -236,6 +236,32 @@ function reference(ref: AntomPaymentReference, api: string): Record<string, stri
   return body;
 }
 
+/**
+ * The amount field of an inquiry's answer in minor units, with its currency; an invalid amount, or none
+ * where the status needs one (`required`: a success), makes the whole answer untrustworthy.
+ */
+function amountOfAnswer(
+  answer: Record<string, unknown>,
+  api: AntomPaymentApi,
+  name: 'paymentAmount' | 'refundAmount',
+  required: boolean,
+): { amountMinor?: number; currency?: string } {
+  if (answer[name] === undefined) {
+    if (required) throw antomResponseError(`the Antom ${api} answer reports SUCCESS without ${name}`);
+    return {};
+  }
+  try {
+    return {
+      amountMinor: fromAntomAmount(answer[name]),
+      currency: (answer[name] as AntomAmount).currency.toUpperCase(),
+    };
+  } catch (error) {
+    if (error instanceof MoneyError)
+      throw antomResponseError(`the Antom ${api} answer has an invalid ${name}`);
+    throw error;
+  }
+}
+
 const PAYMENT_STATUSES = new Set<string>(['SUCCESS', 'FAIL', 'PROCESSING', 'CANCELLED', 'PENDING']);
 
 function redirectForm(value: unknown): AntomRedirectActionForm | undefined {
@@ -451,21 +477,10 @@ export class AntomClient {
     copy('paymentId');
     copy('paymentTime');
     copy('paymentMethodType');
-    if (answer['paymentAmount'] !== undefined) {
-      try {
-        known.amountMinor = fromAntomAmount(answer['paymentAmount']);
-        known.currency = (answer['paymentAmount'] as AntomAmount).currency.toUpperCase();
-      } catch (error) {
-        if (error instanceof MoneyError) {
-          throw antomResponseError('the Antom inquiryPayment answer has an invalid paymentAmount');
-        }
-        throw error;
-      }
-    }
-    if (status === 'SUCCESS' && known.amountMinor === undefined) {
-      throw antomResponseError('the Antom inquiryPayment answer reports SUCCESS without paymentAmount');
-    }
-    return known;
+    return Object.assign(
+      known,
+      amountOfAnswer(answer, 'inquiryPayment', 'paymentAmount', status === 'SUCCESS'),
+    );
   }
 
   /**
@@ -538,21 +553,10 @@ export class AntomClient {
       const value = text(answer[field]);
       if (value) known[field] = value;
     }
-    if (answer['refundAmount'] !== undefined) {
-      try {
-        known.amountMinor = fromAntomAmount(answer['refundAmount']);
-        known.currency = (answer['refundAmount'] as AntomAmount).currency.toUpperCase();
-      } catch (error) {
-        if (error instanceof MoneyError) {
-          throw antomResponseError('the Antom inquiryRefund answer has an invalid refundAmount');
-        }
-        throw error;
-      }
-    }
-    if (status === 'SUCCESS' && known.amountMinor === undefined) {
-      throw antomResponseError('the Antom inquiryRefund answer reports SUCCESS without refundAmount');
-    }
-    return known;
+    return Object.assign(
+      known,
+      amountOfAnswer(answer, 'inquiryRefund', 'refundAmount', status === 'SUCCESS'),
+    );
   }
 
   /**

@@ -6,7 +6,7 @@ import {
   AntomNotificationError,
   verifyAntomNotification,
 } from '../antom/notify';
-import { AntomResultError } from '../antom/result';
+import { type AntomResult, AntomResultError } from '../antom/result';
 import type { AntomConfig } from '../config/antom';
 import { isAntomRegion } from '../config/antom';
 import {
@@ -48,6 +48,15 @@ const ANTOM_TRADE_STATUS: Record<string, TradeStatus> = {
 
 /** Antom's statement that a payment does not exist, or cannot be cancelled for being paid. */
 const NOT_CANCELLABLE_CODES = new Set(['ORDER_STATUS_INVALID', 'ORDER_IS_CLOSED']);
+
+/** A `U` answer of Antom: nothing is known yet, and asking again later can tell. */
+function unknownAnswer(result: AntomResult, hint: Bilingual): AlipayGatewayError {
+  return new AlipayGatewayError(result.resultCode, {
+    gatewayMessage: result.resultMessage,
+    retryable: true,
+    hint,
+  });
+}
 
 /** Every top-level field of a verified Antom body as text, for the event's `raw` (stored and audited). */
 function flatten(body: Record<string, unknown>): Record<string, string> {
@@ -207,13 +216,9 @@ export class AntomAlipay implements Alipay {
     });
     if (result.outcome === 'unknown') {
       // Not success: the payment may exist. Reconciliation asks Antom about it by this order number.
-      throw new AlipayGatewayError(result.result.resultCode, {
-        gatewayMessage: result.result.resultMessage,
-        retryable: true,
-        hint: {
-          en: 'Antom did not say whether the payment was created. Try again in a moment.',
-          zh: 'Antom 未确认付款是否已创建，请稍后重试。',
-        },
+      throw unknownAnswer(result.result, {
+        en: 'Antom did not say whether the payment was created. Try again in a moment.',
+        zh: 'Antom 未确认付款是否已创建，请稍后重试。',
       });
     }
     const base = { interface: chosen, outTradeNo: order.outTradeNo };
@@ -326,7 +331,8 @@ export class AntomAlipay implements Alipay {
   }
 
   checkEvent(event: AlipayEvent, expected: NotificationExpectation): Rejection | undefined {
-    return checkEvent(event, expected);
+    const rejection = checkEvent(event, expected);
+    return rejection && antomReply(rejection);
   }
 
   async queryTrade(ref: TradeRef): Promise<TradeEvent | null> {
@@ -335,13 +341,9 @@ export class AntomAlipay implements Alipay {
     );
     if (answer.outcome === 'not_found') return null;
     if (answer.outcome === 'unknown') {
-      throw new AlipayGatewayError(answer.result.resultCode, {
-        gatewayMessage: answer.result.resultMessage,
-        retryable: true,
-        hint: {
-          en: 'Antom could not say how the payment stands; ask again later.',
-          zh: 'Antom 暂时无法告知付款状态，请稍后再查询。',
-        },
+      throw unknownAnswer(answer.result, {
+        en: 'Antom could not say how the payment stands; ask again later.',
+        zh: 'Antom 暂时无法告知付款状态，请稍后再查询。',
       });
     }
     const status = ANTOM_TRADE_STATUS[answer.paymentStatus] ?? 'waiting_payment';
@@ -405,13 +407,9 @@ export class AntomAlipay implements Alipay {
     const answer = await this.client.inquiryRefund(input.refundRequestNo ?? input.refundId);
     if (answer.outcome === 'not_found') return { status: 'not_found' };
     if (answer.outcome === 'unknown') {
-      throw new AlipayGatewayError(answer.result.resultCode, {
-        gatewayMessage: answer.result.resultMessage,
-        retryable: true,
-        hint: {
-          en: 'Antom could not say how the refund stands; ask again later.',
-          zh: 'Antom 暂时无法告知退款状态，请稍后再查询。',
-        },
+      throw unknownAnswer(answer.result, {
+        en: 'Antom could not say how the refund stands; ask again later.',
+        zh: 'Antom 暂时无法告知退款状态，请稍后再查询。',
       });
     }
     if (answer.refundStatus === 'SUCCESS' && answer.amountMinor !== undefined) {
@@ -432,13 +430,9 @@ export class AntomAlipay implements Alipay {
         trade.tradeNo ? { paymentId: trade.tradeNo } : { paymentRequestId: ref.outTradeNo },
       );
       if (result.outcome === 'unknown') {
-        throw new AlipayGatewayError(result.result.resultCode, {
-          gatewayMessage: result.result.resultMessage,
-          retryable: true,
-          hint: {
-            en: 'Antom could not say whether the payment was cancelled.',
-            zh: 'Antom 未确认付款是否已取消。',
-          },
+        throw unknownAnswer(result.result, {
+          en: 'Antom could not say whether the payment was cancelled.',
+          zh: 'Antom 未确认付款是否已取消。',
         });
       }
       return { existed: true };
