@@ -231,10 +231,14 @@ async function main() {
   to a paid order. The admin's Settings → Alipay chooses the interface: OpenAPI page + wap + QR is active
   ("Always show a QR code on desktop" for QR). For escrow (担保交易) choose "Legacy: escrow" and the gateway
   ${sandbox.legacyGateway}, pay, then ship the order in the admin (Fulfill items → Mark as shipped) and
-  confirm receipt at ${sandbox.url}/buyer/trades.
+  confirm receipt at ${sandbox.url}/buyer/trades. The USD region (美国 United States) pays through Antom
+  (provider pp_alipay_antom, Settings → Alipay → "Settings of" antom): carts made in it through the Store API
+  go to the sandbox's Antom cashier.
   选择商品，在沙箱收银台用支付宝付款（测试买家已预填），返回即可看到已支付的订单。后台「Settings → Alipay」决定使用的接口：
   当前为开放平台电脑网站 + 手机网站 + 扫码（开启“电脑端始终显示二维码”即为扫码）。担保交易：选择「旧版：担保交易」，网关填
-  ${sandbox.legacyGateway}，付款后在后台发货（Fulfill items → Mark as shipped），再到 ${sandbox.url}/buyer/trades 确认收货。`
+  ${sandbox.legacyGateway}，付款后在后台发货（Fulfill items → Mark as shipped），再到 ${sandbox.url}/buyer/trades 确认收货。
+  美元区域（美国 United States）通过 Antom 收款（提供方 pp_alipay_antom，「Settings → Alipay」中“设置对象”选 antom）：
+  通过 Store API 在该区域创建的购物车会跳转到沙箱的 Antom 收银台。`
       : `  Pick a product, choose how to pay with Alipay, pay on the sandbox cashier (the test buyer is pre-filled),
   and come back to a paid order. Escrow (担保交易) orders are settled after you ship them in the Dashboard
   (Fulfill order → Transition to Shipped) and confirm receipt at ${sandbox.url}/buyer/trades.

@@ -159,6 +159,19 @@ module.exports = defineConfig({
               autoRefundOrphanPayments: process.env.ALIPAY_AUTO_REFUND_ORPHANS !== 'false',
             },
           },
+          {
+            // The Antom (cross-border) contract for the USD region, next to the mainland one: settings of
+            // its own under Settings → Alipay (`settingsScope`). Antom 跨境收单（美元区域），独立设置。
+            resolve: '@alipay-commerce/medusa/providers/alipay',
+            id: 'antom', // → provider ID pp_alipay_antom
+            options: {
+              backendUrl,
+              storefrontReturnUrl: `${storefrontUrl}/order/return`,
+              subject: '演示商店订单 Demo shop order',
+              autoRefundOrphanPayments: process.env.ALIPAY_AUTO_REFUND_ORPHANS !== 'false',
+              settingsScope: 'antom',
+            },
+          },
         ],
       },
     },

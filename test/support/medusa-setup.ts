@@ -20,6 +20,11 @@ export type MedusaAdminCall = <T = unknown>(method: string, path: string, body?:
 export interface MedusaCatalogue {
   /** The CNY region carts are made in. */
   regionId: string;
+  /**
+   * The seeded USD region (provider `pp_alipay_antom`, the Antom contract with settings of its own), for
+   * Antom checkouts; undefined in a shop seeded before it existed.
+   */
+  usdRegionId?: string;
   /** Variant IDs by SKU. */
   variantIds: Map<string, string>;
   /** The publishable key of each legacy kind's sales channel. */
@@ -35,6 +40,7 @@ export async function setUpMedusaShop(admin: MedusaAdminCall, sandboxUrl: string
   const region = regions.find(r => r.currency_code === 'cny');
   if (!region) throw new Error('the seeded CNY region is missing');
   const regionId = region.id;
+  const usdRegionId = regions.find(r => r.currency_code === 'usd')?.id;
   const variantIds = new Map<string, string>();
   const { products } = await admin<{
     products: Array<{ id: string; variants: Array<{ id: string; sku: string }> }>;
@@ -87,5 +93,5 @@ export async function setUpMedusaShop(admin: MedusaAdminCall, sandboxUrl: string
     });
     publishableKeys.set(kind, apiKey.token);
   }
-  return { regionId, variantIds, publishableKeys };
+  return { regionId, ...(usdRegionId ? { usdRegionId } : {}), variantIds, publishableKeys };
 }

@@ -338,7 +338,20 @@ async function followSandboxUrl(databaseUrl: string, seededWith: string | undefi
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const view = (await (await fetch(`${shopUrl}/admin/alipay/settings`, { headers })).json()) as {
     global?: { gateway?: string | null };
+    configurations?: Array<{ configuration: string; antomRegion?: string | null }>;
   };
+  // The Antom provider's own settings (USD region): its region is the sandbox's origin.
+  for (const entry of view.configurations ?? []) {
+    if (entry.antomRegion !== seededWith) continue;
+    const saved = await fetch(`${shopUrl}/admin/alipay/settings`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ configuration: entry.configuration, antomRegion: sandboxUrl }),
+    });
+    if (!saved.ok)
+      throw new Error(`saving the Antom region failed (HTTP ${saved.status}): ${await saved.text()}`);
+    say(`Antom region (${entry.configuration}) moved to ${sandboxUrl}`);
+  }
   const gateway = view.global?.gateway ?? '';
   if (gateway.startsWith(`${seededWith}/`)) {
     const moved = `${sandboxUrl}${gateway.slice(seededWith.length)}`;

@@ -23,6 +23,20 @@ module.exports = testAppConfig([
             ? { autoRefundOrphanPayments: true }
             : {}),
         }),
+        // A second contract (antom.spec.ts sets it): an Antom provider with settings of its own, as a shop
+        // selling in USD next to CNY configures it (packages/medusa-plugin/README.md, "Antom").
+        ...(process.env.ALIPAY_TEST_ANTOM_PROVIDER === 'true'
+          ? [
+              alipayProviderEntry(
+                {
+                  backendUrl: process.env.ALIPAY_TEST_BACKEND_URL ?? 'http://localhost:9000',
+                  storefrontReturnUrl: 'http://storefront.test/checkout/alipay',
+                  settingsScope: 'antom',
+                },
+                'antom',
+              ),
+            ]
+          : []),
       ],
     },
   },

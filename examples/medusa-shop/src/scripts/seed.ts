@@ -3,14 +3,16 @@
  * `medusa exec ./src/scripts/seed.ts` on a freshly migrated database:
  *
  * - the admin user (`DEMO_ADMIN`),
- * - the store in CNY, a sales channel, a region 中国 China (CNY) with `pp_alipay_alipay` enabled,
+ * - the store in CNY (and USD), a sales channel, a region 中国 China (CNY) with `pp_alipay_alipay` enabled
+ *   and a region 美国 United States (USD) with `pp_alipay_antom` (the Antom contract),
  * - a stock location in Shanghai with a shipping fulfillment set, the default shipping profile, a courier
  *   option (10 CNY) and a return option, so physical goods can be fulfilled and shipped in the admin,
  * - the catalogue of the Vendure example (same SKUs and prices, `seed/catalogue.json`): three physical products with stock and
  *   two virtual ones (no shipping profile, no inventory: carts of them need no shipping method),
  * - the Alipay settings, saved through the plugin's own `alipay` module exactly as the admin
  *   page saves them: OpenAPI app `2021000100000001` (page + wap + QR) active, and legacy merchant A's
- *   partner ID and key stored too, so Settings → Alipay can switch to 即时到账 / 担保交易 / 双接口,
+ *   partner ID and key stored too, so Settings → Alipay can switch to 即时到账 / 担保交易 / 双接口; and
+ *   the settings of the `antom` provider from the sandbox's first Antom client,
  * - last, the publishable API key of the sales channel (its presence marks the seed as done).
  *
  * Environment: `ALIPAY_SANDBOX_URL` (the gateways point there), `ALIPAY_DEMO_ACCOUNTS` (path of
@@ -42,6 +44,11 @@ interface DemoAccounts {
   merchants: Array<{ partner: string; key: string; sellerEmail: string }>;
   apps: Array<{ appId: string; privateKey: string }>;
   alipayKeys: { publicKey: string };
+  /** The sandbox's Antom clients (the first one is the demo's) and its own "Antom" public key. */
+  antom?: {
+    clients: Array<{ clientId: string; privateKey: string; keyVersion?: string; paymentMethods?: string[] }>;
+    antomKeys: { publicKey: string };
+  };
 }
 
 /** The part of the plugin's `alipay` module service the seed uses (the plugin ships no typings). */
@@ -56,7 +63,8 @@ interface CatalogueProduct {
   en: { title: string; description: string };
   goods: 'physical' | 'virtual';
   option: { zh: string; en: string };
-  variants: Array<{ sku: string; value: { zh: string; en: string }; price: number }>;
+  /** `price` in yuan (the CNY region), `priceUsd` in dollars (the USD region, paid through Antom). */
+  variants: Array<{ sku: string; value: { zh: string; en: string }; price: number; priceUsd: number }>;
 }
 
 /**
@@ -79,7 +87,9 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
   logger.info('[seed] admin user');
   await createAdminUser(container);
 
-  logger.info('[seed] sales channel, region 中国 China (CNY) with pp_alipay_alipay');
+  logger.info(
+    '[seed] sales channel, region 中国 China (CNY) with pp_alipay_alipay, region United States (USD) with pp_alipay_antom',
+  );
   const salesChannel = created(
     'the sales channel',
     await createSalesChannelsWorkflow(container).run({
@@ -108,9 +118,28 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
       },
     }),
   );
+  // The cross-border region: Alipay through the Antom contract (provider `antom`, its own settings).
+  const usdRegion = created(
+    'the USD region',
+    await createRegionsWorkflow(container).run({
+      input: {
+        regions: [
+          {
+            name: '美国 United States',
+            currency_code: 'usd',
+            countries: ['us'],
+            payment_providers: ['pp_alipay_antom'],
+          },
+        ],
+      },
+    }),
+  );
   // Prices include tax (Chinese retail prices do): a tax region without rates keeps totals as priced.
   await createTaxRegionsWorkflow(container).run({
-    input: [{ country_code: 'cn', provider_id: 'tp_system' }],
+    input: [
+      { country_code: 'cn', provider_id: 'tp_system' },
+      { country_code: 'us', provider_id: 'tp_system' },
+    ],
   });
   const storeModule = container.resolve(Modules.STORE);
   const [store] = await storeModule.listStores();
@@ -120,7 +149,10 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
       selector: { id: store.id },
       update: {
         name: '演示商店 Demo shop',
-        supported_currencies: [{ currency_code: 'cny', is_default: true }],
+        supported_currencies: [
+          { currency_code: 'cny', is_default: true },
+          { currency_code: 'usd', is_default: false },
+        ],
         default_sales_channel_id: salesChannel.id,
         default_region_id: region.id,
       },
@@ -151,14 +183,16 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
     type: 'shipping',
     service_zones: [
       { name: '中国大陆 Mainland China', geo_zones: [{ type: 'country', country_code: 'cn' }] },
+      { name: '美国 United States', geo_zones: [{ type: 'country', country_code: 'us' }] },
     ],
   });
   await link.create({
     [Modules.STOCK_LOCATION]: { stock_location_id: location.id },
     [Modules.FULFILLMENT]: { fulfillment_set_id: fulfillmentSet.id },
   });
-  const serviceZone = fulfillmentSet.service_zones[0];
-  if (!serviceZone) throw new Error('the service zone was not created');
+  const serviceZone = fulfillmentSet.service_zones.find(zone => zone.name.includes('China'));
+  const usServiceZone = fulfillmentSet.service_zones.find(zone => zone.name.includes('United States'));
+  if (!serviceZone || !usServiceZone) throw new Error('the service zones were not created');
   const shippingProfile = await defaultShippingProfile(container);
   // A courier for the buyer's parcels and a free return option for what comes back.
   const shippingOptions = [
@@ -179,23 +213,30 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
       isReturn: true,
     },
   ];
+  // The same options for the US zone, in dollars: the courier costs 15 USD there (10 × 1.5).
+  const zones = [
+    { zone: serviceZone, currency: 'cny', zoneRegion: region, priceFactor: 1, codeSuffix: '' },
+    { zone: usServiceZone, currency: 'usd', zoneRegion: usdRegion, priceFactor: 1.5, codeSuffix: '-us' },
+  ];
   await createShippingOptionsWorkflow(container).run({
-    input: shippingOptions.map(option => ({
-      name: option.name,
-      price_type: 'flat' as const,
-      provider_id: 'manual_manual',
-      service_zone_id: serviceZone.id,
-      shipping_profile_id: shippingProfile.id,
-      type: option.type,
-      prices: [
-        { currency_code: 'cny', amount: option.amount },
-        { region_id: region.id, amount: option.amount },
-      ],
-      rules: [
-        { attribute: 'enabled_in_store', value: 'true', operator: 'eq' as const },
-        { attribute: 'is_return', value: String(option.isReturn), operator: 'eq' as const },
-      ],
-    })),
+    input: zones.flatMap(({ zone, currency, zoneRegion, priceFactor, codeSuffix }) =>
+      shippingOptions.map(option => ({
+        name: option.name,
+        price_type: 'flat' as const,
+        provider_id: 'manual_manual',
+        service_zone_id: zone.id,
+        shipping_profile_id: shippingProfile.id,
+        type: { ...option.type, code: `${option.type.code}${codeSuffix}` },
+        prices: [
+          { currency_code: currency, amount: option.amount * priceFactor },
+          { region_id: zoneRegion.id, amount: option.amount * priceFactor },
+        ],
+        rules: [
+          { attribute: 'enabled_in_store', value: 'true', operator: 'eq' as const },
+          { attribute: 'is_return', value: String(option.isReturn), operator: 'eq' as const },
+        ],
+      })),
+    ),
   });
   await linkSalesChannelsToStockLocationWorkflow(container).run({
     input: { id: location.id, add: [salesChannel.id] },
@@ -226,7 +267,10 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
             sku: variant.sku,
             options: { [optionTitle]: bilingual(variant.value) },
             manage_inventory: physical,
-            prices: [{ currency_code: 'cny', amount: variant.price }],
+            prices: [
+              { currency_code: 'cny', amount: variant.price },
+              { currency_code: 'usd', amount: variant.priceUsd },
+            ],
           })),
         };
       }),
@@ -266,6 +310,23 @@ export default async function seedExampleShop({ container }: ExecArgs): Promise<
     key: merchant.key,
     charset: 'utf-8',
     refundWithoutPassword: true,
+  });
+
+  // The Antom contract (USD region): the sandbox's first Antom client, saved as the settings of the
+  // provider `antom` (its `settingsScope`), exactly as the admin page saves them for that configuration.
+  const antomClient = accounts.antom?.clients[0];
+  if (!antomClient || !accounts.antom) throw new Error('demo-accounts.json needs an Antom client');
+  logger.info(`[seed] Antom settings (Settings → Alipay → antom): client ${antomClient.clientId}`);
+  await alipaySettings.saveSettings({
+    configuration: 'antom',
+    interfaceType: 'antom',
+    antomClientId: antomClient.clientId,
+    antomPrivateKey: antomClient.privateKey,
+    antomPublicKey: accounts.antom.antomKeys.publicKey,
+    // The offline sandbox's origin in place of NA / SEA / DE (allowed by allowLoopbackGateway).
+    antomRegion: sandboxUrl,
+    antomKeyVersion: antomClient.keyVersion ?? '1',
+    antomPaymentMethods: (antomClient.paymentMethods ?? ['ALIPAY_CN']).join(', '),
   });
 
   logger.info('[seed] publishable API key');

@@ -32,12 +32,12 @@ export function testAppConfig(modules: InputConfigWithArrayModules['modules']) {
   });
 }
 
-/** The payment module's provider entry for the plugin, with the provider's `options`. */
-export function alipayProviderEntry(options: Record<string, unknown>) {
+/** The payment module's provider entry for the plugin, with the provider's `options` (`id`: pp_alipay_<id>). */
+export function alipayProviderEntry(options: Record<string, unknown>, id = 'alipay') {
   return {
     // Self-reference through the package's exports map: exactly what a shop resolves.
     resolve: require.resolve('@alipay-commerce/medusa/providers/alipay'),
-    id: 'alipay',
+    id,
     options,
   };
 }

@@ -11,7 +11,10 @@
  */
 import {
   type AlipayEvent,
+  type AlipayGeneration,
   type NotificationExpectation,
+  type NotificationPeek,
+  type NotificationRequest,
   peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
@@ -31,27 +34,63 @@ import { tradeOriginOf } from '../trades/trade-origin';
 /** The answer to send Alipay, with the HTTP status. */
 export interface NotifyAnswer {
   status: number;
-  reply: 'success' | 'fail';
+  /** `success` / `fail` (domestic), Antom's exact acknowledgement (`ANTOM_NOTIFICATION_ACK`) or `fail`. */
+  reply: string;
   /** What happened, for tests and the log. */
   result: ProcessOutcome['result'] | 'rejected';
   detail: string;
 }
 
 /**
+ * The routing fields of a notification: the core's peek of a form, or those of a verified Antom
+ * notification (the core's `NotificationPeek` names the domestic generations only).
+ */
+type RoutingPeek = Omit<NotificationPeek, 'generation'> & { generation: AlipayGeneration };
+
+/** True for a JSON body: Antom's notifications (the domestic generations post forms). */
+export function isJsonNotification(contentType: string): boolean {
+  return /^application\/json\b/i.test(contentType);
+}
+
+/**
+ * The acknowledgement in the generation's words: for `success`, the facade's own acknowledgement of the
+ * verified notification (Antom's exact JSON, `ANTOM_NOTIFICATION_ACK`), else the reply as it is.
+ */
+function replyOf(acknowledgement: string | undefined, reply: string): string {
+  return reply === 'success' && acknowledgement ? acknowledgement : reply;
+}
+
+/**
  * Handles one notification for the provider `providerId`. Never throws: an unexpected failure
  * (database down…) answers `fail` so that Alipay retries.
+ *
+ * `request` (the headers and the public notify URL the trade was given) is what Antom's signature
+ * covers besides the body. An Antom notification (JSON) is not a form the core can peek at: it is
+ * verified first with the provider's settings, and only its verified trade number routes it to its
+ * session, whose trade origin and amount it is then checked against exactly as a form is.
  */
 export async function handleAlipayNotification(
   container: MedusaContainer,
   providerId: string,
   rawBody: Buffer,
   contentType: string,
+  request?: NotificationRequest,
 ): Promise<NotifyAnswer> {
   let rt = alipayRuntime(container, providerId);
   let ids: { outTradeNo?: string; trade?: string; cart?: string | null } = {};
+  // What the facade answers a verified notification with (`success`, or Antom's JSON).
+  let acknowledgement: string | undefined;
   try {
-    // Unverified routing fields: only to find which session (and so which settings scope) to verify against.
-    const peek = peekNotification(rawBody, contentType);
+    // Unverified routing fields: only to find which session (and so which settings scope) to verify
+    // against. Antom's JSON: the routing fields of the verified notification.
+    let peek: RoutingPeek | undefined;
+    if (isJsonNotification(contentType)) {
+      const routed = await verifiedAntomRouting(rt, rawBody, contentType, request);
+      if ('answer' in routed) return routed.answer;
+      peek = routed.peek;
+    } else {
+      peek = peekNotification(rawBody, contentType);
+    }
     if (!peek) {
       rt.logger.warn(logLine('notification rejected: malformed body (not a form)', {}));
       return { status: 200, reply: 'success', result: 'rejected', detail: 'malformed_body' };
@@ -139,11 +178,13 @@ export async function handleAlipayNotification(
     if (target) {
       expected.outTradeNo = target.outTradeNo;
       expected.amountFen = amountToFen(target.amount as never);
-      // The core rejects anything but CNY as wrong_currency (acknowledged: a retry cannot fix it).
+      // The core compares it with the notification's (domestic: CNY only; Antom: the payment's currency)
+      // and rejects a mismatch as wrong_currency (acknowledged: a retry cannot fix it).
       // Medusa stores ISO codes in lower case; the journal shows them as ISO writes them.
       expected.currency = target.currencyCode.toUpperCase();
     }
-    const verdict = await scoped.alipay.handleNotification(rawBody, contentType, expected);
+    const verdict = await scoped.alipay.handleNotification(rawBody, contentType, expected, request);
+    if (verdict.ok) acknowledgement = verdict.reply;
     if (!verdict.ok) {
       // Money that arrived for the wrong thing needs the merchant; the rest is noise or a settings fix.
       const level = ['wrong_amount', 'wrong_seller', 'wrong_currency'].includes(verdict.reason)
@@ -178,13 +219,71 @@ export async function handleAlipayNotification(
       scope: scoped.scope,
       scoped,
     });
-    return { status: outcome.reply === 'success' ? 200 : 503, ...outcome };
+    return {
+      ...outcome,
+      status: outcome.reply === 'success' ? 200 : 503,
+      reply: replyOf(acknowledgement, outcome.reply),
+    };
   } catch (error) {
     rt.logger.error(
       logLine(`notification failed, answered fail: ${(error as Error)?.message ?? error}`, ids),
     );
     return { status: 503, reply: 'fail', result: 'failed', detail: 'unexpected_error' };
   }
+}
+
+/**
+ * An Antom notification's routing: verified with the provider's current settings (nothing unverified
+ * is read), its trade numbers as the peek of a form would give them. A notification that does not
+ * verify, or is not about a payment (Antom's refund results: refunds are settled by the refund answer
+ * and the refund query), is answered here.
+ */
+async function verifiedAntomRouting(
+  rt: AlipayRuntime,
+  rawBody: Buffer,
+  contentType: string,
+  request: NotificationRequest | undefined,
+): Promise<{ peek: RoutingPeek } | { answer: NotifyAnswer }> {
+  let scoped: ScopedAlipay;
+  try {
+    scoped = await rt.facade(null);
+  } catch (error) {
+    rt.logger.error(logLine(`notification not verified: ${(error as Error).message}`, {}));
+    return { answer: { status: 503, reply: 'fail', result: 'failed', detail: 'settings_unusable' } };
+  }
+  const verdict = await scoped.alipay.handleNotification(rawBody, contentType, undefined, request);
+  if (verdict.ok && verdict.event.type === 'trade') {
+    const event = verdict.event;
+    const peek: RoutingPeek = {
+      generation: 'antom',
+      notifyType: undefined,
+      outTradeNo: event.outTradeNo,
+      tradeNo: event.tradeNo,
+      appId: undefined,
+      sellerId: undefined,
+      sellerEmail: undefined,
+      batchNo: undefined,
+      refundTradeNos: [],
+    };
+    return { peek };
+  }
+  const reason = verdict.ok ? 'unsupported_notification' : verdict.reason;
+  // A verified notification that is not a payment result is acknowledged in the facade's words.
+  const reply = verdict.reply;
+  rt.logger.warn(
+    logLine(`notification rejected (${reason}); answered ${reply === 'fail' ? 'fail' : 'ACK'}`, {}),
+  );
+  if (!verdict.ok && verdict.reason !== 'unsupported_notification') {
+    await rt.settings.recordEvent(
+      rejection(rt, null, verdict, {
+        level: 'warning',
+        message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
+        details: { reason: verdict.reason, retryable: verdict.retryable },
+      }),
+    );
+  }
+  const retryable = !verdict.ok && verdict.retryable;
+  return { answer: { status: retryable ? 400 : 200, reply, result: 'rejected', detail: reason } };
 }
 
 /**

@@ -315,8 +315,10 @@ async function reconcileRefunds(run: Run): Promise<void> {
           await journalRefund(rt, row, 'error', 'uncertain', note);
         }
       } else if (next === 'send') {
+        const currency = target?.data.currency;
         const { row: after, result } = await sendRefund(settings, scoped.alipay, row, {
           notifyUrl: notifyUrlFor(rt.options, row.provider_id),
+          ...(typeof currency === 'string' ? { currency: currency.toUpperCase() } : {}),
         });
         rt.logger.info(
           logLine(`refund ${row.request_no} sent again: ${after.status} (${result.detail})`, ids),

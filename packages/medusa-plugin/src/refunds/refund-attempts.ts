@@ -78,7 +78,7 @@ export async function sendRefund(
   settings: AlipayModuleService,
   alipay: Alipay,
   row: RefundRow,
-  options: { notifyUrl: string },
+  options: { notifyUrl: string; currency?: string },
 ): Promise<{ row: RefundRow; result: RefundAttemptResult }> {
   const amountFen = amountToFen(row.amount);
   const attemptsBefore = await settings.countRefundAttempt(row.id);
@@ -96,6 +96,8 @@ export async function sendRefund(
       refundRequestNo: row.request_no,
       amountFen,
       ...(row.reason ? { reason: row.reason } : {}),
+      // Antom refunds in the payment's currency (asked of Antom when unknown); the others take CNY only.
+      ...(options.currency ? { currency: options.currency } : {}),
       notifyUrl: options.notifyUrl,
     });
     outcome = { ok: true, value };

@@ -7,7 +7,7 @@ import type { ConfigModule, Logger, MedusaContainer } from '@medusajs/framework/
 import { ContainerRegistrationKeys } from '@medusajs/framework/utils';
 import { ALIPAY_MODULE } from '../modules/alipay/constants';
 import type AlipayModuleService from '../modules/alipay/service';
-import { GLOBAL_SCOPE } from '../modules/alipay/settings-rows';
+import { configurationScope, GLOBAL_SCOPE } from '../modules/alipay/settings-rows';
 import type { ScopedAlipay } from '../modules/alipay/settings-store';
 import type { AlipayProviderOptions } from '../providers/alipay/options';
 import type { TradeOrigin } from '../trades/trade-origin';
@@ -42,21 +42,31 @@ export function alipayRuntime(container: MedusaContainer, providerId: string): A
   const configModule = container.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE);
   const options = alipayProviderOptions(configModule, providerId);
   const settings = container.resolve<AlipayModuleService>(ALIPAY_MODULE);
+  // A provider with settings of its own uses them for every payment, whatever the cart's sales channel.
+  const ownScope = providerSettingsScope(options);
   return {
     container,
     logger: container.resolve<Logger>(ContainerRegistrationKeys.LOGGER),
     settings,
     providerId,
     options,
-    facade: scope => settings.getAlipay(scope ?? null, options.settings ?? {}),
+    facade: scope => settings.getAlipay(ownScope ?? scope ?? null, options.settings ?? {}),
     facadeForTrade: (scope, origin, outTradeNo) =>
       settings.getAlipayForTrade(
-        scope === GLOBAL_SCOPE ? null : (scope ?? null),
+        ownScope ?? (scope === GLOBAL_SCOPE ? null : (scope ?? null)),
         origin,
         options.settings ?? {},
         outTradeNo,
       ),
   };
+}
+
+/**
+ * The settings scope every payment of a provider uses when it has settings of its own (its
+ * `settingsScope` option), else undefined (the global settings and the cart's sales channel).
+ */
+export function providerSettingsScope(options: AlipayProviderOptions): string | undefined {
+  return options.settingsScope ? configurationScope(options.settingsScope) : undefined;
 }
 
 /** IDs of the Alipay providers configured in this shop. */
@@ -66,14 +76,34 @@ export function configuredAlipayProviders(container: MedusaContainer): string[] 
 
 /**
  * The fallback settings the admin's save validation completes the stored settings with: those of the
- * first Alipay provider (with several providers, each applies its own fallback to its payments).
+ * provider with that configuration, else of the first Alipay provider (with several providers, each
+ * applies its own fallback to its payments).
  */
-export function defaultFallbackSettings(container: MedusaContainer): AlipayProviderOptions['settings'] {
-  const [first] = configuredAlipayProviders(container);
-  if (!first) return {};
+export function defaultFallbackSettings(
+  container: MedusaContainer,
+  configuration?: string | null,
+): AlipayProviderOptions['settings'] {
+  const provider = configuration
+    ? providerOfConfiguration(container, configuration)
+    : configuredAlipayProviders(container)[0];
+  if (!provider) return {};
   try {
-    return alipayRuntime(container, first).options.settings ?? {};
+    return alipayRuntime(container, provider).options.settings ?? {};
   } catch {
     return {};
   }
+}
+
+/** The provider whose `settingsScope` option is `configuration`, if any. */
+export function providerOfConfiguration(
+  container: MedusaContainer,
+  configuration: string,
+): string | undefined {
+  return configuredAlipayProviders(container).find(id => {
+    try {
+      return alipayRuntime(container, id).options.settingsScope === configuration;
+    } catch {
+      return false;
+    }
+  });
 }

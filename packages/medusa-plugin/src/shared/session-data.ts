@@ -30,9 +30,10 @@ export interface AlipaySessionData {
   out_trade_no: string;
   /** The sales channel whose Alipay settings (seller) apply; written by the plugin, never by the shopper. */
   sales_channel_id: string | null;
-  /** Amount sent to Alipay, in yuan with two decimals. */
+  /** Amount sent to Alipay, in major units (yuan, dollars) with two decimals. */
   amount: string;
-  currency: 'CNY';
+  /** The order's ISO currency (`CNY`; an Antom provider takes others, e.g. `USD`). */
+  currency: string;
   /** The Alipay interface used, e.g. `create_direct_pay_by_user`, `alipay.trade.page.pay`. */
   interface: string;
   /**

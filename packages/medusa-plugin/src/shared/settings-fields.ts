@@ -83,6 +83,11 @@ export interface AlipaySettingsAdminView {
   global: MaskedAlipaySettings;
   /** Per-sales-channel overrides (marketplace sellers); unset fields inherit from `global`. */
   salesChannels: Array<MaskedAlipaySettings & { salesChannelId: string }>;
+  /**
+   * Stand-alone settings of the providers with a `settingsScope` of their own (e.g. `antom`: an Antom
+   * contract taking the non-CNY regions next to the mainland one); nothing is inherited from `global`.
+   */
+  configurations: Array<MaskedAlipaySettings & { configuration: string }>;
   /** The Alipay providers of this shop and the URLs to give Alipay (filled by the admin route). */
   providers?: AlipayProviderEndpoints[];
 }
@@ -91,6 +96,8 @@ export interface AlipaySettingsAdminView {
 export interface AlipayProviderEndpoints {
   /** `pp_alipay_<id>`. */
   id: string;
+  /** The provider's own settings (its `settingsScope` option), or `null` for the global settings. */
+  configuration: string | null;
   /** Where Alipay POSTs notifications (`notify_url`). */
   notifyUrl: string;
   /** Where Alipay sends the buyer back (`return_url`). */
@@ -113,6 +120,11 @@ export type SaveAlipaySettingsInput = {
 } & {
   /** Omit (or `null`) for the global settings; a sales channel ID for that channel's overrides. */
   salesChannelId?: string | null;
+  /**
+   * The `settingsScope` of a provider with settings of its own (e.g. `antom`), instead of the global
+   * settings; not together with `salesChannelId`.
+   */
+  configuration?: string | null;
 };
 
 /** Capitalised names for the `has…` flags of {@link MaskedAlipaySettings}. */

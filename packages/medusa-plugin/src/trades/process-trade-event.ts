@@ -110,6 +110,7 @@ function lifecycleEventOf(event: TradeEvent): VerifiedLifecycleEvent {
     refundedFen: event.refundedFen,
     refundRequestNo: event.refundRequestNo,
     refundStatus: event.refundStatus,
+    ...(event.currency ? { currency: event.currency } : {}),
   };
 }
 

@@ -7,7 +7,12 @@
  * @packageDocumentation
  */
 
-import { type Bilingual, bilingualLine, InterfaceNotContractedError } from '@alipay-commerce/core';
+import {
+  type AlipayGeneration,
+  type Bilingual,
+  bilingualLine,
+  InterfaceNotContractedError,
+} from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
   generationOf,
@@ -46,7 +51,18 @@ import { loadSessionTarget, type SessionTarget } from './session-target';
 import { tradeOriginOf } from './trade-origin';
 
 /** A verified trade event as the lifecycle reads it, with the trade it is about. */
-export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string };
+export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string; currency?: string };
+
+/**
+ * The order's currency as the core's lifecycle reads it. The core's `decideTradeEvent` (decide.ts) still
+ * takes every non-CNY order for one a trade cannot pay (`currency_not_cny`), from before Antom: an Antom
+ * trade in the order's own currency (the facade checked it against the order) is passed as payable,
+ * i.e. as CNY; any other mismatch keeps the order's code and so stays an orphan.
+ */
+export function lifecycleCurrency(orderCurrency: string | null | undefined, tradeCurrency?: string): string {
+  const order = orderCurrency || 'CNY';
+  return tradeCurrency && order.toUpperCase() === tradeCurrency.toUpperCase() ? 'CNY' : order;
+}
 
 /** Where an event came from and the facade it was verified with (asked for Alipay's refunded total). */
 export interface LifecycleContext {
@@ -188,8 +204,8 @@ export class MedusaTradeIO implements TradeLifecycleIO {
           decision.alert ? 'warning' : 'info',
           decision.alert
             ? bilingualLine(decision.alert)
-            : `Alipay reports ${fenToAmount(refundedFen ?? 0)} CNY refunded in total; the refunds are settled. / ` +
-                `支付宝报告累计退款 ${fenToAmount(refundedFen ?? 0)} 元，退款已确认。`,
+            : `Alipay reports ${this.money(fenToAmount(refundedFen ?? 0)).en} refunded in total; the refunds are settled. / ` +
+                `支付宝报告累计退款 ${this.money(fenToAmount(refundedFen ?? 0)).zh}，退款已确认。`,
           { kind: 'refund' },
         );
         return;
@@ -275,8 +291,8 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     await this.journal(
       'info',
       settled
-        ? `Paid ${yuan} CNY (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
-            `已付款 ${yuan} 元（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
+        ? `Paid ${this.money(yuan).en} (${event.alipayStatus})${orderCreated ? '; order created' : ''}. / ` +
+            `已付款 ${this.money(yuan).zh}（${event.alipayStatus}）${orderCreated ? '，订单已创建' : ''}。`
         : event.status === 'shipped_awaiting_receipt'
           ? `Paid ${yuan} CNY into escrow, shipped (${event.alipayStatus}); the money is released when the buyer ` +
             `confirms receipt. / 买家已付款 ${yuan} 元至担保账户，已发货（${event.alipayStatus}），买家确认收货后放款。`
@@ -410,12 +426,15 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     const why = ORPHAN_REASON_TEXT[reason];
     const yuan = fenToAmount(event.amountFen);
     rt.logger.error(
-      logLine(`orphan payment: ${yuan} CNY paid (${event.alipayStatus}) but ${why.en}`, this.ids()),
+      logLine(
+        `orphan payment: ${this.money(yuan).en} paid (${event.alipayStatus}) but ${why.en}`,
+        this.ids(),
+      ),
     );
     await this.journal(
       'error',
-      `Orphan payment: ${yuan} CNY paid on Alipay (trade ${event.tradeNo}) but ${why.en}. Refund it ` +
-        `(Settings → Alipay) or create the order by hand. / 无法关联的付款：支付宝已收款 ${yuan} 元（交易号 ` +
+      `Orphan payment: ${this.money(yuan).en} paid on Alipay (trade ${event.tradeNo}) but ${why.en}. Refund it ` +
+        `(Settings → Alipay) or create the order by hand. / 无法关联的付款：支付宝已收款 ${this.money(yuan).zh}（交易号 ` +
         `${event.tradeNo}），但${why.zh}。请退款（设置 → Alipay）或手动创建订单。`,
       { kind: 'orphan', details: { reason, alipayStatus: event.alipayStatus, amount: yuan } },
     );
@@ -450,8 +469,19 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     );
   }
 
+  /** The trade's currency (Antom events carry it; the domestic generations are CNY). */
+  private currency(): string {
+    return this.event.currency ?? 'CNY';
+  }
+
+  /** `12.50 CNY` / `12.50 元`, or `25.99 USD` in both languages. */
+  private money(amount: string): { en: string; zh: string } {
+    const currency = this.currency();
+    return { en: `${amount} ${currency}`, zh: currency === 'CNY' ? `${amount} 元` : `${amount} ${currency}` };
+  }
+
   /** The trade's interface generation: as its session recorded it, else the facade it was verified with. */
-  private generation(): 'legacy' | 'openapi' {
+  private generation(): AlipayGeneration {
     const origin = tradeOriginOf(this.target?.data ?? null);
     if (origin) return generationOf(origin.interfaceType);
     return this.context.scoped?.config.generation ?? 'openapi';
@@ -539,7 +569,7 @@ export function tradeFacts(
         ? {
             exists: true,
             cancelled: false,
-            currency: target.currencyCode || 'CNY',
+            currency: lifecycleCurrency(target.currencyCode, event.currency),
             payable: !target.orderId && target.otherLivePayments === 0,
             owedFen: sessionFen,
             paidOtherwise,

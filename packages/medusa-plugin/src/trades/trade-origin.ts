@@ -36,7 +36,8 @@ export function originDataOf(data: Record<string, unknown>): Record<string, unkn
 /** A representative interface type of a generation, when only the generation is known. */
 export function originOfGeneration(generation: AlipayGeneration): TradeOrigin {
   return {
-    interfaceType: generation === 'legacy' ? 'legacy-direct' : 'openapi-page',
+    interfaceType:
+      generation === 'legacy' ? 'legacy-direct' : generation === 'antom' ? 'antom' : 'openapi-page',
     exact: false,
     createdWith: null,
   };

@@ -9,7 +9,7 @@ import { both } from '../lib/messages';
 import { SettingInput, type SettingInputProps } from './setting-input';
 
 /** The form's sections, in order: the interface type and gateway, then one per interface generation. */
-const GROUPS: readonly SettingGroup[] = ['common', 'legacy', 'openapi'];
+const GROUPS: readonly SettingGroup[] = ['common', 'legacy', 'openapi', 'antom'];
 
 /**
  * The global settings form, a loop over the core's settings schema: each section (group) shows its

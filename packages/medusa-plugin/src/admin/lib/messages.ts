@@ -63,6 +63,15 @@ export const MESSAGES = {
   confirmOnAlipay: { en: 'Confirm on Alipay', zh: '在支付宝确认退款' },
   shipmentConfirmation: { en: 'Shipment confirmation', zh: '确认发货' },
   retryNow: { en: 'Retry now', zh: '立即重试' },
+  configurationLabel: { en: 'Settings of', zh: '设置对象' },
+  globalConfiguration: {
+    en: 'Global settings (every provider without its own)',
+    zh: '全局设置（未单独配置的支付方式）',
+  },
+  configurationNote: {
+    en: 'A provider with the option settingsScope (e.g. an Antom contract for the USD region) has settings of its own.',
+    zh: '设置了 settingsScope 选项的支付方式（例如用于美元区域的 Antom 合同）拥有独立的设置。',
+  },
 } as const satisfies Record<string, Bilingual>;
 
 /** A fixed text of {@link MESSAGES}, `English / 中文`. */

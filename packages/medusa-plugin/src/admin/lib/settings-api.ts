@@ -88,11 +88,11 @@ export async function deleteChannelOverride(salesChannelId: string): Promise<voi
   });
 }
 
-/** Asks Alipay whether the stored credentials work. */
-export function testCredentials(): Promise<CredentialResult> {
+/** Asks Alipay whether the stored credentials work (of a provider's own configuration when given). */
+export function testCredentials(configuration: string | null = null): Promise<CredentialResult> {
   return sdk.client.fetch<CredentialResult>(`${SETTINGS_PATH}/test-credentials`, {
     method: 'POST',
-    body: {},
+    body: configuration ? { configuration } : {},
   });
 }
 

@@ -40,10 +40,11 @@ export class AlipaySettingsInvalidError extends MedusaError {
   }
 }
 
-/** Names of the two interface generations, for messages. */
+/** Names of the interface generations, for messages. */
 const GENERATION_LABEL: Record<AlipayGeneration, { en: string; zh: string }> = {
   legacy: { en: 'legacy (partner ID + MD5 key)', zh: '旧版（合作者身份 + 安全校验码）' },
   openapi: { en: 'OpenAPI (app ID + RSA2)', zh: '开放平台（APPID + RSA2）' },
+  antom: { en: 'Antom (client ID + RSA256)', zh: 'Antom（Client ID + RSA256）' },
 };
 
 /**

@@ -35,6 +35,40 @@ import type { SettingsIssue } from './settings-errors';
 /** Scope value of the shop-wide settings row. */
 export const GLOBAL_SCOPE = 'global';
 
+/** Prefix of the scope of a provider's own settings (its `settingsScope` option). */
+const CONFIGURATION_PREFIX = 'configuration:';
+
+/** The pattern of a `settingsScope` name: short, safe in a scope value and a URL. */
+export const CONFIGURATION_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** The row scope of a provider's own settings named `name` (its `settingsScope` option). */
+export function configurationScope(name: string): string {
+  return `${CONFIGURATION_PREFIX}${name}`;
+}
+
+/**
+ * The configuration name of a scope of a provider's own settings, or undefined for the global scope and
+ * sales channel scopes. Such a scope stands alone: it inherits nothing from the global row.
+ */
+export function configurationOf(scope: string | null | undefined): string | undefined {
+  return scope?.startsWith(CONFIGURATION_PREFIX) ? scope.slice(CONFIGURATION_PREFIX.length) : undefined;
+}
+
+/** The scope a save (or check) of `input` writes: a provider's configuration, a sales channel, or global. */
+export function scopeOfInput(input: SaveAlipaySettingsInput): string {
+  if (input.configuration) return configurationScope(input.configuration);
+  return input.salesChannelId ?? GLOBAL_SCOPE;
+}
+
+/**
+ * The rows a scope's effective settings are read from: a provider's configuration alone, else the
+ * global row and, for a sales channel, its row.
+ */
+export function scopesToRead(scope: string | null | undefined): string[] {
+  if (!scope || scope === GLOBAL_SCOPE) return [GLOBAL_SCOPE];
+  return configurationOf(scope) !== undefined ? [scope] : [GLOBAL_SCOPE, scope];
+}
+
 /** Settings from the provider options in medusa-config: the fallback under the stored settings. */
 export type FallbackSettings = Partial<AlipaySettingsValues>;
 
@@ -68,6 +102,12 @@ const COLUMN_OF = {
   encryptKey: 'encrypt_key_ciphertext',
   appAuthToken: 'app_auth_token_ciphertext',
   alwaysQrOnDesktop: 'always_qr_on_desktop',
+  antomClientId: 'antom_client_id',
+  antomPrivateKey: 'antom_private_key_ciphertext',
+  antomPublicKey: 'antom_public_key',
+  antomRegion: 'antom_region',
+  antomKeyVersion: 'antom_key_version',
+  antomPaymentMethods: 'antom_payment_methods',
 } as const satisfies Record<keyof AlipaySettingsValues, string>;
 
 type SettingsField = keyof typeof COLUMN_OF;
@@ -190,7 +230,7 @@ export function encryptionStatus(undecryptable: SecretLocation[]): AlipaySetting
 
 /**
  * Effective settings: fallback ← global row ← channel row (each field of a later source wins when
- * set). `override` replaces one scope's stored values (a save being checked before it is written).
+ * set), or fallback ← the row of a provider's own configuration. `override` replaces one scope's stored values (a save being checked before it is written).
  */
 export function mergeSettings(
   fallback: FallbackSettings,
@@ -203,11 +243,9 @@ export function mergeSettings(
     const row = rows.find(candidate => candidate.scope === scope);
     return row ? readRow(row, { decrypt: true }).values : {};
   };
-  const values: AlipaySettingsValues = {
-    ...definedOnly(fallback),
-    ...valuesOf(GLOBAL_SCOPE),
-    ...(salesChannelId ? valuesOf(salesChannelId) : {}),
-  };
+  const values: AlipaySettingsValues = { ...definedOnly(fallback) };
+  // A provider's own configuration stands alone; a sales channel overrides the global row.
+  for (const scope of scopesToRead(salesChannelId)) Object.assign(values, valuesOf(scope));
   for (const field of BOOLEAN_FIELDS) values[field] ??= false;
   return values;
 }
@@ -251,7 +289,8 @@ export function sellerOf(config: AlipayConfig): SellerAccount {
   if (config.generation === 'legacy') {
     if (config.sellerEmail) seller.email = config.sellerEmail;
     if (config.sellerId) seller.id = config.sellerId;
-  } else if (config.sellerId) {
+  } else if (config.generation === 'openapi' && config.sellerId) {
+    // Antom has no seller ID: its notifications are checked against the client ID.
     seller.id = config.sellerId;
   }
   return seller;
@@ -264,8 +303,8 @@ export function issuesAfter(
   rows: SettingsRow[],
   policy: SettingsPolicy,
 ): SettingsIssue[] {
-  const scope = input.salesChannelId ?? GLOBAL_SCOPE;
-  const next = mergeSettings(fallback, rows, input.salesChannelId, applyInput(input, scope, rows));
+  const scope = scopeOfInput(input);
+  const next = mergeSettings(fallback, rows, scope, applyInput(input, scope, rows));
   if (!next.interfaceType) return [];
   const result = settingsToConfig({ ...next, interfaceType: next.interfaceType }, policy);
   return result.ok ? [] : result.issues;

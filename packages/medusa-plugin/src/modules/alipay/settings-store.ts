@@ -37,6 +37,7 @@ import {
 } from './settings-errors';
 import {
   columnsToWrite,
+  configurationOf,
   emptyMasked,
   encryptionStatus,
   type FallbackSettings,
@@ -46,6 +47,8 @@ import {
   readRow,
   rowContent,
   type SettingsRow,
+  scopeOfInput,
+  scopesToRead,
   sellerOf,
 } from './settings-rows';
 import type { ModuleRepository } from './sql-store';
@@ -236,8 +239,12 @@ export class SettingsStore {
       encryption: encryptionStatus(read.flatMap(row => row.undecryptable)),
       global: global ? global.masked : emptyMasked(),
       salesChannels: read
-        .filter(row => row.scope !== GLOBAL_SCOPE)
+        .filter(row => row.scope !== GLOBAL_SCOPE && configurationOf(row.scope) === undefined)
         .map(row => ({ salesChannelId: row.scope, ...row.masked })),
+      configurations: read.flatMap(row => {
+        const configuration = configurationOf(row.scope);
+        return configuration === undefined ? [] : [{ configuration, ...row.masked }];
+      }),
     };
   }
 
@@ -275,7 +282,7 @@ export class SettingsStore {
     return issuesAfter(
       input,
       options.fallback ?? {},
-      await this.scopeRows(input.salesChannelId),
+      await this.scopeRows(scopeOfInput(input)),
       this.settingsPolicy,
     );
   }
@@ -299,9 +306,9 @@ export class SettingsStore {
     fallback: FallbackSettings,
     @MedusaContext() sharedContext: Context = {},
   ): Promise<SettingsRow> {
-    const scope = input.salesChannelId ?? GLOBAL_SCOPE;
+    const scope = scopeOfInput(input);
     const columns = columnsToWrite(input, scope);
-    const rows = await this.scopeRows(input.salesChannelId, sharedContext);
+    const rows = await this.scopeRows(scope, sharedContext);
     const existing = rows.find(row => row.scope === scope);
 
     // What the scope will be after this save, checked before anything is written.
@@ -336,9 +343,9 @@ export class SettingsStore {
     };
   }
 
-  /** The global row and, when given, the sales channel's row. */
+  /** The global row and, when given, the sales channel's row; or a provider configuration's row alone. */
   private async scopeRows(salesChannelId?: string | null, sharedContext?: Context): Promise<SettingsRow[]> {
-    const scopes = salesChannelId ? [GLOBAL_SCOPE, salesChannelId] : [GLOBAL_SCOPE];
+    const scopes = scopesToRead(salesChannelId);
     return (await this.records.listAlipaySettings(
       { scope: scopes },
       {},

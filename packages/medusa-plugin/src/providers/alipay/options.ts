@@ -1,5 +1,6 @@
 import { checkGatewayPolicy, STRICT_SETTINGS_POLICY, settingsToConfig } from '@alipay-commerce/core';
 import { MedusaError } from '@medusajs/framework/utils';
+import { CONFIGURATION_NAME } from '../../modules/alipay/settings-rows';
 import { type AlipaySettingsValues, SETTINGS_FIELD_NAMES } from '../../shared/settings-fields';
 
 /**
@@ -40,6 +41,14 @@ export interface AlipayProviderOptions {
    * refund. Default `false`: orphans wait on Settings → Alipay for the admin's refund.
    */
   autoRefundOrphanPayments?: boolean;
+  /**
+   * Gives this provider settings of its own under Settings → Alipay, named so (lower-case letters, digits,
+   * `-`, `_`), instead of the shop's global settings: a second Alipay contract next to the first, e.g.
+   * `antom` for an Antom (cross-border) provider that the USD region lists while the CNY region lists the
+   * mainland one. Such settings stand alone (no sales-channel overrides, nothing from the global ones).
+   * Default: the global settings.
+   */
+  settingsScope?: string;
 }
 
 const OPTION_NAMES = [
@@ -49,6 +58,7 @@ const OPTION_NAMES = [
   'paymentTimeoutMinutes',
   'settings',
   'autoRefundOrphanPayments',
+  'settingsScope',
 ] as const;
 
 /** Default of {@link AlipayProviderOptions.paymentTimeoutMinutes}. */
@@ -135,6 +145,15 @@ export function validateProviderOptions(options: unknown): asserts options is Al
     throw invalid(
       '"autoRefundOrphanPayments" must be true or false.',
       '"autoRefundOrphanPayments" 必须是 true 或 false。',
+    );
+  }
+  if (
+    record.settingsScope !== undefined &&
+    (typeof record.settingsScope !== 'string' || !CONFIGURATION_NAME.test(record.settingsScope))
+  ) {
+    throw invalid(
+      '"settingsScope" must be a short name of lower-case letters, digits, - and _ (e.g. "antom").',
+      '"settingsScope" 必须是由小写字母、数字、- 和 _ 组成的简短名称（例如 "antom"）。',
     );
   }
   const settings = record.settings;

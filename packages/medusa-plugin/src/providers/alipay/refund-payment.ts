@@ -45,6 +45,8 @@ export async function refundPayment(
       'This payment has no Alipay trade. / 该付款没有支付宝交易。',
     );
   }
+  // The payment's currency as the session recorded it (sessions before Antom hold CNY).
+  const currency = (text(data.currency) ?? 'CNY').toUpperCase();
   const amountFen = amountToFen(input.amount);
   const amount = fenToAmount(amountFen);
   const medusaRefundId = text(input.context?.idempotency_key) ?? null;
@@ -55,7 +57,7 @@ export async function refundPayment(
   if (linked) {
     provider.logger.info(
       logLine(
-        `refund of ${amount} CNY recorded (${linked.origin} refund ${linked.request_no}), Alipay not called`,
+        `refund of ${amount} ${currency} recorded (${linked.origin} refund ${linked.request_no}), Alipay not called`,
         ids,
       ),
     );
@@ -84,7 +86,9 @@ export async function refundPayment(
     reason: null,
   });
   if (!row) {
-    provider.logger.warn(logLine(`refund of ${amount} CNY refused: another refund is in flight`, ids));
+    provider.logger.warn(
+      logLine(`refund of ${amount} ${currency} refused: another refund is in flight`, ids),
+    );
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, REFUND_IN_FLIGHT_MESSAGE);
   }
 
@@ -93,6 +97,7 @@ export async function refundPayment(
   try {
     const sent = await sendRefund(settings, scoped.alipay, row, {
       notifyUrl: notifyUrlFor(provider.options, provider.providerId()),
+      currency,
     });
     after = sent.row;
     detail = sent.result.detail;
@@ -101,14 +106,14 @@ export async function refundPayment(
     // reconciliation sends it again with the same request number. Never an error now: money may have moved.
     provider.logger.error(
       logLine(
-        `refund ${row.request_no} of ${amount} CNY: answer not stored (${(error as Error).message})`,
+        `refund ${row.request_no} of ${amount} ${currency}: answer not stored (${(error as Error).message})`,
         ids,
       ),
     );
     return { data };
   }
   provider.logger.info(
-    logLine(`refund ${after.request_no} of ${amount} CNY: ${after.status} (${detail})`, ids),
+    logLine(`refund ${after.request_no} of ${amount} ${currency}: ${after.status} (${detail})`, ids),
   );
   await settings.recordEvent({
     kind: 'refund',
@@ -118,7 +123,7 @@ export async function refundPayment(
     tradeNo,
     sessionId: text(data.session_id) ?? null,
     message:
-      `Refund of ${amount} CNY (${after.request_no}): ${REFUND_STATUS_LABELS[after.status]}.` +
+      `Refund of ${amount} ${currency} (${after.request_no}): ${REFUND_STATUS_LABELS[after.status]}.` +
       `${after.error ? ` ${after.error}` : ''}`,
     details: {
       refundId: after.id,
@@ -131,7 +136,7 @@ export async function refundPayment(
   if (after.status === 'failed') {
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
-      `Alipay refused the refund of ${amount} CNY; nothing was refunded. ${after.error ?? ''} / 支付宝拒绝了 ${amount} 元的退款，未退款。`,
+      `Alipay refused the refund of ${amount} ${currency}; nothing was refunded. ${after.error ?? ''} / 支付宝拒绝了 ${amount} ${currency} 的退款，未退款。`,
     );
   }
   return { data };

@@ -36,6 +36,7 @@ import { ALIPAY_MODULE } from '../../modules/alipay/constants';
 import type AlipayModuleService from '../../modules/alipay/service';
 import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import { alipayProviderIds, PROVIDER_IDENTIFIER } from '../../settings/provider-options';
+import { providerSettingsScope } from '../../settings/runtime';
 import { amountToFen, fenToAmount } from '../../trades/money';
 import { tradeOriginOf } from '../../trades/trade-origin';
 import { type AlipayProviderOptions, validateProviderOptions } from './options';
@@ -273,7 +274,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
     if (!outTradeNo || !sessionId) return { data };
     const unchanged =
       text(data.amount) === fenToAmount(amountToFen(input.amount)) &&
-      input.currency_code?.toLowerCase() === 'cny';
+      input.currency_code?.toUpperCase() === (text(data.currency) ?? 'CNY').toUpperCase();
     if (unchanged) return { data, status: PaymentSessionStatus.PENDING };
     const state = await tradeState(this.steps_(), data);
     if (state.status !== null) {
@@ -369,7 +370,10 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    * current settings: for starting new payments only.
    */
   protected facade(salesChannelId: string | undefined | null): Promise<ScopedAlipay> {
-    return this.alipayModule().getAlipay(salesChannelId ?? null, this.options_.settings ?? {});
+    return this.alipayModule().getAlipay(
+      providerSettingsScope(this.options_) ?? salesChannelId ?? null,
+      this.options_.settings ?? {},
+    );
   }
 
   /**
@@ -381,7 +385,7 @@ export default class AlipayProviderService extends AbstractPaymentProvider<Alipa
    */
   protected facadeForTrade(data: Record<string, unknown>): Promise<ScopedAlipay> {
     return this.alipayModule().getAlipayForTrade(
-      text(data.sales_channel_id) ?? null,
+      providerSettingsScope(this.options_) ?? text(data.sales_channel_id) ?? null,
       tradeOriginOf(data),
       this.options_.settings ?? {},
       text(data.out_trade_no),

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { bilingualLine, currencyRefusal } from '@alipay-commerce/core';
+import { bilingualLine } from '@alipay-commerce/core';
 import type { InitiatePaymentInput } from '@medusajs/framework/types';
 import { MedusaError } from '@medusajs/framework/utils';
 import { alipayError } from '../../logging/alipay-error';
@@ -12,7 +12,7 @@ import { logLine } from '../../logging/log-line';
 import type { ScopedAlipay } from '../../modules/alipay/settings-store';
 import { notifyUrlFor, returnUrlFor } from '../../settings/provider-options';
 import { type AlipaySessionData, PLUGIN_SESSION_KEYS } from '../../shared/session-data';
-import { amountToFen, fenToAmount } from '../../trades/money';
+import { amountToFen, fenToAmount, minorUnitRefusal } from '../../trades/money';
 import { originDataOf } from '../../trades/trade-origin';
 import { type AlipayProviderOptions, DEFAULT_PAYMENT_TIMEOUT_MINUTES } from './options';
 import { type ProviderContext, text } from './provider-context';
@@ -29,15 +29,17 @@ export async function startTrade(
   amount: InitiatePaymentInput['amount'],
   currencyCode: string,
 ): Promise<Record<string, unknown>> {
-  // The core's currency rule and wording: Medusa offers a region's providers whatever its currency.
-  const refusal = currencyRefusal(currencyCode);
+  // Written by the plugin's middleware from the cart itself (see api/middlewares.ts), not by the shopper.
+  const salesChannelId = text(data.sales_channel_id) ?? null;
+  const scoped = await provider.facade(salesChannelId);
+  // The payment method's currency rule and wording (the core's: domestic CNY only, Antom the currencies
+  // it knows): Medusa offers a region's providers whatever its currency. Medusa's codes are lower case.
+  const currency = currencyCode.trim().toUpperCase();
+  const refusal = scoped.alipay.currencyRefusal(currency) ?? minorUnitRefusal(currency);
   if (refusal) {
     throw new MedusaError(MedusaError.Types.INVALID_DATA, bilingualLine(refusal));
   }
   const amountFen = amountToFen(amount);
-  // Written by the plugin's middleware from the cart itself (see api/middlewares.ts), not by the shopper.
-  const salesChannelId = text(data.sales_channel_id) ?? null;
-  const scoped = await provider.facade(salesChannelId);
   const device = data.device === 'mobile' ? 'mobile' : 'desktop';
   const storefrontReturnUrl = checkedReturnUrl(provider.options, data.return_url);
   const providerId = provider.providerId();
@@ -47,7 +49,7 @@ export async function startTrade(
       {
         outTradeNo,
         amountFen,
-        currency: 'CNY',
+        currency,
         // The cashier and the payer's bill show it: part of the random trade number, never a Medusa ID.
         subject: provider.options.subject ?? `Order 订单 ${outTradeNo.slice(-8)}`,
         notifyUrl: notifyUrlFor(provider.options, providerId),
@@ -66,7 +68,7 @@ export async function startTrade(
     out_trade_no: outTradeNo,
     sales_channel_id: salesChannelId,
     amount: fenToAmount(amountFen),
-    currency: 'CNY',
+    currency,
     interface: start.interface.generation === 'legacy' ? start.interface.service : start.interface.method,
     // How the trade is created: every later call on it is routed by these (see trades/trade-origin.ts).
     interface_type: scoped.interfaceType,
@@ -96,7 +98,7 @@ export async function startTrade(
   });
   provider.logger.info(
     logLine(
-      `payment started: ${session.interface} (${start.kind}), ${session.amount} CNY, scope ${scoped.scope}`,
+      `payment started: ${session.interface} (${start.kind}), ${session.amount} ${currency}, scope ${scoped.scope}`,
       {
         outTradeNo,
         provider: providerId,

@@ -91,10 +91,13 @@ export function statusChecked(
   const expected = text(data.amount);
   if (state.amountFen !== null && expected !== undefined && fenToAmount(state.amountFen) !== expected) {
     provider.logger.error(
-      logLine(`trade amount ${fenToAmount(state.amountFen)} differs from the session's ${expected} CNY`, {
-        outTradeNo: text(data.out_trade_no),
-        trade: state.tradeNo,
-      }),
+      logLine(
+        `trade amount ${fenToAmount(state.amountFen)} differs from the session's ${expected} ${text(data.currency) ?? 'CNY'}`,
+        {
+          outTradeNo: text(data.out_trade_no),
+          trade: state.tradeNo,
+        },
+      ),
     );
     return PaymentSessionStatus.ERROR;
   }

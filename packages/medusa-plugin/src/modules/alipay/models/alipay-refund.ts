@@ -10,7 +10,11 @@ export const REFUND_STATUSES = SHOP_REFUND_STATUSES;
 export const REFUND_ORIGINS = ['shop', 'alipay', 'orphan'] as const satisfies readonly RefundOrigin[];
 
 /** The interface generation a refund was requested through (legacy batches have no refund query). */
-export const REFUND_GENERATIONS = ['legacy', 'openapi'] as const satisfies readonly AlipayGeneration[];
+export const REFUND_GENERATIONS = [
+  'legacy',
+  'openapi',
+  'antom',
+] as const satisfies readonly AlipayGeneration[];
 
 /**
  * The refund ledger: one row per refund of an Alipay trade — the shop's own (an admin's refund through

@@ -3,8 +3,9 @@ import { model } from '@medusajs/framework/utils';
 import { CHARSETS } from '../../../shared/settings-fields';
 
 /**
- * One row per scope: `scope = 'global'` for the shop-wide settings, or a sales channel ID for that
- * channel's overrides (marketplace sellers). Every column is nullable: on a channel row `null`
+ * One row per scope: `scope = 'global'` for the shop-wide settings, a sales channel ID for that
+ * channel's overrides (marketplace sellers), or `configuration:<name>` for the stand-alone settings of a
+ * provider with its own `settingsScope` (e.g. an Antom contract next to the mainland one). Every column is nullable: on a channel row `null`
  * means "inherit from the global row".
  *
  * Secrets live only in the `*_ciphertext` columns, AES-256-GCM encrypted (see `secret-box.ts`).
@@ -30,5 +31,11 @@ export const AlipaySettings = model
     encrypt_key_ciphertext: model.text().nullable(),
     app_auth_token_ciphertext: model.text().nullable(),
     always_qr_on_desktop: model.boolean().nullable(),
+    antom_client_id: model.text().nullable(),
+    antom_private_key_ciphertext: model.text().nullable(),
+    antom_public_key: model.text().nullable(),
+    antom_region: model.text().nullable(),
+    antom_key_version: model.text().nullable(),
+    antom_payment_methods: model.text().nullable(),
   })
   .indexes([{ on: ['scope'], unique: true }]);

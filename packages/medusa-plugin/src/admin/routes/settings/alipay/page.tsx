@@ -1,9 +1,13 @@
 import { defineRouteConfig } from '@medusajs/admin-sdk';
 import { CreditCard } from '@medusajs/icons';
-import { Container, Text, toast } from '@medusajs/ui';
+import { Container, Label, Text, toast } from '@medusajs/ui';
 import { useCallback, useEffect, useState } from 'react';
 import { REFUND_STATUS_LABELS } from '../../../../shared/refund-view';
-import type { AlipaySettingsAdminView, SaveAlipaySettingsInput } from '../../../../shared/settings-fields';
+import type {
+  AlipaySettingsAdminView,
+  MaskedAlipaySettings,
+  SaveAlipaySettingsInput,
+} from '../../../../shared/settings-fields';
 import { AttentionList } from '../../../components/attention-list';
 import { FieldErrors } from '../../../components/field';
 import { type ChannelOverride, SellerOverrides } from '../../../components/seller-overrides';
@@ -28,12 +32,14 @@ const AlipaySettingsPage = () => {
   const [errors, setErrors] = useState<api.FieldIssues>({});
   const [credentials, setCredentials] = useState<api.CredentialResult | null>(null);
   const [attention, setAttention] = useState<api.AttentionEvent[]>([]);
+  /** Which settings the form edits: the global ones (`null`) or a provider's own configuration. */
+  const [configuration, setConfiguration] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
       const loaded = await api.loadSettingsPage();
       setView(loaded.view);
-      setForm(formFromSettings(loaded.view.global));
+      setForm(formFromSettings(maskedOf(loaded.view, configuration)));
       setOverrides(
         loaded.view.salesChannels.map(channel => ({
           salesChannelId: channel.salesChannelId,
@@ -46,7 +52,7 @@ const AlipaySettingsPage = () => {
     } catch (error) {
       toast.error(errorMessage(error));
     }
-  }, []);
+  }, [configuration]);
 
   useEffect(() => {
     void load();
@@ -93,15 +99,42 @@ const AlipaySettingsPage = () => {
             view={view}
             credentials={credentials}
             busy={busy}
-            onSave={run(() => save(bodyFromForm(form), 'settingsSaved'))}
+            onSave={run(() =>
+              save({ ...bodyFromForm(form), ...(configuration ? { configuration } : {}) }, 'settingsSaved'),
+            )}
             onTestCredentials={run(async () => {
               setCredentials(null);
-              setCredentials(await api.testCredentials());
+              setCredentials(await api.testCredentials(configuration));
             })}
           />
+          {configurations(view).length > 0 && (
+            <div className="flex flex-col gap-y-2 px-6 py-4" data-alipay-configuration>
+              <Label htmlFor="alipay-configuration">{say('configurationLabel')}</Label>
+              <select
+                id="alipay-configuration"
+                className="rounded-md border px-2 py-1"
+                value={configuration ?? ''}
+                onChange={event => {
+                  setErrors({});
+                  setCredentials(null);
+                  setConfiguration(event.target.value || null);
+                }}
+              >
+                <option value="">{say('globalConfiguration')}</option>
+                {configurations(view).map(name => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+              <Text size="small" className="text-ui-fg-subtle">
+                {say('configurationNote')}
+              </Text>
+            </div>
+          )}
           <SettingsSections
             form={form}
-            masked={view.global}
+            masked={maskedOf(view, configuration)}
             onValue={(name, value) =>
               setForm(current => current && { ...current, values: { ...current.values, [name]: value } })
             }
@@ -109,21 +142,25 @@ const AlipaySettingsPage = () => {
           />
         </Container>
 
-        <SellerOverrides
-          overrides={overrides}
-          channels={channels}
-          busy={busy}
-          onChange={setOverrides}
-          onSave={override => run(() => save(override, 'overrideSaved'))()}
-          onRemove={salesChannelId =>
-            run(async () => {
-              if (view.salesChannels.some(channel => channel.salesChannelId === salesChannelId)) {
-                await api.deleteChannelOverride(salesChannelId);
-              }
-              setOverrides(current => current.filter(override => override.salesChannelId !== salesChannelId));
-            })()
-          }
-        />
+        {configuration === null && (
+          <SellerOverrides
+            overrides={overrides}
+            channels={channels}
+            busy={busy}
+            onChange={setOverrides}
+            onSave={override => run(() => save(override, 'overrideSaved'))()}
+            onRemove={salesChannelId =>
+              run(async () => {
+                if (view.salesChannels.some(channel => channel.salesChannelId === salesChannelId)) {
+                  await api.deleteChannelOverride(salesChannelId);
+                }
+                setOverrides(current =>
+                  current.filter(override => override.salesChannelId !== salesChannelId),
+                );
+              })()
+            }
+          />
+        )}
 
         <AttentionList
           events={attention}
@@ -152,6 +189,27 @@ const AlipaySettingsPage = () => {
     </FieldErrors.Provider>
   );
 };
+
+/** The configurations of the providers with settings of their own (their `settingsScope` option). */
+function configurations(view: AlipaySettingsAdminView): string[] {
+  const names = (view.providers ?? []).flatMap(provider =>
+    provider.configuration ? [provider.configuration] : [],
+  );
+  return [...new Set(names)];
+}
+
+/** The stored settings the form edits: the global ones, or a configuration's (empty before its first save). */
+function maskedOf(view: AlipaySettingsAdminView, configuration: string | null): MaskedAlipaySettings {
+  if (!configuration) return view.global;
+  return view.configurations.find(entry => entry.configuration === configuration) ?? emptyView(view.global);
+}
+
+/** A masked view with nothing stored, shaped like `like`. */
+function emptyView(like: MaskedAlipaySettings): MaskedAlipaySettings {
+  return Object.fromEntries(
+    Object.keys(like).map(key => [key, key.startsWith('has') ? false : null]),
+  ) as unknown as MaskedAlipaySettings;
+}
 
 export const config = defineRouteConfig({
   label: 'Alipay',

@@ -8,6 +8,7 @@ import {
   alipayRuntime,
   configuredAlipayProviders,
   defaultFallbackSettings,
+  providerOfConfiguration,
 } from '../../../../settings/runtime';
 import {
   assertMayChangeCredentials,
@@ -26,7 +27,14 @@ export const GET = async (req: AuthenticatedMedusaRequest, res: MedusaResponse<A
   const providers = configuredAlipayProviders(req.scope).flatMap(id => {
     try {
       const { options } = alipayRuntime(req.scope, id);
-      return [{ id, notifyUrl: notifyUrlFor(options, id), returnUrl: returnUrlFor(options, id) }];
+      return [
+        {
+          id,
+          configuration: options.settingsScope ?? null,
+          notifyUrl: notifyUrlFor(options, id),
+          returnUrl: returnUrlFor(options, id),
+        },
+      ];
     } catch {
       return [];
     }
@@ -61,18 +69,35 @@ export const POST = async (
   if (input.salesChannelId) {
     await assertSalesChannelExists(req, input.salesChannelId);
   }
+  if (input.configuration) {
+    if (input.salesChannelId) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        'Send salesChannelId or configuration, not both. / salesChannelId 与 configuration 只能二选一。',
+      );
+    }
+    assertConfigurationExists(req, input.configuration);
+  }
   const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const view = await settings.getAdminView();
   const before = input.salesChannelId
     ? view.salesChannels.find(channel => channel.salesChannelId === input.salesChannelId)
-    : view.global;
+    : input.configuration
+      ? view.configurations.find(entry => entry.configuration === input.configuration)
+      : view.global;
   const fields = changedFieldsOf(input, before);
   await assertMayChangeCredentials(req, fields);
   try {
-    const saved = await settings.saveSettings(input, { fallback: defaultFallbackSettings(req.scope) });
+    const saved = await settings.saveSettings(input, {
+      fallback: defaultFallbackSettings(req.scope, input.configuration),
+    });
     auditSettingsChange(
       req,
-      input.salesChannelId ? `sales channel ${input.salesChannelId}` : 'the global settings',
+      input.salesChannelId
+        ? `sales channel ${input.salesChannelId}`
+        : input.configuration
+          ? `configuration ${input.configuration}`
+          : 'the global settings',
       fields,
     );
     res.json({ settings: saved });
@@ -81,6 +106,17 @@ export const POST = async (
     res.status(400).json({ type: 'invalid_data', message: error.message, issues: error.fieldIssues });
   }
 };
+
+/** A configuration is the `settingsScope` of a provider in medusa-config; others would be settings nobody uses. */
+function assertConfigurationExists(req: AuthenticatedMedusaRequest, configuration: string) {
+  if (!providerOfConfiguration(req.scope, configuration)) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_FOUND,
+      `No Alipay provider has settingsScope "${configuration}" in medusa-config. / ` +
+        `medusa-config 中没有 settingsScope 为 "${configuration}" 的支付宝支付提供方。`,
+    );
+  }
+}
 
 async function assertSalesChannelExists(req: AuthenticatedMedusaRequest, salesChannelId: string) {
   const query = req.scope.resolve(ContainerRegistrationKeys.QUERY);

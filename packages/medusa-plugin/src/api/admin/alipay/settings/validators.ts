@@ -1,5 +1,6 @@
 import { INTERFACE_TYPES } from '@alipay-commerce/core';
 import { z } from '@medusajs/framework/zod';
+import { CONFIGURATION_NAME } from '../../../../modules/alipay/settings-rows';
 import { CHARSETS, NAMED_GATEWAYS } from '../../../../shared/settings-fields';
 
 /** IDs, emails, app IDs. */
@@ -32,6 +33,7 @@ const gateway = z
 export const AdminSaveAlipaySettings = z
   .object({
     salesChannelId: z.string().trim().min(1).max(SHORT_TEXT).nullable().optional(),
+    configuration: z.string().trim().regex(CONFIGURATION_NAME).nullable().optional(),
     interfaceType: z.enum(INTERFACE_TYPES).nullable().optional(),
     gateway,
     partnerId: text(SHORT_TEXT),
@@ -49,6 +51,12 @@ export const AdminSaveAlipaySettings = z
     encryptKey: text(SHORT_TEXT),
     appAuthToken: text(SHORT_TEXT),
     alwaysQrOnDesktop: z.boolean().nullable().optional(),
+    antomClientId: text(SHORT_TEXT),
+    antomPrivateKey: text(LONG_TEXT),
+    antomPublicKey: text(LONG_TEXT),
+    antomRegion: text(SHORT_TEXT),
+    antomKeyVersion: text(SHORT_TEXT),
+    antomPaymentMethods: text(SHORT_TEXT),
   })
   .strict();
 

@@ -1,7 +1,11 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import { MedusaError } from '@medusajs/framework/utils';
 import { AlipaySettingsInvalidError } from '../../../../../modules/alipay/settings-errors';
-import { alipayRuntime, configuredAlipayProviders } from '../../../../../settings/runtime';
+import {
+  alipayRuntime,
+  configuredAlipayProviders,
+  providerOfConfiguration,
+} from '../../../../../settings/runtime';
 
 /** Answer of the credentials test: the core's `CredentialCheck`. */
 export interface CredentialTestResponse {
@@ -14,16 +18,20 @@ export interface CredentialTestResponse {
 }
 
 /**
- * `POST /admin/alipay/settings/test-credentials` (body `{ salesChannelId? }`): checks the saved
+ * `POST /admin/alipay/settings/test-credentials` (body `{ salesChannelId?, configuration? }`): checks the saved
  * credentials against Alipay with a harmless query for a trade that does not exist — "trade not
  * found" proves that Alipay accepted the partner/app and the signature. Not `.../settings/test`:
  * `medusa plugin:build` drops every path with a `test` segment.
  */
 export const POST = async (
-  req: AuthenticatedMedusaRequest<{ salesChannelId?: string | null }>,
+  req: AuthenticatedMedusaRequest<{ salesChannelId?: string | null; configuration?: string | null }>,
   res: MedusaResponse<CredentialTestResponse | { type: string; message: string; issues?: unknown }>,
 ) => {
-  const [providerId] = configuredAlipayProviders(req.scope);
+  const configuration = typeof req.body?.configuration === 'string' ? req.body.configuration : null;
+  // A provider with settings of its own is tested with them; else the first provider (global settings).
+  const providerId = configuration
+    ? providerOfConfiguration(req.scope, configuration)
+    : configuredAlipayProviders(req.scope)[0];
   if (!providerId) {
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,

@@ -18,7 +18,7 @@ export const POST = async (
 ) => {
   const settings = req.scope.resolve<AlipayModuleService>(ALIPAY_MODULE);
   const issues = await settings.checkSettings(req.validatedBody, {
-    fallback: defaultFallbackSettings(req.scope),
+    fallback: defaultFallbackSettings(req.scope, req.validatedBody.configuration),
   });
   res.json({ ok: issues.length === 0, issues });
 };

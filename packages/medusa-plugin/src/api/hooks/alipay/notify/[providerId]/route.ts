@@ -8,9 +8,13 @@ import type { MedusaRequest, MedusaResponse } from '@medusajs/framework/http';
 import type { IPaymentModuleService, Logger, MedusaContainer } from '@medusajs/framework/types';
 import { ContainerRegistrationKeys, Modules } from '@medusajs/framework/utils';
 import { type LogIds, logLine } from '../../../../../logging/log-line';
-import { handleAlipayNotification } from '../../../../../notifications/handle-notification';
+import {
+  handleAlipayNotification,
+  isJsonNotification,
+} from '../../../../../notifications/handle-notification';
 import { type NotifyOutcome, notifyOutcomeOf } from '../../../../../notifications/notify-outcome';
-import { normalizeProviderId } from '../../../../../settings/provider-options';
+import { normalizeProviderId, notifyUrlFor } from '../../../../../settings/provider-options';
+import { alipayRuntime } from '../../../../../settings/runtime';
 
 /** The answer that makes Alipay retry. */
 const ALIPAY_FAIL = 'fail';
@@ -22,6 +26,10 @@ const ALIPAY_FAIL = 'fail';
  * The body parser is switched off for this route (see `api/middlewares.ts`), so the handler gets the
  * exact bytes Alipay sent — also for `charset=GBK`, which Express's urlencoded parser rejects with
  * 415 — because the signature covers those bytes, decoded in the charset Alipay declares.
+ *
+ * Antom (cross-border) notifications are JSON signed in headers over the public notify URL: the route
+ * hands the headers and that URL to the core, and acknowledges with Antom's exact JSON
+ * (`ANTOM_NOTIFICATION_ACK`, application/json, HTTP 200), or answers `fail` with a non-200 status.
  *
  * Answers exactly `success` (text/plain) when the notification was processed or deliberately ignored
  * (duplicate, already captured, a late WAIT_BUYER_PAY, a rejection a retry cannot fix), and `fail`
@@ -42,14 +50,20 @@ const ALIPAY_FAIL = 'fail';
 export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
   const rawProviderId = String(req.params.providerId ?? '');
   const ids: LogIds = { provider: rawProviderId };
-  const answer = (status: number, reply: 'success' | 'fail', outcome: NotifyOutcome, meaning = status) => {
+  const answer = (status: number, reply: string, outcome: NotifyOutcome, meaning = status) => {
     logNotifyOutcome(
       req.scope,
       outcome,
       meaning === status ? `HTTP ${status}` : `HTTP ${status} (${meaning})`,
-      reply,
+      reply.startsWith('{') ? 'ACK' : reply,
       ids,
     );
+    if (reply.startsWith('{') && req.readableEnded && !res.headersSent) {
+      // Antom's acknowledgement is JSON (the core's answerNotifyRequest answers text/plain).
+      res.status(status).setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(reply);
+      return;
+    }
     answerNotifyRequest(req, res, status, reply);
   };
   try {
@@ -61,7 +75,8 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
     ids.provider = providerId;
 
     const contentType = req.headers['content-type'] ?? '';
-    if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+    const json = isJsonNotification(contentType);
+    if (!json && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
       answer(415, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:content.type.unsupported' });
       return;
     }
@@ -76,15 +91,23 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
       return;
     }
 
-    // Unverified, for the log line only.
-    const peek = peekNotification(rawBody, contentType);
+    // Unverified, for the log line only (forms; Antom's JSON is read only once verified).
+    const peek = json ? undefined : peekNotification(rawBody, contentType);
     ids.outTradeNo = peek?.outTradeNo;
     ids.trade = peek?.tradeNo;
-    const handled = await handleAlipayNotification(req.scope, providerId, rawBody, contentType);
-    // Alipay reads only the body (anything but `success` is retried); a read notification is answered
-    // HTTP 200 whatever the verdict, as Alipay's own examples do. `handled.status` is what the verdict
-    // would mean in HTTP terms (400 a retryable rejection, 503 a failure): logged, not sent.
-    answer(200, handled.reply, notifyOutcomeOf(handled), handled.status);
+    const handled = await handleAlipayNotification(req.scope, providerId, rawBody, contentType, {
+      headers: req.headers,
+      // What Antom signed: the public notify URL this provider gives every trade it starts.
+      notifyUrl: notifyUrlFor(alipayRuntime(req.scope, providerId).options, providerId),
+    });
+    // Alipay reads only the body (anything but `success` is retried); a read form notification is
+    // answered HTTP 200 whatever the verdict, as Alipay's own examples do. `handled.status` is what the
+    // verdict would mean in HTTP terms (400 a retryable rejection, 503 a failure): logged, not sent.
+    // Antom retries anything but its exact acknowledgement with HTTP 200: a retry is asked for with
+    // that status too, which no reading of the answer can mistake for an acknowledgement.
+    const retryStatus = handled.status === 200 ? 503 : handled.status;
+    const status = json && handled.reply === ALIPAY_FAIL ? retryStatus : 200;
+    answer(status, handled.reply, notifyOutcomeOf(handled), handled.status);
   } catch (error) {
     // handleAlipayNotification never throws: this is the provider lookup (database down…). Alipay retries.
     req.scope
