@@ -122,6 +122,11 @@ export function createShopClient(options) {
   return {
     name: 'vendure',
     adminUrl: `${options.url.replace(/\/+$/, '')}/admin`,
+    currencies: ['CNY'],
+
+    async setCurrency() {
+      // One currency until the shop's USD channel is wired (see examples/vendure-shop).
+    },
 
     async createSession() {
       /** @type {VendureSession} */
