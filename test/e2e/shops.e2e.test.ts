@@ -137,8 +137,9 @@ for (const { name, create } of registeredBrowserShops()) {
           expect(deliveries.map(d => [d.kind, d.outcome])).toContainEqual(['PAYMENT_RESULT', 'success']);
           const order = await shop.expectAntomPaid(run, code, Number(payment.value));
           expect(order.outTradeNo).toBe(paymentRequestId);
-          await shop.refundAntomInAdmin(run, order, '2.50');
-          expect((await sandbox.antomPayment(paymentRequestId)).refundedValue).toBe('250');
+          const refunded = await shop.refundAntomInAdmin(run, order);
+          expect(refunded).toBeGreaterThan(0);
+          expect((await sandbox.antomPayment(paymentRequestId)).refundedValue).toBe(String(refunded));
           await page.close();
         },
       },

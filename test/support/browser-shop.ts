@@ -106,8 +106,8 @@ export interface BrowserShop {
   expectEscrowSettled(run: BrowserRun, order: AdminOrderRef): Promise<void>;
   /** The USD order paid through Antom: the admin's view of its payment (settled, in cents). */
   expectAntomPaid(run: BrowserRun, storefrontCode: string, amountCents: number): Promise<AdminOrderRef>;
-  /** The admin refunds `amount` (dollars, e.g. `2.50`) of the Antom order in the admin UI and sees it settled. */
-  refundAntomInAdmin(run: BrowserRun, order: AdminOrderRef, amount: string): Promise<void>;
+  /** The admin refunds part of the Antom order in the admin UI and sees it settled: the cents refunded. */
+  refundAntomInAdmin(run: BrowserRun, order: AdminOrderRef): Promise<number>;
   /** Scenarios of this shop's own admin UI, run after the shared ones. */
   readonly ownScenarios?: readonly ShopScenario[];
 }
@@ -134,8 +134,9 @@ export async function checkout(
 ): Promise<void> {
   const { storefront } = run;
   await page.goto(storefront.url);
-  // Antom takes the shop's own currency: the buyer shops in USD.
-  if (purchase === 'antom') await page.click('[data-testid="currency-USD"]');
+  // Antom takes the shop's own currency: the buyer shops in USD; every other purchase is in CNY.
+  const currency = page.locator(`[data-testid="currency-${purchase === 'antom' ? 'USD' : 'CNY'}"]`);
+  if ((await currency.count()) > 0) await currency.click();
   await page.click(`[data-testid="add-${PRODUCTS[purchase]}"]`);
   await page.waitForURL(`${storefront.url}/cart`);
   const method = shop.paymentMethod(purchase);

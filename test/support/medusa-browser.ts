@@ -267,7 +267,9 @@ export class MedusaBrowserShop implements BrowserShop {
     return { ref: order.id, paymentId: payment?.id, outTradeNo: String(payment?.data?.out_trade_no) };
   }
 
-  async refundAntomInAdmin(run: BrowserRun, antom: AdminOrderRef, amount: string): Promise<void> {
+  /** $2.50 of the e-book's $5.50, through the payment's Refund in the admin. */
+  async refundAntomInAdmin(run: BrowserRun, antom: AdminOrderRef): Promise<number> {
+    const amount = '2.50';
     await this.refundInAdminUi(run, antom, amount);
     const order = await eventually(
       async () => {
@@ -283,6 +285,7 @@ export class MedusaBrowserShop implements BrowserShop {
     const payment = await run.sandbox.antomPayment(antom.outTradeNo);
     expect(payment.refunds.map(r => r.refundRequestId)).toEqual([refunds[0]?.request_no]);
     await screenshot(await run.adminUi(), 'medusa-admin-antom-refund');
+    return 250;
   }
 
   /** "Always QR on desktop" on, saved and reloaded; the app private key stays write-only. */
