@@ -60,7 +60,11 @@ export interface TradeEvent extends EventBase {
   /** Alipay's trade number (`trade_no`). */
   tradeNo: string;
   status: TradeStatus;
-  /** Alipay's own status text, e.g. `WAIT_SELLER_SEND_GOODS`. */
+  /**
+   * Alipay's own status text, e.g. `WAIT_SELLER_SEND_GOODS`. Antom's payment statuses are given in these
+   * words (`SUCCESS` → `TRADE_SUCCESS`, `PROCESSING`/`PENDING` → `WAIT_BUYER_PAY`, `FAIL`/`CANCELLED` →
+   * `TRADE_CLOSED`), Antom's own one staying in {@link EventBase.raw}.
+   */
   alipayStatus: string;
   /**
    * The trade total in integer minor units of {@link TradeEvent.currency}: fen for CNY (`total_fee` /

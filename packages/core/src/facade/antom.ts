@@ -18,7 +18,7 @@ import {
   MoneyError,
   TradeNotClosableError,
 } from '../errors';
-import type { AlipayEvent, TradeEvent, TradeStatus } from '../events';
+import { type AlipayEvent, type TradeEvent, toTradeStatus } from '../events';
 import { accept, type NotificationResult, type Rejection, reject } from '../rejections';
 import { type BuyerContext, type PaymentInterface, selectInterface } from '../select';
 import { checkEvent, credentialMessage } from './base';
@@ -37,13 +37,17 @@ import type {
   TradeRef,
 } from './types';
 
-/** What an Antom payment status means for the trade, in the one status vocabulary of every generation. */
-const ANTOM_TRADE_STATUS: Record<string, TradeStatus> = {
-  SUCCESS: 'paid',
-  PROCESSING: 'waiting_payment',
-  PENDING: 'waiting_payment',
-  FAIL: 'closed',
-  CANCELLED: 'closed',
+/**
+ * What an Antom payment status means, in the words of Alipay's `trade_status`, which the lifecycle ranks and
+ * shops record for every generation: a settled payment is `TRADE_SUCCESS`, an open one `WAIT_BUYER_PAY`, a
+ * failed or cancelled one `TRADE_CLOSED`. Antom's own status stays in the event's `raw` fields.
+ */
+const ALIPAY_STATUS_OF_ANTOM: Record<string, 'TRADE_SUCCESS' | 'WAIT_BUYER_PAY' | 'TRADE_CLOSED'> = {
+  SUCCESS: 'TRADE_SUCCESS',
+  PROCESSING: 'WAIT_BUYER_PAY',
+  PENDING: 'WAIT_BUYER_PAY',
+  FAIL: 'TRADE_CLOSED',
+  CANCELLED: 'TRADE_CLOSED',
 };
 
 /** Antom's statement that a payment does not exist, or cannot be cancelled for being paid. */
@@ -90,11 +94,12 @@ function antomReply<R extends NotificationResult>(result: R): R {
   return result.reply === 'success' ? { ...result, reply: ANTOM_NOTIFICATION_ACK } : result;
 }
 
+/** A verified Antom payment status as the normalized trade event every generation produces. */
 function tradeEvent(
   fields: {
     outTradeNo: string;
     tradeNo: string;
-    status: TradeStatus;
+    /** Antom's payment status: SUCCESS, PROCESSING, PENDING, FAIL or CANCELLED. */
     antomStatus: string;
     amountMinor: number;
     currency: string;
@@ -103,6 +108,7 @@ function tradeEvent(
   source: 'notify' | 'query',
   raw: Record<string, unknown>,
 ): TradeEvent {
+  const alipayStatus = ALIPAY_STATUS_OF_ANTOM[fields.antomStatus] ?? 'WAIT_BUYER_PAY';
   return {
     type: 'trade',
     generation: 'antom',
@@ -114,8 +120,8 @@ function tradeEvent(
     raw: flatten(raw),
     outTradeNo: fields.outTradeNo,
     tradeNo: fields.tradeNo,
-    status: fields.status,
-    alipayStatus: fields.antomStatus,
+    status: toTradeStatus(alipayStatus)!,
+    alipayStatus,
     amountFen: fields.amountMinor,
     currency: fields.currency,
     refundedFen: undefined,
@@ -285,18 +291,11 @@ export class AntomAlipay implements Alipay {
 
   private eventOf(notification: AntomNotification): NotificationResult {
     if (notification.kind === 'payment') {
-      const status: TradeStatus =
-        notification.outcome === 'paid'
-          ? 'paid'
-          : notification.outcome === 'failed'
-            ? 'closed'
-            : 'waiting_payment';
       return accept(
         tradeEvent(
           {
             outTradeNo: notification.paymentRequestId,
             tradeNo: notification.paymentId,
-            status,
             antomStatus:
               notification.outcome === 'paid'
                 ? 'SUCCESS'
@@ -346,9 +345,8 @@ export class AntomAlipay implements Alipay {
         zh: 'Antom 暂时无法告知付款状态，请稍后再查询。',
       });
     }
-    const status = ANTOM_TRADE_STATUS[answer.paymentStatus] ?? 'waiting_payment';
     const paymentId = answer.paymentId ?? ref.tradeNo;
-    if (!paymentId && status !== 'waiting_payment') {
+    if (!paymentId && ALIPAY_STATUS_OF_ANTOM[answer.paymentStatus] !== 'WAIT_BUYER_PAY') {
       throw new AlipayResponseError('the Antom inquiry answer has no paymentId', {
         en: 'Antom answered without a payment ID.',
         zh: 'Antom 应答中没有付款 ID。',
@@ -358,7 +356,6 @@ export class AntomAlipay implements Alipay {
       {
         outTradeNo: answer.paymentRequestId ?? ref.outTradeNo,
         tradeNo: paymentId ?? '',
-        status,
         antomStatus: answer.paymentStatus,
         amountMinor: answer.amountMinor ?? 0,
         currency: answer.currency ?? '',

@@ -24,7 +24,7 @@ export type LifecycleEvent = Pick<
   TradeEvent,
   'status' | 'alipayStatus' | 'amountFen' | 'tradeNo' | 'source'
 > &
-  Partial<Pick<TradeEvent, 'refundedFen' | 'refundRequestNo' | 'refundStatus'>>;
+  Partial<Pick<TradeEvent, 'refundedFen' | 'refundRequestNo' | 'refundStatus' | 'currency'>>;
 
 /** The shop's record of the trade. */
 export interface LifecycleTrade {
@@ -391,8 +391,13 @@ function decidePayment(facts: TradeFacts, status: string, refundReport: boolean)
   });
   if (!order?.exists) return orphan('order_missing', 'the order no longer exists');
   if (order.cancelled) return orphan('order_cancelled', 'the order was cancelled');
-  if (order.currency.toUpperCase() !== 'CNY')
-    return orphan('currency_not_cny', `the order is in ${order.currency}`);
+  // The money must be in the order's currency: CNY for the domestic generations, the payment's own for Antom.
+  const paidIn = (event.currency ?? 'CNY').toUpperCase();
+  if (order.currency.toUpperCase() !== paidIn) {
+    return paidIn === 'CNY'
+      ? orphan('currency_not_cny', `the order is in ${order.currency}`)
+      : orphan('currency_mismatch', `the order is in ${order.currency}, the payment in ${paidIn}`);
+  }
   if (!order.payable || order.owedFen <= 0) {
     return order.paidOtherwise || order.owedFen <= 0
       ? orphan('order_already_paid', 'the order was already paid')

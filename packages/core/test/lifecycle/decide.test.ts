@@ -166,6 +166,20 @@ describe('decideTradeEvent: details', () => {
     ).toMatchObject({ action: 'orphan', reason: 'payment_cancelled' });
   });
 
+  it('Antom: money in the order’s own currency pays it; in another currency it is an orphan', () => {
+    const withCurrency = (orderCurrency: string, paidIn: string | undefined) =>
+      decideTradeEvent({
+        ...STATES.new!,
+        order: { ...order(), currency: orderCurrency },
+        event: { ...event('TRADE_SUCCESS'), ...(paidIn ? { currency: paidIn } : {}) },
+      });
+    expect(withCurrency('usd', 'USD')).toMatchObject({ action: 'add_payment' });
+    expect(withCurrency('CNY', 'USD')).toMatchObject({ action: 'orphan', reason: 'currency_mismatch' });
+    expect(withCurrency('EUR', 'USD')).toMatchObject({ action: 'orphan', reason: 'currency_mismatch' });
+    // A domestic payment (no currency: CNY) on a USD order stays what it was.
+    expect(withCurrency('USD', undefined)).toMatchObject({ action: 'orphan', reason: 'currency_not_cny' });
+  });
+
   it('a trade query of a refunded trade adds the payment, then reads its refunds', () => {
     const query = {
       ...event('TRADE_SUCCESS'),
