@@ -72,17 +72,24 @@ async function repointSeededPaymentMethods(app: VendureApp, from: string, to: st
   const seededCodes = new Set(
     alipayPaymentMethods(to, JSON.parse(readFileSync(DEMO_ACCOUNTS_FILE, 'utf8'))).map(m => m.code),
   );
+  // The domestic gateways are URLs under the sandbox; the antom method's host is the sandbox's origin.
+  const repointed = (name: string, value: string): string | undefined => {
+    if (name === 'gateway' && value.startsWith(`${from}/`)) return to + value.slice(from.length);
+    if (name === 'antomRegion' && value === new URL(from).origin) return new URL(to).origin;
+    return undefined;
+  };
   const { items } = await service.findAll(ctx, { take: 100 });
   for (const method of items) {
-    const gateway = method.handler.args.find(arg => arg.name === 'gateway');
-    if (!seededCodes.has(method.code) || !gateway?.value.startsWith(`${from}/`)) continue;
+    if (!seededCodes.has(method.code)) continue;
+    if (!method.handler.args.some(arg => repointed(arg.name, arg.value) !== undefined)) continue;
     await service.update(ctx, {
       id: method.id,
       handler: {
         code: method.handler.code,
-        arguments: method.handler.args.map(arg =>
-          arg.name === 'gateway' ? { name: arg.name, value: to + arg.value.slice(from.length) } : arg,
-        ),
+        arguments: method.handler.args.map(arg => ({
+          name: arg.name,
+          value: repointed(arg.name, arg.value) ?? arg.value,
+        })),
       },
     });
   }

@@ -1,12 +1,13 @@
 /**
  * First-start content of the example shop: a CNY channel in Simplified Chinese and English, China as
  * the tax and shipping zone with Chinese VAT rates, a courier and an online delivery, a few products
- * (physical and virtual goods), and Alipay payment methods (offered on CNY orders only) pointed at the
- * offline sandbox with the fixed demo accounts of examples/sandbox/demo-accounts.json.
+ * (physical and virtual goods) with CNY and USD prices, and Alipay payment methods pointed at the
+ * offline sandbox with the fixed demo accounts of examples/sandbox/demo-accounts.json: the mainland ones
+ * offered on CNY orders, the `antom` (cross-border) one on USD orders.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALIPAY_CNY_CHECKER_CODE } from '@alipay-commerce/vendure';
+import { ALIPAY_CNY_CHECKER_CODE, ALIPAY_CURRENCY_CHECKER_CODE } from '@alipay-commerce/vendure';
 import {
   type bootstrap,
   ChannelService,
@@ -16,6 +17,7 @@ import {
   LanguageCode,
   Logger,
   PaymentMethodService,
+  ProductVariantService,
   RequestContextService,
   ShippingMethodService,
 } from '@vendure/core';
@@ -37,8 +39,8 @@ export const PRODUCTS_CSV = join(__dirname, '..', 'seed', 'products.csv');
 export const PAYMENT_METHODS_FILE = join(__dirname, '..', 'seed', 'payment-methods.json');
 
 /** A row of {@link PAYMENT_METHODS_FILE}. */
-interface PaymentMethodRow extends Omit<SeededPaymentMethod, 'args'> {
-  generation: 'openapi' | 'legacy';
+interface PaymentMethodRow extends Omit<SeededPaymentMethod, 'args' | 'checker'> {
+  generation: 'openapi' | 'legacy' | 'antom';
   args: Record<string, string | boolean>;
 }
 
@@ -57,7 +59,21 @@ interface DemoAccounts {
   merchants: Array<{ partner: string; key: string; sellerEmail: string; sellerId: string }>;
   apps: Array<{ appId: string; privateKey: string; sellerId: string }>;
   alipayKeys: { publicKey: string };
+  /** Antom (cross-border): the merchant's client and the sandbox's "Antom" key pair. */
+  antom: {
+    clients: Array<{ clientId: string; privateKey: string; keyVersion: string }>;
+    antomKeys: { publicKey: string };
+  };
 }
+
+/**
+ * The second currency the shop sells in, paid through the `antom` method; CNY orders keep the mainland
+ * methods. Prices in it are the CNY prices at {@link CNY_PER_USD}, rounded to whole cents.
+ */
+export const SECOND_CURRENCY = CurrencyCode.USD;
+
+/** The demo's fixed exchange rate for the USD price list (the sandbox's Antom cashier has its own). */
+const CNY_PER_USD = 7.2;
 
 /** An Alipay payment method the shop is seeded with. */
 export interface SeededPaymentMethod {
@@ -65,6 +81,11 @@ export interface SeededPaymentMethod {
   name: { en: string; zh: string };
   description: { en: string; zh: string };
   args: Record<string, string | boolean>;
+  /**
+   * The eligibility checker: the mainland methods take CNY orders only (`alipay-cny-only`); the antom
+   * one the shop's other currency (`alipay-currency` limited to {@link SECOND_CURRENCY}).
+   */
+  checker: { code: string; arguments: Array<{ name: string; value: string }> };
 }
 
 /**
@@ -74,7 +95,10 @@ export interface SeededPaymentMethod {
 export function alipayPaymentMethods(sandboxUrl: string, accounts: DemoAccounts): SeededPaymentMethod[] {
   const [merchant] = accounts.merchants;
   const [app] = accounts.apps;
-  if (!merchant || !app) throw new Error(`${DEMO_ACCOUNTS_FILE} needs a merchant and an app`);
+  const [antomClient] = accounts.antom?.clients ?? [];
+  if (!merchant || !app || !antomClient) {
+    throw new Error(`${DEMO_ACCOUNTS_FILE} needs a merchant, an app and an Antom client`);
+  }
   const openapi = {
     gateway: `${sandboxUrl}/openapi/gateway.do`,
     appId: app.appId,
@@ -94,11 +118,26 @@ export function alipayPaymentMethods(sandboxUrl: string, accounts: DemoAccounts)
     // Merchant A's contract includes refund_fastpay_by_platform_nopwd.
     refundWithoutPassword: true,
   };
-  const credentials = { openapi, legacy };
+  const antom = {
+    interfaceType: 'antom',
+    antomClientId: antomClient.clientId,
+    antomPrivateKey: antomClient.privateKey,
+    antomPublicKey: accounts.antom.antomKeys.publicKey,
+    // The sandbox acts as Antom's host (in place of the region NA, SEA or DE).
+    antomRegion: new URL(sandboxUrl).origin,
+    antomKeyVersion: antomClient.keyVersion,
+  };
+  const credentials = { openapi, legacy, antom };
+  const cnyOnly = { code: ALIPAY_CNY_CHECKER_CODE, arguments: [] };
+  const secondCurrency = {
+    code: ALIPAY_CURRENCY_CHECKER_CODE,
+    arguments: [{ name: 'currencies', value: SECOND_CURRENCY }],
+  };
   const methods = JSON.parse(readFileSync(PAYMENT_METHODS_FILE, 'utf8')) as PaymentMethodRow[];
   return methods.map(({ generation, args, ...method }) => ({
     ...method,
     args: { ...credentials[generation], ...args },
+    checker: generation === 'antom' ? secondCurrency : cnyOnly,
   }));
 }
 
@@ -121,7 +160,8 @@ export async function seedExampleShop(
   await channels.update(ctx, {
     id: channel.id,
     defaultCurrencyCode: CurrencyCode.CNY,
-    availableCurrencyCodes: [CurrencyCode.CNY],
+    // CNY by default; USD orders (Shop API `?currencyCode=USD`) are paid through the antom method.
+    availableCurrencyCodes: [CurrencyCode.CNY, SECOND_CURRENCY],
     availableLanguageCodes: SHOP_LANGUAGES,
     defaultLanguageCode: LanguageCode.zh_Hans,
     // Chinese retail prices include VAT.
@@ -135,8 +175,22 @@ export async function seedExampleShop(
     throw new Error(`Importing ${PRODUCTS_CSV} failed:\n${imported.errors.join('\n')}`);
   }
 
-  // 4. Shipping: a courier for physical goods, online delivery for virtual ones.
+  // 3b. A USD price for every variant, for the orders the antom method takes.
   ctx = await adminCtx();
+  const variants = app.get(ProductVariantService);
+  const { items } = await variants.findAll(ctx, { take: 1000 });
+  await variants.update(
+    ctx,
+    items.map(variant => ({
+      id: variant.id,
+      // The CNY list price (tax included, as the channel's prices are); the CNY price stays as it is.
+      prices: [
+        { currencyCode: SECOND_CURRENCY, price: Math.max(1, Math.round(variant.listPrice / CNY_PER_USD)) },
+      ],
+    })),
+  );
+
+  // 4. Shipping: a courier for physical goods, online delivery for virtual ones.
   const shipping = app.get(ShippingMethodService);
   const shippingMethods = [
     {
@@ -181,8 +235,8 @@ export async function seedExampleShop(
     await paymentMethods.create(ctx, {
       code: method.code,
       enabled: true,
-      // Offered on CNY orders only: Alipay cannot take another currency.
-      checker: { code: ALIPAY_CNY_CHECKER_CODE, arguments: [] },
+      // The mainland methods are offered on CNY orders only; the antom one on USD orders.
+      checker: method.checker,
       handler: {
         code: 'alipay',
         arguments: Object.entries(method.args).map(([name, value]) => ({ name, value: String(value) })),

@@ -139,7 +139,10 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
     await prepareOrder(usd, { variantId: 'T_4', guestEmail: 'usd-guest-2@example.test' });
     expect((await quotes(usd))['alipay-unchecked']?.isEligible).toBe(true);
     const intent = await createIntent(usd, 'alipay-unchecked');
-    expect(intent).toMatchObject({ reason: 'CURRENCY_NOT_SUPPORTED', hint: 'The order is in USD.' });
+    // The method's own interface says why (a mainland interface: CNY only), in English and Chinese.
+    expect(intent).toMatchObject({ reason: 'CURRENCY_NOT_SUPPORTED' });
+    expect(intent.hint).toContain('this order is in USD');
+    expect(intent.hint).toContain('支付宝仅支持人民币（CNY）付款');
   });
 
   it('the README’s “Selling in CNY” turns a USD channel into one where Alipay is offered', async () => {

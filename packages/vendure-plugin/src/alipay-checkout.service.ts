@@ -122,9 +122,6 @@ export class AlipayCheckoutService {
     if (!quote?.isEligible) {
       return intentError('PAYMENT_METHOD_NOT_ELIGIBLE', quote?.eligibilityMessage ?? undefined);
     }
-    if (order.currencyCode !== 'CNY') {
-      return intentError('CURRENCY_NOT_SUPPORTED', `The order is in ${order.currencyCode}.`);
-    }
     const notPayable = await this.whyNotPayable(ctx, order);
     if (notPayable !== undefined) {
       return intentError('ORDER_NOT_PAYABLE', notPayable);
@@ -143,6 +140,12 @@ export class AlipayCheckoutService {
         loggerCtx,
       );
       return intentError('INVALID_SETTINGS', bilingualLine(describeIssues(gateway.issues)));
+    }
+    // The method's own generation decides (mainland: CNY only; Antom: the currencies it knows), also
+    // for a method created without the eligibility checker.
+    const currencyRefusal = gateway.alipay.currencyRefusal(order.currencyCode);
+    if (currencyRefusal !== undefined) {
+      return intentError('CURRENCY_NOT_SUPPORTED', bilingualLine(currencyRefusal));
     }
     const buyer: BuyerContext = {
       device: input.device ?? undefined,
@@ -163,7 +166,13 @@ export class AlipayCheckoutService {
     }
     const trade = await this.recordNewTrade(ctx, order, method.code, gateway, amountFen);
     label.outTradeNo = trade.outTradeNo;
-    const paymentOrder = await this.paymentOrderFor(ctx, order, trade, method.code);
+    const paymentOrder = await this.paymentOrderFor(
+      ctx,
+      order,
+      trade,
+      method.code,
+      gateway.alipay.generation,
+    );
     let start: Awaited<ReturnType<Alipay['startPayment']>>;
     try {
       start = await gateway.alipay.startPayment(paymentOrder, buyer);
@@ -189,7 +198,7 @@ export class AlipayCheckoutService {
         { paymentInterface, expiresAt: start.kind === 'qr' ? start.expiresAt : null },
       );
     Logger.info(
-      `${describeTrade(label)}: started ${paymentInterface} for ${amountFen} fen (${start.kind})`,
+      `${describeTrade(label)}: started ${paymentInterface} for ${amountFen} ${minorUnitName(order.currencyCode)} (${start.kind})`,
       loggerCtx,
     );
     await this.closeSupersededTrades(ctx, order, trade);
@@ -372,6 +381,7 @@ export class AlipayCheckoutService {
     order: Order,
     trade: AlipayTrade,
     paymentMethodCode: string,
+    generation: Alipay['generation'],
   ): Promise<PaymentOrder> {
     const shipping = order.shippingWithTax;
     const address = order.shippingAddress ?? {};
@@ -387,7 +397,7 @@ export class AlipayCheckoutService {
       shippingFeeFen:
         trade.amountFen === order.totalWithTax && shipping > 0 && shipping < trade.amountFen ? shipping : 0,
       notifyUrl: this.lookups.notifyUrl(ctx, paymentMethodCode),
-      returnUrl: this.lookups.returnUrl(ctx, paymentMethodCode),
+      returnUrl: this.returnUrlFor(ctx, paymentMethodCode, generation, trade.outTradeNo),
       // Part of the payment URL, so it must not name the order either: the storefront's return page
       // shows the buyer's own order from its session.
       quitUrl: this.options.storefrontReturnUrl,
@@ -402,6 +412,22 @@ export class AlipayCheckoutService {
         mobile: address.phoneNumber || undefined,
       },
     };
+  }
+
+  /**
+   * The return route for this attempt. Alipay appends the signed trade parameters to it; Antom appends
+   * nothing (and signs no return), so an Antom attempt's URL names its `out_trade_no` itself, which the
+   * return route needs to find the trade. The number is random and already in the payment's URLs.
+   */
+  private returnUrlFor(
+    ctx: RequestContext,
+    paymentMethodCode: string,
+    generation: Alipay['generation'],
+    outTradeNo: string,
+  ): string {
+    const url = this.lookups.returnUrl(ctx, paymentMethodCode);
+    if (generation !== 'antom') return url;
+    return `${url}?out_trade_no=${encodeURIComponent(outTradeNo)}`;
   }
 
   /** Closes earlier unpaid attempts of the order (best effort): a stale cashier must not take money. */
@@ -496,6 +522,14 @@ export class AlipayCheckoutService {
       );
       return 'unverified';
     }
+    if (gateway.alipay.generation === 'antom') {
+      // Antom signs no return: the storefront shows the order's own state (its status sync asks Antom).
+      Logger.info(
+        `${describeTrade(trade)}: buyer returned from Antom's cashier; sent to the storefront as unverified (Antom signs no return)`,
+        loggerCtx,
+      );
+      return 'unverified';
+    }
     const verdict = gateway.alipay.handleReturn(rawQuery);
     if (verdict.ok && verdict.event.outTradeNo !== trade.outTradeNo) {
       Logger.warn(
@@ -544,6 +578,11 @@ function intentErrorFor(error: unknown): AlipayPaymentIntentError {
     return intentError('GATEWAY_ERROR', bilingualLine(error.hint));
   }
   throw error;
+}
+
+/** The minor unit of a currency, for log lines: fen for CNY, else e.g. `USD minor units`. */
+function minorUnitName(currency: string): string {
+  return currency === 'CNY' ? 'fen' : `${currency} minor units`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

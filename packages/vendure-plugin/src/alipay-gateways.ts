@@ -33,7 +33,7 @@ import type { AlipayTradeSettings } from './entities/alipay-trade.entity';
  * @packageDocumentation
  */
 
-/** `legacy` (partner + MD5 key, mapi gateway) or `openapi` (app + RSA2). */
+/** `legacy` (partner + MD5 key, mapi gateway), `openapi` (app + RSA2) or `antom` (cross-border, client ID + RSA). */
 export type AlipayGeneration = Alipay['generation'];
 
 /** A usable Alipay facade, or why there is none (issues per field and one bilingual explanation). */
@@ -63,6 +63,7 @@ export interface TradeOrigin extends CoreTradeOrigin {
 const GENERATION_TEXT: Record<AlipayGeneration, Bilingual & { short: string }> = {
   legacy: { short: 'legacy', en: 'legacy (partner + MD5 key)', zh: '旧版（合作者身份 + MD5 密钥）' },
   openapi: { short: 'OpenAPI', en: 'OpenAPI (app ID + RSA2 key)', zh: '开放平台（应用 ID + RSA2 私钥）' },
+  antom: { short: 'Antom', en: 'Antom (client ID + RSA key)', zh: 'Antom 跨境（客户端 ID + RSA 私钥）' },
 };
 
 /**

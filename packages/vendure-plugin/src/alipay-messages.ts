@@ -35,8 +35,8 @@ export const INTENT_ERROR_MESSAGES: Record<AlipayPaymentIntentErrorReason, Bilin
   ORDER_NOT_PAYABLE: { en: 'The order cannot be paid in its current state.', zh: '订单当前状态无法付款。' },
   NOTHING_TO_PAY: { en: 'Nothing is left to pay on this order.', zh: '此订单已无待付金额。' },
   CURRENCY_NOT_SUPPORTED: {
-    en: 'Alipay accepts payments in Chinese yuan (CNY) only.',
-    zh: '支付宝仅支持人民币（CNY）付款。',
+    en: 'This Alipay payment method does not accept the order’s currency.',
+    zh: '该支付宝支付方式不支持此订单的币种。',
   },
   INVALID_SETTINGS: {
     en: 'The Alipay payment method is not configured correctly.',

@@ -51,13 +51,26 @@ export class AlipayNotificationService {
    * transient errors, news that arrived before what it depends on).
    */
   async handleNotify(input: AlipayNotifyInput): Promise<AlipayNotifyReply> {
+    const { reply, acknowledgement } = await this.processNotify(input);
+    // The facade's acknowledgement of its generation: `success`, or Antom's exact JSON. `fail` asks
+    // every generation to deliver again.
+    return reply === ALIPAY_ACK && acknowledgement !== undefined ? acknowledgement : reply;
+  }
+
+  /**
+   * The reply in Alipay's words (`success` / `fail`), and the verified notification's acknowledgement as
+   * its generation words it (the facade's reply to a verified notification: Antom's is JSON).
+   */
+  private async processNotify(
+    input: AlipayNotifyInput,
+  ): Promise<{ reply: AlipayNotifyReply; acknowledgement?: AlipayNotifyReply }> {
     const channel = await this.lookups.channelByToken(input.channelToken);
     if (!channel) {
       Logger.warn(
         `${describeTrade({})}: notification for unknown channel token; answered ${ALIPAY_NACK}`,
         loggerCtx,
       );
-      return ALIPAY_NACK;
+      return { reply: ALIPAY_NACK };
     }
     const ctx = await this.requestContextService.create({
       apiType: 'admin',
@@ -70,7 +83,7 @@ export class AlipayNotificationService {
         `${describeTrade({})}: notification for unknown Alipay payment method ${logSafeId(input.paymentMethodCode)}; answered ${ALIPAY_NACK}`,
         loggerCtx,
       );
-      return ALIPAY_NACK;
+      return { reply: ALIPAY_NACK };
     }
     const { gateway, knownTrade } = await this.notificationGateway(ctx, method, input);
     if (!gateway.ok) {
@@ -81,20 +94,25 @@ export class AlipayNotificationService {
           .join(', ')}): ${gateway.message.en}; answered ${ALIPAY_NACK}`,
         loggerCtx,
       );
-      return ALIPAY_NACK;
+      return { reply: ALIPAY_NACK };
     }
-    const verdict = await gateway.alipay.handleNotification(input.rawBody, input.contentType);
+    // Antom signs the headers over the public notify URL, the one the payment was started with.
+    const verdict = await gateway.alipay.handleNotification(input.rawBody, input.contentType, undefined, {
+      headers: input.headers,
+      notifyUrl: this.lookups.notifyUrl(ctx, method.code),
+    });
     if (!verdict.ok) {
       const known = verdict.outTradeNo ? await this.lookups.findTrade(ctx, verdict.outTradeNo) : undefined;
       Logger.warn(
         `${describeTrade({ orderCode: known?.orderCode, outTradeNo: verdict.outTradeNo, tradeNo: verdict.tradeNo })}: notification rejected (${verdict.reason}): ${logSafe(verdict.message)}; answered ${verdict.reply}`,
         loggerCtx,
       );
-      return verdict.reply;
+      return { reply: verdict.reply };
     }
+    const acknowledgement = verdict.reply;
     const event = verdict.event;
     if (event.type === 'refund') {
-      return (await this.applyBatchRefundEvent(ctx, method.code, event)).reply;
+      return { reply: (await this.applyBatchRefundEvent(ctx, method.code, event)).reply, acknowledgement };
     }
     const label: TradeLabel = { outTradeNo: event.outTradeNo, tradeNo: event.tradeNo };
     const trade = await this.lookups.findTrade(ctx, event.outTradeNo);
@@ -103,7 +121,7 @@ export class AlipayNotificationService {
         `${describeTrade(label)}: verified notification (${event.alipayStatus}) for a trade this channel never created; acknowledged`,
         loggerCtx,
       );
-      return ALIPAY_ACK;
+      return { reply: ALIPAY_ACK, acknowledgement };
     }
     label.orderCode = trade.orderCode;
     if (trade.paymentMethodCode !== method.code) {
@@ -111,16 +129,19 @@ export class AlipayNotificationService {
         `${describeTrade(label)}: notification rejected (wrong_method): it arrived for payment method "${method.code}" but the trade belongs to "${trade.paymentMethodCode}"; acknowledged`,
         loggerCtx,
       );
-      return ALIPAY_ACK;
+      return { reply: ALIPAY_ACK, acknowledgement };
     }
     try {
-      return (await this.tradeEvents.applyTradeEvent(ctx, trade, event, gateway.alipay)).reply;
+      return {
+        reply: (await this.tradeEvents.applyTradeEvent(ctx, trade, event, gateway.alipay)).reply,
+        acknowledgement,
+      };
     } catch (error) {
       Logger.error(
         `${describeTrade(label)}: notification (${event.alipayStatus}) could not be processed, nothing was changed; answered ${ALIPAY_NACK} so Alipay retries: ${describeError(error)}`,
         loggerCtx,
       );
-      return ALIPAY_NACK;
+      return { reply: ALIPAY_NACK, acknowledgement };
     }
   }
 
@@ -169,14 +190,17 @@ export class AlipayNotificationService {
   /**
    * Which facade verifies a notification. The body is only peeked at (nothing is trusted yet) to find
    * the stored trade it names (`out_trade_no`, or for a legacy `batch_refund_notify` the trade numbers
-   * in `result_details`); a trade of this method is verified with its own generation, so a late
+   * in `result_details`, or an Antom JSON body's `paymentRequestId`); a trade of this method is verified with its own generation, so a late
    * notification still verifies after the method switched interface type. For anything else (an unknown
    * trade, another method's trade) the current settings verify, as before.
    */
   private async notificationGateway(ctx: RequestContext, method: PaymentMethod, input: AlipayNotifyInput) {
     const peek = peekNotification(input.rawBody, input.contentType);
+    const antomRequestId = peek ? undefined : peekAntomPaymentRequestId(input.rawBody);
     let trade: AlipayTrade | null = null;
-    if (peek?.outTradeNo) {
+    if (antomRequestId) {
+      trade = await this.lookups.findTrade(ctx, antomRequestId);
+    } else if (peek?.outTradeNo) {
       trade = await this.lookups.findTrade(ctx, peek.outTradeNo);
     } else if (peek && peek.refundTradeNos.length > 0) {
       trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
@@ -187,6 +211,21 @@ export class AlipayNotificationService {
       return { gateway: this.lookups.gatewayForTrade(method, trade), knownTrade: trade };
     }
     return { gateway: this.lookups.gatewayFor(method), knownTrade: undefined };
+  }
+}
+
+/**
+ * The `paymentRequestId` (our `out_trade_no`) an Antom notification's JSON body claims, read WITHOUT
+ * verifying it: only to pick the trade's own settings, never to act on. `undefined` for anything else.
+ */
+export function peekAntomPaymentRequestId(rawBody: Buffer): string | undefined {
+  if (rawBody.length === 0 || rawBody[0] !== 0x7b /* { */) return undefined;
+  try {
+    const body: unknown = JSON.parse(rawBody.toString('utf8'));
+    const id = (body as { paymentRequestId?: unknown } | null)?.paymentRequestId;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
 

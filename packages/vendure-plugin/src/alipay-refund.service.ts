@@ -189,6 +189,8 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
     await this.connection.rawConnection
       .getRepository(AlipayRefund)
       .update({ id: row.id }, { attempts: row.attempts + 1, lastAttemptAt: new Date(), settledBeforeFen });
+    // Antom refunds in the payment's currency (the order's); the domestic generations ignore it.
+    const currency = (await this.lookups.orderForPayment(ctx, trade.orderId))?.currencyCode;
     let outcome: RefundCallOutcome;
     try {
       outcome = {
@@ -199,6 +201,7 @@ export class AlipayRefundService implements OnApplicationBootstrap, OnApplicatio
           refundId: row.refundId,
           refundRequestNo: row.requestNo,
           amountFen: row.amountFen,
+          currency,
           reason: row.origin === 'orphan' ? ORPHAN_REFUND_REASON : reason,
           notifyUrl: this.lookups.notifyUrl(ctx, trade.paymentMethodCode),
         }),

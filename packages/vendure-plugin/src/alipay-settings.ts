@@ -36,6 +36,7 @@ const GROUP_PREFIX: Record<SettingField['group'], EnZhText> = {
   common: { en: '', zh: '' },
   legacy: { en: 'Legacy interfaces: ', zh: '旧版接口：' },
   openapi: { en: 'OpenAPI interfaces: ', zh: '开放平台接口：' },
+  antom: { en: 'Antom (cross-border): ', zh: 'Antom（跨境收单）：' },
 };
 
 /** A textarea for PEM keys and certificates, without the browser's spell checker. */
@@ -91,8 +92,7 @@ export type AlipayInterfaceType = (typeof INTERFACE_TYPES)[number];
 /**
  * The `args` of the Alipay payment method handler, which ARE the admin settings form of an Alipay
  * payment method (Settings → Payment methods). Everything is a flat string or boolean: the core
- * validates the combination for the chosen `interfaceType`, so only `interfaceType` and `gateway`
- * are required here. Labels and descriptions come from the core's settings vocabulary
+ * validates the combination for the chosen `interfaceType`, so only `interfaceType` is required here. Labels and descriptions come from the core's settings vocabulary
  * (`SETTING_FIELDS`), shared with the plugin's Dashboard extension and Medusa's settings page; the
  * extension groups these arguments and shows only those of the chosen interface type.
  *
@@ -113,8 +113,11 @@ export const alipayHandlerArgs = {
   },
   gateway: {
     // A select cannot take free text (neither the React dashboard's nor the Angular admin's), and
-    // a custom URL is needed for offline sandboxes, so this is a plain text field.
+    // a custom URL is needed for offline sandboxes, so this is a plain text field. Not required: the
+    // core reads an empty gateway as `production`, and interface type `antom` has its own host
+    // (`antomRegion`), so its form does not show this field at all.
     type: 'string',
+    required: false,
     defaultValue: 'production',
     ...argText('gateway', {
       en: ' A URL must be allowed by allowedGateways (allowLoopbackGateway for a local sandbox). Changing it needs the UpdateAlipaySettings permission.',
@@ -159,6 +162,19 @@ export const alipayHandlerArgs = {
     defaultValue: false,
     ...argText('alwaysQrOnDesktop'),
   },
+  // Interface type `antom` (cross-border, orders in the shop's currency): its own client ID, keys and host.
+  antomClientId: stringArg('antomClientId'),
+  antomPrivateKey: stringArg('antomPrivateKey'),
+  antomPublicKey: stringArg('antomPublicKey'),
+  antomRegion: {
+    ...stringArg('antomRegion'),
+    ...argText('antomRegion', {
+      en: ' A URL must be allowed by allowedGateways (allowLoopbackGateway for a local sandbox). Changing it needs the UpdateAlipaySettings permission.',
+      zh: ' 地址须由 allowedGateways 允许（本机沙箱用 allowLoopbackGateway）。修改需要 UpdateAlipaySettings 权限。',
+    }),
+  },
+  antomKeyVersion: stringArg('antomKeyVersion'),
+  antomPaymentMethods: stringArg('antomPaymentMethods'),
 } satisfies ConfigArgs;
 
 /** The shape of {@link alipayHandlerArgs}. */

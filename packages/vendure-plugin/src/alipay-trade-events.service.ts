@@ -61,6 +61,43 @@ const PAYMENT_STATES: Partial<Record<PaymentState, ShopPaymentState>> = {
   Cancelled: 'cancelled',
 };
 
+/** Alipay's trade status for each normalized status an Antom event can carry. */
+const ALIPAY_STATUS_OF: Partial<Record<TradeEvent['status'], string>> = {
+  waiting_payment: 'WAIT_BUYER_PAY',
+  paid: 'TRADE_SUCCESS',
+  closed: 'TRADE_CLOSED',
+};
+
+/**
+ * An event with Alipay's `trade_status` vocabulary, which the core's lifecycle and the recorded trade
+ * statuses (`OPEN_RECORDED_STATUSES`, sync, reconciliation) know. An Antom event carries Antom's payment
+ * status (`SUCCESS`, `PROCESSING`, `FAIL`…) there, which the lifecycle refuses as `unknown_status`; its
+ * normalized `status` (the facade's mapping) says the same in Alipay's words. The Antom status stays in
+ * the event's `raw` fields. Remove once the core's lifecycle knows Antom's statuses.
+ */
+export function inAlipayStatusTerms(event: TradeEvent): TradeEvent {
+  if (event.generation !== 'antom') return event;
+  const alipayStatus = ALIPAY_STATUS_OF[event.status];
+  return alipayStatus === undefined ? event : { ...event, alipayStatus };
+}
+
+/**
+ * The order's currency as the core's lifecycle should judge it. The lifecycle (`decidePayment`) still
+ * orphans every order that is not in CNY (`currency_not_cny`), the rule of the mainland generations; an
+ * Antom payment is in the order's own currency (the facade accepted that currency when the payment
+ * started), so an Antom event in exactly the order's currency is presented as acceptable. Any other
+ * combination (an Antom event in another currency than the order's, a mainland event on a USD order)
+ * keeps the order's currency and stays an orphan. Remove once the core's lifecycle compares the event's
+ * currency with the order's.
+ */
+export function lifecycleCurrency(
+  orderCurrency: string,
+  event: Pick<TradeEvent, 'generation' | 'currency'>,
+): string {
+  const sameCurrency = event.currency?.toUpperCase() === orderCurrency.toUpperCase();
+  return event.generation === 'antom' && sameCurrency ? 'CNY' : orderCurrency;
+}
+
 /**
  * The one function every verified piece of news about a trade goes through
  * ({@link AlipayTradeEventService.applyTradeEvent}), whatever delivered it (a notification, the return
@@ -98,9 +135,10 @@ export class AlipayTradeEventService {
   async applyTradeEvent(
     ctx: RequestContext,
     trade: AlipayTrade,
-    event: TradeEvent,
+    reported: TradeEvent,
     alipay: Alipay,
   ): Promise<EventOutcome> {
+    const event = inAlipayStatusTerms(reported);
     const label: TradeLabel = {
       orderCode: trade.orderCode,
       outTradeNo: trade.outTradeNo,
@@ -172,7 +210,7 @@ export class AlipayTradeEventService {
         ? {
             exists: true,
             cancelled: order.state === 'Cancelled',
-            currency: order.currencyCode,
+            currency: lifecycleCurrency(order.currencyCode, event),
             payable: PAYABLE_ORDER_STATES.includes(order.state),
             owedFen,
             paidOtherwise: Boolean(order.orderPlacedAt),

@@ -47,8 +47,9 @@ export class AlipayController {
    * Nest's urlencoded parser answers with 415, and signatures must be checked on the values decoded
    * with the right charset.
    *
-   * Always answers 200 `text/plain` once the body was read: Alipay reads only the body, and retries
-   * until it is `success`. A body the reader refuses never gets here (413 / 408 / 400 / 415).
+   * Always answers 200 once the body was read: Alipay reads only the body (`text/plain`), and retries
+   * until it is `success`; Antom (JSON notifications signed in headers) retries until it reads its exact
+   * acknowledgement (`application/json`). A body the reader refuses never gets here (413 / 408 / 400 / 415).
    */
   @Post(`${ALIPAY_NOTIFY_SEGMENT}/:channelToken/:paymentMethodCode`)
   async notify(
@@ -66,6 +67,7 @@ export class AlipayController {
         paymentMethodCode,
         rawBody,
         contentType: req.headers['content-type'],
+        headers: req.headers,
         req,
       });
     } catch (error) {
@@ -77,7 +79,11 @@ export class AlipayController {
       );
       reply = ALIPAY_NACK;
     }
-    res.status(200).type('text/plain').send(reply);
+    // Antom's acknowledgement is JSON; Alipay's `success` / `fail` are plain text.
+    res
+      .status(200)
+      .type(reply.startsWith('{') ? 'application/json' : 'text/plain')
+      .send(reply);
   }
 
   /**

@@ -10,7 +10,7 @@ import { AlipayController } from './alipay.controller';
 import { alipayPaymentHandler } from './alipay.handler';
 import { AlipayService } from './alipay.service';
 import { AlipayCheckoutService } from './alipay-checkout.service';
-import { alipayCnyOnlyChecker } from './alipay-eligibility';
+import { alipayCnyOnlyChecker, alipayCurrencyChecker } from './alipay-eligibility';
 import { AlipayEventLedger } from './alipay-event-ledger';
 import { AlipayLookupService } from './alipay-lookup.service';
 import { AlipayNotificationService } from './alipay-notification.service';
@@ -48,7 +48,7 @@ import {
 
 /**
  * Adds the mandatory pieces to Vendure's configuration: the `alipay` payment method handler, the
- * `alipay-cny-only` payment method eligibility checker, the raw-body reader on the notify route, the
+ * `alipay-cny-only` and `alipay-currency` payment method eligibility checkers, the raw-body reader on the notify route, the
  * refund process that lets Alipay refunds start `Pending`, the order process that lets escrow orders
  * ship before their payment settles, and the reconciliation task. Idempotent: a config object that
  * goes through plugin configuration twice (an app that bootstraps more than once per process) gets
@@ -73,8 +73,10 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
   config.paymentOptions.paymentMethodEligibilityCheckers =
     config.paymentOptions.paymentMethodEligibilityCheckers ?? [];
   const { paymentMethodEligibilityCheckers } = config.paymentOptions;
-  if (!paymentMethodEligibilityCheckers.some(checker => checker.code === alipayCnyOnlyChecker.code)) {
-    paymentMethodEligibilityCheckers.push(alipayCnyOnlyChecker);
+  for (const alipayChecker of [alipayCnyOnlyChecker, alipayCurrencyChecker]) {
+    if (!paymentMethodEligibilityCheckers.some(checker => checker.code === alipayChecker.code)) {
+      paymentMethodEligibilityCheckers.push(alipayChecker);
+    }
   }
   const { middleware } = config.apiOptions;
   if (!middleware.some(m => m.route === ALIPAY_NOTIFY_ROUTE)) {
@@ -147,8 +149,9 @@ function configureAlipay(config: RuntimeVendureConfig): RuntimeVendureConfig {
  * Alipay (支付宝) payments for Vendure 3.
  *
  * Registers the `alipay` payment method handler (whose arguments are the Alipay settings form,
- * validated by the core when saved), the `alipay-cny-only` payment method eligibility checker (CNY
- * orders only), the notify and return endpoints under `/payments/alipay`, the
+ * validated by the core when saved), the `alipay-cny-only` (CNY orders only) and `alipay-currency`
+ * (the currencies of the method's interface type: CNY, or the shop's currency for `antom`) payment
+ * method eligibility checkers, the notify and return endpoints under `/payments/alipay`, the
  * `createAlipayPaymentIntent` and `syncAlipayPaymentStatus` Shop API mutations, the
  * `alipayOrphanPayments` Admin API query, the `alipay-confirm-shipment` job queue, the
  * `alipay-reconcile-pending-trades` scheduled task, the shipping gate (order and fulfillment

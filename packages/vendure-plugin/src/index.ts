@@ -9,7 +9,12 @@
 
 export { alipayPaymentHandler } from './alipay.handler';
 export { AlipayPlugin } from './alipay.plugin';
-export { ALIPAY_CNY_CHECKER_CODE, alipayCnyOnlyChecker } from './alipay-eligibility';
+export {
+  ALIPAY_CNY_CHECKER_CODE,
+  ALIPAY_CURRENCY_CHECKER_CODE,
+  alipayCnyOnlyChecker,
+  alipayCurrencyChecker,
+} from './alipay-eligibility';
 export type { AlipayPaymentIntentErrorReason } from './alipay-messages';
 export type { AlipayGatewayHttpOptions, AlipayGoodsTypeFn, AlipayPluginOptions } from './alipay-options';
 export { AlipayPluginOptionsError } from './alipay-options';

@@ -66,9 +66,10 @@ export type AlipayPaymentIntentResult = AlipayRedirect | AlipayForm | AlipayQrCo
 
 /**
  * What Alipay must read in the notify response: only the literal `success` stops its retries; `fail`
- * (the core's `ALIPAY_NACK`) asks for another delivery.
+ * (the core's `ALIPAY_NACK`) asks for another delivery. Antom (interface type `antom`) stops only on its
+ * exact JSON acknowledgement (the facade's reply to an Antom notification), answered as `application/json`.
  */
-export type AlipayNotifyReply = 'success' | 'fail';
+export type AlipayNotifyReply = string;
 
 /** One delivery to the notify endpoint, as the controller hands it to the service. */
 export interface AlipayNotifyInput {
@@ -80,6 +81,8 @@ export interface AlipayNotifyInput {
   rawBody: Buffer;
   /** The request's `Content-Type` header, which may carry the charset. */
   contentType: string | undefined;
+  /** The request's headers (Antom signs its notifications in `client-id`, `request-time`, `signature`). */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The request, for building a Vendure `RequestContext`. */
   req: VendureHttpRequest;
 }

@@ -47,18 +47,19 @@ describe('alipay payment method handler', () => {
     }
   });
 
-  it('requires only interfaceType and gateway, which have defaults', () => {
+  it('requires only interfaceType (the gateway has a default, and interface type antom has no gateway)', () => {
     const required = Object.entries(args)
       .filter(([, def]) => def.required !== false)
       .map(([name]) => name);
-    expect(required).toEqual(['interfaceType', 'gateway']);
+    expect(required).toEqual(['interfaceType']);
     expect(alipayHandlerArgs.interfaceType.defaultValue).toBe('openapi-page');
     expect(alipayHandlerArgs.gateway.defaultValue).toBe('production');
   });
 
-  it('offers the eight interface types, each labelled in both languages', () => {
+  it('offers the nine interface types (antom included), each labelled in both languages', () => {
     expect(ALIPAY_INTERFACE_TYPES.map(t => t.value)).toEqual([...INTERFACE_TYPES]);
-    expect(INTERFACE_TYPES).toHaveLength(8);
+    expect(INTERFACE_TYPES).toHaveLength(9);
+    expect(INTERFACE_TYPES).toContain('antom');
     for (const type of ALIPAY_INTERFACE_TYPES) {
       const labels = INTERFACE_TYPE_LABELS[type.value as keyof typeof INTERFACE_TYPE_LABELS];
       expect(

@@ -1,12 +1,15 @@
 import { logSafe, logSafeId } from '@alipay-commerce/core';
 import { describe, expect, it } from 'vitest';
 import { paymentSubject } from '../src/alipay-checkout.service';
+import { listedCurrencyRefusal } from '../src/alipay-eligibility';
 import { BoundedSet } from '../src/alipay-event-ledger';
 import { describeTrade } from '../src/alipay-log';
 import { settingsFromArgs } from '../src/alipay-method-args';
+import { peekAntomPaymentRequestId } from '../src/alipay-notification.service';
 import { isHeldInAlipayEscrow } from '../src/alipay-order-process';
 import { reconciliationSchedule } from '../src/alipay-reconciliation.service';
 import { alipayBackoffStrategy } from '../src/alipay-shipment.service';
+import { inAlipayStatusTerms, lifecycleCurrency } from '../src/alipay-trade-events.service';
 import { restoreMaskedSecrets, validateAlipayHandlerArgs } from '../src/payment-method-settings.subscriber';
 import { isUniqueViolation } from '../src/unique-violation';
 
@@ -153,5 +156,59 @@ describe('hardening found by the hostile-input suite (test/reliability)', () => 
     for (const key of ['a', 'b', 'c', 'a', 'd']) set.add(key);
     expect(set.size).toBe(3);
     expect(['a', 'b', 'c', 'd'].map(k => set.has(k))).toEqual([false, true, true, true]);
+  });
+});
+
+describe('Antom helpers', () => {
+  it('peeks the paymentRequestId of a JSON body only, never trusting anything else', () => {
+    const body = JSON.stringify({
+      notifyType: 'PAYMENT_RESULT',
+      paymentRequestId: 'abc123',
+      paymentId: 'p1',
+    });
+    expect(peekAntomPaymentRequestId(Buffer.from(body))).toBe('abc123');
+    expect(peekAntomPaymentRequestId(Buffer.from('out_trade_no=abc123&trade_status=TRADE_SUCCESS'))).toBe(
+      undefined,
+    );
+    expect(peekAntomPaymentRequestId(Buffer.from('{"paymentRequestId":42}'))).toBe(undefined);
+    expect(peekAntomPaymentRequestId(Buffer.from('{"paymentRequestId":"x"'))).toBe(undefined);
+    expect(peekAntomPaymentRequestId(Buffer.alloc(0))).toBe(undefined);
+  });
+
+  it('limits a method to the listed currencies, in English and Chinese; nothing listed limits nothing', () => {
+    expect(listedCurrencyRefusal('', 'CNY')).toBeUndefined();
+    expect(listedCurrencyRefusal(undefined, 'CNY')).toBeUndefined();
+    expect(listedCurrencyRefusal(' usd, EUR ', 'EUR')).toBeUndefined();
+    const refusal = listedCurrencyRefusal('usd, EUR', 'CNY');
+    expect(refusal?.en).toContain('USD, EUR');
+    expect(refusal?.en).toContain('CNY');
+    expect(refusal?.zh).toMatch(/仅用于 USD, EUR 订单/);
+  });
+});
+
+describe('the order currency the lifecycle judges', () => {
+  it('lets an Antom event in the order’s own currency through, nothing else', () => {
+    expect(lifecycleCurrency('USD', { generation: 'antom', currency: 'USD' })).toBe('CNY');
+    expect(lifecycleCurrency('usd', { generation: 'antom', currency: 'USD' })).toBe('CNY');
+    expect(lifecycleCurrency('EUR', { generation: 'antom', currency: 'USD' })).toBe('EUR');
+    expect(lifecycleCurrency('USD', { generation: 'openapi', currency: undefined })).toBe('USD');
+    expect(lifecycleCurrency('CNY', { generation: 'legacy', currency: undefined })).toBe('CNY');
+  });
+});
+
+describe('Antom events in Alipay’s status terms', () => {
+  it('gives an Antom event the trade_status of its normalized status; other generations unchanged', () => {
+    const antom = { generation: 'antom', status: 'paid', alipayStatus: 'SUCCESS' } as Parameters<
+      typeof inAlipayStatusTerms
+    >[0];
+    expect(inAlipayStatusTerms(antom).alipayStatus).toBe('TRADE_SUCCESS');
+    expect(
+      inAlipayStatusTerms({ ...antom, status: 'waiting_payment', alipayStatus: 'PROCESSING' }).alipayStatus,
+    ).toBe('WAIT_BUYER_PAY');
+    expect(inAlipayStatusTerms({ ...antom, status: 'closed', alipayStatus: 'FAIL' }).alipayStatus).toBe(
+      'TRADE_CLOSED',
+    );
+    const openapi = { ...antom, generation: 'openapi', alipayStatus: 'TRADE_SUCCESS' } as typeof antom;
+    expect(inAlipayStatusTerms(openapi)).toBe(openapi);
   });
 });

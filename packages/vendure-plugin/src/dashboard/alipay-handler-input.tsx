@@ -67,7 +67,7 @@ function SettingRow({
         <option value="" disabled>
           —
         </option>
-        {(['legacy', 'openapi'] as const).map(generation => (
+        {(['legacy', 'openapi', 'antom'] as const).map(generation => (
           <optgroup key={generation} label={inLanguage(SETTING_GROUP_LABELS[generation], language)}>
             {INTERFACE_TYPES.filter(type => interfaceGeneration(type) === generation).map(type => (
               <option key={type} value={type}>
@@ -121,8 +121,9 @@ function SettingRow({
 
 /**
  * The Alipay settings of a payment method, grouped as Medusa's settings page groups them: the
- * interface type and gateway first, then the legacy (partner + MD5) or the OpenAPI (app ID + RSA2)
- * settings, only those of the chosen interface type's generation. Settings of the other generation
+ * interface type and gateway first, then the legacy (partner + MD5), the OpenAPI (app ID + RSA2) or
+ * the Antom (cross-border) settings, only those of the chosen interface type's generation (the core's
+ * `settingAppliesTo`: for `antom` the gateway and seller ID are hidden, Antom has its own host). Settings of the other generation
  * keep their stored values (hidden, not cleared), so switching back and forth loses nothing.
  */
 function AlipaySettingsForm({
@@ -147,7 +148,7 @@ function AlipaySettingsForm({
   };
   const interfaceType = argValue('interfaceType');
   const generation = interfaceGeneration(interfaceType);
-  const groups: SettingGroup[] = ['common', 'legacy', 'openapi'];
+  const groups: SettingGroup[] = ['common', 'legacy', 'openapi', 'antom'];
   return (
     <div className="flex flex-col gap-6 rounded-md border bg-muted/30 p-4" data-testid="alipay-settings-form">
       {groups.map(group => {

@@ -32,11 +32,29 @@ const ORDER_QUERY = `
   }
 `;
 
-function yuan(fen: number): string {
-  return `¥${(fen / 100).toFixed(2)}`;
+/**
+ * An amount in the order's minor units (fen for CNY, cents for an Antom order in USD) in its currency:
+ * `¥12.34`, `US$25.99`, `¥500` (JPY has no minor unit).
+ */
+function money(minor: number, currency: string): string {
+  try {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(minor / 10 ** digits);
+  } catch {
+    return `${currency} ${minor}`;
+  }
 }
 
-function Trade({ trade, language }: { trade: TradeView; language: AdminLanguage }) {
+function Trade({
+  trade,
+  language,
+  currency,
+}: {
+  trade: TradeView;
+  language: AdminLanguage;
+  currency: string;
+}) {
   const status = recordedStatusText(trade.status);
   const escrow = trade.interfaceType === 'legacy-escrow' || trade.interfaceType === 'legacy-dual';
   return (
@@ -54,8 +72,9 @@ function Trade({ trade, language }: { trade: TradeView; language: AdminLanguage 
         <dd className="font-mono">{trade.outTradeNo}</dd>
         <dt className="text-muted-foreground">{say('amount', language)}</dt>
         <dd>
-          {yuan(trade.amount)}
-          {trade.refundedAmount > 0 && ` · ${say('refunded', language)} ${yuan(trade.refundedAmount)}`}
+          {money(trade.amount, currency)}
+          {trade.refundedAmount > 0 &&
+            ` · ${say('refunded', language)} ${money(trade.refundedAmount, currency)}`}
           {` · ${trade.paymentMethodCode}`}
         </dd>
         {escrow && (
@@ -85,6 +104,8 @@ function Trade({ trade, language }: { trade: TradeView; language: AdminLanguage 
 export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
   const language = useAdminLanguage();
   const orderId: string | undefined = context.entity?.id;
+  // Amounts are in the order's minor units: CNY for the mainland interfaces, the shop's for Antom.
+  const currency: string = context.entity?.currencyCode ?? 'CNY';
   const [state, setState] = useState<OrderAlipay | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
@@ -104,7 +125,7 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
   return (
     <div className="flex flex-col divide-y" data-testid="alipay-order-panel">
       {state.trades.map(trade => (
-        <Trade key={trade.outTradeNo} trade={trade} language={language} />
+        <Trade key={trade.outTradeNo} trade={trade} language={language} currency={currency} />
       ))}
       {state.refunds.length > 0 && (
         <div className="flex flex-col gap-1 py-2" data-testid="alipay-refunds">
@@ -120,7 +141,7 @@ export function AlipayOrderPanel({ context }: { context: PageContextValue }) {
                     {status ? inLanguage(status, language) : refund.status}
                   </Badge>
                   <span>
-                    {yuan(refund.amount)} · <span className="font-mono">{refund.requestNo}</span> ·{' '}
+                    {money(refund.amount, currency)} · <span className="font-mono">{refund.requestNo}</span> ·{' '}
                     {refund.origin}
                   </span>
                 </div>
