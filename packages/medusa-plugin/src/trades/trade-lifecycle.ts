@@ -15,7 +15,6 @@ import {
 } from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
-  generationOf,
   isFinalRefundStatus,
   type LifecycleEvent,
   MISSING_ORDER,
@@ -48,16 +47,17 @@ import {
 import type { AlipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from './money';
 import { loadSessionTarget, type SessionTarget } from './session-target';
-import { tradeOriginOf } from './trade-origin';
+import { tradeGeneration, tradeOriginOf } from './trade-origin';
 
 /** A verified trade event as the lifecycle reads it, with the trade it is about. */
-export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string; currency?: string };
+export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string };
 
 /**
  * The order's currency as the core's lifecycle reads it. The core's `decideTradeEvent` (decide.ts) still
- * takes every non-CNY order for one a trade cannot pay (`currency_not_cny`), from before Antom: an Antom
- * trade in the order's own currency (the facade checked it against the order) is passed as payable,
- * i.e. as CNY; any other mismatch keeps the order's code and so stays an orphan.
+ * takes every non-CNY order for one a trade cannot pay (`currency_not_cny`), from before Antom: an order
+ * in the currency its trade was started in (the session's `currency`, which the facade also checks a
+ * notification against) is passed as payable, i.e. as CNY; any other order keeps its code and so makes
+ * the payment an orphan.
  */
 export function lifecycleCurrency(orderCurrency: string | null | undefined, tradeCurrency?: string): string {
   const order = orderCurrency || 'CNY';
@@ -469,9 +469,10 @@ export class MedusaTradeIO implements TradeLifecycleIO {
     );
   }
 
-  /** The trade's currency (Antom events carry it; the domestic generations are CNY). */
+  /** The trade's currency, as its session recorded it (Antom: the cart's; the domestic generations: CNY). */
   private currency(): string {
-    return this.event.currency ?? 'CNY';
+    const recorded = this.target?.data.currency;
+    return typeof recorded === 'string' && recorded ? recorded.toUpperCase() : 'CNY';
   }
 
   /** `12.50 CNY` / `12.50 元`, or `25.99 USD` in both languages. */
@@ -483,7 +484,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
   /** The trade's interface generation: as its session recorded it, else the facade it was verified with. */
   private generation(): AlipayGeneration {
     const origin = tradeOriginOf(this.target?.data ?? null);
-    if (origin) return generationOf(origin.interfaceType);
+    if (origin) return tradeGeneration(origin.interfaceType);
     return this.context.scoped?.config.generation ?? 'openapi';
   }
 
@@ -569,7 +570,10 @@ export function tradeFacts(
         ? {
             exists: true,
             cancelled: false,
-            currency: lifecycleCurrency(target.currencyCode, event.currency),
+            currency: lifecycleCurrency(
+              target.currencyCode,
+              typeof target.data.currency === 'string' ? target.data.currency : undefined,
+            ),
             payable: !target.orderId && target.otherLivePayments === 0,
             owedFen: sessionFen,
             paidOtherwise,

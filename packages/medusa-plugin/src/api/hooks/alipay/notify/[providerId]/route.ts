@@ -75,7 +75,8 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
     ids.provider = providerId;
 
     const contentType = req.headers['content-type'] ?? '';
-    const json = isJsonNotification(contentType);
+    // JSON is Antom's: only a provider whose settings are Antom's reads it; the others take forms only.
+    const json = isJsonNotification(contentType) && (await takesAntom(req.scope, providerId));
     if (!json && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
       answer(415, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:content.type.unsupported' });
       return;
@@ -130,6 +131,15 @@ function logNotifyOutcome(
   const line = logLine(`notify request ${outcome.verdict} (${outcome.reason}): ${status} ${reply}`, ids);
   if (outcome.verdict === 'accepted') logger.info(line);
   else logger.warn(line);
+}
+
+/** Whether the provider's current settings are Antom's (unusable settings: not known to be). */
+async function takesAntom(container: MedusaContainer, providerId: string): Promise<boolean> {
+  try {
+    return (await alipayRuntime(container, providerId).facade(null)).config.generation === 'antom';
+  } catch {
+    return false;
+  }
 }
 
 async function isRegistered(container: MedusaContainer, providerId: string): Promise<boolean> {
