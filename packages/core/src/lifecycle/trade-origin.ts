@@ -11,8 +11,9 @@ import type { ConfigIssue } from '../errors';
 import type { AlipayGeneration } from '../events';
 import type { AlipaySettings } from '../settings-fields';
 
-/** The generation of an interface type (`legacy-direct` → `legacy`, `openapi-page` → `openapi`). */
+/** The generation of an interface type (`legacy-direct` → `legacy`, `openapi-page` → `openapi`, `antom` → `antom`). */
 export function generationOf(interfaceType: string): AlipayGeneration {
+  if (interfaceType === 'antom') return 'antom';
   return interfaceType.startsWith('legacy-') ? 'legacy' : 'openapi';
 }
 

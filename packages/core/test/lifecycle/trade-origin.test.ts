@@ -30,6 +30,7 @@ describe('which settings serve an existing trade', () => {
     expect(generationOf('legacy-direct')).toBe('legacy');
     expect(generationOf('legacy-escrow')).toBe('legacy');
     expect(generationOf('openapi-page-wap')).toBe('openapi');
+    expect(generationOf('antom')).toBe('antom');
   });
 
   it('records only the non-empty shared settings with a new trade, never a secret', () => {

@@ -18,7 +18,7 @@ import {
   peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
-import { decideBatchRefund, eventReceiptKey } from '@alipay-commerce/core/lifecycle';
+import { decideBatchRefund, eventReceiptKey, generationOf } from '@alipay-commerce/core/lifecycle';
 import type { MedusaContainer } from '@medusajs/framework/types';
 import { logLine } from '../logging/log-line';
 import type { JournalEntry } from '../modules/alipay/journal';
@@ -29,7 +29,7 @@ import { type AlipayRuntime, alipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from '../trades/money';
 import { type ProcessOutcome, processVerifiedTradeEvent } from '../trades/process-trade-event';
 import { loadSessionTarget, OUR_OUT_TRADE_NO, type SessionTarget } from '../trades/session-target';
-import { tradeGeneration, tradeOriginOf } from '../trades/trade-origin';
+import { tradeOriginOf } from '../trades/trade-origin';
 
 /** The answer to send Alipay, with the HTTP status. */
 export interface NotifyAnswer {
@@ -143,10 +143,10 @@ export async function handleAlipayNotification(
     // the other generation's credentials, whose absence would otherwise answer `fail` forever and put
     // an error on Settings → Alipay for every forged request.
     const origin = tradeOriginOf(originData);
-    if (origin && tradeGeneration(origin.interfaceType) !== peek.generation) {
+    if (origin && generationOf(origin.interfaceType) !== peek.generation) {
       rt.logger.warn(
         logLine(
-          `a ${peek.generation} notification for a ${tradeGeneration(origin.interfaceType)} trade; verifying as the trade was created`,
+          `a ${peek.generation} notification for a ${generationOf(origin.interfaceType)} trade; verifying as the trade was created`,
           ids,
         ),
       );

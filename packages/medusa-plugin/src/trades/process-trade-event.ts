@@ -98,26 +98,6 @@ function paymentKeyOf(target: SessionTarget): string {
   return target.paymentCollectionId || target.sessionId;
 }
 
-/**
- * Antom's payment statuses in the words of the core's lifecycle. Its `decideTradeEvent` and status ranks
- * (core/src/lifecycle/status.ts) know Alipay's domestic `trade_status` texts only, and refuse Antom's
- * `SUCCESS` as an unknown status; the core's normalized status (`paid`, `waiting_payment`, `closed`) is
- * the same for every generation, so an Antom event is recorded and decided under the domestic text of
- * that status.
- */
-const DOMESTIC_STATUS_TEXT: Partial<Record<TradeEvent['status'], string>> = {
-  waiting_payment: 'WAIT_BUYER_PAY',
-  paid: 'TRADE_SUCCESS',
-  closed: 'TRADE_CLOSED',
-};
-
-/** The event with the status text the core's lifecycle reads (see {@link DOMESTIC_STATUS_TEXT}). */
-export function inLifecycleTerms(event: TradeEvent): TradeEvent {
-  if (event.generation !== 'antom') return event;
-  const text = DOMESTIC_STATUS_TEXT[event.status];
-  return text ? { ...event, alipayStatus: text } : event;
-}
-
 /** The event as the core's lifecycle reads it. */
 function lifecycleEventOf(event: TradeEvent): VerifiedLifecycleEvent {
   return {
@@ -130,6 +110,7 @@ function lifecycleEventOf(event: TradeEvent): VerifiedLifecycleEvent {
     refundedFen: event.refundedFen,
     refundRequestNo: event.refundRequestNo,
     refundStatus: event.refundStatus,
+    currency: event.currency,
   };
 }
 
@@ -143,7 +124,7 @@ export async function processVerifiedTradeEvent(
   target: SessionTarget | null,
   context: LifecycleContext,
 ): Promise<ProcessOutcome> {
-  const event = inLifecycleTerms(verified);
+  const event = verified;
   const ids: LogIds = {
     outTradeNo: event.outTradeNo,
     cart: target?.cartId,

@@ -15,6 +15,7 @@ import {
 } from '@alipay-commerce/core';
 import {
   alipaySideRefundKey,
+  generationOf,
   isFinalRefundStatus,
   type LifecycleEvent,
   MISSING_ORDER,
@@ -47,22 +48,10 @@ import {
 import type { AlipayRuntime } from '../settings/runtime';
 import { amountToFen, fenToAmount } from './money';
 import { loadSessionTarget, type SessionTarget } from './session-target';
-import { tradeGeneration, tradeOriginOf } from './trade-origin';
+import { tradeOriginOf } from './trade-origin';
 
 /** A verified trade event as the lifecycle reads it, with the trade it is about. */
 export type VerifiedLifecycleEvent = LifecycleEvent & { outTradeNo: string };
-
-/**
- * The order's currency as the core's lifecycle reads it. The core's `decideTradeEvent` (decide.ts) still
- * takes every non-CNY order for one a trade cannot pay (`currency_not_cny`), from before Antom: an order
- * in the currency its trade was started in (the session's `currency`, which the facade also checks a
- * notification against) is passed as payable, i.e. as CNY; any other order keeps its code and so makes
- * the payment an orphan.
- */
-export function lifecycleCurrency(orderCurrency: string | null | undefined, tradeCurrency?: string): string {
-  const order = orderCurrency || 'CNY';
-  return tradeCurrency && order.toUpperCase() === tradeCurrency.toUpperCase() ? 'CNY' : order;
-}
 
 /** Where an event came from and the facade it was verified with (asked for Alipay's refunded total). */
 export interface LifecycleContext {
@@ -484,7 +473,7 @@ export class MedusaTradeIO implements TradeLifecycleIO {
   /** The trade's interface generation: as its session recorded it, else the facade it was verified with. */
   private generation(): AlipayGeneration {
     const origin = tradeOriginOf(this.target?.data ?? null);
-    if (origin) return tradeGeneration(origin.interfaceType);
+    if (origin) return generationOf(origin.interfaceType);
     return this.context.scoped?.config.generation ?? 'openapi';
   }
 
@@ -570,10 +559,8 @@ export function tradeFacts(
         ? {
             exists: true,
             cancelled: false,
-            currency: lifecycleCurrency(
-              target.currencyCode,
-              typeof target.data.currency === 'string' ? target.data.currency : undefined,
-            ),
+            // The core compares it with the payment's (CNY, or an Antom payment's own currency).
+            currency: target.currencyCode || 'CNY',
             payable: !target.orderId && target.otherLivePayments === 0,
             owedFen: sessionFen,
             paidOtherwise,

@@ -9,8 +9,7 @@
  * @packageDocumentation
  */
 import { type AlipayGeneration, INTERFACE_TYPES, interfaceTypeOfPayment } from '@alipay-commerce/core';
-import { generationOf, type TradeOrigin, type TradeSharedSettings } from '@alipay-commerce/core/lifecycle';
-import { interfaceGeneration } from '@alipay-commerce/core/settings';
+import type { TradeOrigin, TradeSharedSettings } from '@alipay-commerce/core/lifecycle';
 
 /** How a trade was created: the core's trade origin (interface type, shared settings it recorded, `exact`). */
 export type { TradeOrigin };
@@ -32,14 +31,6 @@ export const TRADE_ORIGIN_KEYS = [
 /** The {@link TRADE_ORIGIN_KEYS} of a session's data. */
 export function originDataOf(data: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(TRADE_ORIGIN_KEYS.filter(key => key in data).map(key => [key, data[key]]));
-}
-
-/**
- * The generation of an interface type: `antom` for Antom (the core's lifecycle `generationOf` predates it
- * and answers `openapi`), else legacy or OpenAPI as the core says.
- */
-export function tradeGeneration(interfaceType: string): AlipayGeneration {
-  return interfaceGeneration(interfaceType) ?? generationOf(interfaceType);
 }
 
 /** A representative interface type of a generation, when only the generation is known. */

@@ -4,9 +4,10 @@
  *
  * @packageDocumentation
  */
+
 import type { AlipayGeneration } from '@alipay-commerce/core';
+import { generationOf } from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';
-import { tradeGeneration } from '../../trades/trade-origin';
 
 /** Shown when neither the admin nor the provider options chose an interface type. English / 简体中文. */
 export const NOT_CONFIGURED_MESSAGE =
@@ -59,7 +60,7 @@ export class AlipayTradeCredentialsError extends MedusaError {
   /** The interface type the trade was created with. */
   readonly interfaceType: string;
   constructor(interfaceType: string, issues: SettingsIssue[], outTradeNo?: string | null) {
-    const generation = GENERATION_LABEL[tradeGeneration(interfaceType)];
+    const generation = GENERATION_LABEL[generationOf(interfaceType)];
     const fields = [...new Set(issues.map(issue => issue.field))].join(', ');
     const trade = outTradeNo ? ` ${outTradeNo}` : '';
     // The core's messages name the field and end with a full stop; they never contain a value.
