@@ -109,6 +109,41 @@ for (const { name, create } of registeredBrowserShops()) {
     }
 
     const scenarios: Record<Scenario, { title: string; run(): Promise<void> }> = {
+      antom: {
+        title:
+          'Antom (cross-border): a USD order → the Antom cashier (in USD, the CNY amount shown) → its PAYMENT_RESULT pays the order → part refunded in the admin',
+        async run() {
+          const { sandbox, storefront, desktop } = run;
+          const page = await desktop.newPage();
+          await checkout(page, run, shop, 'antom');
+          await page.waitForURL(`${sandbox.url}/antom/cashier/**`);
+          await page.waitForSelector('#pay');
+          expect(await page.textContent('[data-testid="total"]')).toContain('USD');
+          expect(await page.textContent('[data-testid="cny-amount"]')).toMatch(/^\d+\.\d{2}$/);
+          await screenshot(page, `${shop.name}-antom-cashier`);
+          const paymentRequestId =
+            (await page.getAttribute('[data-testid="cashier"]', 'data-payment-request-id')) ?? '';
+          await page.click('#pay');
+          // Antom sends the buyer back through the shop's return route; it proves nothing (Antom signs
+          // nothing on it): the order page shows what the notification did.
+          await page.waitForURL(`${storefront.url}/order/**`);
+          await page.waitForSelector('.status.paid', { timeout: 20_000 });
+          expect(await page.textContent('[data-testid="order-total"]')).toContain('US$');
+          await screenshot(page, `${shop.name}-antom-order-paid`);
+          const code = page.url().split('/order/')[1]?.split(/[/?]/)[0] ?? '';
+          const payment = await sandbox.antomPayment(paymentRequestId);
+          expect(payment.status).toBe('SUCCESS');
+          const deliveries = await sandbox.deliveries(paymentRequestId);
+          expect(deliveries.map(d => [d.kind, d.outcome])).toContainEqual(['PAYMENT_RESULT', 'success']);
+          const order = await shop.expectAntomPaid(run, code, Number(payment.value));
+          expect(order.outTradeNo).toBe(paymentRequestId);
+          const refunded = await shop.refundAntomInAdmin(run, order);
+          expect(refunded).toBeGreaterThan(0);
+          expect((await sandbox.antomPayment(paymentRequestId)).refundedValue).toBe(String(refunded));
+          await page.close();
+        },
+      },
+
       instant: {
         title: `instant payment (${shop.instantLabel}): product → cart → cashier → the notification makes the order paid; the way back names no order`,
         async run() {

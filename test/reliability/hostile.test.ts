@@ -2,7 +2,8 @@
  * Issue 8 item 4: the hostile-input matrix. At least 1,000 generated hostile notifications per shop
  * (test/support/hostile.ts: fields tampered, wrong keys, other merchants' and apps' valid notifications,
  * amounts off by 0.01, replays, oversized bodies, invalid charset bytes, duplicate keys, missing fields,
- * non-existent statuses), both generations (OpenAPI RSA2 and legacy MD5), sent in parallel to the shop's
+ * non-existent statuses), both domestic generations (OpenAPI RSA2 and legacy MD5), and 300 more of the third,
+ * Antom (JSON signed in headers, test/support/hostile-antom.ts; issue 20), sent in parallel to the shop's
  * real notify endpoints. Pinned cases are added on every run (issue 15): charset fields whose escape
  * decodes to no text (`charset=%E4`, item 6) and OpenAPI notifications for another merchant the shop's app
  * serves (`auth_app_id` of another app, item 7).
@@ -48,10 +49,19 @@ import {
   hostileArbitrary,
   pinnedHostileRequests,
 } from '../support/hostile';
+import {
+  type AntomHostileKeys,
+  type AntomHostileTarget,
+  antomHostileArbitrary,
+  genuineAntomMessage,
+  pinnedAntomHostileRequests,
+} from '../support/hostile-antom';
 import { buyerPays, type DemoSandbox, eventually } from '../support/sandbox';
 import type { NotificationOutcome, PendingOrder, ShopDriver, ShopSnapshot } from '../support/shop-driver';
 
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 1200);
+/** Antom (third generation) hostile notifications per shop, on top of {@link COUNT}. */
+const ANTOM_COUNT = Number(process.env.HOSTILE_ANTOM_COUNT ?? 300);
 const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31);
 const CONCURRENCY = 16;
 /** The notify endpoints' body policy (docs/security.md): 64 KiB, 10 s for the whole body. */
@@ -80,7 +90,7 @@ async function sendAll(
       try {
         const response = await fetch(r.url, {
           method: 'POST',
-          headers: { 'content-type': r.contentType },
+          headers: { ...r.headers, 'content-type': r.contentType },
           body: r.body,
           signal: AbortSignal.timeout(15_000),
         });
@@ -117,6 +127,10 @@ for (const { name, create } of registeredDrivers()) {
     let targets: HostileTarget[];
     /** Genuine, fresh messages (never sent before the controls). */
     let controls: Array<{ order: PendingOrder; target: HostileTarget }>;
+    /** Antom: the orders aimed at, the keys to sign as Antom, and the genuine message of the control. */
+    let antomTargets: AntomHostileTarget[];
+    let antomKeys: AntomHostileKeys;
+    let antomControl: { order: PendingOrder; target: AntomHostileTarget };
 
     beforeAll(async () => {
       ({ shop, sandbox } = await startShopOnSandbox(create));
@@ -215,6 +229,44 @@ for (const { name, create } of registeredDrivers()) {
         { order: openPending, target: targets[0]! },
         { order: legacyVerified, target: targets[5]! },
       ];
+
+      // Antom: an unpaid USD order (its PAYMENT_RESULT forged with the sandbox's Antom key: genuine) and a
+      // paid one (its genuine notification replayed).
+      const antomClient = accounts.antom.clients[0]!;
+      antomKeys = {
+        antomPrivateKey: accounts.antom.antomKeys.privateKey,
+        merchantPrivateKey: antomClient.privateKey,
+        clientId: antomClient.clientId,
+      };
+      const antomBody = async (order: PendingOrder) => {
+        const payment = await sandbox.antomPayment(order.outTradeNo, antomClient.clientId);
+        return {
+          notifyType: 'PAYMENT_RESULT',
+          result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
+          paymentRequestId: order.outTradeNo,
+          paymentId: payment.paymentId,
+          paymentAmount: { currency: payment.currency, value: payment.value },
+          paymentCreateTime: '2026-12-06T10:00:00+08:00',
+          paymentTime: '2026-12-06T10:01:00+08:00',
+        };
+      };
+      const antomPending = await shop.createPendingOrder({ kind: 'antom' });
+      const antomPaid = await shop.createPendingOrder({ kind: 'antom' });
+      const paidAntom = await sandbox.antomPay({
+        paymentRequestId: antomPaid.outTradeNo,
+        clientId: antomClient.clientId,
+      });
+      expect(paidAntom.deliveries[0]?.outcome).toBe('success');
+      antomTargets = [
+        {
+          label: 'antom-pending',
+          url: antomPending.notifyUrl,
+          base: await antomBody(antomPending),
+          genuine: true,
+        },
+        { label: 'antom-paid', url: antomPaid.notifyUrl, base: await antomBody(antomPaid), genuine: false },
+      ];
+      antomControl = { order: antomPending, target: antomTargets[0]! };
       void merchantB;
     });
 
@@ -284,9 +336,13 @@ for (const { name, create } of registeredDrivers()) {
       const requests = [
         ...fc.sample(arbitrary, { numRuns: COUNT, seed: SEED }),
         ...pinnedHostileRequests(targets),
+        ...fc.sample(antomHostileArbitrary(antomTargets, antomKeys), { numRuns: ANTOM_COUNT, seed: SEED }),
+        ...pinnedAntomHostileRequests(antomTargets, antomKeys),
       ];
-      const generations = new Set(requests.map(r => targets.find(t => t.label === r.target)!.generation));
-      expect([...generations].sort()).toEqual(['legacy', 'openapi']);
+      const generations = new Set(
+        requests.map(r => targets.find(t => t.label === r.target)?.generation ?? 'antom'),
+      );
+      expect([...generations].sort()).toEqual(['antom', 'legacy', 'openapi']);
 
       const before = await shop.snapshot();
       const fromLine = shop.logs().length;
@@ -454,14 +510,29 @@ for (const { name, create } of registeredDrivers()) {
           what: `${order.ref} paid by its control`,
         });
       }
+      // Antom: the genuine message, signed by the sandbox's Antom key for the order's notify URL, is acknowledged exactly.
+      const { order: antomOrder, target: antomTarget } = antomControl;
+      const antom = genuineAntomMessage(antomTarget, antomKeys);
+      const antomResponse = await fetch(antomTarget.url, {
+        method: 'POST',
+        headers: { ...antom.headers, 'content-type': 'application/json; charset=UTF-8' },
+        body: antom.body,
+      });
+      expect([antomResponse.status, await antomResponse.text()]).toEqual([
+        200,
+        '{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}',
+      ]);
+      await eventually(async () => (await shop.orderState(antomOrder)).livePayments === 1, {
+        what: `${antomOrder.ref} paid by its Antom control`,
+      });
       const outcomes = await eventually(
         async () => {
           const found = shop.notificationOutcomes(fromLine);
-          return found.length >= controls.length && found;
+          return found.length >= controls.length + 1 && found;
         },
         { what: 'the controls logged' },
       );
-      expect(outcomes.map(o => o.verdict)).toEqual(['accepted', 'accepted']);
+      expect(outcomes.map(o => o.verdict)).toEqual(['accepted', 'accepted', 'accepted']);
       await sandbox.clearFaults();
     });
   });

@@ -25,6 +25,8 @@ export const PRODUCTS = {
   qr: 'COURSE-PAY-01',
   /** Bought after the settings form saved its masked secrets: the payment must still open. */
   afterSettings: 'LONGJING-250',
+  /** Bought in USD through Antom (cross-border): a virtual product, no shipping. */
+  antom: 'EBOOK-ALIPAY',
 } as const;
 
 /** Which scenario a checkout belongs to (a shop may map it to one of its payment methods). */
@@ -102,6 +104,10 @@ export interface BrowserShop {
   expectShipmentConfirmed(run: BrowserRun, order: AdminOrderRef, tradeNo: string): Promise<void>;
   /** After the buyer confirmed receipt: the escrow payment is settled / captured. */
   expectEscrowSettled(run: BrowserRun, order: AdminOrderRef): Promise<void>;
+  /** The USD order paid through Antom: the admin's view of its payment (settled, in cents). */
+  expectAntomPaid(run: BrowserRun, storefrontCode: string, amountCents: number): Promise<AdminOrderRef>;
+  /** The admin refunds part of the Antom order in the admin UI and sees it settled: the cents refunded. */
+  refundAntomInAdmin(run: BrowserRun, order: AdminOrderRef): Promise<number>;
   /** Scenarios of this shop's own admin UI, run after the shared ones. */
   readonly ownScenarios?: readonly ShopScenario[];
 }
@@ -113,7 +119,7 @@ export interface Shipment {
 }
 
 /** The shared scenarios, in their default order. */
-export const SCENARIOS = ['instant', 'escrow', 'refund', 'settings', 'devices'] as const;
+export const SCENARIOS = ['instant', 'escrow', 'refund', 'settings', 'devices', 'antom'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /**
@@ -128,6 +134,9 @@ export async function checkout(
 ): Promise<void> {
   const { storefront } = run;
   await page.goto(storefront.url);
+  // Antom takes the shop's own currency: the buyer shops in USD; every other purchase is in CNY.
+  const currency = page.locator(`[data-testid="currency-${purchase === 'antom' ? 'USD' : 'CNY'}"]`);
+  if ((await currency.count()) > 0) await currency.click();
   await page.click(`[data-testid="add-${PRODUCTS[purchase]}"]`);
   await page.waitForURL(`${storefront.url}/cart`);
   const method = shop.paymentMethod(purchase);

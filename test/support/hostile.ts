@@ -52,6 +52,8 @@ export interface HostileRequest {
   url: string;
   contentType: string;
   body: Buffer;
+  /** Headers besides the content type (Antom signs its notifications in headers). */
+  headers?: Record<string, string>;
 }
 
 const STATUSES = [

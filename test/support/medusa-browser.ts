@@ -68,6 +68,8 @@ interface StoreRequest {
 }
 
 const PROVIDER_ID = 'pp_alipay_alipay';
+/** The Antom provider of the USD region. */
+const ANTOM_PROVIDER_ID = 'pp_alipay_antom';
 
 const paymentsOf = (order: AdminOrder) => order.payment_collections.flatMap(c => c.payments);
 
@@ -86,7 +88,7 @@ export class MedusaBrowserShop implements BrowserShop {
   readonly name = 'medusa';
   readonly instantLabel = 'OpenAPI page';
   readonly returnRoute = '/hooks/alipay/return/';
-  readonly scenarioOrder = ['instant', 'refund', 'settings', 'devices', 'escrow'] as const;
+  readonly scenarioOrder = ['instant', 'refund', 'settings', 'devices', 'antom', 'escrow'] as const;
   private token = '';
   private url = '';
   /** Every Store API request the storefront sent, in order. */
@@ -205,22 +207,30 @@ export class MedusaBrowserShop implements BrowserShop {
     return { ref: order.id, paymentId: payment?.id, outTradeNo: String(payment?.data?.out_trade_no) };
   }
 
-  /** Payments → Refund in the admin: Alipay refunds the trade, Medusa and the plugin's ledger record it. */
-  async refundInAdmin(run: BrowserRun, instant: AdminOrderRef): Promise<void> {
+  /** The order's payment → Refund in Medusa's admin: `amount` (major units) with a note; waits for the toast. */
+  private async refundInAdminUi(run: BrowserRun, order: AdminOrderRef, amount: string): Promise<Page> {
     const ui = await run.adminUi();
-    await ui.goto(`${run.shop.adminUrl}/orders/${instant.ref}`);
+    await ui.goto(`${run.shop.adminUrl}/orders/${order.ref}`);
     // The payment's menu (the row shows the last 7 characters of its ID).
     const paymentRow = ui
-      .getByText(`#${String(instant.paymentId).slice(-7).toUpperCase()}`)
+      .getByText(`#${String(order.paymentId).slice(-7).toUpperCase()}`)
       .locator('xpath=ancestor::div[contains(@class,"grid")][1]');
     await paymentRow.locator('button[aria-haspopup="menu"]').click();
     await ui.getByRole('menuitem', { name: 'Refund' }).click();
     const drawer = ui.getByRole('dialog');
-    // Refund the tea set (¥288.00), not the shipping (¥10.00).
-    await drawer.locator('input[name="amount"]').fill('288');
+    await drawer.locator('input[name="amount"]').fill(amount);
     await drawer.locator('textarea[name="note"]').fill('买家不想要了 Customer changed mind');
     await drawer.getByRole('button', { name: 'Save' }).click();
-    await ui.getByText(/Refund of amount .*288\.00 successful/).waitFor();
+    await ui
+      .getByText(new RegExp(`Refund of amount .*${literally(Number(amount).toFixed(2))} successful`))
+      .waitFor();
+    return ui;
+  }
+
+  /** Payments → Refund in the admin: Alipay refunds the trade, Medusa and the plugin's ledger record it. */
+  async refundInAdmin(run: BrowserRun, instant: AdminOrderRef): Promise<void> {
+    // Refund the tea set (¥288.00), not the shipping (¥10.00).
+    const ui = await this.refundInAdminUi(run, instant, '288');
 
     const order = await eventually(
       async () => {
@@ -242,6 +252,40 @@ export class MedusaBrowserShop implements BrowserShop {
     await ui.reload();
     await ui.getByText('Partially refunded').first().waitFor();
     await screenshot(ui, 'medusa-admin-refund');
+  }
+
+  async expectAntomPaid(_run: BrowserRun, cartId: string, amountCents: number): Promise<AdminOrderRef> {
+    // Antom's verified PAYMENT_RESULT created the order, in the USD region, through the Antom provider.
+    const created = await this.orderCreatedByNotification(cartId);
+    expect(created.details).toMatchObject({ source: 'notify', alipayStatus: 'SUCCESS' });
+    const order = await this.order(String(created.order_id));
+    expect(order.payment_status).toBe('captured');
+    const [payment, ...others] = paymentsOf(order);
+    expect(others).toEqual([]);
+    expect(payment).toMatchObject({ provider_id: ANTOM_PROVIDER_ID, amount: amountCents / 100 });
+    expect(payment?.data?.interface).toBe('CASHIER_PAYMENT');
+    return { ref: order.id, paymentId: payment?.id, outTradeNo: String(payment?.data?.out_trade_no) };
+  }
+
+  /** $2.50 of the e-book's $5.50, through the payment's Refund in the admin. */
+  async refundAntomInAdmin(run: BrowserRun, antom: AdminOrderRef): Promise<number> {
+    const amount = '2.50';
+    await this.refundInAdminUi(run, antom, amount);
+    const order = await eventually(
+      async () => {
+        const current = await this.order(antom.ref);
+        return current.payment_status === 'partially_refunded' && current;
+      },
+      { what: 'Medusa to record the Antom refund' },
+    );
+    expect(paymentsOf(order)[0]?.refunds?.map(r => r.amount)).toEqual([Number(amount)]);
+    // The plugin's ledger: settled, under the request number Antom knows it by (its refundRequestId).
+    const { refunds } = await this.alipayOrder(antom.ref);
+    expect(refunds).toMatchObject([{ status: 'succeeded', amount: Number(amount).toFixed(2) }]);
+    const payment = await run.sandbox.antomPayment(antom.outTradeNo);
+    expect(payment.refunds.map(r => r.refundRequestId)).toEqual([refunds[0]?.request_no]);
+    await screenshot(await run.adminUi(), 'medusa-admin-antom-refund');
+    return 250;
   }
 
   /** "Always QR on desktop" on, saved and reloaded; the app private key stays write-only. */

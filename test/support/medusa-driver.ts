@@ -21,7 +21,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buyerEmail, ExampleShopDriver, isAlive, openCashier } from './driver-base';
 import { medusaNotificationOutcomes } from './medusa-log';
-import { setUpMedusaShop } from './medusa-setup';
+import { buyerAddressOf, setUpMedusaShop } from './medusa-setup';
 import {
   type AdminOrder,
   type LedgerRow,
@@ -49,22 +49,12 @@ import type {
 import { repoRoot, startShopProcess } from './shop-process';
 
 const shopDir = join(repoRoot, 'examples', 'medusa-shop');
-const PROVIDER_ID = 'pp_alipay_alipay';
+/** The mainland provider (CNY region), and the Antom one (USD region, `antom` kind). */
+const providerOf = (kind: PaymentKind) => (kind === 'antom' ? 'pp_alipay_antom' : 'pp_alipay_alipay');
 
 /** Seeded products: a physical one (tracked stock of 100) and an e-book without inventory. */
 const PHYSICAL_SKU = 'LONGJING-250';
 const VIRTUAL_SKU = 'EBOOK-ALIPAY';
-
-const ADDRESS = {
-  first_name: '测试',
-  last_name: 'Buyer',
-  address_1: '文三路 1 号',
-  city: '杭州',
-  province: '浙江',
-  postal_code: '310000',
-  country_code: 'cn',
-  phone: '13800000000',
-};
 
 /** What the driver remembers about a cart it made. */
 interface CartInfo {
@@ -79,6 +69,8 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
   private serverPid = 0;
   private token = '';
   private regionId = '';
+  /** The USD region, whose carts pay through Antom. */
+  private usdRegionId = '';
   private readonly publishableKeys = new Map<PaymentKind, string>();
   private readonly variantIds = new Map<string, string>();
   private readonly shippingOptions = new Map<PaymentKind, string>();
@@ -97,13 +89,16 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
    * per payment kind, shipping), through the admin API. The topology driver calls it with `url` on its proxy.
    */
   protected async setUpShop(publishableKey: string): Promise<void> {
+    // The seeded sales channel sells in both regions: the USD one pays through the Antom provider.
     this.publishableKeys.set('openapi', publishableKey);
+    this.publishableKeys.set('antom', publishableKey);
     await this.login();
     const catalogue = await setUpMedusaShop(
       (method, path, body) => this.admin(method, path, body),
       this.sandboxUrl,
     );
     this.regionId = catalogue.regionId;
+    this.usdRegionId = catalogue.usdRegionId ?? '';
     for (const [sku, id] of catalogue.variantIds) this.variantIds.set(sku, id);
     for (const [kind, key] of catalogue.publishableKeys) this.publishableKeys.set(kind, key);
   }
@@ -219,8 +214,8 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
     return this.url;
   }
 
-  notifyUrl(_kind: PaymentKind): string {
-    return `${this.url}/hooks/alipay/notify/${PROVIDER_ID}`;
+  notifyUrl(kind: PaymentKind): string {
+    return `${this.url}/hooks/alipay/notify/${providerOf(kind)}`;
   }
 
   async createPendingOrder(input: {
@@ -238,11 +233,11 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
         headers: { ...input.headers, 'x-publishable-api-key': publishableKey },
       });
     const { cart } = await store<{ cart: { id: string } }>('POST', '/store/carts', {
-      region_id: this.regionId,
+      region_id: input.kind === 'antom' ? this.usdRegionId : this.regionId,
       email: buyerEmail(),
       items: [{ variant_id: variantId, quantity: 1 }],
-      shipping_address: ADDRESS,
-      billing_address: ADDRESS,
+      shipping_address: buyerAddressOf(input.kind),
+      billing_address: buyerAddressOf(input.kind),
     });
     this.carts.set(cart.id, { kind: input.kind, publishableKey });
     if (physical) {
@@ -268,7 +263,7 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
         payment_sessions: Array<{ id: string; provider_id: string; data: Record<string, unknown> }>;
       };
     }>('POST', `/store/payment-collections/${collection.id}/payment-sessions`, {
-      provider_id: PROVIDER_ID,
+      provider_id: providerOf(input.kind),
       data: { device: 'desktop' },
     });
     this.carts.set(cart.id, { kind: input.kind, publishableKey, collectionId: collection.id });
@@ -281,7 +276,7 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
     kind: PaymentKind,
     sessions: Array<{ id: string; provider_id: string; data: Record<string, unknown> }>,
   ): Promise<PendingOrder> {
-    const session = sessions.find(s => s.provider_id === PROVIDER_ID);
+    const session = sessions.find(s => s.provider_id === providerOf(kind));
     const url = session?.data.redirect_url;
     const outTradeNo = session?.data.out_trade_no;
     if (!session || typeof url !== 'string' || typeof outTradeNo !== 'string') {
@@ -311,7 +306,7 @@ export class MedusaDriver extends ExampleShopDriver implements ShopDriver {
         payment_sessions: Array<{ id: string; provider_id: string; data: Record<string, unknown> }>;
       };
     }>('POST', `/store/payment-collections/${info.collectionId}/payment-sessions`, {
-      body: { provider_id: PROVIDER_ID, data: { device: 'desktop' } },
+      body: { provider_id: providerOf(order.kind), data: { device: 'desktop' } },
       headers: { 'x-publishable-api-key': info.publishableKey },
     });
     return this.openSession(order.ref, order.kind, withSession.payment_sessions);

@@ -8,7 +8,10 @@ import { demoAccounts } from './sandbox';
 import type { PaymentKind } from './shop-driver';
 
 /** The sales channels the legacy kinds are sold through, and their interface types. */
-const LEGACY_CHANNELS: Record<Exclude<PaymentKind, 'openapi'>, { name: string; interfaceType: string }> = {
+const LEGACY_CHANNELS: Record<
+  Exclude<PaymentKind, 'openapi' | 'antom'>,
+  { name: string; interfaceType: string }
+> = {
   'legacy-instant': { name: '即时到账 Reliability instant', interfaceType: 'legacy-direct' },
   'legacy-escrow': { name: '担保交易 Reliability escrow', interfaceType: 'legacy-escrow' },
 };
@@ -94,4 +97,26 @@ export async function setUpMedusaShop(admin: MedusaAdminCall, sandboxUrl: string
     publishableKeys.set(kind, apiKey.token);
   }
   return { regionId, ...(usdRegionId ? { usdRegionId } : {}), variantIds, publishableKeys };
+}
+
+/** The guest buyer's address: in China for the CNY region, in the US for the USD region (`antom`). */
+export function buyerAddressOf(kind: PaymentKind) {
+  const common = { first_name: '测试', last_name: 'Buyer', phone: '13800000000' };
+  return kind === 'antom'
+    ? {
+        ...common,
+        address_1: '1 Market St',
+        city: 'San Francisco',
+        province: 'CA',
+        postal_code: '94105',
+        country_code: 'us',
+      }
+    : {
+        ...common,
+        address_1: '文三路 1 号',
+        city: '杭州',
+        province: '浙江',
+        postal_code: '310000',
+        country_code: 'cn',
+      };
 }

@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestSandbox, type TestSandbox, type TradeOwner } from '@alipay-commerce/sandbox/testing';
+import {
+  type Delivery,
+  startTestSandbox,
+  type TestSandbox,
+  type TradeOwner,
+} from '@alipay-commerce/sandbox/testing';
 import type { PaymentKind } from './shop-driver';
 import { repoRoot } from './shop-process';
 
@@ -55,11 +60,42 @@ export async function startDemoSandbox(timeScale = 60): Promise<DemoSandbox> {
   return Object.assign(sandbox, { accounts: demoAccounts });
 }
 
-/** Who owns trades of this kind at the sandbox: merchant A's partner ID, or the app ID. */
+/** Who owns trades of a domestic kind at the sandbox: merchant A's partner ID, or the app ID. */
 export function ownerOf(kind: PaymentKind): TradeOwner {
   return kind === 'openapi'
     ? { appId: demoAccounts.apps[0]!.appId }
     : { partner: demoAccounts.merchants[0]!.partner };
+}
+
+/** The demo Antom client every example shop's Antom method is configured with. */
+export const demoAntomClientId = demoAccounts.antom.clients[0]!.clientId;
+
+/** Whose trades a sandbox fault of this kind applies to: {@link ownerOf}, or the Antom client. */
+export function faultScopeOf(kind: PaymentKind): TradeOwner | { clientId: string } {
+  return kind === 'antom' ? { clientId: demoAntomClientId } : ownerOf(kind);
+}
+
+/**
+ * The buyer pays an order of any kind at the sandbox's cashier (Antom's for `antom`, into escrow for
+ * `legacy-escrow`): the trade's status after it and its deliveries so far (the first attempt is done
+ * unless `waitForNotify` is false).
+ */
+export async function payAsBuyer(
+  sandbox: TestSandbox,
+  kind: PaymentKind,
+  outTradeNo: string,
+  options: { waitForNotify?: boolean } = {},
+): Promise<{ status: string; deliveries: Delivery[] }> {
+  if (kind === 'antom') {
+    const paid = await sandbox.antomPay({
+      paymentRequestId: outTradeNo,
+      clientId: demoAntomClientId,
+      ...options,
+    });
+    return { status: paid.payment.status, deliveries: paid.deliveries };
+  }
+  const paid = await sandbox.pay(buyerPays(kind, outTradeNo, options));
+  return { status: paid.trade.status, deliveries: paid.deliveries };
 }
 
 /** The sandbox's `pay` input for the buyer paying a trade of this kind (escrow: into escrow). */

@@ -4,19 +4,24 @@
  * writing one `<name>-driver.ts` that implements {@link ShopDriver} and adding it to `DRIVERS` in
  * `drivers.ts`.
  *
- * Money is integer fen (分) everywhere. A driver never decides what a suite asserts: it only starts the
+ * Money is integer minor units of the order's currency everywhere: fen (分) for CNY, cents for the USD orders of `antom`. A driver never decides what a suite asserts: it only starts the
  * shop, makes orders the way a buyer would, reads state the way an admin would, and exposes the process.
  */
-/** Which Alipay interface an order is paid with. Every shop offers all three. */
+/** Which Alipay interface an order is paid with. Every shop offers all four. */
 export type PaymentKind =
   /** OpenAPI (RSA2) website payment, `alipay.trade.page.pay`: Alipay notifies `TRADE_SUCCESS`. */
   | 'openapi'
   /** Legacy instant payment 即时到账 `create_direct_pay_by_user` (MD5): `TRADE_SUCCESS`. */
   | 'legacy-instant'
   /** Legacy escrow 担保交易 `create_partner_trade_by_buyer` (MD5): `WAIT_SELLER_SEND_GOODS` … `TRADE_FINISHED`. */
-  | 'legacy-escrow';
+  | 'legacy-escrow'
+  /**
+   * Antom (cross-border) cashier payment of a USD order, `CASHIER_PAYMENT`: Antom notifies `PAYMENT_RESULT`
+   * (JSON signed in headers). Amounts are cents.
+   */
+  | 'antom';
 
-export const PAYMENT_KINDS: readonly PaymentKind[] = ['openapi', 'legacy-instant', 'legacy-escrow'];
+export const PAYMENT_KINDS: readonly PaymentKind[] = ['openapi', 'legacy-instant', 'legacy-escrow', 'antom'];
 
 /** What the shop needs to know about the sandbox it talks to. */
 export interface ShopStartOptions {

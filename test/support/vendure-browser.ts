@@ -48,6 +48,7 @@ interface AdminOrder {
   code: string;
   state: string;
   totalWithTax: number;
+  currencyCode: string;
   payments: AdminPayment[];
 }
 
@@ -58,6 +59,8 @@ const METHODS: Record<Purchase, string> = {
   wap: 'alipay',
   qr: 'alipay-qr',
   afterSettings: 'alipay-escrow',
+  // The only method eligible for a USD order: the storefront offers it without a choice.
+  antom: 'alipay-antom',
 };
 
 /** The settings of one group, in form order (the core's one list). */
@@ -102,7 +105,7 @@ export class VendureBrowserShop implements BrowserShop {
       `query ($code: String!) {
         orders(options: { filter: { code: { eq: $code } } }) {
           items {
-            id code state totalWithTax
+            id code state totalWithTax currencyCode
             payments { id state method amount transactionId metadata
               refunds { id state total transactionId metadata } }
           }
@@ -150,6 +153,49 @@ export class VendureBrowserShop implements BrowserShop {
     // Recorded from Alipay's verified notification, not from the buyer's return nor a status query.
     expect(payment.metadata.source).toBe('notify');
     return { ref: code, outTradeNo: String(payment.metadata.outTradeNo), tradeNo: payment.transactionId };
+  }
+
+  async expectAntomPaid(_run: BrowserRun, code: string, amountCents: number): Promise<AdminOrderRef> {
+    const order = await this.order(code);
+    expect([order.state, order.currencyCode, order.totalWithTax]).toEqual([
+      'PaymentSettled',
+      'USD',
+      amountCents,
+    ]);
+    expect(order.payments).toHaveLength(1);
+    const [payment] = order.payments as [AdminPayment];
+    expect(payment).toMatchObject({ state: 'Settled', method: 'alipay-antom', amount: amountCents });
+    // Recorded from Antom's verified PAYMENT_RESULT, not from the buyer's return.
+    expect(payment.metadata.source).toBe('notify');
+    return { ref: code, outTradeNo: String(payment.metadata.outTradeNo), tradeNo: payment.transactionId };
+  }
+
+  /** Refund & Cancel of the e-book line in the Dashboard: Antom refunds it at once (Settled). */
+  async refundAntomInAdmin(run: BrowserRun, antom: AdminOrderRef): Promise<number> {
+    const before = await this.order(antom.ref);
+    const ui = await run.adminUi();
+    await ui.goto(`${run.shop.adminUrl}/orders/${before.id}`);
+    await ui.getByTestId('action-bar-dropdown-trigger').click();
+    await ui.getByRole('menuitem', { name: 'Refund & Cancel' }).click();
+    const dialog = ui.getByRole('dialog');
+    await dialog.locator('input[type="number"]').first().fill('1');
+    await dialog.getByText('Select a reason...').click();
+    await ui.getByRole('option', { name: 'Other' }).click();
+    await dialog.getByPlaceholder('Enter custom reason...').fill('买家不想要了 Customer changed mind');
+    await dialog.getByRole('button', { name: /^Refund / }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const refund = await eventually(
+      async () => {
+        const current = (await this.order(antom.ref)).payments[0]?.refunds[0];
+        return current?.state === 'Settled' && current;
+      },
+      { what: 'Antom to refund (settled)' },
+    );
+    // Antom knows the refund by the plugin's request number (its idempotent refundRequestId).
+    const payment = await run.sandbox.antomPayment(antom.outTradeNo);
+    expect(payment.refunds.map(r => r.refundRequestId)).toEqual([refund.transactionId]);
+    await screenshot(ui, 'vendure-admin-antom-refund');
+    return refund.total;
   }
 
   /** Refund & Cancel in the Dashboard: Pending (legacy batch) → batch_refund_notify → Settled. */

@@ -24,6 +24,7 @@ const METHOD_CODES: Record<PaymentKind, string> = {
   openapi: 'alipay',
   'legacy-instant': 'alipay-instant',
   'legacy-escrow': 'alipay-escrow',
+  antom: 'alipay-antom',
 };
 
 /** Seeded products: a physical one (tracked stock of 100) and an untracked e-book. */
@@ -171,7 +172,9 @@ export class VendureDriver extends ExampleShopDriver implements ShopDriver {
     const physical = input.physical ?? false;
     const variantId = this.variantIds.get(physical ? PHYSICAL_SKU : VIRTUAL_SKU);
     if (!variantId) throw new Error('the seeded products are missing');
-    const shop = new GraphQlClient(`${this.url}/shop-api`, input.headers);
+    // The antom method takes the shop's USD orders: the buyer shops in USD (Vendure's `currencyCode`).
+    const currency = input.kind === 'antom' ? '?currencyCode=USD' : '';
+    const shop = new GraphQlClient(`${this.url}/shop-api${currency}`, input.headers);
     const added = await shop.request<{ addItemToOrder: { errorCode?: string; message?: string } }>(
       `mutation ($id: ID!) { addItemToOrder(productVariantId: $id, quantity: 1) {
         __typename ... on ErrorResult { errorCode message } } }`,

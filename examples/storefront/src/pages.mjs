@@ -11,6 +11,20 @@ export const escapeHtml = text =>
 /** @param {number} fen */
 export const yuan = fen => `¥${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
+/** Symbols of the currencies the demo sells in; others are shown by their code. */
+const SYMBOLS = /** @type {Record<string, string>} */ ({ CNY: '¥', USD: 'US$' });
+
+/**
+ * An amount in minor units of `currency` (two decimals: the demo's CNY and USD), e.g. `¥39.90`, `US$5.99`.
+ * @param {number} minor @param {string} [currency]
+ */
+export const money = (minor, currency = 'CNY') => {
+  const code = currency.toUpperCase();
+  if (code === 'CNY') return yuan(minor);
+  const amount = `${Math.trunc(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
+  return SYMBOLS[code] ? `${SYMBOLS[code]}${amount}` : `${code} ${amount}`;
+};
+
 const STYLE = `
 body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:56rem;margin:0 auto;padding:1rem;color:#1f2937}
 header{display:flex;justify-content:space-between;align-items:center;border-bottom:2px solid #1677ff;margin-bottom:1rem}
@@ -27,24 +41,35 @@ fieldset{border:1px solid #e5e7eb;border-radius:.5rem}label.method input{width:a
 `;
 
 /**
- * @param {{ title: string, body: string, shopName: string, refreshSeconds?: number }} page
+ * @param {{ title: string, body: string, shopName: string, refreshSeconds?: number,
+ *   currencies?: readonly string[], currency?: string }} page
  */
 export function layout(page) {
+  const currencies =
+    page.currencies && page.currencies.length > 1
+      ? page.currencies
+          .map(code =>
+            code === page.currency
+              ? `<strong data-testid="currency-current">${escapeHtml(code)}</strong>`
+              : `<a href="/currency/${encodeURIComponent(code)}" data-testid="currency-${escapeHtml(code)}">${escapeHtml(code)}</a>`,
+          )
+          .join(' · ')
+      : '';
   const refresh = page.refreshSeconds ? `<meta http-equiv="refresh" content="${page.refreshSeconds}">` : '';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}
 <title>${escapeHtml(page.title)} · 演示商店 Demo shop</title><style>${STYLE}</style></head><body>
-<header><h1><a href="/">演示商店 Demo shop</a></h1><nav><a href="/cart" data-testid="cart-link">购物车 Cart</a></nav></header>
+<header><h1><a href="/">演示商店 Demo shop</a></h1><nav>${currencies ? `<span class="muted">币种 Currency: ${currencies}</span> · ` : ''}<a href="/cart" data-testid="cart-link">购物车 Cart</a></nav></header>
 ${page.body}
 <p class="muted">Backend: ${escapeHtml(page.shopName)} · Payments by Alipay sandbox (offline) · 支付由离线支付宝沙箱处理</p>
 </body></html>`;
 }
 
-/** @param {import('./shop-client.mjs').Product[]} products */
-export function productList(products) {
+/** @param {import('./shop-client.mjs').Product[]} products @param {string} [currency] */
+export function productList(products, currency) {
   const cards = products
     .map(
       p => `<div class="card" data-testid="product-${escapeHtml(p.id)}"><h2>${escapeHtml(p.name)}</h2>
-<p>${escapeHtml(p.description)}</p><p class="price">${yuan(p.priceFen)}</p>
+<p>${escapeHtml(p.description)}</p><p class="price">${money(p.priceFen, currency)}</p>
 <p class="muted">${p.goods === 'virtual' ? '虚拟商品 Virtual goods' : '实物商品 Physical goods'}</p>
 <form method="post" action="/cart/add"><input type="hidden" name="variantId" value="${escapeHtml(p.variantId)}">
 <button data-testid="add-${escapeHtml(p.id)}">加入购物车 Add to cart</button></form></div>`,
@@ -60,17 +85,18 @@ export function productList(products) {
 export function cartPage(cart, customer, paymentMethods) {
   if (!cart || cart.lines.length === 0)
     return '<p data-testid="cart-empty">购物车是空的 Your cart is empty.</p>';
+  const price = (/** @type {number} */ minor) => money(minor, cart.currency);
   const rows = cart.lines
-    .map(l => `<tr><td>${escapeHtml(l.name)}</td><td>× ${l.quantity}</td><td>${yuan(l.totalFen)}</td></tr>`)
+    .map(l => `<tr><td>${escapeHtml(l.name)}</td><td>× ${l.quantity}</td><td>${price(l.totalFen)}</td></tr>`)
     .join('');
   const field = (
     /** @type {keyof import('./shop-client.mjs').Customer} */ name,
     /** @type {string} */ label,
   ) => `<label>${label}<input name="${name}" value="${escapeHtml(customer[name])}" required></label>`;
   return `<h2>购物车 Cart</h2><table>${rows}
-<tr><td colspan="2">小计 Subtotal</td><td>${yuan(cart.subtotalFen)}</td></tr>
-<tr><td colspan="2">运费 Shipping</td><td>${cart.shippingFen ? yuan(cart.shippingFen) : '结账时确定 Set at checkout'}</td></tr>
-<tr><th colspan="2">总价 Total</th><th data-testid="cart-total">${yuan(cart.totalFen)}</th></tr></table>
+<tr><td colspan="2">小计 Subtotal</td><td>${price(cart.subtotalFen)}</td></tr>
+<tr><td colspan="2">运费 Shipping</td><td>${cart.shippingFen ? price(cart.shippingFen) : '结账时确定 Set at checkout'}</td></tr>
+<tr><th colspan="2">总价 Total</th><th data-testid="cart-total">${price(cart.totalFen)}</th></tr></table>
 <h2>收货信息 Delivery</h2><form method="post" action="/checkout">
 ${field('fullName', '姓名 Name')}${field('email', '邮箱 E-mail')}${field('phone', '手机 Mobile')}
 ${field('province', '省份 Province')}${field('city', '城市 City')}${field('streetLine', '地址 Address')}${field('postalCode', '邮编 Postal code')}
@@ -113,19 +139,20 @@ export function orderPage(order) {
     : order.settled
       ? `<span class="status paid" data-testid="order-status">已支付 Paid</span>`
       : `<span class="status paid" data-testid="order-status">已付款（担保中）Paid, held in escrow</span>`;
+  const price = (/** @type {number} */ minor) => money(minor, order.currency);
   const rows = order.lines
-    .map(l => `<tr><td>${escapeHtml(l.name)}</td><td>× ${l.quantity}</td><td>${yuan(l.totalFen)}</td></tr>`)
+    .map(l => `<tr><td>${escapeHtml(l.name)}</td><td>× ${l.quantity}</td><td>${price(l.totalFen)}</td></tr>`)
     .join('');
   const payments = order.payments
     .map(
       p =>
-        `<li>${escapeHtml(p.state)} — ${yuan(p.amountFen)}${p.method ? ` · ${escapeHtml(p.method)}` : ''}${p.tradeNo ? ` (支付宝交易号 Alipay trade <span data-testid="trade-no">${escapeHtml(p.tradeNo)}</span>)` : ''}</li>`,
+        `<li>${escapeHtml(p.state)} — ${price(p.amountFen)}${p.method ? ` · ${escapeHtml(p.method)}` : ''}${p.tradeNo ? ` (支付宝交易号 Alipay trade <span data-testid="trade-no">${escapeHtml(p.tradeNo)}</span>)` : ''}</li>`,
     )
     .join('');
   return `<h2>订单 Order <span data-testid="order-code">${escapeHtml(order.code)}</span></h2>${status}
 <p class="muted">Shop state: <span data-testid="order-state">${escapeHtml(order.state)}</span>${order.paid && !order.settled ? ' · 担保交易：确认收货后卖家收款 Escrow: the seller is paid after you confirm receipt' : ''}</p>
-<table>${rows}<tr><td colspan="2">运费 Shipping</td><td>${yuan(order.shippingFen)}</td></tr>
-<tr><th colspan="2">总价 Total</th><th data-testid="order-total">${yuan(order.totalFen)}</th></tr></table>
+<table>${rows}<tr><td colspan="2">运费 Shipping</td><td>${price(order.shippingFen)}</td></tr>
+<tr><th colspan="2">总价 Total</th><th data-testid="order-total">${price(order.totalFen)}</th></tr></table>
 ${payments ? `<h3>付款 Payments</h3><ul data-testid="payments">${payments}</ul>` : ''}
 ${order.paid ? '' : '<p class="muted">本页每 2 秒刷新。This page refreshes every 2 seconds.</p>'}`;
 }

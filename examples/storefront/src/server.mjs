@@ -34,7 +34,8 @@ export const DEFAULT_SYNC_AFTER_MS = 5000;
  * One browser's state: its shop session, and what the storefront itself remembers for it.
  * @typedef {{ shop: import('./shop-client.mjs').SessionState,
  *   qrCodes: Map<string, { qrCode: string, expiresAt: string }>,
- *   firstSeenUnpaid: Map<string, number>, lastOrderCode?: string }} Buyer
+ *   firstSeenUnpaid: Map<string, number>, lastOrderCode?: string, currency: string }} Buyer
+ *   `currency`: what the buyer shops in (the shop's first currency until they choose another).
  */
 
 /**
@@ -58,7 +59,12 @@ export function createStorefront(options) {
     if (existing) return existing;
     const id = randomBytes(16).toString('hex');
     /** @type {Buyer} */
-    const buyer = { shop: await shop.createSession(), qrCodes: new Map(), firstSeenUnpaid: new Map() };
+    const buyer = {
+      shop: await shop.createSession(),
+      qrCodes: new Map(),
+      firstSeenUnpaid: new Map(),
+      currency: shop.currencies[0] ?? 'CNY',
+    };
     sessions.set(id, buyer);
     res.setHeader('set-cookie', `sid=${id}; Path=/; HttpOnly; SameSite=Lax`);
     return buyer;
@@ -96,14 +102,41 @@ export function createStorefront(options) {
       }
     };
 
-  const page = (/** @type {string} */ title, /** @type {string} */ body, refreshSeconds = 0) =>
-    layout({ title, body, shopName: shop.name, refreshSeconds });
+  const page = (
+    /** @type {string} */ title,
+    /** @type {string} */ body,
+    refreshSeconds = 0,
+    /** @type {Buyer | undefined} */ buyer = undefined,
+  ) =>
+    layout({
+      title,
+      body,
+      shopName: shop.name,
+      refreshSeconds,
+      currencies: shop.currencies,
+      ...(buyer ? { currency: buyer.currency } : {}),
+    });
 
   app.get(
     '/',
     route(async (req, res) => {
       const buyer = await buyerOf(req, res);
-      res.send(page('商品 Products', productList(await shop.listProducts(buyer.shop))));
+      res.send(
+        page('商品 Products', productList(await shop.listProducts(buyer.shop), buyer.currency), 0, buyer),
+      );
+    }),
+  );
+
+  // The buyer shops in another currency: CNY pays through the mainland Alipay contract, USD through Antom.
+  app.get(
+    '/currency/:code',
+    route(async (req, res) => {
+      const buyer = await buyerOf(req, res);
+      const code = String(req.params.code).toUpperCase();
+      if (!shop.currencies.includes(code)) return void res.redirect(303, '/');
+      await shop.setCurrency(buyer.shop, code);
+      buyer.currency = code;
+      res.redirect(303, '/');
     }),
   );
 
@@ -122,7 +155,7 @@ export function createStorefront(options) {
       const buyer = await buyerOf(req, res);
       const cart = await shop.getCart(buyer.shop);
       const methods = cart?.lines.length ? await shop.listPaymentMethods(buyer.shop) : [];
-      res.send(page('购物车 Cart', cartPage(cart, TEST_CUSTOMER, methods)));
+      res.send(page('购物车 Cart', cartPage(cart, TEST_CUSTOMER, methods), 0, buyer));
     }),
   );
 

@@ -3,12 +3,13 @@
  * The contract between the storefront and a shop backend. `shops/vendure.mjs` and `shops/medusa.mjs`
  * implement it against each shop's own storefront API; the pages never know which shop they talk to.
  *
- * Money is integer fen (分) everywhere, as in the plugins.
+ * Money is integer minor units of the session's currency everywhere, as in the plugins: fen (分) for CNY, the
+ * mainland route; cents for USD, which the shops' Antom (cross-border) payment methods take.
  *
  * @typedef {{ id: string, variantId: string, name: string, description: string, priceFen: number,
  *   goods: 'physical' | 'virtual' }} Product
  * @typedef {{ name: string, quantity: number, totalFen: number }} CartLine
- * @typedef {{ lines: CartLine[], subtotalFen: number, shippingFen: number, totalFen: number }} Cart
+ * @typedef {{ lines: CartLine[], subtotalFen: number, shippingFen: number, totalFen: number, currency?: string }} Cart
  * @typedef {{ email: string, fullName: string, phone: string, streetLine: string, city: string,
  *   province: string, postalCode: string }} Customer
  * @typedef {{ kind: 'redirect', url: string } | { kind: 'form', html: string }
@@ -20,7 +21,8 @@
  *   paymentMethodCode: string }} CheckoutInput
  * @typedef {{ syncWithAlipay: boolean }} GetOrderOptions
  * @typedef {{ code: string, state: string, paid: boolean, settled: boolean, totalFen: number,
- *   shippingFen: number, lines: CartLine[], payments: { state: string, amountFen: number, method?: string, tradeNo?: string }[] }} OrderView
+ *   shippingFen: number, lines: CartLine[], currency?: string,
+ *   payments: { state: string, amountFen: number, method?: string, tradeNo?: string }[] }} OrderView
  *   `paid`: a payment is Authorized (escrow: the money waits at Alipay) or Settled; `settled`: every such
  *   payment is Settled (the seller has the money).
  * @typedef {Record<string, unknown>} SessionState  opaque, per buyer (auth tokens, cart id…)
@@ -28,7 +30,11 @@
  * @typedef {object} ShopClient
  * @property {'vendure' | 'medusa'} name
  * @property {string} adminUrl  where the merchant's admin lives (printed by the demo)
+ * @property {readonly string[]} currencies  the currencies the buyer may shop in, the default first (ISO codes)
  * @property {() => Promise<SessionState>} createSession
+ * @property {(session: SessionState, currency: string) => Promise<void>} setCurrency
+ *   Shop in `currency` (one of `currencies`) from now on: prices, the cart and the payment methods are
+ *   those of the shop's channel or region in it (an open cart in another currency is left behind).
  * @property {(session: SessionState) => Promise<Product[]>} listProducts
  * @property {(session: SessionState, variantId: string, quantity: number) => Promise<void>} addToCart
  * @property {(session: SessionState) => Promise<Cart | null>} getCart

@@ -9,15 +9,17 @@
  * back). A session sees only the carts it created: Medusa itself lets anyone who knows a cart or guest
  * order ID read it, so the storefront does not hand out other buyers' orders by code.
  *
- * Money in Medusa 2 is in yuan (major units, `39.9`); the storefront works in integer fen.
+ * Money in Medusa 2 is in major units (`39.9` yuan, `5.99` dollars); the storefront works in integer minor
+ * units. The buyer shops in a region by its currency: 中国 China (CNY) pays through the mainland Alipay
+ * provider `pp_alipay_alipay`, United States (USD) through the Antom provider `pp_alipay_antom`.
  */
 
 /** @typedef {import('../shop-client.mjs').ShopClient} ShopClient */
 /** @typedef {import('../shop-client.mjs').OrderView} OrderView */
 /**
- * @typedef {{ cartId?: string, carts: string[], orders: Record<string, string> }} MedusaSession
+ * @typedef {{ cartId?: string, carts: string[], orders: Record<string, string>, currency?: string }} MedusaSession
  *   `cartId`: the open cart; `carts`: every cart this session checked out (the order codes it may see);
- *   `orders`: cart ID → order ID once Medusa completed the cart.
+ *   `orders`: cart ID → order ID once Medusa completed the cart; `currency`: the region's (default CNY).
  */
 
 /** Payment statuses of a Medusa order in which the buyer has paid (into escrow, or to the seller). */
@@ -26,9 +28,9 @@ const PAID_STATUSES = ['authorized', 'partially_captured', 'captured', 'partiall
 const SETTLED_STATUSES = ['captured', 'partially_refunded', 'refunded'];
 
 const ORDER_FIELDS =
-  'id,display_id,status,payment_status,fulfillment_status,total,shipping_total,*items,' +
+  'id,display_id,status,currency_code,payment_status,fulfillment_status,total,shipping_total,*items,' +
   '*payment_collections.payments,*payment_collections.payments.refunds';
-const CART_FIELDS = 'id,completed_at,item_total,shipping_total,total,*items,+items.total';
+const CART_FIELDS = 'id,completed_at,currency_code,item_total,shipping_total,total,*items,+items.total';
 
 /** Yuan (Medusa's numbers) → integer fen. @param {unknown} amount */
 const fen = amount => Math.round(Number(amount ?? 0) * 100);
@@ -76,20 +78,28 @@ export function createShopClient(options) {
     return json;
   }
 
-  /** The CNY region (中国 China), looked up once. @type {Promise<string> | undefined} */
-  let regionId;
-  function cnyRegion() {
-    regionId ??= store('GET', '/store/regions').then(({ regions }) => {
-      const region = (regions ?? []).find((/** @type {any} */ r) => r.currency_code === 'cny');
-      if (!region) throw new Error('The shop has no CNY region / 商店没有人民币区域');
-      return /** @type {string} */ (region.id);
-    });
+  /** The shop's regions by currency (lower case), looked up once. @type {Promise<Map<string, any>> | undefined} */
+  let regions;
+  /** The region the session shops in (its currency's; CNY by default). @param {import('../shop-client.mjs').SessionState} state */
+  async function regionOf(state) {
+    regions ??= store('GET', '/store/regions').then(
+      ({ regions: list }) =>
+        new Map((list ?? []).map((/** @type {any} */ r) => [String(r.currency_code), r])),
+    );
     // A failed lookup is not cached: the next request tries again.
-    regionId.catch(() => {
-      regionId = undefined;
+    regions.catch(() => {
+      regions = undefined;
     });
-    return regionId;
+    const currency = (sessionOf(state).currency ?? 'CNY').toLowerCase();
+    const region = (await regions).get(currency);
+    if (!region)
+      throw new Error(
+        `The shop has no ${currency.toUpperCase()} region / 商店没有 ${currency.toUpperCase()} 区域`,
+      );
+    return /** @type {{ id: string, countries?: Array<{ iso_2: string }> }} */ (region);
   }
+  /** @param {import('../shop-client.mjs').SessionState} state */
+  const regionId = async state => (await regionOf(state)).id;
 
   /** @param {import('../shop-client.mjs').SessionState} state */
   const sessionOf = state => /** @type {MedusaSession} */ (/** @type {unknown} */ (state));
@@ -187,6 +197,7 @@ export function createShopClient(options) {
       totalFen: fen(order.total),
       shippingFen: fen(order.shipping_total),
       lines: linesOf(order.items),
+      currency: String(order.currency_code ?? 'cny').toUpperCase(),
       payments,
     };
   }
@@ -194,6 +205,15 @@ export function createShopClient(options) {
   return {
     name: 'medusa',
     adminUrl: `${baseUrl}/app`,
+    currencies: ['CNY', 'USD'],
+
+    async setCurrency(state, currency) {
+      const session = sessionOf(state);
+      if ((session.currency ?? 'CNY') === currency) return;
+      session.currency = currency;
+      // A cart belongs to its region: shopping in another currency starts another cart.
+      session.cartId = undefined;
+    },
 
     async createSession() {
       /** @type {MedusaSession} */
@@ -201,8 +221,8 @@ export function createShopClient(options) {
       return /** @type {import('../shop-client.mjs').SessionState} */ (/** @type {unknown} */ (session));
     },
 
-    async listProducts() {
-      const region = await cnyRegion();
+    async listProducts(state) {
+      const region = await regionId(state);
       const { products } = await store(
         'GET',
         `/store/products?region_id=${encodeURIComponent(region)}&fields=*variants.calculated_price,+metadata&limit=100`,
@@ -236,7 +256,7 @@ export function createShopClient(options) {
       const session = sessionOf(state);
       let cart = await openCart(session);
       if (!cart) {
-        ({ cart } = await store('POST', '/store/carts', { region_id: await cnyRegion() }));
+        ({ cart } = await store('POST', '/store/carts', { region_id: await regionId(state) }));
         session.cartId = cart.id;
       }
       await store('POST', `/store/carts/${encodeURIComponent(cart.id)}/line-items`, {
@@ -253,6 +273,7 @@ export function createShopClient(options) {
         subtotalFen: fen(cart.item_total),
         shippingFen: fen(cart.shipping_total),
         totalFen: fen(cart.total),
+        currency: sessionOf(state).currency ?? 'CNY',
       };
     },
 
@@ -262,7 +283,7 @@ export function createShopClient(options) {
       if (!sessionOf(state).cartId) return [];
       const { payment_providers } = await store(
         'GET',
-        `/store/payment-providers?region_id=${encodeURIComponent(await cnyRegion())}`,
+        `/store/payment-providers?region_id=${encodeURIComponent(await regionId(state))}`,
       );
       return (payment_providers ?? [])
         .filter((/** @type {any} */ p) => String(p.id).startsWith('pp_alipay_'))
@@ -286,7 +307,8 @@ export function createShopClient(options) {
         city: customer.city,
         province: customer.province,
         postal_code: customer.postalCode,
-        country_code: 'cn',
+        // The region's country (cn for CNY, us for USD): Medusa takes addresses in the cart's region only.
+        country_code: (await regionOf(state)).countries?.[0]?.iso_2 ?? 'cn',
         phone: customer.phone,
       };
       await store('POST', path, {
@@ -390,6 +412,7 @@ export function createShopClient(options) {
         totalFen: fen(cart.total),
         shippingFen: fen(cart.shipping_total),
         lines: linesOf(cart.items),
+        currency: String(cart.currency_code ?? 'cny').toUpperCase(),
         payments: [],
       };
     },

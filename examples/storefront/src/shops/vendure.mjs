@@ -14,8 +14,9 @@
 
 /** @typedef {import('../shop-client.mjs').ShopClient} ShopClient */
 /**
- * @typedef {{ token?: string, orderCodes?: string[] }} VendureSession
- *   `token`: Vendure's session token; `orderCodes`: the orders this browser checked out.
+ * @typedef {{ token?: string, orderCodes?: string[], currency?: string }} VendureSession
+ *   `token`: Vendure's session token; `orderCodes`: the orders this browser checked out; `currency`: what
+ *   the buyer shops in (Vendure's `currencyCode`; CNY by default, USD pays through the `alipay-antom` method).
  */
 
 /** Order states in which the order has been paid (into escrow or to the seller). */
@@ -50,7 +51,8 @@ export function createShopClient(options) {
     /** @type {Record<string, string>} */
     const headers = { 'content-type': 'application/json' };
     if (session.token) headers.authorization = `Bearer ${session.token}`;
-    const response = await doFetch(`${shopApi}?languageCode=${language}`, {
+    const currency = session.currency ? `&currencyCode=${encodeURIComponent(session.currency)}` : '';
+    const response = await doFetch(`${shopApi}?languageCode=${language}${currency}`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ query, variables }),
@@ -115,6 +117,7 @@ export function createShopClient(options) {
         quantity: l.quantity,
         totalFen: l.linePriceWithTax,
       })),
+      currency: order.currencyCode,
       payments,
     };
   }
@@ -122,6 +125,15 @@ export function createShopClient(options) {
   return {
     name: 'vendure',
     adminUrl: `${options.url.replace(/\/+$/, '')}/admin`,
+    currencies: ['CNY', 'USD'],
+
+    async setCurrency(state, currency) {
+      const session = /** @type {VendureSession} */ (state);
+      if ((session.currency ?? 'CNY') === currency) return;
+      session.currency = currency;
+      // An order keeps the currency it was made in: a new Vendure session starts a cart in this one.
+      delete session.token;
+    },
 
     async createSession() {
       /** @type {VendureSession} */
@@ -181,6 +193,7 @@ export function createShopClient(options) {
         subtotalFen: order.subTotalWithTax,
         shippingFen: order.shippingWithTax,
         totalFen: order.totalWithTax,
+        currency: order.currencyCode,
       };
     },
 
