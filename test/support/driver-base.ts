@@ -97,10 +97,16 @@ export abstract class ExampleShopDriver {
 
 /**
  * The buyer's browser follows the payment URL to Alipay's cashier (on Alipay, as on the sandbox, the trade
- * exists from then on).
+ * exists from then on), or opens Antom's cashier page.
  */
 export async function openCashier(url: string): Promise<void> {
   const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+  if (new URL(url).pathname.startsWith('/antom/cashier/')) {
+    // Antom's pay answer is the cashier page itself (its `normalUrl`): the payment exists since `pay`.
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`the Antom cashier answered HTTP ${response.status}`);
+    return;
+  }
   const location = response.headers.get('location') ?? '';
   await response.arrayBuffer();
   if (response.status !== 302 || !/\/cashier\//.test(location)) {

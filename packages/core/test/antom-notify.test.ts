@@ -242,6 +242,11 @@ describe('verifyAntomNotification over HTTP, behind a path-rewriting proxy', () 
     ['tampered amount', { tamper: (b: string) => b.replace('"1099"', '"1"') }, 'bad_signature'],
     ['garbled signature', { header: (): string => 'signature=%E0%A4%A' }, 'bad_signature'],
     ['for another client ID', { clientId: 'SOMEONE_ELSE' }, 'foreign_client'],
+    [
+      'genuinely signed but naming another algorithm',
+      { header: (sig: string) => `algorithm=HMAC256,keyVersion=1,signature=${encodeURIComponent(sig)}` },
+      'bad_signature',
+    ],
   ] satisfies [string, Delivery, AntomNotificationError['reason']][])(
     'refuses a notification that is %s, with a typed error and no ack',
     async (_name, options, reason) => {

@@ -8,7 +8,7 @@ import { AlipayTrade } from '../src/entities/alipay-trade.entity';
 import { startAlipayShop, useShop } from './alipay-shop-fixture';
 import { CREATE_PAYMENT_METHOD } from './graphql-documents';
 import { controlOf, type Delivery, eventually, type Sandbox } from './sandbox-steps';
-import { adminOrder, createIntent, postNotification, prepareOrder } from './shop-steps';
+import { adminOrder, createIntent, postNotification, prepareOrder, sellInUsd } from './shop-steps';
 import { E2E_STOREFRONT_RETURN_URL } from './test-environment';
 
 /**
@@ -37,18 +37,7 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
       await destroy();
     };
     // The shop also sells in USD: the channel takes USD, and one variant has a USD price.
-    await started.adminClient.query(gql`
-      mutation {
-        updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
-          __typename
-        }
-        updateProductVariants(
-          input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
-        ) {
-          id
-        }
-      }
-    `);
+    await sellInUsd(started.adminClient);
     // The mainland method as the README creates it (CNY orders only), and the Antom one.
     await started.createMethod('alipay-cny', { interfaceType: 'openapi-page', ...started.openapiSettings() });
     // The Antom one beside it takes the other currencies (the checker's `currencies`), as the README says.

@@ -4,7 +4,7 @@ import { gql } from 'graphql-tag';
 import { describe, expect, it } from 'vitest';
 import { ALIPAY_CNY_CHECKER_CODE } from '../src';
 import { startAlipayShop, useShop } from './alipay-shop-fixture';
-import { createIntent, prepareOrder } from './shop-steps';
+import { createIntent, prepareOrder, sellInUsd } from './shop-steps';
 
 /**
  * Alipay is offered only where it can work: the plugin's `alipay-cny-only` eligibility checker lists an
@@ -21,18 +21,7 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
     // A method someone created without the checker.
     await started.createMethod('alipay-unchecked', settings, { withCnyChecker: false });
     // The shop also sells in USD: the channel takes USD, and one variant has a USD price.
-    await started.adminClient.query(gql`
-      mutation {
-        updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
-          __typename
-        }
-        updateProductVariants(
-          input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
-        ) {
-          id
-        }
-      }
-    `);
+    await sellInUsd(started.adminClient);
     return started;
   });
 

@@ -368,3 +368,19 @@ export async function transitionToState(
   );
   return answer[mutation];
 }
+
+/** The default channel also takes USD, and the e-book variant (`T_4`) gets a USD price (5.99) beside its CNY one. */
+export async function sellInUsd(adminClient: SimpleGraphQLClient): Promise<void> {
+  await adminClient.query(gql`
+    mutation {
+      updateChannel(input: { id: "T_1", availableCurrencyCodes: [CNY, USD] }) {
+        __typename
+      }
+      updateProductVariants(
+        input: [{ id: "T_4", prices: [{ currencyCode: CNY, price: 3990 }, { currencyCode: USD, price: 599 }] }]
+      ) {
+        id
+      }
+    }
+  `);
+}

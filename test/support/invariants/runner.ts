@@ -348,15 +348,7 @@ export async function tradeFacts(
   try {
     trade = await ctx.sandbox.trade(outTradeNo, ownerOf(kind));
   } catch {
-    return {
-      outTradeNo,
-      tradeNo: null,
-      status: 'NONE',
-      totalFen: 0,
-      refundedFen: 0,
-      closeAnswered: false,
-      paid: false,
-    };
+    return noTrade(outTradeNo);
   }
   const deliveries = withDeliveries ? await ctx.sandbox.deliveries(outTradeNo) : [];
   return {
@@ -369,6 +361,19 @@ export async function tradeFacts(
     closeAnswered: deliveries.some(
       d => (d.tradeStatus ?? d.params.trade_status) === 'TRADE_CLOSED' && d.outcome === 'success',
     ),
+  };
+}
+
+/** The facts of a trade the sandbox does not know (never opened at the cashier). */
+function noTrade(outTradeNo: string): TradeFacts {
+  return {
+    outTradeNo,
+    tradeNo: null,
+    status: 'NONE',
+    totalFen: 0,
+    refundedFen: 0,
+    closeAnswered: false,
+    paid: false,
   };
 }
 
@@ -396,15 +401,7 @@ async function antomTradeFacts(ctx: RunnerContext, outTradeNo: string): Promise<
       closeAnswered: false,
     };
   } catch {
-    return {
-      outTradeNo,
-      tradeNo: null,
-      status: 'NONE',
-      totalFen: 0,
-      refundedFen: 0,
-      closeAnswered: false,
-      paid: false,
-    };
+    return noTrade(outTradeNo);
   }
 }
 

@@ -179,6 +179,13 @@ export function verifyAntomNotification(input: AntomNotificationInput): AntomNot
   const parsed = parseAntomSignatureHeader(header);
   if (!parsed)
     throw new AntomNotificationError('unsigned', 'the Antom notification has an unreadable signature header');
+  // RSA256 is the only algorithm Antom signs with: a notification must not name another one for itself.
+  if (parsed.algorithm.toUpperCase() !== 'RSA256') {
+    throw new AntomNotificationError(
+      'bad_signature',
+      `the Antom notification names the signature algorithm ${parsed.algorithm.slice(0, 20)}; Antom signs with RSA256`,
+    );
+  }
   const clientId = antomHeader(input.headers, 'client-id');
   const time = antomHeader(input.headers, 'request-time');
   if (clientId === undefined || time === undefined) {

@@ -61,6 +61,12 @@ export function verifyAntomResponse(input: AntomResponseInput): VerifiedAntomRes
   }
   const parsed = parseAntomSignatureHeader(signatureHeader);
   if (!parsed) throw antomResponseError(`the Antom ${api} answer has an unreadable signature header`);
+  // RSA256 is the only algorithm Antom signs with: an answer must not name another one for itself.
+  if (parsed.algorithm.toUpperCase() !== 'RSA256') {
+    throw antomResponseError(
+      `the Antom ${api} answer names the signature algorithm ${parsed.algorithm.slice(0, 20)}`,
+    );
+  }
   const clientId = antomHeader(input.headers, 'client-id');
   const time = antomHeader(input.headers, 'response-time');
   if (clientId === undefined || time === undefined) {
