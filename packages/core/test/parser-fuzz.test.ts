@@ -258,6 +258,15 @@ describe('fuzzing the parsers (fast-check): nothing but FormBodyError or a Rejec
     );
   });
 
+  it('handleNotification (Antom): a notify URL whose path does not start with / (fast-check found `A:$`) is a rejection', async () => {
+    const headers = { 'client-id': 'x', 'request-time': '1', signature: 'signature=%' };
+    for (const notifyUrl of ['A:$', 'mailto:x', 'data:,x']) {
+      expectRejection(
+        await antom.handleNotification('""', 'application/json', undefined, { headers, notifyUrl }),
+      );
+    }
+  });
+
   it('handleNotification: well-formed fields with hostile values (charset, sign_type, amounts, statuses)', async () => {
     const value = fc.oneof(
       fc.string({ maxLength: 20 }),

@@ -8,7 +8,14 @@ import { AlipayTrade } from '../src/entities/alipay-trade.entity';
 import { startAlipayShop, useShop } from './alipay-shop-fixture';
 import { CREATE_PAYMENT_METHOD } from './graphql-documents';
 import { controlOf, type Delivery, eventually, type Sandbox } from './sandbox-steps';
-import { adminOrder, createIntent, postNotification, prepareOrder, sellInUsd } from './shop-steps';
+import {
+  adminOrder,
+  createIntent,
+  postNotification,
+  prepareOrder,
+  sellInUsd,
+  usdShopClient,
+} from './shop-steps';
 import { E2E_STOREFRONT_RETURN_URL } from './test-environment';
 
 /**
@@ -51,15 +58,6 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
     return client;
   }
 
-  /** A guest Shop API client whose every request asks for prices in USD. */
-  function usdShopClient(): SimpleGraphQLClient {
-    const guest = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
-    return {
-      query: (document: Parameters<SimpleGraphQLClient['query']>[0], variables?: Record<string, unknown>) =>
-        guest.query(document, variables, { currencyCode: 'USD' }),
-    } as SimpleGraphQLClient;
-  }
-
   interface Quote {
     code: string;
     isEligible: boolean;
@@ -81,7 +79,7 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
 
   /** A USD order of a fresh guest with a started Antom payment (the Antom cashier link). */
   async function startedUsdOrder(guest: string) {
-    const client = usdShopClient();
+    const client = usdShopClient(shop);
     const { code, totalWithTax } = await prepareOrder(client, {
       variantId: USD_VARIANT,
       guestEmail: `${guest}@example.test`,
@@ -166,7 +164,7 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
   });
 
   it('offers the antom method on a USD order and the mainland one not; a CNY order gets the mainland one', async () => {
-    const usd = usdShopClient();
+    const usd = usdShopClient(shop);
     await prepareOrder(usd, { variantId: USD_VARIANT, guestEmail: 'antom-quotes@example.test' });
     const usdQuotes = await quotes(usd);
     expect(usdQuotes['alipay-antom']).toEqual({

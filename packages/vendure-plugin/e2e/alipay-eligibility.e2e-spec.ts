@@ -4,7 +4,7 @@ import { gql } from 'graphql-tag';
 import { describe, expect, it } from 'vitest';
 import { ALIPAY_CNY_CHECKER_CODE } from '../src';
 import { startAlipayShop, useShop } from './alipay-shop-fixture';
-import { createIntent, prepareOrder, sellInUsd } from './shop-steps';
+import { createIntent, prepareOrder, sellInUsd, usdShopClient } from './shop-steps';
 
 /**
  * Alipay is offered only where it can work: the plugin's `alipay-cny-only` eligibility checker lists an
@@ -60,15 +60,6 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
     return Object.fromEntries(eligiblePaymentMethods.map(quote => [quote.code, quote]));
   }
 
-  /** A guest Shop API client whose every request asks for prices in USD. */
-  function usdShopClient(): SimpleGraphQLClient {
-    const guest = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
-    return {
-      query: (document: Parameters<SimpleGraphQLClient['query']>[0], variables?: Record<string, unknown>) =>
-        guest.query(document, variables, { currencyCode: 'USD' }),
-    } as SimpleGraphQLClient;
-  }
-
   it('registers the checker once, described in English and Chinese', async () => {
     const CHECKERS = gql`
       query {
@@ -103,7 +94,7 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
   });
 
   it('a USD order lists Alipay as not eligible, saying why in English and Chinese', async () => {
-    const usd = usdShopClient();
+    const usd = usdShopClient(shop);
     await prepareOrder(usd, { variantId: 'T_4', guestEmail: 'usd-guest@example.test' });
     const { activeOrder } = await usd.query(gql`
       query {
@@ -124,7 +115,7 @@ describe('Alipay payment method eligibility (CNY orders only)', () => {
   });
 
   it('a method without the checker is listed on a USD order, and its payment is refused: CURRENCY_NOT_SUPPORTED', async () => {
-    const usd = usdShopClient();
+    const usd = usdShopClient(shop);
     await prepareOrder(usd, { variantId: 'T_4', guestEmail: 'usd-guest-2@example.test' });
     expect((await quotes(usd))['alipay-unchecked']?.isEligible).toBe(true);
     const intent = await createIntent(usd, 'alipay-unchecked');

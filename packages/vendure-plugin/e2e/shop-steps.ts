@@ -1,5 +1,6 @@
+import type { VendureConfig } from '@vendure/core';
 import { LanguageCode } from '@vendure/core';
-import type { SimpleGraphQLClient } from '@vendure/testing';
+import { SimpleGraphQLClient } from '@vendure/testing';
 import { gql } from 'graphql-tag';
 import { expect } from 'vitest';
 import { ALIPAY_CNY_CHECKER_CODE } from '../src';
@@ -383,4 +384,15 @@ export async function sellInUsd(adminClient: SimpleGraphQLClient): Promise<void>
       }
     }
   `);
+}
+
+/** A guest Shop API client of `shop` whose every request asks for prices in USD (`?currencyCode=USD`). */
+export function usdShopClient(shop: {
+  env: { config: Required<VendureConfig>; baseUrl: string };
+}): SimpleGraphQLClient {
+  const guest = new SimpleGraphQLClient(shop.env.config, `${shop.env.baseUrl}/shop-api`);
+  return {
+    query: (document: Parameters<SimpleGraphQLClient['query']>[0], variables?: Record<string, unknown>) =>
+      guest.query(document, variables, { currencyCode: 'USD' }),
+  } as SimpleGraphQLClient;
 }

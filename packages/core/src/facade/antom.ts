@@ -83,7 +83,8 @@ function header(headers: NotificationRequest['headers'], name: string): string |
 function publicPath(notifyUrl: string): string | undefined {
   try {
     const url = new URL(notifyUrl);
-    return `${url.pathname}${url.search}`;
+    // Only an http(s) URL has the path Antom signs (`A:$` parses as a URL whose path is `$`).
+    return url.pathname.startsWith('/') ? `${url.pathname}${url.search}` : undefined;
   } catch {
     return notifyUrl.startsWith('/') ? notifyUrl : undefined;
   }

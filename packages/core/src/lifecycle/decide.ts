@@ -140,7 +140,11 @@ export type RecordingDecision = {
 /** The decision: what to do (and, unless refused, the status to record) with one line saying why. */
 export type TradeDecision =
   /** Refused: nothing is recorded; answered per `reason` (never retried: a retry cannot fix it). */
-  | { action: 'reject'; reason: 'unknown_status' | 'wrong_trade' | 'wrong_amount'; note: string }
+  | {
+      action: 'reject';
+      reason: 'unknown_status' | 'wrong_trade' | 'wrong_amount' | 'wrong_currency';
+      note: string;
+    }
   /** Nothing is recorded; answered `fail`, because Alipay's next attempt will find what is missing. */
   | { action: 'retry_later'; note: string }
   /** Ask Alipay for the trade's refunded total (legacy query), then decide again with it. */
@@ -247,6 +251,20 @@ export function decideTradeEvent(facts: TradeFacts): TradeDecision {
       action: 'reject',
       reason: 'wrong_trade',
       note: `Alipay trade ${event.tradeNo} differs from the recorded ${trade.tradeNo}`,
+    };
+  }
+  // Antom names the payment's currency, which is the order's (a payment starts in it): another one says
+  // this is not the order's payment, as a wrong amount does.
+  const order = facts.order;
+  if (
+    event.currency !== undefined &&
+    order?.exists &&
+    event.currency.toUpperCase() !== order.currency.toUpperCase()
+  ) {
+    return {
+      action: 'reject',
+      reason: 'wrong_currency',
+      note: `the payment is in ${event.currency}, the order in ${order.currency}`,
     };
   }
   const status = nextRecordedStatus(trade.recordedStatus, event.alipayStatus);
@@ -391,13 +409,9 @@ function decidePayment(facts: TradeFacts, status: string, refundReport: boolean)
   });
   if (!order?.exists) return orphan('order_missing', 'the order no longer exists');
   if (order.cancelled) return orphan('order_cancelled', 'the order was cancelled');
-  // The money must be in the order's currency: CNY for the domestic generations, the payment's own for Antom.
-  const paidIn = (event.currency ?? 'CNY').toUpperCase();
-  if (order.currency.toUpperCase() !== paidIn) {
-    return paidIn === 'CNY'
-      ? orphan('currency_not_cny', `the order is in ${order.currency}`)
-      : orphan('currency_mismatch', `the order is in ${order.currency}, the payment in ${paidIn}`);
-  }
+  // A domestic payment is in CNY (an Antom payment in another currency than the order's was refused above).
+  if (event.currency === undefined && order.currency.toUpperCase() !== 'CNY')
+    return orphan('currency_not_cny', `the order is in ${order.currency}`);
   if (!order.payable || order.owedFen <= 0) {
     return order.paidOtherwise || order.owedFen <= 0
       ? orphan('order_already_paid', 'the order was already paid')

@@ -20,8 +20,7 @@ export type OrphanReason =
   | 'amount_changed'
   /** The order is not in CNY (a domestic payment). */
   | 'currency_not_cny'
-  /** The payment (Antom) is in another currency than the order's. */
-  | 'currency_mismatch'
+
   /** The shop's payment for this trade was cancelled before the money arrived. */
   | 'payment_cancelled';
 
@@ -33,7 +32,6 @@ export const ORPHAN_REASONS: readonly OrphanReason[] = [
   'order_not_payable',
   'amount_changed',
   'currency_not_cny',
-  'currency_mismatch',
   'payment_cancelled',
 ];
 
@@ -51,10 +49,6 @@ export const ORPHAN_REASON_TEXT: Readonly<Record<OrphanReason, Bilingual>> = {
     zh: '发起付款后订单金额发生了变化',
   },
   currency_not_cny: { en: 'the order is not in CNY', zh: '订单币种不是人民币' },
-  currency_mismatch: {
-    en: 'the payment is in another currency than the order',
-    zh: '付款币种与订单币种不同',
-  },
   payment_cancelled: { en: 'the shop’s payment was cancelled', zh: '商城中的付款已取消' },
 };
 

@@ -166,7 +166,7 @@ describe('decideTradeEvent: details', () => {
     ).toMatchObject({ action: 'orphan', reason: 'payment_cancelled' });
   });
 
-  it('Antom: money in the order’s own currency pays it; in another currency it is an orphan', () => {
+  it('Antom: money in the order’s own currency pays it; in another currency it is refused, as a wrong amount', () => {
     const withCurrency = (orderCurrency: string, paidIn: string | undefined) =>
       decideTradeEvent({
         ...STATES.new!,
@@ -174,8 +174,8 @@ describe('decideTradeEvent: details', () => {
         event: { ...event('TRADE_SUCCESS'), ...(paidIn ? { currency: paidIn } : {}) },
       });
     expect(withCurrency('usd', 'USD')).toMatchObject({ action: 'add_payment' });
-    expect(withCurrency('CNY', 'USD')).toMatchObject({ action: 'orphan', reason: 'currency_mismatch' });
-    expect(withCurrency('EUR', 'USD')).toMatchObject({ action: 'orphan', reason: 'currency_mismatch' });
+    expect(withCurrency('CNY', 'USD')).toMatchObject({ action: 'reject', reason: 'wrong_currency' });
+    expect(withCurrency('EUR', 'USD')).toMatchObject({ action: 'reject', reason: 'wrong_currency' });
     // A domestic payment (no currency: CNY) on a USD order stays what it was.
     expect(withCurrency('USD', undefined)).toMatchObject({ action: 'orphan', reason: 'currency_not_cny' });
   });
