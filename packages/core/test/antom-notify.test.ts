@@ -261,6 +261,11 @@ describe('verifyAntomNotification over HTTP, behind a path-rewriting proxy', () 
   it.each([
     ['not JSON', 'malformed', 'paid!'],
     ['a JSON array', 'malformed', '[1]'],
+    [
+      'a JSON object naming a key twice (which one counts is the reader’s guess)',
+      'malformed',
+      JSON.stringify(PAID).replace(/}$/, ',"paymentRequestId":"another-order"}'),
+    ],
     ['not UTF-8', 'malformed', Buffer.from([0x7b, 0xff, 0x7d])],
     ['without notifyType', 'missing_field', JSON.stringify({ result: PAID.result })],
     ['without result', 'missing_field', JSON.stringify({ ...PAID, result: undefined })],

@@ -1,6 +1,7 @@
 import { AlipayError, MoneyError } from '../errors';
 import type { KeyInput } from '../sign/keys';
 import { fromAntomAmount } from './amount';
+import { hasDuplicateKeys } from './json';
 import { type AntomResult, antomResultOf } from './result';
 import { type AntomHeaders, antomHeader, parseAntomSignatureHeader, verifyAntomMessage } from './signature';
 
@@ -212,8 +213,10 @@ export function verifyAntomNotification(input: AntomNotificationInput): AntomNot
   }
   let body: Record<string, unknown>;
   try {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
+    const text = utf8.decode(bytes);
+    const value: unknown = JSON.parse(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError();
+    if (hasDuplicateKeys(text)) throw new TypeError('a repeated key');
     body = value as Record<string, unknown>;
   } catch {
     throw new AntomNotificationError('malformed', 'the Antom notification is not a UTF-8 JSON object');

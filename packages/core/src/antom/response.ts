@@ -1,4 +1,5 @@
 import type { KeyInput } from '../sign/keys';
+import { hasDuplicateKeys } from './json';
 import { type AntomResult, AntomResultError, antomResponseError, antomResultOf } from './result';
 import { type AntomHeaders, antomHeader, parseAntomSignatureHeader, verifyAntomMessage } from './signature';
 
@@ -31,14 +32,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function parseBody(api: string, body: Uint8Array): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(utf8.decode(body));
+    text = utf8.decode(body);
+    value = JSON.parse(text);
   } catch {
     throw antomResponseError(`the Antom ${api} answer is not UTF-8 JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw antomResponseError(`the Antom ${api} answer is not a JSON object`);
   }
+  if (hasDuplicateKeys(text)) throw antomResponseError(`the Antom ${api} answer repeats a key`);
   return value as Record<string, unknown>;
 }
 

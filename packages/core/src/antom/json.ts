@@ -1,0 +1,37 @@
+/**
+ * Antom's JSON, read strictly: a body whose objects repeat a key is refused, as the form parser refuses a
+ * repeated field. Readers disagree on which of two `paymentRequestId`s counts (`JSON.parse` takes the last),
+ * and a signature over the bytes does not say which one Antom meant.
+ */
+
+/** True when some object in the JSON text `text` names the same key twice (the text must be valid JSON). */
+export function hasDuplicateKeys(text: string): boolean {
+  // One set of keys per open object; strings are skipped whole, so braces inside them do not count.
+  const objects: Array<Set<string> | null> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (expectKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        const keys = objects.at(-1);
+        if (keys?.has(key)) return true;
+        keys?.add(key);
+        expectKey = false;
+      }
+      i = end;
+    } else if (c === '{') {
+      objects.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      objects.push(null);
+    } else if (c === '}' || c === ']') {
+      objects.pop();
+    } else if (c === ',') {
+      expectKey = objects.at(-1) !== null && objects.length > 0;
+    }
+  }
+  return false;
+}
