@@ -19,8 +19,7 @@ test('pnpm test runs each suite once, in the documented steps', () => {
     'pnpm test:packages',
     'pnpm release:dry-run',
     'pnpm lint',
-    'node scripts/side-by-side.mjs test:medusa test:no-shop',
-    'pnpm test:vendure',
+    'node scripts/side-by-side.mjs test:medusa test:no-shop-then-vendure',
     'pnpm test:e2e',
     'pnpm test:reliability',
     'node scripts/side-by-side.mjs test:topology test:install',
@@ -28,6 +27,10 @@ test('pnpm test runs each suite once, in the documented steps', () => {
     assert.equal(steps.filter(s => s === step).length, 1, `${step} in: ${scripts.test}`);
   }
   assert.equal(steps.at(-1), 'node scripts/side-by-side.mjs test:topology test:install');
+});
+
+test('the Vendure plugin tests run beside the Medusa specs, after the suites that start no shop', () => {
+  assert.equal(scripts['test:no-shop-then-vendure'], 'pnpm test:no-shop && pnpm test:vendure');
 });
 
 test('test:no-shop runs every package test except the two plugins, which run by name', () => {
