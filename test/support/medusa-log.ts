@@ -7,12 +7,12 @@ import type { NotificationOutcome } from './shop-driver';
 /**
  * The plugin's one line per notify request (packages/medusa-plugin/src/api/hooks/alipay/notify/…/route.ts),
  * as the whole start of the logger's `message`: `[alipay] notify request accepted|refused (<reason>): HTTP
- * <status> success|fail`. Anchored there, so request text (escaped, and only ever after this prefix) cannot
+ * <status> success|fail|ACK` (`ACK`: Antom's JSON acknowledgement). Anchored there, so request text (escaped, and only ever after this prefix) cannot
  * match, and no other plugin line can: the reconciliation job and the return route write `[alipay]
  * TRADE_SUCCESS (query): processed, order_created …` and the like, which are not notify requests.
  */
 const OUTCOME =
-  /^\[alipay\] notify request (accepted|refused) \(([\w.:-]+)\): HTTP \d{3}(?: \([^)]*\))? (success|fail) \(/;
+  /^\[alipay\] notify request (accepted|refused) \(([\w.:-]+)\): HTTP \d{3}(?: \([^)]*\))? (success|fail|ACK) \(/;
 /** The logger level of each verdict: the route writes `accepted` at info, `refused` at warn. */
 const OUTCOME_LEVEL = { accepted: 'info', refused: 'warn' } as const;
 /**
