@@ -145,7 +145,10 @@ async function setup(settings: ExampleShopSettings): Promise<void> {
     if (!seeded) {
       console.log('Empty database: seeding / 空数据库：正在初始化数据…');
       await seedExampleShop(app, settings);
-      // The imported products' index updates, queued for the worker.
+      // The seed's index updates and collection filters (the USD prices update every variant), run here:
+      // Vendure's runPendingSearchUpdates waits for the collection-filter jobs it queues, which only a
+      // running job queue completes (without it, setup waited until it was killed).
+      await app.get(JobQueueService).start();
       await app.get(SearchJobBufferService).runPendingSearchUpdates();
     }
     console.log(
