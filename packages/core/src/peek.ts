@@ -1,4 +1,5 @@
-import { type FormBodyOptions, parseFormBody } from './http/form';
+import { parseAntomJsonObject } from './antom/json';
+import { DEFAULT_MAX_FORM_BYTES, type FormBodyOptions, parseFormBody } from './http/form';
 
 /**
  * What a notification claims to be, read WITHOUT verifying it. Use it only to pick which settings (which
@@ -53,5 +54,54 @@ export function peekNotification(
           .map(item => item.split('^')[0] ?? '')
           .filter(Boolean)
       : [],
+  };
+}
+
+/**
+ * What an Antom (cross-border) notification's JSON claims, read WITHOUT verifying it. As with
+ * {@link NotificationPeek}: only to pick which settings verify it, never to act on it.
+ */
+export interface AntomNotificationPeek {
+  generation: 'antom';
+  /** `PAYMENT_RESULT`, `PAYMENT_PENDING`, `REFUND_RESULT`, … */
+  notifyType: string | undefined;
+  /** `paymentRequestId`: the shop's `out_trade_no` of the payment. */
+  outTradeNo: string | undefined;
+  /** `paymentId`: Antom's number of the payment. */
+  tradeNo: string | undefined;
+  /** `refundRequestId` of a refund result: the shop's refund request number. */
+  refundRequestNo: string | undefined;
+}
+
+/**
+ * Reads the routing fields of an Antom notification body without verifying it; undefined when the body
+ * is not one strict JSON object (invalid UTF-8, a repeated key, over `maxBytes`, 64 KiB by default), so
+ * that a peek never names a trade the verifier would read differently. The facade's
+ * `handleNotification` still verifies everything itself.
+ */
+export function peekAntomNotification(
+  rawBody: Uint8Array | string,
+  options: { maxBytes?: number } = {},
+): AntomNotificationPeek | undefined {
+  const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+  if (bytes.byteLength === 0 || bytes.byteLength > (options.maxBytes ?? DEFAULT_MAX_FORM_BYTES)) {
+    return undefined;
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = parseAntomJsonObject(bytes);
+  } catch {
+    return undefined;
+  }
+  const text = (name: string) => {
+    const value = body[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  return {
+    generation: 'antom',
+    notifyType: text('notifyType'),
+    outTradeNo: text('paymentRequestId'),
+    tradeNo: text('paymentId'),
+    refundRequestNo: text('refundRequestId'),
   };
 }

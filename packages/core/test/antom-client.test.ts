@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ANTOM_REGION_HOSTS, AntomClient, type AntomClientOptions, antomApiPath } from '../src/antom/client';
+import { ANTOM_REGION_HOSTS, AntomClient, antomApiPath } from '../src/antom/client';
 import { AntomResultError } from '../src/antom/result';
+import type { AntomClientOptions } from '../src/antom/types';
 import { AlipayConfigError, AlipayNetworkError, AlipayResponseError, MoneyError } from '../src/errors';
 import {
   type AntomAnswer,

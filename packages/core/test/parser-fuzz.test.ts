@@ -11,7 +11,7 @@ import { diagnoseNotification } from '../src/doctor';
 import { FormBodyError } from '../src/errors';
 import { type Alipay, createAlipay } from '../src/facade';
 import { formBodyCharset, parseFormBody } from '../src/http/form';
-import { peekNotification } from '../src/peek';
+import { peekAntomNotification, peekNotification } from '../src/peek';
 import { type NotificationResult } from '../src/rejections';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
@@ -220,6 +220,27 @@ describe('fuzzing the parsers (fast-check): nothing but FormBodyError or a Rejec
         expectRejection(await (useLegacy ? legacy : openapi).handleNotification(raw, type));
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('peekAntomNotification never throws, and reads only strings from one JSON object', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          body,
+          fc.json(),
+          fc.jsonValue().map(v => JSON.stringify(v)),
+        ),
+        raw => {
+          const peek = peekAntomNotification(raw);
+          if (peek === undefined) return;
+          expect(peek.generation).toBe('antom');
+          for (const value of [peek.notifyType, peek.outTradeNo, peek.tradeNo, peek.refundRequestNo]) {
+            if (value !== undefined) expect(typeof value === 'string' && value !== '').toBe(true);
+          }
+        },
+      ),
+      { numRuns: RUNS * 2 },
     );
   });
 

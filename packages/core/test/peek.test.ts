@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type TradeEvent } from '../src/events';
 import { checkEvent } from '../src/facade';
-import { peekNotification } from '../src/peek';
+import { peekAntomNotification, peekNotification } from '../src/peek';
 
 describe('peekNotification (unverified routing fields)', () => {
   it('reads an OpenAPI trade notification', () => {
@@ -30,6 +30,55 @@ describe('peekNotification (unverified routing fields)', () => {
   it('undefined for bodies that are not forms', () => {
     expect(peekNotification('a=1&a=2')).toBeUndefined();
     expect(peekNotification(Buffer.alloc(100_000, 0x61))).toBeUndefined();
+  });
+});
+
+describe('peekAntomNotification (unverified routing fields of Antom JSON)', () => {
+  const payment = {
+    notifyType: 'PAYMENT_RESULT',
+    result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
+    paymentRequestId: 'O1',
+    paymentId: 'P1',
+    paymentAmount: { currency: 'USD', value: '550' },
+  };
+  it('reads a payment result', () => {
+    expect(peekAntomNotification(JSON.stringify(payment))).toEqual({
+      generation: 'antom',
+      notifyType: 'PAYMENT_RESULT',
+      outTradeNo: 'O1',
+      tradeNo: 'P1',
+      refundRequestNo: undefined,
+    });
+  });
+  it('reads a refund result, which names no payment', () => {
+    const refund = { notifyType: 'REFUND_RESULT', refundRequestId: 'R1', refundStatus: 'SUCCESS' };
+    expect(peekAntomNotification(Buffer.from(JSON.stringify(refund)))).toMatchObject({
+      outTradeNo: undefined,
+      refundRequestNo: 'R1',
+    });
+  });
+  it('ignores fields that are not non-empty strings', () => {
+    const odd = { paymentRequestId: 7, paymentId: '', notifyType: ['PAYMENT_RESULT'] };
+    expect(peekAntomNotification(JSON.stringify(odd))).toMatchObject({
+      outTradeNo: undefined,
+      tradeNo: undefined,
+      notifyType: undefined,
+    });
+  });
+  it('undefined for what the verifier would refuse or read differently', () => {
+    // A repeated paymentRequestId: JSON.parse keeps the last, which the signer may not have meant.
+    expect(peekAntomNotification('{"paymentRequestId":"O1","paymentRequestId":"O2"}')).toBeUndefined();
+    expect(peekAntomNotification('[{"paymentRequestId":"O1"}]')).toBeUndefined();
+    expect(peekAntomNotification('null')).toBeUndefined();
+    expect(peekAntomNotification('out_trade_no=O1&sign=x')).toBeUndefined();
+    expect(peekAntomNotification(Buffer.from([0x7b, 0xff, 0x7d]))).toBeUndefined();
+    expect(peekAntomNotification('')).toBeUndefined();
+    const large = JSON.stringify({ ...payment, pad: 'x'.repeat(70_000) });
+    expect(peekAntomNotification(large)).toBeUndefined();
+    expect(peekAntomNotification(large, { maxBytes: 100_000 })).toMatchObject({ outTradeNo: 'O1' });
+  });
+  it('peekNotification (forms) does not read Antom JSON as a trade', () => {
+    expect(peekNotification(JSON.stringify(payment), 'application/json')?.outTradeNo).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { ALIPAY_CURRENCY_CHECKER_CODE, AlipayReconciliationService } from '../sr
 import { buildNotifyUrl } from '../src/alipay-urls';
 import { AlipayTrade } from '../src/entities/alipay-trade.entity';
 import { startAlipayShop, useShop } from './alipay-shop-fixture';
-import { CREATE_PAYMENT_METHOD } from './graphql-documents';
+import { CREATE_PAYMENT_METHOD, UPDATE_PAYMENT_METHOD } from './graphql-documents';
 import { controlOf, type Delivery, eventually, type Sandbox } from './sandbox-steps';
 import {
   adminOrder,
@@ -78,13 +78,13 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
   }
 
   /** A USD order of a fresh guest with a started Antom payment (the Antom cashier link). */
-  async function startedUsdOrder(guest: string) {
+  async function startedUsdOrder(guest: string, method = 'alipay-antom') {
     const client = usdShopClient(shop);
     const { code, totalWithTax } = await prepareOrder(client, {
       variantId: USD_VARIANT,
       guestEmail: `${guest}@example.test`,
     });
-    const intent = await createIntent(client, 'alipay-antom', 'desktop');
+    const intent = await createIntent(client, method, 'desktop');
     expect(intent.__typename, JSON.stringify(intent)).toBe('AlipayRedirect');
     return { client, code, totalWithTax, outTradeNo: intent.outTradeNo as string, intent };
   }
@@ -113,8 +113,12 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
   }
 
   /** Posts a notification to the Antom method's notify route with the headers Antom signed. */
-  async function postAntom(body: string, headers: Record<string, string> | undefined) {
-    const response = await fetch(buildNotifyUrl(shop.env.baseUrl, 'e2e-default-channel', 'alipay-antom'), {
+  async function postAntom(
+    body: string,
+    headers: Record<string, string> | undefined,
+    method = 'alipay-antom',
+  ) {
+    const response = await fetch(buildNotifyUrl(shop.env.baseUrl, 'e2e-default-channel', method), {
       method: 'POST',
       headers: { ...(headers ?? {}), 'content-type': 'application/json; charset=UTF-8' },
       body,
@@ -283,6 +287,50 @@ describe('Antom (cross-border): a USD order through an `antom` payment method', 
     expect(payment.refunds.map(r => r.value)).toEqual([String(part), String(totalWithTax - part)]);
     expect(payment.currency).toBe('USD');
     shop.expectSafeLogs();
+  });
+
+  it('a late refund result still verifies with the trade’s Antom settings after the method switched to the mainland interface', async () => {
+    // A method of its own, so that switching it leaves the other tests' method alone.
+    const method = await createAntomMethod(
+      shop.adminClient,
+      'alipay-antom-switch',
+      antomArgs(shop.sandbox),
+      'USD',
+    );
+    const { code, totalWithTax, outTradeNo } = await startedUsdOrder('antom-switch', method.code);
+    await controlOf(shop.sandbox).antomPay({ paymentRequestId: outTradeNo });
+    const order = await settledOrder(code);
+    const refund = await shop.refund(order.payments[0]?.id ?? '', 150, 'switch 切换');
+    expect((await shop.settledRefund(code, refund.id)).total).toBe(150);
+    const { paymentId } = await controlOf(shop.sandbox).antomPayment(outTradeNo);
+    const refundResult = await eventually(async () =>
+      (await controlOf(shop.sandbox).deliveries({ tradeNo: paymentId })).find(
+        d => d.kind === 'REFUND_RESULT' && d.outcome === 'success',
+      ),
+    );
+    // The merchant switches the method to the mainland contract; the form keeps the Antom fields it hides…
+    await shop.adminClient.query(UPDATE_PAYMENT_METHOD, {
+      input: {
+        id: method.id,
+        handler: {
+          code: 'alipay',
+          arguments: Object.entries({
+            ...antomArgs(shop.sandbox),
+            interfaceType: 'openapi-page',
+            ...shop.openapiSettings(),
+          }).map(([name, value]) => ({ name, value })),
+        },
+      },
+    });
+    // …and Antom repeats the refund result, which names no paymentRequestId: the stored refund leads to
+    // the trade, whose Antom settings verify it; it is acknowledged and changes nothing.
+    const answer = await postAntom(refundResult.body, refundResult.headers, method.code);
+    expect(answer).toMatchObject({ status: 200, text: ANTOM_NOTIFICATION_ACK });
+    const after = await adminOrder(shop.adminClient, code);
+    expect(after.payments).toHaveLength(1);
+    expect(after.payments[0]?.refunds.map(r => [r.total, r.state])).toEqual([[150, 'Settled']]);
+    expect((await controlOf(shop.sandbox).antomPayment(outTradeNo)).refundedValue).toBe('150');
+    expect(totalWithTax).toBeGreaterThan(150);
   });
 
   it('a USD payment whose notification was dropped is settled by the reconciliation’s inquiry', async () => {

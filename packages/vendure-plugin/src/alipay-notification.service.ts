@@ -4,6 +4,7 @@ import {
   describeError,
   logSafe,
   logSafeId,
+  peekAntomNotification,
   peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
@@ -189,21 +190,23 @@ export class AlipayNotificationService {
 
   /**
    * Which facade verifies a notification. The body is only peeked at (nothing is trusted yet) to find
-   * the stored trade it names (`out_trade_no`, or for a legacy `batch_refund_notify` the trade numbers
-   * in `result_details`, or an Antom JSON body's `paymentRequestId`); a trade of this method is verified
-   * with its own generation, so a late notification still verifies after the method switched interface
-   * type. For anything else (an unknown
+   * the stored trade it names: `out_trade_no`; for a legacy `batch_refund_notify` the trade numbers in
+   * `result_details`; for Antom's JSON the `paymentRequestId`, or a refund result's `refundRequestId`
+   * through the stored refund. A trade of this method is verified with its own generation, so a late
+   * notification still verifies after the method switched interface type. For anything else (an unknown
    * trade, another method's trade) the current settings verify, as before.
    */
   private async notificationGateway(ctx: RequestContext, method: PaymentMethod, input: AlipayNotifyInput) {
-    const peek = peekNotification(input.rawBody, input.contentType);
     // Antom posts JSON (a form parser may still read something out of it): its own peek comes first.
-    const antomRequestId = peekAntomPaymentRequestId(input.rawBody);
+    const antom = peekAntomNotification(input.rawBody);
+    const peek = antom ? undefined : peekNotification(input.rawBody, input.contentType);
+    let outTradeNo = antom ? antom.outTradeNo : peek?.outTradeNo;
+    if (!outTradeNo && antom?.refundRequestNo) {
+      outTradeNo = (await this.refunds.findByRequestNo(ctx, antom.refundRequestNo))?.outTradeNo;
+    }
     let trade: AlipayTrade | null = null;
-    if (antomRequestId) {
-      trade = await this.lookups.findTrade(ctx, antomRequestId);
-    } else if (peek?.outTradeNo) {
-      trade = await this.lookups.findTrade(ctx, peek.outTradeNo);
+    if (outTradeNo) {
+      trade = await this.lookups.findTrade(ctx, outTradeNo);
     } else if (peek && peek.refundTradeNos.length > 0) {
       trade = await this.connection.getRepository(ctx, AlipayTrade).findOne({
         where: { tradeNo: In(peek.refundTradeNos), channelId: ctx.channelId },
@@ -213,21 +216,6 @@ export class AlipayNotificationService {
       return { gateway: this.lookups.gatewayForTrade(method, trade), knownTrade: trade };
     }
     return { gateway: this.lookups.gatewayFor(method), knownTrade: undefined };
-  }
-}
-
-/**
- * The `paymentRequestId` (our `out_trade_no`) an Antom notification's JSON body claims, read WITHOUT
- * verifying it: only to pick the trade's own settings, never to act on. `undefined` for anything else.
- */
-export function peekAntomPaymentRequestId(rawBody: Buffer): string | undefined {
-  if (rawBody.length === 0 || rawBody[0] !== 0x7b /* { */) return undefined;
-  try {
-    const body: unknown = JSON.parse(rawBody.toString('utf8'));
-    const id = (body as { paymentRequestId?: unknown } | null)?.paymentRequestId;
-    return typeof id === 'string' && id !== '' ? id : undefined;
-  } catch {
-    return undefined;
   }
 }
 

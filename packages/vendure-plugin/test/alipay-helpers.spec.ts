@@ -5,7 +5,6 @@ import { listedCurrencyRefusal } from '../src/alipay-eligibility';
 import { BoundedSet } from '../src/alipay-event-ledger';
 import { describeTrade } from '../src/alipay-log';
 import { settingsFromArgs } from '../src/alipay-method-args';
-import { peekAntomPaymentRequestId } from '../src/alipay-notification.service';
 import { isHeldInAlipayEscrow } from '../src/alipay-order-process';
 import { reconciliationSchedule } from '../src/alipay-reconciliation.service';
 import { alipayBackoffStrategy } from '../src/alipay-shipment.service';
@@ -159,21 +158,6 @@ describe('hardening found by the hostile-input suite (test/reliability)', () => 
 });
 
 describe('Antom helpers', () => {
-  it('peeks the paymentRequestId of a JSON body only, never trusting anything else', () => {
-    const body = JSON.stringify({
-      notifyType: 'PAYMENT_RESULT',
-      paymentRequestId: 'abc123',
-      paymentId: 'p1',
-    });
-    expect(peekAntomPaymentRequestId(Buffer.from(body))).toBe('abc123');
-    expect(peekAntomPaymentRequestId(Buffer.from('out_trade_no=abc123&trade_status=TRADE_SUCCESS'))).toBe(
-      undefined,
-    );
-    expect(peekAntomPaymentRequestId(Buffer.from('{"paymentRequestId":42}'))).toBe(undefined);
-    expect(peekAntomPaymentRequestId(Buffer.from('{"paymentRequestId":"x"'))).toBe(undefined);
-    expect(peekAntomPaymentRequestId(Buffer.alloc(0))).toBe(undefined);
-  });
-
   it('limits a method to the listed currencies, in English and Chinese; nothing listed limits nothing', () => {
     expect(listedCurrencyRefusal('', 'CNY')).toBeUndefined();
     expect(listedCurrencyRefusal(undefined, 'CNY')).toBeUndefined();

@@ -13,21 +13,9 @@ export {
 } from './amount';
 export {
   ANTOM_REGION_HOSTS,
-  type AntomCancelResult,
   AntomClient,
-  type AntomClientOptions,
-  type AntomInquiryResult,
-  type AntomPayInput,
   type AntomPaymentApi,
-  type AntomPaymentReference,
-  type AntomPaymentStatus,
-  type AntomPayResult,
-  type AntomRedirectActionForm,
-  type AntomRefundInput,
-  type AntomRefundInquiryResult,
-  type AntomRefundResult,
   type AntomRegion,
-  type AntomTerminalType,
   antomApiPath,
 } from './client';
 export {
@@ -64,3 +52,4 @@ export {
   signAntomMessage,
   verifyAntomMessage,
 } from './signature';
+export type * from './types';

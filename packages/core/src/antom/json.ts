@@ -35,3 +35,19 @@ export function hasDuplicateKeys(text: string): boolean {
   }
   return false;
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The JSON object in `bytes`, read strictly: UTF-8 without a bad sequence, an object (not an array or a
+ * scalar), and no object in it repeating a key. Throws `TypeError` for anything else.
+ */
+export function parseAntomJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  const text = utf8.decode(bytes);
+  const value: unknown = JSON.parse(text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError('not a JSON object');
+  }
+  if (hasDuplicateKeys(text)) throw new TypeError('a repeated key');
+  return value as Record<string, unknown>;
+}

@@ -1,7 +1,7 @@
 import { AlipayError, MoneyError } from '../errors';
 import type { KeyInput } from '../sign/keys';
 import { fromAntomAmount } from './amount';
-import { hasDuplicateKeys } from './json';
+import { parseAntomJsonObject } from './json';
 import { type AntomResult, antomResultOf } from './result';
 import { type AntomHeaders, antomHeader, parseAntomSignatureHeader, verifyAntomMessage } from './signature';
 
@@ -124,8 +124,6 @@ export interface AntomNotificationInput {
   clientId: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function field(body: Record<string, unknown>, name: string): string {
   const value = body[name];
   if (typeof value !== 'string' || value === '') {
@@ -213,11 +211,7 @@ export function verifyAntomNotification(input: AntomNotificationInput): AntomNot
   }
   let body: Record<string, unknown>;
   try {
-    const text = utf8.decode(bytes);
-    const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError();
-    if (hasDuplicateKeys(text)) throw new TypeError('a repeated key');
-    body = value as Record<string, unknown>;
+    body = parseAntomJsonObject(bytes);
   } catch {
     throw new AntomNotificationError('malformed', 'the Antom notification is not a UTF-8 JSON object');
   }

@@ -1,5 +1,5 @@
 import { antomCurrencyExponent } from '../antom/amount';
-import { AntomClient, type AntomInquiryResult } from '../antom/client';
+import { AntomClient } from '../antom/client';
 import {
   ANTOM_NOTIFICATION_ACK,
   type AntomNotification,
@@ -7,6 +7,7 @@ import {
   verifyAntomNotification,
 } from '../antom/notify';
 import { type AntomResult, AntomResultError } from '../antom/result';
+import type { AntomInquiryResult } from '../antom/types';
 import type { AntomConfig } from '../config/antom';
 import { isAntomRegion } from '../config/antom';
 import {

@@ -1,5 +1,6 @@
 import {
   answerNotifyRequest,
+  peekAntomNotification,
   peekNotification,
   RequestBodyError,
   readRequestBody,
@@ -92,8 +93,8 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
       return;
     }
 
-    // Unverified, for the log line only (forms; Antom's JSON is read only once verified).
-    const peek = json ? undefined : peekNotification(rawBody, contentType);
+    // Unverified, for the log line only: the notification itself is read only once verified.
+    const peek = json ? peekAntomNotification(rawBody) : peekNotification(rawBody, contentType);
     ids.outTradeNo = peek?.outTradeNo;
     ids.trade = peek?.tradeNo;
     const handled = await handleAlipayNotification(req.scope, providerId, rawBody, contentType, {
