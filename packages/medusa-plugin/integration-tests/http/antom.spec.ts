@@ -288,5 +288,25 @@ await alipaySpec(
       expect(Number(payment.amount)).toBe(25.99);
       expect(payment.captured_at).not.toBeNull();
     });
+
+    it('a provider switched away from antom still reads its Antom trades’ late notifications, and refunds them through Antom', async () => {
+      const { prepared, session, outTradeNo } = await antomCheckout();
+      await t.control.addFault({ scope: { outTradeNo }, fault: 'drop-notify' });
+      await t.control.antomPay({ paymentRequestId: outTradeNo });
+      const [dropped] = await antomDeliveries(outTradeNo);
+      expect(dropped?.outcome).toBe('dropped');
+      // The merchant switches the Antom provider to the mainland contract; the form keeps the Antom fields.
+      await t.saveSettings({ ...antomSettings(), ...t.openApiSettings() });
+      // Antom's retry of the payment result: verified with the trade's Antom settings, acknowledged, captured.
+      const late = await postAntom(dropped!.body, dropped!.headers ?? {});
+      expect([late.status, late.data]).toEqual([200, ANTOM_NOTIFICATION_ACK]);
+      expect(await eventually(() => t.orderOf(prepared), { what: 'the order' })).toBeTruthy();
+      const payment = await t.paymentOf(session.id);
+      expect(Number(payment.amount)).toBe(25.99);
+      expect(payment.captured_at).not.toBeNull();
+      // A refund of that trade still goes to Antom, in USD.
+      await t.refund(payment.id, 5);
+      expect((await t.control.antomPayment(outTradeNo)).refundedValue).toBe('500');
+    });
   },
 );

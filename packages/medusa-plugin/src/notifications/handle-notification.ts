@@ -15,6 +15,7 @@ import {
   type NotificationExpectation,
   type NotificationPeek,
   type NotificationRequest,
+  peekAntomNotification,
   peekNotification,
   type RefundEvent,
 } from '@alipay-commerce/core';
@@ -42,8 +43,8 @@ export interface NotifyAnswer {
 }
 
 /**
- * The routing fields of a notification: the core's peek of a form, or those of a verified Antom
- * notification (the core's `NotificationPeek` names the domestic generations only).
+ * The routing fields of a notification, unverified: the core's peek of a form, or of Antom's JSON
+ * (`peekAntomNotification`, whose fields are mapped onto the form's).
  */
 type RoutingPeek = Omit<NotificationPeek, 'generation'> & { generation: AlipayGeneration };
 
@@ -65,9 +66,10 @@ function replyOf(acknowledgement: string | undefined, reply: string): string {
  * (database down…) answers `fail` so that Alipay retries.
  *
  * `request` (the headers and the public notify URL the trade was given) is what Antom's signature
- * covers besides the body. An Antom notification (JSON) is not a form the core can peek at: it is
- * verified first with the provider's settings, and only its verified trade number routes it to its
- * session, whose trade origin and amount it is then checked against exactly as a form is.
+ * covers besides the body. An Antom notification (JSON) is routed as a form is: its unverified
+ * `paymentRequestId` finds the session, whose settings scope and trade origin verify it (so a provider
+ * switched away from `antom` still verifies its Antom trades' late notifications with their Antom
+ * settings), and whose amount and currency it is checked against.
  */
 export async function handleAlipayNotification(
   container: MedusaContainer,
@@ -81,16 +83,11 @@ export async function handleAlipayNotification(
   // What the facade answers a verified notification with (`success`, or Antom's JSON).
   let acknowledgement: string | undefined;
   try {
-    // Unverified routing fields: only to find which session (and so which settings scope) to verify
-    // against. Antom's JSON: the routing fields of the verified notification.
-    let peek: RoutingPeek | undefined;
-    if (isJsonNotification(contentType)) {
-      const routed = await verifiedAntomRouting(rt, rawBody, contentType, request);
-      if ('answer' in routed) return routed.answer;
-      peek = routed.peek;
-    } else {
-      peek = peekNotification(rawBody, contentType);
-    }
+    // Unverified routing fields: only to find which session (and so which settings scope and which
+    // generation) to verify against, for a form as for Antom's JSON.
+    const peek: RoutingPeek | undefined = isJsonNotification(contentType)
+      ? antomRouting(rawBody)
+      : peekNotification(rawBody, contentType);
     if (!peek) {
       rt.logger.warn(logLine('notification rejected: malformed body (not a form)', {}));
       return { status: 200, reply: 'success', result: 'rejected', detail: 'malformed_body' };
@@ -196,13 +193,18 @@ export async function handleAlipayNotification(
           ids,
         ),
       );
-      await rt.settings.recordEvent(
-        rejection(rt, target, verdict, {
-          level,
-          message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
-          details: { reason: verdict.reason, retryable: verdict.retryable },
-        }),
-      );
+      // A verified Antom refund result is acknowledged and changes nothing (refunds are settled by their
+      // answer or inquiryRefund): nothing for the merchant to see.
+      const quiet = peek.generation === 'antom' && verdict.reason === 'unsupported_notification';
+      if (!quiet) {
+        await rt.settings.recordEvent(
+          rejection(rt, target, verdict, {
+            level,
+            message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
+            details: { reason: verdict.reason, retryable: verdict.retryable },
+          }),
+        );
+      }
       return {
         status: verdict.retryable ? 400 : 200,
         reply: verdict.reply,
@@ -233,57 +235,23 @@ export async function handleAlipayNotification(
 }
 
 /**
- * An Antom notification's routing: verified with the provider's current settings (nothing unverified
- * is read), its trade numbers as the peek of a form would give them. A notification that does not
- * verify, or is not about a payment (Antom's refund results: refunds are settled by the refund answer
- * and the refund query), is answered here.
+ * The routing fields of Antom's JSON, unverified, as a form's would be. A body the peek cannot read
+ * routes nowhere: the provider's current settings then verify it, and the facade refuses it in Antom's
+ * words.
  */
-async function verifiedAntomRouting(
-  rt: AlipayRuntime,
-  rawBody: Buffer,
-  contentType: string,
-  request: NotificationRequest | undefined,
-): Promise<{ peek: RoutingPeek } | { answer: NotifyAnswer }> {
-  let scoped: ScopedAlipay;
-  try {
-    scoped = await rt.facade(null);
-  } catch (error) {
-    rt.logger.error(logLine(`notification not verified: ${(error as Error).message}`, {}));
-    return { answer: { status: 503, reply: 'fail', result: 'failed', detail: 'settings_unusable' } };
-  }
-  const verdict = await scoped.alipay.handleNotification(rawBody, contentType, undefined, request);
-  if (verdict.ok && verdict.event.type === 'trade') {
-    const event = verdict.event;
-    const peek: RoutingPeek = {
-      generation: 'antom',
-      notifyType: undefined,
-      outTradeNo: event.outTradeNo,
-      tradeNo: event.tradeNo,
-      appId: undefined,
-      sellerId: undefined,
-      sellerEmail: undefined,
-      batchNo: undefined,
-      refundTradeNos: [],
-    };
-    return { peek };
-  }
-  const reason = verdict.ok ? 'unsupported_notification' : verdict.reason;
-  // A verified notification that is not a payment result is acknowledged in the facade's words.
-  const reply = verdict.reply;
-  rt.logger.warn(
-    logLine(`notification rejected (${reason}); answered ${reply === 'fail' ? 'fail' : 'ACK'}`, {}),
-  );
-  if (!verdict.ok && verdict.reason !== 'unsupported_notification') {
-    await rt.settings.recordEvent(
-      rejection(rt, null, verdict, {
-        level: 'warning',
-        message: `Notification rejected (${verdict.reason}): ${verdict.message}. / 通知被拒绝（${verdict.reason}）。`,
-        details: { reason: verdict.reason, retryable: verdict.retryable },
-      }),
-    );
-  }
-  const retryable = !verdict.ok && verdict.retryable;
-  return { answer: { status: retryable ? 400 : 200, reply, result: 'rejected', detail: reason } };
+function antomRouting(rawBody: Buffer): RoutingPeek {
+  const antom = peekAntomNotification(rawBody);
+  return {
+    generation: 'antom',
+    notifyType: antom?.notifyType,
+    outTradeNo: antom?.outTradeNo,
+    tradeNo: antom?.tradeNo,
+    appId: undefined,
+    sellerId: undefined,
+    sellerEmail: undefined,
+    batchNo: undefined,
+    refundTradeNos: [],
+  };
 }
 
 /**

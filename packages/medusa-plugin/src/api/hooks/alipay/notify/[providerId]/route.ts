@@ -15,7 +15,7 @@ import {
 } from '../../../../../notifications/handle-notification';
 import { type NotifyOutcome, notifyOutcomeOf } from '../../../../../notifications/notify-outcome';
 import { normalizeProviderId, notifyUrlFor } from '../../../../../settings/provider-options';
-import { alipayRuntime } from '../../../../../settings/runtime';
+import { alipayRuntime, providerSettingsScope } from '../../../../../settings/runtime';
 
 /** The answer that makes Alipay retry. */
 const ALIPAY_FAIL = 'fail';
@@ -76,7 +76,7 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
     ids.provider = providerId;
 
     const contentType = req.headers['content-type'] ?? '';
-    // JSON is Antom's: only a provider whose settings are Antom's reads it; the others take forms only.
+    // JSON is Antom's: only a provider with Antom settings reads it; the others take forms only.
     const json = isJsonNotification(contentType) && (await takesAntom(req.scope, providerId));
     if (!json && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
       answer(415, ALIPAY_FAIL, { verdict: 'refused', reason: 'body:content.type.unsupported' });
@@ -134,10 +134,19 @@ function logNotifyOutcome(
   else logger.warn(line);
 }
 
-/** Whether the provider's current settings are Antom's (unusable settings: not known to be). */
+/**
+ * Whether the provider reads Antom's JSON: its settings hold an Antom client ID, as they do while its
+ * interface type is `antom` and after a switch away from it (the form keeps the hidden fields), so that
+ * its Antom trades' late notifications are still read. Unusable settings: not known to.
+ */
 async function takesAntom(container: MedusaContainer, providerId: string): Promise<boolean> {
   try {
-    return (await alipayRuntime(container, providerId).facade(null)).config.generation === 'antom';
+    const rt = alipayRuntime(container, providerId);
+    const values = await rt.settings.getSettings(
+      providerSettingsScope(rt.options) ?? null,
+      rt.options.settings ?? {},
+    );
+    return values.interfaceType === 'antom' || Boolean(values.antomClientId);
   } catch {
     return false;
   }
