@@ -245,30 +245,30 @@ export function createShop(options) {
       });
       if (!verdict.ok) {
         log(`notify rejected (${verdict.reason}) trade ${verdict.outTradeNo ?? '?'}: ${verdict.message}`);
-        return void res.type('text/plain').send(verdict.reply);
+        return void answerNotifyRequest(req, res, 200, verdict.reply);
       }
       const event = verdict.event;
       if (event.type === 'refund') {
         log(`refund batch ${event.batchNo}: ${event.successCount} succeeded`);
-        return void res.type('text/plain').send(verdict.reply);
+        return void answerNotifyRequest(req, res, 200, verdict.reply);
       }
       const order = orderOf(event.outTradeNo);
       if (!order) {
         log(`notify for unknown trade ${event.outTradeNo}: acknowledged, nothing to do`);
-        return void res.type('text/plain').send(verdict.reply);
+        return void answerNotifyRequest(req, res, 200, verdict.reply);
       }
       const mismatch = alipay.checkEvent(event, { outTradeNo: order.outTradeNo, amountFen: order.amountFen });
       if (mismatch) {
         log(`order ${order.id} trade ${event.tradeNo}: rejected (${mismatch.reason}) ${mismatch.message}`);
-        return void res.type('text/plain').send(mismatch.reply);
+        return void answerNotifyRequest(req, res, 200, mismatch.reply);
       }
       log(`order ${order.id} trade ${event.tradeNo}: ${applyTradeEvent(order, event)}`);
-      // `success`, or Antom's JSON acknowledgement for an Antom merchant.
-      res.type('text/plain').send(verdict.reply);
+      // `success`, or Antom's JSON acknowledgement for an Antom merchant (answered as application/json).
+      answerNotifyRequest(req, res, 200, verdict.reply);
     } catch (error) {
       // Our own failure: ask Alipay to try again later.
       log(`notify failed: ${/** @type {Error} */ (error).message}`);
-      res.type('text/plain').send('fail');
+      answerNotifyRequest(req, res, 200, 'fail');
     }
   });
 

@@ -57,6 +57,7 @@ export {
   CLOSE_GRACE_MS,
   NOTIFY_BODY_DEADLINE_MS,
   NOTIFY_BODY_LIMIT_BYTES,
+  notifyReplyContentType,
   RequestBodyError,
   readRequestBody,
 } from './http/request-body';
@@ -68,7 +69,7 @@ export { fenToYuan, yuanToFen } from './money';
 export type { AntomNotificationPeek, NotificationPeek } from './peek';
 export { peekAntomNotification, peekNotification } from './peek';
 export type * from './rejections';
-export { ALIPAY_ACK, ALIPAY_NACK, isRetryableRejection } from './rejections';
+export { ALIPAY_ACK, ALIPAY_NACK, acknowledgedReply, isRetryableRejection } from './rejections';
 export type { BuyerContext, Device, PaymentInterface } from './select';
 export { interfaceTypeOfPayment } from './select';
 export type * from './settings-fields';

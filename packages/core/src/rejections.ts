@@ -55,6 +55,15 @@ export const ALIPAY_ACK = 'success';
 /** The body that makes Alipay retry. Anything but `success` works; `fail` is what the SDK demos print. */
 export const ALIPAY_NACK = 'fail';
 
+/**
+ * The body to answer a notification with: the shop's `success` in the words of the facade that verified
+ * the notification (`acknowledgement`, its `reply`: `success`, or Antom's exact JSON), anything else
+ * (`fail`) as it is. Without an acknowledgement (nothing was verified) `reply` stands.
+ */
+export function acknowledgedReply(reply: string, acknowledgement: string | undefined): string {
+  return reply === ALIPAY_ACK && acknowledgement !== undefined ? acknowledgement : reply;
+}
+
 /** A notification that was not accepted: nothing may change. */
 export interface Rejection {
   ok: false;

@@ -8,10 +8,12 @@ import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ANTOM_NOTIFICATION_ACK } from '../src/antom/notify';
 import {
   answerNotifyRequest,
   NOTIFY_BODY_DEADLINE_MS,
   NOTIFY_BODY_LIMIT_BYTES,
+  notifyReplyContentType,
   type ReadRequestBodyOptions,
   RequestBodyError,
   readRequestBody,
@@ -245,6 +247,12 @@ describe('readRequestBody', () => {
 });
 
 describe('answerNotifyRequest', () => {
+  it('answers Alipay as text/plain and Antom’s acknowledgement as application/json', () => {
+    expect(notifyReplyContentType('success')).toBe('text/plain; charset=utf-8');
+    expect(notifyReplyContentType('fail')).toBe('text/plain; charset=utf-8');
+    expect(notifyReplyContentType(ANTOM_NOTIFICATION_ACK)).toBe('application/json; charset=utf-8');
+  });
+
   it('a refusal before reading an endless body closes the connection instead of draining it', async () => {
     const { port } = await serve({}, (req, res) => {
       // e.g. an unknown provider: answered without reading. Node alone would drain the body for as

@@ -1,6 +1,7 @@
 import {
   ALIPAY_ACK,
   ALIPAY_NACK,
+  acknowledgedReply,
   describeError,
   logSafe,
   logSafeId,
@@ -55,7 +56,7 @@ export class AlipayNotificationService {
     const { reply, acknowledgement } = await this.processNotify(input);
     // The facade's acknowledgement of its generation: `success`, or Antom's exact JSON. `fail` asks
     // every generation to deliver again.
-    return reply === ALIPAY_ACK && acknowledgement !== undefined ? acknowledgement : reply;
+    return acknowledgedReply(reply, acknowledgement);
   }
 
   /**

@@ -92,8 +92,8 @@ export type AlipayInterfaceType = (typeof INTERFACE_TYPES)[number];
 /**
  * The `args` of the Alipay payment method handler, which ARE the admin settings form of an Alipay
  * payment method (Settings → Payment methods). Everything is a flat string or boolean: the core
- * validates the combination for the chosen `interfaceType`, so only `interfaceType` is required here. Labels and descriptions come from the core's settings vocabulary
- * (`SETTING_FIELDS`), shared with the plugin's Dashboard extension and Medusa's settings page; the
+ * validates the combination for the chosen `interfaceType`, so only `interfaceType` is required here.
+ * Labels and descriptions come from the core's settings vocabulary (`SETTING_FIELDS`), shared with the plugin's Dashboard extension and Medusa's settings page; the
  * extension groups these arguments and shows only those of the chosen interface type.
  *
  * Secrets use `password-form-input`, which only masks the field: values are still stored in plain

@@ -1,4 +1,4 @@
-import { ALIPAY_NACK, logSafe, logSafeId } from '@alipay-commerce/core';
+import { ALIPAY_NACK, logSafe, logSafeId, notifyReplyContentType } from '@alipay-commerce/core';
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Logger } from '@vendure/core';
 import { AlipayCheckoutService } from './alipay-checkout.service';
@@ -80,10 +80,7 @@ export class AlipayController {
       reply = ALIPAY_NACK;
     }
     // Antom's acknowledgement is JSON; Alipay's `success` / `fail` are plain text.
-    res
-      .status(200)
-      .type(reply.startsWith('{') ? 'application/json' : 'text/plain')
-      .send(reply);
+    res.status(200).type(notifyReplyContentType(reply)).send(reply);
   }
 
   /**

@@ -38,16 +38,33 @@ export function hasDuplicateKeys(text: string): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Why a body is not one strict JSON object: not UTF-8 JSON, valid JSON but no object, or a repeated key. */
+export type AntomJsonProblem = 'not_json' | 'not_object' | 'repeated_key';
+
+/** Thrown by {@link parseAntomJsonObject}, naming the {@link AntomJsonProblem}. */
+export class AntomJsonError extends TypeError {
+  constructor(readonly problem: AntomJsonProblem) {
+    super(`Antom JSON: ${problem}`);
+    this.name = 'AntomJsonError';
+  }
+}
+
 /**
  * The JSON object in `bytes`, read strictly: UTF-8 without a bad sequence, an object (not an array or a
- * scalar), and no object in it repeating a key. Throws `TypeError` for anything else.
+ * scalar), and no object in it repeating a key. Throws {@link AntomJsonError} for anything else.
  */
 export function parseAntomJsonObject(bytes: Uint8Array): Record<string, unknown> {
-  const text = utf8.decode(bytes);
-  const value: unknown = JSON.parse(text);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError('not a JSON object');
+  let text: string;
+  let value: unknown;
+  try {
+    text = utf8.decode(bytes);
+    value = JSON.parse(text);
+  } catch {
+    throw new AntomJsonError('not_json');
   }
-  if (hasDuplicateKeys(text)) throw new TypeError('a repeated key');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AntomJsonError('not_object');
+  }
+  if (hasDuplicateKeys(text)) throw new AntomJsonError('repeated_key');
   return value as Record<string, unknown>;
 }

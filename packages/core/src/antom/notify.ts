@@ -3,7 +3,13 @@ import type { KeyInput } from '../sign/keys';
 import { fromAntomAmount } from './amount';
 import { parseAntomJsonObject } from './json';
 import { type AntomResult, antomResultOf } from './result';
-import { type AntomHeaders, antomHeader, parseAntomSignatureHeader, verifyAntomMessage } from './signature';
+import {
+  type AntomHeaders,
+  antomHeader,
+  foreignAntomAlgorithm,
+  parseAntomSignatureHeader,
+  verifyAntomMessage,
+} from './signature';
 
 /**
  * Antom notifications (`paymentNotifyUrl`, `refundNotifyUrl`): header signature verification and parsing
@@ -178,11 +184,11 @@ export function verifyAntomNotification(input: AntomNotificationInput): AntomNot
   const parsed = parseAntomSignatureHeader(header);
   if (!parsed)
     throw new AntomNotificationError('unsigned', 'the Antom notification has an unreadable signature header');
-  // RSA256 is the only algorithm Antom signs with: a notification must not name another one for itself.
-  if (parsed.algorithm.toUpperCase() !== 'RSA256') {
+  const foreign = foreignAntomAlgorithm(parsed);
+  if (foreign) {
     throw new AntomNotificationError(
       'bad_signature',
-      `the Antom notification names the signature algorithm ${parsed.algorithm.slice(0, 20)}; Antom signs with RSA256`,
+      `the Antom notification names the signature algorithm ${foreign}; Antom signs with RSA256`,
     );
   }
   const clientId = antomHeader(input.headers, 'client-id');

@@ -1,7 +1,13 @@
 import type { KeyInput } from '../sign/keys';
-import { hasDuplicateKeys } from './json';
+import { AntomJsonError, type AntomJsonProblem, parseAntomJsonObject } from './json';
 import { type AntomResult, AntomResultError, antomResponseError, antomResultOf } from './result';
-import { type AntomHeaders, antomHeader, parseAntomSignatureHeader, verifyAntomMessage } from './signature';
+import {
+  type AntomHeaders,
+  antomHeader,
+  foreignAntomAlgorithm,
+  parseAntomSignatureHeader,
+  verifyAntomMessage,
+} from './signature';
 
 /** A verified Antom answer: its result envelope and the whole parsed body. */
 export interface VerifiedAntomResponse {
@@ -28,22 +34,20 @@ export interface AntomResponseInput {
   clientId: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** How an answer that is not one strict JSON object is described. */
+const ANSWER_PROBLEM: Record<AntomJsonProblem, string> = {
+  not_json: 'is not UTF-8 JSON',
+  not_object: 'is not a JSON object',
+  repeated_key: 'repeats a key',
+};
 
 function parseBody(api: string, body: Uint8Array): Record<string, unknown> {
-  let value: unknown;
-  let text: string;
   try {
-    text = utf8.decode(body);
-    value = JSON.parse(text);
-  } catch {
-    throw antomResponseError(`the Antom ${api} answer is not UTF-8 JSON`);
+    return parseAntomJsonObject(body);
+  } catch (error) {
+    const problem = error instanceof AntomJsonError ? error.problem : 'not_json';
+    throw antomResponseError(`the Antom ${api} answer ${ANSWER_PROBLEM[problem]}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw antomResponseError(`the Antom ${api} answer is not a JSON object`);
-  }
-  if (hasDuplicateKeys(text)) throw antomResponseError(`the Antom ${api} answer repeats a key`);
-  return value as Record<string, unknown>;
 }
 
 /**
@@ -65,12 +69,8 @@ export function verifyAntomResponse(input: AntomResponseInput): VerifiedAntomRes
   }
   const parsed = parseAntomSignatureHeader(signatureHeader);
   if (!parsed) throw antomResponseError(`the Antom ${api} answer has an unreadable signature header`);
-  // RSA256 is the only algorithm Antom signs with: an answer must not name another one for itself.
-  if (parsed.algorithm.toUpperCase() !== 'RSA256') {
-    throw antomResponseError(
-      `the Antom ${api} answer names the signature algorithm ${parsed.algorithm.slice(0, 20)}`,
-    );
-  }
+  const foreign = foreignAntomAlgorithm(parsed);
+  if (foreign) throw antomResponseError(`the Antom ${api} answer names the signature algorithm ${foreign}`);
   const clientId = antomHeader(input.headers, 'client-id');
   const time = antomHeader(input.headers, 'response-time');
   if (clientId === undefined || time === undefined) {

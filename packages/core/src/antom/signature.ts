@@ -118,6 +118,15 @@ export function parseAntomSignatureHeader(
 }
 
 /**
+ * The algorithm a parsed `Signature` header names when it is not `RSA256` (cut to 20 characters for
+ * messages), else `undefined`. RSA256 is the only algorithm Antom signs with: a message must not name
+ * another one for itself, as a domestic one must not name another `sign_type`.
+ */
+export function foreignAntomAlgorithm(parsed: AntomSignatureHeader): string | undefined {
+  return parsed.algorithm.toUpperCase() === 'RSA256' ? undefined : parsed.algorithm.slice(0, 20);
+}
+
+/**
  * The `Request-Time` text the official SDKs send: ISO 8601 in UTC to the second, with `+00:00`
  * (`2026-12-06T18:38:38+00:00`). It is part of the signed text, so it is sent exactly as signed.
  */

@@ -162,7 +162,15 @@ export function readRequestBody(req: IncomingMessage, options: ReadRequestBodyOp
 function ignore(): void {}
 
 /**
- * Answers a request to a notify endpoint: `text` as `text/plain` with `status`. When the request body
+ * The content type of a notify answer: `application/json` for Antom's acknowledgement (a JSON object),
+ * `text/plain` for Alipay's `success` / `fail`.
+ */
+export function notifyReplyContentType(text: string): string {
+  return text.startsWith('{') ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
+}
+
+/**
+ * Answers a request to a notify endpoint: `text` with `status`, as {@link notifyReplyContentType} says. When the request body
  * was not read to its end — a {@link RequestBodyError}, or a refusal decided before reading (unknown
  * endpoint, wrong content type) — the answer carries `Connection: close`, nothing more is read from the
  * socket, its sending side is closed once the answer is written, and it is destroyed
@@ -179,7 +187,7 @@ export function answerNotifyRequest(
   const body = Buffer.from(text, 'utf8');
   if (req.readableEnded) {
     res.statusCode = status;
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Type', notifyReplyContentType(text));
     res.setHeader('Content-Length', body.length);
     res.end(body);
     return;
@@ -204,7 +212,7 @@ export function answerNotifyRequest(
     return;
   }
   res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Type', notifyReplyContentType(text));
   res.setHeader('Content-Length', body.length);
   res.setHeader('Connection', 'close');
   res.end(body, () => socket.end());

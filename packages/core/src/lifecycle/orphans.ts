@@ -20,7 +20,6 @@ export type OrphanReason =
   | 'amount_changed'
   /** The order is not in CNY (a domestic payment). */
   | 'currency_not_cny'
-
   /** The shop's payment for this trade was cancelled before the money arrived. */
   | 'payment_cancelled';
 

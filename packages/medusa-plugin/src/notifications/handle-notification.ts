@@ -12,6 +12,7 @@
 import {
   type AlipayEvent,
   type AlipayGeneration,
+  acknowledgedReply,
   type NotificationExpectation,
   type NotificationPeek,
   type NotificationRequest,
@@ -51,14 +52,6 @@ type RoutingPeek = Omit<NotificationPeek, 'generation'> & { generation: AlipayGe
 /** True for a JSON body: Antom's notifications (the domestic generations post forms). */
 export function isJsonNotification(contentType: string): boolean {
   return /^application\/json\b/i.test(contentType);
-}
-
-/**
- * The acknowledgement in the generation's words: for `success`, the facade's own acknowledgement of the
- * verified notification (Antom's exact JSON, `ANTOM_NOTIFICATION_ACK`), else the reply as it is.
- */
-function replyOf(acknowledgement: string | undefined, reply: string): string {
-  return reply === 'success' && acknowledgement ? acknowledgement : reply;
 }
 
 /**
@@ -224,7 +217,7 @@ export async function handleAlipayNotification(
     return {
       ...outcome,
       status: outcome.reply === 'success' ? 200 : 503,
-      reply: replyOf(acknowledgement, outcome.reply),
+      reply: acknowledgedReply(outcome.reply, acknowledgement),
     };
   } catch (error) {
     rt.logger.error(

@@ -120,11 +120,10 @@ function lifecycleEventOf(event: TradeEvent): VerifiedLifecycleEvent {
  */
 export async function processVerifiedTradeEvent(
   rt: AlipayRuntime,
-  verified: TradeEvent,
+  event: TradeEvent,
   target: SessionTarget | null,
   context: LifecycleContext,
 ): Promise<ProcessOutcome> {
-  const event = verified;
   const ids: LogIds = {
     outTradeNo: event.outTradeNo,
     cart: target?.cartId,

@@ -123,8 +123,9 @@ function SettingRow({
  * The Alipay settings of a payment method, grouped as Medusa's settings page groups them: the
  * interface type and gateway first, then the legacy (partner + MD5), the OpenAPI (app ID + RSA2) or
  * the Antom (cross-border) settings, only those of the chosen interface type's generation (the core's
- * `settingAppliesTo`: for `antom` the gateway and seller ID are hidden, Antom has its own host). Settings of the other generation
- * keep their stored values (hidden, not cleared), so switching back and forth loses nothing.
+ * `settingAppliesTo`: for `antom` the gateway and seller ID are hidden, Antom has its own host).
+ * Settings of the other generation keep their stored values (hidden, not cleared), so switching back
+ * and forth loses nothing.
  */
 function AlipaySettingsForm({
   value,

@@ -4,7 +4,6 @@
  *
  * @packageDocumentation
  */
-
 import type { AlipayGeneration } from '@alipay-commerce/core';
 import { generationOf } from '@alipay-commerce/core/lifecycle';
 import { MedusaError } from '@medusajs/framework/utils';

@@ -59,12 +59,6 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
       reply.startsWith('{') ? 'ACK' : reply,
       ids,
     );
-    if (reply.startsWith('{') && req.readableEnded && !res.headersSent) {
-      // Antom's acknowledgement is JSON (the core's answerNotifyRequest answers text/plain).
-      res.status(status).setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(reply);
-      return;
-    }
     answerNotifyRequest(req, res, status, reply);
   };
   try {
